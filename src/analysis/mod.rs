@@ -1,0 +1,3 @@
+//! Figures and explanations computed from the model. Pure.
+
+pub mod explain;

@@ -1,0 +1,283 @@
+//! A raw packet to its network and transport layers. Link layers are peeled here (Ethernet with
+//! VLAN tags, Linux cooked v1/v2, BSD loopback, raw IP, NFLOG); IP and TCP/UDP through etherparse.
+//! Checksums are never verified: loopback captures carry unfinished ones.
+
+mod link;
+
+pub use link::{link_type_name, LinkType};
+
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use std::net::IpAddr;
+
+/// TCP flag bits as on the wire (byte 13 of the header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+    pub fn syn(self) -> bool {
+        self.has(Self::SYN)
+    }
+    pub fn ack(self) -> bool {
+        self.has(Self::ACK)
+    }
+    pub fn fin(self) -> bool {
+        self.has(Self::FIN)
+    }
+    pub fn rst(self) -> bool {
+        self.has(Self::RST)
+    }
+}
+
+impl std::fmt::Display for TcpFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (Self::SYN, "SYN"),
+            (Self::FIN, "FIN"),
+            (Self::RST, "RST"),
+            (Self::PSH, "PSH"),
+            (Self::ACK, "ACK"),
+            (Self::URG, "URG"),
+        ];
+        let list: Vec<&str> = names
+            .iter()
+            .filter(|(b, _)| self.has(*b))
+            .map(|(_, n)| *n)
+            .collect();
+        write!(f, "[{}]", list.join(", "))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TcpSegment<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    pub window: u16,
+    pub payload: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Transport<'a> {
+    Tcp(TcpSegment<'a>),
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+    },
+    /// Another IP protocol, or a fragment whose transport header is elsewhere.
+    Other {
+        protocol: u8,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Decoded<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub transport: Transport<'a>,
+    /// Part of a fragmented IPv4/IPv6 datagram (fragments are flagged, not reassembled).
+    pub fragment: bool,
+    /// The IP header claims more bytes than were captured (snap length).
+    pub cut_short: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DissectError {
+    UnsupportedLink(u32),
+    /// Not IP (ARP, LLDP ...): nothing for this analyzer.
+    NotIp,
+    Malformed(String),
+}
+
+/// Peels the link layer and parses IP and TCP/UDP.
+pub fn dissect(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, DissectError> {
+    let sliced = match link::peel(link_type, data)? {
+        link::Inner::Ethernet(b) => {
+            LaxSlicedPacket::from_ethernet(b).map_err(|e| DissectError::Malformed(e.to_string()))?
+        }
+        link::Inner::EtherType(t, b) => {
+            LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b)
+        }
+        link::Inner::Ip(b) => {
+            LaxSlicedPacket::from_ip(b).map_err(|e| DissectError::Malformed(e.to_string()))?
+        }
+    };
+    let (src, dst, fragment, cut_short, proto) = match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            let p = v4.payload();
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                p.fragmented,
+                p.incomplete,
+                p.ip_number.0,
+            )
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            let p = v6.payload();
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                p.fragmented,
+                p.incomplete,
+                p.ip_number.0,
+            )
+        }
+        Some(LaxNetSlice::Arp(_)) | None => {
+            if let Some((err, _)) = &sliced.stop_err {
+                if sliced.net.is_none() && sliced.link.is_some() && sliced.link_exts.is_empty() {
+                    return Err(DissectError::NotIp);
+                }
+                return Err(DissectError::Malformed(err.to_string()));
+            }
+            return Err(DissectError::NotIp);
+        }
+    };
+    let transport = match &sliced.transport {
+        Some(TransportSlice::Tcp(t)) => Transport::Tcp(TcpSegment {
+            src_port: t.source_port(),
+            dst_port: t.destination_port(),
+            seq: t.sequence_number(),
+            ack: t.acknowledgment_number(),
+            flags: TcpFlags(t.header_slice().get(13).copied().unwrap_or(0)),
+            window: t.window_size(),
+            payload: t.payload(),
+        }),
+        Some(TransportSlice::Udp(u)) => Transport::Udp {
+            src_port: u.source_port(),
+            dst_port: u.destination_port(),
+            payload: u.payload(),
+        },
+        _ => Transport::Other { protocol: proto },
+    };
+    Ok(Decoded {
+        src,
+        dst,
+        transport,
+        fragment,
+        cut_short,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hand-built IPv4/TCP packet: 127.0.0.1:40000 -> 127.0.0.1:80, SYN|ACK, payload "hi".
+    fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
+        let total = 20 + 20 + payload.len();
+        let mut v = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+            127,
+            0,
+            0,
+            1,
+            127,
+            0,
+            0,
+            1,
+        ];
+        v.extend_from_slice(&40000u16.to_be_bytes());
+        v.extend_from_slice(&80u16.to_be_bytes());
+        v.extend_from_slice(&1000u32.to_be_bytes());
+        v.extend_from_slice(&2000u32.to_be_bytes());
+        v.extend_from_slice(&[0x50, 0x12, 0xff, 0xff, 0xde, 0xad, 0, 0]); // bogus checksum on purpose
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn check(d: &Decoded) {
+        let Transport::Tcp(t) = d.transport else {
+            panic!("not tcp")
+        };
+        assert_eq!(
+            (t.src_port, t.dst_port, t.seq, t.ack),
+            (40000, 80, 1000, 2000)
+        );
+        assert!(t.flags.syn() && t.flags.ack() && !t.flags.fin());
+        assert_eq!(t.payload, b"hi");
+        assert_eq!(d.src.to_string(), "127.0.0.1");
+    }
+
+    #[test]
+    fn every_link_type_reaches_tcp() {
+        let ip = ipv4_tcp(b"hi");
+        let mut eth = vec![0; 12];
+        eth.extend_from_slice(&[0x81, 0x00, 0, 5, 0x88, 0xa8, 0, 6, 0x08, 0x00]); // 802.1Q + QinQ tags
+        eth.extend_from_slice(&ip);
+        let mut eth_plain = vec![0; 12];
+        eth_plain.extend_from_slice(&[0x08, 0x00]);
+        eth_plain.extend_from_slice(&ip);
+        let mut null = 2u32.to_le_bytes().to_vec();
+        null.extend_from_slice(&ip);
+        let mut lo = 2u32.to_be_bytes().to_vec();
+        lo.extend_from_slice(&ip);
+        let mut sll = vec![0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&ip);
+        let mut sll2 = vec![
+            0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        sll2.extend_from_slice(&ip);
+        let mut nflog = vec![2, 0, 0, 0];
+        nflog.extend_from_slice(&8u16.to_le_bytes());
+        nflog.extend_from_slice(&1u16.to_le_bytes());
+        nflog.extend_from_slice(&[0, 0, 0, 0]);
+        nflog.extend_from_slice(&((4 + ip.len()) as u16).to_le_bytes());
+        nflog.extend_from_slice(&9u16.to_le_bytes());
+        nflog.extend_from_slice(&ip);
+        for (lt, bytes) in [
+            (1, &eth),
+            (1, &eth_plain),
+            (0, &null),
+            (108, &lo),
+            (113, &sll),
+            (276, &sll2),
+            (12, &ip),
+            (101, &ip),
+            (228, &ip),
+            (239, &nflog),
+        ] {
+            let d = dissect(lt, bytes).unwrap_or_else(|e| panic!("link {lt}: {e:?}"));
+            check(&d);
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for n in 0..60 {
+            let junk: Vec<u8> = (0..n).map(|i| (i * 37 + 11) as u8).collect();
+            for lt in [0, 1, 12, 101, 108, 113, 228, 229, 239, 276, 9999] {
+                let _ = dissect(lt, &junk);
+            }
+        }
+        assert_eq!(
+            dissect(9999, b"x").err(),
+            Some(DissectError::UnsupportedLink(9999))
+        );
+    }
+}

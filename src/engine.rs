@@ -1,0 +1,720 @@
+//! The loop that glues dissect → flow → proto and produces events. Pure: the caller reads the
+//! packets (from a file or an interface) and drains the events, in batches, wherever it likes.
+
+use crate::dissect::{self, DissectError, Transport as L4};
+use crate::flow::{endpoint, Chunk, FlowKey, TcpTracker};
+use crate::limits::Limits;
+use crate::model::{
+    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PerDir, Protocol,
+    Severity, TlsInfo, Transport, WsHandshake,
+};
+use crate::proto::detect::{sniff, Sniffed};
+use crate::proto::http1::{Http1, Switch};
+use crate::proto::websocket::{handshake, WsSession};
+use crate::proto::{tls, Sink, StreamBuf};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Figures about the packets themselves.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PacketSummary {
+    pub count: u64,
+    pub first_time: Option<f64>,
+    pub last_time: Option<f64>,
+    pub tcp: u64,
+    pub udp: u64,
+    pub non_ip: u64,
+    pub ip_fragments: u64,
+    pub malformed: u64,
+    pub unsupported_link: u64,
+    pub link_types: Vec<u32>,
+    /// pcapng packet comments, by packet number.
+    pub comments: Vec<(PacketNo, String)>,
+    pub file_comments: Vec<String>,
+    /// Set when the file ends in the middle of this packet.
+    pub truncated_at: Option<PacketNo>,
+}
+
+enum App {
+    Undecided,
+    Http(Box<Http1>),
+    Ws(Box<WsSession>),
+    Tls { client: bool, server: bool },
+    Opaque,
+    Done,
+}
+
+struct Udp {
+    client: SocketAddr,
+    server: SocketAddr,
+    packets: PerDir<u64>,
+    bytes: PerDir<u64>,
+    first_packet: PacketNo,
+    last_packet: PacketNo,
+    start: Nanos,
+    end: Nanos,
+}
+
+struct Conn {
+    id: u32,
+    tcp: Option<TcpTracker>,
+    udp: Option<Udp>,
+    app: App,
+    bufs: PerDir<StreamBuf>,
+    ended: PerDir<bool>,
+    protocol: Protocol,
+    tls: Option<TlsInfo>,
+    ws: Option<WsHandshake>,
+    http_exchanges: u32,
+    ws_messages: u32,
+    findings_left: u32,
+    findings_dropped: u32,
+}
+
+pub struct Engine {
+    limits: Limits,
+    conns: Vec<Conn>,
+    by_key: HashMap<FlowKey, usize>,
+    events: Vec<Event>,
+    pub packets: PacketSummary,
+    last_packet: PacketNo,
+    last_ts: Nanos,
+}
+
+impl Engine {
+    pub fn new(limits: Limits) -> Self {
+        Engine {
+            limits,
+            conns: Vec::new(),
+            by_key: HashMap::new(),
+            events: Vec::new(),
+            packets: PacketSummary::default(),
+            last_packet: 0,
+            last_ts: 0,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Events produced since the last call.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// One packet, as read from a file or an interface.
+    pub fn packet(
+        &mut self,
+        number: PacketNo,
+        ts: Nanos,
+        link_type: u32,
+        data: &[u8],
+        comment: Option<String>,
+    ) {
+        let ps = &mut self.packets;
+        ps.count += 1;
+        let t = nanos_to_secs(ts);
+        ps.first_time.get_or_insert(t);
+        ps.last_time = Some(t);
+        if !ps.link_types.contains(&link_type) {
+            ps.link_types.push(link_type);
+        }
+        if let Some(c) = comment {
+            if ps.comments.len() < 100_000 {
+                ps.comments.push((number, c));
+            }
+        }
+        self.last_packet = number;
+        self.last_ts = self.last_ts.max(ts);
+        let d = match dissect::dissect(link_type, data) {
+            Ok(d) => d,
+            Err(DissectError::NotIp) => {
+                self.packets.non_ip += 1;
+                return;
+            }
+            Err(DissectError::UnsupportedLink(lt)) => {
+                if self.packets.unsupported_link == 0 {
+                    self.events.push(Event::Finding(Finding {
+                        connection: None,
+                        packet: number,
+                        severity: Severity::Warning,
+                        code: "link.unsupported",
+                        message: format!(
+                            "link type {lt} is not supported; such packets are skipped"
+                        ),
+                    }));
+                }
+                self.packets.unsupported_link += 1;
+                return;
+            }
+            Err(DissectError::Malformed(why)) => {
+                if self.packets.malformed < 100 {
+                    self.events.push(Event::Finding(Finding {
+                        connection: None,
+                        packet: number,
+                        severity: Severity::Warning,
+                        code: "packet.malformed",
+                        message: format!("malformed packet: {why}"),
+                    }));
+                }
+                self.packets.malformed += 1;
+                return;
+            }
+        };
+        if d.fragment {
+            if self.packets.ip_fragments < 20 {
+                self.events.push(Event::Finding(Finding {
+                    connection: None,
+                    packet: number,
+                    severity: Severity::Info,
+                    code: "ip.fragment",
+                    message: "IP fragment: fragments are flagged, not reassembled".into(),
+                }));
+            }
+            self.packets.ip_fragments += 1;
+        }
+        match d.transport {
+            L4::Tcp(seg) => {
+                self.packets.tcp += 1;
+                let src = SocketAddr::new(d.src, seg.src_port);
+                let dst = SocketAddr::new(d.dst, seg.dst_port);
+                let key = FlowKey::new(src, dst, false);
+                let idx = match self.by_key.get(&key) {
+                    Some(&i)
+                        if !(seg.flags.syn()
+                            && !seg.flags.ack()
+                            && self.conns[i].tcp.as_ref().is_some_and(|t| t.finished())) =>
+                    {
+                        i
+                    }
+                    _ => {
+                        let id = self.conns.len() as u32;
+                        let tracker = TcpTracker::new(src, dst, &seg, number, ts);
+                        self.conns
+                            .push(Conn::new(id, Some(tracker), None, &self.limits));
+                        self.by_key.insert(key, id as usize);
+                        id as usize
+                    }
+                };
+                let limits = &self.limits;
+                let events = &mut self.events;
+                let conn = &mut self.conns[idx];
+                let Some(tcp) = conn.tcp.as_mut() else { return };
+                let dir = tcp.dir_of(src);
+                let mut chunks: Vec<(Dir, OwnedChunk)> = Vec::new();
+                let mut direct = ConnIo {
+                    app: &mut conn.app,
+                    bufs: &mut conn.bufs,
+                    ended: &mut conn.ended,
+                    pending: &mut chunks,
+                };
+                tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| direct.take(d, c));
+                let finished = tcp.finished();
+                conn.deliver(chunks, limits, events);
+                if finished && !matches!(conn.app, App::Done) {
+                    conn.finish_app(number, limits, events);
+                }
+            }
+            L4::Udp {
+                src_port,
+                dst_port,
+                payload,
+            } => {
+                self.packets.udp += 1;
+                let src = SocketAddr::new(d.src, src_port);
+                let dst = SocketAddr::new(d.dst, dst_port);
+                let key = FlowKey::new(src, dst, true);
+                let idx = match self.by_key.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        let id = self.conns.len() as u32;
+                        let (client, server) =
+                            if src_port == 443 || (src_port < dst_port && src_port < 1024) {
+                                (dst, src)
+                            } else {
+                                (src, dst)
+                            };
+                        let quic = (src_port == 443 || dst_port == 443)
+                            && payload.first().is_some_and(|b| b & 0xc0 == 0xc0);
+                        let udp = Udp {
+                            client,
+                            server,
+                            packets: PerDir::default(),
+                            bytes: PerDir::default(),
+                            first_packet: number,
+                            last_packet: number,
+                            start: ts,
+                            end: ts,
+                        };
+                        let mut c = Conn::new(id, None, Some(udp), &self.limits);
+                        c.protocol = if quic { Protocol::Quic } else { Protocol::Udp };
+                        c.app = App::Done;
+                        self.conns.push(c);
+                        self.by_key.insert(key, id as usize);
+                        id as usize
+                    }
+                };
+                if let Some(u) = self.conns[idx].udp.as_mut() {
+                    let dir = if src == u.client {
+                        Dir::ClientToServer
+                    } else {
+                        Dir::ServerToClient
+                    };
+                    u.packets[dir] += 1;
+                    u.bytes[dir] += payload.len() as u64;
+                    u.last_packet = number;
+                    u.end = u.end.max(ts);
+                }
+            }
+            L4::Other { .. } => {}
+        }
+    }
+
+    /// The capture ended: flush every stream and emit what is still open.
+    pub fn finish(&mut self) {
+        let (packet, ts) = (self.last_packet, self.last_ts);
+        for conn in &mut self.conns {
+            if let Some(tcp) = conn.tcp.as_mut() {
+                let mut chunks = Vec::new();
+                let mut io = ConnIo {
+                    app: &mut conn.app,
+                    bufs: &mut conn.bufs,
+                    ended: &mut conn.ended,
+                    pending: &mut chunks,
+                };
+                tcp.finish(packet, ts, &mut |d, c| io.take(d, c));
+                conn.deliver(chunks, &self.limits, &mut self.events);
+            }
+            if !matches!(conn.app, App::Done) {
+                conn.finish_app(packet, &self.limits, &mut self.events);
+            }
+        }
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Snapshots of every connection's figures.
+    pub fn connections(&self) -> Vec<Connection> {
+        self.conns.iter().map(Conn::snapshot).collect()
+    }
+}
+
+/// A chunk owned for later delivery (the tracker borrows the connection while it reassembles).
+enum OwnedChunk {
+    /// Already pushed into the direction's buffer.
+    Pushed,
+    /// Comes after a gap or end in the same batch: pushed once those are applied.
+    Owned {
+        bytes: Vec<u8>,
+        packet: PacketNo,
+        ts: Nanos,
+    },
+    Gap {
+        len: u64,
+        packet: PacketNo,
+    },
+    End,
+}
+
+struct ConnIo<'a> {
+    app: &'a mut App,
+    bufs: &'a mut PerDir<StreamBuf>,
+    ended: &'a mut PerDir<bool>,
+    pending: &'a mut Vec<(Dir, OwnedChunk)>,
+}
+
+impl ConnIo<'_> {
+    /// Data goes straight into the direction's buffer; decoding happens after the tracker is done.
+    fn take(&mut self, dir: Dir, c: Chunk) {
+        if self.ended[dir] || matches!(self.app, App::Done) {
+            return;
+        }
+        match c {
+            Chunk::Data { bytes, packet, ts } => {
+                let after_other = self.pending.iter().any(|(d, c)| {
+                    *d == dir && matches!(c, OwnedChunk::Gap { .. } | OwnedChunk::End)
+                });
+                if after_other {
+                    self.pending.push((
+                        dir,
+                        OwnedChunk::Owned {
+                            bytes: bytes.to_vec(),
+                            packet,
+                            ts,
+                        },
+                    ));
+                } else {
+                    self.bufs[dir].push(bytes, packet, ts);
+                    self.pending.push((dir, OwnedChunk::Pushed));
+                }
+            }
+            Chunk::Gap { len, packet, .. } => {
+                self.pending.push((dir, OwnedChunk::Gap { len, packet }))
+            }
+            Chunk::End { .. } => self.pending.push((dir, OwnedChunk::End)),
+        }
+    }
+}
+
+impl Conn {
+    fn new(id: u32, tcp: Option<TcpTracker>, udp: Option<Udp>, limits: &Limits) -> Self {
+        Conn {
+            id,
+            tcp,
+            udp,
+            app: App::Undecided,
+            bufs: PerDir::default(),
+            ended: PerDir::default(),
+            protocol: Protocol::Unknown,
+            tls: None,
+            ws: None,
+            http_exchanges: 0,
+            ws_messages: 0,
+            findings_left: limits.max_findings_per_connection,
+            findings_dropped: 0,
+        }
+    }
+
+    fn deliver(
+        &mut self,
+        chunks: Vec<(Dir, OwnedChunk)>,
+        limits: &Limits,
+        events: &mut Vec<Event>,
+    ) {
+        let mut data_seen = false;
+        for (dir, c) in chunks {
+            match c {
+                OwnedChunk::Pushed => data_seen = true,
+                OwnedChunk::Owned { bytes, packet, ts } => {
+                    if !self.ended[dir] {
+                        self.bufs[dir].push(&bytes, packet, ts);
+                        data_seen = true;
+                    }
+                }
+                OwnedChunk::Gap { len, packet } => {
+                    if data_seen {
+                        self.advance(limits, events);
+                        data_seen = false;
+                    }
+                    self.gap(dir, len, packet, events);
+                }
+                OwnedChunk::End => {
+                    if data_seen {
+                        self.advance(limits, events);
+                        data_seen = false;
+                    }
+                    self.ended[dir] = true;
+                    self.end_dir(dir, limits, events);
+                }
+            }
+        }
+        if data_seen {
+            self.advance(limits, events);
+        }
+    }
+
+    fn sink<'a>(
+        id: u32,
+        events: &'a mut Vec<Event>,
+        left: &'a mut u32,
+        dropped: &'a mut u32,
+    ) -> Sink<'a> {
+        Sink {
+            conn: id,
+            events,
+            findings_left: left,
+            findings_dropped: dropped,
+        }
+    }
+
+    fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, events: &mut Vec<Event>) {
+        let mut sink = Self::sink(
+            self.id,
+            events,
+            &mut self.findings_left,
+            &mut self.findings_dropped,
+        );
+        match &mut self.app {
+            App::Http(h) => h.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
+            App::Ws(w) => w.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
+            _ => self.bufs[dir].skip_gap(len),
+        }
+    }
+
+    fn end_dir(&mut self, dir: Dir, limits: &Limits, events: &mut Vec<Event>) {
+        if matches!(self.app, App::Undecided) {
+            self.advance(limits, events);
+        }
+        let mut sink = Self::sink(
+            self.id,
+            events,
+            &mut self.findings_left,
+            &mut self.findings_dropped,
+        );
+        match &mut self.app {
+            App::Http(h) => {
+                h.end(dir, &mut self.bufs[dir], &mut sink);
+                self.http_exchanges = h.exchanges;
+            }
+            App::Ws(w) => w.end(dir, &mut self.bufs[dir], &mut sink),
+            _ => {}
+        }
+    }
+
+    /// Runs the decoders over what is buffered.
+    fn advance(&mut self, limits: &Limits, events: &mut Vec<Event>) {
+        loop {
+            let mut sink = Self::sink(
+                self.id,
+                events,
+                &mut self.findings_left,
+                &mut self.findings_dropped,
+            );
+            match &mut self.app {
+                App::Done => return,
+                App::Undecided => {
+                    let both_ended =
+                        self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
+                    let s = sniff(
+                        self.bufs[Dir::ClientToServer].bytes(),
+                        self.bufs[Dir::ServerToClient].bytes(),
+                        both_ended,
+                    );
+                    match s {
+                        Sniffed::NeedMore => return,
+                        Sniffed::Http => {
+                            self.protocol = Protocol::Http;
+                            self.app = App::Http(Box::new(Http1::new(limits)));
+                        }
+                        Sniffed::Http2 => {
+                            self.protocol = Protocol::Http2;
+                            self.app = App::Opaque;
+                        }
+                        Sniffed::Tls => {
+                            self.protocol = Protocol::Tls;
+                            self.tls = Some(TlsInfo::default());
+                            self.app = App::Tls {
+                                client: false,
+                                server: false,
+                            };
+                        }
+                        Sniffed::WebSocket => {
+                            let first = self.tcp.as_ref().map(|t| t.first_packet).unwrap_or(0);
+                            sink.finding(first, Severity::Info, "ws.upgrade_not_captured", "WebSocket frames without a captured upgrade (the capture started after the handshake): recognised from the frame headers".into());
+                            self.protocol = Protocol::Websocket;
+                            let hs = WsHandshake {
+                                upgrade_captured: false,
+                                ..Default::default()
+                            };
+                            self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
+                        }
+                        Sniffed::Opaque => {
+                            self.protocol = Protocol::Tcp;
+                            self.app = App::Opaque;
+                        }
+                    }
+                }
+                App::Http(h) => {
+                    let switch = h.process(&mut self.bufs, &mut sink);
+                    self.http_exchanges = h.exchanges;
+                    match switch {
+                        None => return,
+                        Some(Switch::WebSocket {
+                            request_headers,
+                            response_headers,
+                            request_packet,
+                            response_packet,
+                        }) => {
+                            let hs = handshake::from_headers(
+                                &request_headers,
+                                &response_headers,
+                                request_packet,
+                                response_packet,
+                            );
+                            if hs.accept_ok == Some(false) {
+                                sink.finding(response_packet, Severity::Error, "ws.bad_accept", format!("Sec-WebSocket-Accept is {} but the key {} requires {} (RFC 6455 §4.2.2)", hs.accept.as_deref().unwrap_or("?"), hs.key.as_deref().unwrap_or("?"), hs.expected_accept.as_deref().unwrap_or("?")));
+                            }
+                            if hs.key.is_none() {
+                                sink.finding(
+                                    request_packet,
+                                    Severity::Error,
+                                    "ws.missing_key",
+                                    "the upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1)"
+                                        .into(),
+                                );
+                            }
+                            self.protocol = Protocol::Websocket;
+                            self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
+                        }
+                        Some(Switch::Http2) => {
+                            self.protocol = Protocol::Http2;
+                            self.app = App::Opaque;
+                        }
+                        Some(Switch::Tunnel) => self.app = App::Opaque,
+                    }
+                }
+                App::Ws(w) => {
+                    w.process(&mut self.bufs, &mut sink);
+                    self.ws_messages = w.messages;
+                    return;
+                }
+                App::Tls { client, server } => {
+                    let info = self.tls.get_or_insert_with(TlsInfo::default);
+                    for (dir, done) in
+                        [(Dir::ClientToServer, client), (Dir::ServerToClient, server)]
+                    {
+                        let b = self.bufs[dir].bytes();
+                        if !*done {
+                            let parsed = if dir == Dir::ClientToServer {
+                                tls::client_hello(b, info)
+                            } else {
+                                tls::server_hello(b, info)
+                            };
+                            let record_len = if b.len() >= 5 {
+                                5 + u16::from_be_bytes([b[3], b[4]]) as usize
+                            } else {
+                                usize::MAX
+                            };
+                            if parsed.is_some()
+                                || b.len() >= record_len
+                                || b.len() > 20_000
+                                || self.ended[dir]
+                            {
+                                *done = true;
+                            }
+                        }
+                        if *done {
+                            let n = self.bufs[dir].len();
+                            self.bufs[dir].consume(n);
+                        }
+                    }
+                    return;
+                }
+                App::Opaque => {
+                    for d in Dir::BOTH {
+                        let n = self.bufs[d].len();
+                        self.bufs[d].consume(n);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn finish_app(&mut self, packet: PacketNo, limits: &Limits, events: &mut Vec<Event>) {
+        self.advance(limits, events);
+        let tcp_closed = self.tcp.as_ref().is_some_and(|t| t.end() != End::None);
+        let mut sink = Self::sink(
+            self.id,
+            events,
+            &mut self.findings_left,
+            &mut self.findings_dropped,
+        );
+        match std::mem::replace(&mut self.app, App::Done) {
+            App::Http(mut h) => {
+                h.finish(&mut self.bufs, &mut sink);
+                self.http_exchanges = h.exchanges;
+            }
+            App::Ws(mut w) => {
+                w.finish(&mut self.bufs, packet, tcp_closed, &mut sink);
+                self.ws_messages = w.messages;
+                self.ws = Some(w.handshake.clone());
+            }
+            _ => {}
+        }
+        if self.findings_dropped > 0 {
+            let n = self.findings_dropped;
+            self.findings_dropped = 0;
+            events.push(Event::Finding(Finding {
+                connection: Some(self.id),
+                packet,
+                severity: Severity::Info,
+                code: "findings.limit",
+                message: format!(
+                    "{n} more findings on this connection were not recorded (limit {})",
+                    limits.max_findings_per_connection
+                ),
+            }));
+        }
+        self.bufs = PerDir::default();
+    }
+
+    fn snapshot(&self) -> Connection {
+        let ws = match &self.app {
+            App::Ws(w) => Some(w.handshake.clone()),
+            _ => self.ws.clone(),
+        };
+        if let Some(t) = &self.tcp {
+            let c2s = Dir::ClientToServer;
+            let s2c = Dir::ServerToClient;
+            return Connection {
+                id: self.id,
+                transport: Transport::Tcp,
+                client: endpoint(t.client),
+                server: endpoint(t.server),
+                protocol: if self.protocol == Protocol::Unknown {
+                    Protocol::Tcp
+                } else {
+                    self.protocol
+                },
+                roles_guessed: t.roles_guessed,
+                first_packet: t.first_packet,
+                last_packet: t.last_packet,
+                start_time: nanos_to_secs(t.start_ts),
+                end_time: nanos_to_secs(t.end_ts),
+                packets_client_to_server: t.stats[c2s].packets,
+                packets_server_to_client: t.stats[s2c].packets,
+                bytes_client_to_server: t.stats[c2s].bytes,
+                bytes_server_to_client: t.stats[s2c].bytes,
+                retransmissions: t.retransmissions,
+                out_of_order: t.out_of_order,
+                gap_bytes: t.gap_bytes,
+                handshake_rtt_ms: t.handshake_rtt_ns.map(|n| n as f64 / 1e6),
+                end: t.end(),
+                closed_by: t.closed_by,
+                tcp_events: t.events.clone(),
+                http_exchanges: self.http_exchanges,
+                websocket_messages: self.ws_messages,
+                tls: self.tls.clone(),
+                websocket: ws,
+            };
+        }
+        let u = self.udp.as_ref();
+        let (c2s, s2c) = (Dir::ClientToServer, Dir::ServerToClient);
+        Connection {
+            id: self.id,
+            transport: Transport::Udp,
+            client: u.map(|u| endpoint(u.client)).unwrap_or_default(),
+            server: u.map(|u| endpoint(u.server)).unwrap_or_default(),
+            protocol: self.protocol,
+            roles_guessed: true,
+            first_packet: u.map(|u| u.first_packet).unwrap_or(0),
+            last_packet: u.map(|u| u.last_packet).unwrap_or(0),
+            start_time: u.map(|u| nanos_to_secs(u.start)).unwrap_or(0.0),
+            end_time: u.map(|u| nanos_to_secs(u.end)).unwrap_or(0.0),
+            packets_client_to_server: u.map(|u| u.packets[c2s]).unwrap_or(0),
+            packets_server_to_client: u.map(|u| u.packets[s2c]).unwrap_or(0),
+            bytes_client_to_server: u.map(|u| u.bytes[c2s]).unwrap_or(0),
+            bytes_server_to_client: u.map(|u| u.bytes[s2c]).unwrap_or(0),
+            retransmissions: 0,
+            out_of_order: 0,
+            gap_bytes: 0,
+            handshake_rtt_ms: None,
+            end: End::None,
+            closed_by: None,
+            tcp_events: Vec::new(),
+            http_exchanges: 0,
+            websocket_messages: 0,
+            tls: None,
+            websocket: None,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `findings`.
+//!
+//! Records are serialised as the engine produces them and kept in spill buffers (moved to an
+//! unlinked temporary file past a few MiB), so printing a large capture needs memory for the
+//! connections only, not for every exchange and message.
+
+use super::PayloadLimit;
+use crate::engine::PacketSummary;
+use crate::model::{Connection, Event, WsMessage};
+use base64::Engine as _;
+use serde::Serialize;
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+
+const SPILL_AT: usize = 4 << 20;
+
+/// A JSON array being written: elements in memory, then on disk.
+#[derive(Default)]
+struct Spill {
+    mem: Vec<u8>,
+    file: Option<File>,
+    count: u64,
+}
+
+impl Spill {
+    fn push(&mut self, v: &impl Serialize) -> io::Result<()> {
+        if self.count > 0 {
+            self.mem.push(b',');
+        }
+        self.count += 1;
+        serde_json::to_writer(&mut self.mem, v).map_err(io::Error::other)?;
+        if self.mem.len() > SPILL_AT {
+            if self.file.is_none() {
+                self.file = Some(temp_file()?);
+            }
+            if let Some(f) = &mut self.file {
+                f.write_all(&self.mem)?;
+            }
+            self.mem.clear();
+        }
+        Ok(())
+    }
+
+    fn write_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(b"[")?;
+        if let Some(f) = &mut self.file {
+            f.rewind()?;
+            let mut buf = vec![0; 1 << 20];
+            loop {
+                let n = f.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                out.write_all(&buf[..n])?;
+            }
+        }
+        out.write_all(&self.mem)?;
+        out.write_all(b"]")
+    }
+}
+
+/// A temporary file that disappears when closed (unlinked right after creation).
+fn temp_file() -> io::Result<File> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "wirescope-{}-{}.spill",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    let _ = std::fs::remove_file(&path);
+    Ok(f)
+}
+
+/// A WebSocket message as printed: the model plus its payload as text or base64.
+#[derive(Serialize)]
+pub struct WsOut<'a> {
+    #[serde(flatten)]
+    pub msg: &'a WsMessage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_base64: Option<String>,
+    /// True when the printed payload is shorter than the message.
+    pub payload_truncated: bool,
+}
+
+impl<'a> WsOut<'a> {
+    pub fn new(msg: &'a WsMessage, limit: PayloadLimit) -> Self {
+        let n = limit.bytes().min(msg.payload.len());
+        let shown = &msg.payload[..n];
+        let payload_truncated = (n as u64) < msg.len;
+        let (text, data_base64) = if limit == PayloadLimit::Bytes(0) {
+            (None, None)
+        } else if msg.opcode == 1 {
+            (Some(String::from_utf8_lossy(shown).into_owned()), None)
+        } else {
+            (
+                None,
+                Some(base64::engine::general_purpose::STANDARD.encode(shown)),
+            )
+        };
+        WsOut {
+            msg,
+            text,
+            data_base64,
+            payload_truncated,
+        }
+    }
+}
+
+pub struct JsonWriter {
+    limit: PayloadLimit,
+    http: Spill,
+    websocket: Spill,
+    frames: Spill,
+    findings: Spill,
+    with_frames: bool,
+}
+
+impl JsonWriter {
+    pub fn new(limit: PayloadLimit, with_frames: bool) -> Self {
+        JsonWriter {
+            limit,
+            http: Spill::default(),
+            websocket: Spill::default(),
+            frames: Spill::default(),
+            findings: Spill::default(),
+            with_frames,
+        }
+    }
+
+    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+        match e {
+            Event::Http(x) => self.http.push(x),
+            Event::WsMessage(m) => self.websocket.push(&WsOut::new(m, self.limit)),
+            Event::WsFrame(f) if self.with_frames => self.frames.push(f),
+            Event::WsFrame(_) => Ok(()),
+            Event::Finding(f) => self.findings.push(f),
+        }
+    }
+
+    pub fn finish(
+        mut self,
+        out: &mut dyn Write,
+        packets: &PacketSummary,
+        connections: &[Connection],
+    ) -> io::Result<()> {
+        out.write_all(b"{\"packets\":")?;
+        serde_json::to_writer(&mut *out, packets).map_err(io::Error::other)?;
+        out.write_all(b",\"connections\":")?;
+        serde_json::to_writer(&mut *out, connections).map_err(io::Error::other)?;
+        out.write_all(b",\"http\":")?;
+        self.http.write_to(out)?;
+        out.write_all(b",\"websocket\":")?;
+        self.websocket.write_to(out)?;
+        if self.with_frames {
+            out.write_all(b",\"frames\":")?;
+            self.frames.write_to(out)?;
+        }
+        out.write_all(b",\"findings\":")?;
+        self.findings.write_to(out)?;
+        out.write_all(b"}\n")
+    }
+}

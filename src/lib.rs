@@ -1,0 +1,24 @@
+//! wirescope: an HTTP and WebSocket traffic analyzer and teaching tool.
+//!
+//! Data flows one way:
+//! ```text
+//! source (file | live) --packets--> dissect --IP/TCP--> flow (per-connection reassembly)
+//!   --stream chunks (data | gap | end)--> proto (http1, websocket, tls, socketio)
+//!   --events--> model::Capture --read by--> analysis, export, the app
+//! ```
+//! `dissect`, `flow`, `proto`, `model`, `analysis` and `engine` are pure: bytes in, values out, no
+//! I/O and no clock (time comes from packet timestamps). `source` and `export` do the I/O.
+
+pub mod analysis;
+pub mod dissect;
+pub mod engine;
+pub mod export;
+pub mod flow;
+pub mod limits;
+pub mod load;
+pub mod model;
+pub mod proto;
+pub mod source;
+
+pub use engine::Engine;
+pub use limits::Limits;

@@ -1,0 +1,34 @@
+//! Every limit the engine applies to attacker-controlled input, in one place.
+
+/// Hitting a limit is a finding on the object concerned, never a panic or an abort.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest HTTP message head (request/status line and headers).
+    pub max_head: usize,
+    /// Most bytes one message may inflate to (HTTP content coding, permessage-deflate).
+    pub max_decompressed: u64,
+    /// Out-of-order bytes buffered per stream direction before the hole is declared a gap.
+    pub max_out_of_order: usize,
+    /// HTTP body bytes kept in memory per message (the rest is counted, not kept).
+    pub keep_body: usize,
+    /// WebSocket payload bytes kept in memory per message.
+    pub keep_ws_payload: usize,
+    /// Findings kept per connection (further ones are counted in one last finding).
+    pub max_findings_per_connection: u32,
+    /// Emit one event per WebSocket frame (the app's frame view); off for plain exports.
+    pub frame_events: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_head: 64 * 1024,
+            max_decompressed: 64 * 1024 * 1024,
+            max_out_of_order: 4 * 1024 * 1024,
+            keep_body: 1024 * 1024,
+            keep_ws_payload: 64 * 1024,
+            max_findings_per_connection: 200,
+            frame_events: true,
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The `wirescope` command line.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wirescope::export::{self, json::JsonWriter, PayloadLimit};
+use wirescope::model::Capture;
+use wirescope::{load, Limits};
+
+#[derive(Parser)]
+#[command(name = "wirescope", version, about = "HTTP and WebSocket traffic analyzer and teaching tool", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Decode a .pcap/.pcapng file: connections, HTTP exchanges, WebSocket messages, findings.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// A readable summary.
+    Text,
+    /// The whole model (the contract in README.md).
+    Json,
+    /// HAR 1.2, WebSocket messages in `_webSocketMessages`.
+    Har,
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// The capture file (.pcap or .pcapng).
+    file: PathBuf,
+    #[arg(long, short, value_enum, default_value = "text")]
+    format: Format,
+    /// Payload bytes printed per WebSocket message in JSON: a number, 0 for none, or "all".
+    #[arg(long, default_value = "4096")]
+    payload_limit: PayloadLimit,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// WebSocket messages listed per session in the text summary.
+    #[arg(long, default_value = "20")]
+    messages: usize,
+    /// Include every WebSocket frame (header fields) in JSON under "frames".
+    #[arg(long)]
+    frames: bool,
+    /// Most bytes one message may inflate to (content coding, permessage-deflate).
+    #[arg(long, default_value = "67108864")]
+    max_decompressed: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Cmd::Analyze(a)) => analyze(a),
+        None => {
+            let _ = Cli::parse_from(["wirescope", "--help"]);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wirescope: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn analyze(a: AnalyzeArgs) -> Result<()> {
+    let mut limits = Limits {
+        max_decompressed: a.max_decompressed,
+        ..Limits::default()
+    };
+    let name = a.file.display().to_string();
+    let mut out_buf: Vec<u8> = Vec::new();
+    let warning = match a.format {
+        Format::Json => {
+            // Stream records out as they are decoded; keep only what will be printed.
+            limits.keep_body = 0;
+            limits.keep_ws_payload = a.payload_limit.bytes();
+            limits.frame_events = a.frames;
+            let mut w = JsonWriter::new(a.payload_limit, a.frames);
+            let mut err = None;
+            let loaded = load::load_file(&a.file, limits, |eng, _, _| {
+                for e in eng.drain_events() {
+                    if let Err(x) = w.event(&e) {
+                        err = Some(x);
+                    }
+                }
+                err.is_none()
+            })
+            .map_err(anyhow::Error::msg)?;
+            if let Some(e) = err {
+                return Err(e).context("writing JSON");
+            }
+            let conns = loaded.engine.connections();
+            emit(&a.output, |o| w.finish(o, &loaded.engine.packets, &conns))?;
+            loaded.warning
+        }
+        Format::Text | Format::Har => {
+            if a.format == Format::Text {
+                limits.keep_body = 0;
+                limits.keep_ws_payload = 256;
+            }
+            limits.frame_events = false;
+            let mut cap = Capture::default();
+            let loaded = load::load_file(&a.file, limits, |eng, _, _| {
+                for e in eng.drain_events() {
+                    cap.apply(e);
+                }
+                true
+            })
+            .map_err(anyhow::Error::msg)?;
+            cap.packets = loaded.engine.packets.clone();
+            cap.connections = loaded.engine.connections();
+            if a.format == Format::Text {
+                out_buf
+                    .extend_from_slice(export::text::summary(&name, &cap, a.messages).as_bytes());
+                emit(&a.output, |o| o.write_all(&out_buf))?;
+            } else {
+                let har = export::har::to_har(&cap);
+                emit(&a.output, |o| {
+                    serde_json::to_writer_pretty(&mut *o, &har).map_err(std::io::Error::other)?;
+                    o.write_all(b"\n")
+                })?;
+            }
+            loaded.warning
+        }
+    };
+    if let Some(w) = warning {
+        eprintln!("wirescope: warning: {w}");
+    }
+    Ok(())
+}
+
+fn emit(
+    path: &Option<PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match path {
+        Some(p) => {
+            export::write_atomic(p, write).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            match write(&mut lock).and_then(|_| lock.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(e).context("writing to standard output"),
+            }
+        }
+    }
+}

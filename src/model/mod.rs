@@ -1,0 +1,295 @@
+//! The values the engine produces: connections, HTTP exchanges, WebSocket messages and frames,
+//! findings. Pure data, serialisable; the JSON contract in README.md is these types.
+
+mod capture;
+mod direction;
+mod finding;
+
+pub use capture::Capture;
+pub use direction::{Dir, PerDir};
+pub use finding::{Finding, Severity};
+
+use serde::Serialize;
+
+/// Nanoseconds since the Unix epoch, taken from packet timestamps (never from a clock).
+pub type Nanos = i64;
+
+/// A connection's index, in order of its first packet (Wireshark's `tcp.stream` for TCP-only files).
+pub type ConnId = u32;
+
+/// Packet numbers count from 1 in file order, as Wireshark shows them.
+pub type PacketNo = u64;
+
+pub fn nanos_to_secs(ns: Nanos) -> f64 {
+    ns as f64 / 1e9
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// What the engine recognised on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Not decided yet (no payload seen so far).
+    Unknown,
+    Http,
+    Websocket,
+    Tls,
+    Http2,
+    Quic,
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Unknown => "?",
+            Protocol::Http => "HTTP",
+            Protocol::Websocket => "WebSocket",
+            Protocol::Tls => "TLS",
+            Protocol::Http2 => "HTTP/2",
+            Protocol::Quic => "QUIC",
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+}
+
+/// How a connection ended, as far as the capture shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum End {
+    /// Both sides sent FIN.
+    Fin,
+    /// Only one side sent FIN before the capture ended.
+    HalfClosed,
+    /// A RST ended it.
+    Rst,
+    /// Still open when the capture ended.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TcpEventKind {
+    #[serde(rename = "SYN")]
+    Syn,
+    #[serde(rename = "SYN-ACK")]
+    SynAck,
+    #[serde(rename = "ACK")]
+    HandshakeAck,
+    #[serde(rename = "FIN")]
+    Fin,
+    #[serde(rename = "RST")]
+    Rst,
+}
+
+/// A handshake or teardown step, timed.
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpEvent {
+    pub kind: TcpEventKind,
+    pub direction: Dir,
+    pub packet: PacketNo,
+    pub time: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsInfo {
+    pub version: Option<String>,
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+}
+
+/// What the upgrade handshake said, and whether the Accept value checks out.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WsHandshake {
+    /// False when the session was recognised from frames alone (upgrade not captured).
+    pub upgrade_captured: bool,
+    pub request_packet: Option<PacketNo>,
+    pub response_packet: Option<PacketNo>,
+    pub key: Option<String>,
+    pub accept: Option<String>,
+    pub expected_accept: Option<String>,
+    pub accept_ok: Option<bool>,
+    pub version: Option<String>,
+    pub subprotocol: Option<String>,
+    pub extensions: Option<String>,
+    pub permessage_deflate: Option<DeflateParams>,
+    /// Close codes sent each way (None: no close frame that way, or one without a code).
+    pub client_close_code: Option<u16>,
+    pub server_close_code: Option<u16>,
+    pub close_frames: u32,
+    /// Who sent the first close frame.
+    pub close_initiator: Option<Dir>,
+    /// The connection ended without any close frame: endpoints report 1006 Abnormal Closure.
+    pub abnormal_close: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct DeflateParams {
+    pub client_no_context_takeover: bool,
+    pub server_no_context_takeover: bool,
+    pub client_max_window_bits: u8,
+    pub server_max_window_bits: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection {
+    pub id: ConnId,
+    pub transport: Transport,
+    /// "ip:port", IPv6 as "[addr]:port".
+    pub client: String,
+    pub server: String,
+    pub protocol: Protocol,
+    /// True when client and server were guessed (no SYN seen).
+    pub roles_guessed: bool,
+    pub first_packet: PacketNo,
+    pub last_packet: PacketNo,
+    pub start_time: f64,
+    pub end_time: f64,
+    pub packets_client_to_server: u64,
+    pub packets_server_to_client: u64,
+    pub bytes_client_to_server: u64,
+    pub bytes_server_to_client: u64,
+    pub retransmissions: u64,
+    pub out_of_order: u64,
+    /// Bytes never captured, delivered to decoders as gaps.
+    pub gap_bytes: u64,
+    pub handshake_rtt_ms: Option<f64>,
+    pub end: End,
+    pub closed_by: Option<Dir>,
+    pub tcp_events: Vec<TcpEvent>,
+    pub http_exchanges: u32,
+    pub websocket_messages: u32,
+    pub tls: Option<TlsInfo>,
+    pub websocket: Option<WsHandshake>,
+}
+
+/// One HTTP message head and body figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpRequest {
+    /// The packet in which the request ends.
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub method: String,
+    pub target: String,
+    pub version: String,
+    pub headers: Vec<(String, String)>,
+    pub head_len: usize,
+    pub body_len: u64,
+    pub wire_body_len: u64,
+    pub start_time: f64,
+    pub end_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpResponse {
+    /// The packet in which the response ends.
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub status: u16,
+    pub reason: String,
+    pub version: String,
+    pub headers: Vec<(String, String)>,
+    pub head_len: usize,
+    /// Body length after transfer and content decoding.
+    pub body_len: u64,
+    /// Body bytes on the wire (chunk framing included).
+    pub wire_body_len: u64,
+    pub chunked: bool,
+    pub content_encoding: Option<String>,
+    /// True when the body ended with the connection (no length given).
+    pub until_close: bool,
+    /// False when the body was cut short (gap, or the capture ended).
+    pub complete: bool,
+    pub start_time: f64,
+    pub end_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+}
+
+/// Body bytes kept in memory (up to the configured limit), decoded when a content coding applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct Body {
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// True when `bytes` holds less than the whole body.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpExchange {
+    pub connection: ConnId,
+    /// Position of this exchange on its connection, from 0.
+    pub index: u32,
+    pub request: Option<HttpRequest>,
+    pub response: Option<HttpResponse>,
+    /// 1xx responses before the final one (100 Continue, 103 Early Hints, 101 is the final one).
+    pub interim: Vec<HttpResponse>,
+    /// Requests already waiting for a response when this one was sent (pipelining).
+    pub pipelined_behind: u32,
+    /// Time from the end of the request to the first byte of the response.
+    pub ttfb_ms: Option<f64>,
+    /// Time from the first byte of the request to the last byte of the response.
+    pub duration_ms: Option<f64>,
+}
+
+/// A WebSocket frame as it appeared on the wire.
+#[derive(Debug, Clone, Serialize)]
+pub struct WsFrame {
+    pub connection: ConnId,
+    pub direction: Dir,
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub time: f64,
+    pub fin: bool,
+    pub rsv: u8,
+    pub opcode: u8,
+    pub masked: bool,
+    pub mask_key: Option<[u8; 4]>,
+    /// 7, 16 or 64: which length form the header used.
+    pub length_form: u8,
+    pub header_len: u8,
+    pub payload_len: u64,
+}
+
+/// A WebSocket message: one data message (all its fragments) or one control frame.
+#[derive(Debug, Clone, Serialize)]
+pub struct WsMessage {
+    pub connection: ConnId,
+    pub direction: Dir,
+    pub opcode: u8,
+    pub frames: u32,
+    pub compressed: bool,
+    /// Payload length after inflating.
+    pub len: u64,
+    /// Payload bytes on the wire.
+    pub wire_len: u64,
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub time: f64,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    /// Payload bytes kept (unmasked, inflated), up to the configured limit.
+    #[serde(skip)]
+    pub payload: Vec<u8>,
+    /// True when `payload` holds less than `len` bytes.
+    pub payload_truncated: bool,
+}
+
+/// A decoded fact, in the order the engine learnt it. Connections are reported at the end
+/// (their figures keep changing) and, for live views, as snapshots.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Http(Box<HttpExchange>),
+    WsFrame(Box<WsFrame>),
+    WsMessage(Box<WsMessage>),
+    Finding(Finding),
+}

@@ -1,0 +1,219 @@
+//! Message heads through httparse, with the leniency an observer needs: obs-fold unfolded and
+//! reported, HTTP/0.9 requests recognised.
+
+use crate::model::Severity;
+
+pub struct Head {
+    pub len: usize,
+    pub version: String,
+    pub headers: Vec<(String, String)>,
+    pub kind: HeadKind,
+    /// Rule breaks found while parsing (severity, code, message).
+    pub notes: Vec<(Severity, &'static str, String)>,
+}
+
+pub enum HeadKind {
+    Request { method: String, target: String },
+    Response { status: u16, reason: String },
+}
+
+pub enum Parsed {
+    Complete(Head),
+    Partial,
+    /// An HTTP/0.9 request line ("GET /path" and nothing else): `len` bytes.
+    Http09 {
+        len: usize,
+        target: String,
+    },
+    Invalid(String),
+}
+
+const MAX_HEADERS: usize = 256;
+
+fn version_str(v: Option<u8>) -> String {
+    match v {
+        Some(0) => "HTTP/1.0".into(),
+        Some(1) => "HTTP/1.1".into(),
+        _ => "HTTP/1.?".into(),
+    }
+}
+
+fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
+    h.iter()
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Where the head ends (after CRLFCRLF or LFLF), if it is all here.
+fn head_end(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+        let at = i + p;
+        let next = b.get(at + 1..);
+        match next {
+            Some([b'\n', ..]) => return Some(at + 2),
+            Some([b'\r', b'\n', ..]) => return Some(at + 3),
+            _ => {}
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// Replaces obs-fold line breaks (CRLF followed by SP/HT) with spaces (RFC 9112 §5.2).
+fn unfold(head: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(head.len());
+    let mut folded = false;
+    let mut i = 0;
+    while i < head.len() {
+        let c = head[i];
+        let crlf_len = if c == b'\r' && head.get(i + 1) == Some(&b'\n') {
+            2
+        } else if c == b'\n' {
+            1
+        } else {
+            0
+        };
+        if crlf_len > 0
+            && matches!(head.get(i + crlf_len), Some(b' ' | b'\t'))
+            && i + crlf_len + 1 < head.len()
+        {
+            out.push(b' ');
+            i += crlf_len;
+            folded = true;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    folded.then_some(out)
+}
+
+/// "GET /path" alone on the first line: an HTTP/0.9 request.
+fn http09(b: &[u8]) -> Option<Parsed> {
+    let nl = b.iter().position(|&c| c == b'\n')?;
+    let line = String::from_utf8_lossy(&b[..nl]);
+    let parts: Vec<&str> = line.trim_end().split(' ').collect();
+    (parts.len() == 2 && parts[0] == "GET" && parts[1].starts_with('/')).then(|| Parsed::Http09 {
+        len: nl + 1,
+        target: parts[1].to_string(),
+    })
+}
+
+pub fn parse_request(b: &[u8]) -> Parsed {
+    if let Some(p) = http09(b) {
+        return p;
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(b) {
+        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
+            len,
+            version: version_str(req.version),
+            headers: collect(req.headers),
+            kind: HeadKind::Request {
+                method: req.method.unwrap_or("").to_string(),
+                target: req.path.unwrap_or("").to_string(),
+            },
+            notes: Vec::new(),
+        }),
+        Ok(httparse::Status::Partial) => Parsed::Partial,
+        Err(e) => retry_unfolded(b, e, true),
+    }
+}
+
+pub fn parse_response(b: &[u8]) -> Parsed {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(b) {
+        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
+            len,
+            version: version_str(resp.version),
+            headers: collect(resp.headers),
+            kind: HeadKind::Response {
+                status: resp.code.unwrap_or(0),
+                reason: resp.reason.unwrap_or("").to_string(),
+            },
+            notes: Vec::new(),
+        }),
+        Ok(httparse::Status::Partial) => Parsed::Partial,
+        Err(e) => retry_unfolded(b, e, false),
+    }
+}
+
+fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool) -> Parsed {
+    let Some(end) = head_end(b) else {
+        return if e == httparse::Error::TooManyHeaders {
+            Parsed::Invalid(format!("more than {MAX_HEADERS} header fields"))
+        } else {
+            Parsed::Invalid(e.to_string())
+        };
+    };
+    let Some(unfolded) = unfold(&b[..end]) else {
+        return Parsed::Invalid(e.to_string());
+    };
+    let again = if request {
+        parse_request(&unfolded)
+    } else {
+        parse_response(&unfolded)
+    };
+    match again {
+        Parsed::Complete(mut h) => {
+            h.len = end;
+            h.notes.push((Severity::Warning, "http.obs_fold", "a header field value is folded over several lines (obs-fold), which RFC 9112 §5.2 deprecates; unfolded with spaces".into()));
+            Parsed::Complete(h)
+        }
+        _ => Parsed::Invalid(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_prefix_of_a_head_is_partial() {
+        let req = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: text/html\r\n\r\n";
+        for cut in 0..req.len() {
+            assert!(
+                matches!(parse_request(&req[..cut]), Parsed::Partial),
+                "cut {cut}"
+            );
+        }
+        let Parsed::Complete(h) = parse_request(req) else {
+            panic!()
+        };
+        assert_eq!(h.len, req.len());
+        let resp = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        for cut in 0..resp.len() {
+            assert!(
+                matches!(parse_response(&resp[..cut]), Parsed::Partial),
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn obs_fold_is_unfolded_and_reported() {
+        let req = b"GET / HTTP/1.1\r\nX-Long: a\r\n  b\r\nHost: x\r\n\r\n";
+        let Parsed::Complete(h) = parse_request(req) else {
+            panic!("not parsed")
+        };
+        assert_eq!(h.headers[0].1, "a   b");
+        assert_eq!(h.notes[0].1, "http.obs_fold");
+        assert_eq!(h.len, req.len());
+    }
+
+    #[test]
+    fn http09_request() {
+        assert!(matches!(
+            parse_request(b"GET /old\r\n"),
+            Parsed::Http09 { len: 10, .. }
+        ));
+    }
+}

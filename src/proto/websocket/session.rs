@@ -1,0 +1,653 @@
+//! Both directions of one WebSocket connection after the upgrade.
+
+use super::frame::{parse_header, unmask, FrameHeader};
+use super::{close_code_meaning, close_code_valid_on_wire, opcode_name};
+use crate::limits::Limits;
+use crate::model::{
+    nanos_to_secs, DeflateParams, Dir, Event, Nanos, PacketNo, PerDir, Severity, WsFrame,
+    WsHandshake, WsMessage,
+};
+use crate::proto::{Sink, StreamBuf};
+use flate2::{Decompress, FlushDecompress, Status};
+use std::collections::HashSet;
+
+/// Incremental UTF-8 validation across fragment and segment boundaries.
+#[derive(Default)]
+struct Utf8Check {
+    tail: Vec<u8>,
+    bad: bool,
+}
+
+impl Utf8Check {
+    fn feed(&mut self, mut b: &[u8]) {
+        if self.bad {
+            return;
+        }
+        while !self.tail.is_empty() && !b.is_empty() {
+            self.tail.push(b[0]);
+            b = &b[1..];
+            match std::str::from_utf8(&self.tail) {
+                Ok(_) => self.tail.clear(),
+                Err(e) if e.error_len().is_some() => {
+                    self.bad = true;
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+        if let Err(e) = std::str::from_utf8(b) {
+            if e.error_len().is_some() {
+                self.bad = true;
+            } else {
+                self.tail.extend_from_slice(&b[e.valid_up_to()..]);
+            }
+        }
+    }
+    fn valid_at_end(&self) -> bool {
+        !self.bad && self.tail.is_empty()
+    }
+}
+
+struct MsgAcc {
+    opcode: u8,
+    frames: u32,
+    compressed: bool,
+    wire_len: u64,
+    len: u64,
+    kept: Vec<u8>,
+    utf8: Utf8Check,
+    first_packet: PacketNo,
+    cap_hit: bool,
+    damaged: bool,
+}
+
+struct FrameInProgress {
+    hdr: FrameHeader,
+    got: u64,
+    first_packet: PacketNo,
+    /// Control frame payload (at most 125 bytes when the peer follows the rules).
+    control: Vec<u8>,
+}
+
+#[derive(Default)]
+struct WsDir {
+    frame: Option<FrameInProgress>,
+    msg: Option<MsgAcc>,
+    inflater: Option<Decompress>,
+    closed: bool,
+    after_close: u64,
+    after_close_packet: PacketNo,
+    lost: bool,
+    reported: HashSet<&'static str>,
+}
+
+pub struct WsSession {
+    pub handshake: WsHandshake,
+    dirs: PerDir<WsDir>,
+    deflate: Option<DeflateParams>,
+    keep: usize,
+    max_inflate: u64,
+    frame_events: bool,
+    scratch: Vec<u8>,
+    out: Vec<u8>,
+    pub messages: u32,
+}
+
+const CONTROL_KEEP: usize = 4096;
+
+impl WsSession {
+    pub fn new(handshake: WsHandshake, limits: &Limits) -> Self {
+        let deflate = handshake.permessage_deflate;
+        WsSession {
+            handshake,
+            dirs: PerDir::default(),
+            deflate,
+            keep: limits.keep_ws_payload,
+            max_inflate: limits.max_decompressed,
+            frame_events: limits.frame_events,
+            scratch: Vec::new(),
+            out: vec![0; 32 * 1024],
+            messages: 0,
+        }
+    }
+
+    fn violation(
+        &mut self,
+        dir: Dir,
+        packet: PacketNo,
+        sev: Severity,
+        code: &'static str,
+        msg: String,
+        sink: &mut Sink,
+    ) {
+        if self.dirs[dir].reported.insert(code) {
+            sink.finding(packet, sev, code, msg);
+        }
+    }
+
+    pub fn process(&mut self, bufs: &mut PerDir<StreamBuf>, sink: &mut Sink) {
+        for dir in Dir::BOTH {
+            self.process_dir(dir, &mut bufs[dir], sink);
+        }
+    }
+
+    fn process_dir(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) {
+        loop {
+            if buf.is_empty() {
+                return;
+            }
+            if self.dirs[dir].lost {
+                let n = buf.len();
+                buf.consume(n);
+                return;
+            }
+            if self.dirs[dir].closed && self.dirs[dir].frame.is_none() {
+                // RFC 6455 §5.5.1: nothing is sent after a close frame; these bytes are not frames.
+                let d = &mut self.dirs[dir];
+                if d.after_close == 0 {
+                    d.after_close_packet = buf.packet_at(buf.offset()).0;
+                }
+                d.after_close += buf.len() as u64;
+                let n = buf.len();
+                buf.consume(n);
+                continue;
+            }
+            if self.dirs[dir].frame.is_none() {
+                let Some(hdr) = parse_header(buf.bytes()) else {
+                    return;
+                };
+                let first_packet = buf.packet_at(buf.offset()).0;
+                buf.consume(hdr.header_len as usize);
+                self.start_frame(dir, hdr, first_packet, sink);
+                if hdr.payload_len > 0 {
+                    continue;
+                }
+            } else {
+                let fr = self.dirs[dir]
+                    .frame
+                    .as_ref()
+                    .map(|f| (f.hdr, f.got))
+                    .unwrap_or_else(|| unreachable!());
+                let (hdr, got) = fr;
+                let n = (hdr.payload_len - got).min(buf.len() as u64) as usize;
+                self.scratch.clear();
+                self.scratch.extend_from_slice(&buf.bytes()[..n]);
+                buf.consume(n);
+                if let Some(key) = hdr.mask {
+                    unmask(&mut self.scratch, key, got);
+                }
+                let payload = std::mem::take(&mut self.scratch);
+                self.payload(dir, &hdr, &payload, sink);
+                self.scratch = payload;
+                if let Some(f) = &mut self.dirs[dir].frame {
+                    f.got += n as u64;
+                }
+            }
+            let done = self.dirs[dir]
+                .frame
+                .as_ref()
+                .is_some_and(|f| f.got == f.hdr.payload_len);
+            if done {
+                self.end_frame(dir, buf, sink);
+            }
+        }
+    }
+
+    fn start_frame(&mut self, dir: Dir, hdr: FrameHeader, first_packet: PacketNo, sink: &mut Sink) {
+        let p = first_packet;
+        match (dir, hdr.mask.is_some()) {
+            (Dir::ClientToServer, false) => self.violation(dir, p, Severity::Error, "ws.unmasked_client_frame", "a client frame is not masked (RFC 6455 §5.1: every client-to-server frame MUST be masked)".into(), sink),
+            (Dir::ServerToClient, true) => self.violation(dir, p, Severity::Error, "ws.masked_server_frame", "a server frame is masked (RFC 6455 §5.1: a server MUST NOT mask)".into(), sink),
+            _ => {}
+        }
+        if matches!(hdr.opcode, 3..=7 | 11..=15) {
+            self.violation(
+                dir,
+                p,
+                Severity::Error,
+                "ws.reserved_opcode",
+                format!("reserved opcode 0x{:x} (RFC 6455 §5.2)", hdr.opcode),
+                sink,
+            );
+        }
+        let deflate_ok = self.deflate.is_some() || !self.handshake.upgrade_captured;
+        if hdr.rsv & 0b011 != 0 || (hdr.rsv & 0b100 != 0 && (!deflate_ok || hdr.is_control())) {
+            self.violation(dir, p, Severity::Error, "ws.reserved_bits", format!("RSV bits {:03b} set without an extension that defines them (RFC 6455 §5.2, RFC 7692 §6)", hdr.rsv), sink);
+        }
+        if hdr.length_form == 64 && hdr.payload_len >> 63 != 0 {
+            self.violation(
+                dir,
+                p,
+                Severity::Error,
+                "ws.length_msb",
+                format!(
+                    "64-bit payload length {} has its most significant bit set (RFC 6455 §5.2)",
+                    hdr.payload_len
+                ),
+                sink,
+            );
+        }
+        if hdr.non_minimal_length() {
+            self.violation(
+                dir,
+                p,
+                Severity::Info,
+                "ws.non_minimal_length",
+                format!(
+                    "payload length {} uses the {}-bit form; RFC 6455 §5.2 asks for the shortest",
+                    hdr.payload_len, hdr.length_form
+                ),
+                sink,
+            );
+        }
+        if hdr.is_control() {
+            if !hdr.fin {
+                self.violation(dir, p, Severity::Error, "ws.fragmented_control", format!("{} frame is fragmented (RFC 6455 §5.5: control frames MUST NOT be fragmented)", opcode_name(hdr.opcode)), sink);
+            }
+            if hdr.payload_len > 125 {
+                self.violation(
+                    dir,
+                    p,
+                    Severity::Error,
+                    "ws.control_too_long",
+                    format!(
+                        "{} frame carries {} bytes (RFC 6455 §5.5: at most 125)",
+                        opcode_name(hdr.opcode),
+                        hdr.payload_len
+                    ),
+                    sink,
+                );
+            }
+        } else if hdr.opcode == 0 {
+            if self.dirs[dir].msg.is_none() {
+                self.violation(
+                    dir,
+                    p,
+                    Severity::Error,
+                    "ws.unexpected_continuation",
+                    "continuation frame with no message to continue (RFC 6455 §5.4)".into(),
+                    sink,
+                );
+                self.dirs[dir].msg = Some(self.new_msg(0, false, p));
+            } else if hdr.rsv & 0b100 != 0 {
+                self.violation(dir, p, Severity::Error, "ws.rsv1_on_continuation", "RSV1 set on a continuation frame (RFC 7692 §6.1: only the first frame of a message)".into(), sink);
+            }
+        } else {
+            if let Some(old) = self.dirs[dir].msg.take() {
+                self.violation(
+                    dir,
+                    p,
+                    Severity::Error,
+                    "ws.interleaved_data",
+                    "a new data message started before the previous one finished (RFC 6455 §5.4)"
+                        .into(),
+                    sink,
+                );
+                let (packet, _) = (p, 0);
+                self.emit_message(dir, old, packet, 0, None, None, sink);
+            }
+            let compressed = hdr.rsv & 0b100 != 0;
+            self.dirs[dir].msg = Some(self.new_msg(hdr.opcode, compressed, p));
+        }
+        if !hdr.is_control() {
+            if let Some(m) = &mut self.dirs[dir].msg {
+                m.frames += 1;
+            }
+        }
+        self.dirs[dir].frame = Some(FrameInProgress {
+            hdr,
+            got: 0,
+            first_packet,
+            control: Vec::new(),
+        });
+    }
+
+    fn new_msg(&self, opcode: u8, compressed: bool, first_packet: PacketNo) -> MsgAcc {
+        MsgAcc {
+            opcode,
+            frames: 0,
+            compressed,
+            wire_len: 0,
+            len: 0,
+            kept: Vec::new(),
+            utf8: Utf8Check::default(),
+            first_packet,
+            cap_hit: false,
+            damaged: false,
+        }
+    }
+
+    fn payload(&mut self, dir: Dir, hdr: &FrameHeader, data: &[u8], sink: &mut Sink) {
+        if hdr.is_control() {
+            if let Some(f) = &mut self.dirs[dir].frame {
+                let room = CONTROL_KEEP.saturating_sub(f.control.len());
+                f.control.extend_from_slice(&data[..room.min(data.len())]);
+            }
+            return;
+        }
+        let Some(mut m) = self.dirs[dir].msg.take() else {
+            return;
+        };
+        m.wire_len += data.len() as u64;
+        if m.compressed {
+            self.inflate(dir, &mut m, data, false, sink);
+        } else {
+            self.take(&mut m, data);
+        }
+        self.dirs[dir].msg = Some(m);
+    }
+
+    fn take(&self, m: &mut MsgAcc, data: &[u8]) {
+        m.len += data.len() as u64;
+        let room = self.keep.saturating_sub(m.kept.len());
+        m.kept.extend_from_slice(&data[..room.min(data.len())]);
+        if m.opcode == 1 {
+            m.utf8.feed(data);
+        }
+    }
+
+    fn inflate(&mut self, dir: Dir, m: &mut MsgAcc, mut input: &[u8], last: bool, sink: &mut Sink) {
+        if m.cap_hit || m.damaged {
+            return;
+        }
+        let bits = match dir {
+            Dir::ClientToServer => self.deflate.map(|d| d.client_max_window_bits),
+            Dir::ServerToClient => self.deflate.map(|d| d.server_max_window_bits),
+        };
+        let _ = bits; // An inflater with a 32 KiB window decodes any smaller negotiated window.
+        let inflater = self.dirs[dir]
+            .inflater
+            .get_or_insert_with(|| Decompress::new(false));
+        let mut out = std::mem::take(&mut self.out);
+        let flush = if last {
+            FlushDecompress::Sync
+        } else {
+            FlushDecompress::None
+        };
+        let mut error = None;
+        loop {
+            let before_in = inflater.total_in();
+            let before_out = inflater.total_out();
+            let r = inflater.decompress(input, &mut out, flush);
+            let used = (inflater.total_in() - before_in) as usize;
+            let made = (inflater.total_out() - before_out) as usize;
+            input = &input[used..];
+            if made > 0 {
+                if m.len + made as u64 > self.max_inflate {
+                    m.cap_hit = true;
+                    break;
+                }
+                m.len += made as u64;
+                let room = self.keep.saturating_sub(m.kept.len());
+                m.kept.extend_from_slice(&out[..room.min(made)]);
+                if m.opcode == 1 {
+                    m.utf8.feed(&out[..made]);
+                }
+            }
+            match r {
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+                Ok(Status::StreamEnd) => break,
+                Ok(_) if input.is_empty() && made < out.len() => break,
+                Ok(_) if used == 0 && made == 0 => break,
+                Ok(_) => {}
+            }
+        }
+        self.out = out;
+        let packet = m.first_packet;
+        if m.cap_hit {
+            sink.finding(packet, Severity::Warning, "ws.decompression_limit", format!("a compressed message inflates past the {} byte limit; decoding of it stopped there", self.max_inflate));
+            self.dirs[dir].inflater = None;
+        }
+        if let Some(e) = error {
+            m.damaged = true;
+            self.violation(
+                dir,
+                packet,
+                Severity::Error,
+                "ws.inflate_failed",
+                format!("permessage-deflate data does not inflate ({e}); RFC 7692 §7.2.2"),
+                sink,
+            );
+            self.dirs[dir].inflater = None;
+        }
+    }
+
+    fn end_frame(&mut self, dir: Dir, buf: &StreamBuf, sink: &mut Sink) {
+        let Some(f) = self.dirs[dir].frame.take() else {
+            return;
+        };
+        let (packet, ts) = buf.last_consumed_packet();
+        let hdr = f.hdr;
+        if self.frame_events {
+            sink.event(Event::WsFrame(Box::new(WsFrame {
+                connection: sink.conn,
+                direction: dir,
+                packet,
+                first_packet: f.first_packet,
+                time: nanos_to_secs(ts),
+                fin: hdr.fin,
+                rsv: hdr.rsv,
+                opcode: hdr.opcode,
+                masked: hdr.mask.is_some(),
+                mask_key: hdr.mask,
+                length_form: hdr.length_form,
+                header_len: hdr.header_len,
+                payload_len: hdr.payload_len,
+            })));
+        }
+        if hdr.is_control() {
+            let mut m = self.new_msg(hdr.opcode, false, f.first_packet);
+            m.frames = 1;
+            m.wire_len = hdr.payload_len;
+            m.len = hdr.payload_len;
+            let (mut code, mut reason) = (None, None);
+            if hdr.opcode == 8 {
+                (code, reason) = self.close_frame(dir, &f.control, packet, sink);
+            }
+            m.kept = f.control;
+            m.kept.truncate(self.keep);
+            self.emit_message(dir, m, packet, ts, code, reason, sink);
+            return;
+        }
+        if hdr.fin {
+            if let Some(mut m) = self.dirs[dir].msg.take() {
+                if m.compressed {
+                    self.inflate(dir, &mut m, &[0, 0, 0xff, 0xff], true, sink);
+                    let reset = match dir {
+                        Dir::ClientToServer => {
+                            self.deflate.is_some_and(|d| d.client_no_context_takeover)
+                        }
+                        Dir::ServerToClient => {
+                            self.deflate.is_some_and(|d| d.server_no_context_takeover)
+                        }
+                    };
+                    if reset {
+                        self.dirs[dir].inflater = None;
+                    }
+                }
+                self.emit_message(dir, m, packet, ts, None, None, sink);
+            }
+        }
+    }
+
+    fn close_frame(
+        &mut self,
+        dir: Dir,
+        payload: &[u8],
+        packet: PacketNo,
+        sink: &mut Sink,
+    ) -> (Option<u16>, Option<String>) {
+        let mut code = None;
+        let mut reason = None;
+        if payload.len() == 1 {
+            self.violation(dir, packet, Severity::Error, "ws.bad_close_payload", "close frame with a 1-byte payload (RFC 6455 §5.5.1: a body starts with a 2-byte code)".into(), sink);
+        } else if payload.len() >= 2 {
+            let c = u16::from_be_bytes([payload[0], payload[1]]);
+            code = Some(c);
+            if !close_code_valid_on_wire(c) {
+                self.violation(
+                    dir,
+                    packet,
+                    Severity::Error,
+                    "ws.invalid_close_code",
+                    format!(
+                        "close code {c} ({}) may not be sent in a close frame (RFC 6455 §7.4)",
+                        close_code_meaning(c)
+                    ),
+                    sink,
+                );
+            }
+            let r = &payload[2..];
+            if std::str::from_utf8(r).is_err() {
+                self.violation(
+                    dir,
+                    packet,
+                    Severity::Error,
+                    "ws.invalid_utf8",
+                    "close reason is not valid UTF-8 (RFC 6455 §5.5.1)".into(),
+                    sink,
+                );
+            }
+            reason = Some(String::from_utf8_lossy(r).into_owned());
+        }
+        let hs = &mut self.handshake;
+        hs.close_frames += 1;
+        hs.close_initiator.get_or_insert(dir);
+        match dir {
+            Dir::ClientToServer => hs.client_close_code = code.or(hs.client_close_code),
+            Dir::ServerToClient => hs.server_close_code = code.or(hs.server_close_code),
+        }
+        self.dirs[dir].closed = true;
+        (code, reason)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn emit_message(
+        &mut self,
+        dir: Dir,
+        m: MsgAcc,
+        packet: PacketNo,
+        ts: Nanos,
+        close_code: Option<u16>,
+        close_reason: Option<String>,
+        sink: &mut Sink,
+    ) {
+        if m.opcode == 1 && !m.damaged && !m.cap_hit && !m.utf8.valid_at_end() {
+            self.violation(
+                dir,
+                packet,
+                Severity::Error,
+                "ws.invalid_utf8",
+                "text message is not valid UTF-8 (RFC 6455 §8.1)".into(),
+                sink,
+            );
+        }
+        self.messages += 1;
+        let payload_truncated = (m.kept.len() as u64) < m.len;
+        sink.event(Event::WsMessage(Box::new(WsMessage {
+            connection: sink.conn,
+            direction: dir,
+            opcode: m.opcode,
+            frames: m.frames,
+            compressed: m.compressed,
+            len: m.len,
+            wire_len: m.wire_len,
+            packet,
+            first_packet: m.first_packet,
+            time: nanos_to_secs(ts),
+            close_code,
+            close_reason,
+            payload: m.kept,
+            payload_truncated,
+        })));
+    }
+
+    /// Bytes never captured on `dir`.
+    pub fn gap(
+        &mut self,
+        dir: Dir,
+        len: u64,
+        packet: PacketNo,
+        buf: &mut StreamBuf,
+        sink: &mut Sink,
+    ) {
+        buf.skip_gap(len);
+        let d = &mut self.dirs[dir];
+        if let Some(f) = &mut d.frame {
+            if f.hdr.payload_len - f.got >= len {
+                f.got += len;
+                if let Some(m) = &mut d.msg {
+                    m.damaged = true;
+                    m.len += len;
+                    m.wire_len += len;
+                }
+                d.inflater = None;
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "ws.payload_gap",
+                    format!("{len} payload bytes were not captured; the message is incomplete"),
+                );
+                if f.got == f.hdr.payload_len {
+                    self.end_frame(dir, buf, sink);
+                }
+                return;
+            }
+        }
+        if !d.closed {
+            d.lost = true;
+            sink.finding(packet, Severity::Warning, "ws.gap_lost_sync", format!("{len} bytes were not captured between frames; the rest of this direction cannot be framed"));
+        }
+    }
+
+    pub fn end(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) {
+        let d = &mut self.dirs[dir];
+        if d.frame.is_some() || !buf.is_empty() {
+            let (packet, _) = buf.last_consumed_packet();
+            sink.finding(
+                packet,
+                Severity::Warning,
+                "ws.frame_incomplete",
+                format!("the {} stream ended in the middle of a frame", dir.as_str()),
+            );
+            d.frame = None;
+            let n = buf.len();
+            buf.consume(n);
+        }
+        if d.after_close > 0 {
+            let (n, p) = (d.after_close, d.after_close_packet);
+            d.after_close = 0;
+            sink.finding(p, Severity::Warning, "ws.data_after_close", format!("{n} bytes sent after this side's close frame; they are not frames (RFC 6455 §5.5.1)"));
+        }
+    }
+
+    /// The connection is over.
+    pub fn finish(
+        &mut self,
+        bufs: &mut PerDir<StreamBuf>,
+        end_packet: PacketNo,
+        tcp_closed: bool,
+        sink: &mut Sink,
+    ) {
+        for dir in Dir::BOTH {
+            self.end(dir, &mut bufs[dir], sink);
+            if let Some(m) = self.dirs[dir].msg.take() {
+                let p = m.first_packet;
+                sink.finding(
+                    p,
+                    Severity::Warning,
+                    "ws.message_incomplete",
+                    "a fragmented message never got its final frame".into(),
+                );
+                self.emit_message(dir, m, end_packet, 0, None, None, sink);
+            }
+        }
+        if self.handshake.close_frames == 0 && tcp_closed {
+            self.handshake.abnormal_close = true;
+            sink.finding(end_packet, Severity::Warning, "ws.no_close_frame", "the TCP connection ended without a WebSocket close frame: both ends report 1006 Abnormal Closure (RFC 6455 §7.1.5, §7.4.1)".into());
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Where packets come from: capture files (and, later, live interfaces). This is the I/O edge;
+//! everything after it is pure.
+
+pub mod pcapfile;
+
+pub use pcapfile::{CaptureReader, FileFormat, RawPacket, ReadError};
