@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates captures/expected/*.tsv with tshark (4.x), the reference decoder the integration tests
+# compare against. tshark decodes HTTP only on well-known ports unless told, so every lab port is
+# given with -d. Columns: frame, tcp.stream, request method, request uri, response code,
+# websocket opcode(s), fin(s), mask(s), 7-bit payload length(s), 16- and 64-bit extended lengths
+# (several frames in one packet: comma-separated, in frame order).
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p expected
+decode=()
+for p in $(seq 18080 18099); do decode+=(-d "tcp.port==$p,http"); done
+for f in *.pcap *.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  tshark -n -r "$f" "${decode[@]}" -Y "http.request || http.response || websocket" -T fields \
+    -e frame.number -e tcp.stream -e http.request.method -e http.request.uri -e http.response.code \
+    -e websocket.opcode -e websocket.fin -e websocket.mask -e websocket.payload_length \
+    -e websocket.payload_length_ext_16 -e websocket.payload_length_ext_64 \
+    -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tsv"
+  echo "expected/$name.tsv: $(wc -l < "expected/$name.tsv") rows ($(tshark --version | head -1))"
+done

@@ -1,0 +1,42 @@
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use wirescope::model::Capture;
+use wirescope::{load, Limits};
+
+pub fn captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")
+}
+
+/// Every bundled capture file.
+pub fn capture_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(captures_dir())
+        .expect("captures/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn analyze_with(path: &Path, limits: Limits) -> (Capture, Option<String>) {
+    let mut cap = Capture::default();
+    let loaded = load::load_file(path, limits, |eng, _, _| {
+        for e in eng.drain_events() {
+            cap.apply(e);
+        }
+        true
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    cap.packets = loaded.engine.packets.clone();
+    cap.connections = loaded.engine.connections();
+    (cap, loaded.warning)
+}
+
+pub fn analyze(name: &str) -> Capture {
+    analyze_with(&captures_dir().join(name), Limits::default()).0
+}
