@@ -14,7 +14,7 @@ use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{tls, Sink, StreamBuf};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use core::net::SocketAddr;
 
 /// Figures about the packets themselves.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -19,6 +19,7 @@ pub mod load;
 pub mod model;
 pub mod proto;
 pub mod source;
+pub mod synth;
 
 pub use engine::Engine;
 pub use limits::Limits;

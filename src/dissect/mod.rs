@@ -7,7 +7,7 @@ mod link;
 pub use link::{link_type_name, LinkType};
 
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 /// TCP flag bits as on the wire (byte 13 of the header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -2,6 +2,7 @@
 //! atomic file write they share.
 
 pub mod har;
+pub mod pcap_writer;
 pub mod json;
 pub mod text;
 

@@ -7,7 +7,7 @@ mod tcp;
 pub use reassembly::{Chunk, Reassembler, SegmentKind};
 pub use tcp::{guess_server_is_dst, TcpTracker};
 
-use std::net::{IpAddr, SocketAddr};
+use core::net::{IpAddr, SocketAddr};
 
 /// A connection's endpoints in a canonical order, so both directions find the same entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@ use super::reassembly::{Chunk, Reassembler, SegmentKind};
 use crate::dissect::TcpSegment;
 use crate::limits::Limits;
 use crate::model::{Dir, End, Nanos, PacketNo, PerDir, TcpEvent, TcpEventKind};
-use std::net::SocketAddr;
+use core::net::SocketAddr;
 
 const MAX_EVENTS: usize = 32;
 

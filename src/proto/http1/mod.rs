@@ -241,13 +241,7 @@ impl Http1 {
                 if !super::detect::KNOWN_METHODS.contains(&method.as_str()) {
                     sink.finding(packet, Severity::Info, "http.unknown_method", format!("unknown request method \"{method}\" (RFC 9110 §9.1 lists the standard ones)"));
                 }
-                let framing = match self.framing(&h.headers, true, packet, sink) {
-                    Ok(f) => f,
-                    Err(()) => {
-                        self.sides[Dir::ClientToServer] = Side::Stopped;
-                        return Step::Progress;
-                    }
-                };
+                let framing = self.framing(&h.headers, true, packet, sink);
                 let upgrade = if has_token(&h.headers, "Connection", "upgrade") {
                     header(&h.headers, "Upgrade").map(|u| u.to_ascii_lowercase())
                 } else {
@@ -280,11 +274,16 @@ impl Http1 {
                 p.req_end = end_ts;
                 self.pending.push_back(p);
                 match framing {
-                    Some(framing) => {
+                    Ok(Some(framing)) => {
                         let acc = self.body_acc(framing, coding);
                         self.sides[Dir::ClientToServer] = Side::Body { index, acc };
                     }
-                    None => self.request_done(index, buf, sink),
+                    Ok(None) => self.request_done(index, buf, sink),
+                    Err(()) => {
+                        // The length is unknowable: keep the request, stop decoding this direction.
+                        self.request_done(index, buf, sink);
+                        self.sides[Dir::ClientToServer] = Side::Stopped;
+                    }
                 }
                 Step::Progress
             }

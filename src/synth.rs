@@ -1,0 +1,109 @@
+//! Building real-looking TCP conversations (Ethernet/IPv4/TCP, correct sequence numbers and
+//! checksums) for tests and the benchmark generator.
+
+use etherparse::PacketBuilder;
+
+/// One TCP connection between two IPv4 endpoints; packets go to `out` as (timestamp, frame).
+pub struct TcpConversation {
+    pub client: ([u8; 4], u16),
+    pub server: ([u8; 4], u16),
+    seq: [u32; 2],
+    /// Nanoseconds; each packet advances it by `step`.
+    pub ts: i64,
+    pub step: i64,
+    /// Largest payload per segment.
+    pub mss: usize,
+}
+
+pub type Out<'a> = &'a mut dyn FnMut(i64, &[u8]);
+
+impl TcpConversation {
+    pub fn new(client: ([u8; 4], u16), server: ([u8; 4], u16), ts: i64) -> Self {
+        let isn_c = (client.1 as u32).wrapping_mul(2_654_435_761);
+        let isn_s = (server.1 as u32 ^ client.1 as u32).wrapping_mul(40_503);
+        TcpConversation { client, server, seq: [isn_c, isn_s], ts, step: 10_000, mss: 1448 }
+    }
+
+    fn emit(&mut self, from_client: bool, flags: u8, payload: &[u8], buf: &mut Vec<u8>, out: Out) {
+        let (src, dst, i) = if from_client { (self.client, self.server, 0) } else { (self.server, self.client, 1) };
+        let ack = self.seq[1 - i];
+        let mut b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(src.0, dst.0, 64).tcp(src.1, dst.1, self.seq[i], 65535);
+        if flags & 0x02 != 0 {
+            b = b.syn();
+        }
+        if flags & 0x10 != 0 {
+            b = b.ack(ack);
+        }
+        if flags & 0x01 != 0 {
+            b = b.fin();
+        }
+        if flags & 0x04 != 0 {
+            b = b.rst();
+        }
+        if flags & 0x08 != 0 {
+            b = b.psh();
+        }
+        buf.clear();
+        if b.write(buf, payload).is_ok() {
+            out(self.ts, buf);
+        }
+        self.ts += self.step;
+        let consumed = payload.len() as u32 + u32::from(flags & 0x03 != 0);
+        self.seq[i] = self.seq[i].wrapping_add(consumed);
+    }
+
+    pub fn handshake(&mut self, out: Out) {
+        let mut buf = Vec::with_capacity(2048);
+        self.emit(true, 0x02, &[], &mut buf, out);
+        self.emit(false, 0x12, &[], &mut buf, out);
+        self.emit(true, 0x10, &[], &mut buf, out);
+    }
+
+    /// Sends `data` in MSS-sized segments, each acknowledged by the peer.
+    pub fn send(&mut self, from_client: bool, data: &[u8], out: Out) {
+        let mut buf = Vec::with_capacity(2048);
+        for seg in data.chunks(self.mss.max(1)) {
+            self.emit(from_client, 0x18, seg, &mut buf, out);
+        }
+        if !data.is_empty() {
+            self.emit(!from_client, 0x10, &[], &mut buf, out);
+        }
+    }
+
+    pub fn close(&mut self, out: Out) {
+        let mut buf = Vec::with_capacity(128);
+        self.emit(true, 0x11, &[], &mut buf, out);
+        self.emit(false, 0x11, &[], &mut buf, out);
+        self.emit(true, 0x10, &[], &mut buf, out);
+    }
+
+    pub fn reset(&mut self, from_client: bool, out: Out) {
+        let mut buf = Vec::with_capacity(128);
+        self.emit(from_client, 0x14, &[], &mut buf, out);
+    }
+}
+
+/// A masked client frame or an unmasked server frame.
+pub fn ws_frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![(if fin { 0x80 } else { 0 }) | opcode];
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => f.push(m | n as u8),
+        n if n <= 0xffff => {
+            f.push(m | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(m | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    match mask {
+        Some(k) => {
+            f.extend_from_slice(&k);
+            f.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+        }
+        None => f.extend_from_slice(payload),
+    }
+    f
+}
