@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Engine benchmark: wirescope against tshark and tcpdump on the same generated capture, in one run.
+# Prints wall time and peak RSS of each, and the ratios the engine issue asks for.
+# Usage: benches/bench.sh [SIZE_MB]   (default 200; needs tshark, tcpdump and GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-200}
+out=bench-out
+mkdir -p "$out"
+cargo build --release --quiet --bin wirescope --bin wirescope-gen
+file="$out/bench-$size.pcap"
+[ -s "$file" ] || ./target/release/wirescope-gen "$file" "$size"
+bytes=$(stat -c %s "$file")
+
+measure() { # name, command...: runs twice (the first warms the page cache), keeps the second
+  local name=$1; shift
+  "$@" >/dev/null 2>&1 || true
+  /usr/bin/time -f "%e %M" -o "$out/$name.time" "$@" >/dev/null 2>"$out/$name.err" || { echo "$name failed:"; tail -3 "$out/$name.err"; }
+  read -r secs kb < "$out/$name.time"
+  printf "%-10s %8.2f s  peak RSS %7.1f MB\n" "$name" "$secs" "$(echo "$kb/1024" | bc -l)"
+  eval "${name}_s=$secs; ${name}_kb=$kb"
+}
+
+echo "file: $file ($(echo "$bytes/1048576" | bc) MB, $(tcpdump -r "$file" 2>/dev/null | wc -l) packets)"
+measure wirescope ./target/release/wirescope analyze "$file" --format json
+measure tshark tshark -n -r "$file" -q -z http,tree
+measure tcpdump tcpdump -r "$file" -w /dev/null
+echo
+printf "wirescope vs tshark http,tree : %6.1fx faster   (target >= 20x)\n" "$(echo "$tshark_s/$wirescope_s" | bc -l)"
+printf "wirescope vs tcpdump read     : %6.2fx its speed (target >= 0.5x)\n" "$(echo "$tcpdump_s/$wirescope_s" | bc -l)"
+printf "wirescope peak RSS / file size: %6.3f          (target <= 0.25)\n" "$(echo "$wirescope_kb*1024/$bytes" | bc -l)"
