@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 size=${1:-200}
 out=bench-out
 mkdir -p "$out"
-cargo build --release --quiet --bin wirescope --bin wirescope-gen
+cargo build --release --quiet --bin wirescope --bin wirescope-gen --bin wirescope-readbench
 file="$out/bench-$size.pcap"
 [ -s "$file" ] || ./target/release/wirescope-gen "$file" "$size"
 bytes=$(stat -c %s "$file")
@@ -23,6 +23,7 @@ measure() { # name, command...: runs twice (the first warms the page cache), kee
 
 echo "file: $file ($(echo "$bytes/1048576" | bc) MB, $(tcpdump -r "$file" 2>/dev/null | wc -l) packets)"
 measure wirescope ./target/release/wirescope analyze "$file" --format json
+./target/release/wirescope-readbench "$file" | sed "s/^/           /"
 measure tshark tshark -n -r "$file" -q -z http,tree
 measure tcpdump tcpdump -r "$file" -w /dev/null
 echo

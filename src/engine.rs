@@ -12,9 +12,9 @@ use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{tls, Sink, StreamBuf};
+use core::net::SocketAddr;
 use serde::Serialize;
 use std::collections::HashMap;
-use core::net::SocketAddr;
 
 /// Figures about the packets themselves.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -6,8 +6,8 @@ mod link;
 
 pub use link::{link_type_name, LinkType};
 
-use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use core::net::IpAddr;
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 /// TCP flag bits as on the wire (byte 13 of the header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -127,7 +127,7 @@ fn entry(x: &HttpExchange, cap: &Capture) -> Option<Value> {
     });
     if x.response.as_ref().is_some_and(|r| r.status == 101) {
         let msgs: Vec<Value> = cap.websocket.iter().filter(|m| m.connection == x.connection).map(|m| {
-            let data = if m.opcode == 1 || m.opcode == 8 && false { String::from_utf8_lossy(&m.payload).into_owned() } else { base64::engine::general_purpose::STANDARD.encode(&m.payload) };
+            let data = if m.opcode == 1 { String::from_utf8_lossy(&m.payload).into_owned() } else { base64::engine::general_purpose::STANDARD.encode(&m.payload) };
             json!({"type": if m.direction == Dir::ClientToServer { "send" } else { "receive" }, "time": m.time, "opcode": m.opcode, "data": data})
         }).collect();
         e["_resourceType"] = json!("websocket");

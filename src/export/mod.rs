@@ -2,8 +2,8 @@
 //! atomic file write they share.
 
 pub mod har;
-pub mod pcap_writer;
 pub mod json;
+pub mod pcap_writer;
 pub mod text;
 
 use std::io::Write;

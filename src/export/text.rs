@@ -39,6 +39,29 @@ fn preview(m: &WsMessage, width: usize) -> String {
     }
 }
 
+/// "  (Socket.IO EVENT \"message\" on /)" when a text message is an Engine.IO/Socket.IO packet.
+fn socketio_note(m: &WsMessage) -> String {
+    if m.opcode != 1 {
+        return String::new();
+    }
+    let Some(p) = crate::proto::socketio::parse_packet(&String::from_utf8_lossy(&m.payload)) else {
+        return String::new();
+    };
+    match (&p.socketio, p.kind) {
+        (Some(s), _) => {
+            let ev = s
+                .event
+                .as_deref()
+                .map(|e| format!(" \"{e}\""))
+                .unwrap_or_default();
+            format!("  (Socket.IO {}{ev} on {})", s.kind, s.namespace)
+        }
+        (None, "message") => String::new(),
+        (None, kind) if m.payload.len() < 64 || kind == "open" => format!("  (Engine.IO {kind})"),
+        _ => String::new(),
+    }
+}
+
 fn bytes(n: u64) -> String {
     if n < 10_000 {
         format!("{n} B")

@@ -90,6 +90,8 @@ pub struct WsSession {
     frame_events: bool,
     scratch: Vec<u8>,
     out: Vec<u8>,
+    /// Time of the last byte decoded, for messages cut short.
+    last_ts: Nanos,
     pub messages: u32,
 }
 
@@ -107,6 +109,7 @@ impl WsSession {
             frame_events: limits.frame_events,
             scratch: Vec::new(),
             out: vec![0; 32 * 1024],
+            last_ts: 0,
             messages: 0,
         }
     }
@@ -283,8 +286,7 @@ impl WsSession {
                         .into(),
                     sink,
                 );
-                let (packet, _) = (p, 0);
-                self.emit_message(dir, old, packet, 0, None, None, sink);
+                self.emit_message(dir, old, p, self.last_ts, None, None, sink);
             }
             let compressed = hdr.rsv & 0b100 != 0;
             self.dirs[dir].msg = Some(self.new_msg(hdr.opcode, compressed, p));
@@ -350,11 +352,8 @@ impl WsSession {
         if m.cap_hit || m.damaged {
             return;
         }
-        let bits = match dir {
-            Dir::ClientToServer => self.deflate.map(|d| d.client_max_window_bits),
-            Dir::ServerToClient => self.deflate.map(|d| d.server_max_window_bits),
-        };
-        let _ = bits; // An inflater with a 32 KiB window decodes any smaller negotiated window.
+        // The negotiated max_window_bits (8..=15) only bound how far back the sender refers; an
+        // inflater with the full 32 KiB window decodes every smaller window exactly.
         let inflater = self.dirs[dir]
             .inflater
             .get_or_insert_with(|| Decompress::new(false));
@@ -420,6 +419,7 @@ impl WsSession {
             return;
         };
         let (packet, ts) = buf.last_consumed_packet();
+        self.last_ts = ts;
         let hdr = f.hdr;
         if self.frame_events {
             sink.event(Event::WsFrame(Box::new(WsFrame {
@@ -642,7 +642,7 @@ impl WsSession {
                     "ws.message_incomplete",
                     "a fragmented message never got its final frame".into(),
                 );
-                self.emit_message(dir, m, end_packet, 0, None, None, sink);
+                self.emit_message(dir, m, end_packet, self.last_ts, None, None, sink);
             }
         }
         if self.handshake.close_frames == 0 && tcp_closed {
