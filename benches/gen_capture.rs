@@ -31,25 +31,10 @@ struct Session {
     kind: Kind,
 }
 
-const PATHS: &[&str] = &[
-    "/api/items",
-    "/api/users/42",
-    "/static/app.js",
-    "/index.html",
-    "/api/search?q=wirescope",
-    "/img/logo.png",
-];
+const PATHS: &[&str] = &["/api/items", "/api/users/42", "/static/app.js", "/index.html", "/api/search?q=wirescope", "/img/logo.png"];
 
 fn body(rng: &mut Rng, n: usize) -> Vec<u8> {
-    let words = [
-        &b"lorem "[..],
-        b"ipsum ",
-        b"packet ",
-        b"socket ",
-        b"stream ",
-        b"header ",
-        b"frame ",
-    ];
+    let words = [&b"lorem "[..], b"ipsum ", b"packet ", b"socket ", b"stream ", b"header ", b"frame "];
     let mut v = Vec::with_capacity(n);
     while v.len() < n {
         v.extend_from_slice(words[rng.next() as usize % words.len()]);
@@ -89,11 +74,7 @@ fn main() -> std::io::Result<()> {
         // Keep about 300 connections open at once, a quarter of them WebSocket.
         while sessions.len() < 300 {
             let port = next_port;
-            next_port = if next_port >= 65000 {
-                20000
-            } else {
-                next_port + 1
-            };
+            next_port = if next_port >= 65000 { 20000 } else { next_port + 1 };
             let client = ([10, 0, (port >> 8) as u8, port as u8], port);
             let mut conv = TcpConversation::new(client, ([10, 1, 0, 1], 80), ts);
             conv.step = 7_000;
@@ -103,13 +84,9 @@ fn main() -> std::io::Result<()> {
                 let req = format!("GET /chat HTTP/1.1\r\nHost: example.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.test\r\n\r\n");
                 conv.send(true, req.as_bytes(), &mut emit);
                 conv.send(false, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", &mut emit);
-                Kind::Ws {
-                    left: rng.range(50, 400) as u32,
-                }
+                Kind::Ws { left: rng.range(50, 400) as u32 }
             } else {
-                Kind::Http {
-                    left: rng.range(5, 60) as u32,
-                }
+                Kind::Http { left: rng.range(5, 60) as u32 }
             };
             sessions.push(Session { conv, kind });
         }
@@ -124,7 +101,11 @@ fn main() -> std::io::Result<()> {
                 s.conv.send(true, req.as_bytes(), &mut emit);
                 let resp = match rng.next() % 10 {
                     0 => {
-                        let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", gz.len()).into_bytes();
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                            gz.len()
+                        )
+                        .into_bytes();
                         r.extend_from_slice(&gz);
                         r
                     }
@@ -157,20 +138,12 @@ fn main() -> std::io::Result<()> {
             }
             Kind::Ws { left } => {
                 let n = rng.range(20, 600) as usize;
-                let text = format!(
-                    "{{\"seq\":{left},\"data\":\"{}\"}}",
-                    String::from_utf8_lossy(&body(&mut rng, n))
-                );
+                let text = format!("{{\"seq\":{left},\"data\":\"{}\"}}", String::from_utf8_lossy(&body(&mut rng, n)));
                 let from_client = rng.next() % 2 == 0;
                 let key = (rng.next() as u32).to_be_bytes();
                 let frame = match rng.next() % 20 {
                     0 => ws_frame(true, 9, if from_client { Some(key) } else { None }, b"hb"),
-                    _ => ws_frame(
-                        true,
-                        1,
-                        if from_client { Some(key) } else { None },
-                        text.as_bytes(),
-                    ),
+                    _ => ws_frame(true, 1, if from_client { Some(key) } else { None }, text.as_bytes()),
                 };
                 s.conv.send(from_client, &frame, &mut emit);
                 sent_bytes += frame.len() as u64;
@@ -178,13 +151,8 @@ fn main() -> std::io::Result<()> {
                 if *left == 0 {
                     let mut close = 1000u16.to_be_bytes().to_vec();
                     close.extend_from_slice(b"bye");
-                    s.conv.send(
-                        true,
-                        &ws_frame(true, 8, Some([1, 2, 3, 4]), &close),
-                        &mut emit,
-                    );
-                    s.conv
-                        .send(false, &ws_frame(true, 8, None, &close), &mut emit);
+                    s.conv.send(true, &ws_frame(true, 8, Some([1, 2, 3, 4]), &close), &mut emit);
+                    s.conv.send(false, &ws_frame(true, 8, None, &close), &mut emit);
                 }
                 *left == 0
             }

@@ -27,22 +27,20 @@ fn main() {
         let lib = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let f = std::fs::File::open(&path).expect("open");
-        let mut r =
-            wirescope::source::CaptureReader::new(std::io::BufReader::with_capacity(1 << 20, f))
-                .expect("capture");
+        let mut r = wirescope::source::CaptureReader::new(std::io::BufReader::with_capacity(1 << 20, f)).expect("capture");
         let (mut m, mut mbytes) = (0u64, 0u64);
         while let Ok(Some(p)) = r.next_packet() {
             m += 1;
             mbytes += p.data.len() as u64;
         }
         let own = t.elapsed().as_secs_f64();
-        assert_eq!(
-            (n, bytes),
-            (m, mbytes),
-            "both readers must see the same packets"
-        );
+        assert_eq!((n, bytes), (m, mbytes), "both readers must see the same packets");
         if round == 1 {
-            println!("read {n} packets, {:.1} MB: libpcap {lib:.3} s, wirescope reader {own:.3} s (libpcap/own = {:.2})", bytes as f64 / 1048576.0, lib / own);
+            println!(
+                "read {n} packets, {:.1} MB: libpcap {lib:.3} s, wirescope reader {own:.3} s (libpcap/own = {:.2})",
+                bytes as f64 / 1048576.0,
+                lib / own
+            );
         }
     }
 }

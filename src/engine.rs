@@ -5,8 +5,7 @@ use crate::dissect::{self, DissectError, Transport as L4};
 use crate::flow::{endpoint, Chunk, FlowKey, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
-    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PerDir, Protocol,
-    Severity, TlsInfo, Transport, WsHandshake,
+    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PerDir, Protocol, Severity, TlsInfo, Transport, WsHandshake,
 };
 use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
@@ -109,14 +108,7 @@ impl Engine {
     }
 
     /// One packet, as read from a file or an interface.
-    pub fn packet(
-        &mut self,
-        number: PacketNo,
-        ts: Nanos,
-        link_type: u32,
-        data: &[u8],
-        comment: Option<String>,
-    ) {
+    pub fn packet(&mut self, number: PacketNo, ts: Nanos, link_type: u32, data: &[u8], comment: Option<String>) {
         let ps = &mut self.packets;
         ps.count += 1;
         let t = nanos_to_secs(ts);
@@ -145,9 +137,7 @@ impl Engine {
                         packet: number,
                         severity: Severity::Warning,
                         code: "link.unsupported",
-                        message: format!(
-                            "link type {lt} is not supported; such packets are skipped"
-                        ),
+                        message: format!("link type {lt} is not supported; such packets are skipped"),
                     }));
                 }
                 self.packets.unsupported_link += 1;
@@ -186,18 +176,11 @@ impl Engine {
                 let dst = SocketAddr::new(d.dst, seg.dst_port);
                 let key = FlowKey::new(src, dst, false);
                 let idx = match self.by_key.get(&key) {
-                    Some(&i)
-                        if !(seg.flags.syn()
-                            && !seg.flags.ack()
-                            && self.conns[i].tcp.as_ref().is_some_and(|t| t.finished())) =>
-                    {
-                        i
-                    }
+                    Some(&i) if !(seg.flags.syn() && !seg.flags.ack() && self.conns[i].tcp.as_ref().is_some_and(|t| t.finished())) => i,
                     _ => {
                         let id = self.conns.len() as u32;
                         let tracker = TcpTracker::new(src, dst, &seg, number, ts);
-                        self.conns
-                            .push(Conn::new(id, Some(tracker), None, &self.limits));
+                        self.conns.push(Conn::new(id, Some(tracker), None, &self.limits));
                         self.by_key.insert(key, id as usize);
                         id as usize
                     }
@@ -208,12 +191,7 @@ impl Engine {
                 let Some(tcp) = conn.tcp.as_mut() else { return };
                 let dir = tcp.dir_of(src);
                 let mut chunks: Vec<(Dir, OwnedChunk)> = Vec::new();
-                let mut direct = ConnIo {
-                    app: &mut conn.app,
-                    bufs: &mut conn.bufs,
-                    ended: &mut conn.ended,
-                    pending: &mut chunks,
-                };
+                let mut direct = ConnIo { app: &mut conn.app, bufs: &mut conn.bufs, ended: &mut conn.ended, pending: &mut chunks };
                 tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| direct.take(d, c));
                 let finished = tcp.finished();
                 conn.deliver(chunks, limits, events);
@@ -221,11 +199,7 @@ impl Engine {
                     conn.finish_app(number, limits, events);
                 }
             }
-            L4::Udp {
-                src_port,
-                dst_port,
-                payload,
-            } => {
+            L4::Udp { src_port, dst_port, payload } => {
                 self.packets.udp += 1;
                 let src = SocketAddr::new(d.src, src_port);
                 let dst = SocketAddr::new(d.dst, dst_port);
@@ -235,13 +209,8 @@ impl Engine {
                     None => {
                         let id = self.conns.len() as u32;
                         let (client, server) =
-                            if src_port == 443 || (src_port < dst_port && src_port < 1024) {
-                                (dst, src)
-                            } else {
-                                (src, dst)
-                            };
-                        let quic = (src_port == 443 || dst_port == 443)
-                            && payload.first().is_some_and(|b| b & 0xc0 == 0xc0);
+                            if src_port == 443 || (src_port < dst_port && src_port < 1024) { (dst, src) } else { (src, dst) };
+                        let quic = (src_port == 443 || dst_port == 443) && payload.first().is_some_and(|b| b & 0xc0 == 0xc0);
                         let udp = Udp {
                             client,
                             server,
@@ -261,11 +230,7 @@ impl Engine {
                     }
                 };
                 if let Some(u) = self.conns[idx].udp.as_mut() {
-                    let dir = if src == u.client {
-                        Dir::ClientToServer
-                    } else {
-                        Dir::ServerToClient
-                    };
+                    let dir = if src == u.client { Dir::ClientToServer } else { Dir::ServerToClient };
                     u.packets[dir] += 1;
                     u.bytes[dir] += payload.len() as u64;
                     u.last_packet = number;
@@ -282,12 +247,7 @@ impl Engine {
         for conn in &mut self.conns {
             if let Some(tcp) = conn.tcp.as_mut() {
                 let mut chunks = Vec::new();
-                let mut io = ConnIo {
-                    app: &mut conn.app,
-                    bufs: &mut conn.bufs,
-                    ended: &mut conn.ended,
-                    pending: &mut chunks,
-                };
+                let mut io = ConnIo { app: &mut conn.app, bufs: &mut conn.bufs, ended: &mut conn.ended, pending: &mut chunks };
                 tcp.finish(packet, ts, &mut |d, c| io.take(d, c));
                 conn.deliver(chunks, &self.limits, &mut self.events);
             }
@@ -339,26 +299,15 @@ impl ConnIo<'_> {
         }
         match c {
             Chunk::Data { bytes, packet, ts } => {
-                let after_other = self.pending.iter().any(|(d, c)| {
-                    *d == dir && matches!(c, OwnedChunk::Gap { .. } | OwnedChunk::End)
-                });
+                let after_other = self.pending.iter().any(|(d, c)| *d == dir && matches!(c, OwnedChunk::Gap { .. } | OwnedChunk::End));
                 if after_other {
-                    self.pending.push((
-                        dir,
-                        OwnedChunk::Owned {
-                            bytes: bytes.to_vec(),
-                            packet,
-                            ts,
-                        },
-                    ));
+                    self.pending.push((dir, OwnedChunk::Owned { bytes: bytes.to_vec(), packet, ts }));
                 } else {
                     self.bufs[dir].push(bytes, packet, ts);
                     self.pending.push((dir, OwnedChunk::Pushed));
                 }
             }
-            Chunk::Gap { len, packet, .. } => {
-                self.pending.push((dir, OwnedChunk::Gap { len, packet }))
-            }
+            Chunk::Gap { len, packet, .. } => self.pending.push((dir, OwnedChunk::Gap { len, packet })),
             Chunk::End { .. } => self.pending.push((dir, OwnedChunk::End)),
         }
     }
@@ -383,12 +332,7 @@ impl Conn {
         }
     }
 
-    fn deliver(
-        &mut self,
-        chunks: Vec<(Dir, OwnedChunk)>,
-        limits: &Limits,
-        events: &mut Vec<Event>,
-    ) {
+    fn deliver(&mut self, chunks: Vec<(Dir, OwnedChunk)>, limits: &Limits, events: &mut Vec<Event>) {
         let mut data_seen = false;
         for (dir, c) in chunks {
             match c {
@@ -421,27 +365,12 @@ impl Conn {
         }
     }
 
-    fn sink<'a>(
-        id: u32,
-        events: &'a mut Vec<Event>,
-        left: &'a mut u32,
-        dropped: &'a mut u32,
-    ) -> Sink<'a> {
-        Sink {
-            conn: id,
-            events,
-            findings_left: left,
-            findings_dropped: dropped,
-        }
+    fn sink<'a>(id: u32, events: &'a mut Vec<Event>, left: &'a mut u32, dropped: &'a mut u32) -> Sink<'a> {
+        Sink { conn: id, events, findings_left: left, findings_dropped: dropped }
     }
 
     fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, events: &mut Vec<Event>) {
-        let mut sink = Self::sink(
-            self.id,
-            events,
-            &mut self.findings_left,
-            &mut self.findings_dropped,
-        );
+        let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
         match &mut self.app {
             App::Http(h) => h.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
             App::Ws(w) => w.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
@@ -453,12 +382,7 @@ impl Conn {
         if matches!(self.app, App::Undecided) {
             self.advance(limits, events);
         }
-        let mut sink = Self::sink(
-            self.id,
-            events,
-            &mut self.findings_left,
-            &mut self.findings_dropped,
-        );
+        let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
         match &mut self.app {
             App::Http(h) => {
                 h.end(dir, &mut self.bufs[dir], &mut sink);
@@ -472,22 +396,12 @@ impl Conn {
     /// Runs the decoders over what is buffered.
     fn advance(&mut self, limits: &Limits, events: &mut Vec<Event>) {
         loop {
-            let mut sink = Self::sink(
-                self.id,
-                events,
-                &mut self.findings_left,
-                &mut self.findings_dropped,
-            );
+            let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
             match &mut self.app {
                 App::Done => return,
                 App::Undecided => {
-                    let both_ended =
-                        self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
-                    let s = sniff(
-                        self.bufs[Dir::ClientToServer].bytes(),
-                        self.bufs[Dir::ServerToClient].bytes(),
-                        both_ended,
-                    );
+                    let both_ended = self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
+                    let s = sniff(self.bufs[Dir::ClientToServer].bytes(), self.bufs[Dir::ServerToClient].bytes(), both_ended);
                     match s {
                         Sniffed::NeedMore => return,
                         Sniffed::Http => {
@@ -501,19 +415,13 @@ impl Conn {
                         Sniffed::Tls => {
                             self.protocol = Protocol::Tls;
                             self.tls = Some(TlsInfo::default());
-                            self.app = App::Tls {
-                                client: false,
-                                server: false,
-                            };
+                            self.app = App::Tls { client: false, server: false };
                         }
                         Sniffed::WebSocket => {
                             let first = self.tcp.as_ref().map(|t| t.first_packet).unwrap_or(0);
                             sink.finding(first, Severity::Info, "ws.upgrade_not_captured", "WebSocket frames without a captured upgrade (the capture started after the handshake): recognised from the frame headers".into());
                             self.protocol = Protocol::Websocket;
-                            let hs = WsHandshake {
-                                upgrade_captured: false,
-                                ..Default::default()
-                            };
+                            let hs = WsHandshake { upgrade_captured: false, ..Default::default() };
                             self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
                         }
                         Sniffed::Opaque => {
@@ -527,28 +435,27 @@ impl Conn {
                     self.http_exchanges = h.exchanges;
                     match switch {
                         None => return,
-                        Some(Switch::WebSocket {
-                            request_headers,
-                            response_headers,
-                            request_packet,
-                            response_packet,
-                        }) => {
-                            let hs = handshake::from_headers(
-                                &request_headers,
-                                &response_headers,
-                                request_packet,
-                                response_packet,
-                            );
+                        Some(Switch::WebSocket { request_headers, response_headers, request_packet, response_packet }) => {
+                            let hs = handshake::from_headers(&request_headers, &response_headers, request_packet, response_packet);
                             if hs.accept_ok == Some(false) {
-                                sink.finding(response_packet, Severity::Error, "ws.bad_accept", format!("Sec-WebSocket-Accept is {} but the key {} requires {} (RFC 6455 §4.2.2)", hs.accept.as_deref().unwrap_or("?"), hs.key.as_deref().unwrap_or("?"), hs.expected_accept.as_deref().unwrap_or("?")));
+                                sink.finding(
+                                    response_packet,
+                                    Severity::Error,
+                                    "ws.bad_accept",
+                                    format!(
+                                        "Sec-WebSocket-Accept is {} but the key {} requires {} (RFC 6455 §4.2.2)",
+                                        hs.accept.as_deref().unwrap_or("?"),
+                                        hs.key.as_deref().unwrap_or("?"),
+                                        hs.expected_accept.as_deref().unwrap_or("?")
+                                    ),
+                                );
                             }
                             if hs.key.is_none() {
                                 sink.finding(
                                     request_packet,
                                     Severity::Error,
                                     "ws.missing_key",
-                                    "the upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1)"
-                                        .into(),
+                                    "the upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1)".into(),
                                 );
                             }
                             self.protocol = Protocol::Websocket;
@@ -568,26 +475,12 @@ impl Conn {
                 }
                 App::Tls { client, server } => {
                     let info = self.tls.get_or_insert_with(TlsInfo::default);
-                    for (dir, done) in
-                        [(Dir::ClientToServer, client), (Dir::ServerToClient, server)]
-                    {
+                    for (dir, done) in [(Dir::ClientToServer, client), (Dir::ServerToClient, server)] {
                         let b = self.bufs[dir].bytes();
                         if !*done {
-                            let parsed = if dir == Dir::ClientToServer {
-                                tls::client_hello(b, info)
-                            } else {
-                                tls::server_hello(b, info)
-                            };
-                            let record_len = if b.len() >= 5 {
-                                5 + u16::from_be_bytes([b[3], b[4]]) as usize
-                            } else {
-                                usize::MAX
-                            };
-                            if parsed.is_some()
-                                || b.len() >= record_len
-                                || b.len() > 20_000
-                                || self.ended[dir]
-                            {
+                            let parsed = if dir == Dir::ClientToServer { tls::client_hello(b, info) } else { tls::server_hello(b, info) };
+                            let record_len = if b.len() >= 5 { 5 + u16::from_be_bytes([b[3], b[4]]) as usize } else { usize::MAX };
+                            if parsed.is_some() || b.len() >= record_len || b.len() > 20_000 || self.ended[dir] {
                                 *done = true;
                             }
                         }
@@ -612,12 +505,7 @@ impl Conn {
     fn finish_app(&mut self, packet: PacketNo, limits: &Limits, events: &mut Vec<Event>) {
         self.advance(limits, events);
         let tcp_closed = self.tcp.as_ref().is_some_and(|t| t.end() != End::None);
-        let mut sink = Self::sink(
-            self.id,
-            events,
-            &mut self.findings_left,
-            &mut self.findings_dropped,
-        );
+        let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
         match std::mem::replace(&mut self.app, App::Done) {
             App::Http(mut h) => {
                 h.finish(&mut self.bufs, &mut sink);
@@ -638,10 +526,7 @@ impl Conn {
                 packet,
                 severity: Severity::Info,
                 code: "findings.limit",
-                message: format!(
-                    "{n} more findings on this connection were not recorded (limit {})",
-                    limits.max_findings_per_connection
-                ),
+                message: format!("{n} more findings on this connection were not recorded (limit {})", limits.max_findings_per_connection),
             }));
         }
         self.bufs = PerDir::default();
@@ -660,11 +545,7 @@ impl Conn {
                 transport: Transport::Tcp,
                 client: endpoint(t.client),
                 server: endpoint(t.server),
-                protocol: if self.protocol == Protocol::Unknown {
-                    Protocol::Tcp
-                } else {
-                    self.protocol
-                },
+                protocol: if self.protocol == Protocol::Unknown { Protocol::Tcp } else { self.protocol },
                 roles_guessed: t.roles_guessed,
                 first_packet: t.first_packet,
                 last_packet: t.last_packet,

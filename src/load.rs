@@ -20,19 +20,14 @@ pub struct Loaded {
 /// Opens `path` and runs every packet through a new engine. `batch` runs every [`BATCH`] packets
 /// and once at the end (after `finish`), with the bytes read so far and the file size, so the caller
 /// can drain events and show progress; returning false cancels the load.
-pub fn load_file(
-    path: &Path,
-    limits: Limits,
-    mut batch: impl FnMut(&mut Engine, u64, u64) -> bool,
-) -> Result<Loaded, String> {
+pub fn load_file(path: &Path, limits: Limits, mut batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
     let name = path.display();
     let file = File::open(path).map_err(|e| format!("cannot open {name}: {}", io_reason(&e)))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err(format!("cannot open {name}: it is a directory"));
     }
-    let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file))
-        .map_err(|e| format!("{name}: {e}"))?;
+    let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file)).map_err(|e| format!("{name}: {e}"))?;
     let mut engine = Engine::new(limits);
     engine.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;
@@ -50,7 +45,8 @@ pub fn load_file(
             Ok(None) => break,
             Err(ReadError::Truncated { packet }) => {
                 engine.packets.truncated_at = Some(packet);
-                warning = Some(format!("{name}: the file ends in the middle of packet {packet}; showing the {} packets before it", packet - 1));
+                warning =
+                    Some(format!("{name}: the file ends in the middle of packet {packet}; showing the {} packets before it", packet - 1));
                 break;
             }
             Err(e @ ReadError::Corrupt(_)) if n > 0 => {

@@ -74,10 +74,7 @@ fn main() -> ExitCode {
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<()> {
-    let mut limits = Limits {
-        max_decompressed: a.max_decompressed,
-        ..Limits::default()
-    };
+    let mut limits = Limits { max_decompressed: a.max_decompressed, ..Limits::default() };
     let name = a.file.display().to_string();
     let mut out_buf: Vec<u8> = Vec::new();
     let warning = match a.format {
@@ -121,8 +118,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             cap.packets = loaded.engine.packets.clone();
             cap.connections = loaded.engine.connections();
             if a.format == Format::Text {
-                out_buf
-                    .extend_from_slice(export::text::summary(&name, &cap, a.messages).as_bytes());
+                out_buf.extend_from_slice(export::text::summary(&name, &cap, a.messages).as_bytes());
                 emit(&a.output, |o| o.write_all(&out_buf))?;
             } else {
                 let har = export::har::to_har(&cap);
@@ -140,14 +136,9 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
-fn emit(
-    path: &Option<PathBuf>,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
+fn emit(path: &Option<PathBuf>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     match path {
-        Some(p) => {
-            export::write_atomic(p, write).with_context(|| format!("cannot write {}", p.display()))
-        }
+        Some(p) => export::write_atomic(p, write).with_context(|| format!("cannot write {}", p.display())),
         None => {
             let stdout = std::io::stdout();
             let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

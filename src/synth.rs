@@ -21,26 +21,14 @@ impl TcpConversation {
     pub fn new(client: ([u8; 4], u16), server: ([u8; 4], u16), ts: i64) -> Self {
         let isn_c = (client.1 as u32).wrapping_mul(2_654_435_761);
         let isn_s = (server.1 as u32 ^ client.1 as u32).wrapping_mul(40_503);
-        TcpConversation {
-            client,
-            server,
-            seq: [isn_c, isn_s],
-            ts,
-            step: 10_000,
-            mss: 1448,
-        }
+        TcpConversation { client, server, seq: [isn_c, isn_s], ts, step: 10_000, mss: 1448 }
     }
 
     fn emit(&mut self, from_client: bool, flags: u8, payload: &[u8], buf: &mut Vec<u8>, out: Out) {
-        let (src, dst, i) = if from_client {
-            (self.client, self.server, 0)
-        } else {
-            (self.server, self.client, 1)
-        };
+        let (src, dst, i) = if from_client { (self.client, self.server, 0) } else { (self.server, self.client, 1) };
         let ack = self.seq[1 - i];
-        let mut b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-            .ipv4(src.0, dst.0, 64)
-            .tcp(src.1, dst.1, self.seq[i], 65535);
+        let mut b =
+            PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(src.0, dst.0, 64).tcp(src.1, dst.1, self.seq[i], 65535);
         if flags & 0x02 != 0 {
             b = b.syn();
         }

@@ -26,11 +26,8 @@ fn list(s: &str) -> Vec<&str> {
 }
 
 fn tshark(name: &str) -> Decodes {
-    let path = common::captures_dir()
-        .join("expected")
-        .join(format!("{name}.tsv"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run captures/expected.sh)", path.display()));
+    let path = common::captures_dir().join("expected").join(format!("{name}.tsv"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run captures/expected.sh)", path.display()));
     let mut d = Decodes::default();
     for line in text.lines() {
         let f: Vec<&str> = line.split('\t').collect();
@@ -38,8 +35,7 @@ fn tshark(name: &str) -> Decodes {
         let frame: u64 = g(0).parse().unwrap();
         let stream: u32 = g(1).parse().unwrap();
         for (m, u) in list(g(2)).into_iter().zip(list(g(3))) {
-            d.requests
-                .push((frame, stream, m.to_string(), u.to_string()));
+            d.requests.push((frame, stream, m.to_string(), u.to_string()));
         }
         for c in list(g(4)) {
             d.responses.push((frame, stream, c.parse().unwrap()));
@@ -53,14 +49,7 @@ fn tshark(name: &str) -> Decodes {
                 127 => ext64.next().unwrap().parse().unwrap(),
                 n => n,
             };
-            d.frames.push((
-                frame,
-                stream,
-                ops[i].parse().unwrap(),
-                fins[i] == "1",
-                masks[i] == "1",
-                len,
-            ));
+            d.frames.push((frame, stream, ops[i].parse().unwrap(), fins[i] == "1", masks[i] == "1", len));
         }
     }
     d.requests.sort();
@@ -73,8 +62,7 @@ fn ours(cap: &Capture) -> Decodes {
     let mut d = Decodes::default();
     for x in &cap.http {
         if let Some(r) = &x.request {
-            d.requests
-                .push((r.packet, x.connection, r.method.clone(), r.target.clone()));
+            d.requests.push((r.packet, x.connection, r.method.clone(), r.target.clone()));
         }
         for i in &x.interim {
             d.responses.push((i.packet, x.connection, i.status));
@@ -84,14 +72,7 @@ fn ours(cap: &Capture) -> Decodes {
         }
     }
     for f in &cap.frames {
-        d.frames.push((
-            f.packet,
-            f.connection,
-            f.opcode,
-            f.fin,
-            f.masked,
-            f.payload_len,
-        ));
+        d.frames.push((f.packet, f.connection, f.opcode, f.fin, f.masked, f.payload_len));
     }
     d.requests.sort();
     d.responses.sort();
@@ -118,29 +99,13 @@ fn every_capture_matches_tshark() {
             // Known tshark mistake: it reads the HEAD response's Content-Length as a body, swallows
             // the 404 that follows, and reports a second 200 at packet 12. A response to HEAD has no
             // body (RFC 9110 §9.3.2): the truth is 200 at 8, 200 at 10 (HEAD) and 404 at 14.
-            assert_eq!(
-                theirs.responses,
-                vec![(8, 0, 200), (12, 0, 200)],
-                "tshark changed its pipelining decode"
-            );
+            assert_eq!(theirs.responses, vec![(8, 0, 200), (12, 0, 200)], "tshark changed its pipelining decode");
             theirs.responses = vec![(8, 0, 200), (10, 0, 200), (14, 0, 404)];
         }
-        assert_eq!(
-            mine.requests, theirs.requests,
-            "{name}: requests differ from tshark"
-        );
-        assert_eq!(
-            mine.responses, theirs.responses,
-            "{name}: responses differ from tshark"
-        );
-        assert_eq!(
-            mine.frames, theirs.frames,
-            "{name}: WebSocket frames differ from tshark"
-        );
-        checked.insert(
-            name,
-            (mine.requests.len(), mine.responses.len(), mine.frames.len()),
-        );
+        assert_eq!(mine.requests, theirs.requests, "{name}: requests differ from tshark");
+        assert_eq!(mine.responses, theirs.responses, "{name}: responses differ from tshark");
+        assert_eq!(mine.frames, theirs.frames, "{name}: WebSocket frames differ from tshark");
+        checked.insert(name, (mine.requests.len(), mine.responses.len(), mine.frames.len()));
     }
     // The comparison must have had something to compare.
     let total: usize = checked.values().map(|(a, b, c)| a + b + c).sum();

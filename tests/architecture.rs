@@ -3,27 +3,9 @@
 
 use std::path::Path;
 
-const PURE: &[&str] = &[
-    "src/dissect",
-    "src/flow",
-    "src/proto",
-    "src/model",
-    "src/analysis",
-    "src/engine.rs",
-    "src/limits.rs",
-];
-const FORBIDDEN: &[&str] = &[
-    "egui",
-    "eframe",
-    "tokio",
-    "pcap::",
-    "std::fs",
-    "std::net",
-    "SystemTime",
-    "Instant::now",
-    "std::process",
-    "std::thread",
-];
+const PURE: &[&str] = &["src/dissect", "src/flow", "src/proto", "src/model", "src/analysis", "src/engine.rs", "src/limits.rs"];
+const FORBIDDEN: &[&str] =
+    &["egui", "eframe", "tokio", "pcap::", "std::fs", "std::net", "SystemTime", "Instant::now", "std::process", "std::thread"];
 
 fn rust_files(p: &Path, out: &mut Vec<std::path::PathBuf>) {
     if p.is_dir() {
@@ -50,19 +32,10 @@ fn engine_modules_are_pure() {
             let code = line.split("//").next().unwrap_or("");
             for word in FORBIDDEN {
                 if code.contains(word) {
-                    bad.push(format!(
-                        "{}:{}: {}",
-                        f.strip_prefix(root).unwrap().display(),
-                        n + 1,
-                        line.trim()
-                    ));
+                    bad.push(format!("{}:{}: {}", f.strip_prefix(root).unwrap().display(), n + 1, line.trim()));
                 }
             }
         }
     }
-    assert!(
-        bad.is_empty(),
-        "pure modules must not use I/O, UI, runtimes or clocks:\n{}",
-        bad.join("\n")
-    );
+    assert!(bad.is_empty(), "pure modules must not use I/O, UI, runtimes or clocks:\n{}", bad.join("\n"));
 }

@@ -34,11 +34,7 @@ fn codes(c: &Capture) -> Vec<&'static str> {
 }
 
 fn conv() -> TcpConversation {
-    TcpConversation::new(
-        ([127, 0, 0, 1], 40000),
-        ([127, 0, 0, 1], 8080),
-        1_700_000_000_000_000_000,
-    )
+    TcpConversation::new(([127, 0, 0, 1], 40000), ([127, 0, 0, 1], 8080), 1_700_000_000_000_000_000)
 }
 
 fn upgrade(c: &mut TcpConversation, out: &mut dyn FnMut(i64, &[u8])) {
@@ -49,22 +45,12 @@ fn upgrade(c: &mut TcpConversation, out: &mut dyn FnMut(i64, &[u8])) {
 
 #[test]
 fn missing_empty_text_and_directory_are_clear_errors() {
-    let err = |p: &std::path::Path| {
-        load::load_file(p, Limits::default(), |_, _, _| true)
-            .err()
-            .unwrap()
-    };
+    let err = |p: &std::path::Path| load::load_file(p, Limits::default(), |_, _, _| true).err().unwrap();
     let e = err(std::path::Path::new("/nonexistent/x.pcap"));
-    assert!(
-        e.contains("cannot open") && e.contains("no such file"),
-        "{e}"
-    );
+    assert!(e.contains("cannot open") && e.contains("no such file"), "{e}");
     let empty = temp("empty.pcap", b"");
     assert!(err(&empty).contains("empty file"), "{}", err(&empty));
-    let text = temp(
-        "notes.txt",
-        "GET / HTTP/1.1 — these are notes, not packets\n".as_bytes(),
-    );
+    let text = temp("notes.txt", "GET / HTTP/1.1 — these are notes, not packets\n".as_bytes());
     assert!(err(&text).contains("not a capture file"), "{}", err(&text));
     assert!(err(&std::env::temp_dir()).contains("directory"));
     for p in [empty, text] {
@@ -80,10 +66,7 @@ fn truncated_file_gives_partial_results_and_names_the_packet() {
     let (part, warning) = run("cut.pcapng", cut, Limits::default());
     let w = warning.expect("a warning");
     let at = part.packets.truncated_at.expect("truncated_at");
-    assert!(
-        w.contains(&format!("ends in the middle of packet {at}")),
-        "{w}"
-    );
+    assert!(w.contains(&format!("ends in the middle of packet {at}")), "{w}");
     assert_eq!(part.packets.count, at - 1);
     assert!(!part.websocket.is_empty() && part.websocket.len() < whole.websocket.len());
     // Every message decoded from the cut file is identical to the one from the whole file.
@@ -118,25 +101,15 @@ fn a_deflate_bomb_stops_at_the_cap() {
         let mut c = conv();
         c.handshake(out);
         c.send(true, b"GET /bomb HTTP/1.1\r\nHost: x\r\n\r\n", out);
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-            bomb.len()
-        );
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", bomb.len());
         let mut resp = head.into_bytes();
         resp.extend_from_slice(&bomb);
         c.send(false, &resp, out);
         c.close(out);
     });
-    let limits = Limits {
-        max_decompressed: 8 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits { max_decompressed: 8 << 20, ..Limits::default() };
     let (cap, _) = run("bomb.pcap", &bytes, limits);
-    assert!(
-        codes(&cap).contains(&"http.decompression_limit"),
-        "{:?}",
-        codes(&cap)
-    );
+    assert!(codes(&cap).contains(&"http.decompression_limit"), "{:?}", codes(&cap));
     let r = cap.http[0].response.as_ref().unwrap();
     assert_eq!(r.body_len, 8 << 20);
     assert!(r.body.as_ref().unwrap().bytes.len() <= Limits::default().keep_body);
@@ -162,11 +135,7 @@ fn websocket_violations_are_findings_and_decoding_goes_on() {
         let mut c = conv();
         upgrade(&mut c, out);
         c.send(true, &ws_frame(true, 1, None, b"unmasked"), out); // client must mask
-        c.send(
-            false,
-            &ws_frame(true, 1, Some([1, 2, 3, 4]), b"masked"),
-            out,
-        ); // server must not
+        c.send(false, &ws_frame(true, 1, Some([1, 2, 3, 4]), b"masked"), out); // server must not
         c.send(false, &ws_frame(true, 1, None, &[0xff, 0xfe]), out); // invalid UTF-8
         c.send(false, &ws_frame(false, 9, None, b"frag ping"), out); // fragmented control
         c.send(false, &ws_frame(true, 3, None, b"?"), out); // reserved opcode
@@ -174,11 +143,7 @@ fn websocket_violations_are_findings_and_decoding_goes_on() {
         close.extend_from_slice(b"bye");
         c.send(false, &ws_frame(true, 8, None, &close), out);
         c.send(false, &ws_frame(true, 1, None, b"after close"), out);
-        c.send(
-            true,
-            &ws_frame(true, 1, Some([9, 9, 9, 9]), b"still decoded"),
-            out,
-        );
+        c.send(true, &ws_frame(true, 1, Some([9, 9, 9, 9]), b"still decoded"), out);
         c.close(out);
     });
     let (cap, _) = run("violations.pcap", &bytes, Limits::default());
@@ -206,37 +171,15 @@ fn malformed_http_heads_become_findings() {
         let mut c = conv();
         c.handshake(out);
         c.send(true, b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", out);
-        c.send(
-            false,
-            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-            out,
-        );
-        c.send(
-            true,
-            b"BREW /pot HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
-            out,
-        );
-        c.send(
-            false,
-            b"HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n",
-            out,
-        );
-        c.send(
-            true,
-            b"GET /b HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n",
-            out,
-        );
+        c.send(false, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", out);
+        c.send(true, b"BREW /pot HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", out);
+        c.send(false, b"HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n", out);
+        c.send(true, b"GET /b HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n", out);
         c.close(out);
     });
     let (cap, _) = run("heads.pcap", &bytes, Limits::default());
     let codes = codes(&cap);
-    for want in [
-        "http.te_and_cl",
-        "http.unknown_method",
-        "http.obs_fold",
-        "http.bad_content_length",
-        "http.no_response",
-    ] {
+    for want in ["http.te_and_cl", "http.unknown_method", "http.obs_fold", "http.bad_content_length", "http.no_response"] {
         assert!(codes.contains(&want), "missing {want}: {codes:?}");
     }
     assert_eq!(cap.http[0].request.as_ref().unwrap().body_len, 3);
@@ -250,38 +193,19 @@ fn lost_segment_is_a_gap_and_decoding_resumes() {
         let mut c = conv();
         c.handshake(out);
         c.send(true, b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n", out);
-        c.send(
-            false,
-            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-            out,
-        );
+        c.send(false, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", out);
         // The next request is sent but the capture misses it; its response is seen.
         let mut drop = |_: i64, _: &[u8]| {};
         c.send(true, b"GET /2 HTTP/1.1\r\nHost: x\r\n\r\n", &mut drop);
-        c.send(
-            false,
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-            out,
-        );
+        c.send(false, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", out);
         c.send(true, b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n", out);
-        c.send(
-            false,
-            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-            out,
-        );
+        c.send(false, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", out);
         c.close(out);
     });
     let (cap, _) = run("gap.pcap", &bytes, Limits::default());
     assert!(cap.connections[0].gap_bytes > 0);
-    let targets: Vec<_> = cap
-        .http
-        .iter()
-        .filter_map(|x| x.request.as_ref().map(|r| r.target.as_str()))
-        .collect();
-    assert!(
-        targets.contains(&"/1") && targets.contains(&"/3"),
-        "{targets:?}"
-    );
+    let targets: Vec<_> = cap.http.iter().filter_map(|x| x.request.as_ref().map(|r| r.target.as_str())).collect();
+    assert!(targets.contains(&"/1") && targets.contains(&"/3"), "{targets:?}");
 }
 
 #[test]

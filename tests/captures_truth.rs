@@ -8,38 +8,16 @@ use wirescope::model::{Dir, End, Protocol};
 #[test]
 fn methods_and_rest_crud() {
     let cap = analyze("http-methods.pcapng");
-    let got: Vec<(String, u16)> = cap
-        .http
-        .iter()
-        .map(|x| {
-            (
-                x.request.as_ref().unwrap().method.clone(),
-                x.response.as_ref().unwrap().status,
-            )
-        })
-        .collect();
-    let want = [
-        ("GET", 200),
-        ("POST", 201),
-        ("PUT", 200),
-        ("PATCH", 200),
-        ("DELETE", 204),
-        ("HEAD", 200),
-    ];
+    let got: Vec<(String, u16)> =
+        cap.http.iter().map(|x| (x.request.as_ref().unwrap().method.clone(), x.response.as_ref().unwrap().status)).collect();
+    let want = [("GET", 200), ("POST", 201), ("PUT", 200), ("PATCH", 200), ("DELETE", 204), ("HEAD", 200)];
     assert_eq!(got, want.map(|(m, s)| (m.to_string(), s)));
     // One connection per request, each with a three-way handshake and a FIN close.
     assert_eq!(cap.connections.len(), 6);
     for c in &cap.connections {
         assert_eq!(c.end, End::Fin);
         assert!(c.handshake_rtt_ms.is_some());
-        assert_eq!(
-            c.tcp_events
-                .iter()
-                .map(|e| format!("{:?}", e.kind))
-                .take(3)
-                .collect::<Vec<_>>(),
-            ["Syn", "SynAck", "HandshakeAck"]
-        );
+        assert_eq!(c.tcp_events.iter().map(|e| format!("{:?}", e.kind)).take(3).collect::<Vec<_>>(), ["Syn", "SynAck", "HandshakeAck"]);
     }
     let post = &cap.http[1];
     assert_eq!(post.request.as_ref().unwrap().body_len, 17);
@@ -48,34 +26,15 @@ fn methods_and_rest_crud() {
 #[test]
 fn status_code_gallery() {
     let cap = analyze("http-status-codes.pcapng");
-    let mut codes: Vec<u16> = cap
-        .http
-        .iter()
-        .filter_map(|x| x.response.as_ref().map(|r| r.status))
-        .collect();
+    let mut codes: Vec<u16> = cap.http.iter().filter_map(|x| x.response.as_ref().map(|r| r.status)).collect();
     codes.sort();
     codes.dedup();
-    for want in [
-        200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405, 429, 500,
-    ] {
+    for want in [200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405, 429, 500] {
         assert!(codes.contains(&want), "missing {want}: {codes:?}");
     }
-    let r429 = cap
-        .http
-        .iter()
-        .filter_map(|x| x.response.as_ref())
-        .find(|r| r.status == 429)
-        .unwrap();
-    assert!(r429
-        .headers
-        .iter()
-        .any(|(n, v)| n == "Retry-After" && v == "30"));
-    for r in cap
-        .http
-        .iter()
-        .filter_map(|x| x.response.as_ref())
-        .filter(|r| r.status == 304 || r.status == 204)
-    {
+    let r429 = cap.http.iter().filter_map(|x| x.response.as_ref()).find(|r| r.status == 429).unwrap();
+    assert!(r429.headers.iter().any(|(n, v)| n == "Retry-After" && v == "30"));
+    for r in cap.http.iter().filter_map(|x| x.response.as_ref()).filter(|r| r.status == 304 || r.status == 204) {
         assert_eq!(r.body_len, 0);
     }
 }
@@ -93,18 +52,13 @@ fn chunked_gzip_deflate_and_100_continue() {
     let gz = cap.http[0].response.as_ref().unwrap();
     assert!(gz.chunked && gz.complete);
     assert_eq!(gz.content_encoding.as_deref(), Some("gzip"));
-    let text: String = (0..400)
-        .map(|i| format!("line {i}: the quick brown fox jumps over the lazy dog\n"))
-        .collect();
+    let text: String = (0..400).map(|i| format!("line {i}: the quick brown fox jumps over the lazy dog\n")).collect();
     assert_eq!(gz.body_len, text.len() as u64);
     assert!(gz.wire_body_len < 2000);
     let deflate = cap.http[1].response.as_ref().unwrap();
     assert_eq!(deflate.body_len, 1029);
     let upload = &cap.http[2];
-    assert_eq!(
-        upload.interim.iter().map(|i| i.status).collect::<Vec<_>>(),
-        vec![100]
-    );
+    assert_eq!(upload.interim.iter().map(|i| i.status).collect::<Vec<_>>(), vec![100]);
     assert_eq!(upload.request.as_ref().unwrap().body_len, 65536);
     assert_eq!(upload.response.as_ref().unwrap().status, 201);
     // The 100 Continue completes before the request body does, yet belongs to it.
@@ -126,30 +80,15 @@ fn pipelined_head_has_no_body() {
             )
         })
         .collect();
-    assert_eq!(
-        got,
-        vec![
-            ("GET".into(), 200, 26, 0),
-            ("HEAD".into(), 200, 0, 1),
-            ("GET".into(), 404, 15, 2)
-        ]
-    );
+    assert_eq!(got, vec![("GET".into(), 200, 26, 0), ("HEAD".into(), 200, 0, 1), ("GET".into(), 404, 15, 2)]);
 }
 
 #[test]
 fn polling_and_long_polling() {
     let cap = analyze("http-polling.pcapng");
     assert_eq!(cap.connections.len(), 2);
-    let short = cap
-        .http
-        .iter()
-        .filter(|x| x.request.as_ref().unwrap().target == "/poll")
-        .count();
-    let long: Vec<_> = cap
-        .http
-        .iter()
-        .filter(|x| x.request.as_ref().unwrap().target.starts_with("/long-poll"))
-        .collect();
+    let short = cap.http.iter().filter(|x| x.request.as_ref().unwrap().target == "/poll").count();
+    let long: Vec<_> = cap.http.iter().filter(|x| x.request.as_ref().unwrap().target.starts_with("/long-poll")).collect();
     assert_eq!(short, 10);
     assert!(long.len() >= 5);
     // A long poll is held by the server until an event is ready: its wait dwarfs a short poll's.
@@ -160,17 +99,9 @@ fn polling_and_long_polling() {
 #[test]
 fn webhook_is_a_server_calling_back() {
     let cap = analyze("http-webhook.pcapng");
-    let hook = cap
-        .http
-        .iter()
-        .find(|x| x.request.as_ref().is_some_and(|r| r.target == "/hook"))
-        .expect("webhook POST");
+    let hook = cap.http.iter().find(|x| x.request.as_ref().is_some_and(|r| r.target == "/hook")).expect("webhook POST");
     assert_eq!(hook.request.as_ref().unwrap().method, "POST");
-    let sub = cap
-        .http
-        .iter()
-        .find(|x| x.request.as_ref().is_some_and(|r| r.target == "/subscribe"))
-        .unwrap();
+    let sub = cap.http.iter().find(|x| x.request.as_ref().is_some_and(|r| r.target == "/subscribe")).unwrap();
     assert_eq!(sub.response.as_ref().unwrap().status, 202);
     // The callback connection goes to the client's listener, opened by the lab server.
     let c = &cap.connections[hook.connection as usize];
@@ -178,11 +109,7 @@ fn webhook_is_a_server_calling_back() {
 }
 
 fn texts(cap: &wirescope::model::Capture, dir: Dir) -> Vec<String> {
-    cap.websocket
-        .iter()
-        .filter(|m| m.direction == dir && m.opcode == 1)
-        .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
-        .collect()
+    cap.websocket.iter().filter(|m| m.direction == dir && m.opcode == 1).map(|m| String::from_utf8_lossy(&m.payload).into_owned()).collect()
 }
 
 fn check_ws_session(name: &str, compressed: bool) {
@@ -197,37 +124,19 @@ fn check_ws_session(name: &str, compressed: bool) {
     let sent = texts(&cap, Dir::ClientToServer);
     assert_eq!(sent[0], "Hello, WebSocket!");
     assert_eq!(sent[1], "fragmented message");
-    assert_eq!(
-        sent[2].len(),
-        65536,
-        "kept payload is capped at the default 64 KiB"
-    );
+    assert_eq!(sent[2].len(), 65536, "kept payload is capped at the default 64 KiB");
     assert_eq!(sent[3], r#"{"type": "chat", "text": "\u4f60\u597d"}"#);
-    assert_eq!(
-        texts(&cap, Dir::ServerToClient),
-        sent,
-        "the echo server sends everything back"
-    );
+    assert_eq!(texts(&cap, Dir::ServerToClient), sent, "the echo server sends everything back");
     let big = cap.websocket.iter().find(|m| m.len == 70000).unwrap();
     assert_eq!(big.compressed, compressed);
-    let frag = cap
-        .websocket
-        .iter()
-        .find(|m| m.direction == Dir::ClientToServer && m.frames > 1)
-        .unwrap();
+    let frag = cap.websocket.iter().find(|m| m.direction == Dir::ClientToServer && m.frames > 1).unwrap();
     assert_eq!(frag.len, 18);
     let bin = cap.websocket.iter().find(|m| m.opcode == 2).unwrap();
     assert_eq!(bin.payload, (0..=255u8).collect::<Vec<_>>());
     let ping = cap.websocket.iter().find(|m| m.opcode == 9).unwrap();
     let pong = cap.websocket.iter().find(|m| m.opcode == 10).unwrap();
-    assert_eq!(
-        (ping.payload.as_slice(), pong.payload.as_slice()),
-        (&b"are you there"[..], &b"are you there"[..])
-    );
-    assert_eq!(
-        (hs.client_close_code, hs.server_close_code),
-        (Some(1000), Some(1000))
-    );
+    assert_eq!((ping.payload.as_slice(), pong.payload.as_slice()), (&b"are you there"[..], &b"are you there"[..]));
+    assert_eq!((hs.client_close_code, hs.server_close_code), (Some(1000), Some(1000)));
     assert_eq!(hs.close_initiator, Some(Dir::ClientToServer));
     let close = cap.websocket.iter().find(|m| m.opcode == 8).unwrap();
     assert_eq!(close.close_reason.as_deref(), Some("done"));
@@ -246,73 +155,44 @@ fn websocket_with_permessage_deflate() {
     let plain = analyze("websocket-basics.pcapng");
     let deflated = analyze("websocket-deflate.pcapng");
     let wire = |c: &wirescope::model::Capture| c.websocket.iter().map(|m| m.wire_len).sum::<u64>();
-    assert!(
-        wire(&deflated) * 10 < wire(&plain),
-        "deflate saves bytes: {} vs {}",
-        wire(&deflated),
-        wire(&plain)
-    );
+    assert!(wire(&deflated) * 10 < wire(&plain), "deflate saves bytes: {} vs {}", wire(&deflated), wire(&plain));
 }
 
 #[test]
 fn close_1001_and_abnormal_1006() {
     let cap = analyze("websocket-close.pcapng");
     let a = cap.connections[0].websocket.as_ref().unwrap();
-    assert_eq!(
-        (a.server_close_code, a.close_initiator, a.abnormal_close),
-        (Some(1001), Some(Dir::ServerToClient), false)
-    );
+    assert_eq!((a.server_close_code, a.close_initiator, a.abnormal_close), (Some(1001), Some(Dir::ServerToClient), false));
     let b = cap.connections[1].websocket.as_ref().unwrap();
     assert_eq!((b.close_frames, b.abnormal_close), (0, true));
     assert_eq!(cap.connections[1].end, End::Rst);
-    let f: Vec<_> = cap
-        .findings
-        .iter()
-        .map(|f| (f.connection, f.code))
-        .collect();
+    let f: Vec<_> = cap.findings.iter().map(|f| (f.connection, f.code)).collect();
     assert_eq!(f, vec![(Some(1), "ws.no_close_frame")]);
 }
 
 #[test]
 fn ipv6_endpoints() {
     let cap = analyze("ipv6.pcapng");
-    assert!(cap
-        .connections
-        .iter()
-        .all(|c| c.client.starts_with("[::1]:") && c.server.starts_with("[::1]:")));
+    assert!(cap.connections.iter().all(|c| c.client.starts_with("[::1]:") && c.server.starts_with("[::1]:")));
     assert_eq!(texts(&cap, Dir::ServerToClient), vec!["over IPv6"]);
 }
 
 #[test]
 fn socketio_over_polling_then_websocket() {
     let cap = analyze("socketio-chat.pcapng");
-    let poll = cap.http[0]
-        .response
-        .as_ref()
-        .unwrap()
-        .body
-        .as_ref()
-        .unwrap();
+    let poll = cap.http[0].response.as_ref().unwrap().body.as_ref().unwrap();
     let open = wirescope::proto::socketio::parse_payload(&String::from_utf8_lossy(&poll.bytes));
     assert_eq!(open[0].kind, "open");
     let events: Vec<_> = cap
         .websocket
         .iter()
         .filter(|m| m.opcode == 1)
-        .filter_map(|m| {
-            wirescope::proto::socketio::parse_packet(&String::from_utf8_lossy(&m.payload))
-        })
+        .filter_map(|m| wirescope::proto::socketio::parse_packet(&String::from_utf8_lossy(&m.payload)))
         .filter_map(|p| p.socketio)
         .filter(|s| s.kind == "EVENT")
         .collect();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].event.as_deref(), Some("message"));
-    assert_eq!(
-        events[0].args.as_ref().unwrap()[0],
-        "hello from python-socketio"
-    );
-    assert_eq!(
-        events[1].args.as_ref().unwrap()[0]["echo"],
-        "hello from python-socketio"
-    );
+    assert_eq!(events[0].args.as_ref().unwrap()[0], "hello from python-socketio");
+    assert_eq!(events[1].args.as_ref().unwrap()[0]["echo"], "hello from python-socketio");
 }

@@ -5,15 +5,8 @@ mod common;
 use std::process::Command;
 
 fn ws(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let o = Command::new(env!("CARGO_BIN_EXE_wirescope")).args(args).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 fn cap(name: &str) -> String {
@@ -26,10 +19,7 @@ fn errors_are_one_clear_line_and_non_zero() {
     assert_ne!(code, 0);
     assert!(out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("cannot open /no/such/file.pcap: no such file"),
-        "{err}"
-    );
+    assert!(err.contains("cannot open /no/such/file.pcap: no such file"), "{err}");
     let (code, _, err) = ws(&["analyze", &cap("README.md")]);
     assert_ne!(code, 0);
     assert!(err.contains("not a capture file"), "{err}");
@@ -61,37 +51,21 @@ fn truncated_capture_prints_results_then_a_warning() {
     let _ = std::fs::remove_file(&p);
     assert_eq!(code, 0);
     assert!(out.contains("HTTP exchanges"), "{out}");
-    assert!(
-        err.contains("warning") && err.contains("ends in the middle of packet"),
-        "{err}"
-    );
+    assert!(err.contains("warning") && err.contains("ends in the middle of packet"), "{err}");
 }
 
 #[test]
 fn json_follows_the_contract() {
-    let (code, out, _) = ws(&[
-        "analyze",
-        &cap("websocket-basics.pcapng"),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = ws(&["analyze", &cap("websocket-basics.pcapng"), "--format", "json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     for k in ["packets", "connections", "http", "websocket", "findings"] {
         assert!(v.get(k).is_some(), "missing {k}");
     }
     let c = &v["connections"][0];
-    for k in [
-        "id",
-        "client",
-        "server",
-        "protocol",
-        "first_packet",
-        "last_packet",
-        "bytes_client_to_server",
-        "bytes_server_to_client",
-        "end",
-    ] {
+    for k in
+        ["id", "client", "server", "protocol", "first_packet", "last_packet", "bytes_client_to_server", "bytes_server_to_client", "end"]
+    {
         assert!(c.get(k).is_some(), "connection lacks {k}");
     }
     assert_eq!(c["protocol"], "websocket");
@@ -99,89 +73,31 @@ fn json_follows_the_contract() {
     let h = &v["http"][0];
     assert_eq!(h["request"]["method"], "GET");
     assert_eq!(h["response"]["status"], 101);
-    assert!(h["request"]["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p[0] == "Upgrade" && p[1] == "websocket"));
+    assert!(h["request"]["headers"].as_array().unwrap().iter().any(|p| p[0] == "Upgrade" && p[1] == "websocket"));
     let m = &v["websocket"][0];
     assert_eq!(
-        (
-            m["direction"].as_str(),
-            m["opcode"].as_u64(),
-            m["text"].as_str()
-        ),
+        (m["direction"].as_str(), m["opcode"].as_u64(), m["text"].as_str()),
         (Some("client_to_server"), Some(1), Some("Hello, WebSocket!"))
     );
-    let bin = v["websocket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["opcode"] == 2)
-        .unwrap();
+    let bin = v["websocket"].as_array().unwrap().iter().find(|m| m["opcode"] == 2).unwrap();
     assert!(bin["data_base64"].as_str().unwrap().starts_with("AAECAwQF"));
-    let close = v["websocket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["opcode"] == 8)
-        .unwrap();
-    assert_eq!(
-        (close["close_code"].as_u64(), close["close_reason"].as_str()),
-        (Some(1000), Some("done"))
-    );
-    let big = v["websocket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["len"] == 70000)
-        .unwrap();
-    assert_eq!(
-        big["text"].as_str().unwrap().len(),
-        4096,
-        "default payload limit"
-    );
+    let close = v["websocket"].as_array().unwrap().iter().find(|m| m["opcode"] == 8).unwrap();
+    assert_eq!((close["close_code"].as_u64(), close["close_reason"].as_str()), (Some(1000), Some("done")));
+    let big = v["websocket"].as_array().unwrap().iter().find(|m| m["len"] == 70000).unwrap();
+    assert_eq!(big["text"].as_str().unwrap().len(), 4096, "default payload limit");
     assert_eq!(big["payload_truncated"], true);
 }
 
 #[test]
 fn payload_limit_none_and_all() {
-    let (_, out, _) = ws(&[
-        "analyze",
-        &cap("websocket-basics.pcapng"),
-        "--format",
-        "json",
-        "--payload-limit",
-        "0",
-    ]);
+    let (_, out, _) = ws(&["analyze", &cap("websocket-basics.pcapng"), "--format", "json", "--payload-limit", "0"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(v["websocket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|m| m.get("text").is_none() && m.get("data_base64").is_none()));
-    let (_, out, _) = ws(&[
-        "analyze",
-        &cap("websocket-basics.pcapng"),
-        "--format",
-        "json",
-        "--payload-limit",
-        "all",
-    ]);
+    assert!(v["websocket"].as_array().unwrap().iter().all(|m| m.get("text").is_none() && m.get("data_base64").is_none()));
+    let (_, out, _) = ws(&["analyze", &cap("websocket-basics.pcapng"), "--format", "json", "--payload-limit", "all"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let big = v["websocket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["len"] == 70000)
-        .unwrap();
+    let big = v["websocket"].as_array().unwrap().iter().find(|m| m["len"] == 70000).unwrap();
     assert_eq!(big["text"].as_str().unwrap().len(), 70000);
-    let (code, _, err) = ws(&[
-        "analyze",
-        &cap("websocket-basics.pcapng"),
-        "--payload-limit",
-        "lots",
-    ]);
+    let (code, _, err) = ws(&["analyze", &cap("websocket-basics.pcapng"), "--payload-limit", "lots"]);
     assert_ne!(code, 0);
     assert!(err.contains("\"all\""), "{err}");
 }
@@ -189,17 +105,9 @@ fn payload_limit_none_and_all() {
 #[test]
 fn har_has_websocket_messages_like_chrome() {
     let out_path = std::env::temp_dir().join(format!("wirescope-{}.har", std::process::id()));
-    let (code, _, _) = ws(&[
-        "analyze",
-        &cap("websocket-deflate.pcapng"),
-        "--format",
-        "har",
-        "-o",
-        out_path.to_str().unwrap(),
-    ]);
+    let (code, _, _) = ws(&["analyze", &cap("websocket-deflate.pcapng"), "--format", "har", "-o", out_path.to_str().unwrap()]);
     assert_eq!(code, 0);
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
     let _ = std::fs::remove_file(&out_path);
     assert_eq!(v["log"]["version"], "1.2");
     let e = &v["log"]["entries"][0];
@@ -208,20 +116,10 @@ fn har_has_websocket_messages_like_chrome() {
     assert_eq!(msgs[0]["type"], "send");
     assert_eq!(msgs[0]["data"], "Hello, WebSocket!");
     assert_eq!(msgs[1]["type"], "receive");
-    let (_, out, _) = ws(&[
-        "analyze",
-        &cap("http-chunked-gzip.pcapng"),
-        "--format",
-        "har",
-    ]);
+    let (_, out, _) = ws(&["analyze", &cap("http-chunked-gzip.pcapng"), "--format", "har"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let text = v["log"]["entries"][0]["response"]["content"]["text"]
-        .as_str()
-        .unwrap();
-    assert!(
-        text.starts_with("line 0: the quick brown fox"),
-        "gzip body decoded for HAR"
-    );
+    let text = v["log"]["entries"][0]["response"]["content"]["text"].as_str().unwrap();
+    assert!(text.starts_with("line 0: the quick brown fox"), "gzip body decoded for HAR");
 }
 
 #[test]

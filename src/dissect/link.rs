@@ -41,23 +41,14 @@ const AF_INET: u32 = 2;
 const AF_INET6: [u32; 3] = [24, 28, 30];
 
 pub fn peel(link_type: u32, data: &[u8]) -> Result<Inner<'_>, DissectError> {
-    let short =
-        || DissectError::Malformed(format!("{} header cut short", link_type_name(link_type)));
+    let short = || DissectError::Malformed(format!("{} header cut short", link_type_name(link_type)));
     match link_type {
         1 => Ok(Inner::Ethernet(data)),
         12 | 101 | 228 | 229 => Ok(Inner::Ip(data)),
         0 | 108 => {
-            let h: [u8; 4] = data
-                .get(..4)
-                .ok_or_else(short)?
-                .try_into()
-                .map_err(|_| short())?;
+            let h: [u8; 4] = data.get(..4).ok_or_else(short)?.try_into().map_err(|_| short())?;
             // NULL is in the capturing host's byte order: accept either.
-            let fam = if link_type == 108 {
-                u32::from_be_bytes(h)
-            } else {
-                u32::from_le_bytes(h).min(u32::from_be_bytes(h))
-            };
+            let fam = if link_type == 108 { u32::from_be_bytes(h) } else { u32::from_le_bytes(h).min(u32::from_be_bytes(h)) };
             if fam == AF_INET || AF_INET6.contains(&fam) {
                 Ok(Inner::Ip(&data[4..]))
             } else {
@@ -66,17 +57,11 @@ pub fn peel(link_type: u32, data: &[u8]) -> Result<Inner<'_>, DissectError> {
         }
         113 => {
             let b = data.get(..16).ok_or_else(short)?;
-            Ok(Inner::EtherType(
-                u16::from_be_bytes([b[14], b[15]]),
-                &data[16..],
-            ))
+            Ok(Inner::EtherType(u16::from_be_bytes([b[14], b[15]]), &data[16..]))
         }
         276 => {
             let b = data.get(..20).ok_or_else(short)?;
-            Ok(Inner::EtherType(
-                u16::from_be_bytes([b[0], b[1]]),
-                &data[20..],
-            ))
+            Ok(Inner::EtherType(u16::from_be_bytes([b[0], b[1]]), &data[20..]))
         }
         239 => {
             // NFLOG: family, version, resource id, then TLVs (host-order lengths, 4-byte aligned);

@@ -40,19 +40,9 @@ impl TcpFlags {
 
 impl std::fmt::Display for TcpFlags {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names = [
-            (Self::SYN, "SYN"),
-            (Self::FIN, "FIN"),
-            (Self::RST, "RST"),
-            (Self::PSH, "PSH"),
-            (Self::ACK, "ACK"),
-            (Self::URG, "URG"),
-        ];
-        let list: Vec<&str> = names
-            .iter()
-            .filter(|(b, _)| self.has(*b))
-            .map(|(_, n)| *n)
-            .collect();
+        let names =
+            [(Self::SYN, "SYN"), (Self::FIN, "FIN"), (Self::RST, "RST"), (Self::PSH, "PSH"), (Self::ACK, "ACK"), (Self::URG, "URG")];
+        let list: Vec<&str> = names.iter().filter(|(b, _)| self.has(*b)).map(|(_, n)| *n).collect();
         write!(f, "[{}]", list.join(", "))
     }
 }
@@ -104,38 +94,20 @@ pub enum DissectError {
 /// Peels the link layer and parses IP and TCP/UDP.
 pub fn dissect(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, DissectError> {
     let sliced = match link::peel(link_type, data)? {
-        link::Inner::Ethernet(b) => {
-            LaxSlicedPacket::from_ethernet(b).map_err(|e| DissectError::Malformed(e.to_string()))?
-        }
-        link::Inner::EtherType(t, b) => {
-            LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b)
-        }
-        link::Inner::Ip(b) => {
-            LaxSlicedPacket::from_ip(b).map_err(|e| DissectError::Malformed(e.to_string()))?
-        }
+        link::Inner::Ethernet(b) => LaxSlicedPacket::from_ethernet(b).map_err(|e| DissectError::Malformed(e.to_string()))?,
+        link::Inner::EtherType(t, b) => LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b),
+        link::Inner::Ip(b) => LaxSlicedPacket::from_ip(b).map_err(|e| DissectError::Malformed(e.to_string()))?,
     };
     let (src, dst, fragment, cut_short, proto) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
             let p = v4.payload();
-            (
-                IpAddr::V4(h.source_addr()),
-                IpAddr::V4(h.destination_addr()),
-                p.fragmented,
-                p.incomplete,
-                p.ip_number.0,
-            )
+            (IpAddr::V4(h.source_addr()), IpAddr::V4(h.destination_addr()), p.fragmented, p.incomplete, p.ip_number.0)
         }
         Some(LaxNetSlice::Ipv6(v6)) => {
             let h = v6.header();
             let p = v6.payload();
-            (
-                IpAddr::V6(h.source_addr()),
-                IpAddr::V6(h.destination_addr()),
-                p.fragmented,
-                p.incomplete,
-                p.ip_number.0,
-            )
+            (IpAddr::V6(h.source_addr()), IpAddr::V6(h.destination_addr()), p.fragmented, p.incomplete, p.ip_number.0)
         }
         Some(LaxNetSlice::Arp(_)) | None => {
             if let Some((err, _)) = &sliced.stop_err {
@@ -157,20 +129,10 @@ pub fn dissect(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, DissectError>
             window: t.window_size(),
             payload: t.payload(),
         }),
-        Some(TransportSlice::Udp(u)) => Transport::Udp {
-            src_port: u.source_port(),
-            dst_port: u.destination_port(),
-            payload: u.payload(),
-        },
+        Some(TransportSlice::Udp(u)) => Transport::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() },
         _ => Transport::Other { protocol: proto },
     };
-    Ok(Decoded {
-        src,
-        dst,
-        transport,
-        fragment,
-        cut_short,
-    })
+    Ok(Decoded { src, dst, transport, fragment, cut_short })
 }
 
 #[cfg(test)]
@@ -180,28 +142,7 @@ mod tests {
     /// A hand-built IPv4/TCP packet: 127.0.0.1:40000 -> 127.0.0.1:80, SYN|ACK, payload "hi".
     fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
         let total = 20 + 20 + payload.len();
-        let mut v = vec![
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            6,
-            0,
-            0,
-            127,
-            0,
-            0,
-            1,
-            127,
-            0,
-            0,
-            1,
-        ];
+        let mut v = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1];
         v.extend_from_slice(&40000u16.to_be_bytes());
         v.extend_from_slice(&80u16.to_be_bytes());
         v.extend_from_slice(&1000u32.to_be_bytes());
@@ -212,13 +153,8 @@ mod tests {
     }
 
     fn check(d: &Decoded) {
-        let Transport::Tcp(t) = d.transport else {
-            panic!("not tcp")
-        };
-        assert_eq!(
-            (t.src_port, t.dst_port, t.seq, t.ack),
-            (40000, 80, 1000, 2000)
-        );
+        let Transport::Tcp(t) = d.transport else { panic!("not tcp") };
+        assert_eq!((t.src_port, t.dst_port, t.seq, t.ack), (40000, 80, 1000, 2000));
         assert!(t.flags.syn() && t.flags.ack() && !t.flags.fin());
         assert_eq!(t.payload, b"hi");
         assert_eq!(d.src.to_string(), "127.0.0.1");
@@ -239,9 +175,7 @@ mod tests {
         lo.extend_from_slice(&ip);
         let mut sll = vec![0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
         sll.extend_from_slice(&ip);
-        let mut sll2 = vec![
-            0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0,
-        ];
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0];
         sll2.extend_from_slice(&ip);
         let mut nflog = vec![2, 0, 0, 0];
         nflog.extend_from_slice(&8u16.to_le_bytes());
@@ -275,9 +209,6 @@ mod tests {
                 let _ = dissect(lt, &junk);
             }
         }
-        assert_eq!(
-            dissect(9999, b"x").err(),
-            Some(DissectError::UnsupportedLink(9999))
-        );
+        assert_eq!(dissect(9999, b"x").err(), Some(DissectError::UnsupportedLink(9999)));
     }
 }

@@ -5,25 +5,16 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 fn headers(h: &[(String, String)]) -> Value {
-    Value::Array(
-        h.iter()
-            .map(|(n, v)| json!({"name": n, "value": v}))
-            .collect(),
-    )
+    Value::Array(h.iter().map(|(n, v)| json!({"name": n, "value": v})).collect())
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn iso_time(secs: f64) -> String {
     let total_ms = (secs * 1000.0).round() as i64;
-    let (days, ms_of_day) = (
-        total_ms.div_euclid(86_400_000),
-        total_ms.rem_euclid(86_400_000),
-    );
+    let (days, ms_of_day) = (total_ms.div_euclid(86_400_000), total_ms.rem_euclid(86_400_000));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -35,12 +26,7 @@ fn iso_time(secs: f64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
     let (h, rem) = (ms_of_day / 3_600_000, ms_of_day % 3_600_000);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{h:02}:{:02}:{:02}.{:03}Z",
-        rem / 60_000,
-        (rem % 60_000) / 1000,
-        rem % 1000
-    )
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{:02}:{:02}.{:03}Z", rem / 60_000, (rem % 60_000) / 1000, rem % 1000)
 }
 
 fn body_content(b: Option<&crate::model::Body>, mime: &str, size: u64) -> Value {
@@ -63,10 +49,7 @@ fn body_content(b: Option<&crate::model::Body>, mime: &str, size: u64) -> Value 
 fn entry(x: &HttpExchange, cap: &Capture) -> Option<Value> {
     let req = x.request.as_ref()?;
     let conn = cap.connections.iter().find(|c| c.id == x.connection);
-    let host = header(&req.headers, "Host")
-        .map(str::to_string)
-        .or_else(|| conn.map(|c| c.server.clone()))
-        .unwrap_or_default();
+    let host = header(&req.headers, "Host").map(str::to_string).or_else(|| conn.map(|c| c.server.clone())).unwrap_or_default();
     let url = if req.target.starts_with("http://") || req.target.starts_with("https://") {
         req.target.clone()
     } else {
@@ -91,11 +74,7 @@ fn entry(x: &HttpExchange, cap: &Capture) -> Option<Value> {
     });
     if req.body_len > 0 {
         let mime = header(&req.headers, "Content-Type").unwrap_or("application/octet-stream");
-        let text = req
-            .body
-            .as_ref()
-            .map(|b| String::from_utf8_lossy(&b.bytes).into_owned())
-            .unwrap_or_default();
+        let text = req.body.as_ref().map(|b| String::from_utf8_lossy(&b.bytes).into_owned()).unwrap_or_default();
         request["postData"] = json!({"mimeType": mime, "text": text});
     }
     let (response, wait, receive) = match &x.response {
@@ -155,9 +134,6 @@ mod tests {
     #[test]
     fn iso_dates() {
         assert_eq!(super::iso_time(0.0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            super::iso_time(1_700_000_000.123),
-            "2023-11-14T22:13:20.123Z"
-        );
+        assert_eq!(super::iso_time(1_700_000_000.123), "2023-11-14T22:13:20.123Z");
     }
 }

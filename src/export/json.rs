@@ -63,16 +63,8 @@ impl Spill {
 fn temp_file() -> io::Result<File> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "wirescope-{}-{}.spill",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
+    let path = std::env::temp_dir().join(format!("wirescope-{}-{}.spill", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let f = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
     let _ = std::fs::remove_file(&path);
     Ok(f)
 }
@@ -100,17 +92,9 @@ impl<'a> WsOut<'a> {
         } else if msg.opcode == 1 {
             (Some(String::from_utf8_lossy(shown).into_owned()), None)
         } else {
-            (
-                None,
-                Some(base64::engine::general_purpose::STANDARD.encode(shown)),
-            )
+            (None, Some(base64::engine::general_purpose::STANDARD.encode(shown)))
         };
-        WsOut {
-            msg,
-            text,
-            data_base64,
-            payload_truncated,
-        }
+        WsOut { msg, text, data_base64, payload_truncated }
     }
 }
 
@@ -145,12 +129,7 @@ impl JsonWriter {
         }
     }
 
-    pub fn finish(
-        mut self,
-        out: &mut dyn Write,
-        packets: &PacketSummary,
-        connections: &[Connection],
-    ) -> io::Result<()> {
+    pub fn finish(mut self, out: &mut dyn Write, packets: &PacketSummary, connections: &[Connection]) -> io::Result<()> {
         out.write_all(b"{\"packets\":")?;
         serde_json::to_writer(&mut *out, packets).map_err(io::Error::other)?;
         out.write_all(b",\"connections\":")?;

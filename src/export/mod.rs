@@ -10,18 +10,9 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes a file so that a reader sees either the old file or the whole new one, never a part.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let f = std::fs::File::create(&tmp)?;
@@ -59,8 +50,6 @@ impl std::str::FromStr for PayloadLimit {
         if s.eq_ignore_ascii_case("all") {
             return Ok(PayloadLimit::All);
         }
-        s.parse()
-            .map(PayloadLimit::Bytes)
-            .map_err(|_| format!("expected a number of bytes or \"all\", got \"{s}\""))
+        s.parse().map(PayloadLimit::Bytes).map_err(|_| format!("expected a number of bytes or \"all\", got \"{s}\""))
     }
 }

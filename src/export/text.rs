@@ -7,34 +7,14 @@ use std::fmt::Write as _;
 
 fn preview(m: &WsMessage, width: usize) -> String {
     if m.opcode == 1 || (m.opcode == 8 && m.close_code.is_some()) {
-        let s = if m.opcode == 8 {
-            m.close_reason.clone().unwrap_or_default()
-        } else {
-            String::from_utf8_lossy(&m.payload).into_owned()
-        };
-        let flat: String = s
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let s = if m.opcode == 8 { m.close_reason.clone().unwrap_or_default() } else { String::from_utf8_lossy(&m.payload).into_owned() };
+        let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         let cut: String = flat.chars().take(width).collect();
-        let more = if flat.chars().count() > width || m.payload_truncated {
-            "…"
-        } else {
-            ""
-        };
+        let more = if flat.chars().count() > width || m.payload_truncated { "…" } else { "" };
         format!("\"{cut}{more}\"")
     } else {
-        let hex: Vec<String> = m
-            .payload
-            .iter()
-            .take(width / 3)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let more = if (m.payload.len() > width / 3) || m.payload_truncated {
-            " …"
-        } else {
-            ""
-        };
+        let hex: Vec<String> = m.payload.iter().take(width / 3).map(|b| format!("{b:02x}")).collect();
+        let more = if (m.payload.len() > width / 3) || m.payload_truncated { " …" } else { "" };
         format!("{}{more}", hex.join(" "))
     }
 }
@@ -49,11 +29,7 @@ fn socketio_note(m: &WsMessage) -> String {
     };
     match (&p.socketio, p.kind) {
         (Some(s), _) => {
-            let ev = s
-                .event
-                .as_deref()
-                .map(|e| format!(" \"{e}\""))
-                .unwrap_or_default();
+            let ev = s.event.as_deref().map(|e| format!(" \"{e}\"")).unwrap_or_default();
             format!("  (Socket.IO {}{ev} on {})", s.kind, s.namespace)
         }
         (None, "message") => String::new(),
@@ -86,15 +62,7 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
     let mut o = String::new();
     let count = |p: Protocol| cap.connections.iter().filter(|c| c.protocol == p).count();
     let mut kinds = Vec::new();
-    for p in [
-        Protocol::Http,
-        Protocol::Websocket,
-        Protocol::Tls,
-        Protocol::Http2,
-        Protocol::Quic,
-        Protocol::Tcp,
-        Protocol::Udp,
-    ] {
+    for p in [Protocol::Http, Protocol::Websocket, Protocol::Tls, Protocol::Http2, Protocol::Quic, Protocol::Tcp, Protocol::Udp] {
         let n = count(p);
         if n > 0 {
             kinds.push(format!("{n} {}", p.label()));
@@ -117,25 +85,9 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
         let _ = writeln!(o, "\nConnections");
     }
     for c in &cap.connections {
-        let rtt = c
-            .handshake_rtt_ms
-            .map(|r| format!("  handshake RTT {r:.3} ms"))
-            .unwrap_or_default();
-        let guessed = if c.roles_guessed {
-            "  (roles guessed: no SYN seen)"
-        } else {
-            ""
-        };
-        let by = c
-            .closed_by
-            .map(|d| {
-                if d == Dir::ClientToServer {
-                    ", client first"
-                } else {
-                    ", server first"
-                }
-            })
-            .unwrap_or("");
+        let rtt = c.handshake_rtt_ms.map(|r| format!("  handshake RTT {r:.3} ms")).unwrap_or_default();
+        let guessed = if c.roles_guessed { "  (roles guessed: no SYN seen)" } else { "" };
+        let by = c.closed_by.map(|d| if d == Dir::ClientToServer { ", client first" } else { ", server first" }).unwrap_or("");
         let _ = writeln!(
             o,
             "  #{:<3} {:<9} {} → {}  packets {}/{}  bytes {}/{}{}  {}{}  [packets {}–{}]{}",
@@ -167,11 +119,7 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
                 "        TLS {} SNI {} ALPN {} (encrypted)",
                 t.version.as_deref().unwrap_or("?"),
                 t.sni.as_deref().unwrap_or("-"),
-                if t.alpn.is_empty() {
-                    "-".into()
-                } else {
-                    t.alpn.join(",")
-                }
+                if t.alpn.is_empty() { "-".into() } else { t.alpn.join(",") }
             );
         }
     }
@@ -185,37 +133,17 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
         };
         let resp = match &x.response {
             Some(r) => {
-                let reason = if r.reason.is_empty() {
-                    status_reason(r.status)
-                } else {
-                    &r.reason
-                };
-                let enc = r
-                    .content_encoding
-                    .as_deref()
-                    .map(|e| format!(", {e} {} on the wire", bytes(r.wire_body_len)))
-                    .unwrap_or_default();
+                let reason = if r.reason.is_empty() { status_reason(r.status) } else { &r.reason };
+                let enc =
+                    r.content_encoding.as_deref().map(|e| format!(", {e} {} on the wire", bytes(r.wire_body_len))).unwrap_or_default();
                 let chunked = if r.chunked { ", chunked" } else { "" };
                 let partial = if r.complete { "" } else { ", INCOMPLETE" };
-                format!(
-                    "{} {}  body {}{enc}{chunked}{partial}",
-                    r.status,
-                    reason,
-                    bytes(r.body_len)
-                )
+                format!("{} {}  body {}{enc}{chunked}{partial}", r.status, reason, bytes(r.body_len))
             }
             None => "NO RESPONSE".into(),
         };
-        let interim: Vec<String> = x
-            .interim
-            .iter()
-            .map(|i| format!("{} {}", i.status, i.reason))
-            .collect();
-        let interim = if interim.is_empty() {
-            String::new()
-        } else {
-            format!("  (after {})", interim.join(", "))
-        };
+        let interim: Vec<String> = x.interim.iter().map(|i| format!("{} {}", i.status, i.reason)).collect();
+        let interim = if interim.is_empty() { String::new() } else { format!("  (after {})", interim.join(", ")) };
         let timing = match (x.ttfb_ms, x.duration_ms) {
             (Some(t), Some(d)) => format!("  ttfb {t:.2} ms, total {d:.2} ms"),
             _ => String::new(),
@@ -225,37 +153,18 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
             x.request.as_ref().map(|r| r.packet).unwrap_or(0),
             x.response.as_ref().map(|r| r.packet).unwrap_or(0)
         );
-        let req_body = x
-            .request
-            .as_ref()
-            .filter(|r| r.body_len > 0)
-            .map(|r| format!("  request body {}", bytes(r.body_len)))
-            .unwrap_or_default();
-        let pipe = if x.pipelined_behind > 0 {
-            format!("  (pipelined behind {})", x.pipelined_behind)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            o,
-            "  #{}.{:<3} {req} → {resp}{req_body}{interim}{timing}{pipe}{pkts}",
-            x.connection, x.index
-        );
+        let req_body =
+            x.request.as_ref().filter(|r| r.body_len > 0).map(|r| format!("  request body {}", bytes(r.body_len))).unwrap_or_default();
+        let pipe = if x.pipelined_behind > 0 { format!("  (pipelined behind {})", x.pipelined_behind) } else { String::new() };
+        let _ = writeln!(o, "  #{}.{:<3} {req} → {resp}{req_body}{interim}{timing}{pipe}{pkts}", x.connection, x.index);
     }
-    let ws_conns: Vec<_> = cap
-        .connections
-        .iter()
-        .filter(|c| c.websocket.is_some() || c.protocol == Protocol::Websocket)
-        .collect();
+    let ws_conns: Vec<_> = cap.connections.iter().filter(|c| c.websocket.is_some() || c.protocol == Protocol::Websocket).collect();
     if !ws_conns.is_empty() {
         let _ = writeln!(o, "\nWebSocket sessions");
     }
     for c in ws_conns {
-        let msgs: Vec<&WsMessage> = cap
-            .websocket
-            .iter()
-            .filter(|m| m.connection == c.id)
-            .collect();
+        let msgs: Vec<&WsMessage> = cap.websocket.iter().filter(|m| m.connection == c.id).collect();
+        let is_socketio = cap.http.iter().any(|x| x.connection == c.id && x.request.as_ref().is_some_and(|r| r.target.contains("EIO=")));
         let _ = writeln!(o, "  #{} {} ⇄ {}", c.id, c.client, c.server);
         if let Some(h) = &c.websocket {
             if h.upgrade_captured {
@@ -268,11 +177,7 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
                     ),
                     None => "Sec-WebSocket-Accept not checkable".into(),
                 };
-                let _ = writeln!(
-                    o,
-                    "      handshake: key {} → {check}",
-                    h.key.as_deref().unwrap_or("-")
-                );
+                let _ = writeln!(o, "      handshake: key {} → {check}", h.key.as_deref().unwrap_or("-"));
                 if let Some(p) = &h.subprotocol {
                     let _ = writeln!(o, "      subprotocol: {p}");
                 }
@@ -292,46 +197,25 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
                     None => by_op.push((m.opcode, 1)),
                 }
             }
-            let parts: Vec<String> = by_op
-                .iter()
-                .map(|(op, n)| format!("{n} {}", opcode_name(*op).to_lowercase()))
-                .collect();
+            let parts: Vec<String> = by_op.iter().map(|(op, n)| format!("{n} {}", opcode_name(*op).to_lowercase())).collect();
             let total: u64 = mine.iter().map(|m| m.len).sum();
-            let who = if d == Dir::ClientToServer {
-                "client → server"
-            } else {
-                "server → client"
-            };
+            let who = if d == Dir::ClientToServer { "client → server" } else { "server → client" };
             let _ = writeln!(
                 o,
                 "      {who}: {} messages ({}), {}",
                 mine.len(),
-                if parts.is_empty() {
-                    "none".into()
-                } else {
-                    parts.join(", ")
-                },
+                if parts.is_empty() { "none".into() } else { parts.join(", ") },
                 bytes(total)
             );
         }
         for m in msgs.iter().take(max_messages) {
-            let comp = if m.compressed {
-                format!(" deflate {}→{}", m.wire_len, m.len)
-            } else {
-                String::new()
-            };
-            let frames = if m.frames > 1 {
-                format!(" in {} frames", m.frames)
-            } else {
-                String::new()
-            };
-            let close = m
-                .close_code
-                .map(|c| format!(" {c} {}", close_code_meaning(c)))
-                .unwrap_or_default();
+            let comp = if m.compressed { format!(" deflate {}→{}", m.wire_len, m.len) } else { String::new() };
+            let frames = if m.frames > 1 { format!(" in {} frames", m.frames) } else { String::new() };
+            let close = m.close_code.map(|c| format!(" {c} {}", close_code_meaning(c))).unwrap_or_default();
+            let sio = if is_socketio { socketio_note(m) } else { String::new() };
             let _ = writeln!(
                 o,
-                "      {} {:<6} {:>7}{comp}{frames}{close} {}  [packet {}]",
+                "      {} {:<6} {:>7}{comp}{frames}{close} {}{sio}  [packet {}]",
                 m.direction.arrow(),
                 opcode_name(m.opcode),
                 bytes(m.len),
@@ -340,24 +224,12 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
             );
         }
         if msgs.len() > max_messages {
-            let _ = writeln!(
-                o,
-                "      … {} more messages (--messages N to list more)",
-                msgs.len() - max_messages
-            );
+            let _ = writeln!(o, "      … {} more messages (--messages N to list more)", msgs.len() - max_messages);
         }
         if let Some(h) = &c.websocket {
-            let code = |c: Option<u16>| {
-                c.map(|c| format!("{c} {}", close_code_meaning(c)))
-                    .unwrap_or_else(|| "none".into())
-            };
+            let code = |c: Option<u16>| c.map(|c| format!("{c} {}", close_code_meaning(c))).unwrap_or_else(|| "none".into());
             if h.close_frames > 0 {
-                let _ = writeln!(
-                    o,
-                    "      close: client sent {}, server sent {}",
-                    code(h.client_close_code),
-                    code(h.server_close_code)
-                );
+                let _ = writeln!(o, "      close: client sent {}, server sent {}", code(h.client_close_code), code(h.server_close_code));
             } else if h.abnormal_close {
                 let _ = writeln!(o, "      close: NO close frame before the TCP connection ended → 1006 Abnormal Closure");
             } else {
@@ -370,14 +242,7 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
     }
     for f in &cap.findings {
         let conn = f.connection.map(|c| format!("#{c} ")).unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "  {:<7} {conn}packet {}  {}: {}",
-            format!("{:?}", f.severity).to_lowercase(),
-            f.packet,
-            f.code,
-            f.message
-        );
+        let _ = writeln!(o, "  {:<7} {conn}packet {}  {}: {}", format!("{:?}", f.severity).to_lowercase(), f.packet, f.code, f.message);
     }
     o
 }

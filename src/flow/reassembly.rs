@@ -25,7 +25,10 @@ pub enum Chunk<'a> {
         ts: Nanos,
     },
     /// No more bytes will come this way (FIN, RST, or the capture ended).
-    End { packet: PacketNo, ts: Nanos },
+    End {
+        packet: PacketNo,
+        ts: Nanos,
+    },
 }
 
 /// What happened to one segment's payload.
@@ -102,11 +105,7 @@ impl Reassembler {
             let skip = (self.delivered as i64 - start) as usize;
             self.deliver(&payload[skip..], packet, ts, out);
             self.drain(out);
-            return if skip > 0 {
-                SegmentKind::Overlap
-            } else {
-                SegmentKind::InOrder
-            };
+            return if skip > 0 { SegmentKind::Overlap } else { SegmentKind::InOrder };
         }
         // Ahead of a hole.
         let start = start as u64;
@@ -115,14 +114,7 @@ impl Reassembler {
                 return SegmentKind::Retransmission;
             }
         }
-        if let Some(old) = self.pending.insert(
-            start,
-            Pending {
-                data: payload.to_vec(),
-                packet,
-                ts,
-            },
-        ) {
+        if let Some(old) = self.pending.insert(start, Pending { data: payload.to_vec(), packet, ts }) {
             self.pending_bytes -= old.data.len();
         }
         self.pending_bytes += payload.len();
@@ -238,12 +230,8 @@ mod tests {
         let mut r = Reassembler::default();
         r.syn(0);
         let mut seen = Vec::new();
-        r.segment(1, b"ab", 1, 0, 1 << 20, &mut |c| {
-            seen.push(format!("{c:?}"))
-        });
-        r.segment(5, b"ef", 2, 0, 1 << 20, &mut |c| {
-            seen.push(format!("{c:?}"))
-        });
+        r.segment(1, b"ab", 1, 0, 1 << 20, &mut |c| seen.push(format!("{c:?}")));
+        r.segment(5, b"ef", 2, 0, 1 << 20, &mut |c| seen.push(format!("{c:?}")));
         assert_eq!(seen.len(), 1);
         r.acked(7, 3, 0, &mut |c| seen.push(format!("{c:?}")));
         assert_eq!(seen.len(), 3);

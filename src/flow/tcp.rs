@@ -9,9 +9,7 @@ use core::net::SocketAddr;
 const MAX_EVENTS: usize = 32;
 
 /// Ports that are servers' far more often than clients'.
-const SERVER_PORTS: &[u16] = &[
-    80, 443, 8080, 8000, 8443, 8008, 8888, 5000, 3000, 8765, 9000, 1883, 5672, 6379,
-];
+const SERVER_PORTS: &[u16] = &[80, 443, 8080, 8000, 8443, 8008, 8888, 5000, 3000, 8765, 9000, 1883, 5672, 6379];
 
 /// Without a SYN, guess whether the destination is the server: content first, then ports.
 pub fn guess_server_is_dst(src_port: u16, dst_port: u16, payload: &[u8]) -> bool {
@@ -60,13 +58,7 @@ pub struct TcpTracker {
 
 impl TcpTracker {
     /// Starts tracking at the connection's first packet, going `src` → `dst`.
-    pub fn new(
-        src: SocketAddr,
-        dst: SocketAddr,
-        seg: &TcpSegment,
-        packet: PacketNo,
-        ts: Nanos,
-    ) -> Self {
+    pub fn new(src: SocketAddr, dst: SocketAddr, seg: &TcpSegment, packet: PacketNo, ts: Nanos) -> Self {
         let (client, server, guessed) = if seg.flags.syn() && !seg.flags.ack() {
             (src, dst, false)
         } else if seg.flags.syn() && seg.flags.ack() {
@@ -128,25 +120,12 @@ impl TcpTracker {
 
     fn event(&mut self, kind: TcpEventKind, direction: Dir, packet: PacketNo, ts: Nanos) {
         if self.events.len() < MAX_EVENTS {
-            self.events.push(TcpEvent {
-                kind,
-                direction,
-                packet,
-                time: crate::model::nanos_to_secs(ts),
-            });
+            self.events.push(TcpEvent { kind, direction, packet, time: crate::model::nanos_to_secs(ts) });
         }
     }
 
     /// One segment. Stream bytes, gaps and ends go to `out` in order.
-    pub fn segment(
-        &mut self,
-        dir: Dir,
-        seg: &TcpSegment,
-        packet: PacketNo,
-        ts: Nanos,
-        limits: &Limits,
-        out: &mut dyn FnMut(Dir, Chunk),
-    ) {
+    pub fn segment(&mut self, dir: Dir, seg: &TcpSegment, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
         self.last_packet = packet;
         self.end_ts = self.end_ts.max(ts);
         self.stats[dir].packets += 1;
@@ -160,11 +139,7 @@ impl TcpTracker {
                 self.synack_seen = true;
                 self.event(TcpEventKind::SynAck, dir, packet, ts);
             }
-        } else if f.ack()
-            && self.synack_seen
-            && self.handshake_rtt_ns.is_none()
-            && dir == Dir::ClientToServer
-        {
+        } else if f.ack() && self.synack_seen && self.handshake_rtt_ns.is_none() && dir == Dir::ClientToServer {
             if let Some(t0) = self.syn_ts {
                 self.handshake_rtt_ns = Some(ts - t0);
                 self.event(TcpEventKind::HandshakeAck, dir, packet, ts);
@@ -182,21 +157,14 @@ impl TcpTracker {
             });
         }
         let mut delivered = 0u64;
-        let kind = self.streams[dir].segment(
-            seg.seq,
-            seg.payload,
-            packet,
-            ts,
-            limits.max_out_of_order,
-            &mut |c| {
-                match c {
-                    Chunk::Data { bytes, .. } => delivered += bytes.len() as u64,
-                    Chunk::Gap { len, .. } => gap_bytes += len,
-                    Chunk::End { .. } => {}
-                }
-                out(dir, c)
-            },
-        );
+        let kind = self.streams[dir].segment(seg.seq, seg.payload, packet, ts, limits.max_out_of_order, &mut |c| {
+            match c {
+                Chunk::Data { bytes, .. } => delivered += bytes.len() as u64,
+                Chunk::Gap { len, .. } => gap_bytes += len,
+                Chunk::End { .. } => {}
+            }
+            out(dir, c)
+        });
         match kind {
             SegmentKind::Retransmission | SegmentKind::Overlap => self.retransmissions += 1,
             SegmentKind::OutOfOrder => self.out_of_order += 1,
@@ -227,13 +195,7 @@ impl TcpTracker {
         }
     }
 
-    fn end_stream(
-        &mut self,
-        dir: Dir,
-        packet: PacketNo,
-        ts: Nanos,
-        out: &mut dyn FnMut(Dir, Chunk),
-    ) {
+    fn end_stream(&mut self, dir: Dir, packet: PacketNo, ts: Nanos, out: &mut dyn FnMut(Dir, Chunk)) {
         if self.ended[dir] {
             return;
         }

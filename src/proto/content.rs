@@ -14,13 +14,7 @@ pub struct CappedSink {
 
 impl CappedSink {
     pub fn new(keep: usize, cap: u64) -> Self {
-        CappedSink {
-            kept: Vec::new(),
-            keep,
-            total: 0,
-            cap,
-            cap_hit: false,
-        }
+        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false }
     }
 
     /// Takes bytes that need no decoding (identity).
@@ -112,8 +106,7 @@ impl Decoder {
             let head = std::mem::take(head);
             let sink = CappedSink::new(self.keep, self.cap);
             // RFC 9110 §8.4.1.2: "deflate" means zlib, but servers send raw deflate too.
-            let zlib =
-                head[0] & 0x0f == 8 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
+            let zlib = head[0] & 0x0f == 8 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
             self.inner = if zlib {
                 Inner::Zlib(Box::new(flate2::write::ZlibDecoder::new(sink)))
             } else {
@@ -154,9 +147,7 @@ impl Decoder {
         if let Inner::Undecided(head) = &mut self.inner {
             if !head.is_empty() {
                 let head = std::mem::take(head);
-                self.inner = Inner::Raw(Box::new(flate2::write::DeflateDecoder::new(
-                    CappedSink::new(self.keep, self.cap),
-                )));
+                self.inner = Inner::Raw(Box::new(flate2::write::DeflateDecoder::new(CappedSink::new(self.keep, self.cap))));
                 self.write(&head);
             }
         }
@@ -204,12 +195,7 @@ mod tests {
             let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
             w.write_all(&text).unwrap();
         }
-        for (coding, bytes) in [
-            (Coding::Gzip, gz(&text)),
-            (Coding::Deflate, zlib),
-            (Coding::Deflate, raw),
-            (Coding::Brotli, br),
-        ] {
+        for (coding, bytes) in [(Coding::Gzip, gz(&text)), (Coding::Deflate, zlib), (Coding::Deflate, raw), (Coding::Brotli, br)] {
             let mut d = Decoder::new(coding, 1 << 20, 1 << 20);
             for piece in bytes.chunks(1) {
                 d.write(piece);

@@ -40,36 +40,24 @@ pub fn looks_like_request(b: &[u8]) -> bool {
     let Some(sp) = b.iter().take(20).position(|&c| c == b' ') else {
         return false;
     };
-    if sp == 0
-        || !b[..sp]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_')
-    {
+    if sp == 0 || !b[..sp].iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
         return false;
     }
-    let line_end = b
-        .iter()
-        .take(8192)
-        .position(|&c| c == b'\n')
-        .unwrap_or(b.len().min(8192));
+    let line_end = b.iter().take(8192).position(|&c| c == b'\n').unwrap_or(b.len().min(8192));
     let line = &b[..line_end];
     let method = std::str::from_utf8(&b[..sp]).unwrap_or("");
     KNOWN_METHODS.contains(&method) || line.windows(7).any(|w| w == b"HTTP/1.")
 }
 
 fn method_prefix(b: &[u8]) -> bool {
-    KNOWN_METHODS
-        .iter()
-        .any(|m| m.as_bytes().starts_with(b) || b.starts_with(m.as_bytes()))
+    KNOWN_METHODS.iter().any(|m| m.as_bytes().starts_with(b) || b.starts_with(m.as_bytes()))
 }
 
 /// Decides from the first bytes of the client's and the server's directions (either may be empty).
 /// `ended` says no more bytes will come, so a decision must be made now.
 pub fn sniff(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
     if !client.is_empty() {
-        if client.len() >= H2_PREFACE.len().min(client.len())
-            && H2_PREFACE.starts_with(&client[..client.len().min(H2_PREFACE.len())])
-        {
+        if client.len() >= H2_PREFACE.len().min(client.len()) && H2_PREFACE.starts_with(&client[..client.len().min(H2_PREFACE.len())]) {
             if client.len() >= H2_PREFACE.len() {
                 return Sniffed::Http2;
             }
@@ -91,14 +79,8 @@ pub fn sniff(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
         }
     }
     if !server.is_empty() {
-        if server.starts_with(b"HTTP/1.")
-            || (server.len() < 7 && b"HTTP/1.".starts_with(server) && !ended)
-        {
-            return if server.len() < 7 {
-                Sniffed::NeedMore
-            } else {
-                Sniffed::Http
-            };
+        if server.starts_with(b"HTTP/1.") || (server.len() < 7 && b"HTTP/1.".starts_with(server) && !ended) {
+            return if server.len() < 7 { Sniffed::NeedMore } else { Sniffed::Http };
         }
         if is_tls_record(server) {
             return Sniffed::Tls;
@@ -150,21 +132,9 @@ mod tests {
         assert_eq!(sniff(b"GE", b"", false), Sniffed::NeedMore);
         assert_eq!(sniff(b"", b"HTTP/1.1 200 OK\r\n", false), Sniffed::Http);
         assert_eq!(sniff(H2_PREFACE, b"", false), Sniffed::Http2);
-        assert_eq!(
-            sniff(&[0x16, 3, 1, 0, 5, 1, 0, 0, 1, 0], b"", false),
-            Sniffed::Tls
-        );
-        assert_eq!(
-            sniff(&[0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2], b"", false),
-            Sniffed::WebSocket
-        );
-        assert_eq!(
-            sniff(b"", &[0x81, 0x02, b'h', b'i'], false),
-            Sniffed::WebSocket
-        );
-        assert_eq!(
-            sniff(b"SSH-2.0-OpenSSH_9.2\r\n", b"", false),
-            Sniffed::Opaque
-        );
+        assert_eq!(sniff(&[0x16, 3, 1, 0, 5, 1, 0, 0, 1, 0], b"", false), Sniffed::Tls);
+        assert_eq!(sniff(&[0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2], b"", false), Sniffed::WebSocket);
+        assert_eq!(sniff(b"", &[0x81, 0x02, b'h', b'i'], false), Sniffed::WebSocket);
+        assert_eq!(sniff(b"SSH-2.0-OpenSSH_9.2\r\n", b"", false), Sniffed::Opaque);
     }
 }

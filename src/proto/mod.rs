@@ -22,25 +22,13 @@ pub struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    pub fn finding(
-        &mut self,
-        packet: PacketNo,
-        severity: Severity,
-        code: &'static str,
-        message: String,
-    ) {
+    pub fn finding(&mut self, packet: PacketNo, severity: Severity, code: &'static str, message: String) {
         if *self.findings_left == 0 {
             *self.findings_dropped += 1;
             return;
         }
         *self.findings_left -= 1;
-        self.events.push(crate::model::Event::Finding(Finding {
-            connection: Some(self.conn),
-            packet,
-            severity,
-            code,
-            message,
-        }));
+        self.events.push(crate::model::Event::Finding(Finding { connection: Some(self.conn), packet, severity, code, message }));
     }
 
     pub fn event(&mut self, e: crate::model::Event) {

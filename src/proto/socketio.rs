@@ -43,24 +43,13 @@ pub fn parse_packet(s: &str) -> Option<EioPacket> {
     let b = s.as_bytes();
     let kind = eio_kind(*b.first()?)?;
     let rest = &s[1..];
-    let socketio = if kind == "message" {
-        parse_socketio(rest)
-    } else {
-        None
-    };
-    Some(EioPacket {
-        kind,
-        socketio,
-        data: rest.to_string(),
-    })
+    let socketio = if kind == "message" { parse_socketio(rest) } else { None };
+    Some(EioPacket { kind, socketio, data: rest.to_string() })
 }
 
 /// A polling body: v4 separates packets with 0x1e; v3 prefixes each with "<length>:".
 pub fn parse_payload(body: &str) -> Vec<EioPacket> {
-    if body.contains('\u{1e}')
-        || !body.contains(':')
-        || body.starts_with(|c: char| !c.is_ascii_digit())
-    {
+    if body.contains('\u{1e}') || !body.contains(':') || body.starts_with(|c: char| !c.is_ascii_digit()) {
         return body.split('\u{1e}').filter_map(parse_packet).collect();
     }
     let mut out = Vec::new();
@@ -118,29 +107,15 @@ fn parse_socketio(s: &str) -> Option<SioPacket> {
         i += 1;
     }
     let ack_id = s[start..i].parse().ok();
-    let json: Option<serde_json::Value> = if i < b.len() {
-        serde_json::from_str(&s[i..]).ok()
-    } else {
-        None
-    };
+    let json: Option<serde_json::Value> = if i < b.len() { serde_json::from_str(&s[i..]).ok() } else { None };
     let (event, args) = match (kind, json) {
         ("EVENT" | "BINARY_EVENT", Some(serde_json::Value::Array(mut a))) if !a.is_empty() => {
             let name = a.remove(0);
-            (
-                name.as_str().map(str::to_string),
-                Some(serde_json::Value::Array(a)),
-            )
+            (name.as_str().map(str::to_string), Some(serde_json::Value::Array(a)))
         }
         (_, j) => (None, j),
     };
-    Some(SioPacket {
-        kind,
-        namespace,
-        ack_id,
-        attachments,
-        event,
-        args,
-    })
+    Some(SioPacket { kind, namespace, ack_id, attachments, event, args })
 }
 
 #[cfg(test)]
@@ -152,32 +127,19 @@ mod tests {
         let p = parse_packet(r#"42/chat,7["message",{"text":"hi"}]"#).unwrap();
         assert_eq!(p.kind, "message");
         let s = p.socketio.unwrap();
-        assert_eq!(
-            (s.kind, s.namespace.as_str(), s.ack_id, s.event.as_deref()),
-            ("EVENT", "/chat", Some(7), Some("message"))
-        );
+        assert_eq!((s.kind, s.namespace.as_str(), s.ack_id, s.event.as_deref()), ("EVENT", "/chat", Some(7), Some("message")));
         assert_eq!(s.args.unwrap()[0]["text"], "hi");
     }
 
     #[test]
     fn binary_event_and_polling_bodies() {
-        let s = parse_packet(r#"451-["upload",{"_placeholder":true,"num":0}]"#)
-            .unwrap()
-            .socketio
-            .unwrap();
-        assert_eq!(
-            (s.kind, s.attachments, s.event.as_deref()),
-            ("BINARY_EVENT", 1, Some("upload"))
-        );
+        let s = parse_packet(r#"451-["upload",{"_placeholder":true,"num":0}]"#).unwrap().socketio.unwrap();
+        assert_eq!((s.kind, s.attachments, s.event.as_deref()), ("BINARY_EVENT", 1, Some("upload")));
         let v4 = parse_payload("40\u{1e}42[\"a\",1]\u{1e}2");
-        assert_eq!(
-            v4.iter().map(|p| p.kind).collect::<Vec<_>>(),
-            vec!["message", "message", "ping"]
-        );
+        assert_eq!(v4.iter().map(|p| p.kind).collect::<Vec<_>>(), vec!["message", "message", "ping"]);
         let v3 = parse_payload("2:40\u{0}".trim_end_matches('\u{0}'));
         assert_eq!(v3[0].socketio.as_ref().unwrap().kind, "CONNECT");
-        let open = parse_packet(r#"0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000}"#)
-            .unwrap();
+        let open = parse_packet(r#"0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000}"#).unwrap();
         assert_eq!(open.kind, "open");
     }
 }

@@ -93,11 +93,7 @@ impl StreamBuf {
                 return (m.packet, m.ts);
             }
         }
-        self.marks
-            .back()
-            .or(self.last.as_ref())
-            .map(|m| (m.packet, m.ts))
-            .unwrap_or((0, 0))
+        self.marks.back().or(self.last.as_ref()).map(|m| (m.packet, m.ts)).unwrap_or((0, 0))
     }
 
     /// The packet that carried the last consumed byte (where a just-finished message ends).

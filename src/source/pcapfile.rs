@@ -77,16 +77,8 @@ impl TsRes {
 }
 
 enum Kind {
-    Pcap {
-        swapped: bool,
-        nanos: bool,
-        link_type: u32,
-        snaplen: u32,
-    },
-    PcapNg {
-        big_endian: bool,
-        interfaces: Vec<Interface>,
-    },
+    Pcap { swapped: bool, nanos: bool, link_type: u32, snaplen: u32 },
+    PcapNg { big_endian: bool, interfaces: Vec<Interface> },
 }
 
 /// Reads packets one at a time from any byte source.
@@ -112,22 +104,14 @@ impl<R: Read> CaptureReader<R> {
         }
         let mut r = CaptureReader {
             src,
-            kind: Kind::Pcap {
-                swapped: false,
-                nanos: false,
-                link_type: 0,
-                snaplen: 0,
-            },
+            kind: Kind::Pcap { swapped: false, nanos: false, link_type: 0, snaplen: 0 },
             buf: Vec::with_capacity(64 * 1024),
             offset: 4,
             next_number: 1,
             file_comments: Vec::new(),
         };
         match magic {
-            [0xd4, 0xc3, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xc3, 0xd4]
-            | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d] => {
+            [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] => {
                 let le = u32::from_le_bytes(magic);
                 let swapped = !(le == 0xa1b2c3d4 || le == 0xa1b23c4d);
                 let nanos = magic == [0x4d, 0x3c, 0xb2, 0xa1] || magic == [0xa1, 0xb2, 0x3c, 0x4d];
@@ -145,18 +129,10 @@ impl<R: Read> CaptureReader<R> {
                 // The upper bits of the link-type field may carry FCS information.
                 let link_type = rd(&hdr[16..20]) & 0x0fff_ffff;
                 let snaplen = rd(&hdr[12..16]);
-                r.kind = Kind::Pcap {
-                    swapped,
-                    nanos,
-                    link_type,
-                    snaplen,
-                };
+                r.kind = Kind::Pcap { swapped, nanos, link_type, snaplen };
             }
             [0x0a, 0x0d, 0x0d, 0x0a] => {
-                r.kind = Kind::PcapNg {
-                    big_endian: false,
-                    interfaces: Vec::new(),
-                };
+                r.kind = Kind::PcapNg { big_endian: false, interfaces: Vec::new() };
                 r.read_shb_rest()?;
             }
             _ => {
@@ -196,23 +172,12 @@ impl<R: Read> CaptureReader<R> {
     /// The next packet, `Ok(None)` at a clean end of file.
     pub fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, ReadError> {
         match self.kind {
-            Kind::Pcap {
-                swapped,
-                nanos,
-                link_type,
-                snaplen,
-            } => self.next_pcap(swapped, nanos, link_type, snaplen),
+            Kind::Pcap { swapped, nanos, link_type, snaplen } => self.next_pcap(swapped, nanos, link_type, snaplen),
             Kind::PcapNg { .. } => self.next_pcapng(),
         }
     }
 
-    fn next_pcap(
-        &mut self,
-        swapped: bool,
-        nanos: bool,
-        link_type: u32,
-        _snaplen: u32,
-    ) -> Result<Option<RawPacket<'_>>, ReadError> {
+    fn next_pcap(&mut self, swapped: bool, nanos: bool, link_type: u32, _snaplen: u32) -> Result<Option<RawPacket<'_>>, ReadError> {
         let mut hdr = [0u8; 16];
         let got = self.read_exact_or_trunc(&mut hdr)?;
         if got == 0 {
@@ -234,9 +199,7 @@ impl<R: Read> CaptureReader<R> {
         let incl = rd(&hdr[8..12]) as usize;
         let orig = rd(&hdr[12..16]);
         if incl > MAX_RECORD {
-            return Err(ReadError::Corrupt(format!(
-                "packet {number} claims {incl} captured bytes (limit {MAX_RECORD})"
-            )));
+            return Err(ReadError::Corrupt(format!("packet {number} claims {incl} captured bytes (limit {MAX_RECORD})")));
         }
         let file_offset = self.offset;
         self.buf.resize(incl, 0);
@@ -248,16 +211,7 @@ impl<R: Read> CaptureReader<R> {
         }
         self.next_number += 1;
         let ts_ns = sec * 1_000_000_000 + if nanos { frac } else { frac * 1000 };
-        Ok(Some(RawPacket {
-            number,
-            ts_ns,
-            link_type,
-            interface: 0,
-            data: &self.buf[..],
-            orig_len: orig,
-            file_offset,
-            comment: None,
-        }))
+        Ok(Some(RawPacket { number, ts_ns, link_type, interface: 0, data: &self.buf[..], orig_len: orig, file_offset, comment: None }))
     }
 
     fn next_pcapng(&mut self) -> Result<Option<RawPacket<'_>>, ReadError> {
@@ -280,19 +234,11 @@ impl<R: Read> CaptureReader<R> {
                 self.read_shb_after_type(hdr[4..8].try_into().unwrap_or([0; 4]))?;
                 continue;
             }
-            let be = matches!(
-                self.kind,
-                Kind::PcapNg {
-                    big_endian: true,
-                    ..
-                }
-            );
+            let be = matches!(self.kind, Kind::PcapNg { big_endian: true, .. });
             let btype = u32_at(&hdr, 0, be);
             let blen = u32_at(&hdr, 4, be) as usize;
             if blen < 12 || blen % 4 != 0 || blen > MAX_BLOCK {
-                return Err(ReadError::Corrupt(format!(
-                    "pcapng block at byte {block_start} has impossible length {blen}"
-                )));
+                return Err(ReadError::Corrupt(format!("pcapng block at byte {block_start} has impossible length {blen}")));
             }
             let body_len = blen - 8;
             self.buf.resize(body_len, 0);
@@ -310,60 +256,29 @@ impl<R: Read> CaptureReader<R> {
                 6 | 2 => {
                     let (iface, ts_hi, ts_lo, cap, orig, data_at) = if btype == 6 {
                         if body_end < 20 {
-                            return Err(ReadError::Corrupt(format!(
-                                "packet {number}: enhanced packet block too short"
-                            )));
+                            return Err(ReadError::Corrupt(format!("packet {number}: enhanced packet block too short")));
                         }
                         let b = &self.buf;
-                        (
-                            u32_at(b, 0, be),
-                            u32_at(b, 4, be),
-                            u32_at(b, 8, be),
-                            u32_at(b, 12, be) as usize,
-                            u32_at(b, 16, be),
-                            20,
-                        )
+                        (u32_at(b, 0, be), u32_at(b, 4, be), u32_at(b, 8, be), u32_at(b, 12, be) as usize, u32_at(b, 16, be), 20)
                     } else {
                         if body_end < 20 {
-                            return Err(ReadError::Corrupt(format!(
-                                "packet {number}: packet block too short"
-                            )));
+                            return Err(ReadError::Corrupt(format!("packet {number}: packet block too short")));
                         }
                         let b = &self.buf;
-                        (
-                            u16_at(b, 0, be) as u32,
-                            u32_at(b, 4, be),
-                            u32_at(b, 8, be),
-                            u32_at(b, 12, be) as usize,
-                            u32_at(b, 16, be),
-                            20,
-                        )
+                        (u16_at(b, 0, be) as u32, u32_at(b, 4, be), u32_at(b, 8, be), u32_at(b, 12, be) as usize, u32_at(b, 16, be), 20)
                     };
                     if data_at + cap > body_end {
-                        return Err(ReadError::Corrupt(format!(
-                            "packet {number}: captured length {cap} exceeds its block"
-                        )));
+                        return Err(ReadError::Corrupt(format!("packet {number}: captured length {cap} exceeds its block")));
                     }
-                    let Kind::PcapNg { interfaces, .. } = &self.kind else {
-                        unreachable!()
-                    };
+                    let Kind::PcapNg { interfaces, .. } = &self.kind else { unreachable!() };
                     let Some(ifc) = interfaces.get(iface as usize) else {
-                        return Err(ReadError::Corrupt(format!(
-                            "packet {number} names interface {iface}, which was never described"
-                        )));
+                        return Err(ReadError::Corrupt(format!("packet {number} names interface {iface}, which was never described")));
                     };
                     let ticks = ((ts_hi as u64) << 32) | ts_lo as u64;
-                    let ts_ns = ifc
-                        .ts_res
-                        .to_ns(ticks)
-                        .saturating_add(ifc.ts_offset_s.saturating_mul(1_000_000_000));
+                    let ts_ns = ifc.ts_res.to_ns(ticks).saturating_add(ifc.ts_offset_s.saturating_mul(1_000_000_000));
                     let link_type = ifc.link_type;
                     let opts_at = data_at + pad4(cap);
-                    let comment = if opts_at < body_end {
-                        find_comment(&self.buf[opts_at.min(body_end)..body_end], be)
-                    } else {
-                        None
-                    };
+                    let comment = if opts_at < body_end { find_comment(&self.buf[opts_at.min(body_end)..body_end], be) } else { None };
                     self.next_number += 1;
                     return Ok(Some(RawPacket {
                         number,
@@ -379,18 +294,12 @@ impl<R: Read> CaptureReader<R> {
                 3 => {
                     // Simple packet block: interface 0, no timestamp.
                     if body_end < 4 {
-                        return Err(ReadError::Corrupt(format!(
-                            "packet {number}: simple packet block too short"
-                        )));
+                        return Err(ReadError::Corrupt(format!("packet {number}: simple packet block too short")));
                     }
                     let orig = u32_at(&self.buf, 0, be);
-                    let Kind::PcapNg { interfaces, .. } = &self.kind else {
-                        unreachable!()
-                    };
+                    let Kind::PcapNg { interfaces, .. } = &self.kind else { unreachable!() };
                     let Some(ifc) = interfaces.first() else {
-                        return Err(ReadError::Corrupt(format!(
-                            "packet {number} comes before any interface description"
-                        )));
+                        return Err(ReadError::Corrupt(format!("packet {number} comes before any interface description")));
                     };
                     let mut cap = (orig as usize).min(body_end - 4);
                     if ifc.snaplen > 0 {
@@ -416,29 +325,17 @@ impl<R: Read> CaptureReader<R> {
 
     fn parse_idb(&mut self, be: bool, body_end: usize) -> Result<(), ReadError> {
         if body_end < 8 {
-            return Err(ReadError::Corrupt(
-                "interface description block too short".into(),
-            ));
+            return Err(ReadError::Corrupt("interface description block too short".into()));
         }
         let link_type = u16_at(&self.buf, 0, be) as u32;
         let snaplen = u32_at(&self.buf, 4, be);
-        let mut ifc = Interface {
-            link_type,
-            snaplen,
-            ts_res: TsRes::Dec(6),
-            ts_offset_s: 0,
-            name: None,
-        };
+        let mut ifc = Interface { link_type, snaplen, ts_res: TsRes::Dec(6), ts_offset_s: 0, name: None };
         for (code, val) in Options::new(&self.buf[8..body_end], be) {
             match code {
                 2 => ifc.name = Some(String::from_utf8_lossy(val).into_owned()),
                 9 if !val.is_empty() => {
                     let v = val[0];
-                    ifc.ts_res = if v & 0x80 != 0 {
-                        TsRes::Bin(v & 0x7f)
-                    } else {
-                        TsRes::Dec(v)
-                    };
+                    ifc.ts_res = if v & 0x80 != 0 { TsRes::Bin(v & 0x7f) } else { TsRes::Dec(v) };
                 }
                 14 if val.len() == 8 => {
                     ifc.ts_offset_s = if be {
@@ -452,9 +349,7 @@ impl<R: Read> CaptureReader<R> {
         }
         if let Kind::PcapNg { interfaces, .. } = &mut self.kind {
             if interfaces.len() >= 4096 {
-                return Err(ReadError::Corrupt(
-                    "more than 4096 interfaces described".into(),
-                ));
+                return Err(ReadError::Corrupt("more than 4096 interfaces described".into()));
             }
             interfaces.push(ifc);
         }
@@ -478,21 +373,11 @@ impl<R: Read> CaptureReader<R> {
         let be = match bom {
             [0x1a, 0x2b, 0x3c, 0x4d] => true,
             [0x4d, 0x3c, 0x2b, 0x1a] => false,
-            _ => {
-                return Err(ReadError::Corrupt(
-                    "pcapng section header has no byte-order magic".into(),
-                ))
-            }
+            _ => return Err(ReadError::Corrupt("pcapng section header has no byte-order magic".into())),
         };
-        let blen = if be {
-            u32::from_be_bytes(len_bytes)
-        } else {
-            u32::from_le_bytes(len_bytes)
-        } as usize;
+        let blen = if be { u32::from_be_bytes(len_bytes) } else { u32::from_le_bytes(len_bytes) } as usize;
         if blen < 28 || blen % 4 != 0 || blen > MAX_BLOCK {
-            return Err(ReadError::Corrupt(format!(
-                "pcapng section header has impossible length {blen}"
-            )));
+            return Err(ReadError::Corrupt(format!("pcapng section header has impossible length {blen}")));
         }
         let rest = blen - 12;
         self.buf.resize(rest, 0);
@@ -507,15 +392,11 @@ impl<R: Read> CaptureReader<R> {
         if opts_end > 12 {
             for (code, val) in Options::new(&self.buf[12..opts_end], be) {
                 if code == 1 {
-                    self.file_comments
-                        .push(String::from_utf8_lossy(val).into_owned());
+                    self.file_comments.push(String::from_utf8_lossy(val).into_owned());
                 }
             }
         }
-        self.kind = Kind::PcapNg {
-            big_endian: be,
-            interfaces: Vec::new(),
-        };
+        self.kind = Kind::PcapNg { big_endian: be, interfaces: Vec::new() };
         Ok(())
     }
 
@@ -545,10 +426,7 @@ fn hex_prefix(b: &[u8]) -> String {
     if printable && !b.is_empty() {
         format!("\"{}\"", String::from_utf8_lossy(b))
     } else {
-        b.iter()
-            .map(|c| format!("{c:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        b.iter().map(|c| format!("{c:02x}")).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -576,9 +454,7 @@ fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
 }
 
 fn find_comment(opts: &[u8], be: bool) -> Option<String> {
-    Options::new(opts, be)
-        .find(|(c, _)| *c == 1)
-        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    Options::new(opts, be).find(|(c, _)| *c == 1).map(|(_, v)| String::from_utf8_lossy(v).into_owned())
 }
 
 /// pcapng options: (code, value) pairs until opt_endofopt or the end of the bytes.
@@ -658,10 +534,7 @@ mod tests {
         for bytes in [le.clone(), swap_pcap(&le)] {
             let mut r = CaptureReader::new(&bytes[..]).unwrap();
             let p = r.next_packet().unwrap().unwrap();
-            assert_eq!(
-                (p.number, p.ts_ns, p.data, p.link_type),
-                (1, 10_000_005_000, &b"abc"[..], 1)
-            );
+            assert_eq!((p.number, p.ts_ns, p.data, p.link_type), (1, 10_000_005_000, &b"abc"[..], 1));
             assert_eq!(p.file_offset, 40);
             let p = r.next_packet().unwrap().unwrap();
             assert_eq!(p.number, 2);
@@ -687,13 +560,8 @@ mod tests {
 
     #[test]
     fn bad_files_are_clear_errors() {
-        assert!(matches!(
-            CaptureReader::new(&b""[..]),
-            Err(ReadError::Empty)
-        ));
-        let e = CaptureReader::new(&b"hello world, not a capture"[..])
-            .err()
-            .unwrap();
+        assert!(matches!(CaptureReader::new(&b""[..]), Err(ReadError::Empty)));
+        let e = CaptureReader::new(&b"hello world, not a capture"[..]).err().unwrap();
         assert!(e.to_string().contains("not a capture file"), "{e}");
         let mut huge = pcap_le(false, &[]);
         huge.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0]);
@@ -757,15 +625,9 @@ mod tests {
         let mut r = CaptureReader::new(&f[..]).unwrap();
         assert_eq!(r.file_comments, vec!["file note".to_string()]);
         let p = r.next_packet().unwrap().unwrap();
-        assert_eq!(
-            (p.number, p.link_type, p.ts_ns, p.data, p.comment.as_deref()),
-            (1, 1, 1_500_000_000, &b"abcde"[..], Some("first"))
-        );
+        assert_eq!((p.number, p.link_type, p.ts_ns, p.data, p.comment.as_deref()), (1, 1, 1_500_000_000, &b"abcde"[..], Some("first")));
         let p = r.next_packet().unwrap().unwrap();
-        assert_eq!(
-            (p.number, p.link_type, p.ts_ns, p.data),
-            (2, 113, 2_000_000_001, &b"xyz"[..])
-        );
+        assert_eq!((p.number, p.link_type, p.ts_ns, p.data), (2, 113, 2_000_000_001, &b"xyz"[..]));
         assert!(r.next_packet().unwrap().is_none());
         assert_eq!(r.interface_names()[0].as_deref(), Some("eth0"));
         // Cut anywhere inside the last block: truncated at packet 2.
@@ -773,10 +635,7 @@ mod tests {
         for cut in (f.len() - last + 1)..f.len() {
             let mut r = CaptureReader::new(&f[..cut]).unwrap();
             r.next_packet().unwrap();
-            assert!(
-                matches!(r.next_packet(), Err(ReadError::Truncated { packet: 2 })),
-                "cut {cut}"
-            );
+            assert!(matches!(r.next_packet(), Err(ReadError::Truncated { packet: 2 })), "cut {cut}");
         }
     }
 }

@@ -12,12 +12,7 @@ pub fn capture_files() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(captures_dir())
         .expect("captures/ exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("pcap" | "pcapng")
-            )
-        })
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")))
         .collect();
     v.sort();
     v

@@ -58,13 +58,7 @@ pub struct Chunked {
 
 impl Default for Chunked {
     fn default() -> Self {
-        Chunked {
-            state: State::Size { digits: 0 },
-            size: 0,
-            chunks: 0,
-            extensions: 0,
-            trailer: Vec::new(),
-        }
+        Chunked { state: State::Size { digits: 0 }, size: 0, chunks: 0, extensions: 0, trailer: Vec::new() }
     }
 }
 
@@ -116,9 +110,7 @@ impl Chunked {
                         return Err(ChunkError::SizeOverflow);
                     }
                     self.size = self.size << 4 | v as u64;
-                    self.state = State::Size {
-                        digits: digits.saturating_add(1),
-                    };
+                    self.state = State::Size { digits: digits.saturating_add(1) };
                     i += 1;
                 }
                 State::Ext { len } => {
@@ -126,11 +118,7 @@ impl Chunked {
                     i += 1;
                     if c == b'\n' {
                         self.chunks += 1;
-                        self.state = if self.size == 0 {
-                            State::Trailer { len: 0 }
-                        } else {
-                            State::Data { left: self.size }
-                        };
+                        self.state = if self.size == 0 { State::Trailer { len: 0 } } else { State::Data { left: self.size } };
                         self.size = 0;
                     } else if len >= MAX_LINE {
                         return Err(ChunkError::LineTooLong);
@@ -146,11 +134,7 @@ impl Chunked {
                     data(&input[i..i + n]);
                     i += n;
                     let left = left - n as u64;
-                    self.state = if left == 0 {
-                        State::DataCr
-                    } else {
-                        State::Data { left }
-                    };
+                    self.state = if left == 0 { State::DataCr } else { State::Data { left } };
                 }
                 State::DataCr => {
                     match input[i] {
@@ -235,10 +219,7 @@ mod tests {
             assert_eq!(used, body.len() - 4);
             assert_eq!(c.chunks, 4);
             assert_eq!(c.extensions, 1);
-            assert_eq!(
-                c.trailer_fields(),
-                vec![("Expires".to_string(), "never".to_string())]
-            );
+            assert_eq!(c.trailer_fields(), vec![("Expires".to_string(), "never".to_string())]);
         }
     }
 
@@ -254,10 +235,7 @@ mod tests {
 
     #[test]
     fn size_overflowing_64_bits_is_an_error() {
-        assert_eq!(
-            run(b"10000000000000000\r\n", 1000).err(),
-            Some(ChunkError::SizeOverflow)
-        );
+        assert_eq!(run(b"10000000000000000\r\n", 1000).err(), Some(ChunkError::SizeOverflow));
         assert_eq!(run(b"ffffffffffffffff\r\n", 1000).err(), None);
         assert_eq!(run(b"zz\r\n", 1000).err(), Some(ChunkError::BadSize(b'z')));
         assert_eq!(run(b"2\r\nabX", 1000).err(), Some(ChunkError::MissingCrlf));

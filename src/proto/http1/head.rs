@@ -39,14 +39,7 @@ fn version_str(v: Option<u8>) -> String {
 }
 
 fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
-    h.iter()
-        .map(|h| {
-            (
-                h.name.to_string(),
-                String::from_utf8_lossy(h.value).trim().to_string(),
-            )
-        })
-        .collect()
+    h.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).trim().to_string())).collect()
 }
 
 /// Where the head ends (after CRLFCRLF or LFLF), if it is all here.
@@ -79,10 +72,7 @@ fn unfold(head: &[u8]) -> Option<Vec<u8>> {
         } else {
             0
         };
-        if crlf_len > 0
-            && matches!(head.get(i + crlf_len), Some(b' ' | b'\t'))
-            && i + crlf_len + 1 < head.len()
-        {
+        if crlf_len > 0 && matches!(head.get(i + crlf_len), Some(b' ' | b'\t')) && i + crlf_len + 1 < head.len() {
             out.push(b' ');
             i += crlf_len;
             folded = true;
@@ -99,10 +89,8 @@ fn http09(b: &[u8]) -> Option<Parsed> {
     let nl = b.iter().position(|&c| c == b'\n')?;
     let line = String::from_utf8_lossy(&b[..nl]);
     let parts: Vec<&str> = line.trim_end().split(' ').collect();
-    (parts.len() == 2 && parts[0] == "GET" && parts[1].starts_with('/')).then(|| Parsed::Http09 {
-        len: nl + 1,
-        target: parts[1].to_string(),
-    })
+    (parts.len() == 2 && parts[0] == "GET" && parts[1].starts_with('/'))
+        .then(|| Parsed::Http09 { len: nl + 1, target: parts[1].to_string() })
 }
 
 pub fn parse_request(b: &[u8]) -> Parsed {
@@ -116,10 +104,7 @@ pub fn parse_request(b: &[u8]) -> Parsed {
             len,
             version: version_str(req.version),
             headers: collect(req.headers),
-            kind: HeadKind::Request {
-                method: req.method.unwrap_or("").to_string(),
-                target: req.path.unwrap_or("").to_string(),
-            },
+            kind: HeadKind::Request { method: req.method.unwrap_or("").to_string(), target: req.path.unwrap_or("").to_string() },
             notes: Vec::new(),
         }),
         Ok(httparse::Status::Partial) => Parsed::Partial,
@@ -135,10 +120,7 @@ pub fn parse_response(b: &[u8]) -> Parsed {
             len,
             version: version_str(resp.version),
             headers: collect(resp.headers),
-            kind: HeadKind::Response {
-                status: resp.code.unwrap_or(0),
-                reason: resp.reason.unwrap_or("").to_string(),
-            },
+            kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
             notes: Vec::new(),
         }),
         Ok(httparse::Status::Partial) => Parsed::Partial,
@@ -157,15 +139,15 @@ fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool) -> Parsed {
     let Some(unfolded) = unfold(&b[..end]) else {
         return Parsed::Invalid(e.to_string());
     };
-    let again = if request {
-        parse_request(&unfolded)
-    } else {
-        parse_response(&unfolded)
-    };
+    let again = if request { parse_request(&unfolded) } else { parse_response(&unfolded) };
     match again {
         Parsed::Complete(mut h) => {
             h.len = end;
-            h.notes.push((Severity::Warning, "http.obs_fold", "a header field value is folded over several lines (obs-fold), which RFC 9112 §5.2 deprecates; unfolded with spaces".into()));
+            h.notes.push((
+                Severity::Warning,
+                "http.obs_fold",
+                "a header field value is folded over several lines (obs-fold), which RFC 9112 §5.2 deprecates; unfolded with spaces".into(),
+            ));
             Parsed::Complete(h)
         }
         _ => Parsed::Invalid(e.to_string()),
@@ -180,30 +162,20 @@ mod tests {
     fn every_prefix_of_a_head_is_partial() {
         let req = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: text/html\r\n\r\n";
         for cut in 0..req.len() {
-            assert!(
-                matches!(parse_request(&req[..cut]), Parsed::Partial),
-                "cut {cut}"
-            );
+            assert!(matches!(parse_request(&req[..cut]), Parsed::Partial), "cut {cut}");
         }
-        let Parsed::Complete(h) = parse_request(req) else {
-            panic!()
-        };
+        let Parsed::Complete(h) = parse_request(req) else { panic!() };
         assert_eq!(h.len, req.len());
         let resp = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
         for cut in 0..resp.len() {
-            assert!(
-                matches!(parse_response(&resp[..cut]), Parsed::Partial),
-                "cut {cut}"
-            );
+            assert!(matches!(parse_response(&resp[..cut]), Parsed::Partial), "cut {cut}");
         }
     }
 
     #[test]
     fn obs_fold_is_unfolded_and_reported() {
         let req = b"GET / HTTP/1.1\r\nX-Long: a\r\n  b\r\nHost: x\r\n\r\n";
-        let Parsed::Complete(h) = parse_request(req) else {
-            panic!("not parsed")
-        };
+        let Parsed::Complete(h) = parse_request(req) else { panic!("not parsed") };
         assert_eq!(h.headers[0].1, "a   b");
         assert_eq!(h.notes[0].1, "http.obs_fold");
         assert_eq!(h.len, req.len());
@@ -211,9 +183,6 @@ mod tests {
 
     #[test]
     fn http09_request() {
-        assert!(matches!(
-            parse_request(b"GET /old\r\n"),
-            Parsed::Http09 { len: 10, .. }
-        ));
+        assert!(matches!(parse_request(b"GET /old\r\n"), Parsed::Http09 { len: 10, .. }));
     }
 }

@@ -10,10 +10,7 @@ use self::head::{HeadKind, Parsed};
 use super::content::{CappedSink, Coding, Decoder};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
-use crate::model::{
-    nanos_to_secs, Body, Dir, Event, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo,
-    PerDir, Severity,
-};
+use crate::model::{nanos_to_secs, Body, Dir, Event, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
 use std::collections::VecDeque;
 
 /// What the connection turns into after this HTTP conversation.
@@ -93,21 +90,15 @@ enum Step {
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn header_all<'a>(h: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    h.iter()
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    h.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn has_token(h: &[(String, String)], name: &str, token: &str) -> bool {
-    header_all(h, name)
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    header_all(h, name).flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 impl Http1 {
@@ -183,7 +174,12 @@ impl Http1 {
         match head::parse_request(buf.bytes()) {
             Parsed::Partial => {
                 if buf.len() > self.max_head {
-                    sink.finding(first_packet, Severity::Error, "http.head_too_large", format!("request head longer than {} bytes without an end; skipping to the next request", self.max_head));
+                    sink.finding(
+                        first_packet,
+                        Severity::Error,
+                        "http.head_too_large",
+                        format!("request head longer than {} bytes without an end; skipping to the next request", self.max_head),
+                    );
                     self.sides[Dir::ClientToServer] = Side::Resync;
                     return Step::Progress;
                 }
@@ -194,9 +190,7 @@ impl Http1 {
                     first_packet,
                     Severity::Error,
                     "http.malformed_request",
-                    format!(
-                        "malformed request head ({why}), RFC 9112 §3; skipping to the next request"
-                    ),
+                    format!("malformed request head ({why}), RFC 9112 §3; skipping to the next request"),
                 );
                 buf.consume(1);
                 self.sides[Dir::ClientToServer] = Side::Resync;
@@ -239,7 +233,12 @@ impl Http1 {
                     return Step::Stall;
                 };
                 if !super::detect::KNOWN_METHODS.contains(&method.as_str()) {
-                    sink.finding(packet, Severity::Info, "http.unknown_method", format!("unknown request method \"{method}\" (RFC 9110 §9.1 lists the standard ones)"));
+                    sink.finding(
+                        packet,
+                        Severity::Info,
+                        "http.unknown_method",
+                        format!("unknown request method \"{method}\" (RFC 9110 §9.1 lists the standard ones)"),
+                    );
                 }
                 let framing = self.framing(&h.headers, true, packet, sink);
                 let upgrade = if has_token(&h.headers, "Connection", "upgrade") {
@@ -322,22 +321,10 @@ impl Http1 {
     }
 
     /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
-    fn framing(
-        &self,
-        h: &[(String, String)],
-        request: bool,
-        packet: PacketNo,
-        sink: &mut Sink,
-    ) -> Result<Option<Framing>, ()> {
-        let te: Vec<&str> = header_all(h, "Transfer-Encoding")
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .collect();
-        let cls: Vec<&str> = header_all(h, "Content-Length")
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect();
+    fn framing(&self, h: &[(String, String)], request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
+        let te: Vec<&str> =
+            header_all(h, "Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()).collect();
+        let cls: Vec<&str> = header_all(h, "Content-Length").flat_map(|v| v.split(',')).map(str::trim).collect();
         if !te.is_empty() {
             if !cls.is_empty() {
                 sink.finding(packet, Severity::Warning, "http.te_and_cl", "both Transfer-Encoding and Content-Length: Transfer-Encoding wins, but this is how request smuggling starts (RFC 9112 §6.3 rule 3, §11.2)".into());
@@ -346,25 +333,30 @@ impl Http1 {
                 return Ok(Some(Framing::Chunked(Box::default())));
             }
             if request {
-                sink.finding(packet, Severity::Error, "http.te_not_chunked", "request Transfer-Encoding does not end in chunked, so its length cannot be determined (RFC 9112 §6.3 rule 4)".into());
+                sink.finding(
+                    packet,
+                    Severity::Error,
+                    "http.te_not_chunked",
+                    "request Transfer-Encoding does not end in chunked, so its length cannot be determined (RFC 9112 §6.3 rule 4)".into(),
+                );
                 return Err(());
             }
             return Ok(Some(Framing::UntilClose));
         }
         if !cls.is_empty() {
-            let parsed: Vec<Option<u64>> = cls
-                .iter()
-                .map(|v| {
-                    if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() {
-                        v.parse().ok()
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            let parsed: Vec<Option<u64>> =
+                cls.iter().map(|v| if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() { v.parse().ok() } else { None }).collect();
             let first = parsed[0];
             if first.is_none() || parsed.iter().any(|p| *p != first) {
-                sink.finding(packet, Severity::Error, "http.bad_content_length", format!("invalid Content-Length \"{}\" (RFC 9112 §6.3 rule 5): the message length cannot be determined", cls.join(", ")));
+                sink.finding(
+                    packet,
+                    Severity::Error,
+                    "http.bad_content_length",
+                    format!(
+                        "invalid Content-Length \"{}\" (RFC 9112 §6.3 rule 5): the message length cannot be determined",
+                        cls.join(", ")
+                    ),
+                );
                 return Err(());
             }
             return Ok(match first {
@@ -373,11 +365,7 @@ impl Http1 {
                 None => None,
             });
         }
-        Ok(if request {
-            None
-        } else {
-            Some(Framing::UntilClose)
-        })
+        Ok(if request { None } else { Some(Framing::UntilClose) })
     }
 
     fn response_head(&mut self, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
@@ -415,14 +403,24 @@ impl Http1 {
         match head::parse_response(buf.bytes()) {
             Parsed::Partial | Parsed::Http09 { .. } => {
                 if buf.len() > self.max_head {
-                    sink.finding(first_packet, Severity::Error, "http.head_too_large", format!("response head longer than {} bytes without an end; skipping to the next response", self.max_head));
+                    sink.finding(
+                        first_packet,
+                        Severity::Error,
+                        "http.head_too_large",
+                        format!("response head longer than {} bytes without an end; skipping to the next response", self.max_head),
+                    );
                     self.sides[Dir::ServerToClient] = Side::Resync;
                     return Step::Progress;
                 }
                 Step::Stall
             }
             Parsed::Invalid(why) => {
-                sink.finding(first_packet, Severity::Error, "http.malformed_response", format!("malformed response head ({why}), RFC 9112 §4; skipping to the next response"));
+                sink.finding(
+                    first_packet,
+                    Severity::Error,
+                    "http.malformed_response",
+                    format!("malformed response head ({why}), RFC 9112 §4; skipping to the next response"),
+                );
                 buf.consume(1);
                 self.sides[Dir::ServerToClient] = Side::Resync;
                 Step::Progress
@@ -437,8 +435,7 @@ impl Http1 {
                     return Step::Stall;
                 };
                 let coding_name = header(&h.headers, "Content-Encoding").map(str::to_string);
-                let chunked = header_all(&h.headers, "Transfer-Encoding")
-                    .any(|v| v.to_ascii_lowercase().contains("chunked"));
+                let chunked = header_all(&h.headers, "Transfer-Encoding").any(|v| v.to_ascii_lowercase().contains("chunked"));
                 let resp = HttpResponse {
                     packet,
                     first_packet,
@@ -463,7 +460,12 @@ impl Http1 {
                     None => {
                         let index = self.next_index;
                         self.next_index += 1;
-                        sink.finding(packet, Severity::Info, "http.response_without_request", format!("response {status} has no captured request (the capture may have started mid-connection)"));
+                        sink.finding(
+                            packet,
+                            Severity::Info,
+                            "http.response_without_request",
+                            format!("response {status} has no captured request (the capture may have started mid-connection)"),
+                        );
                         let mut p = self.new_pending(index, None, start_ts);
                         p.req_done = true;
                         self.pending.push_back(p);
@@ -479,24 +481,12 @@ impl Http1 {
                 p.resp_start = start_ts;
                 p.resp_end = end_ts;
                 let index = p.index;
-                let no_body = p.head_method
-                    || status == 101
-                    || (100..200).contains(&status)
-                    || status == 204
-                    || status == 304;
+                let no_body = p.head_method || status == 101 || (100..200).contains(&status) || status == 204 || status == 304;
                 let tunnel = p.connect && (200..300).contains(&status);
                 let upgrade = p.upgrade.clone();
-                let req_headers = p
-                    .request
-                    .as_ref()
-                    .map(|r| r.headers.clone())
-                    .unwrap_or_default();
+                let req_headers = p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
-                let resp_headers = if status == 101 {
-                    resp.headers.clone()
-                } else {
-                    Vec::new()
-                };
+                let resp_headers = if status == 101 { resp.headers.clone() } else { Vec::new() };
                 let framing = if no_body || tunnel {
                     None
                 } else {
@@ -510,10 +500,7 @@ impl Http1 {
                 };
                 let until_close = matches!(framing, Some(Framing::UntilClose));
                 let p = &mut self.pending[pos];
-                p.response = Some(HttpResponse {
-                    until_close,
-                    ..resp
-                });
+                p.response = Some(HttpResponse { until_close, ..resp });
                 // A request that wanted to switch goes back to HTTP if the server said no.
                 if upgrade.is_some() || p.connect {
                     if status != 101 && !tunnel {
@@ -524,10 +511,7 @@ impl Http1 {
                 }
                 match framing {
                     Some(framing) => {
-                        let acc = self.body_acc(
-                            framing,
-                            coding_name.as_deref().and_then(Coding::from_header),
-                        );
+                        let acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header));
                         self.sides[Dir::ServerToClient] = Side::Body { index, acc };
                     }
                     None => self.response_done(index, sink),
@@ -567,12 +551,7 @@ impl Http1 {
         let input = buf.bytes();
         let mut chunk_err = None;
         let (used, done) = {
-            let BodyAcc {
-                framing,
-                plain,
-                decoder,
-                ..
-            } = &mut **acc;
+            let BodyAcc { framing, plain, decoder, .. } = &mut **acc;
             let mut take = |d: &[u8]| match decoder {
                 Some(dec) => dec.write(d),
                 None => plain.take(d),
@@ -625,13 +604,7 @@ impl Http1 {
             return;
         };
         let (packet, ts) = buf.last_consumed_packet();
-        let BodyAcc {
-            framing,
-            wire,
-            plain,
-            decoder,
-            gap,
-        } = *acc;
+        let BodyAcc { framing, wire, plain, decoder, gap } = *acc;
         let chunked_trailer = match &framing {
             Framing::Chunked(c) => c.trailer_fields(),
             _ => Vec::new(),
@@ -640,17 +613,8 @@ impl Http1 {
             Some(d) => {
                 let out = d.finish();
                 if let Some(e) = out.error {
-                    let code = if e.contains("limit") {
-                        "http.decompression_limit"
-                    } else {
-                        "http.content_decoding_failed"
-                    };
-                    sink.finding(
-                        packet,
-                        Severity::Warning,
-                        code,
-                        format!("content decoding: {e}"),
-                    );
+                    let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
+                    sink.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
                 }
                 let t = out.sink.total > out.sink.kept.len() as u64;
                 (out.sink.total, out.sink.kept, t)
@@ -698,7 +662,12 @@ impl Http1 {
                 }
                 p.resp_end = ts;
                 if !complete {
-                    sink.finding(packet, Severity::Warning, "http.body_incomplete", "response body incomplete: bytes missing from the capture, or the connection ended early".into());
+                    sink.finding(
+                        packet,
+                        Severity::Warning,
+                        "http.body_incomplete",
+                        "response body incomplete: bytes missing from the capture, or the connection ended early".into(),
+                    );
                 }
                 self.response_done(index, sink);
             }
@@ -724,11 +693,7 @@ impl Http1 {
     }
 
     fn try_emit(&mut self, index: u32, sink: &mut Sink) {
-        let Some(pos) = self
-            .pending
-            .iter()
-            .position(|p| p.index == index && p.req_done && p.resp_done)
-        else {
+        let Some(pos) = self.pending.iter().position(|p| p.index == index && p.req_done && p.resp_done) else {
             return;
         };
         if let Some(p) = self.pending.remove(pos) {
@@ -738,10 +703,8 @@ impl Http1 {
 
     fn emit(&mut self, p: Pending, sink: &mut Sink) {
         let answered = p.response.is_some();
-        let ttfb_ms =
-            (answered && p.request.is_some()).then(|| (p.resp_start - p.req_end) as f64 / 1e6);
-        let duration_ms =
-            (answered && p.request.is_some()).then(|| (p.resp_end - p.req_start) as f64 / 1e6);
+        let ttfb_ms = (answered && p.request.is_some()).then(|| (p.resp_start - p.req_end) as f64 / 1e6);
+        let duration_ms = (answered && p.request.is_some()).then(|| (p.resp_end - p.req_start) as f64 / 1e6);
         self.exchanges += 1;
         sink.event(Event::Http(Box::new(HttpExchange {
             connection: sink.conn,
@@ -756,14 +719,7 @@ impl Http1 {
     }
 
     /// Bytes never captured on `dir`.
-    pub fn gap(
-        &mut self,
-        dir: Dir,
-        len: u64,
-        packet: PacketNo,
-        buf: &mut StreamBuf,
-        sink: &mut Sink,
-    ) {
+    pub fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
         if let Side::Body { acc, .. } = &mut self.sides[dir] {
             let fits = match &mut acc.framing {
                 Framing::Length(left) if *left >= len + buf.len() as u64 => {
@@ -771,9 +727,7 @@ impl Http1 {
                     true
                 }
                 Framing::UntilClose => true,
-                Framing::Chunked(c)
-                    if c.data_left().is_some_and(|l| l >= len + buf.len() as u64) =>
-                {
+                Framing::Chunked(c) if c.data_left().is_some_and(|l| l >= len + buf.len() as u64) => {
                     c.skip_data(len);
                     true
                 }
@@ -781,7 +735,12 @@ impl Http1 {
             };
             if fits {
                 if !acc.gap {
-                    sink.finding(packet, Severity::Warning, "http.body_gap", format!("{len} bytes of a message body were not captured; the body is incomplete"));
+                    sink.finding(
+                        packet,
+                        Severity::Warning,
+                        "http.body_gap",
+                        format!("{len} bytes of a message body were not captured; the body is incomplete"),
+                    );
                 }
                 acc.gap = true;
                 acc.wire += len;
@@ -794,7 +753,12 @@ impl Http1 {
         }
         buf.skip_gap(len);
         if !matches!(self.sides[dir], Side::Stopped | Side::AwaitingResponse) {
-            sink.finding(packet, Severity::Warning, "tcp.gap", format!("{len} bytes were not captured; decoding resumes at the next message that can be recognised"));
+            sink.finding(
+                packet,
+                Severity::Warning,
+                "tcp.gap",
+                format!("{len} bytes were not captured; decoding resumes at the next message that can be recognised"),
+            );
             self.sides[dir] = Side::Resync;
         }
     }
@@ -813,11 +777,7 @@ impl Http1 {
                 format!(
                     "{} bytes of an unfinished message head when the {} ended",
                     buf.len(),
-                    if dir == Dir::ClientToServer {
-                        "client's stream"
-                    } else {
-                        "server's stream"
-                    }
+                    if dir == Dir::ClientToServer { "client's stream" } else { "server's stream" }
                 ),
             );
             let n = buf.len();

@@ -19,8 +19,7 @@ impl FrameHeader {
     }
     /// True when a longer length form was used than the length needs (§5.2 "minimal number of bytes").
     pub fn non_minimal_length(&self) -> bool {
-        (self.length_form == 16 && self.payload_len < 126)
-            || (self.length_form == 64 && self.payload_len <= 0xffff)
+        (self.length_form == 16 && self.payload_len < 126) || (self.length_form == 64 && self.payload_len <= 0xffff)
     }
 }
 
@@ -55,12 +54,7 @@ pub fn parse_header(b: &[u8]) -> Option<FrameHeader> {
 /// XORs `data` with the masking key, starting `offset` bytes into the payload (§5.3).
 pub fn unmask(data: &mut [u8], key: [u8; 4], offset: u64) {
     let shift = (offset % 4) as usize;
-    let k = [
-        key[shift],
-        key[(shift + 1) % 4],
-        key[(shift + 2) % 4],
-        key[(shift + 3) % 4],
-    ];
+    let k = [key[shift], key[(shift + 1) % 4], key[(shift + 2) % 4], key[(shift + 3) % 4]];
     let word = u32::from_ne_bytes(k);
     let mut chunks = data.chunks_exact_mut(4);
     for c in &mut chunks {
@@ -80,14 +74,9 @@ mod tests {
     fn rfc6455_section_5_7_examples() {
         // A single-frame unmasked text message "Hello".
         let h = parse_header(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]).unwrap();
-        assert_eq!(
-            (h.fin, h.opcode, h.mask, h.payload_len, h.header_len),
-            (true, 1, None, 5, 2)
-        );
+        assert_eq!((h.fin, h.opcode, h.mask, h.payload_len, h.header_len), (true, 1, None, 5, 2));
         // A single-frame masked text message "Hello".
-        let f = [
-            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-        ];
+        let f = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
         let h = parse_header(&f).unwrap();
         assert_eq!(h.mask, Some([0x37, 0xfa, 0x21, 0x3d]));
         let mut p = f[6..].to_vec();
@@ -99,20 +88,12 @@ mod tests {
         assert!(!a.fin && a.opcode == 1 && b.fin && b.opcode == 0);
         // Unmasked ping "Hello" and masked pong "Hello".
         assert_eq!(parse_header(&[0x89, 0x05]).unwrap().opcode, 9);
-        assert_eq!(
-            parse_header(&[0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d])
-                .unwrap()
-                .opcode,
-            10
-        );
+        assert_eq!(parse_header(&[0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d]).unwrap().opcode, 10);
         // 256 bytes binary in one unmasked frame; 64 KiB in one unmasked frame.
         let h = parse_header(&[0x82, 0x7e, 0x01, 0x00]).unwrap();
         assert_eq!((h.payload_len, h.length_form), (256, 16));
         let h = parse_header(&[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0]).unwrap();
-        assert_eq!(
-            (h.payload_len, h.length_form, h.header_len),
-            (65536, 64, 10)
-        );
+        assert_eq!((h.payload_len, h.length_form, h.header_len), (65536, 64, 10));
     }
 
     #[test]
@@ -132,11 +113,7 @@ mod tests {
                 let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
                 let mut fast = data.clone();
                 unmask(&mut fast, key, off);
-                let naive: Vec<u8> = data
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| b ^ key[((off as usize) + i) % 4])
-                    .collect();
+                let naive: Vec<u8> = data.iter().enumerate().map(|(i, b)| b ^ key[((off as usize) + i) % 4]).collect();
                 assert_eq!(fast, naive);
             }
         }

@@ -23,34 +23,20 @@ pub fn sha1_hex(key: &str) -> String {
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// Reads permessage-deflate parameters from the extensions the server accepted (RFC 7692 §7.1).
 pub fn deflate_params(extensions: &str) -> Option<DeflateParams> {
     for ext in extensions.split(',') {
         let mut parts = ext.split(';').map(str::trim);
-        if !parts
-            .next()
-            .is_some_and(|n| n.eq_ignore_ascii_case("permessage-deflate"))
-        {
+        if !parts.next().is_some_and(|n| n.eq_ignore_ascii_case("permessage-deflate")) {
             continue;
         }
-        let mut p = DeflateParams {
-            client_max_window_bits: 15,
-            server_max_window_bits: 15,
-            ..Default::default()
-        };
+        let mut p = DeflateParams { client_max_window_bits: 15, server_max_window_bits: 15, ..Default::default() };
         for param in parts {
-            let (k, v) = param
-                .split_once('=')
-                .map(|(k, v)| (k.trim(), Some(v.trim().trim_matches('"'))))
-                .unwrap_or((param, None));
-            let bits = v
-                .and_then(|v| v.parse::<u8>().ok())
-                .filter(|b| (8..=15).contains(b));
+            let (k, v) = param.split_once('=').map(|(k, v)| (k.trim(), Some(v.trim().trim_matches('"')))).unwrap_or((param, None));
+            let bits = v.and_then(|v| v.parse::<u8>().ok()).filter(|b| (8..=15).contains(b));
             match k.to_ascii_lowercase().as_str() {
                 "client_no_context_takeover" => p.client_no_context_takeover = true,
                 "server_no_context_takeover" => p.server_no_context_takeover = true,
@@ -64,12 +50,7 @@ pub fn deflate_params(extensions: &str) -> Option<DeflateParams> {
     None
 }
 
-pub fn from_headers(
-    req: &[(String, String)],
-    resp: &[(String, String)],
-    request_packet: u64,
-    response_packet: u64,
-) -> WsHandshake {
+pub fn from_headers(req: &[(String, String)], resp: &[(String, String)], request_packet: u64, response_packet: u64) -> WsHandshake {
     let key = header(req, "Sec-WebSocket-Key").map(str::to_string);
     let accept = header(resp, "Sec-WebSocket-Accept").map(str::to_string);
     let expected = key.as_deref().map(accept_for);
@@ -100,47 +81,26 @@ mod tests {
 
     #[test]
     fn rfc6455_section_1_3_example() {
-        assert_eq!(
-            accept_for("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
-        assert_eq!(
-            sha1_hex("dGhlIHNhbXBsZSBub25jZQ=="),
-            "b37a4f2cc0624f1690f64606cf385945b2bec4ea"
-        );
+        assert_eq!(accept_for("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(sha1_hex("dGhlIHNhbXBsZSBub25jZQ=="), "b37a4f2cc0624f1690f64606cf385945b2bec4ea");
     }
 
     #[test]
     fn seed_note_handshake_is_from_two_different_connections() {
         // Seed note 001 shows a request with this key and a response with Accept
         // k0fM/Fr+HNR8EEjZ8nIwhqlVcBw=; they come from two handshakes, and the check says so.
-        let req = vec![(
-            "Sec-WebSocket-Key".to_string(),
-            "KxhPJfqwFTS7p8TuRzGS0Q==".to_string(),
-        )];
-        let resp = vec![(
-            "Sec-WebSocket-Accept".to_string(),
-            "k0fM/Fr+HNR8EEjZ8nIwhqlVcBw=".to_string(),
-        )];
+        let req = vec![("Sec-WebSocket-Key".to_string(), "KxhPJfqwFTS7p8TuRzGS0Q==".to_string())];
+        let resp = vec![("Sec-WebSocket-Accept".to_string(), "k0fM/Fr+HNR8EEjZ8nIwhqlVcBw=".to_string())];
         let hs = from_headers(&req, &resp, 1, 2);
         assert_eq!(hs.accept_ok, Some(false));
-        assert_eq!(
-            hs.expected_accept.as_deref(),
-            Some("hFqgzL9JkZtyKe/C09Y1335pJjI=")
-        );
+        assert_eq!(hs.expected_accept.as_deref(), Some("hFqgzL9JkZtyKe/C09Y1335pJjI="));
     }
 
     #[test]
     fn deflate_parameters() {
-        let p = deflate_params(
-            "permessage-deflate; server_no_context_takeover; client_max_window_bits=10",
-        )
-        .unwrap();
+        let p = deflate_params("permessage-deflate; server_no_context_takeover; client_max_window_bits=10").unwrap();
         assert!(p.server_no_context_takeover && !p.client_no_context_takeover);
-        assert_eq!(
-            (p.client_max_window_bits, p.server_max_window_bits),
-            (10, 15)
-        );
+        assert_eq!((p.client_max_window_bits, p.server_max_window_bits), (10, 15));
         assert!(deflate_params("x-webkit-deflate-frame").is_none());
     }
 }

@@ -3,10 +3,7 @@
 use super::frame::{parse_header, unmask, FrameHeader};
 use super::{close_code_meaning, close_code_valid_on_wire, opcode_name};
 use crate::limits::Limits;
-use crate::model::{
-    nanos_to_secs, DeflateParams, Dir, Event, Nanos, PacketNo, PerDir, Severity, WsFrame,
-    WsHandshake, WsMessage,
-};
+use crate::model::{nanos_to_secs, DeflateParams, Dir, Event, Nanos, PacketNo, PerDir, Severity, WsFrame, WsHandshake, WsMessage};
 use crate::proto::{Sink, StreamBuf};
 use flate2::{Decompress, FlushDecompress, Status};
 use std::collections::HashSet;
@@ -114,15 +111,7 @@ impl WsSession {
         }
     }
 
-    fn violation(
-        &mut self,
-        dir: Dir,
-        packet: PacketNo,
-        sev: Severity,
-        code: &'static str,
-        msg: String,
-        sink: &mut Sink,
-    ) {
+    fn violation(&mut self, dir: Dir, packet: PacketNo, sev: Severity, code: &'static str, msg: String, sink: &mut Sink) {
         if self.dirs[dir].reported.insert(code) {
             sink.finding(packet, sev, code, msg);
         }
@@ -166,11 +155,7 @@ impl WsSession {
                     continue;
                 }
             } else {
-                let fr = self.dirs[dir]
-                    .frame
-                    .as_ref()
-                    .map(|f| (f.hdr, f.got))
-                    .unwrap_or_else(|| unreachable!());
+                let fr = self.dirs[dir].frame.as_ref().map(|f| (f.hdr, f.got)).unwrap_or_else(|| unreachable!());
                 let (hdr, got) = fr;
                 let n = (hdr.payload_len - got).min(buf.len() as u64) as usize;
                 self.scratch.clear();
@@ -186,10 +171,7 @@ impl WsSession {
                     f.got += n as u64;
                 }
             }
-            let done = self.dirs[dir]
-                .frame
-                .as_ref()
-                .is_some_and(|f| f.got == f.hdr.payload_len);
+            let done = self.dirs[dir].frame.as_ref().is_some_and(|f| f.got == f.hdr.payload_len);
             if done {
                 self.end_frame(dir, buf, sink);
             }
@@ -199,8 +181,22 @@ impl WsSession {
     fn start_frame(&mut self, dir: Dir, hdr: FrameHeader, first_packet: PacketNo, sink: &mut Sink) {
         let p = first_packet;
         match (dir, hdr.mask.is_some()) {
-            (Dir::ClientToServer, false) => self.violation(dir, p, Severity::Error, "ws.unmasked_client_frame", "a client frame is not masked (RFC 6455 §5.1: every client-to-server frame MUST be masked)".into(), sink),
-            (Dir::ServerToClient, true) => self.violation(dir, p, Severity::Error, "ws.masked_server_frame", "a server frame is masked (RFC 6455 §5.1: a server MUST NOT mask)".into(), sink),
+            (Dir::ClientToServer, false) => self.violation(
+                dir,
+                p,
+                Severity::Error,
+                "ws.unmasked_client_frame",
+                "a client frame is not masked (RFC 6455 §5.1: every client-to-server frame MUST be masked)".into(),
+                sink,
+            ),
+            (Dir::ServerToClient, true) => self.violation(
+                dir,
+                p,
+                Severity::Error,
+                "ws.masked_server_frame",
+                "a server frame is masked (RFC 6455 §5.1: a server MUST NOT mask)".into(),
+                sink,
+            ),
             _ => {}
         }
         if matches!(hdr.opcode, 3..=7 | 11..=15) {
@@ -215,7 +211,14 @@ impl WsSession {
         }
         let deflate_ok = self.deflate.is_some() || !self.handshake.upgrade_captured;
         if hdr.rsv & 0b011 != 0 || (hdr.rsv & 0b100 != 0 && (!deflate_ok || hdr.is_control())) {
-            self.violation(dir, p, Severity::Error, "ws.reserved_bits", format!("RSV bits {:03b} set without an extension that defines them (RFC 6455 §5.2, RFC 7692 §6)", hdr.rsv), sink);
+            self.violation(
+                dir,
+                p,
+                Severity::Error,
+                "ws.reserved_bits",
+                format!("RSV bits {:03b} set without an extension that defines them (RFC 6455 §5.2, RFC 7692 §6)", hdr.rsv),
+                sink,
+            );
         }
         if hdr.length_form == 64 && hdr.payload_len >> 63 != 0 {
             self.violation(
@@ -223,10 +226,7 @@ impl WsSession {
                 p,
                 Severity::Error,
                 "ws.length_msb",
-                format!(
-                    "64-bit payload length {} has its most significant bit set (RFC 6455 §5.2)",
-                    hdr.payload_len
-                ),
+                format!("64-bit payload length {} has its most significant bit set (RFC 6455 §5.2)", hdr.payload_len),
                 sink,
             );
         }
@@ -236,16 +236,20 @@ impl WsSession {
                 p,
                 Severity::Info,
                 "ws.non_minimal_length",
-                format!(
-                    "payload length {} uses the {}-bit form; RFC 6455 §5.2 asks for the shortest",
-                    hdr.payload_len, hdr.length_form
-                ),
+                format!("payload length {} uses the {}-bit form; RFC 6455 §5.2 asks for the shortest", hdr.payload_len, hdr.length_form),
                 sink,
             );
         }
         if hdr.is_control() {
             if !hdr.fin {
-                self.violation(dir, p, Severity::Error, "ws.fragmented_control", format!("{} frame is fragmented (RFC 6455 §5.5: control frames MUST NOT be fragmented)", opcode_name(hdr.opcode)), sink);
+                self.violation(
+                    dir,
+                    p,
+                    Severity::Error,
+                    "ws.fragmented_control",
+                    format!("{} frame is fragmented (RFC 6455 §5.5: control frames MUST NOT be fragmented)", opcode_name(hdr.opcode)),
+                    sink,
+                );
             }
             if hdr.payload_len > 125 {
                 self.violation(
@@ -253,11 +257,7 @@ impl WsSession {
                     p,
                     Severity::Error,
                     "ws.control_too_long",
-                    format!(
-                        "{} frame carries {} bytes (RFC 6455 §5.5: at most 125)",
-                        opcode_name(hdr.opcode),
-                        hdr.payload_len
-                    ),
+                    format!("{} frame carries {} bytes (RFC 6455 §5.5: at most 125)", opcode_name(hdr.opcode), hdr.payload_len),
                     sink,
                 );
             }
@@ -273,7 +273,14 @@ impl WsSession {
                 );
                 self.dirs[dir].msg = Some(self.new_msg(0, false, p));
             } else if hdr.rsv & 0b100 != 0 {
-                self.violation(dir, p, Severity::Error, "ws.rsv1_on_continuation", "RSV1 set on a continuation frame (RFC 7692 §6.1: only the first frame of a message)".into(), sink);
+                self.violation(
+                    dir,
+                    p,
+                    Severity::Error,
+                    "ws.rsv1_on_continuation",
+                    "RSV1 set on a continuation frame (RFC 7692 §6.1: only the first frame of a message)".into(),
+                    sink,
+                );
             }
         } else {
             if let Some(old) = self.dirs[dir].msg.take() {
@@ -282,8 +289,7 @@ impl WsSession {
                     p,
                     Severity::Error,
                     "ws.interleaved_data",
-                    "a new data message started before the previous one finished (RFC 6455 §5.4)"
-                        .into(),
+                    "a new data message started before the previous one finished (RFC 6455 §5.4)".into(),
                     sink,
                 );
                 self.emit_message(dir, old, p, self.last_ts, None, None, sink);
@@ -296,12 +302,7 @@ impl WsSession {
                 m.frames += 1;
             }
         }
-        self.dirs[dir].frame = Some(FrameInProgress {
-            hdr,
-            got: 0,
-            first_packet,
-            control: Vec::new(),
-        });
+        self.dirs[dir].frame = Some(FrameInProgress { hdr, got: 0, first_packet, control: Vec::new() });
     }
 
     fn new_msg(&self, opcode: u8, compressed: bool, first_packet: PacketNo) -> MsgAcc {
@@ -354,15 +355,9 @@ impl WsSession {
         }
         // The negotiated max_window_bits (8..=15) only bound how far back the sender refers; an
         // inflater with the full 32 KiB window decodes every smaller window exactly.
-        let inflater = self.dirs[dir]
-            .inflater
-            .get_or_insert_with(|| Decompress::new(false));
+        let inflater = self.dirs[dir].inflater.get_or_insert_with(|| Decompress::new(false));
         let mut out = std::mem::take(&mut self.out);
-        let flush = if last {
-            FlushDecompress::Sync
-        } else {
-            FlushDecompress::None
-        };
+        let flush = if last { FlushDecompress::Sync } else { FlushDecompress::None };
         let mut error = None;
         loop {
             let before_in = inflater.total_in();
@@ -397,7 +392,12 @@ impl WsSession {
         self.out = out;
         let packet = m.first_packet;
         if m.cap_hit {
-            sink.finding(packet, Severity::Warning, "ws.decompression_limit", format!("a compressed message inflates past the {} byte limit; decoding of it stopped there", self.max_inflate));
+            sink.finding(
+                packet,
+                Severity::Warning,
+                "ws.decompression_limit",
+                format!("a compressed message inflates past the {} byte limit; decoding of it stopped there", self.max_inflate),
+            );
             self.dirs[dir].inflater = None;
         }
         if let Some(e) = error {
@@ -457,12 +457,8 @@ impl WsSession {
                 if m.compressed {
                     self.inflate(dir, &mut m, &[0, 0, 0xff, 0xff], true, sink);
                     let reset = match dir {
-                        Dir::ClientToServer => {
-                            self.deflate.is_some_and(|d| d.client_no_context_takeover)
-                        }
-                        Dir::ServerToClient => {
-                            self.deflate.is_some_and(|d| d.server_no_context_takeover)
-                        }
+                        Dir::ClientToServer => self.deflate.is_some_and(|d| d.client_no_context_takeover),
+                        Dir::ServerToClient => self.deflate.is_some_and(|d| d.server_no_context_takeover),
                     };
                     if reset {
                         self.dirs[dir].inflater = None;
@@ -473,17 +469,18 @@ impl WsSession {
         }
     }
 
-    fn close_frame(
-        &mut self,
-        dir: Dir,
-        payload: &[u8],
-        packet: PacketNo,
-        sink: &mut Sink,
-    ) -> (Option<u16>, Option<String>) {
+    fn close_frame(&mut self, dir: Dir, payload: &[u8], packet: PacketNo, sink: &mut Sink) -> (Option<u16>, Option<String>) {
         let mut code = None;
         let mut reason = None;
         if payload.len() == 1 {
-            self.violation(dir, packet, Severity::Error, "ws.bad_close_payload", "close frame with a 1-byte payload (RFC 6455 §5.5.1: a body starts with a 2-byte code)".into(), sink);
+            self.violation(
+                dir,
+                packet,
+                Severity::Error,
+                "ws.bad_close_payload",
+                "close frame with a 1-byte payload (RFC 6455 §5.5.1: a body starts with a 2-byte code)".into(),
+                sink,
+            );
         } else if payload.len() >= 2 {
             let c = u16::from_be_bytes([payload[0], payload[1]]);
             code = Some(c);
@@ -493,10 +490,7 @@ impl WsSession {
                     packet,
                     Severity::Error,
                     "ws.invalid_close_code",
-                    format!(
-                        "close code {c} ({}) may not be sent in a close frame (RFC 6455 §7.4)",
-                        close_code_meaning(c)
-                    ),
+                    format!("close code {c} ({}) may not be sent in a close frame (RFC 6455 §7.4)", close_code_meaning(c)),
                     sink,
                 );
             }
@@ -536,14 +530,7 @@ impl WsSession {
         sink: &mut Sink,
     ) {
         if m.opcode == 1 && !m.damaged && !m.cap_hit && !m.utf8.valid_at_end() {
-            self.violation(
-                dir,
-                packet,
-                Severity::Error,
-                "ws.invalid_utf8",
-                "text message is not valid UTF-8 (RFC 6455 §8.1)".into(),
-                sink,
-            );
+            self.violation(dir, packet, Severity::Error, "ws.invalid_utf8", "text message is not valid UTF-8 (RFC 6455 §8.1)".into(), sink);
         }
         self.messages += 1;
         let payload_truncated = (m.kept.len() as u64) < m.len;
@@ -566,14 +553,7 @@ impl WsSession {
     }
 
     /// Bytes never captured on `dir`.
-    pub fn gap(
-        &mut self,
-        dir: Dir,
-        len: u64,
-        packet: PacketNo,
-        buf: &mut StreamBuf,
-        sink: &mut Sink,
-    ) {
+    pub fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
         buf.skip_gap(len);
         let d = &mut self.dirs[dir];
         if let Some(f) = &mut d.frame {
@@ -599,7 +579,12 @@ impl WsSession {
         }
         if !d.closed {
             d.lost = true;
-            sink.finding(packet, Severity::Warning, "ws.gap_lost_sync", format!("{len} bytes were not captured between frames; the rest of this direction cannot be framed"));
+            sink.finding(
+                packet,
+                Severity::Warning,
+                "ws.gap_lost_sync",
+                format!("{len} bytes were not captured between frames; the rest of this direction cannot be framed"),
+            );
         }
     }
 
@@ -620,28 +605,22 @@ impl WsSession {
         if d.after_close > 0 {
             let (n, p) = (d.after_close, d.after_close_packet);
             d.after_close = 0;
-            sink.finding(p, Severity::Warning, "ws.data_after_close", format!("{n} bytes sent after this side's close frame; they are not frames (RFC 6455 §5.5.1)"));
+            sink.finding(
+                p,
+                Severity::Warning,
+                "ws.data_after_close",
+                format!("{n} bytes sent after this side's close frame; they are not frames (RFC 6455 §5.5.1)"),
+            );
         }
     }
 
     /// The connection is over.
-    pub fn finish(
-        &mut self,
-        bufs: &mut PerDir<StreamBuf>,
-        end_packet: PacketNo,
-        tcp_closed: bool,
-        sink: &mut Sink,
-    ) {
+    pub fn finish(&mut self, bufs: &mut PerDir<StreamBuf>, end_packet: PacketNo, tcp_closed: bool, sink: &mut Sink) {
         for dir in Dir::BOTH {
             self.end(dir, &mut bufs[dir], sink);
             if let Some(m) = self.dirs[dir].msg.take() {
                 let p = m.first_packet;
-                sink.finding(
-                    p,
-                    Severity::Warning,
-                    "ws.message_incomplete",
-                    "a fragmented message never got its final frame".into(),
-                );
+                sink.finding(p, Severity::Warning, "ws.message_incomplete", "a fragmented message never got its final frame".into());
                 self.emit_message(dir, m, end_packet, self.last_ts, None, None, sink);
             }
         }
