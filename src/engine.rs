@@ -2,7 +2,7 @@
 //! packets (from a file or an interface) and drains the events, in batches, wherever it likes.
 
 use crate::dissect::{self, DissectError, Transport as L4};
-use crate::flow::{endpoint, Chunk, FlowKey, TcpTracker};
+use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
     nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PerDir, Protocol, Severity, TlsInfo, Transport, WsHandshake,
@@ -74,7 +74,7 @@ struct Conn {
 pub struct Engine {
     limits: Limits,
     conns: Vec<Conn>,
-    by_key: HashMap<FlowKey, usize>,
+    by_key: HashMap<FlowKey, usize, FlowHasherBuilder>,
     events: Vec<Event>,
     pub packets: PacketSummary,
     last_packet: PacketNo,
@@ -86,7 +86,7 @@ impl Engine {
         Engine {
             limits,
             conns: Vec::new(),
-            by_key: HashMap::new(),
+            by_key: HashMap::default(),
             events: Vec::new(),
             packets: PacketSummary::default(),
             last_packet: 0,
@@ -191,7 +191,16 @@ impl Engine {
                 let Some(tcp) = conn.tcp.as_mut() else { return };
                 let dir = tcp.dir_of(src);
                 let mut chunks: Vec<(Dir, OwnedChunk)> = Vec::new();
-                let mut direct = ConnIo { app: &mut conn.app, bufs: &mut conn.bufs, ended: &mut conn.ended, pending: &mut chunks };
+                let mut direct = ConnIo {
+                    id: conn.id,
+                    events: &mut *events,
+                    findings_left: &mut conn.findings_left,
+                    findings_dropped: &mut conn.findings_dropped,
+                    app: &mut conn.app,
+                    bufs: &mut conn.bufs,
+                    ended: &mut conn.ended,
+                    pending: &mut chunks,
+                };
                 tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| direct.take(d, c));
                 let finished = tcp.finished();
                 conn.deliver(chunks, limits, events);
@@ -247,7 +256,16 @@ impl Engine {
         for conn in &mut self.conns {
             if let Some(tcp) = conn.tcp.as_mut() {
                 let mut chunks = Vec::new();
-                let mut io = ConnIo { app: &mut conn.app, bufs: &mut conn.bufs, ended: &mut conn.ended, pending: &mut chunks };
+                let mut io = ConnIo {
+                    id: conn.id,
+                    events: &mut self.events,
+                    findings_left: &mut conn.findings_left,
+                    findings_dropped: &mut conn.findings_dropped,
+                    app: &mut conn.app,
+                    bufs: &mut conn.bufs,
+                    ended: &mut conn.ended,
+                    pending: &mut chunks,
+                };
                 tcp.finish(packet, ts, &mut |d, c| io.take(d, c));
                 conn.deliver(chunks, &self.limits, &mut self.events);
             }
@@ -285,6 +303,10 @@ enum OwnedChunk {
 }
 
 struct ConnIo<'a> {
+    id: u32,
+    events: &'a mut Vec<Event>,
+    findings_left: &'a mut u32,
+    findings_dropped: &'a mut u32,
     app: &'a mut App,
     bufs: &'a mut PerDir<StreamBuf>,
     ended: &'a mut PerDir<bool>,
@@ -302,8 +324,19 @@ impl ConnIo<'_> {
                 let after_other = self.pending.iter().any(|(d, c)| *d == dir && matches!(c, OwnedChunk::Gap { .. } | OwnedChunk::End));
                 if after_other {
                     self.pending.push((dir, OwnedChunk::Owned { bytes: bytes.to_vec(), packet, ts }));
-                } else {
-                    self.bufs[dir].push(bytes, packet, ts);
+                    return;
+                }
+                let mut rest = bytes;
+                if let App::Http(h) = self.app {
+                    let mut sink = Conn::sink(self.id, self.events, self.findings_left, self.findings_dropped);
+                    let n = h.take_direct(dir, rest, packet, ts, &mut self.bufs[dir], &mut sink);
+                    rest = &rest[n..];
+                    if n > 0 {
+                        self.pending.push((dir, OwnedChunk::Pushed));
+                    }
+                }
+                if !rest.is_empty() {
+                    self.bufs[dir].push(rest, packet, ts);
                     self.pending.push((dir, OwnedChunk::Pushed));
                 }
             }

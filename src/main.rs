@@ -9,6 +9,10 @@ use wirescope::export::{self, json::JsonWriter, PayloadLimit};
 use wirescope::model::Capture;
 use wirescope::{load, Limits};
 
+// The engine allocates many small strings (header names and values); mimalloc halves their cost.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "wirescope", version, about = "HTTP and WebSocket traffic analyzer and teaching tool", long_about = None)]
 struct Cli {
@@ -79,27 +83,34 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
     let mut out_buf: Vec<u8> = Vec::new();
     let warning = match a.format {
         Format::Json => {
-            // Stream records out as they are decoded; keep only what will be printed.
+            // Stream records out as they are decoded, keeping only what will be printed. The engine
+            // runs on its own thread and hands over events in bounded batches, so decoding and
+            // serialising use both cores and memory stays bounded.
             limits.keep_body = 0;
             limits.keep_ws_payload = a.payload_limit.bytes();
             limits.frame_events = a.frames;
-            let mut w = JsonWriter::new(a.payload_limit, a.frames);
-            let mut err = None;
-            let loaded = load::load_file(&a.file, limits, |eng, _, _| {
-                for e in eng.drain_events() {
-                    if let Err(x) = w.event(&e) {
-                        err = Some(x);
+            let (payload_limit, frames) = (a.payload_limit, a.frames);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<wirescope::model::Event>>(4);
+            let file = a.file.clone();
+            let engine = std::thread::spawn(move || {
+                load::load_file(&file, limits, |eng, _, _| tx.send(eng.drain_events().collect()).is_ok())
+                    .map(|l| (l.warning, l.engine.packets.clone(), l.engine.connections()))
+            });
+            let mut result = None;
+            let written = emit(&a.output, |o| {
+                let mut w = JsonWriter::new(o, payload_limit, frames)?;
+                for batch in rx.iter() {
+                    for e in &batch {
+                        w.event(e)?;
                     }
                 }
-                err.is_none()
-            })
-            .map_err(anyhow::Error::msg)?;
-            if let Some(e) = err {
-                return Err(e).context("writing JSON");
-            }
-            let conns = loaded.engine.connections();
-            emit(&a.output, |o| w.finish(o, &loaded.engine.packets, &conns))?;
-            loaded.warning
+                let joined = engine.join().map_err(|_| std::io::Error::other("the engine thread panicked"))?;
+                let (warning, packets, conns) = joined.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                result = Some(warning);
+                w.finish(&packets, &conns)
+            });
+            written?;
+            result.flatten()
         }
         Format::Text | Format::Har => {
             if a.format == Format::Text {
@@ -138,13 +149,18 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
 
 fn emit(path: &Option<PathBuf>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     match path {
-        Some(p) => export::write_atomic(p, write).with_context(|| format!("cannot write {}", p.display())),
+        Some(p) => export::write_atomic(p, write).map_err(|e| match e.kind() {
+            // A bad capture is reported as itself, not as a failure to write the output.
+            std::io::ErrorKind::InvalidData => anyhow::anyhow!("{e}"),
+            _ => anyhow::Error::new(e).context(format!("cannot write {}", p.display())),
+        }),
         None => {
             let stdout = std::io::stdout();
             let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
             match write(&mut lock).and_then(|_| lock.flush()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(anyhow::anyhow!("{e}")),
                 Err(e) => Err(e).context("writing to standard output"),
             }
         }

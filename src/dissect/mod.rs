@@ -7,7 +7,7 @@ mod link;
 pub use link::{link_type_name, LinkType};
 
 use core::net::IpAddr;
-use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};
 
 /// TCP flag bits as on the wire (byte 13 of the header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,46 +93,59 @@ pub enum DissectError {
 
 /// Peels the link layer and parses IP and TCP/UDP.
 pub fn dissect(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, DissectError> {
-    let sliced = match link::peel(link_type, data)? {
-        link::Inner::Ethernet(b) => LaxSlicedPacket::from_ethernet(b).map_err(|e| DissectError::Malformed(e.to_string()))?,
-        link::Inner::EtherType(t, b) => LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b),
-        link::Inner::Ip(b) => LaxSlicedPacket::from_ip(b).map_err(|e| DissectError::Malformed(e.to_string()))?,
+    let ip = match link::peel(link_type, data)? {
+        link::Inner::Ethernet(b) => ethernet_payload(b)?,
+        link::Inner::EtherType(t, b) => ip_ether_type(t, b)?,
+        link::Inner::Ip(b) => b,
     };
-    let (src, dst, fragment, cut_short, proto) = match &sliced.net {
-        Some(LaxNetSlice::Ipv4(v4)) => {
-            let h = v4.header();
-            let p = v4.payload();
-            (IpAddr::V4(h.source_addr()), IpAddr::V4(h.destination_addr()), p.fragmented, p.incomplete, p.ip_number.0)
+    let (slice, _ext_err) = LaxIpSlice::from_slice(ip).map_err(|e| DissectError::Malformed(e.to_string()))?;
+    let (src, dst) = (slice.source_addr(), slice.destination_addr());
+    let p = slice.payload();
+    let (fragment, cut_short, proto, payload) = (p.fragmented, p.incomplete, p.ip_number.0, p.payload);
+    let transport = if fragment {
+        Transport::Other { protocol: proto }
+    } else {
+        match proto {
+            6 => match TcpSlice::from_slice(payload) {
+                Ok(t) => Transport::Tcp(TcpSegment {
+                    src_port: t.source_port(),
+                    dst_port: t.destination_port(),
+                    seq: t.sequence_number(),
+                    ack: t.acknowledgment_number(),
+                    flags: TcpFlags(t.header_slice().get(13).copied().unwrap_or(0)),
+                    window: t.window_size(),
+                    payload: t.payload(),
+                }),
+                Err(e) => return Err(DissectError::Malformed(e.to_string())),
+            },
+            17 => match UdpSlice::from_slice_lax(payload) {
+                Ok(u) => Transport::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() },
+                Err(e) => return Err(DissectError::Malformed(e.to_string())),
+            },
+            other => Transport::Other { protocol: other },
         }
-        Some(LaxNetSlice::Ipv6(v6)) => {
-            let h = v6.header();
-            let p = v6.payload();
-            (IpAddr::V6(h.source_addr()), IpAddr::V6(h.destination_addr()), p.fragmented, p.incomplete, p.ip_number.0)
-        }
-        Some(LaxNetSlice::Arp(_)) | None => {
-            if let Some((err, _)) = &sliced.stop_err {
-                if sliced.net.is_none() && sliced.link.is_some() && sliced.link_exts.is_empty() {
-                    return Err(DissectError::NotIp);
-                }
-                return Err(DissectError::Malformed(err.to_string()));
-            }
-            return Err(DissectError::NotIp);
-        }
-    };
-    let transport = match &sliced.transport {
-        Some(TransportSlice::Tcp(t)) => Transport::Tcp(TcpSegment {
-            src_port: t.source_port(),
-            dst_port: t.destination_port(),
-            seq: t.sequence_number(),
-            ack: t.acknowledgment_number(),
-            flags: TcpFlags(t.header_slice().get(13).copied().unwrap_or(0)),
-            window: t.window_size(),
-            payload: t.payload(),
-        }),
-        Some(TransportSlice::Udp(u)) => Transport::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() },
-        _ => Transport::Other { protocol: proto },
     };
     Ok(Decoded { src, dst, transport, fragment, cut_short })
+}
+
+/// Ethernet II, walking 802.1Q / 802.1ad (QinQ) tags.
+fn ethernet_payload(b: &[u8]) -> Result<&[u8], DissectError> {
+    let mut at = 12;
+    loop {
+        let Some(t) = b.get(at..at + 2) else { return Err(DissectError::Malformed("Ethernet header cut short".into())) };
+        let ty = u16::from_be_bytes([t[0], t[1]]);
+        match ty {
+            0x8100 | 0x88a8 | 0x9100 if at < 12 + 4 * 8 => at += 4,
+            _ => return ip_ether_type(ty, &b[at + 2..]),
+        }
+    }
+}
+
+fn ip_ether_type(ty: u16, b: &[u8]) -> Result<&[u8], DissectError> {
+    match ty {
+        0x0800 | 0x86dd => Ok(b),
+        _ => Err(DissectError::NotIp),
+    }
 }
 
 #[cfg(test)]

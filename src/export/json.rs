@@ -1,8 +1,10 @@
 //! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `findings`.
 //!
-//! Records are serialised as the engine produces them and kept in spill buffers (moved to an
-//! unlinked temporary file past a few MiB), so printing a large capture needs memory for the
-//! connections only, not for every exchange and message.
+//! Records are serialised as the engine produces them. The `http` array, usually the largest, goes
+//! straight to the output; `websocket`, `frames` and `findings` wait in spill buffers (moved to an
+//! unlinked temporary file past a few MiB); `packets` and `connections`, known only at the end,
+//! come last. Printing a large capture so needs memory for the connections only. (JSON object keys
+//! have no order; readers find them by name.)
 
 use super::PayloadLimit;
 use crate::engine::PacketSummary;
@@ -98,30 +100,46 @@ impl<'a> WsOut<'a> {
     }
 }
 
-pub struct JsonWriter {
+pub struct JsonWriter<'w> {
+    out: &'w mut dyn Write,
     limit: PayloadLimit,
-    http: Spill,
+    http_count: u64,
+    scratch: Vec<u8>,
     websocket: Spill,
     frames: Spill,
     findings: Spill,
     with_frames: bool,
 }
 
-impl JsonWriter {
-    pub fn new(limit: PayloadLimit, with_frames: bool) -> Self {
-        JsonWriter {
+impl<'w> JsonWriter<'w> {
+    pub fn new(out: &'w mut dyn Write, limit: PayloadLimit, with_frames: bool) -> io::Result<Self> {
+        out.write_all(b"{\"http\":[")?;
+        Ok(JsonWriter {
+            out,
             limit,
-            http: Spill::default(),
+            http_count: 0,
+            scratch: Vec::with_capacity(1 << 16),
             websocket: Spill::default(),
             frames: Spill::default(),
             findings: Spill::default(),
             with_frames,
-        }
+        })
     }
 
     pub fn event(&mut self, e: &Event) -> io::Result<()> {
         match e {
-            Event::Http(x) => self.http.push(x),
+            Event::Http(x) => {
+                if self.http_count > 0 {
+                    self.scratch.push(b',');
+                }
+                self.http_count += 1;
+                serde_json::to_writer(&mut self.scratch, x).map_err(io::Error::other)?;
+                if self.scratch.len() > 1 << 15 || self.http_count % 32 == 0 {
+                    self.out.write_all(&self.scratch)?;
+                    self.scratch.clear();
+                }
+                Ok(())
+            }
             Event::WsMessage(m) => self.websocket.push(&WsOut::new(m, self.limit)),
             Event::WsFrame(f) if self.with_frames => self.frames.push(f),
             Event::WsFrame(_) => Ok(()),
@@ -129,14 +147,10 @@ impl JsonWriter {
         }
     }
 
-    pub fn finish(mut self, out: &mut dyn Write, packets: &PacketSummary, connections: &[Connection]) -> io::Result<()> {
-        out.write_all(b"{\"packets\":")?;
-        serde_json::to_writer(&mut *out, packets).map_err(io::Error::other)?;
-        out.write_all(b",\"connections\":")?;
-        serde_json::to_writer(&mut *out, connections).map_err(io::Error::other)?;
-        out.write_all(b",\"http\":")?;
-        self.http.write_to(out)?;
-        out.write_all(b",\"websocket\":")?;
+    pub fn finish(mut self, packets: &PacketSummary, connections: &[Connection]) -> io::Result<()> {
+        let out = &mut *self.out;
+        out.write_all(&self.scratch)?;
+        out.write_all(b"],\"websocket\":")?;
         self.websocket.write_to(out)?;
         if self.with_frames {
             out.write_all(b",\"frames\":")?;
@@ -144,6 +158,10 @@ impl JsonWriter {
         }
         out.write_all(b",\"findings\":")?;
         self.findings.write_to(out)?;
+        out.write_all(b",\"packets\":")?;
+        serde_json::to_writer(&mut *out, packets).map_err(io::Error::other)?;
+        out.write_all(b",\"connections\":")?;
+        serde_json::to_writer(&mut *out, connections).map_err(io::Error::other)?;
         out.write_all(b"}\n")
     }
 }

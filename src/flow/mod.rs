@@ -29,6 +29,58 @@ impl FlowKey {
     }
 }
 
+/// A fast keyed hasher for the connection table: multiply-rotate mixing with a per-table random
+/// key (from the standard library's RandomState), so a capture cannot be crafted to collide.
+#[derive(Clone)]
+pub struct FlowHasherBuilder(u64);
+
+impl Default for FlowHasherBuilder {
+    fn default() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u8(0);
+        FlowHasherBuilder(h.finish() | 1)
+    }
+}
+
+impl std::hash::BuildHasher for FlowHasherBuilder {
+    type Hasher = FlowHasher;
+    fn build_hasher(&self) -> FlowHasher {
+        FlowHasher(self.0)
+    }
+}
+
+pub struct FlowHasher(u64);
+
+impl std::hash::Hasher for FlowHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(v as u64)
+    }
+    fn write_u16(&mut self, v: u16) {
+        self.write_u64(v as u64)
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64)
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64)
+    }
+    fn finish(&self) -> u64 {
+        let x = self.0;
+        (x ^ (x >> 32)).wrapping_mul(0xd6e8_feb8_6659_fd93) ^ (x >> 29)
+    }
+}
+
 /// "ip:port", with IPv6 in brackets.
 pub fn endpoint(a: SocketAddr) -> String {
     match a {

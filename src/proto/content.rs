@@ -63,83 +63,238 @@ impl Coding {
     }
 }
 
+/// A raw-deflate inflater and its output buffer, reused from body to body on a connection (building
+/// one costs more than inflating a small body).
+pub struct Inflater {
+    d: flate2::Decompress,
+    out: Vec<u8>,
+}
+
+impl Default for Inflater {
+    fn default() -> Self {
+        Inflater { d: flate2::Decompress::new(false), out: Vec::with_capacity(32 * 1024) }
+    }
+}
+
+/// Where a gzip or zlib stream is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Collecting header bytes (RFC 1952 §2.3 member header, RFC 1950 §2.2 CMF/FLG).
+    Header,
+    Body,
+    /// Collecting the trailer (gzip: CRC-32 and ISIZE; zlib: Adler-32, not checked).
+    Trailer,
+    /// After a complete gzip member: another member may follow.
+    Between,
+    Done,
+}
+
 enum Inner {
+    /// gzip (RFC 1952), zlib (RFC 1950) or raw deflate, framed here, inflated by a reused inflater.
+    Deflate {
+        inflater: Box<Inflater>,
+        stage: Stage,
+        gzip: bool,
+        zlib: bool,
+        pending: Vec<u8>,
+        crc: crc32fast::Hasher,
+        size: u32,
+    },
     /// Deflate waits for two bytes to tell zlib from raw.
     Undecided(Vec<u8>),
-    Gzip(Box<flate2::write::MultiGzDecoder<CappedSink>>),
-    Zlib(Box<flate2::write::ZlibDecoder<CappedSink>>),
-    Raw(Box<flate2::write::DeflateDecoder<CappedSink>>),
     Brotli(Box<brotli::DecompressorWriter<CappedSink>>),
-    Failed(CappedSink, String),
 }
 
 /// A streaming decoder for one body.
 pub struct Decoder {
     inner: Inner,
-    keep: usize,
-    cap: u64,
+    sink: CappedSink,
+    error: Option<String>,
+    spare: Option<Box<Inflater>>,
 }
 
 /// How decoding went.
 pub struct Decoded {
     pub sink: CappedSink,
     pub error: Option<String>,
+    /// The inflater, for the next body on the connection.
+    pub inflater: Option<Box<Inflater>>,
+}
+
+/// Length of a complete gzip member header at the start of `b`, `Ok(None)` if more bytes are needed.
+fn gzip_header_len(b: &[u8]) -> Result<Option<usize>, String> {
+    if b.len() < 10 {
+        return Ok(None);
+    }
+    if b[0] != 0x1f || b[1] != 0x8b || b[2] != 8 {
+        return Err("not a gzip stream (bad magic or method)".into());
+    }
+    let flags = b[3];
+    let mut at = 10;
+    if flags & 0x04 != 0 {
+        let Some(x) = b.get(at..at + 2) else { return Ok(None) };
+        at += 2 + u16::from_le_bytes([x[0], x[1]]) as usize;
+    }
+    for bit in [0x08, 0x10] {
+        if flags & bit != 0 {
+            let Some(z) = b.get(at..).and_then(|r| r.iter().position(|&c| c == 0)) else { return Ok(None) };
+            at += z + 1;
+        }
+    }
+    if flags & 0x02 != 0 {
+        at += 2;
+    }
+    Ok((b.len() >= at).then_some(at))
 }
 
 impl Decoder {
-    pub fn new(coding: Coding, keep: usize, cap: u64) -> Self {
+    pub fn new(coding: Coding, keep: usize, cap: u64, spare: Option<Box<Inflater>>) -> Self {
         let sink = CappedSink::new(keep, cap);
         let inner = match coding {
-            Coding::Gzip => Inner::Gzip(Box::new(flate2::write::MultiGzDecoder::new(sink))),
-            Coding::Deflate => Inner::Undecided(Vec::new()),
-            Coding::Brotli => Inner::Brotli(Box::new(brotli::DecompressorWriter::new(sink, 4096))),
+            Coding::Gzip => Self::deflate(spare, true, false),
+            Coding::Deflate => return Decoder { inner: Inner::Undecided(Vec::new()), sink, error: None, spare },
+            Coding::Brotli => Inner::Brotli(Box::new(brotli::DecompressorWriter::new(CappedSink::new(keep, cap), 4096))),
         };
-        Decoder { inner, keep, cap }
+        Decoder { inner, sink, error: None, spare: None }
     }
 
-    pub fn write(&mut self, b: &[u8]) {
+    fn deflate(spare: Option<Box<Inflater>>, gzip: bool, zlib: bool) -> Inner {
+        let mut inflater = spare.unwrap_or_default();
+        inflater.d.reset(false);
+        Inner::Deflate {
+            inflater,
+            stage: if gzip || zlib { Stage::Header } else { Stage::Body },
+            gzip,
+            zlib,
+            pending: Vec::new(),
+            crc: crc32fast::Hasher::new(),
+            size: 0,
+        }
+    }
+
+    pub fn write(&mut self, mut b: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
         if let Inner::Undecided(head) = &mut self.inner {
             head.extend_from_slice(b);
             if head.len() < 2 {
                 return;
             }
             let head = std::mem::take(head);
-            let sink = CappedSink::new(self.keep, self.cap);
             // RFC 9110 §8.4.1.2: "deflate" means zlib, but servers send raw deflate too.
             let zlib = head[0] & 0x0f == 8 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
-            self.inner = if zlib {
-                Inner::Zlib(Box::new(flate2::write::ZlibDecoder::new(sink)))
-            } else {
-                Inner::Raw(Box::new(flate2::write::DeflateDecoder::new(sink)))
-            };
+            self.inner = Self::deflate(self.spare.take(), false, zlib);
             return self.write(&head);
         }
-        let r = match &mut self.inner {
-            Inner::Gzip(d) => d.write_all(b),
-            Inner::Zlib(d) => d.write_all(b),
-            Inner::Raw(d) => d.write_all(b),
-            Inner::Brotli(d) => d.write_all(b),
-            Inner::Undecided(_) | Inner::Failed(..) => Ok(()),
-        };
-        if let Err(e) = r {
-            self.fail(e.to_string());
-        }
-    }
-
-    fn fail(&mut self, why: String) {
-        let inner = std::mem::replace(&mut self.inner, Inner::Undecided(Vec::new()));
-        let sink = Self::salvage(inner);
-        self.inner = Inner::Failed(sink, why);
-    }
-
-    fn salvage(inner: Inner) -> CappedSink {
-        match inner {
-            Inner::Gzip(mut d) => std::mem::replace(d.get_mut(), CappedSink::new(0, 0)),
-            Inner::Zlib(mut d) => std::mem::replace(d.get_mut(), CappedSink::new(0, 0)),
-            Inner::Raw(mut d) => std::mem::replace(d.get_mut(), CappedSink::new(0, 0)),
-            Inner::Brotli(mut d) => std::mem::replace(d.get_mut(), CappedSink::new(0, 0)),
-            Inner::Failed(s, _) => s,
-            Inner::Undecided(_) => CappedSink::new(0, 0),
+        match &mut self.inner {
+            Inner::Brotli(d) => {
+                if let Err(e) = d.write_all(b) {
+                    self.error = Some(e.to_string());
+                }
+            }
+            Inner::Undecided(_) => {}
+            Inner::Deflate { inflater, stage, gzip, zlib, pending, crc, size } => {
+                while !b.is_empty() && self.error.is_none() {
+                    match *stage {
+                        Stage::Done => return,
+                        Stage::Header | Stage::Between => {
+                            pending.extend_from_slice(&b[..b.len().min(64 * 1024)]);
+                            let taken = b.len().min(64 * 1024);
+                            b = &b[taken..];
+                            let hdr = if *gzip {
+                                match gzip_header_len(pending) {
+                                    Ok(h) => h,
+                                    Err(e) if *stage == Stage::Between => {
+                                        // Bytes after the last member: not gzip, ignored (as gzip(1) warns).
+                                        let _ = e;
+                                        *stage = Stage::Done;
+                                        return;
+                                    }
+                                    Err(e) => {
+                                        self.error = Some(e);
+                                        return;
+                                    }
+                                }
+                            } else {
+                                (pending.len() >= 2).then_some(2)
+                            };
+                            let Some(h) = hdr else {
+                                if pending.len() > 64 * 1024 {
+                                    self.error = Some("gzip header too long".into());
+                                }
+                                continue;
+                            };
+                            let rest = pending.split_off(h);
+                            pending.clear();
+                            *stage = Stage::Body;
+                            *crc = crc32fast::Hasher::new();
+                            *size = 0;
+                            inflater.d.reset(false);
+                            // Feed what followed the header through the same loop.
+                            let mut again =
+                                Decoder { inner: Inner::Undecided(Vec::new()), sink: CappedSink::new(0, 0), error: None, spare: None };
+                            std::mem::swap(&mut again.inner, &mut self.inner);
+                            std::mem::swap(&mut again.sink, &mut self.sink);
+                            again.write(&rest);
+                            std::mem::swap(&mut again.inner, &mut self.inner);
+                            std::mem::swap(&mut again.sink, &mut self.sink);
+                            self.error = self.error.take().or(again.error);
+                            return self.write(b);
+                        }
+                        Stage::Body => {
+                            let Inflater { d, out } = &mut **inflater;
+                            out.clear();
+                            let before = d.total_in();
+                            let r = d.decompress_vec(b, out, flate2::FlushDecompress::None);
+                            let used = (d.total_in() - before) as usize;
+                            b = &b[used..];
+                            if !out.is_empty() {
+                                crc.update(out);
+                                *size = size.wrapping_add(out.len() as u32);
+                                if self.sink.write_all(out).is_err() {
+                                    self.error = Some("decompression limit reached".into());
+                                    return;
+                                }
+                            }
+                            match r {
+                                Err(e) => {
+                                    self.error = Some(e.to_string());
+                                    return;
+                                }
+                                Ok(flate2::Status::StreamEnd) => {
+                                    *stage = if *gzip || *zlib { Stage::Trailer } else { Stage::Done };
+                                }
+                                Ok(_) if used == 0 && out.is_empty() => return,
+                                Ok(_) => {}
+                            }
+                        }
+                        Stage::Trailer => {
+                            let need = if *gzip { 8 } else { 4 };
+                            let n = (need - pending.len()).min(b.len());
+                            pending.extend_from_slice(&b[..n]);
+                            b = &b[n..];
+                            if pending.len() == need {
+                                if *gzip {
+                                    let want_crc = u32::from_le_bytes([pending[0], pending[1], pending[2], pending[3]]);
+                                    let want_size = u32::from_le_bytes([pending[4], pending[5], pending[6], pending[7]]);
+                                    let got_crc = std::mem::replace(crc, crc32fast::Hasher::new()).finalize();
+                                    if got_crc != want_crc || *size != want_size {
+                                        self.error = Some(format!(
+                                            "gzip trailer does not match the data (CRC-32 {got_crc:08x}, trailer says {want_crc:08x})"
+                                        ));
+                                        return;
+                                    }
+                                    *stage = Stage::Between;
+                                } else {
+                                    *stage = Stage::Done;
+                                }
+                                pending.clear();
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -147,26 +302,34 @@ impl Decoder {
         if let Inner::Undecided(head) = &mut self.inner {
             if !head.is_empty() {
                 let head = std::mem::take(head);
-                self.inner = Inner::Raw(Box::new(flate2::write::DeflateDecoder::new(CappedSink::new(self.keep, self.cap))));
+                self.inner = Self::deflate(self.spare.take(), false, false);
                 self.write(&head);
             }
         }
-        let result = match &mut self.inner {
-            Inner::Gzip(d) => d.try_finish(),
-            Inner::Zlib(d) => d.try_finish(),
-            Inner::Raw(d) => d.try_finish(),
-            Inner::Brotli(d) => d.flush(),
-            _ => Ok(()),
+        let mut error = self.error.take();
+        let (sink, inflater) = match self.inner {
+            Inner::Brotli(mut d) => {
+                if let Err(e) = d.flush() {
+                    error.get_or_insert(e.to_string());
+                }
+                let s = std::mem::replace(d.get_mut(), CappedSink::new(0, 0));
+                if s.cap_hit {
+                    error = Some("decompression limit reached".into());
+                }
+                (s, self.spare)
+            }
+            Inner::Deflate { inflater, stage, .. } => {
+                if error.is_none() && !matches!(stage, Stage::Done | Stage::Between) {
+                    error = Some("compressed data ends early".into());
+                }
+                (self.sink, Some(inflater))
+            }
+            Inner::Undecided(_) => (self.sink, self.spare),
         };
-        let mut error = result.err().map(|e| e.to_string());
-        if let Inner::Failed(_, why) = &self.inner {
-            error = Some(why.clone());
-        }
-        let sink = Self::salvage(self.inner);
         if sink.cap_hit {
             error = Some("decompression limit reached".into());
         }
-        Decoded { sink, error }
+        Decoded { sink, error, inflater }
     }
 }
 
@@ -196,7 +359,7 @@ mod tests {
             w.write_all(&text).unwrap();
         }
         for (coding, bytes) in [(Coding::Gzip, gz(&text)), (Coding::Deflate, zlib), (Coding::Deflate, raw), (Coding::Brotli, br)] {
-            let mut d = Decoder::new(coding, 1 << 20, 1 << 20);
+            let mut d = Decoder::new(coding, 1 << 20, 1 << 20, None);
             for piece in bytes.chunks(1) {
                 d.write(piece);
             }
@@ -209,7 +372,7 @@ mod tests {
     #[test]
     fn a_bomb_stops_at_the_cap() {
         let bomb = gz(&vec![0u8; 50 << 20]);
-        let mut d = Decoder::new(Coding::Gzip, 16, 1 << 20);
+        let mut d = Decoder::new(Coding::Gzip, 16, 1 << 20, None);
         d.write(&bomb);
         let out = d.finish();
         assert_eq!(out.sink.total, 1 << 20);
@@ -218,8 +381,30 @@ mod tests {
     }
 
     #[test]
+    fn two_gzip_members_a_reused_inflater_and_a_bad_crc() {
+        let text = b"first member; ".to_vec();
+        let mut both = gz(&text);
+        both.extend(gz(b"second member"));
+        let mut d = Decoder::new(Coding::Gzip, 1000, 1000, None);
+        d.write(&both);
+        let out = d.finish();
+        assert_eq!(out.error, None);
+        assert_eq!(out.sink.kept, b"first member; second member");
+        // The inflater goes on to the next body.
+        let mut bad = gz(b"hello");
+        let n = bad.len();
+        bad[n - 8] ^= 1;
+        let mut d = Decoder::new(Coding::Gzip, 1000, 1000, out.inflater);
+        d.write(&bad);
+        assert!(d.finish().error.unwrap().contains("CRC-32"));
+        let mut cut = Decoder::new(Coding::Gzip, 1000, 1000, None);
+        cut.write(&gz(b"hello")[..12]);
+        assert!(cut.finish().error.unwrap().contains("ends early"));
+    }
+
+    #[test]
     fn garbage_is_an_error() {
-        let mut d = Decoder::new(Coding::Gzip, 100, 1000);
+        let mut d = Decoder::new(Coding::Gzip, 100, 1000, None);
         d.write(b"definitely not gzip");
         assert!(d.finish().error.is_some());
     }

@@ -76,6 +76,16 @@ impl StreamBuf {
         }
     }
 
+    /// `n` bytes of packet `packet` were decoded without passing through the buffer (which is empty).
+    pub fn skip_direct(&mut self, n: usize, packet: PacketNo, ts: Nanos) {
+        if n == 0 {
+            return;
+        }
+        debug_assert!(self.is_empty());
+        self.start += n as u64;
+        self.last = Some(Mark { end: self.start, packet, ts });
+    }
+
     /// Drops everything buffered and skips `gap` bytes that were never captured.
     pub fn skip_gap(&mut self, gap: u64) {
         let n = self.len();

@@ -202,16 +202,19 @@ impl<R: Read> CaptureReader<R> {
             return Err(ReadError::Corrupt(format!("packet {number} claims {incl} captured bytes (limit {MAX_RECORD})")));
         }
         let file_offset = self.offset;
-        self.buf.resize(incl, 0);
+        // Grow only: zero-filling the buffer for every packet costs more than reading it.
+        if self.buf.len() < incl {
+            self.buf.resize(incl, 0);
+        }
         let mut buf = std::mem::take(&mut self.buf);
-        let got = self.read_exact_or_trunc(&mut buf)?;
+        let got = self.read_exact_or_trunc(&mut buf[..incl])?;
         self.buf = buf;
         if got < incl {
             return Err(ReadError::Truncated { packet: number });
         }
         self.next_number += 1;
         let ts_ns = sec * 1_000_000_000 + if nanos { frac } else { frac * 1000 };
-        Ok(Some(RawPacket { number, ts_ns, link_type, interface: 0, data: &self.buf[..], orig_len: orig, file_offset, comment: None }))
+        Ok(Some(RawPacket { number, ts_ns, link_type, interface: 0, data: &self.buf[..incl], orig_len: orig, file_offset, comment: None }))
     }
 
     fn next_pcapng(&mut self) -> Result<Option<RawPacket<'_>>, ReadError> {

@@ -39,7 +39,11 @@ fn version_str(v: Option<u8>) -> String {
 }
 
 fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
-    h.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).trim().to_string())).collect()
+    let value = |v: &[u8]| match std::str::from_utf8(v) {
+        Ok(s) => s.trim().to_string(),
+        Err(_) => String::from_utf8_lossy(v).trim().to_string(),
+    };
+    h.iter().map(|h| (h.name.to_string(), value(h.value))).collect()
 }
 
 /// Where the head ends (after CRLFCRLF or LFLF), if it is all here.
@@ -93,13 +97,22 @@ fn http09(b: &[u8]) -> Option<Parsed> {
         .then(|| Parsed::Http09 { len: nl + 1, target: parts[1].to_string() })
 }
 
+/// Header slots tried first, on the stack; heads with more fields are parsed again with MAX_HEADERS.
+const FEW_HEADERS: usize = 64;
+
 pub fn parse_request(b: &[u8]) -> Parsed {
-    if let Some(p) = http09(b) {
-        return p;
+    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+    match request_with(b, &mut few) {
+        Some(p) => p,
+        None => request_with(b, &mut vec![httparse::EMPTY_HEADER; MAX_HEADERS])
+            .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, true)),
     }
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut headers);
-    match req.parse(b) {
+}
+
+/// `None` when the head has more fields than `headers` holds.
+fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option<Parsed> {
+    let mut req = httparse::Request::new(headers);
+    Some(match req.parse(b) {
         Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
             len,
             version: version_str(req.version),
@@ -107,15 +120,25 @@ pub fn parse_request(b: &[u8]) -> Parsed {
             kind: HeadKind::Request { method: req.method.unwrap_or("").to_string(), target: req.path.unwrap_or("").to_string() },
             notes: Vec::new(),
         }),
-        Ok(httparse::Status::Partial) => Parsed::Partial,
-        Err(e) => retry_unfolded(b, e, true),
-    }
+        // "GET /old\r\n" is Partial to httparse (it waits for a version): only then look for HTTP/0.9.
+        Ok(httparse::Status::Partial) => http09(b).unwrap_or(Parsed::Partial),
+        Err(httparse::Error::TooManyHeaders) => return None,
+        Err(e) => http09(b).unwrap_or_else(|| retry_unfolded(b, e, true)),
+    })
 }
 
 pub fn parse_response(b: &[u8]) -> Parsed {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(b) {
+    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+    match response_with(b, &mut few) {
+        Some(p) => p,
+        None => response_with(b, &mut vec![httparse::EMPTY_HEADER; MAX_HEADERS])
+            .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, false)),
+    }
+}
+
+fn response_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option<Parsed> {
+    let mut resp = httparse::Response::new(headers);
+    Some(match resp.parse(b) {
         Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
             len,
             version: version_str(resp.version),
@@ -124,8 +147,9 @@ pub fn parse_response(b: &[u8]) -> Parsed {
             notes: Vec::new(),
         }),
         Ok(httparse::Status::Partial) => Parsed::Partial,
+        Err(httparse::Error::TooManyHeaders) => return None,
         Err(e) => retry_unfolded(b, e, false),
-    }
+    })
 }
 
 fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool) -> Parsed {
@@ -179,6 +203,23 @@ mod tests {
         assert_eq!(h.headers[0].1, "a   b");
         assert_eq!(h.notes[0].1, "http.obs_fold");
         assert_eq!(h.len, req.len());
+    }
+
+    #[test]
+    fn many_header_fields() {
+        let mut req = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..100 {
+            req.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+        }
+        req.extend_from_slice(b"\r\n");
+        let Parsed::Complete(h) = parse_request(&req) else { panic!("100 fields") };
+        assert_eq!(h.headers.len(), 100);
+        let mut too_many = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..300 {
+            too_many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+        }
+        too_many.extend_from_slice(b"\r\n");
+        assert!(matches!(parse_request(&too_many), Parsed::Invalid(_)));
     }
 
     #[test]

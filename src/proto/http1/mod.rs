@@ -7,7 +7,7 @@ pub mod head;
 
 use self::chunked::Chunked;
 use self::head::{HeadKind, Parsed};
-use super::content::{CappedSink, Coding, Decoder};
+use super::content::{CappedSink, Coding, Decoder, Inflater};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
 use crate::model::{nanos_to_secs, Body, Dir, Event, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
@@ -80,6 +80,8 @@ pub struct Http1 {
     keep_body: usize,
     max_decompressed: u64,
     max_head: usize,
+    /// Reused by every compressed body on this connection.
+    inflater: Option<Box<Inflater>>,
     pub exchanges: u32,
 }
 
@@ -87,6 +89,33 @@ enum Step {
     Progress,
     Stall,
     Switch(Switch),
+}
+
+/// Feeds body bytes through the framing and the content decoder: (bytes used, body done, error).
+fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::ChunkError>) {
+    let BodyAcc { framing, plain, decoder, wire, .. } = acc;
+    let mut take = |d: &[u8]| match decoder {
+        Some(dec) => dec.write(d),
+        None => plain.take(d),
+    };
+    let r = match framing {
+        Framing::Length(left) => {
+            let n = (*left).min(input.len() as u64) as usize;
+            take(&input[..n]);
+            *left -= n as u64;
+            (n, *left == 0, None)
+        }
+        Framing::UntilClose => {
+            take(input);
+            (input.len(), false, None)
+        }
+        Framing::Chunked(c) => match c.feed(input, &mut take) {
+            Ok(n) => (n, c.is_done(), None),
+            Err(e) => (input.len(), false, Some(e)),
+        },
+    };
+    *wire += r.0 as u64;
+    r
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -110,6 +139,7 @@ impl Http1 {
             keep_body: limits.keep_body,
             max_decompressed: limits.max_decompressed,
             max_head: limits.max_head,
+            inflater: None,
             exchanges: 0,
         }
     }
@@ -310,14 +340,9 @@ impl Http1 {
         }
     }
 
-    fn body_acc(&self, framing: Framing, coding: Option<Coding>) -> Box<BodyAcc> {
-        Box::new(BodyAcc {
-            framing,
-            wire: 0,
-            plain: CappedSink::new(self.keep_body, u64::MAX),
-            decoder: coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed)),
-            gap: false,
-        })
+    fn body_acc(&mut self, framing: Framing, coding: Option<Coding>) -> Box<BodyAcc> {
+        let decoder = coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed, self.inflater.take()));
+        Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
     }
 
     /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
@@ -484,7 +509,8 @@ impl Http1 {
                 let no_body = p.head_method || status == 101 || (100..200).contains(&status) || status == 204 || status == 304;
                 let tunnel = p.connect && (200..300).contains(&status);
                 let upgrade = p.upgrade.clone();
-                let req_headers = p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
+                let req_headers =
+                    if status == 101 { p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default() } else { Vec::new() };
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
                 let resp_headers = if status == 101 { resp.headers.clone() } else { Vec::new() };
                 let framing = if no_body || tunnel {
@@ -542,43 +568,32 @@ impl Http1 {
     }
 
     fn body(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
-        let Side::Body { acc, .. } = &mut self.sides[dir] else {
-            return Step::Stall;
-        };
-        if buf.is_empty() {
+        if buf.is_empty() || !matches!(self.sides[dir], Side::Body { .. }) {
             return Step::Stall;
         }
         let input = buf.bytes();
-        let mut chunk_err = None;
-        let (used, done) = {
-            let BodyAcc { framing, plain, decoder, .. } = &mut **acc;
-            let mut take = |d: &[u8]| match decoder {
-                Some(dec) => dec.write(d),
-                None => plain.take(d),
-            };
-            match framing {
-                Framing::Length(left) => {
-                    let n = (*left).min(input.len() as u64) as usize;
-                    take(&input[..n]);
-                    *left -= n as u64;
-                    (n, *left == 0)
-                }
-                Framing::UntilClose => {
-                    take(input);
-                    (input.len(), false)
-                }
-                Framing::Chunked(c) => match c.feed(input, &mut take) {
-                    Ok(n) => (n, c.is_done()),
-                    Err(e) => {
-                        chunk_err = Some(e);
-                        (input.len(), false)
-                    }
-                },
-            }
-        };
-        acc.wire += used as u64;
+        let Side::Body { acc, .. } = &mut self.sides[dir] else { return Step::Stall };
+        let (used, done, err) = feed_body(acc, input);
         buf.consume(used);
-        if let Some(e) = chunk_err {
+        self.after_body_bytes(dir, done, err, buf, sink);
+        Step::Progress
+    }
+
+    /// Takes body bytes straight from a segment when nothing is buffered before them (the common
+    /// case), saving the copy through the stream buffer. Returns how many bytes it took.
+    pub fn take_direct(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo, ts: Nanos, buf: &mut StreamBuf, sink: &mut Sink) -> usize {
+        if !buf.is_empty() {
+            return 0;
+        }
+        let Side::Body { acc, .. } = &mut self.sides[dir] else { return 0 };
+        let (used, done, err) = feed_body(acc, bytes);
+        buf.skip_direct(used, packet, ts);
+        self.after_body_bytes(dir, done, err, buf, sink);
+        used
+    }
+
+    fn after_body_bytes(&mut self, dir: Dir, done: bool, err: Option<chunked::ChunkError>, buf: &StreamBuf, sink: &mut Sink) {
+        if let Some(e) = err {
             let (packet, _) = buf.last_consumed_packet();
             sink.finding(
                 packet,
@@ -588,12 +603,9 @@ impl Http1 {
             );
             self.finish_body(dir, false, buf, sink);
             self.sides[dir] = Side::Stopped;
-            return Step::Progress;
-        }
-        if done {
+        } else if done {
             self.finish_body(dir, true, buf, sink);
         }
-        Step::Progress
     }
 
     /// Completes the body in progress on `dir` and the message it belongs to.
@@ -612,6 +624,7 @@ impl Http1 {
         let (len, bytes, truncated) = match decoder {
             Some(d) => {
                 let out = d.finish();
+                self.inflater = out.inflater;
                 if let Some(e) = out.error {
                     let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
                     sink.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
