@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 
-const SPILL_AT: usize = 4 << 20;
+const SPILL_AT: usize = 1 << 20;
 
 /// A JSON array being written: elements in memory, then on disk.
 #[derive(Default)]
