@@ -5,7 +5,8 @@ use crate::dissect::{self, DissectError, Transport as L4};
 use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
-    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PerDir, Protocol, Severity, TlsInfo, Transport, WsHandshake,
+    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PerDir, Protocol, RowKind, Severity, TlsInfo, Transport,
+    WsHandshake,
 };
 use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
@@ -108,7 +109,37 @@ impl Engine {
     }
 
     /// One packet, as read from a file or an interface.
-    pub fn packet(&mut self, number: PacketNo, ts: Nanos, link_type: u32, data: &[u8], comment: Option<String>) {
+    pub fn packet(&mut self, number: PacketNo, ts: Nanos, link_type: u32, data: &[u8], file_offset: u64, comment: Option<String>) {
+        let row = self.limits.packet_rows.then(|| PacketRow {
+            number,
+            ts,
+            len: data.len() as u32,
+            link_type,
+            file_offset,
+            src: None,
+            dst: None,
+            src_port: 0,
+            dst_port: 0,
+            kind: RowKind::NotIp,
+            connection: None,
+            direction: None,
+        });
+        let placed = self.packet_inner(number, ts, link_type, data, comment, row.is_some());
+        if let Some(mut row) = row {
+            if let Some(p) = placed {
+                row.src = Some(p.src);
+                row.dst = Some(p.dst);
+                row.src_port = p.src_port;
+                row.dst_port = p.dst_port;
+                row.kind = p.kind;
+                row.connection = p.connection;
+                row.direction = p.direction;
+            }
+            self.events.push(Event::Packet(row));
+        }
+    }
+
+    fn packet_inner(&mut self, number: PacketNo, ts: Nanos, link_type: u32, data: &[u8], comment: Option<String>, want: bool) -> Option<Placed> {
         let ps = &mut self.packets;
         ps.count += 1;
         let t = nanos_to_secs(ts);
@@ -128,7 +159,7 @@ impl Engine {
             Ok(d) => d,
             Err(DissectError::NotIp) => {
                 self.packets.non_ip += 1;
-                return;
+                return None;
             }
             Err(DissectError::UnsupportedLink(lt)) => {
                 if self.packets.unsupported_link == 0 {
@@ -141,7 +172,7 @@ impl Engine {
                     }));
                 }
                 self.packets.unsupported_link += 1;
-                return;
+                return None;
             }
             Err(DissectError::Malformed(why)) => {
                 if self.packets.malformed < 100 {
@@ -154,7 +185,7 @@ impl Engine {
                     }));
                 }
                 self.packets.malformed += 1;
-                return;
+                return want.then_some(Placed { src: core::net::IpAddr::from([0, 0, 0, 0]), dst: core::net::IpAddr::from([0, 0, 0, 0]), src_port: 0, dst_port: 0, kind: RowKind::Malformed, connection: None, direction: None });
             }
         };
         if d.fragment {
@@ -188,7 +219,7 @@ impl Engine {
                 let limits = &self.limits;
                 let events = &mut self.events;
                 let conn = &mut self.conns[idx];
-                let Some(tcp) = conn.tcp.as_mut() else { return };
+                let Some(tcp) = conn.tcp.as_mut() else { return None };
                 let dir = tcp.dir_of(src);
                 let mut chunks: Vec<(Dir, OwnedChunk)> = Vec::new();
                 let mut direct = ConnIo {
@@ -207,6 +238,8 @@ impl Engine {
                 if finished && !matches!(conn.app, App::Done) {
                     conn.finish_app(number, limits, events);
                 }
+                let kind = RowKind::Tcp { flags: seg.flags.0, seq: seg.seq, ack: seg.ack, window: seg.window, payload: seg.payload.len() as u32 };
+                want.then_some(Placed { src: d.src, dst: d.dst, src_port: seg.src_port, dst_port: seg.dst_port, kind, connection: Some(idx as u32), direction: Some(dir) })
             }
             L4::Udp { src_port, dst_port, payload } => {
                 self.packets.udp += 1;
@@ -238,15 +271,19 @@ impl Engine {
                         id as usize
                     }
                 };
+                let mut direction = None;
                 if let Some(u) = self.conns[idx].udp.as_mut() {
                     let dir = if src == u.client { Dir::ClientToServer } else { Dir::ServerToClient };
                     u.packets[dir] += 1;
                     u.bytes[dir] += payload.len() as u64;
                     u.last_packet = number;
                     u.end = u.end.max(ts);
+                    direction = Some(dir);
                 }
+                let kind = RowKind::Udp { payload: payload.len() as u32 };
+                want.then_some(Placed { src: d.src, dst: d.dst, src_port, dst_port, kind, connection: Some(idx as u32), direction })
             }
-            L4::Other { .. } => {}
+            L4::Other { protocol } => want.then_some(Placed { src: d.src, dst: d.dst, src_port: 0, dst_port: 0, kind: RowKind::OtherIp { protocol }, connection: None, direction: None }),
         }
     }
 
@@ -283,6 +320,17 @@ impl Engine {
     pub fn connections(&self) -> Vec<Connection> {
         self.conns.iter().map(Conn::snapshot).collect()
     }
+}
+
+/// Where a packet landed, for its row.
+struct Placed {
+    src: core::net::IpAddr,
+    dst: core::net::IpAddr,
+    src_port: u16,
+    dst_port: u16,
+    kind: RowKind,
+    connection: Option<u32>,
+    direction: Option<Dir>,
 }
 
 /// A chunk owned for later delivery (the tracker borrows the connection while it reassembles).

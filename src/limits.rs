@@ -17,6 +17,8 @@ pub struct Limits {
     pub max_findings_per_connection: u32,
     /// Emit one event per WebSocket frame (the app's frame view); off for plain exports.
     pub frame_events: bool,
+    /// Emit one row per packet (the app's packets table).
+    pub packet_rows: bool,
 }
 
 impl Default for Limits {
@@ -29,6 +31,7 @@ impl Default for Limits {
             keep_ws_payload: 64 * 1024,
             max_findings_per_connection: 200,
             frame_events: true,
+            packet_rows: false,
         }
     }
 }

@@ -35,7 +35,7 @@ pub fn load_file(path: &Path, limits: Limits, mut batch: impl FnMut(&mut Engine,
     loop {
         match reader.next_packet() {
             Ok(Some(p)) => {
-                engine.packet(p.number, p.ts_ns, p.link_type, p.data, p.comment);
+                engine.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment);
                 n += 1;
                 if n % BATCH == 0 && !batch(&mut engine, reader.position(), size) {
                     warning = Some(format!("loading cancelled after {n} packets"));

@@ -1,3 +1,4 @@
 //! Figures and explanations computed from the model. Pure.
 
 pub mod explain;
+pub mod ladder;

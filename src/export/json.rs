@@ -144,6 +144,7 @@ impl<'w> JsonWriter<'w> {
             Event::WsFrame(f) if self.with_frames => self.frames.push(f),
             Event::WsFrame(_) => Ok(()),
             Event::Finding(f) => self.findings.push(f),
+            Event::Packet(_) => Ok(()),
         }
     }
 

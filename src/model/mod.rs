@@ -284,10 +284,38 @@ pub struct WsMessage {
     pub payload_truncated: bool,
 }
 
+/// One packet as the packets table shows it. Bytes are not kept: `file_offset` reads them back.
+#[derive(Debug, Clone)]
+pub struct PacketRow {
+    pub number: PacketNo,
+    pub ts: Nanos,
+    /// Captured length.
+    pub len: u32,
+    pub link_type: u32,
+    pub file_offset: u64,
+    pub src: Option<core::net::IpAddr>,
+    pub dst: Option<core::net::IpAddr>,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub kind: RowKind,
+    pub connection: Option<ConnId>,
+    pub direction: Option<Dir>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Tcp { flags: u8, seq: u32, ack: u32, window: u16, payload: u32 },
+    Udp { payload: u32 },
+    OtherIp { protocol: u8 },
+    NotIp,
+    Malformed,
+}
+
 /// A decoded fact, in the order the engine learnt it. Connections are reported at the end
 /// (their figures keep changing) and, for live views, as snapshots.
 #[derive(Debug, Clone)]
 pub enum Event {
+    Packet(PacketRow),
     Http(Box<HttpExchange>),
     WsFrame(Box<WsFrame>),
     WsMessage(Box<WsMessage>),
