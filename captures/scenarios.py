@@ -53,6 +53,8 @@ class Rest(BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
+        if p.startswith("/items/"):
+            p = p.split("?")[0]
         if p.startswith("/status/"):
             code = int(p.split("/")[2])
             extra = []

@@ -5,8 +5,8 @@ use crate::dissect::{self, DissectError, Transport as L4};
 use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
-    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PerDir, Protocol, RowKind, Severity, TlsInfo, Transport,
-    WsHandshake,
+    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PerDir, Protocol, RowKind, Severity, TlsInfo,
+    Transport, WsHandshake,
 };
 use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
@@ -139,7 +139,15 @@ impl Engine {
         }
     }
 
-    fn packet_inner(&mut self, number: PacketNo, ts: Nanos, link_type: u32, data: &[u8], comment: Option<String>, want: bool) -> Option<Placed> {
+    fn packet_inner(
+        &mut self,
+        number: PacketNo,
+        ts: Nanos,
+        link_type: u32,
+        data: &[u8],
+        comment: Option<String>,
+        want: bool,
+    ) -> Option<Placed> {
         let ps = &mut self.packets;
         ps.count += 1;
         let t = nanos_to_secs(ts);
@@ -185,7 +193,15 @@ impl Engine {
                     }));
                 }
                 self.packets.malformed += 1;
-                return want.then_some(Placed { src: core::net::IpAddr::from([0, 0, 0, 0]), dst: core::net::IpAddr::from([0, 0, 0, 0]), src_port: 0, dst_port: 0, kind: RowKind::Malformed, connection: None, direction: None });
+                return want.then_some(Placed {
+                    src: core::net::IpAddr::from([0, 0, 0, 0]),
+                    dst: core::net::IpAddr::from([0, 0, 0, 0]),
+                    src_port: 0,
+                    dst_port: 0,
+                    kind: RowKind::Malformed,
+                    connection: None,
+                    direction: None,
+                });
             }
         };
         if d.fragment {
@@ -238,8 +254,17 @@ impl Engine {
                 if finished && !matches!(conn.app, App::Done) {
                     conn.finish_app(number, limits, events);
                 }
-                let kind = RowKind::Tcp { flags: seg.flags.0, seq: seg.seq, ack: seg.ack, window: seg.window, payload: seg.payload.len() as u32 };
-                want.then_some(Placed { src: d.src, dst: d.dst, src_port: seg.src_port, dst_port: seg.dst_port, kind, connection: Some(idx as u32), direction: Some(dir) })
+                let kind =
+                    RowKind::Tcp { flags: seg.flags.0, seq: seg.seq, ack: seg.ack, window: seg.window, payload: seg.payload.len() as u32 };
+                want.then_some(Placed {
+                    src: d.src,
+                    dst: d.dst,
+                    src_port: seg.src_port,
+                    dst_port: seg.dst_port,
+                    kind,
+                    connection: Some(idx as u32),
+                    direction: Some(dir),
+                })
             }
             L4::Udp { src_port, dst_port, payload } => {
                 self.packets.udp += 1;
@@ -283,7 +308,15 @@ impl Engine {
                 let kind = RowKind::Udp { payload: payload.len() as u32 };
                 want.then_some(Placed { src: d.src, dst: d.dst, src_port, dst_port, kind, connection: Some(idx as u32), direction })
             }
-            L4::Other { protocol } => want.then_some(Placed { src: d.src, dst: d.dst, src_port: 0, dst_port: 0, kind: RowKind::OtherIp { protocol }, connection: None, direction: None }),
+            L4::Other { protocol } => want.then_some(Placed {
+                src: d.src,
+                dst: d.dst,
+                src_port: 0,
+                dst_port: 0,
+                kind: RowKind::OtherIp { protocol },
+                connection: None,
+                direction: None,
+            }),
         }
     }
 

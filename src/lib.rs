@@ -10,6 +10,7 @@
 //! I/O and no clock (time comes from packet timestamps). `source` and `export` do the I/O.
 
 pub mod analysis;
+pub mod app;
 pub mod dissect;
 pub mod engine;
 pub mod export;

@@ -4,7 +4,7 @@ use crate::engine::Engine;
 use crate::limits::Limits;
 use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 /// Packets between two calls of the batch callback.
@@ -20,14 +20,25 @@ pub struct Loaded {
 /// Opens `path` and runs every packet through a new engine. `batch` runs every [`BATCH`] packets
 /// and once at the end (after `finish`), with the bytes read so far and the file size, so the caller
 /// can drain events and show progress; returning false cancels the load.
-pub fn load_file(path: &Path, limits: Limits, mut batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
-    let name = path.display();
+pub fn load_file(path: &Path, limits: Limits, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
+    let name = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("cannot open {name}: {}", io_reason(&e)))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = file.metadata().map_err(|e| format!("cannot open {name}: {}", io_reason(&e)))?;
+    if meta.is_dir() {
         return Err(format!("cannot open {name}: it is a directory"));
     }
-    let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file)).map_err(|e| format!("{name}: {e}"))?;
+    load_reader(BufReader::with_capacity(1 << 20, file), meta.len(), &name, limits, batch)
+}
+
+/// The same from any reader (a capture held in memory, for instance); `size` is for progress.
+pub fn load_reader<R: Read>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    mut batch: impl FnMut(&mut Engine, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut engine = Engine::new(limits);
     engine.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;
@@ -59,6 +70,16 @@ pub fn load_file(path: &Path, limits: Limits, mut batch: impl FnMut(&mut Engine,
     engine.finish();
     batch(&mut engine, size, size);
     Ok(Loaded { engine, warning })
+}
+
+/// The bytes of one packet, read back from its file (the packets table keeps offsets, not bytes).
+pub fn read_packet_bytes(path: &Path, offset: u64, len: u32) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![0; len.min(1 << 20) as usize];
+    f.read_exact(&mut buf)?;
+    Ok(buf)
 }
 
 fn io_reason(e: &std::io::Error) -> String {

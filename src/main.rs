@@ -15,9 +15,12 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "wirescope", version, about = "HTTP and WebSocket traffic analyzer and teaching tool", long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// A capture to open in the window (without one, the start page offers the bundled examples).
+    file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -63,10 +66,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Cmd::Analyze(a)) => analyze(a),
-        None => {
-            let _ = Cli::parse_from(["wirescope", "--help"]);
-            Ok(())
-        }
+        None => wirescope::app::run(cli.file.map(wirescope::app::loader::Source::File))
+            .map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,41 +29,200 @@ pub struct HeaderInfo {
 }
 
 pub const HEADERS: &[HeaderInfo] = &[
-    HeaderInfo { name: "Host", rfc: "RFC 9110 §7.2", en: "Which site on the server the request is for (one IP can host many names).", zh: "请求要访问服务器上的哪个站点（一个 IP 可以托管多个域名）。" },
-    HeaderInfo { name: "User-Agent", rfc: "RFC 9110 §10.1.5", en: "The client software making the request (browser, curl, library).", zh: "发起请求的客户端软件（浏览器、curl、程序库）。" },
-    HeaderInfo { name: "Accept", rfc: "RFC 9110 §12.5.1", en: "Media types the client can handle, in order of preference.", zh: "客户端能处理的媒体类型及其偏好顺序。" },
-    HeaderInfo { name: "Accept-Encoding", rfc: "RFC 9110 §12.5.3", en: "Compressions the client can undo (gzip, deflate, br).", zh: "客户端能解开的压缩方式（gzip、deflate、br）。" },
-    HeaderInfo { name: "Accept-Language", rfc: "RFC 9110 §12.5.4", en: "Natural languages the user prefers.", zh: "用户偏好的自然语言。" },
-    HeaderInfo { name: "Content-Type", rfc: "RFC 9110 §8.3", en: "The media type of the body (text/html, application/json ...).", zh: "消息正文的媒体类型（text/html、application/json 等）。" },
-    HeaderInfo { name: "Content-Length", rfc: "RFC 9110 §8.6", en: "The body's size in bytes: how the receiver knows where the message ends.", zh: "正文的字节数：接收方据此知道消息在哪里结束。" },
-    HeaderInfo { name: "Content-Encoding", rfc: "RFC 9110 §8.4", en: "How the body was compressed; the receiver decodes it to get the content.", zh: "正文使用的压缩编码；接收方解码后得到内容。" },
-    HeaderInfo { name: "Transfer-Encoding", rfc: "RFC 9112 §6.1", en: "The body is sent in pieces (chunked) when its size is not known in advance.", zh: "事先不知道长度时，正文分块（chunked）发送。" },
-    HeaderInfo { name: "Connection", rfc: "RFC 9110 §7.6.1", en: "Options for this hop: keep-alive keeps the TCP connection open, close ends it, Upgrade asks to switch protocols.", zh: "本跳连接选项：keep-alive 保持 TCP 连接，close 关闭连接，Upgrade 请求切换协议。" },
-    HeaderInfo { name: "Keep-Alive", rfc: "RFC 2068 §19.7.1", en: "How long (timeout) and for how many requests (max) an idle connection is kept open.", zh: "空闲连接保持多久（timeout）以及最多处理多少个请求（max）。" },
-    HeaderInfo { name: "Upgrade", rfc: "RFC 9110 §7.8", en: "The protocol the client wants to switch to on this connection (websocket, h2c).", zh: "客户端希望在这条连接上切换到的协议（websocket、h2c）。" },
-    HeaderInfo { name: "Sec-WebSocket-Key", rfc: "RFC 6455 §4.1", en: "16 random bytes in base64; the server proves it speaks WebSocket by hashing it.", zh: "16 个随机字节的 base64；服务器通过对它做哈希来证明自己支持 WebSocket。" },
-    HeaderInfo { name: "Sec-WebSocket-Accept", rfc: "RFC 6455 §4.2.2", en: "base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)): proof the server understood the upgrade.", zh: "base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))：证明服务器理解了这次升级。" },
-    HeaderInfo { name: "Sec-WebSocket-Version", rfc: "RFC 6455 §4.1", en: "The WebSocket protocol version; 13 is the only one in use.", zh: "WebSocket 协议版本；目前只使用 13。" },
-    HeaderInfo { name: "Sec-WebSocket-Protocol", rfc: "RFC 6455 §11.3.4", en: "Application subprotocols offered by the client; the server picks one.", zh: "客户端提供的应用子协议；服务器从中选择一个。" },
-    HeaderInfo { name: "Sec-WebSocket-Extensions", rfc: "RFC 6455 §9.1", en: "Extensions such as permessage-deflate (per-message compression, RFC 7692).", zh: "扩展，例如 permessage-deflate（逐消息压缩，RFC 7692）。" },
-    HeaderInfo { name: "Origin", rfc: "RFC 6454 §7", en: "The web page's origin that started the request; servers use it to refuse cross-site WebSockets.", zh: "发起请求的网页来源；服务器据此拒绝跨站的 WebSocket 连接。" },
-    HeaderInfo { name: "Cache-Control", rfc: "RFC 9111 §5.2", en: "Caching rules: max-age, no-cache, no-store ...", zh: "缓存规则：max-age、no-cache、no-store 等。" },
-    HeaderInfo { name: "Pragma", rfc: "RFC 9111 §5.4", en: "Old HTTP/1.0 cache control (no-cache).", zh: "旧的 HTTP/1.0 缓存控制（no-cache）。" },
-    HeaderInfo { name: "Authorization", rfc: "RFC 9110 §11.6.2", en: "Credentials for the server (Basic, Bearer token ...). Sent on every request: HTTP is stateless.", zh: "发给服务器的凭据（Basic、Bearer 令牌等）。每个请求都要带：HTTP 是无状态的。" },
-    HeaderInfo { name: "WWW-Authenticate", rfc: "RFC 9110 §11.6.1", en: "Sent with 401: which authentication scheme the server wants.", zh: "随 401 返回：服务器要求的认证方式。" },
-    HeaderInfo { name: "Cookie", rfc: "RFC 6265 §5.4", en: "Small values the server stored earlier, sent back so it can recognise the client.", zh: "服务器之前保存的小段数据，客户端再发回去，使服务器能认出它。" },
-    HeaderInfo { name: "Set-Cookie", rfc: "RFC 6265 §4.1", en: "The server asks the client to store a cookie and send it back later.", zh: "服务器要求客户端保存一个 cookie 并在之后发回。" },
-    HeaderInfo { name: "Location", rfc: "RFC 9110 §10.2.2", en: "Where to go next: the target of a 3xx redirect, or the URL of a created (201) resource.", zh: "下一步去哪里：3xx 重定向的目标，或新建（201）资源的 URL。" },
-    HeaderInfo { name: "If-Modified-Since", rfc: "RFC 9110 §13.1.3", en: "Conditional GET: send the body only if it changed since this date, else 304.", zh: "条件 GET：只有在此日期之后改变过才发送正文，否则返回 304。" },
-    HeaderInfo { name: "If-None-Match", rfc: "RFC 9110 §13.1.2", en: "Conditional GET with an ETag: 304 Not Modified if the version still matches.", zh: "带 ETag 的条件 GET：版本仍然相同时返回 304 Not Modified。" },
-    HeaderInfo { name: "Last-Modified", rfc: "RFC 9110 §8.8.2", en: "When the resource last changed; used later in If-Modified-Since.", zh: "资源最后修改的时间；之后用于 If-Modified-Since。" },
-    HeaderInfo { name: "ETag", rfc: "RFC 9110 §8.8.3", en: "An identifier of this version of the resource, for conditional requests and caches.", zh: "该资源此版本的标识，用于条件请求和缓存。" },
-    HeaderInfo { name: "Expect", rfc: "RFC 9110 §10.1.1", en: "100-continue: the client waits for the server's go-ahead before sending a large body.", zh: "100-continue：客户端先等服务器同意，再发送大的正文。" },
-    HeaderInfo { name: "Retry-After", rfc: "RFC 9110 §10.2.3", en: "With 429 or 503: how long to wait before trying again.", zh: "随 429 或 503 返回：再次尝试前要等待多久。" },
-    HeaderInfo { name: "Allow", rfc: "RFC 9110 §10.2.1", en: "With 405: the methods this resource supports.", zh: "随 405 返回：该资源支持的方法。" },
+    HeaderInfo {
+        name: "Host",
+        rfc: "RFC 9110 §7.2",
+        en: "Which site on the server the request is for (one IP can host many names).",
+        zh: "请求要访问服务器上的哪个站点（一个 IP 可以托管多个域名）。",
+    },
+    HeaderInfo {
+        name: "User-Agent",
+        rfc: "RFC 9110 §10.1.5",
+        en: "The client software making the request (browser, curl, library).",
+        zh: "发起请求的客户端软件（浏览器、curl、程序库）。",
+    },
+    HeaderInfo {
+        name: "Accept",
+        rfc: "RFC 9110 §12.5.1",
+        en: "Media types the client can handle, in order of preference.",
+        zh: "客户端能处理的媒体类型及其偏好顺序。",
+    },
+    HeaderInfo {
+        name: "Accept-Encoding",
+        rfc: "RFC 9110 §12.5.3",
+        en: "Compressions the client can undo (gzip, deflate, br).",
+        zh: "客户端能解开的压缩方式（gzip、deflate、br）。",
+    },
+    HeaderInfo {
+        name: "Accept-Language", rfc: "RFC 9110 §12.5.4", en: "Natural languages the user prefers.", zh: "用户偏好的自然语言。"
+    },
+    HeaderInfo {
+        name: "Content-Type",
+        rfc: "RFC 9110 §8.3",
+        en: "The media type of the body (text/html, application/json ...).",
+        zh: "消息正文的媒体类型（text/html、application/json 等）。",
+    },
+    HeaderInfo {
+        name: "Content-Length",
+        rfc: "RFC 9110 §8.6",
+        en: "The body's size in bytes: how the receiver knows where the message ends.",
+        zh: "正文的字节数：接收方据此知道消息在哪里结束。",
+    },
+    HeaderInfo {
+        name: "Content-Encoding",
+        rfc: "RFC 9110 §8.4",
+        en: "How the body was compressed; the receiver decodes it to get the content.",
+        zh: "正文使用的压缩编码；接收方解码后得到内容。",
+    },
+    HeaderInfo {
+        name: "Transfer-Encoding",
+        rfc: "RFC 9112 §6.1",
+        en: "The body is sent in pieces (chunked) when its size is not known in advance.",
+        zh: "事先不知道长度时，正文分块（chunked）发送。",
+    },
+    HeaderInfo {
+        name: "Connection",
+        rfc: "RFC 9110 §7.6.1",
+        en: "Options for this hop: keep-alive keeps the TCP connection open, close ends it, Upgrade asks to switch protocols.",
+        zh: "本跳连接选项：keep-alive 保持 TCP 连接，close 关闭连接，Upgrade 请求切换协议。",
+    },
+    HeaderInfo {
+        name: "Keep-Alive",
+        rfc: "RFC 2068 §19.7.1",
+        en: "How long (timeout) and for how many requests (max) an idle connection is kept open.",
+        zh: "空闲连接保持多久（timeout）以及最多处理多少个请求（max）。",
+    },
+    HeaderInfo {
+        name: "Upgrade",
+        rfc: "RFC 9110 §7.8",
+        en: "The protocol the client wants to switch to on this connection (websocket, h2c).",
+        zh: "客户端希望在这条连接上切换到的协议（websocket、h2c）。",
+    },
+    HeaderInfo {
+        name: "Sec-WebSocket-Key",
+        rfc: "RFC 6455 §4.1",
+        en: "16 random bytes in base64; the server proves it speaks WebSocket by hashing it.",
+        zh: "16 个随机字节的 base64；服务器通过对它做哈希来证明自己支持 WebSocket。",
+    },
+    HeaderInfo {
+        name: "Sec-WebSocket-Accept",
+        rfc: "RFC 6455 §4.2.2",
+        en: "base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)): proof the server understood the upgrade.",
+        zh: "base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))：证明服务器理解了这次升级。",
+    },
+    HeaderInfo {
+        name: "Sec-WebSocket-Version",
+        rfc: "RFC 6455 §4.1",
+        en: "The WebSocket protocol version; 13 is the only one in use.",
+        zh: "WebSocket 协议版本；目前只使用 13。",
+    },
+    HeaderInfo {
+        name: "Sec-WebSocket-Protocol",
+        rfc: "RFC 6455 §11.3.4",
+        en: "Application subprotocols offered by the client; the server picks one.",
+        zh: "客户端提供的应用子协议；服务器从中选择一个。",
+    },
+    HeaderInfo {
+        name: "Sec-WebSocket-Extensions",
+        rfc: "RFC 6455 §9.1",
+        en: "Extensions such as permessage-deflate (per-message compression, RFC 7692).",
+        zh: "扩展，例如 permessage-deflate（逐消息压缩，RFC 7692）。",
+    },
+    HeaderInfo {
+        name: "Origin",
+        rfc: "RFC 6454 §7",
+        en: "The web page's origin that started the request; servers use it to refuse cross-site WebSockets.",
+        zh: "发起请求的网页来源；服务器据此拒绝跨站的 WebSocket 连接。",
+    },
+    HeaderInfo {
+        name: "Cache-Control",
+        rfc: "RFC 9111 §5.2",
+        en: "Caching rules: max-age, no-cache, no-store ...",
+        zh: "缓存规则：max-age、no-cache、no-store 等。",
+    },
+    HeaderInfo {
+        name: "Pragma",
+        rfc: "RFC 9111 §5.4",
+        en: "Old HTTP/1.0 cache control (no-cache).",
+        zh: "旧的 HTTP/1.0 缓存控制（no-cache）。",
+    },
+    HeaderInfo {
+        name: "Authorization",
+        rfc: "RFC 9110 §11.6.2",
+        en: "Credentials for the server (Basic, Bearer token ...). Sent on every request: HTTP is stateless.",
+        zh: "发给服务器的凭据（Basic、Bearer 令牌等）。每个请求都要带：HTTP 是无状态的。",
+    },
+    HeaderInfo {
+        name: "WWW-Authenticate",
+        rfc: "RFC 9110 §11.6.1",
+        en: "Sent with 401: which authentication scheme the server wants.",
+        zh: "随 401 返回：服务器要求的认证方式。",
+    },
+    HeaderInfo {
+        name: "Cookie",
+        rfc: "RFC 6265 §5.4",
+        en: "Small values the server stored earlier, sent back so it can recognise the client.",
+        zh: "服务器之前保存的小段数据，客户端再发回去，使服务器能认出它。",
+    },
+    HeaderInfo {
+        name: "Set-Cookie",
+        rfc: "RFC 6265 §4.1",
+        en: "The server asks the client to store a cookie and send it back later.",
+        zh: "服务器要求客户端保存一个 cookie 并在之后发回。",
+    },
+    HeaderInfo {
+        name: "Location",
+        rfc: "RFC 9110 §10.2.2",
+        en: "Where to go next: the target of a 3xx redirect, or the URL of a created (201) resource.",
+        zh: "下一步去哪里：3xx 重定向的目标，或新建（201）资源的 URL。",
+    },
+    HeaderInfo {
+        name: "If-Modified-Since",
+        rfc: "RFC 9110 §13.1.3",
+        en: "Conditional GET: send the body only if it changed since this date, else 304.",
+        zh: "条件 GET：只有在此日期之后改变过才发送正文，否则返回 304。",
+    },
+    HeaderInfo {
+        name: "If-None-Match",
+        rfc: "RFC 9110 §13.1.2",
+        en: "Conditional GET with an ETag: 304 Not Modified if the version still matches.",
+        zh: "带 ETag 的条件 GET：版本仍然相同时返回 304 Not Modified。",
+    },
+    HeaderInfo {
+        name: "Last-Modified",
+        rfc: "RFC 9110 §8.8.2",
+        en: "When the resource last changed; used later in If-Modified-Since.",
+        zh: "资源最后修改的时间；之后用于 If-Modified-Since。",
+    },
+    HeaderInfo {
+        name: "ETag",
+        rfc: "RFC 9110 §8.8.3",
+        en: "An identifier of this version of the resource, for conditional requests and caches.",
+        zh: "该资源此版本的标识，用于条件请求和缓存。",
+    },
+    HeaderInfo {
+        name: "Expect",
+        rfc: "RFC 9110 §10.1.1",
+        en: "100-continue: the client waits for the server's go-ahead before sending a large body.",
+        zh: "100-continue：客户端先等服务器同意，再发送大的正文。",
+    },
+    HeaderInfo {
+        name: "Retry-After",
+        rfc: "RFC 9110 §10.2.3",
+        en: "With 429 or 503: how long to wait before trying again.",
+        zh: "随 429 或 503 返回：再次尝试前要等待多久。",
+    },
+    HeaderInfo {
+        name: "Allow",
+        rfc: "RFC 9110 §10.2.1",
+        en: "With 405: the methods this resource supports.",
+        zh: "随 405 返回：该资源支持的方法。",
+    },
     HeaderInfo { name: "Server", rfc: "RFC 9110 §10.2.4", en: "The server software.", zh: "服务器软件。" },
     HeaderInfo { name: "Date", rfc: "RFC 9110 §6.6.1", en: "When the message was sent.", zh: "消息发送的时间。" },
-    HeaderInfo { name: "Referer", rfc: "RFC 9110 §10.1.3", en: "The page that linked to this request.", zh: "链接到此请求的页面。" },
+    HeaderInfo {
+        name: "Referer", rfc: "RFC 9110 §10.1.3", en: "The page that linked to this request.", zh: "链接到此请求的页面。"
+    },
 ];
 
 pub fn header_info(name: &str) -> Option<&'static HeaderInfo> {
@@ -77,7 +236,10 @@ pub fn status_class_text(code: u16, lang: Lang) -> &'static str {
         2 => lang.pick("2xx Success: the request was received, understood and accepted", "2xx 成功——请求已成功被服务器接收、理解、并接受"),
         3 => lang.pick("3xx Redirection: further action is needed to complete the request", "3xx 重定向——需要后续操作才能完成这一请求"),
         4 => lang.pick("4xx Client error: the request is wrong or cannot be fulfilled", "4xx 请求错误——请求含有词法错误或者无法被执行"),
-        5 => lang.pick("5xx Server error: the server failed while handling a valid request", "5xx 服务器错误——服务器在处理某个正确请求时发生错误"),
+        5 => lang.pick(
+            "5xx Server error: the server failed while handling a valid request",
+            "5xx 服务器错误——服务器在处理某个正确请求时发生错误",
+        ),
         _ => lang.pick("not a valid status class", "不是有效的状态类别"),
     }
 }
@@ -131,9 +293,14 @@ pub fn status_reason(code: u16) -> &'static str {
 pub fn status_meaning(code: u16, lang: Lang) -> &'static str {
     match code {
         100 => lang.pick("Go on and send the request body.", "继续发送请求正文。"),
-        101 => lang.pick("The server agrees to switch protocols (e.g. to WebSocket) on this connection.", "服务器同意在这条连接上切换协议（例如切换到 WebSocket）。"),
+        101 => lang.pick(
+            "The server agrees to switch protocols (e.g. to WebSocket) on this connection.",
+            "服务器同意在这条连接上切换协议（例如切换到 WebSocket）。",
+        ),
         200 => lang.pick("The request succeeded; the body has the result.", "请求成功；正文是结果。"),
-        201 => lang.pick("A new resource was created (REST: POST); Location says where.", "创建了新资源（REST：POST）；Location 指出位置。"),
+        201 => {
+            lang.pick("A new resource was created (REST: POST); Location says where.", "创建了新资源（REST：POST）；Location 指出位置。")
+        }
         202 => lang.pick("Accepted for processing later (e.g. a webhook subscription).", "已接受，稍后处理（例如 webhook 订阅）。"),
         204 => lang.pick("Success with no body (REST: DELETE, PUT).", "成功但没有正文（REST：DELETE、PUT）。"),
         301 => lang.pick("Moved permanently: use the Location URL from now on.", "永久重定向：以后都使用 Location 指向的 URL。"),
@@ -143,12 +310,15 @@ pub fn status_meaning(code: u16, lang: Lang) -> &'static str {
         401 => lang.pick("Unauthorized: credentials are missing or wrong.", "未认证：缺少凭据或凭据错误。"),
         403 => lang.pick("Forbidden: the server knows who you are but refuses.", "禁止访问：服务器知道你是谁，但拒绝。"),
         404 => lang.pick("Not found: no resource at this URL.", "找不到：该 URL 没有资源。"),
-        405 => lang.pick("Method not allowed for this resource; Allow lists the ones that are.", "该资源不允许此方法；Allow 列出允许的方法。"),
+        405 => {
+            lang.pick("Method not allowed for this resource; Allow lists the ones that are.", "该资源不允许此方法；Allow 列出允许的方法。")
+        }
         408 => lang.pick("The server gave up waiting for the request.", "服务器等待请求超时。"),
         413 => lang.pick("The request body is too large.", "请求正文太大。"),
         418 => lang.pick("I'm a teapot (an April-fools code, RFC 2324).", "我是茶壶（愚人节状态码，RFC 2324）。"),
         426 => lang.pick("The server requires a protocol upgrade.", "服务器要求升级协议。"),
-        429 => lang.pick("Too many requests: rate limited; Retry-After says when to come back.", "请求过多：被限流；Retry-After 指出何时再来。"),
+        429 => lang
+            .pick("Too many requests: rate limited; Retry-After says when to come back.", "请求过多：被限流；Retry-After 指出何时再来。"),
         500 => lang.pick("The server program failed while handling the request.", "服务器程序在处理请求时出错。"),
         502 => lang.pick("A gateway got a bad answer from the server behind it.", "网关从后端服务器得到了错误的响应。"),
         503 => lang.pick("The service is unavailable for now.", "服务暂时不可用。"),
@@ -162,10 +332,16 @@ pub fn opcode_meaning(op: u8, lang: Lang) -> &'static str {
         0 => lang.pick("Continuation: the next fragment of a message.", "延续帧：消息的下一个分片。"),
         1 => lang.pick("Text: a UTF-8 text message (or its first fragment).", "文本帧：UTF-8 文本消息（或其第一个分片）。"),
         2 => lang.pick("Binary: raw bytes.", "二进制帧：原始字节。"),
-        8 => lang.pick("Close: starts or answers the closing handshake; carries a code and a reason.", "关闭帧：发起或回应关闭握手；携带关闭码和原因。"),
+        8 => lang.pick(
+            "Close: starts or answers the closing handshake; carries a code and a reason.",
+            "关闭帧：发起或回应关闭握手；携带关闭码和原因。",
+        ),
         9 => lang.pick("Ping: a heartbeat; the other side must answer with a Pong.", "Ping：心跳；对方必须回复 Pong。"),
         10 => lang.pick("Pong: the answer to a Ping (with the same payload).", "Pong：对 Ping 的回复（载荷相同）。"),
-        _ => lang.pick("Reserved opcode: not defined; a conforming peer fails the connection.", "保留操作码：未定义；符合规范的一方会断开连接。"),
+        _ => lang.pick(
+            "Reserved opcode: not defined; a conforming peer fails the connection.",
+            "保留操作码：未定义；符合规范的一方会断开连接。",
+        ),
     }
 }
 
@@ -193,9 +369,16 @@ pub fn close_code_meaning(code: u16, lang: Lang) -> &'static str {
 
 pub fn tcp_flag_meaning(flag: &str, lang: Lang) -> &'static str {
     match flag {
-        "SYN" => lang.pick("Synchronise: opens a connection and sets the starting sequence number (handshake step 1).", "同步：打开连接并设定初始序号（握手第 1 步）。"),
-        "SYN-ACK" => lang.pick("The server agrees and sends its own sequence number (handshake step 2).", "服务器同意并发送自己的序号（握手第 2 步）。"),
-        "ACK" => lang.pick("Acknowledges bytes received; the third ACK completes the three-way handshake.", "确认已收到的字节；第三个 ACK 完成三次握手。"),
+        "SYN" => lang.pick(
+            "Synchronise: opens a connection and sets the starting sequence number (handshake step 1).",
+            "同步：打开连接并设定初始序号（握手第 1 步）。",
+        ),
+        "SYN-ACK" => lang
+            .pick("The server agrees and sends its own sequence number (handshake step 2).", "服务器同意并发送自己的序号（握手第 2 步）。"),
+        "ACK" => lang.pick(
+            "Acknowledges bytes received; the third ACK completes the three-way handshake.",
+            "确认已收到的字节；第三个 ACK 完成三次握手。",
+        ),
         "FIN" => lang.pick("Finish: this side has no more data to send (graceful close).", "结束：这一方不再发送数据（正常关闭）。"),
         "RST" => lang.pick("Reset: the connection is aborted at once, without a graceful close.", "重置：连接立即中止，没有正常关闭。"),
         "PSH" => lang.pick("Push: hand the data to the application now.", "推送：立即把数据交给应用程序。"),
@@ -206,13 +389,37 @@ pub fn tcp_flag_meaning(flag: &str, lang: Lang) -> &'static str {
 /// The seed notes' comparison of HTTP and WebSocket: (aspect, HTTP, WebSocket).
 pub fn comparison(lang: Lang) -> Vec<(&'static str, &'static str, &'static str)> {
     vec![
-        (lang.pick("Model", "通信模式"), lang.pick("Request–response: the client always speaks first", "请求-响应：总是客户端先发起"), lang.pick("Full duplex: both sides send whenever they like", "全双工：双方随时都可以发送")),
-        (lang.pick("Connection", "连接"), lang.pick("Short-lived, or kept alive for several requests", "短连接，或用 keep-alive 复用多个请求"), lang.pick("One long-lived TCP connection after one handshake", "一次握手之后的一条长期 TCP 连接")),
-        (lang.pick("Server push", "服务器推送"), lang.pick("Not possible: polling or long polling instead", "做不到：只能轮询或长轮询"), lang.pick("Yes: the server sends as soon as it has news", "可以：服务器有新消息就立即发送")),
-        (lang.pick("Overhead", "开销"), lang.pick("Full headers on every request and response", "每个请求和响应都带完整的头部"), lang.pick("2–14 bytes of frame header per message", "每条消息只有 2–14 字节的帧头")),
-        (lang.pick("State", "状态"), lang.pick("Stateless: each request stands alone", "无状态：每个请求相互独立"), lang.pick("Stateful: the connection is the session", "有状态：连接本身就是会话")),
+        (
+            lang.pick("Model", "通信模式"),
+            lang.pick("Request–response: the client always speaks first", "请求-响应：总是客户端先发起"),
+            lang.pick("Full duplex: both sides send whenever they like", "全双工：双方随时都可以发送"),
+        ),
+        (
+            lang.pick("Connection", "连接"),
+            lang.pick("Short-lived, or kept alive for several requests", "短连接，或用 keep-alive 复用多个请求"),
+            lang.pick("One long-lived TCP connection after one handshake", "一次握手之后的一条长期 TCP 连接"),
+        ),
+        (
+            lang.pick("Server push", "服务器推送"),
+            lang.pick("Not possible: polling or long polling instead", "做不到：只能轮询或长轮询"),
+            lang.pick("Yes: the server sends as soon as it has news", "可以：服务器有新消息就立即发送"),
+        ),
+        (
+            lang.pick("Overhead", "开销"),
+            lang.pick("Full headers on every request and response", "每个请求和响应都带完整的头部"),
+            lang.pick("2–14 bytes of frame header per message", "每条消息只有 2–14 字节的帧头"),
+        ),
+        (
+            lang.pick("State", "状态"),
+            lang.pick("Stateless: each request stands alone", "无状态：每个请求相互独立"),
+            lang.pick("Stateful: the connection is the session", "有状态：连接本身就是会话"),
+        ),
         (lang.pick("URL scheme", "URL 前缀"), "http:// https://", "ws:// wss://"),
-        (lang.pick("Starts with", "建立方式"), lang.pick("TCP handshake (+ TLS for https)", "TCP 三次握手（https 还要 TLS）"), lang.pick("An HTTP GET with Upgrade: websocket, answered by 101", "带 Upgrade: websocket 的 HTTP GET，服务器回 101")),
+        (
+            lang.pick("Starts with", "建立方式"),
+            lang.pick("TCP handshake (+ TLS for https)", "TCP 三次握手（https 还要 TLS）"),
+            lang.pick("An HTTP GET with Upgrade: websocket, answered by 101", "带 Upgrade: websocket 的 HTTP GET，服务器回 101"),
+        ),
     ]
 }
 
@@ -224,10 +431,32 @@ mod tests {
     #[test]
     fn every_seed_header_is_explained_in_both_languages() {
         for name in [
-            "Host", "User-Agent", "Accept", "Accept-Encoding", "Content-Type", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade",
-            "Sec-WebSocket-Key", "Sec-WebSocket-Accept", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Origin",
-            "Cache-Control", "Authorization", "Cookie", "Set-Cookie", "Location", "If-Modified-Since", "Last-Modified", "ETag", "Keep-Alive",
-            "Accept-Language", "Pragma",
+            "Host",
+            "User-Agent",
+            "Accept",
+            "Accept-Encoding",
+            "Content-Type",
+            "Content-Length",
+            "Transfer-Encoding",
+            "Connection",
+            "Upgrade",
+            "Sec-WebSocket-Key",
+            "Sec-WebSocket-Accept",
+            "Sec-WebSocket-Version",
+            "Sec-WebSocket-Protocol",
+            "Sec-WebSocket-Extensions",
+            "Origin",
+            "Cache-Control",
+            "Authorization",
+            "Cookie",
+            "Set-Cookie",
+            "Location",
+            "If-Modified-Since",
+            "Last-Modified",
+            "ETag",
+            "Keep-Alive",
+            "Accept-Language",
+            "Pragma",
         ] {
             let h = header_info(&name.to_lowercase()).unwrap_or_else(|| panic!("{name} has no explanation"));
             assert!(h.rfc.starts_with("RFC "), "{name}");

@@ -105,20 +105,52 @@ pub fn arrows(cap: &Capture, conn: ConnId, mode: Mode) -> Vec<Arrow> {
             TcpEventKind::Fin => ("FIN", ArrowKind::Teardown),
             TcpEventKind::Rst => ("RST", ArrowKind::Reset),
         };
-        v.push(Arrow { dir: e.direction, t_start: e.time, t_end: e.time, label: label.into(), kind, target: Target::Packet(e.packet), packet: e.packet });
+        v.push(Arrow {
+            dir: e.direction,
+            t_start: e.time,
+            t_end: e.time,
+            label: label.into(),
+            kind,
+            target: Target::Packet(e.packet),
+            packet: e.packet,
+        });
     }
     for (i, x) in cap.http.iter().enumerate().filter(|(_, x)| x.connection == conn) {
         if let Some(r) = &x.request {
             let upgrade = r.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("upgrade") && !v.is_empty());
             let kind = if upgrade { ArrowKind::Upgrade } else { ArrowKind::Request };
-            v.push(Arrow { dir: Dir::ClientToServer, t_start: r.start_time, t_end: r.end_time, label: short(&format!("{} {}", r.method, r.target), 40), kind, target: Target::Http(i), packet: r.packet });
+            v.push(Arrow {
+                dir: Dir::ClientToServer,
+                t_start: r.start_time,
+                t_end: r.end_time,
+                label: short(&format!("{} {}", r.method, r.target), 40),
+                kind,
+                target: Target::Http(i),
+                packet: r.packet,
+            });
         }
         for it in &x.interim {
-            v.push(Arrow { dir: Dir::ServerToClient, t_start: it.start_time, t_end: it.end_time, label: format!("{} {}", it.status, it.reason), kind: ArrowKind::Interim, target: Target::Http(i), packet: it.packet });
+            v.push(Arrow {
+                dir: Dir::ServerToClient,
+                t_start: it.start_time,
+                t_end: it.end_time,
+                label: format!("{} {}", it.status, it.reason),
+                kind: ArrowKind::Interim,
+                target: Target::Http(i),
+                packet: it.packet,
+            });
         }
         if let Some(r) = &x.response {
             let kind = if r.status == 101 { ArrowKind::Upgrade } else { ArrowKind::Response };
-            v.push(Arrow { dir: Dir::ServerToClient, t_start: r.start_time, t_end: r.end_time, label: short(&format!("{} {}", r.status, r.reason), 40), kind, target: Target::Http(i), packet: r.packet });
+            v.push(Arrow {
+                dir: Dir::ServerToClient,
+                t_start: r.start_time,
+                t_end: r.end_time,
+                label: short(&format!("{} {}", r.status, r.reason), 40),
+                kind,
+                target: Target::Http(i),
+                packet: r.packet,
+            });
         }
     }
     let frames: Vec<(usize, &crate::model::WsFrame)> = cap.frames.iter().enumerate().filter(|(_, f)| f.connection == conn).collect();
@@ -130,7 +162,9 @@ pub fn arrows(cap: &Capture, conn: ConnId, mode: Mode) -> Vec<Arrow> {
                 9 | 10 => ArrowKind::WsControl,
                 _ => ArrowKind::WsData,
             };
-            let msg = cap.websocket.iter().find(|m| m.connection == conn && m.direction == f.direction && m.packet == f.packet && (m.opcode == f.opcode || f.opcode == 0));
+            let msg = cap.websocket.iter().find(|m| {
+                m.connection == conn && m.direction == f.direction && m.packet == f.packet && (m.opcode == f.opcode || f.opcode == 0)
+            });
             let mut label = opcode_name(f.opcode).to_string();
             if let Some(m) = msg {
                 match m.opcode {
@@ -151,7 +185,15 @@ pub fn arrows(cap: &Capture, conn: ConnId, mode: Mode) -> Vec<Arrow> {
                 9 | 10 => ArrowKind::WsControl,
                 _ => ArrowKind::WsData,
             };
-            v.push(Arrow { dir: m.direction, t_start: m.time, t_end: m.time, label: opcode_name(m.opcode).into(), kind, target: Target::WsMessage(i), packet: m.packet });
+            v.push(Arrow {
+                dir: m.direction,
+                t_start: m.time,
+                t_end: m.time,
+                label: opcode_name(m.opcode).into(),
+                kind,
+                target: Target::WsMessage(i),
+                packet: m.packet,
+            });
         }
     }
     v.sort_by(|a, b| a.packet.cmp(&b.packet).then(a.t_start.total_cmp(&b.t_start)));
@@ -249,14 +291,23 @@ pub fn replay_state(geoms: &[Geometry], playhead: f32) -> (usize, Vec<usize>) {
     (started, flying)
 }
 
-/// The next stop when stepping forward from `playhead`: the end of the next arrow.
+/// Stepping forward: the next arrow that has not started yet appears and lands (arrows that start
+/// meanwhile appear too). At the end, stays at the end.
 pub fn step_forward(geoms: &[Geometry], playhead: f32) -> f32 {
-    geoms.iter().map(|g| g.y1).filter(|y| *y > playhead + 0.01).fold(f32::INFINITY, f32::min).min(geoms.iter().map(|g| g.y1).fold(0.0, f32::max))
+    let next = geoms.iter().filter(|g| g.y0 > playhead).min_by(|a, b| a.y0.total_cmp(&b.y0));
+    match next {
+        Some(g) => g.y1.max(g.y0),
+        None => geoms.iter().map(|g| g.y1).fold(playhead, f32::max),
+    }
 }
 
-/// The previous stop: the end of the last arrow that finished before `playhead`.
+/// Stepping back: the last arrow that appeared is hidden again.
 pub fn step_back(geoms: &[Geometry], playhead: f32) -> f32 {
-    geoms.iter().map(|g| g.y1).filter(|y| *y < playhead - 0.01).fold(0.0, f32::max)
+    let last = geoms.iter().filter(|g| g.y0 <= playhead).max_by(|a, b| a.y0.total_cmp(&b.y0));
+    match last {
+        Some(g) => (g.y0 - 0.01).max(0.0),
+        None => 0.0,
+    }
 }
 
 #[cfg(test)]
@@ -292,15 +343,17 @@ mod tests {
         let m = TimeMap::new(&a, 10.0, 200.0);
         let g: Vec<Geometry> = a.iter().map(|x| geometry(x, &m, 0.0, 4.0)).collect();
         assert!(g[2].y1 - g[2].y0 > g[0].y1 - g[0].y0, "a longer message has a steeper arrow");
-        let mut head = 0.0;
+        let mut head = -1.0;
         let mut seen = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..3 {
             head = step_forward(&g, head);
             seen.push(replay_state(&g, head).0);
         }
-        assert!(seen.windows(2).all(|w| w[1] >= w[0]) && *seen.last().unwrap() == 4, "{seen:?}");
+        // Arrows 0 and 2 start at the same moment, so they appear together.
+        assert_eq!(seen, vec![2, 3, 4], "every step shows a new arrow");
+        assert_eq!(step_forward(&g, head), head, "the end stays the end");
         let back = step_back(&g, head);
-        assert!(back < head);
+        assert_eq!(replay_state(&g, back).0, 3, "back hides the last arrow");
         let (_, flying) = replay_state(&g, g[2].y0 + 1.0);
         assert!(flying.contains(&2));
     }

@@ -1,0 +1,332 @@
+//! Drawing the ladder diagram laid out by `analysis::ladder`, with replay and compare mode.
+
+use super::settings::Settings;
+use super::store::Store;
+use super::{Command, View};
+use crate::analysis::explain::Lang;
+use crate::analysis::ladder::{self, Arrow, ArrowKind, Geometry, Mode, Target, TimeMap};
+use crate::model::{Capture, Dir};
+use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+
+/// Replay position and controls (not saved).
+#[derive(Debug, Default, Clone)]
+pub struct Replay {
+    /// Position on the diagram's time axis; `None` shows everything.
+    pub playhead: Option<f32>,
+    pub playing: bool,
+    /// A step requested from the keyboard: true = forward.
+    pub step: Option<bool>,
+    pub compare_with: Option<u32>,
+    pub shown: usize,
+    pub total: usize,
+}
+
+pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
+    match t {
+        Target::Packet(n) => cap.rows.iter().find(|r| r.number == n).and_then(|r| r.connection),
+        Target::Http(i) => cap.http.get(i).map(|x| x.connection),
+        Target::WsFrame(i) => cap.frames.get(i).map(|f| f.connection),
+        Target::WsMessage(i) => cap.websocket.get(i).map(|m| m.connection),
+    }
+}
+
+fn color(kind: ArrowKind) -> Color32 {
+    match kind {
+        ArrowKind::Handshake => Color32::from_rgb(150, 150, 150),
+        ArrowKind::Teardown => Color32::from_rgb(170, 130, 90),
+        ArrowKind::Reset => Color32::from_rgb(230, 70, 70),
+        ArrowKind::Request => Color32::from_rgb(80, 140, 235),
+        ArrowKind::Interim => Color32::from_rgb(150, 170, 230),
+        ArrowKind::Response => Color32::from_rgb(90, 190, 120),
+        ArrowKind::Upgrade => Color32::from_rgb(200, 120, 230),
+        ArrowKind::WsData => Color32::from_rgb(60, 190, 170),
+        ArrowKind::WsControl => Color32::from_rgb(220, 190, 70),
+        ArrowKind::WsClose => Color32::from_rgb(230, 120, 60),
+        ArrowKind::Segment => Color32::from_rgb(140, 140, 160),
+    }
+}
+
+/// Mermaid text for the arrows.
+pub fn mermaid(arrows: &[Arrow]) -> String {
+    let mut s = String::from("sequenceDiagram\n    participant Client\n    participant Server\n");
+    for a in arrows {
+        let (from, to) = if a.dir == Dir::ClientToServer { ("Client", "Server") } else { ("Server", "Client") };
+        s.push_str(&format!("    {from}->>{to}: {}\n", a.label.replace([':', ';', '#'], " ")));
+    }
+    s
+}
+
+/// PlantUML text for the arrows.
+pub fn plantuml(arrows: &[Arrow]) -> String {
+    let mut s = String::from("@startuml\nparticipant Client\nparticipant Server\n");
+    for a in arrows {
+        let (from, to) = if a.dir == Dir::ClientToServer { ("Client", "Server") } else { ("Server", "Client") };
+        s.push_str(&format!("{from} -> {to}: {}\n", a.label));
+    }
+    s.push_str("@enduml\n");
+    s
+}
+
+struct Column<'a> {
+    title: String,
+    client: String,
+    server: String,
+    arrows: Vec<Arrow>,
+    geoms: Vec<Geometry>,
+    _cap: &'a Capture,
+}
+
+pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, settings: &mut Settings) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    let Some(conn) = view.selected_conn else {
+        ui.label(lang.pick("Select a connection to draw its sequence diagram.", "请选择一个连接以绘制时序图。"));
+        return cmds;
+    };
+    let cap = &store.cap;
+    let mode = settings.diagram_mode;
+    let mut ids = vec![conn];
+    if let Some(other) = view.replay.compare_with.filter(|o| *o != conn) {
+        ids.push(other);
+    }
+    let all: Vec<Vec<Arrow>> = ids.iter().map(|id| ladder::arrows(cap, *id, mode)).collect();
+    // One time axis for every column, so compare mode lines them up.
+    let merged: Vec<Arrow> = all.iter().flatten().cloned().collect();
+    let map = TimeMap::new(&merged, 30.0, 140.0);
+    let one_way = cap.connections.iter().find(|c| c.id == conn).and_then(|c| c.handshake_rtt_ms).map(|r| r / 2000.0).unwrap_or(0.0);
+    let columns: Vec<Column> = ids
+        .iter()
+        .zip(all)
+        .map(|(id, arrows)| {
+            let c = cap.connections.iter().find(|c| c.id == *id);
+            let geoms = arrows.iter().map(|a| ladder::geometry(a, &map, one_way, 6.0)).collect();
+            Column {
+                title: format!("#{id} {}", c.map(|c| c.protocol.label()).unwrap_or("")),
+                client: c.map(|c| c.client.clone()).unwrap_or_default(),
+                server: c.map(|c| c.server.clone()).unwrap_or_default(),
+                arrows,
+                geoms,
+                _cap: cap,
+            }
+        })
+        .collect();
+    let all_geoms: Vec<Geometry> = columns.iter().flat_map(|c| c.geoms.iter().copied()).collect();
+    let end = all_geoms.iter().map(|g| g.y1).fold(0.0, f32::max);
+
+    // Controls.
+    let r = &mut view.replay;
+    ui.horizontal_wrapped(|ui| {
+        ui.selectable_value(&mut settings.diagram_mode, Mode::Messages, lang.pick("Arrows: messages", "箭头：消息"));
+        ui.selectable_value(&mut settings.diagram_mode, Mode::Packets, lang.pick("Arrows: packets", "箭头：数据包"));
+        ui.separator();
+        if ui.button(lang.pick("|< Restart", "|< 重新开始")).clicked() {
+            r.playhead = Some(-1.0);
+            r.playing = false;
+        }
+        if ui.button(lang.pick("< Back", "< 后退")).clicked() {
+            r.step = Some(false);
+        }
+        let play = if r.playing { lang.pick("Pause", "暂停") } else { lang.pick("Play", "播放") };
+        if ui.button(play).clicked() {
+            if !r.playing && r.playhead.is_none_or(|p| p >= end) {
+                r.playhead = Some(-1.0);
+            }
+            r.playing = !r.playing;
+        }
+        if ui.button(lang.pick("Step >", "单步 >")).clicked() {
+            r.step = Some(true);
+        }
+        if ui.button(lang.pick("Show all", "全部显示")).clicked() {
+            r.playhead = None;
+            r.playing = false;
+        }
+        ui.add(egui::Slider::new(&mut settings.replay_speed, 0.1..=10.0).logarithmic(true).text(lang.pick("speed ×", "速度 ×")));
+    });
+    if let Some(fwd) = r.step.take() {
+        let head = r.playhead.unwrap_or(if fwd { -1.0 } else { end });
+        r.playhead = Some(if fwd { ladder::step_forward(&all_geoms, head) } else { ladder::step_back(&all_geoms, head) });
+        r.playing = false;
+    }
+    if r.playing {
+        let dt = ui.input(|i| i.stable_dt).min(0.1);
+        let head = r.playhead.unwrap_or(-1.0) + dt * 60.0 * settings.replay_speed;
+        if head >= end {
+            r.playhead = Some(end);
+            r.playing = false;
+        } else {
+            r.playhead = Some(head);
+        }
+        ui.ctx().request_repaint();
+    }
+    let mut scrub = r.playhead.unwrap_or(end);
+    ui.horizontal(|ui| {
+        ui.spacing_mut().slider_width = (ui.available_width() - 260.0).max(120.0);
+        if ui
+            .add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false).text(lang.pick("replay position", "回放位置")))
+            .changed()
+        {
+            r.playhead = Some(scrub);
+            r.playing = false;
+        }
+        let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
+        r.shown = shown;
+        r.total = all_geoms.len();
+        ui.label(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()));
+        if !flying.is_empty() {
+            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条在途")));
+        }
+    });
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label(lang.pick("compare with (same time axis)", "对比（同一时间轴）"))
+            .selected_text(r.compare_with.map(|c| format!("#{c}")).unwrap_or_else(|| lang.pick("(none)", "（无）").into()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut r.compare_with, None, lang.pick("(none)", "（无）"));
+                for c in cap.connections.iter().filter(|c| c.id != conn) {
+                    ui.selectable_value(&mut r.compare_with, Some(c.id), format!("#{} {} {}", c.id, c.protocol.label(), c.client));
+                }
+            });
+        if ui.button(lang.pick("Copy as Mermaid", "复制为 Mermaid")).clicked() {
+            ui.ctx().copy_text(mermaid(&columns[0].arrows));
+        }
+        if ui.button(lang.pick("Copy as PlantUML", "复制为 PlantUML")).clicked() {
+            ui.ctx().copy_text(plantuml(&columns[0].arrows));
+        }
+    });
+    ui.separator();
+
+    let playhead = r.playhead;
+    let selection = view.selection;
+    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+        let col_w = ((ui.available_width() - 10.0) / columns.len() as f32).max(420.0);
+        let top = 46.0;
+        let size = Vec2::new(col_w * columns.len() as f32, map.height + top + 20.0);
+        let (resp, painter) = ui.allocate_painter(size, Sense::click());
+        let origin = resp.rect.min;
+        let text_color = ui.visuals().text_color();
+        let weak = ui.visuals().weak_text_color();
+        let mut clicked: Option<Target> = None;
+        for (ci, col) in columns.iter().enumerate() {
+            let x0 = origin.x + ci as f32 * col_w;
+            let lane = [x0 + 90.0, x0 + col_w - 90.0];
+            painter.text(
+                Pos2::new((lane[0] + lane[1]) / 2.0, origin.y + 4.0),
+                Align2::CENTER_TOP,
+                &col.title,
+                FontId::proportional(14.0),
+                text_color,
+            );
+            painter.text(
+                Pos2::new(lane[0], origin.y + 24.0),
+                Align2::CENTER_TOP,
+                format!("{} {}", lang.pick("Client", "客户端"), col.client),
+                FontId::proportional(12.0),
+                text_color,
+            );
+            painter.text(
+                Pos2::new(lane[1], origin.y + 24.0),
+                Align2::CENTER_TOP,
+                format!("{} {}", lang.pick("Server", "服务器"), col.server),
+                FontId::proportional(12.0),
+                text_color,
+            );
+            for x in lane {
+                painter.line_segment([Pos2::new(x, origin.y + top), Pos2::new(x, origin.y + top + map.height)], Stroke::new(2.0, weak));
+            }
+            for b in &map.breaks {
+                let y = origin.y + top + b.y;
+                painter.line_segment([Pos2::new(lane[0] - 30.0, y), Pos2::new(lane[1] + 30.0, y)], Stroke::new(1.0, weak));
+                painter.text(
+                    Pos2::new((lane[0] + lane[1]) / 2.0, y),
+                    Align2::CENTER_CENTER,
+                    format!(" … {:.1} s {} … ", b.seconds, lang.pick("idle", "空闲")),
+                    FontId::proportional(11.0),
+                    weak,
+                );
+            }
+            for (a, g) in col.arrows.iter().zip(&col.geoms) {
+                if playhead.is_some_and(|p| g.y0 > p) {
+                    continue;
+                }
+                let (xa, xb) = if a.dir == Dir::ClientToServer { (lane[0], lane[1]) } else { (lane[1], lane[0]) };
+                let start = Pos2::new(xa, origin.y + top + g.y0);
+                let mut end_pt = Pos2::new(xb, origin.y + top + g.y1);
+                let flying = playhead.is_some_and(|p| p < g.y1);
+                if let (true, Some(p)) = (flying, playhead) {
+                    let f = ((p - g.y0) / (g.y1 - g.y0)).clamp(0.0, 1.0);
+                    end_pt = start + (end_pt - start) * f;
+                }
+                let selected = selection == Some(a.target);
+                let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, color(a.kind));
+                if flying {
+                    stroke = Stroke::new(3.0, Color32::from_rgb(255, 220, 80));
+                }
+                arrow(&painter, start, end_pt, stroke);
+                let mid = Pos2::new((start.x + end_pt.x) / 2.0, (start.y + end_pt.y) / 2.0 - 9.0);
+                painter.text(
+                    mid,
+                    Align2::CENTER_BOTTOM,
+                    &a.label,
+                    FontId::proportional(12.0),
+                    if selected { color(a.kind) } else { text_color },
+                );
+                if let Some(pos) = resp.interact_pointer_pos() {
+                    if resp.clicked() && dist_to_segment(pos, start, end_pt) < 7.0 {
+                        clicked = Some(a.target);
+                    }
+                }
+            }
+        }
+        if let Some(p) = playhead {
+            let y = origin.y + top + p;
+            painter.line_segment(
+                [Pos2::new(origin.x, y), Pos2::new(origin.x + size.x, y)],
+                Stroke::new(1.0, Color32::from_rgba_unmultiplied(255, 220, 80, 120)),
+            );
+            if view.replay.playing {
+                ui.scroll_to_rect(Rect::from_center_size(Pos2::new(origin.x + 10.0, y), Vec2::splat(60.0)), None);
+            }
+        }
+        if let Some(t) = clicked {
+            cmds.push(Command::Select(t));
+        }
+    });
+    cmds
+}
+
+/// A line with a fixed-size head (egui's own arrow scales its head with the length).
+fn arrow(painter: &egui::Painter, from: Pos2, to: Pos2, stroke: Stroke) {
+    painter.line_segment([from, to], stroke);
+    let dir = (to - from).normalized();
+    if dir.x.is_nan() {
+        return;
+    }
+    let back = -dir * 10.0;
+    let side = Vec2::new(-dir.y, dir.x) * 4.5;
+    painter.add(egui::Shape::convex_polygon(vec![to, to + back + side, to + back - side], stroke.color, Stroke::NONE));
+}
+
+fn dist_to_segment(p: Pos2, a: Pos2, b: Pos2) -> f32 {
+    let ab = b - a;
+    let t = if ab.length_sq() > 0.0 { ((p - a).dot(ab) / ab.length_sq()).clamp(0.0, 1.0) } else { 0.0 };
+    (a + ab * t).distance(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mermaid_and_plantuml() {
+        let a = vec![Arrow {
+            dir: Dir::ClientToServer,
+            t_start: 0.0,
+            t_end: 0.0,
+            label: "GET /".into(),
+            kind: ArrowKind::Request,
+            target: Target::Http(0),
+            packet: 1,
+        }];
+        assert_eq!(mermaid(&a), "sequenceDiagram\n    participant Client\n    participant Server\n    Client->>Server: GET /\n");
+        assert!(plantuml(&a).contains("Client -> Server: GET /"));
+        assert!((dist_to_segment(Pos2::new(5.0, 1.0), Pos2::new(0.0, 0.0), Pos2::new(10.0, 0.0)) - 1.0).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,227 @@
+//! The packets table (virtualised: only visible rows are laid out) with a quick filter.
+
+use super::settings::TimeFormat;
+use super::store::Store;
+use super::{Command, View};
+use crate::analysis::explain::Lang;
+use crate::analysis::ladder::Target;
+use eframe::egui;
+use egui_extras::{Column, TableBuilder};
+
+/// A quick-filter expression: `status>=400`, `method==POST`, `ws.opcode==ping`, `conn==3`, or text.
+pub enum Filter {
+    All,
+    Text(String),
+    Status(String, u16),
+    Method(String),
+    Opcode(u8),
+    Conn(u32),
+}
+
+pub fn parse_filter(s: &str) -> Filter {
+    let s = s.trim();
+    if s.is_empty() {
+        return Filter::All;
+    }
+    let ops = [">=", "<=", "==", "!=", ">", "<"];
+    for op in ops {
+        if let Some((k, v)) = s.split_once(op) {
+            let (k, v) = (k.trim().to_lowercase(), v.trim());
+            match k.as_str() {
+                "status" | "http.status" => {
+                    if let Ok(n) = v.parse() {
+                        return Filter::Status(op.to_string(), n);
+                    }
+                }
+                "method" | "http.method" => return Filter::Method(v.to_uppercase()),
+                "ws.opcode" | "opcode" => {
+                    let code = match v.to_lowercase().as_str() {
+                        "cont" | "continuation" => Some(0),
+                        "text" => Some(1),
+                        "binary" => Some(2),
+                        "close" => Some(8),
+                        "ping" => Some(9),
+                        "pong" => Some(10),
+                        n => n.parse().ok(),
+                    };
+                    if let Some(c) = code {
+                        return Filter::Opcode(c);
+                    }
+                }
+                "conn" | "tcp.stream" => {
+                    if let Ok(n) = v.parse() {
+                        return Filter::Conn(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Filter::Text(s.to_lowercase())
+}
+
+fn cmp(op: &str, a: u16, b: u16) -> bool {
+    match op {
+        ">=" => a >= b,
+        "<=" => a <= b,
+        ">" => a > b,
+        "<" => a < b,
+        "!=" => a != b,
+        _ => a == b,
+    }
+}
+
+/// Packet numbers that a filter keeps (None: keep every packet).
+pub fn filter_packets(store: &Store, f: &Filter) -> Option<std::collections::HashSet<u64>> {
+    let cap = &store.cap;
+    Some(match f {
+        Filter::All | Filter::Text(_) | Filter::Conn(_) => return None,
+        Filter::Status(op, n) => {
+            cap.http.iter().filter_map(|x| x.response.as_ref()).filter(|r| cmp(op, r.status, *n)).map(|r| r.packet).collect()
+        }
+        Filter::Method(m) => cap.http.iter().filter_map(|x| x.request.as_ref()).filter(|r| &r.method == m).map(|r| r.packet).collect(),
+        Filter::Opcode(o) => cap.frames.iter().filter(|fr| fr.opcode == *o).map(|fr| fr.packet).collect(),
+    })
+}
+
+fn fmt_time(tf: TimeFormat, ts: i64, first: i64, prev: i64) -> String {
+    match tf {
+        TimeFormat::Relative => format!("{:.6}", (ts - first) as f64 / 1e9),
+        TimeFormat::Delta => format!("{:.6}", (ts - prev) as f64 / 1e9),
+        TimeFormat::Absolute => {
+            let secs = ts.div_euclid(1_000_000_000);
+            let ns = ts.rem_euclid(1_000_000_000);
+            let day = secs.rem_euclid(86_400);
+            format!("{:02}:{:02}:{:02}.{:06}", day / 3600, (day % 3600) / 60, day % 60, ns / 1000)
+        }
+    }
+}
+
+pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, tf: TimeFormat) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    ui.horizontal(|ui| {
+        let label = ui.label(lang.pick("Filter (Ctrl+F):", "过滤（Ctrl+F）："));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut view.packet_filter)
+                    .hint_text(
+                        lang.pick("text, status>=400, method==POST, ws.opcode==ping", "文字、status>=400、method==POST、ws.opcode==ping"),
+                    )
+                    .desired_width(380.0),
+            )
+            .labelled_by(label.id);
+        if view.focus_filter {
+            r.request_focus();
+            view.focus_filter = false;
+        }
+        ui.checkbox(&mut view.only_selected_conn, lang.pick("only the selected connection", "只看选中的连接"));
+    });
+    let filter = parse_filter(&view.packet_filter);
+    let keep = filter_packets(store, &filter);
+    let rows: Vec<usize> = (0..store.cap.rows.len())
+        .filter(|&i| {
+            let r = &store.cap.rows[i];
+            if view.only_selected_conn && view.selected_conn.is_some() && r.connection != view.selected_conn {
+                return false;
+            }
+            match &filter {
+                Filter::Conn(c) => r.connection == Some(*c),
+                Filter::Text(t) => {
+                    let (p, info) = store.describe(i);
+                    info.to_lowercase().contains(t)
+                        || p.to_lowercase().contains(t)
+                        || r.src.map(|a| a.to_string().contains(t)).unwrap_or(false)
+                        || r.dst.map(|a| a.to_string().contains(t)).unwrap_or(false)
+                }
+                _ => keep.as_ref().is_none_or(|k| k.contains(&r.number)),
+            }
+        })
+        .collect();
+    let first = store.cap.rows.first().map(|r| r.ts).unwrap_or(0);
+    let selected = match view.selection {
+        Some(Target::Packet(n)) => Some(n),
+        _ => None,
+    };
+    let row_h = 18.0;
+    TableBuilder::new(ui)
+        .striped(true)
+        .sense(egui::Sense::click())
+        .column(Column::initial(60.0))
+        .column(Column::initial(100.0))
+        .column(Column::initial(150.0))
+        .column(Column::initial(150.0))
+        .column(Column::initial(80.0))
+        .column(Column::initial(60.0))
+        .column(Column::remainder())
+        .header(20.0, |mut h| {
+            for t in [
+                lang.pick("No.", "序号"),
+                lang.pick("Time", "时间"),
+                lang.pick("Source", "源"),
+                lang.pick("Destination", "目的"),
+                lang.pick("Protocol", "协议"),
+                lang.pick("Length", "长度"),
+                lang.pick("Info", "信息"),
+            ] {
+                h.col(|ui| {
+                    ui.strong(t);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_h, rows.len(), |mut row| {
+                let i = rows[row.index()];
+                let r = &store.cap.rows[i];
+                let prev = if row.index() > 0 { store.cap.rows[rows[row.index() - 1]].ts } else { r.ts };
+                row.set_selected(selected == Some(r.number));
+                let (proto, info) = store.describe(i);
+                let ep = |a: Option<core::net::IpAddr>, p: u16| match (a, p) {
+                    (Some(a), 0) => a.to_string(),
+                    (Some(core::net::IpAddr::V6(a)), p) => format!("[{a}]:{p}"),
+                    (Some(a), p) => format!("{a}:{p}"),
+                    (None, _) => "—".into(),
+                };
+                row.col(|ui| {
+                    ui.label(r.number.to_string());
+                });
+                row.col(|ui| {
+                    ui.label(fmt_time(tf, r.ts, first, prev));
+                });
+                row.col(|ui| {
+                    ui.label(ep(r.src, r.src_port));
+                });
+                row.col(|ui| {
+                    ui.label(ep(r.dst, r.dst_port));
+                });
+                row.col(|ui| {
+                    ui.label(proto);
+                });
+                row.col(|ui| {
+                    ui.label(r.len.to_string());
+                });
+                row.col(|ui| {
+                    ui.label(info);
+                });
+                if row.response().clicked() {
+                    cmds.push(Command::Select(Target::Packet(r.number)));
+                }
+            });
+        });
+    cmds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_expressions() {
+        assert!(matches!(parse_filter("status>=400"), Filter::Status(op, 400) if op == ">="));
+        assert!(matches!(parse_filter("ws.opcode==ping"), Filter::Opcode(9)));
+        assert!(matches!(parse_filter("method==post"), Filter::Method(m) if m == "POST"));
+        assert!(matches!(parse_filter("conn==3"), Filter::Conn(3)));
+        assert!(matches!(parse_filter("  "), Filter::All));
+        assert!(matches!(parse_filter("/items"), Filter::Text(t) if t == "/items"));
+        assert!(cmp(">=", 404, 400) && !cmp("<", 404, 400));
+    }
+}

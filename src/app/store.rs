@@ -1,0 +1,107 @@
+//! The UI's copy of what the engine decoded, fed from the loader in batches. Drawing reads it;
+//! only the app's command handling changes it.
+
+use super::loader::Source;
+use crate::model::{Capture, Dir, Event, RowKind};
+use crate::proto::websocket::opcode_name;
+use std::collections::HashMap;
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct Store {
+    pub source: Option<Source>,
+    pub cap: Capture,
+    /// Protocol column and Info text for packets that carry an HTTP message or WebSocket frame.
+    pub overlay: HashMap<u64, (&'static str, String)>,
+    /// First sequence number seen per (connection, direction), for relative Seq/Ack.
+    seq_base: HashMap<(u32, bool), u32>,
+    pub progress: Option<(u64, u64)>,
+    pub loaded: bool,
+    pub load_time: Option<Duration>,
+    pub error: Option<String>,
+    pub warning: Option<String>,
+}
+
+impl Store {
+    pub fn new(source: Source) -> Store {
+        Store { source: Some(source), progress: Some((0, 1)), ..Store::default() }
+    }
+
+    pub fn apply(&mut self, e: Event) {
+        match &e {
+            Event::Packet(r) => {
+                if let (Some(c), Some(d), RowKind::Tcp { seq, flags, .. }) = (r.connection, r.direction, r.kind) {
+                    let syn = flags & 0x02 != 0;
+                    self.seq_base.entry((c, d == Dir::ClientToServer)).or_insert(if syn { seq } else { seq.wrapping_sub(1) });
+                }
+            }
+            Event::Http(x) => {
+                if let Some(r) = &x.request {
+                    self.overlay.insert(r.packet, ("HTTP", format!("{} {} {}", r.method, r.target, r.version)));
+                }
+                for i in &x.interim {
+                    self.overlay.insert(i.packet, ("HTTP", format!("{} {} {}", i.version, i.status, i.reason)));
+                }
+                if let Some(r) = &x.response {
+                    self.overlay.insert(r.packet, ("HTTP", format!("{} {} {}", r.version, r.status, r.reason)));
+                }
+            }
+            Event::WsFrame(f) => {
+                let mut text = format!("WebSocket {}", opcode_name(f.opcode));
+                if f.fin {
+                    text.push_str(" [FIN]");
+                }
+                if f.masked {
+                    text.push_str(" [MASKED]");
+                }
+                let e = self.overlay.entry(f.packet).or_insert(("WebSocket", String::new()));
+                e.0 = "WebSocket";
+                if e.1.starts_with("WebSocket") || e.1.is_empty() {
+                    if e.1.is_empty() {
+                        e.1 = text;
+                    } else {
+                        e.1 = format!("{}, {}", e.1, text.trim_start_matches("WebSocket "));
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.cap.apply(e);
+    }
+
+    /// Relative sequence and acknowledgement numbers, as Wireshark shows them.
+    pub fn relative(&self, conn: u32, dir: Dir, seq: u32, ack: u32) -> (u32, u32) {
+        let mine = self.seq_base.get(&(conn, dir == Dir::ClientToServer)).copied().unwrap_or(seq);
+        let theirs = self.seq_base.get(&(conn, dir != Dir::ClientToServer)).copied().unwrap_or(ack);
+        (seq.wrapping_sub(mine), ack.wrapping_sub(theirs))
+    }
+
+    /// Protocol and Info columns of a packet row.
+    pub fn describe(&self, i: usize) -> (String, String) {
+        let r = &self.cap.rows[i];
+        if let Some((p, info)) = self.overlay.get(&r.number) {
+            return ((*p).to_string(), info.clone());
+        }
+        match r.kind {
+            RowKind::Tcp { flags, seq, ack, window, payload } => {
+                let f = crate::dissect::TcpFlags(flags);
+                let (s, a) = match (r.connection, r.direction) {
+                    (Some(c), Some(d)) => self.relative(c, d, seq, ack),
+                    _ => (seq, ack),
+                };
+                let ack_part = if f.ack() { format!(" Ack={a}") } else { String::new() };
+                let proto = r
+                    .connection
+                    .and_then(|c| self.cap.connections.get(c as usize))
+                    .map(|c| c.protocol.label())
+                    .filter(|_| payload > 0)
+                    .unwrap_or("TCP");
+                (proto.to_string(), format!("{} → {} {f} Seq={s}{ack_part} Win={window} Len={payload}", r.src_port, r.dst_port))
+            }
+            RowKind::Udp { payload } => ("UDP".into(), format!("{} → {} Len={payload}", r.src_port, r.dst_port)),
+            RowKind::OtherIp { protocol } => ("IP".into(), format!("IP protocol {protocol}")),
+            RowKind::NotIp => ("—".into(), "not IP".into()),
+            RowKind::Malformed => ("—".into(), "malformed".into()),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The real app driven through AccessKit with egui_kittest: open captures, select, replay, switch
+//! language, and get a clear message for a bad file.
+
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use std::path::PathBuf;
+use wirescope::app::loader::Source;
+use wirescope::app::WirescopeApp;
+
+fn capture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures").join(name)
+}
+
+/// Builds the app and waits (bounded) for the background load to finish.
+fn app(src: Option<Source>) -> Harness<'static, WirescopeApp> {
+    let mut h = Harness::builder().with_size([1500.0, 950.0]).build_eframe(move |cc| WirescopeApp::new(cc, src));
+    for _ in 0..600 {
+        h.step();
+        if h.state().is_idle() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(h.state().is_idle(), "the capture did not finish loading");
+    h.run_steps(4);
+    h
+}
+
+fn arrows_shown(h: &Harness<'_, WirescopeApp>) -> (usize, usize) {
+    // A label's text is its AccessKit value.
+    let label = h.get_by_label_contains("Arrows shown:").accesskit_node().value().unwrap_or_default();
+    let nums: Vec<usize> = label.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).collect();
+    (nums[0], nums[1])
+}
+
+#[test]
+fn websocket_capture_shows_the_upgrade_and_the_accept_check() {
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    h.get_by_label_contains("#0 WebSocket  127.0.0.1").click();
+    h.run_steps(3);
+    h.get_by_label("101 Switching Protocols");
+    h.get_by_label("Sec-WebSocket-Accept check: PASS");
+    assert_eq!(h.get_all_by_label_contains("1000 — Normal closure").count(), 2, "client and server both sent 1000");
+}
+
+#[test]
+fn replay_steps_reveal_arrows_one_by_one() {
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    let (shown, total) = arrows_shown(&h);
+    assert_eq!(shown, total, "everything is shown before a replay starts");
+    assert!(total >= 20, "{total} arrows");
+    h.get_by_label("|< Restart").click();
+    h.run_steps(2);
+    assert_eq!(arrows_shown(&h).0, 0);
+    let mut counts = Vec::new();
+    for _ in 0..5 {
+        h.get_by_label("Step >").click();
+        h.run_steps(2);
+        counts.push(arrows_shown(&h).0);
+    }
+    assert!(counts.windows(2).all(|w| w[1] > w[0]), "each step shows more arrows: {counts:?}");
+    h.get_by_label("< Back").click();
+    h.run_steps(2);
+    assert!(arrows_shown(&h).0 < counts[4]);
+    // Play runs on its own.
+    h.get_by_label("Play").click();
+    for _ in 0..30 {
+        h.step();
+    }
+    assert!(arrows_shown(&h).0 > counts[4] - 1);
+}
+
+#[test]
+fn chinese_interface() {
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label("时序图");
+    h.get_by_label("Sec-WebSocket-Accept 校验：通过");
+    h.get_by_label_contains("已显示箭头");
+    h.get_by_label("English").click();
+    h.run_steps(3);
+    h.get_by_label("Sequence diagram");
+}
+
+#[test]
+fn a_corrupt_file_shows_a_clear_message_and_the_app_goes_on() {
+    let p = std::env::temp_dir().join(format!("wirescope-ui-{}.pcap", std::process::id()));
+    std::fs::write(&p, b"this is not a capture at all").unwrap();
+    let mut h = app(Some(Source::File(p.clone())));
+    let _ = std::fs::remove_file(&p);
+    h.get_by_label("This file could not be opened");
+    h.get_by_label_contains("not a capture file");
+    h.get_by_label("Back to the examples").click();
+    h.run_steps(3);
+    h.get_by_label("Examples");
+}
+
+#[test]
+fn start_page_offers_the_bundled_examples() {
+    let mut h = app(None);
+    h.get_by_label("websocket-basics.pcapng").click();
+    for _ in 0..300 {
+        h.step();
+        if h.state().is_idle() && h.state().store.as_ref().is_some_and(|s| s.loaded) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run_steps(3);
+    h.get_by_label("Sec-WebSocket-Accept check: PASS");
+}
+
+#[test]
+fn packets_table_and_filter() {
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    h.get_by_label("GET /chat HTTP/1.1");
+    h.get_by_label("HTTP/1.1 101 Switching Protocols");
+    h.get_by_label_contains("[SYN]");
+    let filter = h.get_by_role_and_label(eframe::egui::accesskit::Role::TextInput, "Filter (Ctrl+F):");
+    filter.focus();
+    filter.type_text("ws.opcode==ping");
+    h.run_steps(3);
+    h.get_by_label("WebSocket Ping [FIN] [MASKED]");
+    assert!(h.query_by_label("GET /chat HTTP/1.1").is_none(), "the filter hides other packets");
+}
+
+#[test]
+fn clicking_a_connection_and_an_http_exchange_in_messages() {
+    let mut h = app(Some(Source::File(capture("http-status-codes.pcapng"))));
+    h.get_by_label_contains("#0 HTTP  127.0.0.1").click();
+    h.run_steps(3);
+    h.get_by_label_contains("TCP three-way handshake");
+    // The store has every status of the gallery, and the details speak of status classes.
+    let s = h.state().store.as_ref().unwrap();
+    assert!(s.cap.http.iter().any(|x| x.response.as_ref().is_some_and(|r| r.status == 429)));
+}
