@@ -196,3 +196,22 @@ fn socketio_over_polling_then_websocket() {
     assert_eq!(events[0].args.as_ref().unwrap()[0], "hello from python-socketio");
     assert_eq!(events[1].args.as_ref().unwrap()[0]["echo"], "hello from python-socketio");
 }
+
+#[test]
+fn breakdowns_status_classes_and_the_cost_of_polling() {
+    let cap = analyze("http-status-codes.pcapng");
+    let b = wirescope::analysis::stats::breakdown(&cap);
+    let responses = cap.http.iter().filter(|x| x.response.is_some()).count() as u32;
+    assert_eq!(b.status_by_class.iter().sum::<u32>(), responses);
+    assert!(b.status_by_class[3] >= 6, "the gallery has many 4xx: {:?}", b.status_by_class);
+    assert!(b.status_by_code.iter().any(|(c, _)| *c == 304));
+    assert_eq!(b.overhead.len(), cap.http.len());
+    // Polling pays full headers for every poll; WebSocket pays a few bytes of frame header.
+    let polling = wirescope::analysis::stats::breakdown(&analyze("http-polling.pcapng"));
+    let ws = wirescope::analysis::stats::breakdown(&analyze("socketio-chat.pcapng"));
+    let per_poll = polling.http_bytes_per_exchange.unwrap();
+    let per_msg = ws.ws_bytes_per_message.unwrap();
+    assert!(per_poll > per_msg, "polling {per_poll:.0} B per exchange vs WebSocket {per_msg:.0} B per message");
+    let h = polling.headers.iter().find(|(n, _)| n == "content-length").unwrap();
+    assert!(h.1 >= 10);
+}

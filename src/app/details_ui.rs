@@ -105,7 +105,7 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
             ui.monospace(key);
             ui.end_row();
             ui.label(lang.pick("2. key + GUID", "2. key + GUID"));
-            ui.monospace(format!("{key}{}", handshake::GUID));
+            ui.add(egui::Label::new(RichText::new(format!("{key}{}", handshake::GUID)).monospace()).wrap());
             ui.end_row();
             ui.label("3. SHA-1");
             ui.monospace(handshake::sha1_hex(key));

@@ -91,7 +91,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     let all: Vec<Vec<Arrow>> = ids.iter().map(|id| ladder::arrows(cap, *id, mode)).collect();
     // One time axis for every column, so compare mode lines them up.
     let merged: Vec<Arrow> = all.iter().flatten().cloned().collect();
-    let map = TimeMap::new(&merged, 30.0, 140.0);
+    let map = TimeMap::new(&merged, 34.0, 140.0);
     let one_way = cap.connections.iter().find(|c| c.id == conn).and_then(|c| c.handshake_rtt_ms).map(|r| r / 2000.0).unwrap_or(0.0);
     let columns: Vec<Column> = ids
         .iter()
@@ -139,7 +139,6 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             r.playhead = None;
             r.playing = false;
         }
-        ui.add(egui::Slider::new(&mut settings.replay_speed, 0.1..=10.0).logarithmic(true).text(lang.pick("speed ×", "速度 ×")));
     });
     if let Some(fwd) = r.step.take() {
         let head = r.playhead.unwrap_or(if fwd { -1.0 } else { end });
@@ -159,7 +158,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     }
     let mut scrub = r.playhead.unwrap_or(end);
     ui.horizontal(|ui| {
-        ui.spacing_mut().slider_width = (ui.available_width() - 260.0).max(120.0);
+        ui.spacing_mut().slider_width = (ui.clip_rect().right() - ui.cursor().left() - 300.0).max(120.0);
         if ui
             .add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false).text(lang.pick("replay position", "回放位置")))
             .changed()
@@ -190,14 +189,23 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         if ui.button(lang.pick("Copy as PlantUML", "复制为 PlantUML")).clicked() {
             ui.ctx().copy_text(plantuml(&columns[0].arrows));
         }
+        ui.spacing_mut().slider_width = 70.0;
+        ui.add(
+            egui::Slider::new(&mut settings.replay_speed, 0.1..=10.0)
+                .logarithmic(true)
+                .max_decimals(1)
+                .text(lang.pick("speed ×", "速度 ×")),
+        );
     });
     ui.separator();
 
     let playhead = r.playhead;
     let selection = view.selection;
+    // Measured outside the scroll area: inside a horizontal scroll the width is unbounded.
+    let visible_w = ui.clip_rect().right() - ui.cursor().left();
+    let col_w = ((visible_w - 16.0) / columns.len() as f32).max(280.0);
     egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
-        let col_w = ((ui.available_width() - 10.0) / columns.len() as f32).max(420.0);
-        let top = 46.0;
+        let top = 58.0;
         let size = Vec2::new(col_w * columns.len() as f32, map.height + top + 20.0);
         let (resp, painter) = ui.allocate_painter(size, Sense::click());
         let origin = resp.rect.min;
@@ -206,7 +214,8 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         let mut clicked: Option<Target> = None;
         for (ci, col) in columns.iter().enumerate() {
             let x0 = origin.x + ci as f32 * col_w;
-            let lane = [x0 + 90.0, x0 + col_w - 90.0];
+            let inset = (col_w * 0.16).clamp(50.0, 90.0);
+            let lane = [x0 + inset, x0 + col_w - inset];
             painter.text(
                 Pos2::new((lane[0] + lane[1]) / 2.0, origin.y + 4.0),
                 Align2::CENTER_TOP,
@@ -214,20 +223,12 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 FontId::proportional(14.0),
                 text_color,
             );
-            painter.text(
-                Pos2::new(lane[0], origin.y + 24.0),
-                Align2::CENTER_TOP,
-                format!("{} {}", lang.pick("Client", "客户端"), col.client),
-                FontId::proportional(12.0),
-                text_color,
-            );
-            painter.text(
-                Pos2::new(lane[1], origin.y + 24.0),
-                Align2::CENTER_TOP,
-                format!("{} {}", lang.pick("Server", "服务器"), col.server),
-                FontId::proportional(12.0),
-                text_color,
-            );
+            for (x, role, addr) in
+                [(lane[0], lang.pick("Client", "客户端"), &col.client), (lane[1], lang.pick("Server", "服务器"), &col.server)]
+            {
+                painter.text(Pos2::new(x, origin.y + 22.0), Align2::CENTER_TOP, role, FontId::proportional(13.0), text_color);
+                painter.text(Pos2::new(x, origin.y + 38.0), Align2::CENTER_TOP, addr, FontId::proportional(10.5), weak);
+            }
             for x in lane {
                 painter.line_segment([Pos2::new(x, origin.y + top), Pos2::new(x, origin.y + top + map.height)], Stroke::new(2.0, weak));
             }

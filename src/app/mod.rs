@@ -1,6 +1,7 @@
 //! The desktop app (eframe/egui). The UI owns a [`store::Store`] fed by the loader thread; `*_ui`
 //! functions draw from it and return [`Command`]s, which the app applies after the frame.
 
+mod breakdowns_ui;
 mod connections_ui;
 mod details_ui;
 mod diagram_ui;
@@ -42,6 +43,7 @@ pub enum Tab {
     Diagram,
     Packets,
     Messages,
+    Breakdowns,
 }
 
 /// Per-run view state (not saved).
@@ -57,6 +59,7 @@ pub struct View {
     pub focus_filter: bool,
     pub ws_dir_filter: Option<crate::model::Dir>,
     pub ws_text_filter: String,
+    pub breakdown: Option<(usize, crate::analysis::stats::Breakdown)>,
 }
 
 pub struct WirescopeApp {
@@ -89,6 +92,7 @@ impl WirescopeApp {
                 focus_filter: false,
                 ws_dir_filter: None,
                 ws_text_filter: String::new(),
+                breakdown: None,
             },
             loader: None,
             next_load: 1,
@@ -380,19 +384,22 @@ impl eframe::App for WirescopeApp {
             });
             return;
         }
-        egui::Panel::left("connections").default_size(330.0).show(ui, |ui| {
+        egui::Panel::left("connections").default_size(320.0).max_size(480.0).show(ui, |ui| {
             let cmds = connections_ui::connections_ui(ui, lang, store, &mut self.view);
             self.commands.extend(cmds);
         });
-        egui::Panel::right("details").default_size(440.0).show(ui, |ui| {
+        egui::Panel::right("details").default_size(430.0).max_size(560.0).show(ui, |ui| {
             let cmds = details_ui::details_ui(ui, lang, store, &mut self.view);
             self.commands.extend(cmds);
         });
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
-                for (t, en, zh) in
-                    [(Tab::Diagram, "Sequence diagram", "时序图"), (Tab::Packets, "Packets", "数据包"), (Tab::Messages, "Messages", "消息")]
-                {
+                for (t, en, zh) in [
+                    (Tab::Diagram, "Sequence diagram", "时序图"),
+                    (Tab::Packets, "Packets", "数据包"),
+                    (Tab::Messages, "Messages", "消息"),
+                    (Tab::Breakdowns, "Breakdowns", "统计"),
+                ] {
                     ui.selectable_value(&mut self.view.tab, t, lang.pick(en, zh));
                 }
             });
@@ -401,6 +408,10 @@ impl eframe::App for WirescopeApp {
                 Tab::Diagram => diagram_ui::diagram_ui(ui, lang, store, &mut self.view, &mut self.settings),
                 Tab::Packets => packets_ui::packets_ui(ui, lang, store, &mut self.view, self.settings.time_format),
                 Tab::Messages => details_ui::messages_ui(ui, lang, store, &mut self.view),
+                Tab::Breakdowns => {
+                    breakdowns_ui::breakdowns_ui(ui, lang, store, &mut self.view.breakdown);
+                    Vec::new()
+                }
             };
             self.commands.extend(cmds);
         });

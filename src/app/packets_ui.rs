@@ -146,13 +146,14 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     TableBuilder::new(ui)
         .striped(true)
         .sense(egui::Sense::click())
-        .column(Column::initial(60.0))
-        .column(Column::initial(100.0))
-        .column(Column::initial(150.0))
-        .column(Column::initial(150.0))
-        .column(Column::initial(80.0))
-        .column(Column::initial(60.0))
-        .column(Column::remainder())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(44.0).resizable(true))
+        .column(Column::initial(70.0).resizable(true))
+        .column(Column::initial(118.0).resizable(true).clip(true))
+        .column(Column::initial(118.0).resizable(true).clip(true))
+        .column(Column::initial(66.0).resizable(true))
+        .column(Column::initial(44.0).resizable(true))
+        .column(Column::remainder().at_least(160.0).clip(true))
         .header(20.0, |mut h| {
             for t in [
                 lang.pick("No.", "序号"),
@@ -181,27 +182,20 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     (Some(a), p) => format!("{a}:{p}"),
                     (None, _) => "—".into(),
                 };
-                row.col(|ui| {
-                    ui.label(r.number.to_string());
-                });
-                row.col(|ui| {
-                    ui.label(fmt_time(tf, r.ts, first, prev));
-                });
-                row.col(|ui| {
-                    ui.label(ep(r.src, r.src_port));
-                });
-                row.col(|ui| {
-                    ui.label(ep(r.dst, r.dst_port));
-                });
-                row.col(|ui| {
-                    ui.label(proto);
-                });
-                row.col(|ui| {
-                    ui.label(r.len.to_string());
-                });
-                row.col(|ui| {
-                    ui.label(info);
-                });
+                let cells = [
+                    r.number.to_string(),
+                    fmt_time(tf, r.ts, first, prev),
+                    ep(r.src, r.src_port),
+                    ep(r.dst, r.dst_port),
+                    proto,
+                    r.len.to_string(),
+                    info,
+                ];
+                for text in cells {
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(text).truncate().selectable(false));
+                    });
+                }
                 if row.response().clicked() {
                     cmds.push(Command::Select(Target::Packet(r.number)));
                 }
