@@ -310,6 +310,64 @@ pub fn step_back(geoms: &[Geometry], playhead: f32) -> f32 {
     }
 }
 
+/// The diagram as a standalone SVG document (lanes, arrows with heads, labels, idle marks).
+pub fn to_svg(title: &str, client: &str, server: &str, arrows: &[Arrow], geoms: &[Geometry], map: &TimeMap) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let (w, top) = (640.0f32, 70.0f32);
+    let lanes = [110.0f32, w - 110.0];
+    let h = top + map.height + 20.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
+        w / 2.0,
+        esc(title)
+    );
+    for (x, role, addr) in [(lanes[0], "Client", client), (lanes[1], "Server", server)] {
+        s.push_str(&format!("<text x=\"{x}\" y=\"42\" text-anchor=\"middle\">{role}</text><text x=\"{x}\" y=\"58\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">{}</text>\n", esc(addr)));
+        s.push_str(&format!("<line x1=\"{x}\" y1=\"{top}\" x2=\"{x}\" y2=\"{}\" stroke=\"#999\" stroke-width=\"2\"/>\n", top + map.height));
+    }
+    for b in &map.breaks {
+        let y = top + b.y;
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{y}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#888\">… {:.1} s idle …</text>\n",
+            w / 2.0,
+            b.seconds
+        ));
+    }
+    for (a, g) in arrows.iter().zip(geoms) {
+        let (xa, xb) = if a.dir == Dir::ClientToServer { (lanes[0], lanes[1]) } else { (lanes[1], lanes[0]) };
+        let (y0, y1) = (top + g.y0, top + g.y1);
+        let color = match a.kind {
+            ArrowKind::Request => "#3b7ddd",
+            ArrowKind::Response => "#2f9e5a",
+            ArrowKind::Upgrade => "#a052c8",
+            ArrowKind::WsData => "#1f9e8e",
+            ArrowKind::WsControl => "#c9a227",
+            ArrowKind::WsClose => "#d9692c",
+            ArrowKind::Reset => "#d43c3c",
+            _ => "#888888",
+        };
+        let (dx, dy) = (xb - xa, y1 - y0);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / len, dy / len);
+        let (bx, by) = (xb - ux * 10.0, y1 - uy * 10.0);
+        s.push_str(&format!(
+            "<line x1=\"{xa}\" y1=\"{y0}\" x2=\"{xb}\" y2=\"{y1}\" stroke=\"{color}\" stroke-width=\"1.8\"/><polygon points=\"{xb},{y1} {},{} {},{}\" fill=\"{color}\"/>\n",
+            bx - uy * 4.5,
+            by + ux * 4.5,
+            bx + uy * 4.5,
+            by - ux * 4.5
+        ));
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+            (xa + xb) / 2.0,
+            (y0 + y1) / 2.0 - 6.0,
+            esc(&a.label)
+        ));
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +391,18 @@ mod tests {
         let (d1, d2) = (m.y(0.02) - m.y(0.01), m.y(0.04) - m.y(0.02));
         assert!((d2 / d1 - 2.0).abs() < 0.01, "{d1} {d2}");
         assert!(m.y(0.03) > m.y(0.02) && m.y(0.03) < m.y(0.04), "interpolates");
+    }
+
+    #[test]
+    fn svg_has_every_arrow_and_escapes_labels() {
+        let mut a = vec![arrow(0.0, Dir::ClientToServer), arrow(0.01, Dir::ServerToClient)];
+        a[0].label = "GET /?a=1&b=<2>".into();
+        let m = TimeMap::new(&a, 10.0, 100.0);
+        let g: Vec<Geometry> = a.iter().map(|x| geometry(x, &m, 0.0, 4.0)).collect();
+        let svg = to_svg("#0 HTTP", "127.0.0.1:1", "127.0.0.1:2", &a, &g, &m);
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("<polygon").count(), 2);
+        assert!(svg.contains("GET /?a=1&amp;b=&lt;2&gt;"));
     }
 
     #[test]

@@ -189,6 +189,10 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         if ui.button(lang.pick("Copy as PlantUML", "复制为 PlantUML")).clicked() {
             ui.ctx().copy_text(plantuml(&columns[0].arrows));
         }
+        if ui.button(lang.pick("Save as SVG…", "保存为 SVG…")).clicked() {
+            let c = &columns[0];
+            cmds.push(Command::SaveSvg(ladder::to_svg(&c.title, &c.client, &c.server, &c.arrows, &c.geoms, &map)));
+        }
         ui.spacing_mut().slider_width = 70.0;
         ui.add(
             egui::Slider::new(&mut settings.replay_speed, 0.1..=10.0)
@@ -255,7 +259,8 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     let f = ((p - g.y0) / (g.y1 - g.y0)).clamp(0.0, 1.0);
                     end_pt = start + (end_pt - start) * f;
                 }
-                let selected = selection == Some(a.target);
+                // Selecting the packet that carried an arrow (in the packets table) highlights it too.
+                let selected = selection == Some(a.target) || selection == Some(Target::Packet(a.packet));
                 let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, color(a.kind));
                 if flying {
                     stroke = Stroke::new(3.0, Color32::from_rgb(255, 220, 80));

@@ -36,6 +36,8 @@ pub enum Command {
     Select(Target),
     SetLang(Lang),
     SetDark(bool),
+    /// Ask where to save, then write the SVG atomically.
+    SaveSvg(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +71,9 @@ pub struct WirescopeApp {
     loader: Option<Loader>,
     next_load: u64,
     dialog: Option<Receiver<Option<PathBuf>>>,
+    /// The result of the last background save, for the status bar.
+    notice: Option<Receiver<String>>,
+    last_notice: Option<String>,
     commands: Vec<Command>,
 }
 
@@ -97,6 +102,8 @@ impl WirescopeApp {
             loader: None,
             next_load: 1,
             dialog: None,
+            notice: None,
+            last_notice: None,
             commands: Vec::new(),
         };
         if let Some(src) = open {
@@ -221,6 +228,22 @@ impl WirescopeApp {
                         }
                     }
                 }
+                Command::SaveSvg(svg) => {
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    let c = ctx.clone();
+                    std::thread::spawn(move || {
+                        let Some(path) = rfd::FileDialog::new().add_filter("SVG", &["svg"]).set_file_name("diagram.svg").save_file() else {
+                            return;
+                        };
+                        let msg = match crate::export::write_atomic(&path, |w| w.write_all(svg.as_bytes())) {
+                            Ok(()) => format!("saved {}", path.display()),
+                            Err(e) => format!("cannot save {}: {e}", path.display()),
+                        };
+                        let _ = tx.send(msg);
+                        c.request_repaint();
+                    });
+                    self.notice = Some(rx);
+                }
                 Command::SetLang(l) => self.settings.lang = l,
                 Command::SetDark(d) => {
                     self.settings.dark = d;
@@ -334,6 +357,10 @@ impl WirescopeApp {
                     self.commands.push(Command::CancelLoad);
                 }
             }
+            if let Some(n) = &self.last_notice {
+                ui.separator();
+                ui.label(n);
+            }
             if let Some(w) = &store.warning {
                 ui.separator();
                 ui.colored_label(egui::Color32::from_rgb(230, 160, 40), w);
@@ -351,6 +378,12 @@ impl eframe::App for WirescopeApp {
                 if let Some(p) = picked {
                     self.commands.push(Command::Open(Source::File(p)));
                 }
+            }
+        }
+        if let Some(rx) = &self.notice {
+            if let Ok(m) = rx.try_recv() {
+                self.last_notice = Some(m);
+                self.notice = None;
             }
         }
         self.shortcuts(ctx);

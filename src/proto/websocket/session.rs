@@ -630,3 +630,73 @@ impl WsSession {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DeflateParams, Event};
+
+    /// Feeds server-to-client bytes through a session with permessage-deflate and returns the
+    /// messages' payloads and the findings' codes.
+    fn server_messages(deflate: DeflateParams, chunks: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<&'static str>) {
+        let hs = WsHandshake { upgrade_captured: true, permessage_deflate: Some(deflate), ..Default::default() };
+        let mut s = WsSession::new(hs, &Limits::default());
+        let mut bufs: PerDir<StreamBuf> = PerDir::default();
+        let (mut events, mut left, mut dropped) = (Vec::new(), 100, 0);
+        for (i, c) in chunks.iter().enumerate() {
+            bufs[Dir::ServerToClient].push(c, i as u64 + 1, 0);
+            let mut sink = Sink { conn: 0, events: &mut events, findings_left: &mut left, findings_dropped: &mut dropped };
+            s.process(&mut bufs, &mut sink);
+        }
+        let mut msgs = Vec::new();
+        let mut codes = Vec::new();
+        for e in events {
+            match e {
+                Event::WsMessage(m) => msgs.push(m.payload),
+                Event::Finding(f) => codes.push(f.code),
+                _ => {}
+            }
+        }
+        (msgs, codes)
+    }
+
+    fn pmd(takeover: bool) -> DeflateParams {
+        DeflateParams {
+            server_no_context_takeover: !takeover,
+            client_max_window_bits: 15,
+            server_max_window_bits: 15,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rfc7692_section_7_2_3_examples() {
+        // §7.2.3.1: "Hello" in one compressed frame, and the same split over two frames.
+        let one: &[u8] = &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        assert_eq!(server_messages(pmd(true), &[one]), (vec![b"Hello".to_vec()], vec![]));
+        let frag: &[&[u8]] = &[&[0x41, 0x03, 0xf2, 0x48, 0xcd], &[0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00]];
+        assert_eq!(server_messages(pmd(true), frag), (vec![b"Hello".to_vec()], vec![]));
+        // §7.2.3.2: the second "Hello" refers back into the first one's LZ77 window.
+        let second: &[u8] = &[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00];
+        assert_eq!(server_messages(pmd(true), &[one, second]).0, vec![b"Hello".to_vec(), b"Hello".to_vec()]);
+        // ... which cannot be inflated when context takeover was turned off.
+        let (msgs, codes) = server_messages(pmd(false), &[one, second]);
+        assert_eq!(msgs[0], b"Hello");
+        assert_ne!(msgs.get(1).map(Vec::as_slice), Some(&b"Hello"[..]));
+        assert!(codes.contains(&"ws.inflate_failed"), "{codes:?}");
+        // §7.2.3.3: a stored (uncompressed) DEFLATE block.
+        let stored: &[u8] = &[0xc1, 0x0b, 0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00];
+        assert_eq!(server_messages(pmd(true), &[stored]).0, vec![b"Hello".to_vec()]);
+        // §7.2.3.4: a block with BFINAL set.
+        let bfinal: &[u8] = &[0xc1, 0x08, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        assert_eq!(server_messages(pmd(true), &[bfinal]).0, vec![b"Hello".to_vec()]);
+    }
+
+    #[test]
+    fn every_prefix_of_a_frame_decodes_the_same() {
+        let one: &[u8] = &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        for cut in 1..one.len() {
+            assert_eq!(server_messages(pmd(true), &[&one[..cut], &one[cut..]]).0, vec![b"Hello".to_vec()], "cut {cut}");
+        }
+    }
+}
