@@ -40,11 +40,14 @@ pub fn connections_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut V
     let label = ui.label(lang.pick("Filter connections:", "过滤连接："));
     ui.add(egui::TextEdit::singleline(&mut view.conn_filter).hint_text(lang.pick("address, port, protocol", "地址、端口、协议")))
         .labelled_by(label.id);
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        for c in store.cap.connections.iter().filter(|c| matches(c, &view.conn_filter)) {
+    let shown: Vec<&Connection> = store.cap.connections.iter().filter(|c| matches(c, &view.conn_filter)).collect();
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) + ui.text_style_height(&egui::TextStyle::Small) + 2.0 * ui.spacing().item_spacing.y;
+    // Only the visible rows are laid out: a capture can hold tens of thousands of connections.
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show_rows(ui, row_h, shown.len(), |ui, range| {
+        for c in &shown[range] {
             let selected = view.selected_conn == Some(c.id);
             let text = format!("#{} {}  {} → {}", c.id, c.protocol.label(), c.client, c.server);
-            let r = ui.selectable_label(selected, RichText::new(text).color(badge_color(c.protocol)).strong());
+            let r = ui.add(egui::Button::selectable(selected, RichText::new(text).color(badge_color(c.protocol)).strong()).truncate());
             if r.clicked() {
                 cmds.push(Command::SelectConnection(c.id));
             }
@@ -63,7 +66,7 @@ pub fn connections_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut V
             if c.websocket_messages > 0 {
                 line.push_str(&format!(" · {} {}", c.websocket_messages, lang.pick("msgs", "条消息")));
             }
-            ui.label(RichText::new(line).small().weak());
+            ui.add(egui::Label::new(RichText::new(line).small().weak()).truncate());
         }
     });
     cmds

@@ -19,6 +19,22 @@ pub struct Replay {
     pub compare_with: Option<u32>,
     pub shown: usize,
     pub total: usize,
+    /// Arrows per (connection, mode), valid while the capture's size is unchanged.
+    cache: Vec<((u32, Mode, usize), std::sync::Arc<Vec<Arrow>>)>,
+}
+
+impl Replay {
+    fn arrows(&mut self, cap: &Capture, conn: u32, mode: Mode) -> std::sync::Arc<Vec<Arrow>> {
+        let version = cap.rows.len() + cap.http.len() + cap.frames.len() + cap.connections.len();
+        let key = (conn, mode, version);
+        if let Some((_, a)) = self.cache.iter().find(|(k, _)| *k == key) {
+            return a.clone();
+        }
+        let a = std::sync::Arc::new(ladder::arrows(cap, conn, mode));
+        self.cache.retain(|((c, m, v), _)| *v == version && !(*c == conn && *m == mode));
+        self.cache.push((key, a.clone()));
+        a
+    }
 }
 
 pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
@@ -71,7 +87,7 @@ struct Column<'a> {
     title: String,
     client: String,
     server: String,
-    arrows: Vec<Arrow>,
+    arrows: std::sync::Arc<Vec<Arrow>>,
     geoms: Vec<Geometry>,
     _cap: &'a Capture,
 }
@@ -88,10 +104,14 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     if let Some(other) = view.replay.compare_with.filter(|o| *o != conn) {
         ids.push(other);
     }
-    let all: Vec<Vec<Arrow>> = ids.iter().map(|id| ladder::arrows(cap, *id, mode)).collect();
+    let all: Vec<std::sync::Arc<Vec<Arrow>>> = ids.iter().map(|id| view.replay.arrows(cap, *id, mode)).collect();
     // One time axis for every column, so compare mode lines them up.
-    let merged: Vec<Arrow> = all.iter().flatten().cloned().collect();
-    let map = TimeMap::new(&merged, 34.0, 140.0);
+    let map = if all.len() == 1 {
+        TimeMap::new(&all[0], 34.0, 140.0)
+    } else {
+        let merged: Vec<Arrow> = all.iter().flat_map(|a| a.iter().cloned()).collect();
+        TimeMap::new(&merged, 34.0, 140.0)
+    };
     let one_way = cap.connections.iter().find(|c| c.id == conn).and_then(|c| c.handshake_rtt_ms).map(|r| r / 2000.0).unwrap_or(0.0);
     let columns: Vec<Column> = ids
         .iter()
@@ -249,6 +269,11 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             }
             for (a, g) in col.arrows.iter().zip(&col.geoms) {
                 if playhead.is_some_and(|p| g.y0 > p) {
+                    continue;
+                }
+                // Lay out only what the scroll area shows.
+                let clip = ui.clip_rect();
+                if origin.y + top + g.y1 < clip.top() - 30.0 || origin.y + top + g.y0 > clip.bottom() + 30.0 {
                     continue;
                 }
                 let (xa, xb) = if a.dir == Dir::ClientToServer { (lane[0], lane[1]) } else { (lane[1], lane[0]) };

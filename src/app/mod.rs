@@ -62,6 +62,8 @@ pub struct View {
     pub ws_dir_filter: Option<crate::model::Dir>,
     pub ws_text_filter: String,
     pub breakdown: Option<(usize, crate::analysis::stats::Breakdown)>,
+    /// The packets table's visible row indices, with the inputs they were computed from.
+    pub packet_rows: Option<(packets_ui::RowsKey, std::sync::Arc<Vec<usize>>)>,
 }
 
 pub struct WirescopeApp {
@@ -98,6 +100,7 @@ impl WirescopeApp {
                 ws_dir_filter: None,
                 ws_text_filter: String::new(),
                 breakdown: None,
+                packet_rows: None,
             },
             loader: None,
             next_load: 1,

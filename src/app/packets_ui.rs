@@ -97,6 +97,37 @@ fn fmt_time(tf: TimeFormat, ts: i64, first: i64, prev: i64) -> String {
     }
 }
 
+/// What the visible rows depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowsKey {
+    filter: String,
+    only: bool,
+    conn: Option<u32>,
+    rows: usize,
+    http: usize,
+}
+
+fn visible_rows(store: &Store, view: &View) -> Vec<usize> {
+    let filter = parse_filter(&view.packet_filter);
+    let keep = filter_packets(store, &filter);
+    (0..store.cap.rows.len())
+        .filter(|&i| {
+            let r = &store.cap.rows[i];
+            if view.only_selected_conn && view.selected_conn.is_some() && r.connection != view.selected_conn {
+                return false;
+            }
+            match &filter {
+                Filter::Conn(c) => r.connection == Some(*c),
+                Filter::Text(t) => {
+                    let (p, info) = store.describe(i);
+                    info.to_lowercase().contains(t) || p.to_lowercase().contains(t) || r.src.map(|a| a.to_string().contains(t)).unwrap_or(false) || r.dst.map(|a| a.to_string().contains(t)).unwrap_or(false)
+                }
+                _ => keep.as_ref().is_none_or(|k| k.contains(&r.number)),
+            }
+        })
+        .collect()
+}
+
 pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, tf: TimeFormat) -> Vec<Command> {
     let mut cmds = Vec::new();
     ui.horizontal(|ui| {
@@ -116,27 +147,15 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         }
         ui.checkbox(&mut view.only_selected_conn, lang.pick("only the selected connection", "只看选中的连接"));
     });
-    let filter = parse_filter(&view.packet_filter);
-    let keep = filter_packets(store, &filter);
-    let rows: Vec<usize> = (0..store.cap.rows.len())
-        .filter(|&i| {
-            let r = &store.cap.rows[i];
-            if view.only_selected_conn && view.selected_conn.is_some() && r.connection != view.selected_conn {
-                return false;
-            }
-            match &filter {
-                Filter::Conn(c) => r.connection == Some(*c),
-                Filter::Text(t) => {
-                    let (p, info) = store.describe(i);
-                    info.to_lowercase().contains(t)
-                        || p.to_lowercase().contains(t)
-                        || r.src.map(|a| a.to_string().contains(t)).unwrap_or(false)
-                        || r.dst.map(|a| a.to_string().contains(t)).unwrap_or(false)
-                }
-                _ => keep.as_ref().is_none_or(|k| k.contains(&r.number)),
-            }
-        })
-        .collect();
+    let key = RowsKey { filter: view.packet_filter.clone(), only: view.only_selected_conn, conn: view.selected_conn, rows: store.cap.rows.len(), http: store.cap.http.len() };
+    let rows = match &view.packet_rows {
+        Some((k, r)) if *k == key => r.clone(),
+        _ => {
+            let r = std::sync::Arc::new(visible_rows(store, view));
+            view.packet_rows = Some((key, r.clone()));
+            r
+        }
+    };
     let first = store.cap.rows.first().map(|r| r.ts).unwrap_or(0);
     let selected = match view.selection {
         Some(Target::Packet(n)) => Some(n),
