@@ -215,3 +215,33 @@ fn breakdowns_status_classes_and_the_cost_of_polling() {
     let h = polling.headers.iter().find(|(n, _)| n == "content-length").unwrap();
     assert!(h.1 >= 10);
 }
+
+#[test]
+fn websocket_recognised_when_the_capture_starts_after_the_upgrade() {
+    use wirescope::export::pcap_writer::PcapWriter;
+    use wirescope::source::CaptureReader;
+    // Keep packets 8 onwards of the real session: no SYN, no upgrade, only frames and the close.
+    let src = std::fs::File::open(common::captures_dir().join("websocket-basics.pcapng")).unwrap();
+    let mut r = CaptureReader::new(std::io::BufReader::new(src)).unwrap();
+    let mut w: Option<PcapWriter<Vec<u8>>> = None;
+    while let Some(p) = r.next_packet().unwrap() {
+        let w = w.get_or_insert_with(|| PcapWriter::new(Vec::new(), p.link_type).unwrap());
+        if p.number >= 8 {
+            w.packet(p.ts_ns, p.data).unwrap();
+        }
+    }
+    let path = std::env::temp_dir().join(format!("wirescope-midstream-{}.pcap", std::process::id()));
+    std::fs::write(&path, w.unwrap().into_inner()).unwrap();
+    let (cap, _) = common::analyze_with(&path, wirescope::Limits::default());
+    let _ = std::fs::remove_file(&path);
+    let c = &cap.connections[0];
+    assert_eq!(c.protocol, Protocol::Websocket);
+    assert!(c.roles_guessed, "no SYN: roles are guessed");
+    assert!(c.server.ends_with(":18091") && !c.client.ends_with(":18091"), "server found by port: {} → {}", c.client, c.server);
+    assert_eq!(c.websocket.as_ref().unwrap().upgrade_captured, false);
+    assert!(cap.findings.iter().any(|f| f.code == "ws.upgrade_not_captured"));
+    // The messages decode as in the full capture (the 70 000-byte one spans many segments).
+    assert_eq!(texts(&cap, Dir::ClientToServer)[0], "Hello, WebSocket!");
+    assert!(cap.websocket.iter().any(|m| m.len == 70000));
+    assert!(cap.websocket.iter().any(|m| m.opcode == 8 && m.close_code == Some(1000)));
+}
