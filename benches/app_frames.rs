@@ -51,5 +51,10 @@ fn main() {
     h.state_mut().settings.diagram_mode = wirescope::app::Mode::Packets;
     h.step();
     let (med, worst) = frames(&mut h, 30);
-    println!("{:<44} median {:6.2} ms  worst {:6.2} ms", format!("diagram, largest connection ({largest_pkts} packets)"), med.as_secs_f64() * 1e3, worst.as_secs_f64() * 1e3);
+    println!(
+        "{:<44} median {:6.2} ms  worst {:6.2} ms",
+        format!("diagram, largest connection ({largest_pkts} packets)"),
+        med.as_secs_f64() * 1e3,
+        worst.as_secs_f64() * 1e3
+    );
 }

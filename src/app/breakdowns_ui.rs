@@ -6,15 +6,16 @@ use crate::analysis::stats::Breakdown;
 use eframe::egui::{self, Color32};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
+/// A plot that does not pan or zoom (charts for reading, not exploring).
+fn fixed_plot(id: &str, height: f32) -> Plot<'static> {
+    Plot::new(id.to_string()).height(height).allow_drag(false).allow_zoom(false).allow_scroll(false)
+}
+
 fn bars_plot(ui: &mut egui::Ui, id: &str, title: &str, labels: Vec<String>, values: Vec<f64>, color: Color32) {
     ui.strong(title);
     let bars: Vec<Bar> = values.iter().enumerate().map(|(i, v)| Bar::new(i as f64, *v).name(&labels[i]).width(0.7)).collect();
     let names = labels.clone();
-    Plot::new(id)
-        .height(170.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
+    fixed_plot(id, 170.0)
         .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 5.0, 10.0]))
         .x_axis_formatter(move |m, _| {
             names.get(m.value.round() as usize).filter(|_| (m.value - m.value.round()).abs() < 1e-6).cloned().unwrap_or_default()
@@ -80,13 +81,10 @@ pub fn breakdowns_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, cache: &mut O
                 b.overhead.iter().enumerate().map(|(i, (_, body))| Bar::new(i as f64, *body as f64).width(0.8)).collect();
             let body_chart =
                 BarChart::new(lang.pick("body", "正文"), bodies).color(Color32::from_rgb(90, 150, 230)).stack_on(&[&head_chart]);
-            Plot::new("overhead").height(180.0).legend(Legend::default()).allow_drag(false).allow_zoom(false).allow_scroll(false).show(
-                ui,
-                |p| {
-                    p.bar_chart(head_chart);
-                    p.bar_chart(body_chart);
-                },
-            );
+            fixed_plot("overhead", 180.0).legend(Legend::default()).show(ui, |p| {
+                p.bar_chart(head_chart);
+                p.bar_chart(body_chart);
+            });
             if !b.ttfb_ms.is_empty() {
                 let max = b.ttfb_ms.iter().cloned().fold(0.0, f64::max).max(1e-3);
                 let n = 20;
@@ -100,12 +98,7 @@ pub fn breakdowns_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, cache: &mut O
                     .enumerate()
                     .map(|(i, v)| Bar::new(i as f64 * max / (n as f64 - 1.0), *v as f64).width(max / n as f64))
                     .collect();
-                Plot::new("ttfb")
-                    .height(150.0)
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .show(ui, |p| p.bar_chart(BarChart::new("ttfb", bars).color(Color32::from_rgb(60, 190, 170))));
+                fixed_plot("ttfb", 150.0).show(ui, |p| p.bar_chart(BarChart::new("ttfb", bars).color(Color32::from_rgb(60, 190, 170))));
             }
         }
         if b.ws_rate.iter().any(|v| !v.is_empty()) {
@@ -115,13 +108,10 @@ pub fn breakdowns_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, cache: &mut O
             ));
             let c2s: Vec<Bar> = b.ws_rate[0].iter().map(|(s, n, _)| Bar::new(*s - 0.2, *n as f64).width(0.4)).collect();
             let s2c: Vec<Bar> = b.ws_rate[1].iter().map(|(s, n, _)| Bar::new(*s + 0.2, *n as f64).width(0.4)).collect();
-            Plot::new("wsrate").height(150.0).legend(Legend::default()).allow_drag(false).allow_zoom(false).allow_scroll(false).show(
-                ui,
-                |p| {
-                    p.bar_chart(BarChart::new(lang.pick("client → server", "客户端 → 服务器"), c2s).color(Color32::from_rgb(80, 140, 235)));
-                    p.bar_chart(BarChart::new(lang.pick("server → client", "服务器 → 客户端"), s2c).color(Color32::from_rgb(90, 190, 120)));
-                },
-            );
+            fixed_plot("wsrate", 150.0).legend(Legend::default()).show(ui, |p| {
+                p.bar_chart(BarChart::new(lang.pick("client → server", "客户端 → 服务器"), c2s).color(Color32::from_rgb(80, 140, 235)));
+                p.bar_chart(BarChart::new(lang.pick("server → client", "服务器 → 客户端"), s2c).color(Color32::from_rgb(90, 190, 120)));
+            });
         }
         if let (Some(h), Some(w)) = (b.http_bytes_per_exchange, b.ws_bytes_per_message) {
             ui.strong(lang.pick("Bytes spent per delivered message", "每条送达消息花费的字节"));

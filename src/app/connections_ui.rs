@@ -41,7 +41,8 @@ pub fn connections_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut V
     ui.add(egui::TextEdit::singleline(&mut view.conn_filter).hint_text(lang.pick("address, port, protocol", "地址、端口、协议")))
         .labelled_by(label.id);
     let shown: Vec<&Connection> = store.cap.connections.iter().filter(|c| matches(c, &view.conn_filter)).collect();
-    let row_h = ui.text_style_height(&egui::TextStyle::Body) + ui.text_style_height(&egui::TextStyle::Small) + 2.0 * ui.spacing().item_spacing.y;
+    let row_h =
+        ui.text_style_height(&egui::TextStyle::Body) + ui.text_style_height(&egui::TextStyle::Small) + 2.0 * ui.spacing().item_spacing.y;
     // Only the visible rows are laid out: a capture can hold tens of thousands of connections.
     egui::ScrollArea::vertical().auto_shrink([false, false]).show_rows(ui, row_h, shown.len(), |ui, range| {
         for c in &shown[range] {

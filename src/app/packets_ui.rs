@@ -120,7 +120,10 @@ fn visible_rows(store: &Store, view: &View) -> Vec<usize> {
                 Filter::Conn(c) => r.connection == Some(*c),
                 Filter::Text(t) => {
                     let (p, info) = store.describe(i);
-                    info.to_lowercase().contains(t) || p.to_lowercase().contains(t) || r.src.map(|a| a.to_string().contains(t)).unwrap_or(false) || r.dst.map(|a| a.to_string().contains(t)).unwrap_or(false)
+                    info.to_lowercase().contains(t)
+                        || p.to_lowercase().contains(t)
+                        || r.src.map(|a| a.to_string().contains(t)).unwrap_or(false)
+                        || r.dst.map(|a| a.to_string().contains(t)).unwrap_or(false)
                 }
                 _ => keep.as_ref().is_none_or(|k| k.contains(&r.number)),
             }
@@ -147,7 +150,13 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         }
         ui.checkbox(&mut view.only_selected_conn, lang.pick("only the selected connection", "只看选中的连接"));
     });
-    let key = RowsKey { filter: view.packet_filter.clone(), only: view.only_selected_conn, conn: view.selected_conn, rows: store.cap.rows.len(), http: store.cap.http.len() };
+    let key = RowsKey {
+        filter: view.packet_filter.clone(),
+        only: view.only_selected_conn,
+        conn: view.selected_conn,
+        rows: store.cap.rows.len(),
+        http: store.cap.http.len(),
+    };
     let rows = match &view.packet_rows {
         Some((k, r)) if *k == key => r.clone(),
         _ => {
