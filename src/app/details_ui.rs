@@ -364,10 +364,14 @@ fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, number: u64) {
     let offs = crate::dissect::layer_offsets(r.link_type, &bytes);
     let mut hovered: Option<(usize, usize)> = None;
     let (proto, info) = store.cap.rows.iter().position(|x| x.number == number).map(|i| store.describe(i)).unwrap_or_default();
-    let mut layer = |ui: &mut egui::Ui, title: String, range: (usize, usize), lines: Vec<String>| {
+    // Each line may name the bytes it describes: hovering it highlights them in the dump.
+    let mut layer = |ui: &mut egui::Ui, title: String, range: (usize, usize), lines: Vec<(String, Option<(usize, usize)>)>| {
         let r = egui::CollapsingHeader::new(title).default_open(true).show(ui, |ui| {
-            for l in lines {
-                ui.label(l);
+            for (l, field) in lines {
+                let resp = ui.label(l);
+                if let (true, Some(f)) = (resp.hovered(), field) {
+                    hovered = Some(f);
+                }
             }
         });
         if r.header_response.hovered() {
@@ -376,11 +380,17 @@ fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, number: u64) {
     };
     if let Some((ip, tr, pl)) = offs {
         layer(ui, format!("{} · {} B", crate::dissect::link_type_name(r.link_type), ip), (0, ip), vec![]);
+        let v6 = matches!(r.src, Some(core::net::IpAddr::V6(_)));
+        let (sa, da) = if v6 { ((ip + 8, ip + 24), (ip + 24, ip + 40)) } else { ((ip + 12, ip + 16), (ip + 16, ip + 20)) };
         layer(
             ui,
             format!("IP {} → {}", r.src.map(|a| a.to_string()).unwrap_or_default(), r.dst.map(|a| a.to_string()).unwrap_or_default()),
             (ip, tr),
-            vec![format!("{} B", tr - ip)],
+            vec![
+                (format!("{} B", tr - ip), None),
+                (format!("{} {}", lang.pick("source", "源地址"), r.src.map(|a| a.to_string()).unwrap_or_default()), Some(sa)),
+                (format!("{} {}", lang.pick("destination", "目的地址"), r.dst.map(|a| a.to_string()).unwrap_or_default()), Some(da)),
+            ],
         );
         if let crate::model::RowKind::Tcp { flags, seq, ack, window, payload } = r.kind {
             let f = crate::dissect::TcpFlags(flags);
@@ -389,20 +399,22 @@ fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, number: u64) {
                 _ => (seq, ack),
             };
             let mut lines = vec![
-                format!("{} {f}", lang.pick("flags", "标志")),
-                format!("Seq={s} ({} {seq})", lang.pick("raw", "原始")),
-                format!("Ack={a}"),
-                format!("Win={window} · Len={payload}"),
+                (format!("{} {} → {}", lang.pick("ports", "端口"), r.src_port, r.dst_port), Some((tr, tr + 4))),
+                (format!("Seq={s} ({} {seq})", lang.pick("raw", "原始")), Some((tr + 4, tr + 8))),
+                (format!("Ack={a}"), Some((tr + 8, tr + 12))),
+                (format!("{} {f}", lang.pick("flags", "标志")), Some((tr + 13, tr + 14))),
+                (format!("Win={window}"), Some((tr + 14, tr + 16))),
+                (format!("Len={payload}"), None),
             ];
             for name in ["SYN", "ACK", "FIN", "RST", "PSH"] {
                 if f.to_string().contains(name) {
-                    lines.push(format!("{name}: {}", tcp_flag_meaning(name, lang)));
+                    lines.push((format!("{name}: {}", tcp_flag_meaning(name, lang)), Some((tr + 13, tr + 14))));
                 }
             }
             layer(ui, format!("TCP {} → {}", r.src_port, r.dst_port), (tr, pl), lines);
         }
         if pl < bytes.len() {
-            layer(ui, format!("{proto} · {} B", bytes.len() - pl), (pl, bytes.len()), vec![info]);
+            layer(ui, format!("{proto} · {} B", bytes.len() - pl), (pl, bytes.len()), vec![(info, Some((pl, bytes.len())))]);
         }
     }
     ui.separator();
