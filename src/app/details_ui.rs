@@ -29,7 +29,7 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
                 message_ui(ui, lang, m);
             }
         }
-        Some(Target::Packet(n)) => packet_ui(ui, lang, store, n),
+        Some(Target::Packet(n)) => packet_ui(ui, lang, store, view, n),
         None => {
             if let Some(c) = view.selected_conn {
                 connection_ui(ui, lang, store, c);
@@ -347,16 +347,21 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
     }
 }
 
-fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, number: u64) {
+fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, number: u64) {
     let Some(r) = store.cap.rows.iter().find(|r| r.number == number) else { return };
     ui.heading(format!("{} {}", lang.pick("Packet", "数据包"), r.number));
-    let bytes = match &store.source {
-        Some(Source::File(p)) => crate::load::read_packet_bytes(p, r.file_offset, r.len).ok(),
-        Some(Source::Embedded { bytes, .. }) => {
-            bytes.get(r.file_offset as usize..r.file_offset as usize + r.len as usize).map(<[u8]>::to_vec)
-        }
-        None => None,
-    };
+    // Read back from the file once per selected packet, not on every frame.
+    if view.packet_bytes.as_ref().is_none_or(|(n, _)| *n != number) {
+        let read = match &store.source {
+            Some(Source::File(p)) => crate::load::read_packet_bytes(p, r.file_offset, r.len).ok(),
+            Some(Source::Embedded { bytes, .. }) => {
+                bytes.get(r.file_offset as usize..r.file_offset as usize + r.len as usize).map(<[u8]>::to_vec)
+            }
+            None => None,
+        };
+        view.packet_bytes = Some((number, read));
+    }
+    let bytes = view.packet_bytes.as_ref().and_then(|(_, b)| b.clone());
     let Some(bytes) = bytes else {
         ui.label(lang.pick("The packet's bytes could not be read back from the file.", "无法从文件读回此包的字节。"));
         return;

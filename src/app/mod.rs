@@ -64,6 +64,8 @@ pub struct View {
     pub breakdown: Option<(usize, crate::analysis::stats::Breakdown)>,
     /// The packets table's visible row indices, with the inputs they were computed from.
     pub packet_rows: Option<(packets_ui::RowsKey, std::sync::Arc<Vec<usize>>)>,
+    /// The selected packet's bytes, read back from the file once.
+    pub packet_bytes: Option<(u64, Option<Vec<u8>>)>,
 }
 
 pub struct WirescopeApp {
@@ -101,6 +103,7 @@ impl WirescopeApp {
                 ws_text_filter: String::new(),
                 breakdown: None,
                 packet_rows: None,
+                packet_bytes: None,
             },
             loader: None,
             next_load: 1,
@@ -135,6 +138,10 @@ impl WirescopeApp {
         self.view.selected_conn = None;
         self.view.selection = None;
         self.view.replay = diagram_ui::Replay::default();
+        // Caches belong to the capture they were computed from.
+        self.view.packet_rows = None;
+        self.view.packet_bytes = None;
+        self.view.breakdown = None;
     }
 
     /// Takes what the loader produced, within a time budget so frames stay smooth.
