@@ -5,10 +5,18 @@ Each scenario starts its server(s) on 127.0.0.1 or ::1, drives real clients (cur
 library, python-socketio, raw sockets where a rule must be bent), and returns when done.
 Usage: scenarios.py NAME PORT
 """
-import asyncio, gzip, json, os, socket, subprocess, sys, threading, time, zlib
+import asyncio, gzip, json, os, socket, struct, subprocess, sys, threading, time, zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOST = "127.0.0.1"
+
+
+def make_png(w=64, h=32):
+    """A small gradient PNG, built by hand so no imaging package is needed."""
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 4 % 256, y * 8 % 256, 180)) for x in range(w)) for y in range(h))
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def curl(*args):
@@ -70,6 +78,8 @@ class Rest(BaseHTTPRequestHandler):
                 extra = [("Retry-After", "30")]
             body = json.dumps({"status": code}).encode()
             return self.reply(code, body, extra=extra)
+        if p == "/img/logo.png":
+            return self.reply(200, make_png(), "image/png", [("Cache-Control", "max-age=3600")])
         if p in ("/moved-here", "/found-here"):
             return self.reply(200, b'{"arrived":true}')
         if p == "/cached":
@@ -187,6 +197,7 @@ def http_status(port):
         curl(f"{u}/status/{code}")
     curl("-L", f"{u}/status/301")
     curl("-L", f"{u}/status/302")
+    curl(f"{u}/img/logo.png")
     curl(f"{u}/cached")
     curl("-H", 'If-None-Match: "v1"', f"{u}/cached")
     curl("-H", "If-Modified-Since: Mon, 02 Feb 2026 10:00:00 GMT", f"{u}/cached")

@@ -137,3 +137,33 @@ fn clicking_a_connection_and_an_http_exchange_in_messages() {
     let s = h.state().store.as_ref().unwrap();
     assert!(s.cap.http.iter().any(|x| x.response.as_ref().is_some_and(|r| r.status == 429)));
 }
+
+#[test]
+fn an_image_body_is_shown_as_an_image() {
+    use eframe::egui;
+    use wirescope::analysis::ladder::Target;
+    let mut h = app(Some(Source::File(capture("http-status-codes.pcapng"))));
+    let store = h.state().store.as_ref().unwrap();
+    let (i, packet) = store
+        .cap
+        .http
+        .iter()
+        .enumerate()
+        .find_map(|(i, x)| x.request.as_ref().filter(|r| r.target == "/img/logo.png").map(|_| (i, x.response.as_ref().unwrap().packet)))
+        .expect("the gallery fetches a PNG");
+    h.state_mut().view.selection = Some(Target::Http(i));
+    h.run_steps(3);
+    h.get_by_label_contains("image body (image/png, ");
+    // egui's loader decoded the captured bytes into the 64×32 picture the lab server drew.
+    let uri = wirescope::app::details_ui_image_uri(packet, "image/png");
+    let mut size = None;
+    for _ in 0..50 {
+        h.step();
+        if let Ok(egui::load::ImagePoll::Ready { image }) = h.ctx.try_load_image(&uri, egui::SizeHint::default()) {
+            size = Some(image.size);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(size, Some([64, 32]));
+}

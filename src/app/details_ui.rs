@@ -163,7 +163,13 @@ fn headers_ui(ui: &mut egui::Ui, lang: Lang, id: &str, headers: &[(String, Strin
     });
 }
 
-fn body_ui(ui: &mut egui::Ui, lang: Lang, body: Option<&crate::model::Body>, decoded: u64, wire: u64, ctype: Option<&str>) {
+/// The URI under which egui's image loader caches a body (one per message).
+pub fn body_image_uri(packet: u64, content_type: &str) -> String {
+    let ext = content_type.trim_start_matches("image/").split(';').next().unwrap_or("bin").trim();
+    format!("bytes://body-{packet}.{ext}")
+}
+
+fn body_ui(ui: &mut egui::Ui, lang: Lang, body: Option<&crate::model::Body>, decoded: u64, wire: u64, ctype: Option<&str>, packet: u64) {
     if decoded == 0 {
         return;
     }
@@ -177,8 +183,13 @@ fn body_ui(ui: &mut egui::Ui, lang: Lang, body: Option<&crate::model::Body>, dec
             return;
         }
     }
-    if ct.starts_with("image/") {
-        ui.label(format!("{} ({ct})", lang.pick("an image", "一张图片")));
+    if ct.starts_with("image/") && !b.truncated {
+        let uri = body_image_uri(packet, &ct);
+        ui.add(egui::Image::from_bytes(uri, bytes.clone()).max_width(380.0).max_height(300.0).alt_text(format!(
+            "{} ({ct}, {} B)",
+            lang.pick("image body", "图片正文"),
+            bytes.len()
+        )));
         return;
     }
     match std::str::from_utf8(bytes) {
@@ -225,7 +236,7 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
         ui.label(RichText::new(format!("{} {} {}", r.method, r.target, r.version)).strong());
         ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
         headers_ui(ui, lang, "req_headers", &r.headers);
-        body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, header(&r.headers, "Content-Type"));
+        body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, header(&r.headers, "Content-Type"), r.packet);
     } else {
         ui.label(lang.pick("(the request was not captured)", "（没有捕获到请求）"));
     }
@@ -242,7 +253,7 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
             if let Some(enc) = &r.content_encoding {
                 ui.label(format!("Content-Encoding {enc}: {} → {} B", r.wire_body_len, r.body_len));
             }
-            body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, header(&r.headers, "Content-Type"));
+            body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, header(&r.headers, "Content-Type"), r.packet);
             if !r.complete {
                 ui.colored_label(BAD, lang.pick("The response is incomplete in this capture.", "此抓包中的响应不完整。"));
             }

@@ -85,6 +85,7 @@ impl WirescopeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, open: Option<Source>) -> Self {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
         fonts::install(&cc.egui_ctx, true);
+        egui_extras::install_image_loaders(&cc.egui_ctx);
         cc.egui_ctx.set_theme(if settings.dark { egui::Theme::Dark } else { egui::Theme::Light });
         let mut app = WirescopeApp {
             settings,
@@ -474,4 +475,5 @@ pub fn run(open: Option<Source>) -> eframe::Result {
     eframe::run_native("wirescope", options, Box::new(move |cc| Ok(Box::new(WirescopeApp::new(cc, open)))))
 }
 
+pub use details_ui::body_image_uri as details_ui_image_uri;
 pub use ladder::Mode;
