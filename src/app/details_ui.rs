@@ -478,11 +478,17 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         ui.selectable_value(&mut view.ws_dir_filter, None, lang.pick("both", "双向"));
         ui.selectable_value(&mut view.ws_dir_filter, Some(Dir::ClientToServer), lang.pick("client → server", "客户端 → 服务器"));
         ui.selectable_value(&mut view.ws_dir_filter, Some(Dir::ServerToClient), lang.pick("server → client", "服务器 → 客户端"));
+        ui.separator();
+        ui.selectable_value(&mut view.ws_opcode_filter, None, lang.pick("all", "全部"));
+        ui.selectable_value(&mut view.ws_opcode_filter, Some(1), "Text");
+        ui.selectable_value(&mut view.ws_opcode_filter, Some(2), "Binary");
+        let label = ui.label(lang.pick("Text:", "文字："));
         ui.add(
             egui::TextEdit::singleline(&mut view.ws_text_filter)
                 .hint_text(lang.pick("text in message", "消息中的文字"))
-                .desired_width(160.0),
-        );
+                .desired_width(140.0),
+        )
+        .labelled_by(label.id);
     });
     let Some(conn) = view.selected_conn else {
         ui.label(lang.pick("Select a WebSocket connection.", "请选择一个 WebSocket 连接。"));
@@ -493,8 +499,9 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         egui::Grid::new("msgs").striped(true).num_columns(5).spacing([10.0, 2.0]).show(ui, |ui| {
             for (i, m) in store.cap.websocket.iter().enumerate().filter(|(_, m)| m.connection == conn) {
                 let control = m.opcode >= 8;
+                // Ping, pong and close are always shown: they tell how the session is doing.
                 if !control {
-                    if view.ws_dir_filter.is_some_and(|d| d != m.direction) {
+                    if view.ws_dir_filter.is_some_and(|d| d != m.direction) || view.ws_opcode_filter.is_some_and(|o| o != m.opcode) {
                         continue;
                     }
                     if !view.ws_text_filter.is_empty() && !String::from_utf8_lossy(&m.payload).contains(&view.ws_text_filter) {

@@ -225,6 +225,12 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
 
     let playhead = r.playhead;
     let selection = view.selection;
+    // A packet or a message picked in another view lights up the arrows of the packet it ends in.
+    let selected_packet = match selection {
+        Some(Target::Packet(n)) => Some(n),
+        Some(Target::WsMessage(i)) => cap.websocket.get(i).map(|m| m.packet),
+        _ => None,
+    };
     // Measured outside the scroll area: inside a horizontal scroll the width is unbounded.
     let visible_w = ui.clip_rect().right() - ui.cursor().left();
     let col_w = ((visible_w - 16.0) / columns.len() as f32).max(280.0);
@@ -285,7 +291,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     end_pt = start + (end_pt - start) * f;
                 }
                 // Selecting the packet that carried an arrow (in the packets table) highlights it too.
-                let selected = selection == Some(a.target) || selection == Some(Target::Packet(a.packet));
+                let selected = selection == Some(a.target) || selected_packet == Some(a.packet);
                 let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, color(a.kind));
                 if flying {
                     stroke = Stroke::new(3.0, Color32::from_rgb(255, 220, 80));

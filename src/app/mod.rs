@@ -61,6 +61,7 @@ pub struct View {
     pub focus_filter: bool,
     pub ws_dir_filter: Option<crate::model::Dir>,
     pub ws_text_filter: String,
+    pub ws_opcode_filter: Option<u8>,
     pub breakdown: Option<(usize, crate::analysis::stats::Breakdown)>,
     /// The packets table's visible row indices, with the inputs they were computed from.
     pub packet_rows: Option<(packets_ui::RowsKey, std::sync::Arc<Vec<usize>>)>,
@@ -102,6 +103,7 @@ impl WirescopeApp {
                 focus_filter: false,
                 ws_dir_filter: None,
                 ws_text_filter: String::new(),
+                ws_opcode_filter: None,
                 breakdown: None,
                 packet_rows: None,
                 packet_bytes: None,
@@ -271,6 +273,7 @@ impl WirescopeApp {
                 self.commands.push(Command::OpenDialog);
             }
             if i.modifiers.command && i.key_pressed(egui::Key::F) {
+                self.view.tab = Tab::Packets;
                 self.view.focus_filter = true;
             }
             if !typing {
