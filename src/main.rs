@@ -27,6 +27,36 @@ struct Cli {
 enum Cmd {
     /// Decode a .pcap/.pcapng file: connections, HTTP exchanges, WebSocket messages, findings.
     Analyze(AnalyzeArgs),
+    /// Capture live traffic on a local interface into a .pcap file.
+    Capture(CaptureArgs),
+}
+
+#[derive(clap::Args)]
+struct CaptureArgs {
+    /// The interface (see --list); loopback is `lo` on Linux.
+    #[arg(short, long)]
+    interface: Option<String>,
+    /// A BPF capture filter, e.g. "tcp port 8080" (checked before the capture starts).
+    #[arg(short, long)]
+    filter: Option<String>,
+    /// Stop after this many packets.
+    #[arg(short, long)]
+    count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Write the packets here (.pcap); written as FILE.part while capturing, renamed at the end.
+    #[arg(short, long)]
+    write: Option<PathBuf>,
+    /// Bytes kept of each packet.
+    #[arg(long, default_value = "262144")]
+    snaplen: i32,
+    /// Put the interface in promiscuous mode.
+    #[arg(long)]
+    promisc: bool,
+    /// List the interfaces (loopback first) and exit.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -66,6 +96,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Cmd::Analyze(a)) => analyze(a),
+        Some(Cmd::Capture(c)) => capture(c),
         None => wirescope::app::run(cli.file.map(wirescope::app::loader::Source::File))
             .map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
     };
@@ -145,6 +176,97 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
     if let Some(w) = warning {
         eprintln!("wirescope: warning: {w}");
     }
+    Ok(())
+}
+
+fn capture(c: CaptureArgs) -> Result<()> {
+    use wirescope::source::live;
+    if c.list {
+        for i in live::interfaces().map_err(anyhow::Error::msg)? {
+            let kind = if i.loopback { " (loopback)" } else { "" };
+            println!(
+                "{}{kind}{}  {}  {}",
+                i.name,
+                if i.up { "" } else { " [down]" },
+                i.addresses.join(", "),
+                i.description.unwrap_or_default()
+            );
+        }
+        return Ok(());
+    }
+    let Some(interface) = c.interface else { anyhow::bail!("say which interface to capture on with -i (see --list)") };
+    let Some(out) = c.write else { anyhow::bail!("say where to write the packets with -w FILE") };
+    if let Some(f) = &c.filter {
+        live::validate_filter(f).map_err(anyhow::Error::msg)?;
+    }
+    if c.count.is_none() && c.duration.is_none() {
+        eprintln!("wirescope: capturing on {interface} until interrupted (Ctrl+C); packets so far are in {}.part", out.display());
+    }
+    let opts = live::LiveOptions {
+        interface,
+        filter: c.filter,
+        snaplen: c.snaplen,
+        promiscuous: c.promisc,
+        count: c.count,
+        duration: c.duration.map(std::time::Duration::from_secs_f64),
+    };
+    let part = out.with_file_name(format!("{}.part", out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let file = std::fs::File::create(&part).with_context(|| format!("cannot write {}", part.display()))?;
+    let mut writer: Option<export::pcap_writer::PcapWriter<std::io::BufWriter<std::fs::File>>> = None;
+    let mut file = Some(file);
+    let mut io_err = None;
+    let mut last_flush = std::time::Instant::now();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stats = wirescope::source::live::capture(&opts, &stop, |ts, link, data, _orig| {
+        if writer.is_none() {
+            if let Some(f) = file.take() {
+                match export::pcap_writer::PcapWriter::new(std::io::BufWriter::new(f), link) {
+                    Ok(w) => writer = Some(w),
+                    Err(e) => io_err = Some(e),
+                }
+            }
+        }
+        if let Some(w) = writer.as_mut() {
+            if let Err(e) = w.packet(ts, data) {
+                io_err.get_or_insert(e);
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            // Flush often, so an interrupted capture keeps what it saw.
+            if last_flush.elapsed() > std::time::Duration::from_millis(200) {
+                let _ = w.flush();
+                last_flush = std::time::Instant::now();
+            }
+        }
+    });
+    let stats = match stats {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            anyhow::bail!(e);
+        }
+    };
+    if let Some(e) = io_err {
+        return Err(e).with_context(|| format!("writing {}", part.display()));
+    }
+    let mut f = match writer {
+        Some(w) => w.into_inner().into_inner().map_err(|e| e.into_error())?,
+        None => {
+            // No packets: still a valid, empty capture file.
+            let w = export::pcap_writer::PcapWriter::new(std::io::BufWriter::new(file.take().expect("file")), stats.link_type)?;
+            w.into_inner().into_inner().map_err(|e| e.into_error())?
+        }
+    };
+    f.flush()?;
+    f.sync_all()?;
+    std::fs::rename(&part, &out).with_context(|| format!("cannot move {} to {}", part.display(), out.display()))?;
+    eprintln!(
+        "wirescope: captured {} packets on {} (dropped by the kernel: {}, by the interface: {}) → {}",
+        stats.packets,
+        opts.interface,
+        stats.kernel_dropped,
+        stats.interface_dropped,
+        out.display()
+    );
     Ok(())
 }
 

@@ -30,4 +30,8 @@ impl<W: Write> PcapWriter<W> {
     pub fn into_inner(self) -> W {
         self.w
     }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
 }
