@@ -27,7 +27,7 @@ struct Cli {
 enum Cmd {
     /// Decode a .pcap/.pcapng file: connections, HTTP exchanges, WebSocket messages, findings.
     Analyze(AnalyzeArgs),
-    /// Capture live traffic on a local interface into a .pcap file.
+    /// Capture live traffic on a local interface into a .pcapng or .pcap file.
     Capture(CaptureArgs),
 }
 
@@ -45,11 +45,12 @@ struct CaptureArgs {
     /// Stop after this many seconds.
     #[arg(long)]
     duration: Option<f64>,
-    /// Write the packets here (.pcap); written as FILE.part while capturing, renamed at the end.
+    /// Write the packets here (.pcapng or .pcap, by the extension); written as FILE.part while
+    /// capturing, renamed at the end.
     #[arg(short, long)]
     write: Option<PathBuf>,
     /// Bytes kept of each packet.
-    #[arg(long, default_value = "262144")]
+    #[arg(long, default_value = "65535")]
     snaplen: i32,
     /// Put the interface in promiscuous mode.
     #[arg(long)]
@@ -200,7 +201,7 @@ fn capture(c: CaptureArgs) -> Result<()> {
         live::validate_filter(f).map_err(anyhow::Error::msg)?;
     }
     if c.count.is_none() && c.duration.is_none() {
-        eprintln!("wirescope: capturing on {interface} until interrupted (Ctrl+C); packets so far are in {}.part", out.display());
+        eprintln!("wirescope: capturing on {interface} until Ctrl+C; packets go to {}.part until then", out.display());
     }
     let opts = live::LiveOptions {
         interface,
@@ -212,22 +213,27 @@ fn capture(c: CaptureArgs) -> Result<()> {
     };
     let part = out.with_file_name(format!("{}.part", out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
     let file = std::fs::File::create(&part).with_context(|| format!("cannot write {}", part.display()))?;
-    let mut writer: Option<export::pcap_writer::PcapWriter<std::io::BufWriter<std::fs::File>>> = None;
+    let pcapng = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
+    let iface_name = opts.interface.clone();
+    let mut writer: Option<export::pcap_writer::CaptureWriter<std::io::BufWriter<std::fs::File>>> = None;
     let mut file = Some(file);
     let mut io_err = None;
     let mut last_flush = std::time::Instant::now();
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let stats = wirescope::source::live::capture(&opts, &stop, |ts, link, data, _orig| {
+    // Ctrl+C (or SIGTERM) ends the capture cleanly: the file is finished and kept.
+    static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
+    let stop = &STOP;
+    let stats = wirescope::source::live::capture(&opts, stop, |ts, link, data, orig| {
         if writer.is_none() {
             if let Some(f) = file.take() {
-                match export::pcap_writer::PcapWriter::new(std::io::BufWriter::new(f), link) {
+                match export::pcap_writer::CaptureWriter::new(std::io::BufWriter::new(f), link, &iface_name, pcapng) {
                     Ok(w) => writer = Some(w),
                     Err(e) => io_err = Some(e),
                 }
             }
         }
         if let Some(w) = writer.as_mut() {
-            if let Err(e) = w.packet(ts, data) {
+            if let Err(e) = w.packet(ts, data, orig) {
                 io_err.get_or_insert(e);
                 stop.store(true, std::sync::atomic::Ordering::Relaxed);
             }
@@ -252,7 +258,12 @@ fn capture(c: CaptureArgs) -> Result<()> {
         Some(w) => w.into_inner().into_inner().map_err(|e| e.into_error())?,
         None => {
             // No packets: still a valid, empty capture file.
-            let w = export::pcap_writer::PcapWriter::new(std::io::BufWriter::new(file.take().expect("file")), stats.link_type)?;
+            let w = export::pcap_writer::CaptureWriter::new(
+                std::io::BufWriter::new(file.take().expect("file")),
+                stats.link_type,
+                &opts.interface,
+                pcapng,
+            )?;
             w.into_inner().into_inner().map_err(|e| e.into_error())?
         }
     };

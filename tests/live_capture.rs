@@ -74,13 +74,13 @@ fn a_loopback_capture_decodes_to_what_was_sent() {
     });
     let dir = std::env::temp_dir().join(format!("wirescope-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("live.pcap");
+    let file = dir.join("live.pcapng");
     let mut child = Command::new(bin())
-        .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}"), "--duration", "3", "-w"])
+        .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}"), "--duration", "60", "-w"])
         .arg(&file)
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    std::thread::sleep(Duration::from_millis(1000));
     for target in ["/live/a", "/live/b", "/missing"] {
         let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
         c.write_all(format!("GET {target} HTTP/1.1\r\nHost: lab\r\n\r\n").as_bytes()).unwrap();
@@ -89,7 +89,11 @@ fn a_loopback_capture_decodes_to_what_was_sent() {
         let _ = c.read_to_end(&mut resp);
     }
     server.join().unwrap();
-    assert!(child.wait().unwrap().success());
+    std::thread::sleep(Duration::from_millis(500));
+    // Ctrl+C ends the capture cleanly and keeps the file (the 60 s limit only bounds the test).
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert!(child.wait().unwrap().success(), "an interrupted capture exits cleanly");
+    assert!(!dir.join("live.pcapng.part").exists(), "the .part file was renamed");
     let mut cap = wirescope::model::Capture::default();
     let loaded = wirescope::load::load_file(&file, wirescope::Limits::default(), |e, _, _| {
         e.drain_events().for_each(|ev| cap.apply(ev));

@@ -82,6 +82,9 @@ pub fn capture(opts: &LiveOptions, stop: &AtomicBool, mut on_packet: impl FnMut(
     let active = inactive
         .promisc(opts.promiscuous)
         .snaplen(opts.snaplen)
+        // A 64 MiB ring: with immediate delivery each packet can take a ring block of its own, and a
+        // small ring drops packets whenever the reader is briefly descheduled.
+        .buffer_size(64 << 20)
         .timeout(100)
         .immediate_mode(true)
         .open()
