@@ -24,7 +24,7 @@ pub fn examples(dir: &Path) -> Vec<(String, String)> {
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             let file = cells.get(1)?.trim_matches('`');
-            (file.ends_with(".pcap") || file.ends_with(".pcapng")).then(|| (file.to_string(), cells.get(2).unwrap_or(&"").to_string()))
+            (file.ends_with(".pcap") || file.ends_with(".pcapng")).then(|| (file.to_string(), cells.get(2).unwrap_or(&"").replace('`', "")))
         })
         .filter(|(f, _)| dir.join(f).is_file())
         .collect()
@@ -70,7 +70,7 @@ pub fn start_ui(ui: &mut egui::Ui, lang: Lang, recent: &[PathBuf], path_input: &
                         cmds.push(Command::Open(Source::File(d.join(file))));
                     }
                 }
-                ui.label(lesson);
+                ui.add(egui::Label::new(lesson).wrap());
                 ui.end_row();
             }
         });
