@@ -83,13 +83,12 @@ pub fn plantuml(arrows: &[Arrow]) -> String {
     s
 }
 
-struct Column<'a> {
+struct Column {
     title: String,
     client: String,
     server: String,
     arrows: std::sync::Arc<Vec<Arrow>>,
     geoms: Vec<Geometry>,
-    _cap: &'a Capture,
 }
 
 pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, settings: &mut Settings) -> Vec<Command> {
@@ -125,7 +124,6 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 server: c.map(|c| c.server.clone()).unwrap_or_default(),
                 arrows,
                 geoms,
-                _cap: cap,
             }
         })
         .collect();

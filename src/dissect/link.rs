@@ -8,19 +8,6 @@ pub enum Inner<'a> {
     Ip(&'a [u8]),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkType {
-    Null = 0,
-    Ethernet = 1,
-    Raw = 101,
-    Loop = 108,
-    LinuxSll = 113,
-    Ipv4 = 228,
-    Ipv6 = 229,
-    Nflog = 239,
-    LinuxSll2 = 276,
-}
-
 pub fn link_type_name(lt: u32) -> &'static str {
     match lt {
         0 => "BSD loopback (NULL)",

@@ -4,7 +4,7 @@
 
 mod link;
 
-pub use link::{link_type_name, LinkType};
+pub use link::link_type_name;
 
 use core::net::IpAddr;
 use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};

@@ -77,7 +77,7 @@ impl TsRes {
 }
 
 enum Kind {
-    Pcap { swapped: bool, nanos: bool, link_type: u32, snaplen: u32 },
+    Pcap { swapped: bool, nanos: bool, link_type: u32 },
     PcapNg { big_endian: bool, interfaces: Vec<Interface> },
 }
 
@@ -104,7 +104,7 @@ impl<R: Read> CaptureReader<R> {
         }
         let mut r = CaptureReader {
             src,
-            kind: Kind::Pcap { swapped: false, nanos: false, link_type: 0, snaplen: 0 },
+            kind: Kind::Pcap { swapped: false, nanos: false, link_type: 0 },
             buf: Vec::with_capacity(64 * 1024),
             offset: 4,
             next_number: 1,
@@ -128,8 +128,7 @@ impl<R: Read> CaptureReader<R> {
                 };
                 // The upper bits of the link-type field may carry FCS information.
                 let link_type = rd(&hdr[16..20]) & 0x0fff_ffff;
-                let snaplen = rd(&hdr[12..16]);
-                r.kind = Kind::Pcap { swapped, nanos, link_type, snaplen };
+                r.kind = Kind::Pcap { swapped, nanos, link_type };
             }
             [0x0a, 0x0d, 0x0d, 0x0a] => {
                 r.kind = Kind::PcapNg { big_endian: false, interfaces: Vec::new() };
@@ -172,12 +171,12 @@ impl<R: Read> CaptureReader<R> {
     /// The next packet, `Ok(None)` at a clean end of file.
     pub fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, ReadError> {
         match self.kind {
-            Kind::Pcap { swapped, nanos, link_type, snaplen } => self.next_pcap(swapped, nanos, link_type, snaplen),
+            Kind::Pcap { swapped, nanos, link_type, .. } => self.next_pcap(swapped, nanos, link_type),
             Kind::PcapNg { .. } => self.next_pcapng(),
         }
     }
 
-    fn next_pcap(&mut self, swapped: bool, nanos: bool, link_type: u32, _snaplen: u32) -> Result<Option<RawPacket<'_>>, ReadError> {
+    fn next_pcap(&mut self, swapped: bool, nanos: bool, link_type: u32) -> Result<Option<RawPacket<'_>>, ReadError> {
         let mut hdr = [0u8; 16];
         let got = self.read_exact_or_trunc(&mut hdr)?;
         if got == 0 {

@@ -307,10 +307,10 @@ impl Http1 {
                         let acc = self.body_acc(framing, coding);
                         self.sides[Dir::ClientToServer] = Side::Body { index, acc };
                     }
-                    Ok(None) => self.request_done(index, buf, sink),
+                    Ok(None) => self.request_done(index, sink),
                     Err(()) => {
                         // The length is unknowable: keep the request, stop decoding this direction.
-                        self.request_done(index, buf, sink);
+                        self.request_done(index, sink);
                         self.sides[Dir::ClientToServer] = Side::Stopped;
                     }
                 }
@@ -661,7 +661,7 @@ impl Http1 {
                         "request body incomplete: bytes missing from the capture".into(),
                     );
                 }
-                self.request_done(index, buf, sink);
+                self.request_done(index, sink);
             }
             Dir::ServerToClient => {
                 if let Some(r) = &mut p.response {
@@ -687,7 +687,7 @@ impl Http1 {
         }
     }
 
-    fn request_done(&mut self, index: u32, _buf: &StreamBuf, sink: &mut Sink) {
+    fn request_done(&mut self, index: u32, sink: &mut Sink) {
         let Some(p) = self.pending.iter_mut().find(|p| p.index == index) else {
             return;
         };
