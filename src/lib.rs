@@ -7,7 +7,8 @@
 //!   --events--> model::Capture --read by--> analysis, export, the app
 //! ```
 //! `dissect`, `flow`, `proto`, `model`, `analysis` and `engine` are pure: bytes in, values out, no
-//! I/O and no clock (time comes from packet timestamps). `source` and `export` do the I/O.
+//! I/O and no clock (time comes from packet timestamps). `source` and `export` do the I/O; `lab`
+//! runs the classroom servers and clients on tokio.
 
 pub mod analysis;
 pub mod app;
@@ -15,6 +16,7 @@ pub mod dissect;
 pub mod engine;
 pub mod export;
 pub mod flow;
+pub mod lab;
 pub mod limits;
 pub mod load;
 pub mod model;

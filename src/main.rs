@@ -29,6 +29,32 @@ enum Cmd {
     Analyze(AnalyzeArgs),
     /// Capture live traffic on a local interface into a .pcapng or .pcap file.
     Capture(CaptureArgs),
+    /// Run a classroom scenario on loopback and record it: `wirescope lab list` shows them.
+    Lab(LabArgs),
+}
+
+#[derive(clap::Args)]
+struct LabArgs {
+    /// A scenario id or number from `wirescope lab list`, or `list`.
+    scenario: String,
+    /// Keep the recording here (.pcapng); without it the recording is summarised and removed.
+    #[arg(short, long)]
+    write: Option<PathBuf>,
+    /// Record through the in-app relay (application bytes, no packet capture) even when capturing is allowed.
+    #[arg(long)]
+    relay: bool,
+    /// Narration language.
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
+    /// Print only the narration and figures, not the decoded summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LangArg {
+    En,
+    Zh,
 }
 
 #[derive(clap::Args)]
@@ -98,6 +124,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Cmd::Analyze(a)) => analyze(a),
         Some(Cmd::Capture(c)) => capture(c),
+        Some(Cmd::Lab(l)) => lab(l),
         None => wirescope::app::run(cli.file.map(wirescope::app::loader::Source::File))
             .map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
     };
@@ -211,65 +238,10 @@ fn capture(c: CaptureArgs) -> Result<()> {
         count: c.count,
         duration: c.duration.map(std::time::Duration::from_secs_f64),
     };
-    let part = out.with_file_name(format!("{}.part", out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
-    let file = std::fs::File::create(&part).with_context(|| format!("cannot write {}", part.display()))?;
-    let pcapng = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
-    let iface_name = opts.interface.clone();
-    let mut writer: Option<export::pcap_writer::CaptureWriter<std::io::BufWriter<std::fs::File>>> = None;
-    let mut file = Some(file);
-    let mut io_err = None;
-    let mut last_flush = std::time::Instant::now();
     // Ctrl+C (or SIGTERM) ends the capture cleanly: the file is finished and kept.
     static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
-    let stop = &STOP;
-    let stats = wirescope::source::live::capture(&opts, stop, |ts, link, data, orig| {
-        if writer.is_none() {
-            if let Some(f) = file.take() {
-                match export::pcap_writer::CaptureWriter::new(std::io::BufWriter::new(f), link, &iface_name, pcapng) {
-                    Ok(w) => writer = Some(w),
-                    Err(e) => io_err = Some(e),
-                }
-            }
-        }
-        if let Some(w) = writer.as_mut() {
-            if let Err(e) = w.packet(ts, data, orig) {
-                io_err.get_or_insert(e);
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            // Flush often, so an interrupted capture keeps what it saw.
-            if last_flush.elapsed() > std::time::Duration::from_millis(200) {
-                let _ = w.flush();
-                last_flush = std::time::Instant::now();
-            }
-        }
-    });
-    let stats = match stats {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = std::fs::remove_file(&part);
-            anyhow::bail!(e);
-        }
-    };
-    if let Some(e) = io_err {
-        return Err(e).with_context(|| format!("writing {}", part.display()));
-    }
-    let mut f = match writer {
-        Some(w) => w.into_inner().into_inner().map_err(|e| e.into_error())?,
-        None => {
-            // No packets: still a valid, empty capture file.
-            let w = export::pcap_writer::CaptureWriter::new(
-                std::io::BufWriter::new(file.take().expect("file")),
-                stats.link_type,
-                &opts.interface,
-                pcapng,
-            )?;
-            w.into_inner().into_inner().map_err(|e| e.into_error())?
-        }
-    };
-    f.flush()?;
-    f.sync_all()?;
-    std::fs::rename(&part, &out).with_context(|| format!("cannot move {} to {}", part.display(), out.display()))?;
+    let stats = wirescope::source::recorder::record(&opts, &out, &STOP, || None, |_| true).map_err(anyhow::Error::msg)?;
     eprintln!(
         "wirescope: captured {} packets on {} (dropped by the kernel: {}, by the interface: {}) → {}",
         stats.packets,
@@ -278,6 +250,64 @@ fn capture(c: CaptureArgs) -> Result<()> {
         stats.interface_dropped,
         out.display()
     );
+    Ok(())
+}
+
+fn lab(a: LabArgs) -> Result<()> {
+    use wirescope::lab;
+    let zh = a.lang == LangArg::Zh;
+    if a.scenario == "list" {
+        for (i, s) in lab::SCENARIOS.iter().enumerate() {
+            let (t, w) = if zh { (s.title.zh, s.teaches.zh) } else { (s.title.en, s.teaches.en) };
+            println!("{:>2}  {:<14} {t}\n                    {w}", i + 1, s.id);
+        }
+        return Ok(());
+    }
+    let info = lab::find(&a.scenario).ok_or_else(|| anyhow::anyhow!("no lab scenario \"{}\" (see `wirescope lab list`)", a.scenario))?;
+    let keep = a.write.is_some();
+    let out = a.write.clone().unwrap_or_else(|| lab::run::temp_capture(info.id));
+    let say = lab::Narrator::default();
+    say.listen(move |n| println!("  » {}", if zh { &n.zh } else { &n.en }));
+    let opts = lab::run::Options { out: out.clone(), capture: !a.relay, relay: true, interface: None };
+    let done = lab::run::run(info.id, &opts, say, None).map_err(anyhow::Error::msg)?;
+    if let Some(p) = &done.capture_problem {
+        eprintln!("wirescope: packet capture not possible ({}); recorded through the relay instead (application bytes, synthetic TCP headers)", p.lines().next().unwrap_or(p));
+    }
+    println!("{}", if zh { info.title.zh } else { info.title.en });
+    for f in &done.outcome.figures {
+        println!("  {:<44} {}", if zh { &f.zh } else { &f.en }, f.value);
+    }
+    if let Some(s) = &done.stats {
+        eprintln!("wirescope: captured {} packets on loopback (dropped by the kernel: {})", s.packets, s.kernel_dropped);
+    }
+    let summary = if a.quiet {
+        Ok(())
+    } else {
+        let limits = Limits { keep_body: 0, keep_ws_payload: 256, frame_events: false, ..Limits::default() };
+        let mut cap = Capture::default();
+        let loaded = load::load_file(&out, limits, |eng, _, _| {
+            for e in eng.drain_events() {
+                cap.apply(e);
+            }
+            true
+        })
+        .map_err(anyhow::Error::msg);
+        loaded.and_then(|l| {
+            cap.packets = l.engine.packets.clone();
+            cap.connections = l.engine.connections();
+            println!();
+            emit(&None, |w| w.write_all(export::text::summary(&out.display().to_string(), &cap, 20).as_bytes()))
+        })
+    };
+    if keep {
+        eprintln!("wirescope: recording written to {}", out.display());
+    } else {
+        let _ = std::fs::remove_file(&out);
+    }
+    summary?;
+    if let Some(e) = done.error {
+        anyhow::bail!("the scenario failed: {e}");
+    }
     Ok(())
 }
 

@@ -78,6 +78,14 @@ impl TcpConversation {
         self.emit(true, 0x10, &[], &mut buf, out);
     }
 
+    /// A close begun by either side: FIN, FIN back, last ACK.
+    pub fn close_from(&mut self, client_first: bool, out: Out) {
+        let mut buf = Vec::with_capacity(128);
+        self.emit(client_first, 0x11, &[], &mut buf, out);
+        self.emit(!client_first, 0x11, &[], &mut buf, out);
+        self.emit(client_first, 0x10, &[], &mut buf, out);
+    }
+
     pub fn reset(&mut self, from_client: bool, out: Out) {
         let mut buf = Vec::with_capacity(128);
         self.emit(from_client, 0x14, &[], &mut buf, out);

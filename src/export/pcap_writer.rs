@@ -80,15 +80,33 @@ impl<W: Write> PcapNgWriter<W> {
     }
 
     pub fn packet(&mut self, ts_ns: i64, data: &[u8], orig_len: u32) -> io::Result<()> {
+        self.packet_with_comment(ts_ns, data, orig_len, None)
+    }
+
+    /// A packet with an opt_comment (Wireshark shows it as the packet's comment).
+    pub fn packet_with_comment(&mut self, ts_ns: i64, data: &[u8], orig_len: u32, comment: Option<&str>) -> io::Result<()> {
         let ts = ts_ns.max(0) as u64;
-        let mut b = Vec::with_capacity(20 + data.len() + 3);
+        let mut b = Vec::with_capacity(24 + data.len() + comment.map_or(0, |c| c.len() + 8));
         b.extend_from_slice(&0u32.to_le_bytes());
         b.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
         b.extend_from_slice(&(ts as u32).to_le_bytes());
         b.extend_from_slice(&(data.len() as u32).to_le_bytes());
         b.extend_from_slice(&orig_len.max(data.len() as u32).to_le_bytes());
         b.extend_from_slice(data);
+        if let Some(c) = comment {
+            b.resize((b.len() + 3) & !3, 0);
+            let c = &c.as_bytes()[..c.len().min(60_000)];
+            b.extend_from_slice(&1u16.to_le_bytes());
+            b.extend_from_slice(&(c.len() as u16).to_le_bytes());
+            b.extend_from_slice(c);
+            b.resize((b.len() + 3) & !3, 0);
+            b.extend_from_slice(&[0, 0, 0, 0]);
+        }
         block(&mut self.w, 6, &b)
+    }
+
+    pub fn get_ref(&self) -> &W {
+        &self.w
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -116,9 +134,29 @@ impl<W: Write> CaptureWriter<W> {
     }
 
     pub fn packet(&mut self, ts_ns: i64, data: &[u8], orig_len: u32) -> io::Result<()> {
+        self.packet_with_comment(ts_ns, data, orig_len, None)
+    }
+
+    /// The comment is kept in .pcapng and dropped in .pcap (which has no place for it).
+    pub fn packet_with_comment(&mut self, ts_ns: i64, data: &[u8], orig_len: u32, comment: Option<&str>) -> io::Result<()> {
         match self {
             CaptureWriter::Pcap(w) => w.packet(ts_ns, data),
-            CaptureWriter::PcapNg(w) => w.packet(ts_ns, data, orig_len),
+            CaptureWriter::PcapNg(w) => w.packet_with_comment(ts_ns, data, orig_len, comment),
+        }
+    }
+
+    /// Bytes between the start of a packet record and its data: 16 in .pcap, 28 in .pcapng.
+    pub fn data_offset(&self) -> u64 {
+        match self {
+            CaptureWriter::Pcap(_) => 16,
+            CaptureWriter::PcapNg(_) => 28,
+        }
+    }
+
+    pub fn get_ref(&self) -> &W {
+        match self {
+            CaptureWriter::Pcap(w) => &w.w,
+            CaptureWriter::PcapNg(w) => w.get_ref(),
         }
     }
 
@@ -163,5 +201,18 @@ mod tests {
                 assert_eq!(r.interface_names()[0].as_deref(), Some("lo"));
             }
         }
+    }
+
+    #[test]
+    fn pcapng_packet_comments_read_back() {
+        let mut ng = PcapNgWriter::new(Vec::new(), 1, "lo").unwrap();
+        ng.packet_with_comment(5, b"abcde", 5, Some("step 1: 三次握手")).unwrap();
+        ng.packet(6, b"x", 1).unwrap();
+        let bytes = ng.into_inner();
+        let mut r = CaptureReader::new(&bytes[..]).unwrap();
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!((p.data, p.comment.as_deref()), (&b"abcde"[..], Some("step 1: 三次握手")));
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!((p.data, p.comment), (&b"x"[..], None));
     }
 }

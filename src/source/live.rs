@@ -72,9 +72,20 @@ pub fn explain_open_error(interface: &str, e: &pcap::Error) -> String {
     }
 }
 
-/// Captures until `count` packets, `duration`, or `stop`; each packet goes to `on_packet` as
-/// (nanoseconds since the epoch, link type, bytes, original length).
-pub fn capture(opts: &LiveOptions, stop: &AtomicBool, mut on_packet: impl FnMut(i64, u32, &[u8], u32)) -> Result<LiveStats, String> {
+/// What a running capture reports to its caller.
+pub enum LiveEvent<'a> {
+    /// The interface is open and the filter set: traffic from now on is seen.
+    Started { link_type: u32 },
+    /// A packet: nanoseconds since the epoch, link type, captured bytes, original length.
+    Packet { ts: i64, link_type: u32, data: &'a [u8], orig_len: u32 },
+    /// Nothing arrived for a moment (a chance to flush files and update views).
+    Idle,
+    /// Packet and drop counts so far, about once a second.
+    Stats(LiveStats),
+}
+
+/// Captures until `count` packets, `duration`, or `stop`.
+pub fn capture(opts: &LiveOptions, stop: &AtomicBool, mut on_event: impl FnMut(LiveEvent)) -> Result<LiveStats, String> {
     if let Some(f) = &opts.filter {
         validate_filter(f)?;
     }
@@ -94,7 +105,10 @@ pub fn capture(opts: &LiveOptions, stop: &AtomicBool, mut on_packet: impl FnMut(
         cap.filter(f, true).map_err(|e| format!("invalid capture filter \"{f}\": {e}"))?;
     }
     let link = cap.get_datalink().0 as u32;
+    on_event(LiveEvent::Started { link_type: link });
     let start = Instant::now();
+    let mut idle_said = false;
+    let mut last_stats = Instant::now();
     let mut stats = LiveStats { link_type: link, ..LiveStats::default() };
     loop {
         if stop.load(Ordering::Relaxed)
@@ -103,13 +117,28 @@ pub fn capture(opts: &LiveOptions, stop: &AtomicBool, mut on_packet: impl FnMut(
         {
             break;
         }
+        if last_stats.elapsed() >= Duration::from_secs(1) {
+            last_stats = Instant::now();
+            if let Ok(s) = cap.stats() {
+                stats.kernel_dropped = s.dropped;
+                stats.interface_dropped = s.if_dropped;
+            }
+            on_event(LiveEvent::Stats(stats.clone()));
+        }
         match cap.next_packet() {
             Ok(p) => {
                 let ts = p.header.ts.tv_sec as i64 * 1_000_000_000 + p.header.ts.tv_usec as i64 * 1000;
                 stats.packets += 1;
-                on_packet(ts, link, p.data, p.header.len);
+                idle_said = false;
+                on_event(LiveEvent::Packet { ts, link_type: link, data: p.data, orig_len: p.header.len });
             }
-            Err(pcap::Error::TimeoutExpired) => std::thread::sleep(Duration::from_millis(2)),
+            Err(pcap::Error::TimeoutExpired) => {
+                if !idle_said {
+                    idle_said = true;
+                    on_event(LiveEvent::Idle);
+                }
+                std::thread::sleep(Duration::from_millis(2))
+            }
             Err(pcap::Error::NoMorePackets) => break,
             Err(e) => return Err(format!("capture on {} failed: {e}", opts.interface)),
         }
