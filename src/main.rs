@@ -271,7 +271,10 @@ fn lab(a: LabArgs) -> Result<()> {
     let opts = lab::run::Options { out: out.clone(), capture: !a.relay, relay: true, interface: None };
     let done = lab::run::run(info.id, &opts, say, None).map_err(anyhow::Error::msg)?;
     if let Some(p) = &done.capture_problem {
-        eprintln!("wirescope: packet capture not possible ({}); recorded through the relay instead (application bytes, synthetic TCP headers)", p.lines().next().unwrap_or(p));
+        eprintln!(
+            "wirescope: packet capture not possible ({}); recorded through the relay instead (application bytes, synthetic TCP headers)",
+            p.lines().next().unwrap_or(p)
+        );
     }
     println!("{}", if zh { info.title.zh } else { info.title.en });
     for f in &done.outcome.figures {

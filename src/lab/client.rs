@@ -254,11 +254,8 @@ impl HttpConn {
             let first_byte = t0.elapsed();
             let status = resp.status();
             let version = format!("{:?}", resp.version());
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
+            let headers =
+                resp.headers().iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
             let body = resp.into_body().collect().await.map_err(|e| format!("reading the response body failed: {e}"))?.to_bytes();
             Ok(Reply {
                 status: status.as_u16(),
@@ -337,9 +334,13 @@ pub async fn ws_connect(
     let fut = async {
         let stream = TcpStream::connect(addr).await.map_err(|e| connect_error(addr, &e))?;
         let _ = stream.set_nodelay(true);
-        tokio_tungstenite::client_async(req, Tapped::new(stream, tally)).await.map_err(|e| format!("WebSocket handshake with {addr} failed: {e}"))
+        tokio_tungstenite::client_async(req, Tapped::new(stream, tally))
+            .await
+            .map_err(|e| format!("WebSocket handshake with {addr} failed: {e}"))
     };
-    tokio::time::timeout(timeout, fut).await.map_err(|_| format!("opening the WebSocket to {addr} timed out after {:.1} s", timeout.as_secs_f64()))?
+    tokio::time::timeout(timeout, fut)
+        .await
+        .map_err(|_| format!("opening the WebSocket to {addr} timed out after {:.1} s", timeout.as_secs_f64()))?
 }
 
 #[cfg(test)]

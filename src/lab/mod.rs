@@ -40,7 +40,9 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     ScenarioInfo {
         id: "keep-alive",
-        title: Bi { en: "Keep-alive: five requests on one connection vs five connections", zh: "长连接：一个连接五个请求 对比 五个连接" },
+        title: Bi {
+            en: "Keep-alive: five requests on one connection vs five connections", zh: "长连接：一个连接五个请求 对比 五个连接"
+        },
         teaches: Bi {
             en: "Reusing a connection saves a handshake (one round trip) per request.",
             zh: "复用连接，每个请求省去一次握手（一个往返）。",
@@ -64,7 +66,10 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     ScenarioInfo {
         id: "push-vs-poll",
-        title: Bi { en: "Ten server events: short polling, long polling, SSE, WebSocket", zh: "十个服务器事件：短轮询、长轮询、SSE、WebSocket" },
+        title: Bi {
+            en: "Ten server events: short polling, long polling, SSE, WebSocket",
+            zh: "十个服务器事件：短轮询、长轮询、SSE、WebSocket",
+        },
         teaches: Bi {
             en: "The same events delivered four ways, side by side: requests made, bytes on the wire, delivery latency.",
             zh: "同样的事件用四种方式送达：请求次数、线上字节数、送达延迟，一目了然。",
@@ -112,7 +117,9 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     ScenarioInfo {
         id: "streaming",
-        title: Bi { en: "Streaming tokens over WebSocket vs one full HTTP response", zh: "WebSocket 流式输出 对比 一次性 HTTP 响应" },
+        title: Bi {
+            en: "Streaming tokens over WebSocket vs one full HTTP response", zh: "WebSocket 流式输出 对比 一次性 HTTP 响应"
+        },
         teaches: Bi {
             en: "Like a chat agent: the first token arrives at once on WebSocket, but only with the whole answer over plain HTTP.",
             zh: "像聊天智能体：WebSocket 上第一个词立刻到达；普通 HTTP 要等整个回答生成完。",

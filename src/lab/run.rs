@@ -74,7 +74,8 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
     if opts.capture {
         let iface = opts.interface.clone().unwrap_or_else(loopback);
         let filter = format!("tcp and ({})", servers.ports().iter().map(|p| format!("port {p}")).collect::<Vec<_>>().join(" or "));
-        let lopts = LiveOptions { interface: iface, filter: Some(filter), snaplen: 262_144, promiscuous: false, count: None, duration: None };
+        let lopts =
+            LiveOptions { interface: iface, filter: Some(filter), snaplen: 262_144, promiscuous: false, count: None, duration: None };
         let (tx, rx) = std::sync::mpsc::channel::<Result<(), String>>();
         let (out, stop2, pending) = (opts.out.clone(), stop.clone(), pending.clone());
         let mut on_packet = on_packet;
@@ -144,7 +145,8 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
     } else {
         let relay = relay.as_ref().ok_or("relay missing")?;
         let n: Vec<(i64, String)> = notes.iter().map(|n| (n.ts_ns, format!("{}\n{}", n.en, n.zh))).collect();
-        crate::export::write_atomic(&opts.out, |w| relay.write_pcapng(w, &n)).map_err(|e| format!("cannot write {}: {e}", opts.out.display()))?;
+        crate::export::write_atomic(&opts.out, |w| relay.write_pcapng(w, &n))
+            .map_err(|e| format!("cannot write {}: {e}", opts.out.display()))?;
         Mode::Relay
     };
     rt.shutdown_timeout(Duration::from_secs(1));

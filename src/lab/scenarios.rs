@@ -85,8 +85,8 @@ async fn handshake(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let r = c.request("GET", "/hello", &[("connection", "close")], Vec::new(), T).await?;
     check(&r, 200, "GET /hello")?;
     cx.say(
-        format!("200 OK with {} bytes of body. The server sends FIN first (it was asked to close); the client answers with its own FIN.", r.body.len()),
-        format!("收到 200 OK，响应体 {} 字节。服务器先发 FIN（因为被要求关闭），客户端随后发出自己的 FIN。", r.body.len()),
+        format!("200 OK with {} bytes of body. With Connection: close both sides now end the connection: each sends a FIN and the other acknowledges it (the diagram shows who went first).", r.body.len()),
+        format!("收到 200 OK，响应体 {} 字节。由于 Connection: close，双方随即结束连接：各自发送 FIN，并由对方确认（时序图显示谁先发）。", r.body.len()),
     );
     fig(&mut out, "Time to first byte", "首字节时间", ms(r.first_byte));
     fig(&mut out, "Status", "状态码", format!("{} {}", r.status, r.reason));
@@ -96,7 +96,10 @@ async fn handshake(cx: &Ctx<'_>) -> Result<Outcome, String> {
 async fn keep_alive(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let addr = cx.addr(cx.servers.http);
-    cx.say("Five requests on ONE connection (keep-alive): one handshake, then request after request.", "在一个连接上发五个请求（长连接）：只握手一次，然后一个接一个地请求。");
+    cx.say(
+        "Five requests on ONE connection (keep-alive): one handshake, then request after request.",
+        "在一个连接上发五个请求（长连接）：只握手一次，然后一个接一个地请求。",
+    );
     let t0 = Instant::now();
     let tally = Arc::new(Tally::default());
     let mut c = HttpConn::connect(addr, tally.clone(), T).await?;
@@ -107,7 +110,10 @@ async fn keep_alive(cx: &Ctx<'_>) -> Result<Outcome, String> {
     }
     let one = t0.elapsed();
     tokio::time::sleep(Duration::from_millis(150)).await;
-    cx.say("Now the same five requests on FIVE connections: a handshake and a teardown each time.", "现在用五个连接发同样的五个请求：每次都要握手和挥手。");
+    cx.say(
+        "Now the same five requests on FIVE connections: a handshake and a teardown each time.",
+        "现在用五个连接发同样的五个请求：每次都要握手和挥手。",
+    );
     let t1 = Instant::now();
     let mut bytes = 0;
     for i in 1..=5 {
@@ -119,8 +125,8 @@ async fn keep_alive(cx: &Ctx<'_>) -> Result<Outcome, String> {
     }
     let five = t1.elapsed();
     cx.say(
-        format!("One connection took {}, five connections {}: compare the SYNs and FINs in the diagram.", ms(one), ms(five)),
-        format!("一个连接用时 {}，五个连接用时 {}：在时序图里对比 SYN 和 FIN 的数量。", ms(one), ms(five)),
+        format!("One connection took {}, five connections {}. Count the SYNs and FINs in the diagram: on loopback a handshake costs microseconds, across the Internet each one costs a full round trip (often 20-200 ms).", ms(one), ms(five)),
+        format!("一个连接用时 {}，五个连接用时 {}。在时序图里数一数 SYN 和 FIN：本机回环上握手只需几微秒，跨越互联网时每次握手都要一个完整往返（常见 20-200 毫秒）。", ms(one), ms(five)),
     );
     fig(&mut out, "5 requests, 1 connection", "5 个请求，1 个连接", format!("{} · {} B", ms(one), tally.total()));
     fig(&mut out, "5 requests, 5 connections", "5 个请求，5 个连接", format!("{} · {} B", ms(five), bytes));
@@ -178,7 +184,10 @@ async fn rest_crud(cx: &Ctx<'_>) -> Result<Outcome, String> {
     cx.say("GET /items: read the collection.", "GET /items：读取资源集合。");
     let r = c.request("GET", "/items", &[], Vec::new(), T).await?;
     check(&r, 200, "GET /items")?;
-    cx.say("POST /items: create. The answer is 201 Created with a Location header.", "POST /items：创建。响应是 201 Created，并带 Location 头。");
+    cx.say(
+        "POST /items: create. The answer is 201 Created with a Location header.",
+        "POST /items：创建。响应是 201 Created，并带 Location 头。",
+    );
     let r = c.request("POST", "/items", &json, br#"{"name":"notebook","price":5}"#.to_vec(), T).await?;
     check(&r, 201, "POST /items")?;
     let loc = r.header("location").unwrap_or("/items/2").to_string();
@@ -191,7 +200,10 @@ async fn rest_crud(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let r = c.request("PATCH", &loc, &json, br#"{"price":4}"#.to_vec(), T).await?;
     check(&r, 200, "PATCH")?;
     fig(&mut out, "After PATCH", "PATCH 之后", String::from_utf8_lossy(&r.body).into_owned());
-    cx.say("DELETE removes it (204 No Content); a GET afterwards finds nothing (404).", "DELETE 删除（204 No Content）；之后再 GET 就找不到了（404）。");
+    cx.say(
+        "DELETE removes it (204 No Content); a GET afterwards finds nothing (404).",
+        "DELETE 删除（204 No Content）；之后再 GET 就找不到了（404）。",
+    );
     let r = c.request("DELETE", &loc, &[], Vec::new(), T).await?;
     check(&r, 204, "DELETE")?;
     let r = c.request("GET", &loc, &[("connection", "close")], Vec::new(), T).await?;
@@ -312,7 +324,10 @@ async fn push_vs_poll(cx: &Ctx<'_>) -> Result<Outcome, String> {
             &mut out,
             names[i].0,
             names[i].1,
-            format!("{} requests · {} B on the wire · latency mean {:.1} ms, max {:.1} ms · {}/{} events", r.requests, bytes, mean, max, r.seen, n),
+            format!(
+                "{} requests · {} B on the wire · latency mean {:.1} ms, max {:.1} ms · {}/{} events",
+                r.requests, bytes, mean, max, r.seen, n
+            ),
         );
         summary_en.push(format!("{}: {} requests, mean latency {:.0} ms", names[i].0, r.requests, mean));
         summary_zh.push(format!("{}：{} 次请求，平均延迟 {:.0} 毫秒", names[i].1, r.requests, mean));
@@ -342,12 +357,21 @@ async fn ws_upgrade(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let got = resp.headers().get("sec-websocket-accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let ok = got == expected;
     cx.say(
-        format!("Step 3: 101 Switching Protocols with Sec-WebSocket-Accept: {got} ({}). From here on the bytes are WebSocket frames, not HTTP.", if ok { "matches" } else { "DOES NOT match" }),
-        format!("第 3 步：101 Switching Protocols，Sec-WebSocket-Accept: {got}（{}）。此后的字节是 WebSocket 帧，不再是 HTTP。", if ok { "一致" } else { "不一致" }),
+        format!(
+            "Step 3: 101 Switching Protocols with Sec-WebSocket-Accept: {got} ({}). From here on the bytes are WebSocket frames, not HTTP.",
+            if ok { "matches" } else { "DOES NOT match" }
+        ),
+        format!(
+            "第 3 步：101 Switching Protocols，Sec-WebSocket-Accept: {got}（{}）。此后的字节是 WebSocket 帧，不再是 HTTP。",
+            if ok { "一致" } else { "不一致" }
+        ),
     );
     fig(&mut out, "Sec-WebSocket-Key", "Sec-WebSocket-Key", key.clone());
     fig(&mut out, "Sec-WebSocket-Accept", "Sec-WebSocket-Accept", format!("{got} ({})", if ok { "PASS" } else { "FAIL" }));
-    cx.say("Step 4: a masked text frame from the client, echoed unmasked by the server; then close 1000.", "第 4 步：客户端发送掩码文本帧，服务器不加掩码原样返回；然后以 1000 关闭。");
+    cx.say(
+        "Step 4: a masked text frame from the client, echoed unmasked by the server; then close 1000.",
+        "第 4 步：客户端发送掩码文本帧，服务器不加掩码原样返回；然后以 1000 关闭。",
+    );
     ws.send(Message::text("hello over WebSocket")).await.map_err(|e| e.to_string())?;
     let echo = tokio::time::timeout(T, ws.next()).await.map_err(|_| "no echo (timeout)".to_string())?;
     if let Some(Ok(Message::Text(t))) = echo {
@@ -440,7 +464,10 @@ async fn heartbeat(cx: &Ctx<'_>) -> Result<Outcome, String> {
     };
     let (pongs, (after, how)) = tokio::join!(pinger, silent);
     cx.say(
-        format!("The pinging client got {pongs} pongs and stayed up; the silent one was cut after {} without a close frame ({how}): code 1006.", ms(after)),
+        format!(
+            "The pinging client got {pongs} pongs and stayed up; the silent one was cut after {} without a close frame ({how}): code 1006.",
+            ms(after)
+        ),
         format!("ping 的客户端收到 {pongs} 个 pong，连接保持；沉默的客户端在 {} 后被切断，没有 Close 帧（{how}）：即 1006。", ms(after)),
     );
     fig(&mut out, "Pongs received (8 pings)", "收到的 pong（共 8 次 ping）", pongs.to_string());
@@ -462,9 +489,17 @@ async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
             answered = c.map(|c| u16::from(c.code));
         }
     }
-    fig(&mut out, "Clean close", "正常关闭", format!("1000 sent, server answered {}", answered.map_or("nothing".to_string(), |c| c.to_string())));
+    fig(
+        &mut out,
+        "Clean close",
+        "正常关闭",
+        format!("1000 sent, server answered {}", answered.map_or("nothing".to_string(), |c| c.to_string())),
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    cx.say("Second connection: the server process is 'killed' after one message. No close frame at all: the TCP connection is reset.", "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被复位。");
+    cx.say(
+        "Second connection: the server process is 'killed' after one message. No close frame at all: the TCP connection is reset.",
+        "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被复位。",
+    );
     let (mut ws, _) = ws_connect(&format!("ws://{base}/kill"), &[], &[], Arc::new(Tally::default()), T).await?;
     ws.send(Message::text("are you there?")).await.map_err(|e| e.to_string())?;
     let _ = tokio::time::timeout(T, ws.next()).await;
@@ -514,7 +549,15 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
     };
     let register = async {
         let body = format!("{{\"url\":\"http://{cb_addr}/hook\"}}");
-        super::client::one_shot(cx.addr(cx.servers.http), "POST", "/webhooks", &[("content-type", "application/json")], body.into_bytes(), T).await
+        super::client::one_shot(
+            cx.addr(cx.servers.http),
+            "POST",
+            "/webhooks",
+            &[("content-type", "application/json")],
+            body.into_bytes(),
+            T,
+        )
+        .await
     };
     let (_, reg) = tokio::join!(accept, register);
     let reg = reg?;
@@ -559,7 +602,10 @@ async fn streaming(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let ws_total = t0.elapsed();
     let _ = ws.close(None).await;
     while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(1), ws.next()).await {}
-    cx.say("Over plain HTTP, GET /answer: the server answers only when the whole text is ready.", "通过普通 HTTP 的 GET /answer：服务器要等整段文字生成完才响应。");
+    cx.say(
+        "Over plain HTTP, GET /answer: the server answers only when the whole text is ready.",
+        "通过普通 HTTP 的 GET /answer：服务器要等整段文字生成完才响应。",
+    );
     let r = super::client::one_shot(cx.addr(cx.servers.http), "GET", "/answer", &[], Vec::new(), Duration::from_secs(15)).await?;
     check(&r, 200, "GET /answer")?;
     let first = first.unwrap_or(ws_total);
@@ -577,13 +623,27 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let addr = cx.addr(cx.servers.deflate_ws);
     let messages: Vec<String> = (1..=10)
-        .map(|i| format!("{{\"type\":\"quote\",\"symbol\":\"ACME\",\"price\":{}.{},\"currency\":\"USD\",\"exchange\":\"LAB\",\"seq\":{i}}}", 100 + i, i * 7 % 10))
+        .map(|i| {
+            format!(
+                "{{\"type\":\"quote\",\"symbol\":\"ACME\",\"price\":{}.{},\"currency\":\"USD\",\"exchange\":\"LAB\",\"seq\":{i}}}",
+                100 + i,
+                i * 7 % 10
+            )
+        })
         .collect();
     let mut sizes = Vec::new();
     for on in [false, true] {
         cx.say(
-            if on { "Now with permessage-deflate: the client offers it, the server accepts; each frame has RSV1 set and a compressed payload." } else { "First without compression: ten JSON quotes, echoed back." },
-            if on { "现在启用 permessage-deflate：客户端提出、服务器接受；每个帧 RSV1 置位，负载被压缩。" } else { "先不压缩：发送十条 JSON 报价，服务器回显。" },
+            if on {
+                "Now with permessage-deflate: the client offers it, the server accepts; each frame has RSV1 set and a compressed payload."
+            } else {
+                "First without compression: ten JSON quotes, echoed back."
+            },
+            if on {
+                "现在启用 permessage-deflate：客户端提出、服务器接受；每个帧 RSV1 置位，负载被压缩。"
+            } else {
+                "先不压缩：发送十条 JSON 报价，服务器回显。"
+            },
         );
         let tally = Arc::new(Tally::default());
         let mut ws = super::rawws::connect(addr, if on { "/deflate" } else { "/plain" }, on, tally.clone()).await?;
@@ -615,7 +675,10 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
 
 async fn chunked_gzip(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
-    cx.say("GET /chunked: the server does not know the length in advance, so it sends gzip-compressed chunks as they are produced.", "GET /chunked：服务器事先不知道长度，于是边生成边发送 gzip 压缩的分块。");
+    cx.say(
+        "GET /chunked: the server does not know the length in advance, so it sends gzip-compressed chunks as they are produced.",
+        "GET /chunked：服务器事先不知道长度，于是边生成边发送 gzip 压缩的分块。",
+    );
     let tally = Arc::new(Tally::default());
     let mut c = HttpConn::connect(cx.addr(cx.servers.http), tally.clone(), T).await?;
     let resp = c.get_streaming("/chunked", T).await?;
@@ -634,7 +697,11 @@ async fn chunked_gzip(cx: &Ctx<'_>) -> Result<Outcome, String> {
     use std::io::Read;
     flate2::read::GzDecoder::new(&wire[..]).read_to_string(&mut text).map_err(|e| format!("the gzip body did not decode: {e}"))?;
     cx.say(
-        format!("{pieces} chunks, {} compressed bytes that inflate to {} bytes of text; the zero-size chunk ends the body.", wire.len(), text.len()),
+        format!(
+            "{pieces} chunks, {} compressed bytes that inflate to {} bytes of text; the zero-size chunk ends the body.",
+            wire.len(),
+            text.len()
+        ),
         format!("{pieces} 个分块，压缩后 {} 字节，解压为 {} 字节文本；大小为 0 的分块表示响应体结束。", wire.len(), text.len()),
     );
     fig(&mut out, "Transfer-Encoding / Content-Encoding", "Transfer-Encoding / Content-Encoding", format!("{te} / {ce}"));

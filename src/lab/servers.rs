@@ -354,7 +354,16 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
                 for (i, what) in ["order.created", "order.paid", "order.shipped"].iter().enumerate() {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     let body = format!("{{\"event\":\"{what}\",\"order\":42,\"seq\":{}}}", i + 1);
-                    let status = match super::client::one_shot(addr.addr, "POST", &addr.path_and_query, &[("content-type", "application/json"), ("x-lab-event", what)], body.into_bytes(), Duration::from_secs(3)).await {
+                    let status = match super::client::one_shot(
+                        addr.addr,
+                        "POST",
+                        &addr.path_and_query,
+                        &[("content-type", "application/json"), ("x-lab-event", what)],
+                        body.into_bytes(),
+                        Duration::from_secs(3),
+                    )
+                    .await
+                    {
                         Ok(r) => r.status,
                         Err(_) => 0,
                     };
@@ -395,6 +404,23 @@ async fn serve_ws(listener: TcpListener, st: Arc<State>) {
 type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
 async fn ws_session(mut ws: Ws, path: &str, st: Arc<State>) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    if path == "/kill" {
+        // Answers one message, then dies without a close frame: the socket is reset.
+        if let Some(Ok(Message::Text(t))) = ws.next().await {
+            ws.send(Message::text(format!("echo: {t}"))).await?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let _ = ws.get_ref().set_zero_linger();
+            drop(ws);
+        }
+        return Ok(());
+    }
+    let r = ws_talk(&mut ws, path, st).await;
+    // tungstenite queues the answer to a close frame; flushing sends it before the socket goes.
+    let _ = ws.flush().await;
+    r
+}
+
+async fn ws_talk(ws: &mut Ws, path: &str, st: Arc<State>) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     match path {
         "/chat" => {
             let mut rx = st.chat.subscribe();
@@ -442,15 +468,6 @@ async fn ws_session(mut ws: Ws, path: &str, st: Arc<State>) -> Result<(), tokio_
                     Message::Close(_) => break,
                     _ => {}
                 }
-            }
-        }
-        "/kill" => {
-            // Answers one message, then dies without a close frame: the socket is reset.
-            if let Some(Ok(Message::Text(t))) = ws.next().await {
-                ws.send(Message::text(format!("echo: {t}"))).await?;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                let _ = ws.get_ref().set_zero_linger();
-                drop(ws);
             }
         }
         _ => {

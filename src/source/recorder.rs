@@ -40,7 +40,9 @@ pub struct Recorded<'a> {
 
 /// What the caller hears while recording.
 pub enum RecordEvent<'a> {
-    Started { link_type: u32 },
+    Started {
+        link_type: u32,
+    },
     Packet(Recorded<'a>),
     /// All packets so far are on disk (readable by offset).
     Flushed,
