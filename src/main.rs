@@ -241,7 +241,7 @@ fn capture(c: CaptureArgs) -> Result<()> {
     // Ctrl+C (or SIGTERM) ends the capture cleanly: the file is finished and kept.
     static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
-    let stats = wirescope::source::recorder::record(&opts, &out, &STOP, || None, |_| true).map_err(anyhow::Error::msg)?;
+    let stats = wirescope::source::recorder::record(&opts, &out, &STOP, &std::sync::atomic::AtomicBool::new(false), || None, |_| true).map_err(anyhow::Error::msg)?;
     eprintln!(
         "wirescope: captured {} packets on {} (dropped by the kernel: {}, by the interface: {}) → {}",
         stats.packets,

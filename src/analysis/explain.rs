@@ -18,6 +18,14 @@ impl Lang {
             Lang::Zh => zh,
         }
     }
+
+    /// The same for texts made at run time.
+    pub fn choose<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
 }
 
 /// A header's meaning and the section that defines it.

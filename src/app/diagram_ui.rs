@@ -232,7 +232,14 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     // Measured outside the scroll area: inside a horizontal scroll the width is unbounded.
     let visible_w = ui.clip_rect().right() - ui.cursor().left();
     let col_w = ((visible_w - 16.0) / columns.len() as f32).max(280.0);
-    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+    let follow = view.stick_to_newest && store.live.as_ref().is_some_and(|l| l.running);
+    // The lab's narration, placed on the time axis beside the arrows it talks about.
+    let notes: Vec<(usize, f64, String)> = store
+        .live
+        .as_ref()
+        .map(|l| l.notes.iter().enumerate().map(|(i, n)| (i + 1, n.ts_ns as f64 / 1e9, lang.choose(&n.en, &n.zh).to_string())).collect())
+        .unwrap_or_default();
+    egui::ScrollArea::both().auto_shrink([false, false]).stick_to_bottom(follow).show(ui, |ui| {
         let top = 58.0;
         let size = Vec2::new(col_w * columns.len() as f32, map.height + top + 20.0);
         let (resp, painter) = ui.allocate_painter(size, Sense::click());
@@ -270,6 +277,19 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     FontId::proportional(11.0),
                     weak,
                 );
+            }
+            if let (Some(first), Some(last)) = (col.arrows.first(), col.arrows.last()) {
+                let accent = Color32::from_rgb(90, 160, 240);
+                for (n, t, text) in &notes {
+                    if *t < first.t_start - 0.5 || *t > last.t_end + 0.5 {
+                        continue;
+                    }
+                    let y = origin.y + top + map.y(*t);
+                    let x = x0 + 6.0;
+                    painter.line_segment([Pos2::new(x + 26.0, y), Pos2::new(lane[0] - 4.0, y)], Stroke::new(1.0, accent));
+                    let r = painter.text(Pos2::new(x, y), Align2::LEFT_CENTER, format!("[{n}]"), FontId::proportional(11.0), accent);
+                    ui.interact(r.expand(3.0), egui::Id::new(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
+                }
             }
             for (a, g) in col.arrows.iter().zip(&col.geoms) {
                 if playhead.is_some_and(|p| g.y0 > p) {

@@ -8,7 +8,9 @@ use crate::load;
 use crate::model::{Connection, Event};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use crate::engine::Engine;
+use crate::source::recorder::RecordEvent;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,8 @@ pub enum Source {
         name: &'static str,
         bytes: &'static [u8],
     },
+    /// A live capture or lab run, written to `path` (as `path.part` while it runs).
+    Live { path: PathBuf, label: String },
 }
 
 impl Source {
@@ -28,8 +32,54 @@ impl Source {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Embedded { name, .. } => (*name).to_string(),
+            Source::Live { label, .. } => label.clone(),
         }
     }
+
+    /// The file packet bytes can be read back from, if any.
+    pub fn file(&self) -> Option<PathBuf> {
+        match self {
+            Source::File(p) => Some(p.clone()),
+            Source::Embedded { .. } => None,
+            Source::Live { path, .. } => {
+                let part = crate::source::recorder::part_path(path);
+                Some(if part.exists() { part } else { path.clone() })
+            }
+        }
+    }
+}
+
+/// What a live loader runs.
+#[derive(Debug, Clone)]
+pub enum LiveJob {
+    Capture(crate::source::live::LiveOptions),
+    /// A lab scenario; `relay` forces the recording relay instead of a packet capture.
+    Lab { scenario: &'static str, relay: bool },
+}
+
+/// Messages only live runs send.
+pub enum LiveMsg {
+    Started,
+    Stats(crate::source::live::LiveStats),
+    Note(crate::lab::Note),
+    LabDone { figures: Vec<crate::lab::Figure>, relay: bool, capture_problem: Option<String>, error: Option<String> },
+}
+
+/// Where live captures are kept: `$XDG_DATA_HOME/wirescope/captures` (or ~/.local/share/...),
+/// so a capture survives a crash or a reboot.
+pub fn live_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("wirescope").join("captures")
+}
+
+/// A fresh file name in [`live_dir`] for a capture called `what`.
+pub fn live_path(what: &str) -> PathBuf {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let clean: String = what.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    live_dir().join(format!("{clean}-{secs}.pcapng"))
 }
 
 pub enum LoadMsg {
@@ -37,6 +87,7 @@ pub enum LoadMsg {
     Progress { read: u64, total: u64, connections: Vec<Connection> },
     Done { packets: Box<PacketSummary>, connections: Vec<Connection>, warning: Option<String>, elapsed: Duration },
     Failed(String),
+    Live(LiveMsg),
 }
 
 pub struct Loader {
@@ -72,6 +123,7 @@ impl Loader {
                 let result = match &source {
                     Source::File(p) => load::load_file(p, limits, batch),
                     Source::Embedded { name, bytes } => load::load_reader(*bytes, bytes.len() as u64, name, limits, batch),
+                    Source::Live { path, .. } => load::load_file(path, limits, batch),
                 };
                 let msg = match result {
                     Ok(l) => LoadMsg::Done {
@@ -91,5 +143,153 @@ impl Loader {
 
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Captures live (or runs a lab scenario) into `path`, decoding as packets arrive. `cancel`
+    /// stops the capture (the file is kept); `paused` drops packets while set.
+    pub fn live(id: u64, job: LiveJob, path: PathBuf, paused: Arc<AtomicBool>, repaint: impl Fn() + Send + Sync + 'static) -> Loader {
+        let (tx, rx) = sync_channel(64);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = cancel.clone();
+        let repaint = Arc::new(repaint);
+        std::thread::Builder::new()
+            .name("wirescope-live".into())
+            .spawn(move || {
+                let t0 = Instant::now();
+                if let Some(dir) = path.parent() {
+                    if let Err(e) = std::fs::create_dir_all(dir) {
+                        let _ = tx.send((id, LoadMsg::Failed(format!("cannot create {}: {e}", dir.display()))));
+                        repaint();
+                        return;
+                    }
+                }
+                let limits = Limits { packet_rows: true, frame_events: true, ..Limits::default() };
+                let feeder = Arc::new(std::sync::Mutex::new(Feeder::new(id, limits.clone(), tx.clone(), repaint.clone())));
+                let f2 = feeder.clone();
+                let on_event = move |ev: RecordEvent| -> bool {
+                    let Ok(mut f) = f2.lock() else { return false };
+                    f.event(ev)
+                };
+                let result: Result<Option<LiveMsg>, String> = match job {
+                    LiveJob::Capture(opts) => {
+                        crate::source::recorder::record(&opts, &path, &stop, &paused, || None, on_event).map(|_| None)
+                    }
+                    LiveJob::Lab { scenario, relay } => {
+                        let say = crate::lab::Narrator::default();
+                        let (tx2, r2) = (tx.clone(), repaint.clone());
+                        say.listen(move |n| {
+                            let _ = tx2.send((id, LoadMsg::Live(LiveMsg::Note(n.clone()))));
+                            r2();
+                        });
+                        let opts = crate::lab::run::Options { out: path.clone(), capture: !relay, relay: true, interface: None };
+                        crate::lab::run::run(scenario, &opts, say, Some(Box::new(on_event))).map(|done| {
+                            Some(LiveMsg::LabDone {
+                                figures: done.outcome.figures,
+                                relay: done.mode == crate::lab::run::Mode::Relay,
+                                capture_problem: done.capture_problem,
+                                error: done.error,
+                            })
+                        })
+                    }
+                };
+                let finished = match result {
+                    Err(e) => {
+                        let _ = tx.send((id, LoadMsg::Failed(e)));
+                        repaint();
+                        return;
+                    }
+                    Ok(m) => m,
+                };
+                let relayed = matches!(finished, Some(LiveMsg::LabDone { relay: true, .. }));
+                if let Some(m) = finished {
+                    let _ = tx.send((id, LoadMsg::Live(m)));
+                }
+                let Ok(mut f) = feeder.lock() else { return };
+                if relayed {
+                    // The relay's recording exists only now: decode it as a file.
+                    let loaded = load::load_file(&path, limits, |eng, _, _| {
+                        let events: Vec<Event> = eng.drain_events().collect();
+                        tx.send((id, LoadMsg::Batch(events))).is_ok()
+                    });
+                    match loaded {
+                        Ok(l) => f.engine = l.engine,
+                        Err(e) => {
+                            let _ = tx.send((id, LoadMsg::Failed(e)));
+                            repaint();
+                            return;
+                        }
+                    }
+                } else {
+                    f.engine.finish();
+                    f.flush(true);
+                }
+                let _ = tx.send((
+                    id,
+                    LoadMsg::Done {
+                        packets: Box::new(f.engine.packets.clone()),
+                        connections: f.engine.connections(),
+                        warning: None,
+                        elapsed: t0.elapsed(),
+                    },
+                ));
+                repaint();
+            })
+            .expect("spawn live thread");
+        Loader { id, rx, cancel }
+    }
+}
+
+/// Runs captured packets through an engine and sends the UI what it decoded, in batches: when the
+/// file has caught up (so packet bytes can be read back) or every 100 ms.
+struct Feeder {
+    id: u64,
+    engine: Engine,
+    number: u64,
+    tx: SyncSender<(u64, LoadMsg)>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+    last: Instant,
+    last_snapshot: Instant,
+}
+
+impl Feeder {
+    fn new(id: u64, limits: Limits, tx: SyncSender<(u64, LoadMsg)>, repaint: Arc<dyn Fn() + Send + Sync>) -> Feeder {
+        Feeder { id, engine: Engine::new(limits), number: 0, tx, repaint, last: Instant::now(), last_snapshot: Instant::now() }
+    }
+
+    fn event(&mut self, ev: RecordEvent) -> bool {
+        match ev {
+            RecordEvent::Started { .. } => {
+                let _ = self.tx.send((self.id, LoadMsg::Live(LiveMsg::Started)));
+                (self.repaint)();
+            }
+            RecordEvent::Packet(p) => {
+                self.number += 1;
+                self.engine.packet(self.number, p.ts, p.link_type, p.data, p.file_offset, None);
+                if self.last.elapsed() > Duration::from_millis(100) {
+                    return self.flush(false);
+                }
+            }
+            RecordEvent::Flushed => return self.flush(false),
+            RecordEvent::Stats(s) => {
+                let _ = self.tx.try_send((self.id, LoadMsg::Live(LiveMsg::Stats(s))));
+                (self.repaint)();
+            }
+        }
+        true
+    }
+
+    /// Sends what was decoded; `false` when the UI has gone away.
+    fn flush(&mut self, snapshot: bool) -> bool {
+        self.last = Instant::now();
+        let events: Vec<Event> = self.engine.drain_events().collect();
+        if !events.is_empty() && self.tx.send((self.id, LoadMsg::Batch(events))).is_err() {
+            return false;
+        }
+        if snapshot || self.last_snapshot.elapsed() > Duration::from_millis(250) {
+            self.last_snapshot = Instant::now();
+            let _ = self.tx.send((self.id, LoadMsg::Progress { read: self.number, total: 0, connections: self.engine.connections() }));
+        }
+        (self.repaint)();
+        true
     }
 }

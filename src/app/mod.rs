@@ -6,6 +6,7 @@ mod connections_ui;
 mod details_ui;
 mod diagram_ui;
 pub mod fonts;
+mod live_ui;
 pub mod loader;
 mod packets_ui;
 pub mod settings;
@@ -18,7 +19,9 @@ use eframe::egui;
 use loader::{LoadMsg, Loader, Source};
 use settings::Settings;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use store::Store;
 
 /// The example shown when the app starts with nothing else to open.
@@ -38,6 +41,12 @@ pub enum Command {
     SetDark(bool),
     /// Ask where to save, then write the SVG atomically.
     SaveSvg(String),
+    /// Start a live capture or a lab scenario.
+    StartLive(loader::LiveJob),
+    TogglePause,
+    ShowCaptureForm,
+    /// Save the open capture as .pcap or .pcapng (asks where).
+    SaveAs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +76,10 @@ pub struct View {
     pub packet_rows: Option<(packets_ui::RowsKey, std::sync::Arc<Vec<usize>>)>,
     /// The selected packet's bytes, read back from the file once.
     pub packet_bytes: Option<(u64, Option<Vec<u8>>)>,
+    /// While capturing, tables and the diagram follow the newest packets.
+    pub stick_to_newest: bool,
+    pub capture_form: Option<live_ui::CaptureForm>,
+    pub lab_relay: bool,
 }
 
 pub struct WirescopeApp {
@@ -80,6 +93,8 @@ pub struct WirescopeApp {
     notice: Option<Receiver<String>>,
     last_notice: Option<String>,
     commands: Vec<Command>,
+    /// The live capture's pause switch, shared with its thread.
+    paused: Arc<AtomicBool>,
 }
 
 impl WirescopeApp {
@@ -107,7 +122,11 @@ impl WirescopeApp {
                 breakdown: None,
                 packet_rows: None,
                 packet_bytes: None,
+                stick_to_newest: true,
+                capture_form: None,
+                lab_relay: false,
             },
+            paused: Arc::new(AtomicBool::new(false)),
             loader: None,
             next_load: 1,
             dialog: None,
@@ -147,6 +166,38 @@ impl WirescopeApp {
         self.view.breakdown = None;
     }
 
+    fn start_live(&mut self, job: loader::LiveJob, ctx: &egui::Context) {
+        if let Some(l) = self.loader.take() {
+            l.cancel();
+        }
+        let what = match &job {
+            loader::LiveJob::Capture(o) => format!("capture-{}", o.interface),
+            loader::LiveJob::Lab { scenario, .. } => format!("lab-{scenario}"),
+        };
+        let path = loader::live_path(&what);
+        let id = self.next_load;
+        self.next_load += 1;
+        self.paused = Arc::new(AtomicBool::new(false));
+        let c = ctx.clone();
+        self.loader = Some(Loader::live(id, job.clone(), path.clone(), self.paused.clone(), move || c.request_repaint()));
+        let src = Source::Live { path, label: String::new() };
+        let mut store = Store::new(src);
+        let live = live_ui::LiveState::new(job);
+        if let Some(Source::Live { label, .. }) = &mut store.source {
+            *label = live.title(self.settings.lang);
+        }
+        store.progress = None;
+        store.live = Some(live);
+        self.store = Some(store);
+        self.view.selected_conn = None;
+        self.view.selection = None;
+        self.view.replay = diagram_ui::Replay::default();
+        self.view.packet_rows = None;
+        self.view.packet_bytes = None;
+        self.view.breakdown = None;
+        self.view.stick_to_newest = true;
+    }
+
     /// Takes what the loader produced, within a time budget so frames stay smooth.
     fn drain_loader(&mut self) {
         let Some(loader) = &self.loader else { return };
@@ -161,8 +212,25 @@ impl WirescopeApp {
             match msg {
                 LoadMsg::Batch(events) => events.into_iter().for_each(|e| store.apply(e)),
                 LoadMsg::Progress { read, total, connections } => {
-                    store.progress = Some((read, total));
+                    if store.live.is_none() {
+                        store.progress = Some((read, total));
+                    }
                     store.cap.connections = connections;
+                }
+                LoadMsg::Live(m) => {
+                    if let Some(live) = &mut store.live {
+                        match m {
+                            loader::LiveMsg::Started => live.started = true,
+                            loader::LiveMsg::Stats(s) => live.stats = Some(s),
+                            loader::LiveMsg::Note(n) => live.notes.push(n),
+                            loader::LiveMsg::LabDone { figures, relay, capture_problem, error } => {
+                                live.figures = figures;
+                                live.relayed = relay;
+                                live.capture_problem = capture_problem;
+                                live.lab_error = error;
+                            }
+                        }
+                    }
                 }
                 LoadMsg::Done { packets, connections, warning, elapsed } => {
                     store.cap.packets = *packets;
@@ -171,14 +239,26 @@ impl WirescopeApp {
                     store.load_time = Some(elapsed);
                     store.loaded = true;
                     store.progress = None;
+                    if let Some(live) = &mut store.live {
+                        live.running = false;
+                        store.load_time = None;
+                    }
                     finished = true;
                 }
                 LoadMsg::Failed(e) => {
+                    if let Some(live) = &mut store.live {
+                        live.running = false;
+                    }
                     store.error = Some(e);
                     store.progress = None;
                     finished = true;
                 }
             }
+        }
+        if !finished && store.live.is_some() && self.view.selected_conn.is_none() {
+            // While capturing, show the first connection with something to say as soon as it appears.
+            let pick = store.cap.connections.iter().find(|c| c.protocol != crate::model::Protocol::Tcp);
+            self.view.selected_conn = pick.map(|c| c.id);
         }
         if finished {
             self.loader = None;
@@ -257,6 +337,50 @@ impl WirescopeApp {
                     });
                     self.notice = Some(rx);
                 }
+                Command::StartLive(job) => self.start_live(job, ctx),
+                Command::TogglePause => {
+                    let now = !self.paused.load(Ordering::Relaxed);
+                    self.paused.store(now, Ordering::Relaxed);
+                    if let Some(live) = self.store.as_mut().and_then(|s| s.live.as_mut()) {
+                        live.paused = now;
+                    }
+                }
+                Command::ShowCaptureForm => {
+                    if self.view.capture_form.is_none() {
+                        self.view.capture_form = Some(live_ui::CaptureForm::new());
+                    }
+                }
+                Command::SaveAs => {
+                    let Some(from) = self.store.as_ref().and_then(|s| s.source.clone()) else { continue };
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    let c = ctx.clone();
+                    let name = from.file().and_then(|p| p.file_name().map(|n| n.to_string_lossy().trim_end_matches(".part").to_string()));
+                    std::thread::spawn(move || {
+                        let Some(to) = rfd::FileDialog::new()
+                            .add_filter("pcapng", &["pcapng"])
+                            .add_filter("pcap", &["pcap"])
+                            .set_file_name(name.unwrap_or_else(|| "capture.pcapng".into()))
+                            .save_file()
+                        else {
+                            return;
+                        };
+                        let result = match &from {
+                            Source::Embedded { bytes, .. } => crate::export::save_capture(*bytes, &to),
+                            other => other
+                                .file()
+                                .ok_or_else(|| std::io::Error::other("nothing to save"))
+                                .and_then(|p| std::fs::File::open(p))
+                                .and_then(|f| crate::export::save_capture(std::io::BufReader::new(f), &to)),
+                        };
+                        let msg = match result {
+                            Ok(n) => format!("saved {n} packets to {}", to.display()),
+                            Err(e) => format!("cannot save {}: {e}", to.display()),
+                        };
+                        let _ = tx.send(msg);
+                        c.request_repaint();
+                    });
+                    self.notice = Some(rx);
+                }
                 Command::SetLang(l) => self.settings.lang = l,
                 Command::SetDark(d) => {
                     self.settings.dark = d;
@@ -271,6 +395,17 @@ impl WirescopeApp {
         ctx.input(|i| {
             if i.modifiers.command && i.key_pressed(egui::Key::O) {
                 self.commands.push(Command::OpenDialog);
+            }
+            if i.modifiers.command && i.key_pressed(egui::Key::E) {
+                // As in Wireshark: start a capture, or stop the one running.
+                if self.store.as_ref().and_then(|s| s.live.as_ref()).is_some_and(|l| l.running) {
+                    self.commands.push(Command::CancelLoad);
+                } else {
+                    self.commands.push(Command::ShowCaptureForm);
+                }
+            }
+            if i.modifiers.command && i.key_pressed(egui::Key::S) && self.store.is_some() {
+                self.commands.push(Command::SaveAs);
             }
             if i.modifiers.command && i.key_pressed(egui::Key::F) {
                 self.view.tab = Tab::Packets;
@@ -313,12 +448,32 @@ impl WirescopeApp {
                         }
                     }
                 });
+                if self.store.is_some() && ui.button(lang.pick("Save as…  (Ctrl+S)", "另存为…  (Ctrl+S)")).clicked() {
+                    self.commands.push(Command::SaveAs);
+                }
                 if ui.button(lang.pick("Examples", "示例")).clicked() {
                     self.commands.push(Command::Close);
                 }
                 if self.store.is_some() && ui.button(lang.pick("Close", "关闭")).clicked() {
                     self.commands.push(Command::Close);
                 }
+            });
+            ui.menu_button(lang.pick("Capture", "抓包"), |ui| {
+                let running = self.store.as_ref().and_then(|s| s.live.as_ref()).is_some_and(|l| l.running);
+                if running {
+                    if ui.button(lang.pick("Stop  (Ctrl+E)", "停止  (Ctrl+E)")).clicked() {
+                        self.commands.push(Command::CancelLoad);
+                    }
+                } else if ui.button(lang.pick("Live capture…  (Ctrl+E)", "实时抓包…  (Ctrl+E)")).clicked() {
+                    self.commands.push(Command::ShowCaptureForm);
+                }
+            });
+            ui.menu_button(lang.pick("Lab", "实验"), |ui| {
+                let cmds = live_ui::lab_buttons(ui, lang, &mut self.view.lab_relay);
+                if !cmds.is_empty() {
+                    ui.close();
+                }
+                self.commands.extend(cmds);
             });
             ui.menu_button(lang.pick("View", "视图"), |ui| {
                 let mut dark = self.settings.dark;
@@ -411,7 +566,32 @@ impl eframe::App for WirescopeApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         let lang = self.settings.lang;
+        if let Some(form) = &mut self.view.capture_form {
+            let mut open = true;
+            let cmds = live_ui::capture_form_ui(ui.ctx(), lang, form, &mut open);
+            self.commands.extend(cmds);
+            if !open {
+                self.view.capture_form = None;
+            }
+        }
         let Some(store) = &self.store else {
+            egui::Panel::right("lab").default_size(360.0).show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    ui.add_space(12.0);
+                    ui.heading(lang.pick("Live", "实时"));
+                    if ui.button(lang.pick("⏺ Live capture…  (Ctrl+E)", "⏺ 实时抓包…  (Ctrl+E)")).clicked() {
+                        self.commands.push(Command::ShowCaptureForm);
+                    }
+                    ui.add_space(10.0);
+                    ui.heading(lang.pick("Classroom lab", "课堂实验"));
+                    ui.label(lang.pick(
+                        "One click runs a real scenario on 127.0.0.1, captures it and narrates it.",
+                        "一键在 127.0.0.1 上运行真实场景，抓包并讲解。",
+                    ));
+                    let cmds = live_ui::lab_buttons(ui, lang, &mut self.view.lab_relay);
+                    self.commands.extend(cmds);
+                });
+            });
             egui::CentralPanel::default().show(ui, |ui| {
                 let cmds = start_ui::start_ui(ui, lang, &self.settings.recent, &mut self.view.path_input);
                 self.commands.extend(cmds);
@@ -422,7 +602,11 @@ impl eframe::App for WirescopeApp {
             let err = err.clone();
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.add_space(40.0);
-                ui.heading(lang.pick("This file could not be opened", "无法打开此文件"));
+                ui.heading(if store.live.is_some() {
+                    lang.pick("The capture could not run", "抓包无法进行")
+                } else {
+                    lang.pick("This file could not be opened", "无法打开此文件")
+                });
                 ui.colored_label(egui::Color32::from_rgb(230, 80, 80), &err);
                 ui.add_space(10.0);
                 if ui.button(lang.pick("Back to the examples", "返回示例")).clicked() {
@@ -430,6 +614,12 @@ impl eframe::App for WirescopeApp {
                 }
             });
             return;
+        }
+        if store.live.is_some() {
+            egui::Panel::top("live").show(ui, |ui| {
+                let cmds = live_ui::live_bar_ui(ui, lang, store, &mut self.view);
+                self.commands.extend(cmds);
+            });
         }
         egui::Panel::left("connections").default_size(320.0).max_size(480.0).show(ui, |ui| {
             let cmds = connections_ui::connections_ui(ui, lang, store, &mut self.view);

@@ -171,8 +171,10 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         _ => None,
     };
     let row_h = 18.0;
+    let follow = view.stick_to_newest && store.live.as_ref().is_some_and(|l| l.running);
     TableBuilder::new(ui)
         .striped(true)
+        .stick_to_bottom(follow)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::initial(44.0).resizable(true))

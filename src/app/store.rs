@@ -20,6 +20,8 @@ pub struct Store {
     pub load_time: Option<Duration>,
     pub error: Option<String>,
     pub warning: Option<String>,
+    /// Set for a live capture or lab run.
+    pub live: Option<super::live_ui::LiveState>,
 }
 
 impl Store {

@@ -28,6 +28,39 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::
     result
 }
 
+/// Copies a capture to `to` (atomically) as .pcapng or .pcap by the extension, packet comments kept
+/// in .pcapng. A source that ends mid-packet (a capture still being written) is copied up to there.
+/// Gives the number of packets written.
+pub fn save_capture(from: impl std::io::Read, to: &Path) -> std::io::Result<u64> {
+    use crate::source::{CaptureReader, ReadError};
+    let bad = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let mut r = CaptureReader::new(from).map_err(|e| bad(e.to_string()))?;
+    let pcapng = crate::source::recorder::wants_pcapng(to);
+    let mut n = 0;
+    write_atomic(to, |w| {
+        let mut out: Option<pcap_writer::CaptureWriter<&mut dyn Write>> = None;
+        loop {
+            let p = match r.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(ReadError::Truncated { .. }) => break,
+                Err(e) => return Err(bad(e.to_string())),
+            };
+            if out.is_none() {
+                out = Some(pcap_writer::CaptureWriter::new(&mut *w, p.link_type, "wirescope", pcapng)?);
+            }
+            if let Some(o) = out.as_mut() {
+                o.packet_with_comment(p.ts_ns, p.data, p.orig_len, p.comment.as_deref())?;
+            }
+            n += 1;
+        }
+        if out.is_none() {
+            pcap_writer::CaptureWriter::new(&mut *w, 1, "wirescope", pcapng)?;
+        }
+        Ok(())
+    })?;
+    Ok(n)
+}
+
 /// How many payload bytes to print per message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayloadLimit {

@@ -87,6 +87,7 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
                     &lopts,
                     &out,
                     &stop2,
+                    &AtomicBool::new(false),
                     || pending.lock().ok().and_then(|mut p| (!p.is_empty()).then(|| p.drain(..).collect::<Vec<_>>().join("\n"))),
                     |ev| {
                         if let RecordEvent::Started { .. } = ev {

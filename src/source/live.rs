@@ -53,6 +53,8 @@ pub struct LiveStats {
     pub packets: u64,
     pub kernel_dropped: u32,
     pub interface_dropped: u32,
+    /// Packets seen while paused (not kept).
+    pub skipped: u64,
 }
 
 /// Why a capture could not start, said so that a person can act on it.

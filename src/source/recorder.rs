@@ -61,12 +61,13 @@ pub fn wants_pcapng(out: &Path) -> bool {
 type Writer = CaptureWriter<Counting<BufWriter<File>>>;
 
 /// Captures as [`live::capture`] does and writes every packet to `out` (format by extension).
-/// `comment` is asked once per packet for a note to attach to it (.pcapng only); `keep` says
-/// whether a packet is kept at all (the app's pause).
+/// `comment` is asked once per packet for a note to attach to it (.pcapng only). While `paused` is
+/// set, packets are dropped (neither written nor handed on) and counted in `LiveStats::skipped`.
 pub fn record(
     opts: &LiveOptions,
     out: &Path,
     stop: &AtomicBool,
+    paused: &AtomicBool,
     mut comment: impl FnMut() -> Option<String>,
     mut on_event: impl FnMut(RecordEvent) -> bool,
 ) -> Result<LiveStats, String> {
@@ -78,6 +79,7 @@ pub fn record(
     let mut io_err: Option<String> = None;
     let mut last_flush = Instant::now();
     let mut dirty = false;
+    let mut skipped = 0u64;
     let open = |f: File, link: u32| -> Result<Writer, String> {
         CaptureWriter::new(Counting { inner: BufWriter::with_capacity(1 << 16, f), written: 0 }, link, &opts.interface, pcapng)
             .map_err(|e| format!("cannot write {}: {e}", part.display()))
@@ -99,6 +101,10 @@ pub fn record(
         }
         LiveEvent::Packet { ts, link_type, data, orig_len } => {
             let Some(w) = writer.as_mut() else { return };
+            if paused.load(Ordering::Relaxed) {
+                skipped += 1;
+                return;
+            }
             let file_offset = w.get_ref().written + w.data_offset();
             let note = comment();
             if let Err(e) = w.packet_with_comment(ts, data, orig_len, note.as_deref()) {
@@ -125,12 +131,16 @@ pub fn record(
                 }
             }
         }
-        LiveEvent::Stats(s) => {
+        LiveEvent::Stats(mut s) => {
+            s.skipped = skipped;
             on_event(RecordEvent::Stats(s));
         }
     });
     let stats = match result {
-        Ok(s) => s,
+        Ok(mut s) => {
+            s.skipped = skipped;
+            s
+        }
         Err(e) => {
             let _ = std::fs::remove_file(&part);
             return Err(e);
