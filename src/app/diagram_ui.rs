@@ -280,15 +280,19 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             }
             if let (Some(first), Some(last)) = (col.arrows.first(), col.arrows.last()) {
                 let accent = Color32::from_rgb(90, 160, 240);
+                let mut below = f32::MIN;
                 for (n, t, text) in &notes {
                     if *t < first.t_start - 0.5 || *t > last.t_end + 0.5 {
                         continue;
                     }
                     let y = origin.y + top + map.y(*t);
+                    // Notes said together stack downwards, each with a leader to its moment.
+                    let label_y = y.max(below + 14.0);
+                    below = label_y;
                     let x = x0 + 6.0;
-                    painter.line_segment([Pos2::new(x + 26.0, y), Pos2::new(lane[0] - 4.0, y)], Stroke::new(1.0, accent));
-                    let r = painter.text(Pos2::new(x, y), Align2::LEFT_CENTER, format!("[{n}]"), FontId::proportional(11.0), accent);
-                    ui.interact(r.expand(3.0), egui::Id::new(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
+                    painter.line_segment([Pos2::new(x + 26.0, label_y), Pos2::new(lane[0] - 4.0, y)], Stroke::new(1.0, accent));
+                    let r = painter.text(Pos2::new(x, label_y), Align2::LEFT_CENTER, format!("[{n}]"), FontId::proportional(11.0), accent);
+                    ui.interact(r.expand(3.0), ui.scope_id().with(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
                 }
             }
             for (a, g) in col.arrows.iter().zip(&col.geoms) {

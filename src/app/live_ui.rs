@@ -138,7 +138,7 @@ pub fn capture_form_ui(ctx: &egui::Context, lang: Lang, form: &mut CaptureForm, 
         ));
         ui.add_space(6.0);
         let ok = form.filter_error.is_none() && !form.interface.is_empty();
-        if ui.add_enabled(ok, egui::Button::new(lang.pick("▶ Start capture", "▶ 开始抓包"))).clicked() {
+        if ui.add_enabled(ok, egui::Button::new(lang.pick("Start capture", "开始抓包"))).clicked() {
             let f = form.filter.trim();
             cmds.push(Command::StartLive(LiveJob::Capture(LiveOptions {
                 interface: form.interface.clone(),
@@ -223,12 +223,12 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         if live.running {
             ui.separator();
             if matches!(live.job, LiveJob::Capture(_)) {
-                let label = if live.paused { lang.pick("▶ Resume", "▶ 继续") } else { lang.pick("⏸ Pause", "⏸ 暂停") };
+                let label = if live.paused { lang.pick("Resume", "继续") } else { lang.pick("Pause", "暂停") };
                 if ui.button(label).clicked() {
                     cmds.push(Command::TogglePause);
                 }
             }
-            if ui.button(lang.pick("⏹ Stop", "⏹ 停止")).clicked() {
+            if ui.button(lang.pick("Stop", "停止")).clicked() {
                 cmds.push(Command::CancelLoad);
             }
         }

@@ -269,7 +269,7 @@ impl Feeder {
                     return self.flush(false);
                 }
             }
-            RecordEvent::Flushed => return self.flush(false),
+            RecordEvent::Flushed => return self.flush(true),
             RecordEvent::Stats(s) => {
                 let _ = self.tx.try_send((self.id, LoadMsg::Live(LiveMsg::Stats(s))));
                 (self.repaint)();

@@ -507,7 +507,10 @@ impl WirescopeApp {
                 ui.label(lang.pick("No capture open", "未打开抓包文件"));
                 return;
             };
-            ui.label(store.source.as_ref().map(|s| s.name()).unwrap_or_default());
+            ui.label(match &store.live {
+                Some(l) => l.title(lang),
+                None => store.source.as_ref().map(|s| s.name()).unwrap_or_default(),
+            });
             ui.separator();
             ui.label(format!("{} {}", store.cap.rows.len(), lang.pick("packets", "个包")));
             ui.label(format!("{} {}", store.cap.connections.len(), lang.pick("connections", "个连接")));
@@ -579,7 +582,7 @@ impl eframe::App for WirescopeApp {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.add_space(12.0);
                     ui.heading(lang.pick("Live", "实时"));
-                    if ui.button(lang.pick("⏺ Live capture…  (Ctrl+E)", "⏺ 实时抓包…  (Ctrl+E)")).clicked() {
+                    if ui.button(lang.pick("Live capture…  (Ctrl+E)", "实时抓包…  (Ctrl+E)")).clicked() {
                         self.commands.push(Command::ShowCaptureForm);
                     }
                     ui.add_space(10.0);
