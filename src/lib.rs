@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod builder;
 pub mod dissect;
 pub mod engine;
 pub mod export;

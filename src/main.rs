@@ -31,11 +31,65 @@ enum Cmd {
     Capture(CaptureArgs),
     /// Run a classroom scenario on loopback and record it: `wirescope lab list` shows them.
     Lab(LabArgs),
+    /// Send one HTTP request (http://) or hold a short WebSocket exchange (ws://) and print it.
+    Send(SendArgs),
+}
+
+#[derive(clap::Args)]
+struct SendArgs {
+    /// http://host:port/path or ws://host:port/path.
+    url: String,
+    /// HTTP method.
+    #[arg(short = 'X', long, default_value = "GET")]
+    method: String,
+    /// A header, "Name: value" (repeatable; for ws:// they go with the handshake).
+    #[arg(short = 'H', long = "header")]
+    headers: Vec<String>,
+    /// Request body, sent as is.
+    #[arg(short, long, conflicts_with_all = ["json", "form"])]
+    data: Option<String>,
+    /// Request body checked as JSON, with Content-Type: application/json.
+    #[arg(long, conflicts_with = "form")]
+    json: Option<String>,
+    /// A form field name=value (repeatable), sent as application/x-www-form-urlencoded.
+    #[arg(long)]
+    form: Vec<String>,
+    /// Seconds to wait for the connection and the response.
+    #[arg(long, default_value = "10")]
+    timeout: f64,
+    /// Also print the raw bytes sent and received.
+    #[arg(long)]
+    raw: bool,
+    /// WebSocket: a text message to send (repeatable, in order).
+    #[arg(short, long = "message")]
+    messages: Vec<String>,
+    /// WebSocket: a binary message, as hex (repeatable).
+    #[arg(long = "binary")]
+    binaries: Vec<String>,
+    /// WebSocket: send a ping with this payload.
+    #[arg(long)]
+    ping: Option<String>,
+    /// WebSocket: close with CODE or CODE:REASON at the end (default 1000).
+    #[arg(long, default_value = "1000")]
+    close: String,
+    /// WebSocket: subprotocol to ask for (repeatable).
+    #[arg(long = "protocol")]
+    protocols: Vec<String>,
+    /// WebSocket: offer permessage-deflate.
+    #[arg(long)]
+    deflate: bool,
+    /// WebSocket: do not answer the server's pings.
+    #[arg(long)]
+    no_auto_pong: bool,
+    /// WebSocket: seconds to listen for replies before closing.
+    #[arg(long, default_value = "1")]
+    wait: f64,
 }
 
 #[derive(clap::Args)]
 struct LabArgs {
-    /// A scenario id or number from `wirescope lab list`, or `list`.
+    /// A scenario id or number from `wirescope lab list`; `list`; or `serve` to run the lab's
+    /// servers alone until Ctrl+C.
     scenario: String,
     /// Keep the recording here (.pcapng); without it the recording is summarised and removed.
     #[arg(short, long)]
@@ -125,6 +179,7 @@ fn main() -> ExitCode {
         Some(Cmd::Analyze(a)) => analyze(a),
         Some(Cmd::Capture(c)) => capture(c),
         Some(Cmd::Lab(l)) => lab(l),
+        Some(Cmd::Send(a)) => send(a),
         None => wirescope::app::run(cli.file.map(wirescope::app::loader::Source::File))
             .map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
     };
@@ -241,7 +296,8 @@ fn capture(c: CaptureArgs) -> Result<()> {
     // Ctrl+C (or SIGTERM) ends the capture cleanly: the file is finished and kept.
     static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
-    let stats = wirescope::source::recorder::record(&opts, &out, &STOP, &std::sync::atomic::AtomicBool::new(false), || None, |_| true).map_err(anyhow::Error::msg)?;
+    let stats = wirescope::source::recorder::record(&opts, &out, &STOP, &std::sync::atomic::AtomicBool::new(false), || None, |_| true)
+        .map_err(anyhow::Error::msg)?;
     eprintln!(
         "wirescope: captured {} packets on {} (dropped by the kernel: {}, by the interface: {}) → {}",
         stats.packets,
@@ -249,6 +305,135 @@ fn capture(c: CaptureArgs) -> Result<()> {
         stats.kernel_dropped,
         stats.interface_dropped,
         out.display()
+    );
+    Ok(())
+}
+
+fn send(a: SendArgs) -> Result<()> {
+    use wirescope::builder::{self, BodyKind, HttpSpec, WsCommand, WsEvent, WsSpec};
+    let headers: Vec<(String, String)> = a
+        .headers
+        .iter()
+        .map(|h| {
+            h.split_once(':')
+                .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| anyhow::anyhow!("bad header \"{h}\": write it as \"Name: value\""))
+        })
+        .collect::<Result<_>>()?;
+    if !a.timeout.is_finite() || a.timeout <= 0.0 || !a.wait.is_finite() || a.wait < 0.0 {
+        anyhow::bail!("--timeout must be positive and --wait not negative");
+    }
+    let timeout = std::time::Duration::from_secs_f64(a.timeout.min(3600.0));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let scheme = a.url.split("://").next().unwrap_or("").to_ascii_lowercase();
+    if scheme == "ws" || scheme == "wss" {
+        let (code, reason) = match a.close.split_once(':') {
+            Some((c, r)) => (c.trim().parse::<u16>().map_err(|_| anyhow::anyhow!("bad --close code \"{c}\""))?, r.to_string()),
+            None => (a.close.trim().parse::<u16>().map_err(|_| anyhow::anyhow!("bad --close code \"{}\"", a.close))?, String::new()),
+        };
+        let spec =
+            WsSpec { url: a.url.clone(), protocols: a.protocols.clone(), headers, deflate: a.deflate, auto_pong: !a.no_auto_pong, timeout };
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let failed = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+        let f2 = failed.clone();
+        let show = move |e: WsEvent| match e {
+            WsEvent::Opened { status, headers, connect } => {
+                println!("HTTP/1.1 {status} (opened in {:.1} ms)", connect.as_secs_f64() * 1000.0);
+                for (n, v) in headers {
+                    println!("{n}: {v}");
+                }
+                println!();
+            }
+            WsEvent::Message { who, opcode, payload, at } => {
+                let arrow = if who == builder::Who::Me { "→" } else { "←" };
+                let name = wirescope::proto::websocket::opcode_name(opcode);
+                let body = match opcode {
+                    1 => format!("{:?}", String::from_utf8_lossy(&payload)),
+                    8 if payload.len() >= 2 => {
+                        format!("{} {:?}", u16::from_be_bytes([payload[0], payload[1]]), String::from_utf8_lossy(&payload[2..]))
+                    }
+                    _ => payload.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                };
+                println!("{:>9.1} ms {arrow} {name:<6} {body}", at.as_secs_f64() * 1000.0);
+            }
+            WsEvent::Closed { code, reason, clean } => {
+                println!(
+                    "closed{}: {} {reason}",
+                    if clean { "" } else { " abnormally" },
+                    code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+                );
+            }
+            WsEvent::Error(e) => {
+                if let Ok(mut f) = f2.lock() {
+                    f.get_or_insert(e);
+                }
+            }
+        };
+        let mut cmds = Vec::new();
+        cmds.extend(a.messages.iter().map(|m| WsCommand::Text(m.clone())));
+        for b in &a.binaries {
+            let clean: String = b.chars().filter(|c| !c.is_whitespace()).collect();
+            if clean.len() % 2 != 0 {
+                anyhow::bail!("--binary wants hex digits in pairs: \"{b}\"");
+            }
+            let bytes = (0..clean.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&clean[i..i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|_| anyhow::anyhow!("--binary wants hex: \"{b}\""))?;
+            cmds.push(WsCommand::Binary(bytes));
+        }
+        if let Some(p) = &a.ping {
+            cmds.push(WsCommand::Ping(p.clone().into_bytes()));
+        }
+        let wait = std::time::Duration::from_secs_f64(a.wait.min(600.0));
+        rt.block_on(async move {
+            let session = tokio::spawn(builder::run_ws(spec, rx, show));
+            for c in cmds {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                if tx.send(c).is_err() {
+                    break;
+                }
+            }
+            tokio::time::sleep(wait).await;
+            let _ = tx.send(WsCommand::Close(code, reason));
+            let _ = tokio::time::timeout(timeout, session).await;
+        });
+        if let Some(e) = failed.lock().ok().and_then(|f| f.clone()) {
+            anyhow::bail!(e);
+        }
+        return Ok(());
+    }
+    let (body_kind, body) = match (&a.data, &a.json, a.form.is_empty()) {
+        (Some(d), _, _) => (BodyKind::Raw, d.clone()),
+        (_, Some(j), _) => (BodyKind::Json, j.clone()),
+        (_, _, false) => (BodyKind::Form, a.form.join("\n")),
+        _ => (BodyKind::Raw, String::new()),
+    };
+    let spec = HttpSpec { method: a.method.clone(), url: a.url.clone(), query: Vec::new(), headers, body_kind, body, timeout };
+    let r = rt.block_on(builder::send_http(&spec)).map_err(anyhow::Error::msg)?;
+    if a.raw {
+        println!("----- sent ({} bytes) -----\n{}", r.raw_sent.len(), String::from_utf8_lossy(&r.raw_sent));
+        println!("----- received ({} bytes) -----\n{}", r.raw_received.len(), String::from_utf8_lossy(&r.raw_received));
+    } else {
+        println!("{} {} {}", r.reply.version, r.reply.status, r.reply.reason);
+        for (n, v) in &r.reply.headers {
+            println!("{n}: {v}");
+        }
+        println!();
+        let mut out = std::io::stdout().lock();
+        out.write_all(&r.reply.body)?;
+        if !r.reply.body.ends_with(b"\n") && !r.reply.body.is_empty() {
+            println!();
+        }
+    }
+    eprintln!(
+        "wirescope: connect {:.1} ms · first byte {:.1} ms · total {:.1} ms · sent {} B · received {} B",
+        r.connect.as_secs_f64() * 1000.0,
+        r.reply.first_byte.as_secs_f64() * 1000.0,
+        r.reply.total.as_secs_f64() * 1000.0,
+        r.raw_sent.len(),
+        r.raw_received.len()
     );
     Ok(())
 }
@@ -262,6 +447,23 @@ fn lab(a: LabArgs) -> Result<()> {
             println!("{:>2}  {:<14} {t}\n                    {w}", i + 1, s.id);
         }
         return Ok(());
+    }
+    if a.scenario == "serve" {
+        // The lab's servers alone, for the request builder or any client, until Ctrl+C.
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        return rt.block_on(async {
+            let s = lab::servers::Servers::start().await?;
+            println!(
+                "HTTP       http://{}/  (try /hello, /items, /status codes: /redirect/301 /etag /private /limited /boom, /sse, /chunked)",
+                s.http
+            );
+            println!("WebSocket  ws://{}/echo  ws://{}/chat  ws://{}/tokens  ws://{}/kill", s.ws, s.ws, s.ws, s.ws);
+            println!("WebSocket with permessage-deflate  ws://{}/", s.deflate_ws);
+            println!("Idle-killing proxy to the WebSocket server  ws://{}/echo", s.idle_proxy);
+            println!("Serving on 127.0.0.1 until Ctrl+C.");
+            tokio::signal::ctrl_c().await?;
+            Ok(())
+        });
     }
     let info = lab::find(&a.scenario).ok_or_else(|| anyhow::anyhow!("no lab scenario \"{}\" (see `wirescope lab list`)", a.scenario))?;
     let keep = a.write.is_some();

@@ -364,7 +364,9 @@ fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, numb
     // Read back from the file once per selected packet, not on every frame.
     if view.packet_bytes.as_ref().is_none_or(|(n, _)| *n != number) {
         let read = match &store.source {
-            Some(s @ (Source::File(_) | Source::Live { .. })) => s.file().and_then(|p| crate::load::read_packet_bytes(&p, r.file_offset, r.len).ok()),
+            Some(s @ (Source::File(_) | Source::Live { .. })) => {
+                s.file().and_then(|p| crate::load::read_packet_bytes(&p, r.file_offset, r.len).ok())
+            }
             Some(Source::Embedded { bytes, .. }) => {
                 bytes.get(r.file_offset as usize..r.file_offset as usize + r.len as usize).map(<[u8]>::to_vec)
             }

@@ -93,11 +93,7 @@ pub fn capture_form_ui(ctx: &egui::Context, lang: Lang, form: &mut CaptureForm, 
             ui.label(lang.pick("Interface", "网卡"));
             match &form.interfaces {
                 Ok(list) => {
-                    let label = list
-                        .iter()
-                        .find(|i| i.name == form.interface)
-                        .map(describe)
-                        .unwrap_or_else(|| form.interface.clone());
+                    let label = list.iter().find(|i| i.name == form.interface).map(describe).unwrap_or_else(|| form.interface.clone());
                     egui::ComboBox::from_id_salt("iface").selected_text(label).width(360.0).show_ui(ui, |ui| {
                         for i in list {
                             ui.selectable_value(&mut form.interface, i.name.clone(), describe(i));
@@ -175,7 +171,8 @@ fn describe(i: &Interface) -> String {
 pub fn lab_buttons(ui: &mut egui::Ui, lang: Lang, relay: &mut bool) -> Vec<Command> {
     let mut cmds = Vec::new();
     for (i, s) in SCENARIOS.iter().enumerate() {
-        let b = ui.button(format!("{:>2}. {}", i + 1, lang.pick(s.title.en, s.title.zh))).on_hover_text(lang.pick(s.teaches.en, s.teaches.zh));
+        let b =
+            ui.button(format!("{:>2}. {}", i + 1, lang.pick(s.title.en, s.title.zh))).on_hover_text(lang.pick(s.teaches.en, s.teaches.zh));
         if b.clicked() {
             cmds.push(Command::StartLive(LiveJob::Lab { scenario: s.id, relay: *relay }));
         }
@@ -208,7 +205,12 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         ui.label(state);
         ui.label(format!("{} {}", store.cap.rows.len(), lang.pick("packets", "个包")));
         if let Some(s) = &live.stats {
-            ui.label(format!("{} {} / {}", lang.pick("dropped (kernel / interface):", "丢包（内核 / 网卡）："), s.kernel_dropped, s.interface_dropped));
+            ui.label(format!(
+                "{} {} / {}",
+                lang.pick("dropped (kernel / interface):", "丢包（内核 / 网卡）："),
+                s.kernel_dropped,
+                s.interface_dropped
+            ));
             if s.skipped > 0 {
                 ui.label(format!("{} {}", s.skipped, lang.pick("skipped while paused", "个包在暂停期间被跳过")));
             }
@@ -239,19 +241,22 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
     }
     if !live.notes.is_empty() || !live.figures.is_empty() {
         ui.columns(2, |cols| {
-            egui::ScrollArea::vertical().id_salt("notes").max_height(130.0).stick_to_bottom(true).auto_shrink([false, true]).show(&mut cols[0], |ui| {
-                let t0 = store.cap.packets.first_time.unwrap_or(live.notes.first().map_or(0.0, |n| n.ts_ns as f64 / 1e9));
-                for (i, n) in live.notes.iter().enumerate() {
-                    let t = n.ts_ns as f64 / 1e9 - t0;
-                    let latest = i + 1 == live.notes.len();
-                    let text = format!("[{}] {:+.3} s  {}", i + 1, t, lang.choose(&n.en, &n.zh));
-                    if latest {
-                        ui.strong(text);
-                    } else {
-                        ui.label(text);
+            egui::ScrollArea::vertical().id_salt("notes").max_height(130.0).stick_to_bottom(true).auto_shrink([false, true]).show(
+                &mut cols[0],
+                |ui| {
+                    let t0 = store.cap.packets.first_time.unwrap_or(live.notes.first().map_or(0.0, |n| n.ts_ns as f64 / 1e9));
+                    for (i, n) in live.notes.iter().enumerate() {
+                        let t = n.ts_ns as f64 / 1e9 - t0;
+                        let latest = i + 1 == live.notes.len();
+                        let text = format!("[{}] {:+.3} s  {}", i + 1, t, lang.choose(&n.en, &n.zh));
+                        if latest {
+                            ui.strong(text);
+                        } else {
+                            ui.label(text);
+                        }
                     }
-                }
-            });
+                },
+            );
             egui::Grid::new("figures").striped(true).num_columns(2).show(&mut cols[1], |ui| {
                 for f in &live.figures {
                     ui.label(lang.choose(&f.en, &f.zh));

@@ -2,14 +2,14 @@
 //! progress, connection snapshots while loading, cancel, and the time it took. The UI thread never
 //! waits on it.
 
+use crate::engine::Engine;
 use crate::engine::PacketSummary;
 use crate::limits::Limits;
 use crate::load;
 use crate::model::{Connection, Event};
+use crate::source::recorder::RecordEvent;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use crate::engine::Engine;
-use crate::source::recorder::RecordEvent;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +24,10 @@ pub enum Source {
         bytes: &'static [u8],
     },
     /// A live capture or lab run, written to `path` (as `path.part` while it runs).
-    Live { path: PathBuf, label: String },
+    Live {
+        path: PathBuf,
+        label: String,
+    },
 }
 
 impl Source {
@@ -54,7 +57,10 @@ impl Source {
 pub enum LiveJob {
     Capture(crate::source::live::LiveOptions),
     /// A lab scenario; `relay` forces the recording relay instead of a packet capture.
-    Lab { scenario: &'static str, relay: bool },
+    Lab {
+        scenario: &'static str,
+        relay: bool,
+    },
 }
 
 /// Messages only live runs send.

@@ -213,14 +213,37 @@ async fn serve_one(mut s: TcpStream) -> Result<(), String> {
 
 /// The client: offers permessage-deflate when `deflate`, checks the Accept value.
 pub async fn connect(addr: SocketAddr, path: &str, deflate: bool, tally: Arc<Tally>) -> Result<RawWs<Tapped<TcpStream>>, String> {
+    connect_with(addr, &addr.to_string(), path, deflate, &[], &[], tally).await.map(|(ws, _)| ws)
+}
+
+/// The same with the Host header, subprotocols and extra handshake headers given; also returns
+/// the 101's headers.
+pub async fn connect_with(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    deflate: bool,
+    protocols: &[&str],
+    extra: &[(&str, &str)],
+    tally: Arc<Tally>,
+) -> Result<(RawWs<Tapped<TcpStream>>, Vec<(String, String)>), String> {
     let s = TcpStream::connect(addr).await.map_err(|e| connect_error(addr, &e))?;
     let _ = s.set_nodelay(true);
     let mut s = Tapped::new(s, tally);
     let seed = (super::now_ns() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let key = base64::engine::general_purpose::STANDARD.encode(seed.to_le_bytes().repeat(2));
     let mut req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
     );
+    if !protocols.is_empty() {
+        req.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", protocols.join(", ")));
+    }
+    for (n, v) in extra {
+        if n.contains(['\r', '\n', ':']) || v.contains(['\r', '\n']) {
+            return Err(format!("bad header \"{n}\""));
+        }
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
     if deflate {
         req.push_str("Sec-WebSocket-Extensions: permessage-deflate\r\n");
     }
@@ -237,7 +260,8 @@ pub async fn connect(addr: SocketAddr, path: &str, deflate: bool, tally: Arc<Tal
         return Err("wrong Sec-WebSocket-Accept".into());
     }
     let agreed = header(resp.headers, "sec-websocket-extensions").is_some_and(|e| e.contains("permessage-deflate"));
-    Ok(RawWs { stream: s, client: true, codec: agreed.then(Codec::new), buf: rest, mask_seed: seed as u32 })
+    let headers = resp.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
+    Ok((RawWs { stream: s, client: true, codec: agreed.then(Codec::new), buf: rest, mask_seed: seed as u32 }, headers))
 }
 
 #[cfg(test)]
