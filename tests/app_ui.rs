@@ -220,3 +220,103 @@ fn messages_filter_by_opcode_keeps_control_frames_and_ctrl_f_opens_the_packet_fi
     h.run_steps(3);
     assert_eq!(h.state().view.tab, wirescope::app::Tab::Packets);
 }
+
+/// Steps the app until `done` holds (bounded), sleeping a little between frames so background
+/// threads make progress.
+fn step_until(h: &mut Harness<'static, WirescopeApp>, secs: u64, done: impl Fn(&Harness<'static, WirescopeApp>) -> bool) -> bool {
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(secs) {
+        h.step();
+        if done(h) {
+            h.run_steps(2);
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+fn lab_servers() -> (tokio::runtime::Runtime, wirescope::lab::servers::Servers) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let s = rt.block_on(wirescope::lab::servers::Servers::start()).unwrap();
+    (rt, s)
+}
+
+#[test]
+fn request_builder_sends_http_and_shows_the_response() {
+    let (_rt, servers) = lab_servers();
+    let mut h = app(None);
+    {
+        let b = &mut h.state_mut().builder;
+        b.open = true;
+        b.method = "POST".into();
+        b.url = format!("http://{}/items", servers.http);
+        b.body_kind = wirescope::builder::BodyKind::Json;
+        b.body = r#"{"name":"kettle"}"#.into();
+    }
+    h.run_steps(2);
+    h.get_by_label("Send").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("201 Created").is_some()), "no 201 in the builder");
+    h.get_by_label_contains("location");
+    // A refused connection is a message, not a hang.
+    h.state_mut().builder.url = "http://127.0.0.1:1/".into();
+    h.run_steps(2);
+    h.get_by_label("Send").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("connection refused by 127.0.0.1:1").is_some()));
+}
+
+#[test]
+fn request_builder_websocket_session_with_ping_and_close() {
+    let (_rt, servers) = lab_servers();
+    let mut h = app(None);
+    {
+        let b = &mut h.state_mut().builder;
+        b.open = true;
+        b.tab = wirescope::app::builder_ui::BuilderTab::WebSocket;
+        b.ws_url = format!("ws://{}/echo", servers.ws);
+        b.compose = "hello builder".into();
+    }
+    h.run_steps(2);
+    h.get_by_label("Connect").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("handshake done").is_some()), "did not open");
+    h.get_by_label("Send").click();
+    assert!(step_until(&mut h, 10, |h| h.query_all_by_label("hello builder").count() == 2), "no echo");
+    h.get_by_label("Send ping").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label("Pong").is_some()), "no pong");
+    h.get_by_label("Send close").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("closed bye").is_some()), "no close");
+    assert!(h.query_all_by_label_contains("1000 bye").count() >= 2, "close sent and answered with 1000");
+}
+
+#[test]
+fn edit_and_resend_fills_the_builder_from_a_captured_request() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    let i = h.state().store.as_ref().unwrap().cap.http.iter().position(|x| x.request.as_ref().is_some_and(|r| r.method == "POST")).unwrap();
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Http(i));
+    h.run_steps(2);
+    h.get_by_label("Edit and resend").click();
+    h.run_steps(2);
+    let b = &h.state().builder;
+    assert!(b.open);
+    assert_eq!(b.method, "POST");
+    assert!(b.url.starts_with("http://127.0.0.1:") && b.url.ends_with("/items"), "{}", b.url);
+    assert!(b.body.contains('{'), "the captured body comes along: {:?}", b.body);
+    assert!(!b.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-length")));
+}
+
+#[test]
+fn a_lab_scenario_runs_from_one_click_with_narration() {
+    let dir = std::env::temp_dir().join(format!("wirescope-ui-lab-{}", std::process::id()));
+    // SAFETY: set once, before the app starts its threads; other tests do not read it.
+    std::env::set_var("XDG_DATA_HOME", &dir);
+    let mut h = app(None);
+    h.get_by_label_contains("6. The WebSocket upgrade").click();
+    h.run_steps(2);
+    assert!(step_until(&mut h, 30, |h| h.state().is_idle()), "the lab run did not finish");
+    h.get_by_label_contains("Step 3: 101 Switching Protocols");
+    h.get_by_label_contains("Sec-WebSocket-Accept check: PASS");
+    h.get_by_label("hello over WebSocket");
+    let files: Vec<_> = std::fs::read_dir(dir.join("wirescope/captures")).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "the run is kept as a capture file");
+    let _ = std::fs::remove_dir_all(&dir);
+}

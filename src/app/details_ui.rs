@@ -16,10 +16,24 @@ const OK: Color32 = Color32::from_rgb(80, 180, 100);
 const BAD: Color32 = Color32::from_rgb(230, 80, 80);
 
 pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View) -> Vec<Command> {
-    let cmds = Vec::new();
+    let mut cmds = Vec::new();
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match view.selection {
         Some(Target::Http(i)) => {
             if let Some(x) = store.cap.http.get(i) {
+                if let Some(req) = &x.request {
+                    ui.horizontal(|ui| {
+                        if ui.button(lang.pick("Edit and resend", "编辑并重发")).clicked() {
+                            cmds.push(Command::EditAndResend(i));
+                        }
+                        if ui.button(lang.pick("Copy as cURL", "复制为 cURL")).clicked() {
+                            let server =
+                                store.cap.connections.iter().find(|c| c.id == x.connection).map(|c| c.server.clone()).unwrap_or_default();
+                            let body = req.body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default();
+                            let url = format!("http://{server}{}", req.target);
+                            ui.ctx().copy_text(crate::builder::curl_command(&req.method, &url, &req.headers, &body));
+                        }
+                    });
+                }
                 exchange_ui(ui, lang, x);
             }
         }
@@ -32,6 +46,11 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
         Some(Target::Packet(n)) => packet_ui(ui, lang, store, view, n),
         None => {
             if let Some(c) = view.selected_conn {
+                if store.cap.connections.iter().any(|k| k.id == c && k.websocket.is_some())
+                    && ui.button(lang.pick("Open this WebSocket in the request builder", "在请求构造器中打开此 WebSocket")).clicked()
+                {
+                    cmds.push(Command::EditWebSocket(c));
+                }
                 connection_ui(ui, lang, store, c);
             } else {
                 ui.label(lang.pick("Select a connection, an arrow or a packet.", "请选择一个连接、一条箭头或一个数据包。"));

@@ -2,6 +2,7 @@
 //! functions draw from it and return [`Command`]s, which the app applies after the frame.
 
 mod breakdowns_ui;
+pub mod builder_ui;
 mod connections_ui;
 mod details_ui;
 mod diagram_ui;
@@ -47,6 +48,11 @@ pub enum Command {
     ShowCaptureForm,
     /// Save the open capture as .pcap or .pcapng (asks where).
     SaveAs,
+    OpenBuilder,
+    /// Open a captured HTTP exchange (by index) in the request builder.
+    EditAndResend(usize),
+    /// Open a captured WebSocket handshake (by connection) in the builder.
+    EditWebSocket(u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +101,7 @@ pub struct WirescopeApp {
     commands: Vec<Command>,
     /// The live capture's pause switch, shared with its thread.
     paused: Arc<AtomicBool>,
+    pub builder: builder_ui::Builder,
 }
 
 impl WirescopeApp {
@@ -127,6 +134,7 @@ impl WirescopeApp {
                 lab_relay: false,
             },
             paused: Arc::new(AtomicBool::new(false)),
+            builder: builder_ui::Builder::default(),
             loader: None,
             next_load: 1,
             dialog: None,
@@ -381,6 +389,30 @@ impl WirescopeApp {
                     });
                     self.notice = Some(rx);
                 }
+                Command::OpenBuilder => self.builder.open = true,
+                Command::EditAndResend(i) => {
+                    let Some(store) = &self.store else { continue };
+                    let Some(x) = store.cap.http.get(i) else { continue };
+                    let Some(req) = &x.request else { continue };
+                    let server = store.cap.connections.iter().find(|c| c.id == x.connection).map(|c| c.server.clone()).unwrap_or_default();
+                    let body = req.body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default();
+                    self.builder.load_http(&req.method, format!("http://{server}{}", req.target), &req.headers, &body);
+                }
+                Command::EditWebSocket(conn) => {
+                    let Some(store) = &self.store else { continue };
+                    let Some(c) = store.cap.connections.iter().find(|c| c.id == conn) else { continue };
+                    let req = store.cap.http.iter().find(|x| x.connection == conn).and_then(|x| x.request.as_ref());
+                    let target = req.map(|r| r.target.clone()).unwrap_or_else(|| "/".into());
+                    let headers = req.map(|r| r.headers.clone()).unwrap_or_default();
+                    let protocols = headers
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-protocol"))
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default();
+                    let deflate =
+                        headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("sec-websocket-extensions") && v.contains("permessage-deflate"));
+                    self.builder.load_ws(format!("ws://{}{target}", c.server), &protocols, &headers, deflate);
+                }
                 Command::SetLang(l) => self.settings.lang = l,
                 Command::SetDark(d) => {
                     self.settings.dark = d;
@@ -406,6 +438,9 @@ impl WirescopeApp {
             }
             if i.modifiers.command && i.key_pressed(egui::Key::S) && self.store.is_some() {
                 self.commands.push(Command::SaveAs);
+            }
+            if i.modifiers.command && i.key_pressed(egui::Key::B) {
+                self.commands.push(Command::OpenBuilder);
             }
             if i.modifiers.command && i.key_pressed(egui::Key::F) {
                 self.view.tab = Tab::Packets;
@@ -466,6 +501,11 @@ impl WirescopeApp {
                     }
                 } else if ui.button(lang.pick("Live capture…  (Ctrl+E)", "实时抓包…  (Ctrl+E)")).clicked() {
                     self.commands.push(Command::ShowCaptureForm);
+                }
+            });
+            ui.menu_button(lang.pick("Tools", "工具"), |ui| {
+                if ui.button(lang.pick("Request builder…  (Ctrl+B)", "请求构造器…  (Ctrl+B)")).clicked() {
+                    self.commands.push(Command::OpenBuilder);
                 }
             });
             ui.menu_button(lang.pick("Lab", "实验"), |ui| {
@@ -569,6 +609,9 @@ impl eframe::App for WirescopeApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         let lang = self.settings.lang;
+        if self.builder.open {
+            builder_ui::builder_window(ui.ctx(), lang, &mut self.builder);
+        }
         if let Some(form) = &mut self.view.capture_form {
             let mut open = true;
             let cmds = live_ui::capture_form_ui(ui.ctx(), lang, form, &mut open);
