@@ -1,5 +1,6 @@
 //! Building real-looking TCP conversations (Ethernet/IPv4/TCP, correct sequence numbers and
-//! checksums) for tests and the benchmark generator.
+//! checksums) for tests, the benchmark generator and the lab's relay recordings; WebSocket frames
+//! for the lab's hand-framed client and server.
 
 use etherparse::PacketBuilder;
 
@@ -94,7 +95,12 @@ impl TcpConversation {
 
 /// A masked client frame or an unmasked server frame.
 pub fn ws_frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![(if fin { 0x80 } else { 0 }) | opcode];
+    ws_frame_rsv(fin, 0, opcode, mask, payload)
+}
+
+/// The same with RSV bits (`0b100` = RSV1, set on permessage-deflate's compressed messages).
+pub fn ws_frame_rsv(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![(if fin { 0x80 } else { 0 }) | ((rsv & 0x07) << 4) | opcode];
     let m = if mask.is_some() { 0x80 } else { 0 };
     match payload.len() {
         n if n < 126 => f.push(m | n as u8),

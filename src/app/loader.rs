@@ -178,7 +178,12 @@ impl Loader {
                 };
                 let result: Result<Option<LiveMsg>, String> = match job {
                     LiveJob::Capture(opts) => {
-                        crate::source::recorder::record(&opts, &path, &stop, &paused, || None, on_event).map(|_| None)
+                        let tx3 = tx.clone();
+                        crate::source::recorder::record(&opts, &path, &stop, &paused, || None, on_event).map(|stats| {
+                            // The final counts, drops included, as libpcap reports them at the end.
+                            let _ = tx3.send((id, LoadMsg::Live(LiveMsg::Stats(stats))));
+                            None
+                        })
                     }
                     LiveJob::Lab { scenario, relay } => {
                         let say = crate::lab::Narrator::default();

@@ -7,7 +7,7 @@ mod connections_ui;
 mod details_ui;
 mod diagram_ui;
 pub mod fonts;
-mod live_ui;
+pub mod live_ui;
 pub mod loader;
 mod packets_ui;
 pub mod settings;
@@ -148,6 +148,11 @@ impl WirescopeApp {
         app
     }
 
+    /// Queues a command as if the user had asked for it (tests and benchmarks drive the app so).
+    pub fn push_command(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+
     /// True once the current capture is fully loaded (or failed).
     pub fn is_idle(&self) -> bool {
         self.loader.is_none()
@@ -165,10 +170,14 @@ impl WirescopeApp {
         let c = ctx.clone();
         self.loader = Some(Loader::start(id, src.clone(), move || c.request_repaint()));
         self.store = Some(Store::new(src));
+        self.forget_view();
+    }
+
+    /// Selections and caches belong to the capture they were made for.
+    fn forget_view(&mut self) {
         self.view.selected_conn = None;
         self.view.selection = None;
         self.view.replay = diagram_ui::Replay::default();
-        // Caches belong to the capture they were computed from.
         self.view.packet_rows = None;
         self.view.packet_bytes = None;
         self.view.breakdown = None;
@@ -197,12 +206,7 @@ impl WirescopeApp {
         store.progress = None;
         store.live = Some(live);
         self.store = Some(store);
-        self.view.selected_conn = None;
-        self.view.selection = None;
-        self.view.replay = diagram_ui::Replay::default();
-        self.view.packet_rows = None;
-        self.view.packet_bytes = None;
-        self.view.breakdown = None;
+        self.forget_view();
         self.view.stick_to_newest = true;
     }
 

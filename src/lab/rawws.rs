@@ -84,28 +84,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawWs<S> {
             (Some(c), true) => (true, c.compress(payload)),
             _ => (false, payload.to_vec()),
         };
-        let mut f = vec![0x80 | if rsv1 { 0x40 } else { 0 } | opcode];
-        let m = if self.client { 0x80 } else { 0 };
-        match body.len() {
-            n if n < 126 => f.push(m | n as u8),
-            n if n <= 0xffff => {
-                f.push(m | 126);
-                f.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                f.push(m | 127);
-                f.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
-        if self.client {
+        let mask = self.client.then(|| {
             // Any key will do for the lab; a fresh one per frame as RFC 6455 §5.3 asks.
             self.mask_seed = self.mask_seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let key = self.mask_seed.to_be_bytes();
-            f.extend_from_slice(&key);
-            f.extend(body.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-        } else {
-            f.extend_from_slice(&body);
-        }
+            self.mask_seed.to_be_bytes()
+        });
+        let f = crate::synth::ws_frame_rsv(true, if rsv1 { 0b100 } else { 0 }, opcode, mask, &body);
         self.stream.write_all(&f).await
     }
 

@@ -1,0 +1,159 @@
+//! The request builder's engine against the lab's real servers on loopback: every method, a JSON
+//! body, form and query encoding, a WebSocket session with text, binary, ping and a close code (with
+//! and without permessage-deflate), and the errors a user must get for a refused connection, a
+//! server that never answers, and bad input. Every test ends within seconds.
+
+use std::time::Duration;
+use wirescope::builder::{run_ws, send_http, BodyKind, HttpSpec, Who, WsCommand, WsEvent, WsSpec};
+use wirescope::lab::servers::Servers;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn spec(method: &str, url: String) -> HttpSpec {
+    HttpSpec { method: method.into(), url, timeout: Duration::from_secs(5), ..HttpSpec::default() }
+}
+
+#[test]
+fn every_method_against_the_lab_server() {
+    let rt = rt();
+    rt.block_on(async {
+        let s = Servers::start().await.unwrap();
+        let base = format!("http://{}", s.http);
+        let r = send_http(&spec("GET", format!("{base}/items"))).await.unwrap();
+        assert_eq!(r.reply.status, 200);
+        assert!(r.raw_sent.starts_with(b"GET /items HTTP/1.1\r\n"), "{}", String::from_utf8_lossy(&r.raw_sent));
+        assert!(r.raw_received.starts_with(b"HTTP/1.1 200 OK\r\n"));
+
+        let mut post = spec("post", format!("{base}/items"));
+        post.body_kind = BodyKind::Json;
+        post.body = r#"{"name":"lamp","price":12}"#.into();
+        let r = send_http(&post).await.unwrap();
+        assert_eq!((r.reply.status, r.reply.header("location")), (201, Some("/items/2")));
+        assert!(String::from_utf8_lossy(&r.raw_sent).contains("content-type: application/json"));
+
+        let mut put = spec("PUT", format!("{base}/items/2"));
+        put.body_kind = BodyKind::Json;
+        put.body = r#"{"name":"lamp","price":10}"#.into();
+        assert_eq!(send_http(&put).await.unwrap().reply.status, 200);
+        let mut patch = spec("PATCH", format!("{base}/items/2"));
+        patch.body_kind = BodyKind::Json;
+        patch.body = r#"{"price":9}"#.into();
+        let r = send_http(&patch).await.unwrap();
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&r.reply.body).unwrap()["price"], 9);
+        assert_eq!(send_http(&spec("DELETE", format!("{base}/items/2"))).await.unwrap().reply.status, 204);
+        assert_eq!(send_http(&spec("GET", format!("{base}/items/2"))).await.unwrap().reply.status, 404);
+        let head = send_http(&spec("HEAD", format!("{base}/hello"))).await.unwrap();
+        assert_eq!((head.reply.status, head.reply.body.len()), (200, 0));
+        assert_eq!(send_http(&spec("OPTIONS", format!("{base}/hello"))).await.unwrap().reply.status, 405);
+
+        // Query parameters are encoded and appended; headers go out as given.
+        let mut q = spec("GET", format!("{base}/poll"));
+        q.query = vec![("since".into(), "0".into()), ("note".into(), "a b".into())];
+        q.headers = vec![("X-Lesson".into(), "query".into())];
+        let r = send_http(&q).await.unwrap();
+        let sent = String::from_utf8_lossy(&r.raw_sent);
+        assert!(sent.starts_with("GET /poll?since=0&note=a%20b HTTP/1.1") && sent.contains("x-lesson: query"), "{sent}");
+        assert!(r.reply.first_byte <= r.reply.total);
+    });
+}
+
+#[test]
+fn refused_timeout_and_bad_input_are_clear_errors() {
+    let rt = rt();
+    rt.block_on(async {
+        // A port that was just free: nothing listens there.
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let e = send_http(&spec("GET", format!("http://{free}/"))).await.unwrap_err();
+        assert!(e.contains("connection refused") && e.contains("nothing is listening"), "{e}");
+        // A server that accepts and never answers.
+        let mute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = mute.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = mute.accept().await {
+                held.push(s);
+            }
+        });
+        let mut slow = spec("GET", format!("http://{addr}/"));
+        slow.timeout = Duration::from_millis(400);
+        let t0 = std::time::Instant::now();
+        let e = send_http(&slow).await.unwrap_err();
+        assert!(e.contains("timeout") && t0.elapsed() < Duration::from_secs(3), "{e}");
+        assert!(send_http(&spec("GET", "127.0.0.1:80/".into())).await.unwrap_err().contains("should start with http://"));
+        assert!(send_http(&spec("G ET", "http://127.0.0.1:1/".into())).await.unwrap_err().contains("not an HTTP method"));
+        let mut bad_json = spec("POST", "http://127.0.0.1:1/".into());
+        bad_json.body_kind = BodyKind::Json;
+        bad_json.body = "{".into();
+        assert!(send_http(&bad_json).await.unwrap_err().contains("JSON body is not valid"));
+        assert!(send_http(&spec("GET", "https://127.0.0.1:1/".into())).await.unwrap_err().contains("not supported"));
+    });
+}
+
+/// Runs a WebSocket session: the commands go out 50 ms apart, then the session is awaited.
+fn ws_session(url: String, deflate: bool, cmds: Vec<WsCommand>) -> Vec<WsEvent> {
+    let rt = rt();
+    rt.block_on(async move {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (etx, erx) = std::sync::mpsc::channel();
+        let spec = WsSpec { url, deflate, timeout: Duration::from_secs(5), ..WsSpec::default() };
+        let session = tokio::spawn(run_ws(spec, rx, move |e| {
+            let _ = etx.send(e);
+        }));
+        for c in cmds {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            tx.send(c).unwrap();
+        }
+        tokio::time::timeout(Duration::from_secs(5), session).await.expect("the session ended").unwrap();
+        erx.try_iter().collect()
+    })
+}
+
+fn peer(events: &[WsEvent]) -> Vec<(u8, Vec<u8>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            WsEvent::Message { who: Who::Peer, opcode, payload, .. } => Some((*opcode, payload.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn websocket_session_with_ping_binary_and_close_code() {
+    // The servers live on their own runtime for the whole test; each session gets a runtime of its own.
+    let rt = rt();
+    let s = rt.block_on(Servers::start()).unwrap();
+    for (url, deflate) in [(format!("ws://{}/echo", s.ws), false), (format!("ws://{}/", s.deflate_ws), true)] {
+        let events = ws_session(
+            url.clone(),
+            deflate,
+            vec![
+                WsCommand::Text("hello 你好".into()),
+                WsCommand::Binary(vec![0xde, 0xad, 0xbe, 0xef]),
+                WsCommand::Ping(b"hb".to_vec()),
+                WsCommand::Close(4000, "lesson over".into()),
+            ],
+        );
+        assert!(matches!(events.first(), Some(WsEvent::Opened { status: 101, .. })), "{url}: {events:?}");
+        if deflate {
+            let WsEvent::Opened { headers, .. } = &events[0] else { unreachable!() };
+            assert!(headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("sec-websocket-extensions") && v.contains("permessage-deflate")));
+        }
+        let got = peer(&events);
+        assert_eq!(got[0], (1, "hello 你好".as_bytes().to_vec()), "{url}");
+        assert_eq!(got[1], (2, vec![0xde, 0xad, 0xbe, 0xef]));
+        assert_eq!(got[2], (10, b"hb".to_vec()), "the pong carries the ping's payload");
+        assert_eq!(got[3].0, 8);
+        assert_eq!(u16::from_be_bytes([got[3].1[0], got[3].1[1]]), 4000, "the server echoes the close code");
+        assert!(matches!(events.last(), Some(WsEvent::Closed { code: Some(4000), clean: true, .. })), "{events:?}");
+    }
+    // A killed connection ends as 1006, and a refused one is an error.
+    let events = ws_session(format!("ws://{}/kill", s.ws), false, vec![WsCommand::Text("hi".into())]);
+    assert!(matches!(events.last(), Some(WsEvent::Closed { code: Some(1006), clean: false, .. })), "{events:?}");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let events = ws_session(format!("ws://{free}/"), false, vec![]);
+    assert!(matches!(&events[..], [WsEvent::Error(e)] if e.contains("connection refused")), "{events:?}");
+    drop(rt);
+}
