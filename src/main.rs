@@ -81,6 +81,12 @@ struct SendArgs {
     /// WebSocket: do not answer the server's pings.
     #[arg(long)]
     no_auto_pong: bool,
+    /// https/wss: do not check the server's certificate (like curl -k).
+    #[arg(short = 'k', long)]
+    insecure: bool,
+    /// https/wss: also trust the CA certificates in this PEM file.
+    #[arg(long)]
+    cacert: Option<PathBuf>,
     /// WebSocket: seconds to listen for replies before closing.
     #[arg(long, default_value = "1")]
     wait: f64,
@@ -324,6 +330,11 @@ fn send(a: SendArgs) -> Result<()> {
         anyhow::bail!("--timeout must be positive and --wait not negative");
     }
     let timeout = std::time::Duration::from_secs_f64(a.timeout.min(3600.0));
+    let extra_roots_pem = match &a.cacert {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
+        None => None,
+    };
+    let tls = wirescope::lab::tls::TlsOptions { verify: !a.insecure, extra_roots_pem };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let scheme = a.url.split("://").next().unwrap_or("").to_ascii_lowercase();
     if scheme == "ws" || scheme == "wss" {
@@ -331,8 +342,15 @@ fn send(a: SendArgs) -> Result<()> {
             Some((c, r)) => (c.trim().parse::<u16>().map_err(|_| anyhow::anyhow!("bad --close code \"{c}\""))?, r.to_string()),
             None => (a.close.trim().parse::<u16>().map_err(|_| anyhow::anyhow!("bad --close code \"{}\"", a.close))?, String::new()),
         };
-        let spec =
-            WsSpec { url: a.url.clone(), protocols: a.protocols.clone(), headers, deflate: a.deflate, auto_pong: !a.no_auto_pong, timeout };
+        let spec = WsSpec {
+            url: a.url.clone(),
+            protocols: a.protocols.clone(),
+            headers,
+            deflate: a.deflate,
+            auto_pong: !a.no_auto_pong,
+            timeout,
+            tls,
+        };
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let failed = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
         let f2 = failed.clone();
@@ -410,7 +428,7 @@ fn send(a: SendArgs) -> Result<()> {
         (_, _, false) => (BodyKind::Form, a.form.join("\n")),
         _ => (BodyKind::Raw, String::new()),
     };
-    let spec = HttpSpec { method: a.method.clone(), url: a.url.clone(), query: Vec::new(), headers, body_kind, body, timeout };
+    let spec = HttpSpec { method: a.method.clone(), url: a.url.clone(), query: Vec::new(), headers, body_kind, body, timeout, tls };
     let r = rt.block_on(builder::send_http(&spec)).map_err(anyhow::Error::msg)?;
     if a.raw {
         println!("----- sent ({} bytes) -----\n{}", r.raw_sent.len(), String::from_utf8_lossy(&r.raw_sent));
@@ -428,8 +446,9 @@ fn send(a: SendArgs) -> Result<()> {
         }
     }
     eprintln!(
-        "wirescope: connect {:.1} ms · first byte {:.1} ms · total {:.1} ms · sent {} B · received {} B",
+        "wirescope: connect {:.1} ms{} · first byte {:.1} ms · total {:.1} ms · sent {} B · received {} B",
         r.connect.as_secs_f64() * 1000.0,
+        r.tls.map(|t| format!(" · TLS {:.1} ms", t.as_secs_f64() * 1000.0)).unwrap_or_default(),
         r.reply.first_byte.as_secs_f64() * 1000.0,
         r.reply.total.as_secs_f64() * 1000.0,
         r.raw_sent.len(),

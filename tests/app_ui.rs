@@ -320,3 +320,18 @@ fn a_lab_scenario_runs_from_one_click_with_narration() {
     assert_eq!(files.len(), 1, "the run is kept as a capture file");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_relay_recording_is_marked_as_application_level() {
+    let file = std::env::temp_dir().join(format!("wirescope-ui-relay-{}.pcapng", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args(["lab", "handshake", "--relay", "-q", "-w"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let h = app(Some(Source::File(file.clone())));
+    h.get_by_label_contains("application-level recording (lab relay)");
+    assert_eq!(h.state().store.as_ref().unwrap().cap.http.len(), 1);
+    let _ = std::fs::remove_file(&file);
+}

@@ -87,7 +87,12 @@ fn refused_timeout_and_bad_input_are_clear_errors() {
         bad_json.body_kind = BodyKind::Json;
         bad_json.body = "{".into();
         assert!(send_http(&bad_json).await.unwrap_err().contains("JSON body is not valid"));
-        assert!(send_http(&spec("GET", "https://127.0.0.1:1/".into())).await.unwrap_err().contains("not supported"));
+        assert!(send_http(&spec("GET", "ws://127.0.0.1:1/".into())).await.unwrap_err().contains("not an HTTP URL"));
+        // https to a server that never speaks TLS: a timeout on the handshake, said as such.
+        let mut tls_mute = spec("GET", format!("https://{addr}/"));
+        tls_mute.timeout = Duration::from_millis(400);
+        let e = send_http(&tls_mute).await.unwrap_err();
+        assert!(e.contains("TLS handshake") && e.contains("timed out"), "{e}");
     });
 }
 
@@ -156,4 +161,99 @@ fn websocket_session_with_ping_binary_and_close_code() {
     let events = ws_session(format!("ws://{free}/"), false, vec![]);
     assert!(matches!(&events[..], [WsEvent::Error(e)] if e.contains("connection refused")), "{events:?}");
     drop(rt);
+}
+
+/// A TLS server on 127.0.0.1 with the test certificate (signed by tests/fixtures/tls/ca.pem):
+/// HTTP "hello over TLS" on every request, or a WebSocket echo when the request asks to upgrade.
+async fn tls_server() -> std::net::SocketAddr {
+    use tokio_rustls::rustls::{self, pki_types::pem::PemObject, pki_types::CertificateDer, pki_types::PrivateKeyDer};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(dir.join("server.pem")).unwrap().map(|c| c.unwrap()).collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else { return };
+                // tungstenite answers the upgrade; anything else gets a plain HTTP reply.
+                let mut buf = tokio::io::BufReader::new(tls);
+                use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+                let head = buf.fill_buf().await.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                if head.to_ascii_lowercase().contains("upgrade: websocket") {
+                    use futures_util::{SinkExt, StreamExt};
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(buf).await else { return };
+                    while let Some(Ok(m)) = ws.next().await {
+                        if m.is_text() || m.is_binary() {
+                            let _ = ws.send(m).await;
+                        } else if m.is_close() {
+                            break;
+                        }
+                    }
+                    let _ = ws.flush().await;
+                } else {
+                    let body = "hello over TLS";
+                    let resp = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                    let _ = buf.get_mut().write_all(resp.as_bytes()).await;
+                    let _ = buf.get_mut().shutdown().await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn https_and_wss_verify_certificates_by_default() {
+    let rt = rt();
+    rt.block_on(async {
+        let addr = tls_server().await;
+        let url = format!("https://127.0.0.1:{}/", addr.port());
+        let ca = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem")).unwrap();
+        // Not signed by a public root: refused, with a message that says why and what to do.
+        let e = send_http(&spec("GET", url.clone())).await.unwrap_err();
+        assert!(e.contains("not signed by a trusted authority"), "{e}");
+        // Trusting the test CA: the request goes through, with a TLS time.
+        let mut trusted = spec("GET", url.clone());
+        trusted.tls.extra_roots_pem = Some(ca.clone());
+        let r = send_http(&trusted).await.unwrap();
+        assert_eq!((r.reply.status, &r.reply.body[..]), (200, &b"hello over TLS"[..]));
+        assert!(r.tls.is_some());
+        assert!(r.raw_sent.starts_with(b"GET / HTTP/1.1"), "raw bytes are the plaintext inside TLS");
+        // Verification off (curl -k): accepted too.
+        let mut insecure = spec("GET", url.clone());
+        insecure.tls.verify = false;
+        assert_eq!(send_http(&insecure).await.unwrap().reply.status, 200);
+        // The name must match: "localhost" is in the certificate, "example.invalid" would not be.
+        let mut by_name = spec("GET", format!("https://localhost:{}/", addr.port()));
+        by_name.tls.extra_roots_pem = Some(ca.clone());
+        assert_eq!(send_http(&by_name).await.unwrap().reply.status, 200);
+        // wss:// with the CA: a text message comes back.
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (etx, erx) = std::sync::mpsc::channel();
+        let ws = WsSpec {
+            url: format!("wss://127.0.0.1:{}/echo", addr.port()),
+            tls: wirescope::lab::tls::TlsOptions { verify: true, extra_roots_pem: Some(ca) },
+            timeout: Duration::from_secs(5),
+            ..WsSpec::default()
+        };
+        let session = tokio::spawn(run_ws(ws, rx, move |e| {
+            let _ = etx.send(e);
+        }));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.send(WsCommand::Text("secure hello".into())).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tx.send(WsCommand::Close(1000, "done".into())).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), session).await.unwrap().unwrap();
+        let events: Vec<WsEvent> = erx.try_iter().collect();
+        assert!(peer(&events).contains(&(1, b"secure hello".to_vec())), "{events:?}");
+    });
 }

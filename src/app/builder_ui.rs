@@ -36,6 +36,9 @@ pub struct Builder {
     pub body_kind: BodyKind,
     pub body: String,
     pub timeout_s: f64,
+    /// https/wss: check certificates (on by default), and a CA file to trust as well.
+    pub verify_tls: bool,
+    pub ca_path: String,
     pending: Option<(Receiver<Result<HttpResult, String>>, Instant)>,
     pub result: Option<Result<HttpResult, String>>,
     // WebSocket
@@ -69,6 +72,8 @@ impl Default for Builder {
             body_kind: BodyKind::Raw,
             body: String::new(),
             timeout_s: 10.0,
+            verify_tls: true,
+            ca_path: String::new(),
             pending: None,
             result: None,
             ws_url: "ws://127.0.0.1:8080/".into(),
@@ -138,8 +143,25 @@ impl Builder {
         }
     }
 
+    fn tls_options(&self) -> Result<crate::lab::tls::TlsOptions, String> {
+        let extra_roots_pem = if self.ca_path.trim().is_empty() {
+            None
+        } else {
+            Some(std::fs::read(self.ca_path.trim()).map_err(|e| format!("cannot read the CA file {}: {e}", self.ca_path.trim()))?)
+        };
+        Ok(crate::lab::tls::TlsOptions { verify: self.verify_tls, extra_roots_pem })
+    }
+
     fn send_http(&mut self, ctx: &egui::Context) {
+        let tls = match self.tls_options() {
+            Ok(t) => t,
+            Err(e) => {
+                self.result = Some(Err(e));
+                return;
+            }
+        };
         let spec = HttpSpec {
+            tls,
             method: self.method.clone(),
             url: self.url.clone(),
             query: self.query.clone(),
@@ -164,7 +186,15 @@ impl Builder {
     }
 
     fn connect_ws(&mut self, ctx: &egui::Context) {
+        let tls = match self.tls_options() {
+            Ok(t) => t,
+            Err(e) => {
+                self.ws_error = Some(e);
+                return;
+            }
+        };
         let spec = WsSpec {
+            tls,
             url: self.ws_url.clone(),
             protocols: self.ws_protocols.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
             headers: self.ws_headers.clone(),
@@ -301,6 +331,7 @@ fn http_tab(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
         let l = ui.label(lang.pick("Timeout (s)", "超时（秒）"));
         ui.add(egui::DragValue::new(&mut b.timeout_s).range(0.1..=600.0).speed(0.5)).labelled_by(l.id);
     });
+    tls_ui(ui, lang, b);
     egui::CollapsingHeader::new(lang.pick("Query parameters", "查询参数")).default_open(!b.query.is_empty()).show(ui, |ui| {
         pairs_ui(ui, "query", &mut b.query, lang, lang.pick("name", "名称"));
     });
@@ -343,9 +374,10 @@ fn http_tab(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
             });
             let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
             ui.label(format!(
-                "{} {} · TLS — · {} {} · {} {} · {} {} B / {} B",
+                "{} {} · TLS {} · {} {} · {} {} · {} {} B / {} B",
                 lang.pick("connect", "建连"),
                 ms(r.connect),
+                r.tls.map(ms).unwrap_or_else(|| "—".into()),
                 lang.pick("first byte", "首字节"),
                 ms(r.reply.first_byte),
                 lang.pick("total", "总计"),
@@ -410,6 +442,7 @@ fn ws_tab(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
             ui.checkbox(&mut b.ws_deflate, "permessage-deflate");
             ui.checkbox(&mut b.ws_auto_pong, lang.pick("Auto-pong", "自动回 pong"));
         });
+        tls_ui(ui, lang, b);
         egui::CollapsingHeader::new(lang.pick("Extra handshake headers", "额外的握手请求头")).show(ui, |ui| {
             pairs_ui(ui, "ws-headers", &mut b.ws_headers, lang, "Header-Name");
         });
@@ -518,4 +551,19 @@ fn ws_tab(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
             ui.end_row();
         }
     });
+}
+
+/// https:// and wss:// settings: verification (on by default) and an extra CA file.
+fn tls_ui(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut b.verify_tls, lang.pick("Verify TLS certificates", "校验 TLS 证书"));
+        let l = ui.label(lang.pick("Extra CA (PEM file)", "额外信任的 CA（PEM 文件）"));
+        ui.add(egui::TextEdit::singleline(&mut b.ca_path).desired_width(220.0).hint_text("/path/to/ca.pem")).labelled_by(l.id);
+    });
+    if !b.verify_tls {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 160, 40),
+            lang.pick("Certificates are not checked: anyone could be answering.", "不校验证书：任何人都可能冒充服务器。"),
+        );
+    }
 }

@@ -30,6 +30,7 @@ pub struct HttpSpec {
     pub body_kind: BodyKind,
     pub body: String,
     pub timeout: Duration,
+    pub tls: client::TlsOptions,
 }
 
 impl Default for HttpSpec {
@@ -42,6 +43,7 @@ impl Default for HttpSpec {
             body_kind: BodyKind::Raw,
             body: String::new(),
             timeout: Duration::from_secs(10),
+            tls: client::TlsOptions::default(),
         }
     }
 }
@@ -50,6 +52,8 @@ impl Default for HttpSpec {
 pub struct HttpResult {
     pub reply: client::Reply,
     pub connect: Duration,
+    /// The TLS handshake (https only).
+    pub tls: Option<Duration>,
     pub raw_sent: Vec<u8>,
     pub raw_received: Vec<u8>,
 }
@@ -105,11 +109,8 @@ pub fn body_bytes(spec: &HttpSpec) -> Result<(Vec<u8>, Option<&'static str>), St
 /// Sends one request on a fresh connection.
 pub async fn send_http(spec: &HttpSpec) -> Result<HttpResult, String> {
     let u = client::parse_url(&spec.url)?;
-    if u.scheme != "http" {
-        return Err(format!(
-            "{}:// is not supported by the builder yet: use http:// (https needs TLS, which wirescope does not do yet)",
-            u.scheme
-        ));
+    if u.scheme != "http" && u.scheme != "https" {
+        return Err(format!("{}:// is not an HTTP URL: use http:// or https://", u.scheme));
     }
     let method = spec.method.trim().to_ascii_uppercase();
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
@@ -118,7 +119,8 @@ pub async fn send_http(spec: &HttpSpec) -> Result<HttpResult, String> {
     let (body, implied) = body_bytes(spec)?;
     let addr = client::resolve(&u).await?;
     let tally = Tally::keeping();
-    let mut conn = HttpConn::connect(addr, tally.clone(), spec.timeout).await?;
+    let tls = (u.scheme == "https").then_some((u.host.as_str(), &spec.tls));
+    let mut conn = HttpConn::open(addr, tls, tally.clone(), spec.timeout).await?;
     conn.host = u.host_header();
     let mut headers: Vec<(&str, &str)> =
         spec.headers.iter().filter(|(n, _)| !n.trim().is_empty()).map(|(n, v)| (n.trim(), v.as_str())).collect();
@@ -131,7 +133,7 @@ pub async fn send_http(spec: &HttpSpec) -> Result<HttpResult, String> {
     let target = target_with_query(&u.path_and_query, &spec.query);
     let reply = conn.request(&method, &target, &headers, body, spec.timeout).await?;
     let (raw_sent, raw_received) = tally.raw();
-    Ok(HttpResult { reply, connect: conn.connect_time, raw_sent, raw_received })
+    Ok(HttpResult { reply, connect: conn.connect_time, tls: conn.tls_time, raw_sent, raw_received })
 }
 
 /// A curl command line that sends the same request (for "Copy as cURL").
@@ -167,6 +169,7 @@ pub struct WsSpec {
     pub deflate: bool,
     pub auto_pong: bool,
     pub timeout: Duration,
+    pub tls: client::TlsOptions,
 }
 
 impl Default for WsSpec {
@@ -178,6 +181,7 @@ impl Default for WsSpec {
             deflate: false,
             auto_pong: true,
             timeout: Duration::from_secs(10),
+            tls: client::TlsOptions::default(),
         }
     }
 }
@@ -230,13 +234,14 @@ pub async fn run_ws(spec: WsSpec, mut cmds: mpsc::UnboundedReceiver<WsCommand>, 
     let protocols: Vec<&str> = spec.protocols.iter().map(String::as_str).filter(|p| !p.is_empty()).collect();
     let headers: Vec<(&str, &str)> =
         spec.headers.iter().filter(|(n, _)| !n.trim().is_empty()).map(|(n, v)| (n.trim(), v.as_str())).collect();
-    let (mut ws, resp) = match client::ws_connect(&spec.url, &protocols, &headers, Arc::new(Tally::default()), spec.timeout).await {
-        Ok(x) => x,
-        Err(e) => {
-            events(WsEvent::Error(e));
-            return;
-        }
-    };
+    let (mut ws, resp) =
+        match client::ws_connect_tls(&spec.url, &protocols, &headers, Arc::new(Tally::default()), spec.timeout, &spec.tls).await {
+            Ok(x) => x,
+            Err(e) => {
+                events(WsEvent::Error(e));
+                return;
+            }
+        };
     let opened = Instant::now();
     events(WsEvent::Opened {
         status: resp.status().as_u16(),
@@ -312,7 +317,7 @@ async fn run_ws_raw(spec: WsSpec, mut cmds: mpsc::UnboundedReceiver<WsCommand>, 
     let opened = async {
         let u = client::parse_url(&spec.url)?;
         if u.scheme != "ws" {
-            return Err(format!("{}:// is not supported here yet: use ws://", u.scheme));
+            return Err(format!("{}:// with permessage-deflate or without auto-pong is not supported yet: use ws://", u.scheme));
         }
         let addr = client::resolve(&u).await?;
         let protocols: Vec<&str> = spec.protocols.iter().map(String::as_str).filter(|p| !p.is_empty()).collect();

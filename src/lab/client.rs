@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+pub use super::tls::{Stream, TlsOptions};
+
 /// Bytes that went each way over one connection; the raw bytes too when asked for (capped).
 #[derive(Default)]
 pub struct Tally {
@@ -184,6 +186,32 @@ pub fn connect_error(addr: SocketAddr, e: &io::Error) -> String {
     }
 }
 
+/// TCP connect, then TLS if asked: the stream, the connect time and the TLS handshake time.
+pub async fn open_stream(
+    addr: SocketAddr,
+    tls: Option<(&str, &TlsOptions)>,
+    timeout: Duration,
+) -> Result<(Stream, Duration, Option<Duration>), String> {
+    let t0 = Instant::now();
+    let tcp = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connecting to {addr} timed out after {:.1} s", timeout.as_secs_f64()))?
+        .map_err(|e| connect_error(addr, &e))?;
+    let _ = tcp.set_nodelay(true);
+    let connect_time = t0.elapsed();
+    match tls {
+        None => Ok((Stream::Plain(tcp), connect_time, None)),
+        Some((host, opts)) => {
+            let t1 = Instant::now();
+            let left = timeout.saturating_sub(connect_time);
+            let s = tokio::time::timeout(left, super::tls::handshake(tcp, host, opts))
+                .await
+                .map_err(|_| format!("the TLS handshake with {host} timed out"))??;
+            Ok((s, connect_time, Some(t1.elapsed())))
+        }
+    }
+}
+
 /// One HTTP/1.1 connection (keep-alive: several requests go over it one after another).
 pub struct HttpConn {
     sender: hyper::client::conn::http1::SendRequest<Body>,
@@ -191,6 +219,8 @@ pub struct HttpConn {
     pub addr: SocketAddr,
     pub host: String,
     pub connect_time: Duration,
+    /// The TLS handshake, for https://.
+    pub tls_time: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -213,13 +243,18 @@ impl Reply {
 
 impl HttpConn {
     pub async fn connect(addr: SocketAddr, tally: Arc<Tally>, timeout: Duration) -> Result<HttpConn, String> {
-        let t0 = Instant::now();
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
-            .await
-            .map_err(|_| format!("connecting to {addr} timed out after {:.1} s", timeout.as_secs_f64()))?
-            .map_err(|e| connect_error(addr, &e))?;
-        let _ = stream.set_nodelay(true);
-        let connect_time = t0.elapsed();
+        HttpConn::open(addr, None, tally, timeout).await
+    }
+
+    /// Connects, through TLS when `tls` gives the server name and options. The tally counts the
+    /// bytes HTTP sees (inside TLS).
+    pub async fn open(
+        addr: SocketAddr,
+        tls: Option<(&str, &TlsOptions)>,
+        tally: Arc<Tally>,
+        timeout: Duration,
+    ) -> Result<HttpConn, String> {
+        let (stream, connect_time, tls_time) = open_stream(addr, tls, timeout).await?;
         let (sender, conn) = hyper::client::conn::http1::Builder::new()
             .handshake(TokioIo::new(Tapped::new(stream, tally.clone())))
             .await
@@ -227,7 +262,7 @@ impl HttpConn {
         tokio::spawn(async move {
             let _ = conn.await;
         });
-        Ok(HttpConn { sender, tally, addr, host: addr.to_string(), connect_time })
+        Ok(HttpConn { sender, tally, addr, host: addr.to_string(), connect_time, tls_time })
     }
 
     /// Sends one request and reads the whole response. Header order is kept as given.
@@ -307,9 +342,9 @@ pub async fn one_shot(
     c.request(method, target, &h, body, timeout).await
 }
 
-pub type WsStream = tokio_tungstenite::WebSocketStream<Tapped<TcpStream>>;
+pub type WsStream = tokio_tungstenite::WebSocketStream<Tapped<Stream>>;
 
-/// Opens a WebSocket (ws:// only) with extra handshake headers; gives the stream and the 101.
+/// Opens a WebSocket (ws:// or wss://) with extra handshake headers; gives the stream and the 101.
 pub async fn ws_connect(
     url: &str,
     protocols: &[&str],
@@ -317,10 +352,22 @@ pub async fn ws_connect(
     tally: Arc<Tally>,
     timeout: Duration,
 ) -> Result<(WsStream, tokio_tungstenite::tungstenite::handshake::client::Response), String> {
+    ws_connect_tls(url, protocols, headers, tally, timeout, &TlsOptions::default()).await
+}
+
+/// The same with TLS options for wss://.
+pub async fn ws_connect_tls(
+    url: &str,
+    protocols: &[&str],
+    headers: &[(&str, &str)],
+    tally: Arc<Tally>,
+    timeout: Duration,
+    tls: &TlsOptions,
+) -> Result<(WsStream, tokio_tungstenite::tungstenite::handshake::client::Response), String> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let u = parse_url(url)?;
-    if u.scheme != "ws" {
-        return Err(format!("{}:// is not supported here yet: use ws://", u.scheme));
+    if u.scheme != "ws" && u.scheme != "wss" {
+        return Err(format!("{}:// is not a WebSocket URL: use ws:// or wss://", u.scheme));
     }
     let addr = resolve(&u).await?;
     let mut req = url.into_client_request().map_err(|e| format!("bad WebSocket URL \"{url}\": {e}"))?;
@@ -332,8 +379,8 @@ pub async fn ws_connect(
         req.headers_mut().insert(name, v.parse().map_err(|_| format!("bad value for header {n}"))?);
     }
     let fut = async {
-        let stream = TcpStream::connect(addr).await.map_err(|e| connect_error(addr, &e))?;
-        let _ = stream.set_nodelay(true);
+        let tls = (u.scheme == "wss").then_some((u.host.as_str(), tls));
+        let (stream, _, _) = open_stream(addr, tls, timeout).await?;
         tokio_tungstenite::client_async(req, Tapped::new(stream, tally))
             .await
             .map_err(|e| format!("WebSocket handshake with {addr} failed: {e}"))

@@ -10,6 +10,7 @@ pub mod relay;
 pub mod run;
 pub mod scenarios;
 pub mod servers;
+pub mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
