@@ -335,3 +335,17 @@ fn a_relay_recording_is_marked_as_application_level() {
     assert_eq!(h.state().store.as_ref().unwrap().cap.http.len(), 1);
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn shortcuts_open_the_builder_and_the_capture_dialog() {
+    use eframe::egui::{Key, Modifiers};
+    let mut h = app(None);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::B);
+    h.run_steps(2);
+    assert!(h.state().builder.open, "Ctrl+B opens the request builder");
+    h.get_by_label("Request builder");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.run_steps(2);
+    h.get_by_label("Live capture");
+    h.get_by_label("Start capture");
+}
