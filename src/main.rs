@@ -489,7 +489,7 @@ fn lab(a: LabArgs) -> Result<()> {
     let out = a.write.clone().unwrap_or_else(|| lab::run::temp_capture(info.id));
     let say = lab::Narrator::default();
     say.listen(move |n| println!("  » {}", if zh { &n.zh } else { &n.en }));
-    let opts = lab::run::Options { out: out.clone(), capture: !a.relay, relay: true, interface: None };
+    let opts = lab::run::Options { out: out.clone(), capture: !a.relay, relay: true, interface: None, stop: None };
     let done = lab::run::run(info.id, &opts, say, None).map_err(anyhow::Error::msg)?;
     if let Some(p) = &done.capture_problem {
         eprintln!(

@@ -307,9 +307,8 @@ fn edit_and_resend_fills_the_builder_from_a_captured_request() {
 #[test]
 fn a_lab_scenario_runs_from_one_click_with_narration() {
     let dir = std::env::temp_dir().join(format!("wirescope-ui-lab-{}", std::process::id()));
-    // SAFETY: set once, before the app starts its threads; other tests do not read it.
-    std::env::set_var("XDG_DATA_HOME", &dir);
     let mut h = app(None);
+    h.state_mut().live_dir = dir.join("wirescope/captures");
     h.get_by_label_contains("6. The WebSocket upgrade").click();
     h.run_steps(2);
     assert!(step_until(&mut h, 30, |h| h.state().is_idle()), "the lab run did not finish");
@@ -348,4 +347,20 @@ fn shortcuts_open_the_builder_and_the_capture_dialog() {
     h.run_steps(2);
     h.get_by_label("Live capture");
     h.get_by_label("Start capture");
+}
+
+#[test]
+fn stopping_a_lab_run_ends_it_early_and_keeps_what_was_recorded() {
+    let dir = std::env::temp_dir().join(format!("wirescope-ui-labstop-{}", std::process::id()));
+    let mut h = app(None);
+    h.state_mut().live_dir = dir.clone();
+    h.get_by_label_contains("8. Heartbeat").click();
+    // Wait until the scenario has begun talking, then stop it.
+    assert!(step_until(&mut h, 20, |h| h.state().store.as_ref().and_then(|s| s.live.as_ref()).is_some_and(|l| l.notes.len() >= 2)));
+    let t0 = std::time::Instant::now();
+    h.get_by_label("Stop").click();
+    assert!(step_until(&mut h, 20, |h| h.state().is_idle()), "the run did not stop");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(3), "stop took {:?} (the scenario alone runs 4 s)", t0.elapsed());
+    h.get_by_label_contains("stopped before the end");
+    let _ = std::fs::remove_dir_all(&dir);
 }

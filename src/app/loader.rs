@@ -81,11 +81,12 @@ pub fn live_dir() -> PathBuf {
     base.join("wirescope").join("captures")
 }
 
-/// A fresh file name in [`live_dir`] for a capture called `what`.
-pub fn live_path(what: &str) -> PathBuf {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+/// A fresh file name in `dir` for a capture called `what`.
+pub fn live_path(dir: &std::path::Path, what: &str) -> PathBuf {
+    // Milliseconds: two runs started in the same second must not share a file.
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let clean: String = what.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-    live_dir().join(format!("{clean}-{secs}.pcapng"))
+    dir.join(format!("{clean}-{ms}.pcapng"))
 }
 
 pub enum LoadMsg {
@@ -192,7 +193,13 @@ impl Loader {
                             let _ = tx2.send((id, LoadMsg::Live(LiveMsg::Note(n.clone()))));
                             r2();
                         });
-                        let opts = crate::lab::run::Options { out: path.clone(), capture: !relay, relay: true, interface: None };
+                        let opts = crate::lab::run::Options {
+                            out: path.clone(),
+                            capture: !relay,
+                            relay: true,
+                            interface: None,
+                            stop: Some(stop.clone()),
+                        };
                         crate::lab::run::run(scenario, &opts, say, Some(Box::new(on_event))).map(|done| {
                             Some(LiveMsg::LabDone {
                                 figures: done.outcome.figures,

@@ -102,6 +102,8 @@ pub struct WirescopeApp {
     /// The live capture's pause switch, shared with its thread.
     paused: Arc<AtomicBool>,
     pub builder: builder_ui::Builder,
+    /// Where live captures and lab runs are written (see `loader::live_dir`).
+    pub live_dir: PathBuf,
 }
 
 impl WirescopeApp {
@@ -135,6 +137,7 @@ impl WirescopeApp {
             },
             paused: Arc::new(AtomicBool::new(false)),
             builder: builder_ui::Builder::default(),
+            live_dir: loader::live_dir(),
             loader: None,
             next_load: 1,
             dialog: None,
@@ -191,7 +194,7 @@ impl WirescopeApp {
             loader::LiveJob::Capture(o) => format!("capture-{}", o.interface),
             loader::LiveJob::Lab { scenario, .. } => format!("lab-{scenario}"),
         };
-        let path = loader::live_path(&what);
+        let path = loader::live_path(&self.live_dir, &what);
         let id = self.next_load;
         self.next_load += 1;
         self.paused = Arc::new(AtomicBool::new(false));

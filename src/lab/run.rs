@@ -30,6 +30,9 @@ pub struct Options {
     pub relay: bool,
     /// Capture interface (default: the first loopback interface).
     pub interface: Option<String>,
+    /// Set from outside to end the run early (the app's Stop): the script is abandoned and the
+    /// recording so far is kept.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 pub struct Finished {
@@ -69,6 +72,7 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
         }
     });
     let stop = Arc::new(AtomicBool::new(false));
+    let user_stop = opts.stop.clone().unwrap_or_default();
     let mut capture_problem = None;
     let mut thread = None;
     if opts.capture {
@@ -127,7 +131,15 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
     say.say(format!("Scenario: {}. {}", info.title.en, info.teaches.en), format!("场景：{}。{}", info.title.zh, info.teaches.zh));
     let cx = Ctx { servers: &servers, relay: relay.as_ref(), say: say.clone() };
     let result = rt.block_on(async {
-        let r = tokio::time::timeout(Duration::from_secs(60), scenarios::run(info.id, &cx)).await;
+        let stopped = async {
+            while !user_stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        let r = tokio::select! {
+            r = tokio::time::timeout(Duration::from_secs(60), scenarios::run(info.id, &cx)) => r,
+            () = stopped => Ok(Err("stopped before the end".to_string())),
+        };
         // Let the last ACKs and FINs go by before the capture stops.
         tokio::time::sleep(Duration::from_millis(400)).await;
         r
