@@ -8,7 +8,7 @@ use super::servers::Servers;
 use super::{Narrator, Note, Outcome};
 use crate::source::live::{self, LiveOptions, LiveStats};
 use crate::source::recorder::{self, RecordEvent};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -169,8 +169,4 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
 /// A temporary file name for a lab run's capture.
 pub fn temp_capture(id: &str) -> PathBuf {
     std::env::temp_dir().join(format!("wirescope-lab-{id}-{}-{}.pcapng", std::process::id(), super::now_ns()))
-}
-
-pub fn exists(p: &Path) -> bool {
-    p.exists()
 }

@@ -9,7 +9,6 @@ use crate::proto::websocket::handshake::{accept_for, sha1_hex, GUID};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -679,8 +678,7 @@ async fn chunked_gzip(cx: &Ctx<'_>) -> Result<Outcome, String> {
         "GET /chunked: the server does not know the length in advance, so it sends gzip-compressed chunks as they are produced.",
         "GET /chunked：服务器事先不知道长度，于是边生成边发送 gzip 压缩的分块。",
     );
-    let tally = Arc::new(Tally::default());
-    let mut c = HttpConn::connect(cx.addr(cx.servers.http), tally.clone(), T).await?;
+    let mut c = HttpConn::connect(cx.addr(cx.servers.http), Arc::new(Tally::default()), T).await?;
     let resp = c.get_streaming("/chunked", T).await?;
     let te = resp.headers().get("transfer-encoding").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let ce = resp.headers().get("content-encoding").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -707,6 +705,5 @@ async fn chunked_gzip(cx: &Ctx<'_>) -> Result<Outcome, String> {
     fig(&mut out, "Transfer-Encoding / Content-Encoding", "Transfer-Encoding / Content-Encoding", format!("{te} / {ce}"));
     fig(&mut out, "Chunks received", "收到的分块", pieces.to_string());
     fig(&mut out, "Body: on the wire → decoded", "响应体：线上 → 解码后", format!("{} B → {} B", wire.len(), text.len()));
-    let _ = tally.received.load(Ordering::Relaxed);
     Ok(out)
 }
