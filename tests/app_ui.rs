@@ -332,6 +332,8 @@ fn a_relay_recording_is_marked_as_application_level() {
     let h = app(Some(Source::File(file.clone())));
     h.get_by_label_contains("application-level recording (lab relay)");
     assert_eq!(h.state().store.as_ref().unwrap().cap.http.len(), 1);
+    // Only what the application said is drawn: the request and the response, no made-up SYN or FIN.
+    assert_eq!(arrows_shown(&h), (2, 2));
     let _ = std::fs::remove_file(&file);
 }
 

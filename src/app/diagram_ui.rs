@@ -103,7 +103,14 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     if let Some(other) = view.replay.compare_with.filter(|o| *o != conn) {
         ids.push(other);
     }
-    let all: Vec<std::sync::Arc<Vec<Arrow>>> = ids.iter().map(|id| view.replay.arrows(cap, *id, mode)).collect();
+    let mut all: Vec<std::sync::Arc<Vec<Arrow>>> = ids.iter().map(|id| view.replay.arrows(cap, *id, mode)).collect();
+    if store.app_level {
+        // Only the application's bytes were recorded: no TCP handshake, teardown or segments to show.
+        use ladder::ArrowKind::*;
+        for a in &mut all {
+            *a = std::sync::Arc::new(a.iter().filter(|x| !matches!(x.kind, Handshake | Teardown | Reset | Segment)).cloned().collect());
+        }
+    }
     // One time axis for every column, so compare mode lines them up.
     let map = if all.len() == 1 {
         TimeMap::new(&all[0], 34.0, 140.0)

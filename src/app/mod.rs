@@ -253,6 +253,7 @@ impl WirescopeApp {
                     // A recording made by the lab's relay says so in its first comment: its TCP
                     // headers are made up, so flags and timings below the application mean nothing.
                     let relayed = store.cap.packets.comments.first().is_some_and(|(_, c)| c.starts_with(crate::lab::relay::MARK));
+                    store.app_level = relayed;
                     store.warning = warning.or_else(|| {
                         relayed.then(|| {
                             "application-level recording (lab relay): the bytes and times are real, the TCP/IP headers are synthetic"

@@ -20,6 +20,9 @@ pub struct Store {
     pub load_time: Option<Duration>,
     pub error: Option<String>,
     pub warning: Option<String>,
+    /// A recording of application bytes (the lab's relay): its TCP/IP headers are made up, so the
+    /// views leave out what only TCP would tell (handshake, teardown, segments).
+    pub app_level: bool,
     /// Set for a live capture or lab run.
     pub live: Option<super::live_ui::LiveState>,
 }
