@@ -19,8 +19,8 @@ fn main() {
         rates = vec![50_000, 100_000, 200_000];
     }
     println!(
-        "{:>9} {:>9} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10}",
-        "target/s", "sent", "captured", "kernel", "iface", "frame p50", "frame p99", "frame max"
+        "{:>9} {:>9} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>12}",
+        "target/s", "sent", "captured", "kernel", "iface", "frame p50", "frame p99", "frame max", "over 16 ms"
     );
     for rate in rates {
         run(rate, secs);
@@ -91,10 +91,15 @@ fn run(rate: u64, secs: f64) {
     let store = h.state().store.as_ref().unwrap();
     let live = store.live.as_ref().unwrap();
     let stats = live.stats.clone().unwrap_or_default();
+    let slow_at: Vec<usize> = frames.iter().enumerate().filter(|(_, f)| **f > Duration::from_millis(16)).map(|(i, _)| i).collect();
+    if std::env::var_os("WIRESCOPE_BENCH_VERBOSE").is_some() {
+        eprintln!("slow frames at {slow_at:?} of {}", frames.len());
+    }
+    let n = frames.len();
     frames.sort();
     let pct = |p: f64| frames[((frames.len() - 1) as f64 * p) as usize].as_secs_f64() * 1e3;
     println!(
-        "{:>9} {:>9} {:>9} {:>8} {:>8} {:>8.2}ms {:>8.2}ms {:>8.2}ms",
+        "{:>9} {:>9} {:>9} {:>8} {:>8} {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>5} of {:<5}",
         rate,
         sent,
         store.cap.rows.len(),
@@ -102,7 +107,9 @@ fn run(rate: u64, secs: f64) {
         stats.interface_dropped,
         pct(0.5),
         pct(0.99),
-        pct(1.0)
+        pct(1.0),
+        slow_at.len(),
+        n
     );
     drop(sink);
 }
