@@ -366,3 +366,33 @@ fn stopping_a_lab_run_ends_it_early_and_keeps_what_was_recorded() {
     h.get_by_label_contains("stopped before the end");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn closing_during_a_live_capture_finishes_the_file() {
+    let dir = std::env::temp_dir().join(format!("wirescope-ui-exit-{}", std::process::id()));
+    let mut h = app(None);
+    h.state_mut().live_dir = dir.clone();
+    h.state_mut().push_command(wirescope::app::Command::StartLive(wirescope::app::loader::LiveJob::Capture(
+        wirescope::source::live::LiveOptions {
+            interface: "lo".into(),
+            filter: Some("tcp port 9".into()),
+            snaplen: 65535,
+            promiscuous: false,
+            count: None,
+            duration: None,
+        },
+    )));
+    let started = step_until(&mut h, 10, |h| {
+        h.state().store.as_ref().is_some_and(|s| s.error.is_some() || s.live.as_ref().is_some_and(|l| l.started))
+    });
+    assert!(started, "the capture neither started nor failed");
+    let root = h.state().store.as_ref().unwrap().error.is_none();
+    h.state_mut().finish_live(std::time::Duration::from_secs(3));
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    assert!(!names.iter().any(|n| n.ends_with(".part")), "a capture was left half written: {names:?}");
+    if root {
+        assert!(names.iter().any(|n| n.starts_with("capture-lo-") && n.ends_with(".pcapng")), "{names:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -151,6 +151,22 @@ impl WirescopeApp {
         app
     }
 
+    /// Stops a running load, capture or lab run and waits (at most `wait`) until its thread says it
+    /// is done.
+    pub fn finish_live(&mut self, wait: std::time::Duration) {
+        let Some(loader) = self.loader.take() else { return };
+        loader.cancel();
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < wait {
+            match loader.rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok((_, LoadMsg::Done { .. } | LoadMsg::Failed(_))) => return,
+                Ok(_) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
     /// Queues a command as if the user had asked for it (tests and benchmarks drive the app so).
     pub fn push_command(&mut self, c: Command) {
         self.commands.push(c);
@@ -714,6 +730,12 @@ impl eframe::App for WirescopeApp {
             };
             self.commands.extend(cmds);
         });
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // A live capture or lab run still going: stop it and give its thread a moment to finish
+        // and rename the file, so closing the window never leaves a capture half written.
+        self.finish_live(std::time::Duration::from_secs(3));
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
