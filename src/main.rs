@@ -499,7 +499,10 @@ fn lab(a: LabArgs) -> Result<()> {
     }
     println!("{}", if zh { info.title.zh } else { info.title.en });
     for f in &done.outcome.figures {
-        println!("  {:<44} {}", if zh { &f.zh } else { &f.en }, f.value);
+        let label = if zh { &f.zh } else { &f.en };
+        // Chinese characters take two columns in a terminal.
+        let width: usize = label.chars().map(|c| if ('\u{2e80}'..='\u{ffef}').contains(&c) { 2 } else { 1 }).sum();
+        println!("  {label}{} {}", " ".repeat(44usize.saturating_sub(width)), f.value);
     }
     if let Some(s) = &done.stats {
         eprintln!("wirescope: captured {} packets on loopback (dropped by the kernel: {})", s.packets, s.kernel_dropped);
@@ -520,7 +523,8 @@ fn lab(a: LabArgs) -> Result<()> {
             cap.packets = l.engine.packets.clone();
             cap.connections = l.engine.connections();
             println!();
-            emit(&None, |w| w.write_all(export::text::summary(&out.display().to_string(), &cap, 20).as_bytes()))
+            let name = if keep { out.display().to_string() } else { format!("{} (not kept: -w FILE keeps it)", info.id) };
+            emit(&None, |w| w.write_all(export::text::summary(&name, &cap, 20).as_bytes()))
         })
     };
     if keep {
