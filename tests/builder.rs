@@ -257,3 +257,27 @@ fn https_and_wss_verify_certificates_by_default() {
         assert!(peer(&events).contains(&(1, b"secure hello".to_vec())), "{events:?}");
     });
 }
+
+#[test]
+fn a_huge_response_body_is_refused_not_buffered() {
+    let rt = rt();
+    rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let Ok((mut s, _)) = l.accept().await else { return };
+            let mut req = [0u8; 1024];
+            let _ = s.read(&mut req).await;
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 200000000\r\n\r\n").await;
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..100 {
+                if s.write_all(&chunk).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let e = send_http(&spec("GET", format!("http://{addr}/"))).await.unwrap_err();
+        assert!(e.contains("larger than 64 MiB"), "{e}");
+    });
+}

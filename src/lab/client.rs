@@ -28,6 +28,9 @@ pub struct Tally {
     pub first_byte: Mutex<Option<Instant>>,
 }
 
+/// The largest response body a client here reads into memory.
+pub const MAX_BODY: usize = 64 << 20;
+
 /// The most raw bytes a [`Tally`] keeps per direction.
 pub const RAW_KEEP: usize = 1 << 20;
 
@@ -291,7 +294,14 @@ impl HttpConn {
             let version = format!("{:?}", resp.version());
             let headers =
                 resp.headers().iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-            let body = resp.into_body().collect().await.map_err(|e| format!("reading the response body failed: {e}"))?.to_bytes();
+            let body = http_body_util::Limited::new(resp.into_body(), MAX_BODY).collect().await.map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    format!("the response body is larger than {} MiB; wirescope stops reading there", MAX_BODY >> 20)
+                } else {
+                    format!("reading the response body failed: {e}")
+                }
+            })?;
+            let body = body.to_bytes();
             Ok(Reply {
                 status: status.as_u16(),
                 reason: status.canonical_reason().unwrap_or("").to_string(),

@@ -536,7 +536,7 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
             let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let rx3 = rx3.clone();
                 async move {
-                    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                    let body = super::servers::read_body(req).await;
                     if let Ok(mut v) = rx3.lock() {
                         v.push(String::from_utf8_lossy(&body).into_owned());
                     }

@@ -167,6 +167,12 @@ fn streamed(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
     BodyExt::boxed(StreamBody::new(s))
 }
 
+/// A request body, at most 1 MiB (the lab's clients send a few hundred bytes; anything larger is
+/// cut, so no client can make the server hold more).
+pub async fn read_body(req: Request<Incoming>) -> Bytes {
+    http_body_util::Limited::new(req.into_body(), 1 << 20).collect().await.map(|b| b.to_bytes()).unwrap_or_default()
+}
+
 fn query_u32(req: &Request<Incoming>, key: &str) -> u32 {
     req.uri()
         .query()
@@ -215,7 +221,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
             with(with(r, "etag", tag), "cache-control", "max-age=0, must-revalidate")
         }
         ("POST", ["validate"]) => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = read_body(req).await;
             match serde_json::from_slice::<serde_json::Value>(&body) {
                 Ok(_) => json(200, "{\"valid\":true}".into()),
                 Err(e) => json(400, format!("{{\"error\":\"body is not JSON: {}\"}}", e.to_string().replace('"', "'"))),
@@ -230,7 +236,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
             json(200, format!("[{list}]"))
         }
         ("POST", ["items"]) => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = read_body(req).await;
             let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice::<serde_json::Value>(&body) else {
                 return json(400, "{\"error\":\"expected a JSON object\"}".into());
             };
@@ -259,7 +265,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
                     empty(204)
                 }
                 ("PUT" | "PATCH", Some(item)) => {
-                    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                    let body = read_body(req).await;
                     let Ok(serde_json::Value::Object(new)) = serde_json::from_slice::<serde_json::Value>(&body) else {
                         return json(400, "{\"error\":\"expected a JSON object\"}".into());
                     };
@@ -343,7 +349,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
             with(with(r, "content-type", "text/plain; charset=utf-8"), "content-encoding", "gzip")
         }
         ("POST", ["webhooks"]) => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = read_body(req).await;
             let url = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["url"].as_str().map(str::to_string));
             let Some(url) = url else { return json(400, "{\"error\":\"give a callback as {\\\"url\\\": ...}\"}".into()) };
             let Some(addr) = super::client::parse_http_url(&url).ok().filter(|u| u.addr.ip().is_loopback()) else {
