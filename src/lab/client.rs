@@ -268,6 +268,18 @@ impl HttpConn {
         Ok(HttpConn { sender, tally, addr, host: addr.to_string(), connect_time, tls_time })
     }
 
+    /// A request with Host (and a User-Agent unless given), headers in the order given.
+    fn build(&self, method: &str, target: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Result<Request<Body>, String> {
+        let mut b = Request::builder().method(method).uri(target).header("host", self.host.as_str());
+        for (n, v) in headers {
+            b = b.header(*n, *v);
+        }
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("user-agent")) {
+            b = b.header("user-agent", concat!("wirescope/", env!("CARGO_PKG_VERSION")));
+        }
+        b.body(full(body)).map_err(|e| format!("cannot build the request: {e}"))
+    }
+
     /// Sends one request and reads the whole response. Header order is kept as given.
     pub async fn request(
         &mut self,
@@ -278,14 +290,7 @@ impl HttpConn {
         timeout: Duration,
     ) -> Result<Reply, String> {
         let fut = async {
-            let mut b = Request::builder().method(method).uri(target).header("host", self.host.as_str());
-            for (n, v) in headers {
-                b = b.header(*n, *v);
-            }
-            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("user-agent")) {
-                b = b.header("user-agent", concat!("wirescope/", env!("CARGO_PKG_VERSION")));
-            }
-            let req = b.body(full(body)).map_err(|e| format!("cannot build the request: {e}"))?;
+            let req = self.build(method, target, headers, body)?;
             self.sender.ready().await.map_err(|e| format!("the connection to {} closed: {e}", self.addr))?;
             let t0 = Instant::now();
             let resp = self.sender.send_request(req).await.map_err(|e| format!("request to {} failed: {e}", self.addr))?;
@@ -322,13 +327,7 @@ impl HttpConn {
     /// Sends a GET and hands back the response as it starts, so the body can be read piece by piece
     /// (Server-Sent Events, chunked responses).
     pub async fn get_streaming(&mut self, target: &str, timeout: Duration) -> Result<hyper::Response<hyper::body::Incoming>, String> {
-        let req = Request::builder()
-            .method("GET")
-            .uri(target)
-            .header("host", self.host.as_str())
-            .header("user-agent", concat!("wirescope/", env!("CARGO_PKG_VERSION")))
-            .body(full(Bytes::new()))
-            .map_err(|e| format!("cannot build the request: {e}"))?;
+        let req = self.build("GET", target, &[], Vec::new())?;
         self.sender.ready().await.map_err(|e| format!("the connection to {} closed: {e}", self.addr))?;
         tokio::time::timeout(timeout, self.sender.send_request(req))
             .await
