@@ -547,9 +547,16 @@ fn emit(path: &Option<PathBuf>, write: impl FnOnce(&mut dyn Write) -> std::io::R
             _ => anyhow::Error::new(e).context(format!("cannot write {}", p.display())),
         }),
         None => {
+            // Standard output through its own file handle: std's stdout is line-buffered and
+            // scans every chunk for newlines, which shows in the profile of a large JSON print.
             let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            match write(&mut lock).and_then(|_| lock.flush()) {
+            let lock = stdout.lock();
+            let dup = std::os::fd::AsFd::as_fd(&lock).try_clone_to_owned();
+            let mut out: Box<dyn Write> = match dup {
+                Ok(fd) => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::from(fd))),
+                Err(_) => Box::new(std::io::BufWriter::with_capacity(1 << 16, lock)),
+            };
+            match write(&mut out).and_then(|_| out.flush()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(anyhow::anyhow!("{e}")),

@@ -8,7 +8,7 @@ use crate::analysis::explain::{
     close_code_meaning, header_info, opcode_meaning, status_class_text, status_meaning, tcp_flag_meaning, Lang,
 };
 use crate::analysis::ladder::Target;
-use crate::model::{Dir, HttpExchange, HttpResponse, Protocol, WsMessage};
+use crate::model::{Dir, Headers, HttpExchange, HttpResponse, Protocol, WsMessage};
 use crate::proto::websocket::{handshake, opcode_name};
 use eframe::egui::{self, Color32, RichText};
 
@@ -30,7 +30,7 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
                                 store.cap.connections.iter().find(|c| c.id == x.connection).map(|c| c.server.clone()).unwrap_or_default();
                             let body = req.body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default();
                             let url = format!("http://{server}{}", req.target);
-                            ui.ctx().copy_text(crate::builder::curl_command(&req.method, &url, &req.headers, &body));
+                            ui.ctx().copy_text(crate::builder::curl_command(&req.method, &url, &req.headers.to_pairs(), &body));
                         }
                     });
                 }
@@ -169,7 +169,7 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
     }
 }
 
-fn headers_ui(ui: &mut egui::Ui, lang: Lang, id: &str, headers: &[(String, String)]) {
+fn headers_ui(ui: &mut egui::Ui, lang: Lang, id: &str, headers: &Headers) {
     egui::Grid::new(id).striped(true).num_columns(2).spacing([8.0, 2.0]).show(ui, |ui| {
         for (n, v) in headers {
             let r = ui.label(RichText::new(n).strong());
@@ -226,8 +226,8 @@ fn hex(b: &[u8]) -> String {
     b.chunks(16).map(|c| c.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
+    h.value(name)
 }
 
 fn status_ui(ui: &mut egui::Ui, lang: Lang, r: &HttpResponse) {

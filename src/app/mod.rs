@@ -428,7 +428,7 @@ impl WirescopeApp {
                     let Some(req) = &x.request else { continue };
                     let server = store.cap.connections.iter().find(|c| c.id == x.connection).map(|c| c.server.clone()).unwrap_or_default();
                     let body = req.body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default();
-                    self.builder.load_http(&req.method, format!("http://{server}{}", req.target), &req.headers, &body);
+                    self.builder.load_http(&req.method, format!("http://{server}{}", req.target), &req.headers.to_pairs(), &body);
                 }
                 Command::EditWebSocket(conn) => {
                     let Some(store) = &self.store else { continue };
@@ -436,14 +436,10 @@ impl WirescopeApp {
                     let req = store.cap.http.iter().find(|x| x.connection == conn).and_then(|x| x.request.as_ref());
                     let target = req.map(|r| r.target.clone()).unwrap_or_else(|| "/".into());
                     let headers = req.map(|r| r.headers.clone()).unwrap_or_default();
-                    let protocols = headers
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-protocol"))
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default();
+                    let protocols = headers.value("sec-websocket-protocol").unwrap_or_default().to_string();
                     let deflate =
                         headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("sec-websocket-extensions") && v.contains("permessage-deflate"));
-                    self.builder.load_ws(format!("ws://{}{target}", c.server), &protocols, &headers, deflate);
+                    self.builder.load_ws(format!("ws://{}{target}", c.server), &protocols, &headers.to_pairs(), deflate);
                 }
                 Command::SetLang(l) => self.settings.lang = l,
                 Command::SetDark(d) => {

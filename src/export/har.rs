@@ -1,15 +1,15 @@
 //! HAR 1.2, with WebSocket messages in `_webSocketMessages` on the upgrade entry as Chrome does.
 
-use crate::model::{Capture, Dir, HttpExchange};
+use crate::model::{Capture, Dir, Headers, HttpExchange};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-fn headers(h: &[(String, String)]) -> Value {
+fn headers(h: &Headers) -> Value {
     Value::Array(h.iter().map(|(n, v)| json!({"name": n, "value": v})).collect())
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
+    h.value(name)
 }
 
 fn iso_time(secs: f64) -> String {

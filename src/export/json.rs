@@ -77,7 +77,7 @@ pub struct WsOut<'a> {
     #[serde(flatten)]
     pub msg: &'a WsMessage,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_base64: Option<String>,
     /// True when the printed payload is shorter than the message.
@@ -92,7 +92,7 @@ impl<'a> WsOut<'a> {
         let (text, data_base64) = if limit == PayloadLimit::Bytes(0) {
             (None, None)
         } else if msg.opcode == 1 {
-            (Some(String::from_utf8_lossy(shown).into_owned()), None)
+            (Some(String::from_utf8_lossy(shown)), None)
         } else {
             (None, Some(base64::engine::general_purpose::STANDARD.encode(shown)))
         };

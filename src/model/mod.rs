@@ -4,10 +4,12 @@
 mod capture;
 mod direction;
 mod finding;
+mod headers;
 
 pub use capture::Capture;
 pub use direction::{Dir, PerDir};
 pub use finding::{Finding, Severity};
+pub use headers::{Fields, Headers};
 
 use serde::Serialize;
 
@@ -179,7 +181,7 @@ pub struct HttpRequest {
     pub method: String,
     pub target: String,
     pub version: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub head_len: usize,
     pub body_len: u64,
     pub wire_body_len: u64,
@@ -197,7 +199,7 @@ pub struct HttpResponse {
     pub status: u16,
     pub reason: String,
     pub version: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub head_len: usize,
     /// Body length after transfer and content decoding.
     pub body_len: u64,

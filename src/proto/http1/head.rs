@@ -1,12 +1,12 @@
 //! Message heads through httparse, with the leniency an observer needs: obs-fold unfolded and
 //! reported, HTTP/0.9 requests recognised.
 
-use crate::model::Severity;
+use crate::model::{Headers, Severity};
 
 pub struct Head {
     pub len: usize,
     pub version: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub kind: HeadKind,
     /// Rule breaks found while parsing (severity, code, message).
     pub notes: Vec<(Severity, &'static str, String)>,
@@ -38,12 +38,16 @@ fn version_str(v: Option<u8>) -> String {
     }
 }
 
-fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
-    let value = |v: &[u8]| match std::str::from_utf8(v) {
-        Ok(s) => s.trim().to_string(),
-        Err(_) => String::from_utf8_lossy(v).trim().to_string(),
-    };
-    h.iter().map(|h| (h.name.to_string(), value(h.value))).collect()
+fn collect(h: &[httparse::Header]) -> Headers {
+    let bytes = h.iter().map(|h| h.name.len() + h.value.len()).sum();
+    let mut out = Headers::with_capacity(h.len(), bytes);
+    for f in h {
+        match std::str::from_utf8(f.value) {
+            Ok(v) => out.push(f.name, v.trim()),
+            Err(_) => out.push(f.name, String::from_utf8_lossy(f.value).trim()),
+        }
+    }
+    out
 }
 
 /// Where the head ends (after CRLFCRLF or LFLF), if it is all here.
@@ -200,7 +204,7 @@ mod tests {
     fn obs_fold_is_unfolded_and_reported() {
         let req = b"GET / HTTP/1.1\r\nX-Long: a\r\n  b\r\nHost: x\r\n\r\n";
         let Parsed::Complete(h) = parse_request(req) else { panic!("not parsed") };
-        assert_eq!(h.headers[0].1, "a   b");
+        assert_eq!(h.headers.get(0).unwrap().1, "a   b");
         assert_eq!(h.notes[0].1, "http.obs_fold");
         assert_eq!(h.len, req.len());
     }

@@ -10,15 +10,15 @@ use self::head::{HeadKind, Parsed};
 use super::content::{CappedSink, Coding, Decoder, Inflater};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
-use crate::model::{nanos_to_secs, Body, Dir, Event, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
+use crate::model::{nanos_to_secs, Body, Dir, Event, Headers, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
 use std::collections::VecDeque;
 
 /// What the connection turns into after this HTTP conversation.
 #[derive(Debug)]
 pub enum Switch {
     WebSocket {
-        request_headers: Vec<(String, String)>,
-        response_headers: Vec<(String, String)>,
+        request_headers: Headers,
+        response_headers: Headers,
         request_packet: PacketNo,
         response_packet: PacketNo,
     },
@@ -118,16 +118,16 @@ fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::C
     r
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
+    h.value(name)
 }
 
-fn header_all<'a>(h: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    h.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+fn header_all<'a>(h: &'a Headers, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    h.values(name)
 }
 
-fn has_token(h: &[(String, String)], name: &str, token: &str) -> bool {
-    header_all(h, name).flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token))
+fn has_token(h: &Headers, name: &str, token: &str) -> bool {
+    h.has_token(name, token)
 }
 
 impl Http1 {
@@ -238,7 +238,7 @@ impl Http1 {
                     method: "GET".into(),
                     target,
                     version: "HTTP/0.9".into(),
-                    headers: Vec::new(),
+                    headers: Headers::new(),
                     head_len: len,
                     body_len: 0,
                     wire_body_len: 0,
@@ -346,7 +346,7 @@ impl Http1 {
     }
 
     /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
-    fn framing(&self, h: &[(String, String)], request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
+    fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
         let te: Vec<&str> =
             header_all(h, "Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()).collect();
         let cls: Vec<&str> = header_all(h, "Content-Length").flat_map(|v| v.split(',')).map(str::trim).collect();
@@ -408,7 +408,7 @@ impl Http1 {
                     status: 0,
                     reason: "(HTTP/0.9: no status line)".into(),
                     version: "HTTP/0.9".into(),
-                    headers: Vec::new(),
+                    headers: Headers::new(),
                     head_len: 0,
                     body_len: 0,
                     wire_body_len: 0,
@@ -510,9 +510,9 @@ impl Http1 {
                 let tunnel = p.connect && (200..300).contains(&status);
                 let upgrade = p.upgrade.clone();
                 let req_headers =
-                    if status == 101 { p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default() } else { Vec::new() };
+                    if status == 101 { p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default() } else { Headers::new() };
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
-                let resp_headers = if status == 101 { resp.headers.clone() } else { Vec::new() };
+                let resp_headers = if status == 101 { resp.headers.clone() } else { Headers::new() };
                 let framing = if no_body || tunnel {
                     None
                 } else {

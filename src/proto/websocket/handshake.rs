@@ -1,6 +1,6 @@
 //! The opening handshake (RFC 6455 §4): Sec-WebSocket-Accept checked, extensions read.
 
-use crate::model::{DeflateParams, WsHandshake};
+use crate::model::{DeflateParams, Headers, WsHandshake};
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
 
@@ -22,8 +22,8 @@ pub fn sha1_hex(key: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
+    h.value(name)
 }
 
 /// Reads permessage-deflate parameters from the extensions the server accepted (RFC 7692 §7.1).
@@ -50,7 +50,7 @@ pub fn deflate_params(extensions: &str) -> Option<DeflateParams> {
     None
 }
 
-pub fn from_headers(req: &[(String, String)], resp: &[(String, String)], request_packet: u64, response_packet: u64) -> WsHandshake {
+pub fn from_headers(req: &Headers, resp: &Headers, request_packet: u64, response_packet: u64) -> WsHandshake {
     let key = header(req, "Sec-WebSocket-Key").map(str::to_string);
     let accept = header(resp, "Sec-WebSocket-Accept").map(str::to_string);
     let expected = key.as_deref().map(accept_for);
@@ -89,8 +89,8 @@ mod tests {
     fn seed_note_handshake_is_from_two_different_connections() {
         // Seed note 001 shows a request with this key and a response with Accept
         // k0fM/Fr+HNR8EEjZ8nIwhqlVcBw=; they come from two handshakes, and the check says so.
-        let req = vec![("Sec-WebSocket-Key".to_string(), "KxhPJfqwFTS7p8TuRzGS0Q==".to_string())];
-        let resp = vec![("Sec-WebSocket-Accept".to_string(), "k0fM/Fr+HNR8EEjZ8nIwhqlVcBw=".to_string())];
+        let req: Headers = [("Sec-WebSocket-Key", "KxhPJfqwFTS7p8TuRzGS0Q==")].into_iter().collect();
+        let resp: Headers = [("Sec-WebSocket-Accept", "k0fM/Fr+HNR8EEjZ8nIwhqlVcBw=")].into_iter().collect();
         let hs = from_headers(&req, &resp, 1, 2);
         assert_eq!(hs.accept_ok, Some(false));
         assert_eq!(hs.expected_accept.as_deref(), Some("hFqgzL9JkZtyKe/C09Y1335pJjI="));

@@ -105,7 +105,7 @@ impl WsSession {
             max_inflate: limits.max_decompressed,
             frame_events: limits.frame_events,
             scratch: Vec::new(),
-            out: vec![0; 32 * 1024],
+            out: Vec::new(),
             last_ts: 0,
             messages: 0,
         }
@@ -357,6 +357,10 @@ impl WsSession {
         // inflater with the full 32 KiB window decodes every smaller window exactly.
         let inflater = self.dirs[dir].inflater.get_or_insert_with(|| Decompress::new(false));
         let mut out = std::mem::take(&mut self.out);
+        if out.is_empty() {
+            // Allocated on first use: most sessions never negotiate compression.
+            out = vec![0; 32 * 1024];
+        }
         let flush = if last { FlushDecompress::Sync } else { FlushDecompress::None };
         let mut error = None;
         loop {

@@ -1,0 +1,176 @@
+//! Header fields of one HTTP message head, in wire order.
+//!
+//! A large capture holds millions of header fields; a `String` for every name and value was the
+//! biggest share of the engine's allocations. Here a whole head is one string plus a span per field.
+//! Serialised as a JSON array of `[name, value]` pairs.
+
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    name_len: u32,
+    value_len: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    text: String,
+    spans: Vec<Span>,
+}
+
+impl Headers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Room for `fields` fields of `bytes` bytes in all.
+    pub fn with_capacity(fields: usize, bytes: usize) -> Self {
+        Headers { text: String::with_capacity(bytes), spans: Vec::with_capacity(fields) }
+    }
+
+    /// Adds a field at the end. A head is never near 4 GiB (heads are capped long before), but a
+    /// field that would not fit is dropped rather than mis-indexed.
+    pub fn push(&mut self, name: &str, value: &str) {
+        let (Ok(start), Ok(name_len), Ok(value_len)) =
+            (u32::try_from(self.text.len()), u32::try_from(name.len()), u32::try_from(value.len()))
+        else {
+            return;
+        };
+        if start.checked_add(name_len).and_then(|n| n.checked_add(value_len)).is_none() {
+            return;
+        }
+        self.text.push_str(name);
+        self.text.push_str(value);
+        self.spans.push(Span { start, name_len, value_len });
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn field(&self, s: Span) -> (&str, &str) {
+        let a = s.start as usize;
+        let b = a + s.name_len as usize;
+        let c = b + s.value_len as usize;
+        (self.text.get(a..b).unwrap_or(""), self.text.get(b..c).unwrap_or(""))
+    }
+
+    /// The field at `i`, in wire order.
+    pub fn get(&self, i: usize) -> Option<(&str, &str)> {
+        self.spans.get(i).map(|s| self.field(*s))
+    }
+
+    pub fn iter(&self) -> Fields<'_> {
+        Fields { headers: self, spans: self.spans.iter() }
+    }
+
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// Every value of the field `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// True when some `name` field lists `token` (comma-separated, case-insensitive).
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.values(name).any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    }
+
+    /// Owned pairs, for editing (the request builder).
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        self.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    }
+}
+
+/// The fields of a head as `(name, value)`, in wire order.
+#[derive(Clone)]
+pub struct Fields<'a> {
+    headers: &'a Headers,
+    spans: core::slice::Iter<'a, Span>,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = (&'a str, &'a str);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.spans.next().map(|s| self.headers.field(*s))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Fields<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.spans.next_back().map(|s| self.headers.field(*s))
+    }
+}
+
+impl ExactSizeIterator for Fields<'_> {}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = (&'a str, &'a str);
+    type IntoIter = Fields<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        let mut h = Headers::new();
+        h.extend(iter);
+        h
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> Extend<(N, V)> for Headers {
+    fn extend<I: IntoIterator<Item = (N, V)>>(&mut self, iter: I) {
+        for (n, v) in iter {
+            self.push(n.as_ref(), v.as_ref());
+        }
+    }
+}
+
+impl Serialize for Headers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for pair in self.iter() {
+            seq.serialize_element(&pair)?;
+        }
+        seq.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_keep_order_case_and_duplicates() {
+        let h: Headers =
+            [("Host", "a"), ("set-cookie", "x=1"), ("Set-Cookie", "y=2"), ("Connection", "keep-alive, Upgrade"), ("Empty", "")]
+                .into_iter()
+                .collect();
+        assert_eq!(h.len(), 5);
+        assert_eq!(h.get(1), Some(("set-cookie", "x=1")));
+        assert_eq!(h.get(4), Some(("Empty", "")));
+        assert_eq!(h.get(5), None);
+        assert_eq!(h.value("SET-COOKIE"), Some("x=1"));
+        assert_eq!(h.values("set-cookie").collect::<Vec<_>>(), ["x=1", "y=2"]);
+        assert!(h.has_token("connection", "upgrade"));
+        assert!(!h.has_token("connection", "close"));
+        assert_eq!(
+            serde_json::to_string(&h).unwrap(),
+            r#"[["Host","a"],["set-cookie","x=1"],["Set-Cookie","y=2"],["Connection","keep-alive, Upgrade"],["Empty",""]]"#
+        );
+        assert_eq!(h.to_pairs()[3], ("Connection".to_string(), "keep-alive, Upgrade".to_string()));
+    }
+}
