@@ -4,7 +4,7 @@ use crate::engine::Engine;
 use crate::limits::Limits;
 use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 /// Packets between two calls of the batch callback.
@@ -27,7 +27,8 @@ pub fn load_file(path: &Path, limits: Limits, batch: impl FnMut(&mut Engine, u64
     if meta.is_dir() {
         return Err(format!("cannot open {name}: it is a directory"));
     }
-    load_reader(BufReader::with_capacity(1 << 20, file), meta.len(), &name, limits, batch)
+    // No BufReader: the capture reader reads ahead in large blocks itself.
+    load_reader(file, meta.len(), &name, limits, batch)
 }
 
 /// The same from any reader (a capture held in memory, for instance); `size` is for progress.

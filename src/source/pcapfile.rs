@@ -12,6 +12,9 @@ use std::io::{self, Read};
 const MAX_RECORD: usize = 1 << 20;
 /// pcapng blocks above this are corruption.
 const MAX_BLOCK: usize = 16 << 20;
+/// Bytes asked of the source at a time. Packets are handed out as slices of this window, so a
+/// record's bytes are copied once (by the read) instead of twice (read, then into a packet buffer).
+const WINDOW: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -85,7 +88,14 @@ enum Kind {
 pub struct CaptureReader<R: Read> {
     src: R,
     kind: Kind,
+    /// Bodies of the rare non-packet pcapng blocks.
     buf: Vec<u8>,
+    /// Read-ahead: unconsumed bytes are `win[lo..hi]`.
+    win: Vec<u8>,
+    lo: usize,
+    hi: usize,
+    eof: bool,
+    /// Bytes consumed so far: the file offset of `win[lo]`.
     offset: u64,
     next_number: u64,
     /// Comments on the file (pcapng section header).
@@ -105,7 +115,11 @@ impl<R: Read> CaptureReader<R> {
         let mut r = CaptureReader {
             src,
             kind: Kind::Pcap { swapped: false, nanos: false, link_type: 0 },
-            buf: Vec::with_capacity(64 * 1024),
+            buf: Vec::new(),
+            win: Vec::new(),
+            lo: 0,
+            hi: 0,
+            eof: false,
             offset: 4,
             next_number: 1,
             file_comments: Vec::new(),
@@ -201,19 +215,15 @@ impl<R: Read> CaptureReader<R> {
             return Err(ReadError::Corrupt(format!("packet {number} claims {incl} captured bytes (limit {MAX_RECORD})")));
         }
         let file_offset = self.offset;
-        // Grow only: zero-filling the buffer for every packet costs more than reading it.
-        if self.buf.len() < incl {
-            self.buf.resize(incl, 0);
-        }
-        let mut buf = std::mem::take(&mut self.buf);
-        let got = self.read_exact_or_trunc(&mut buf[..incl])?;
-        self.buf = buf;
-        if got < incl {
+        if self.fill(incl)? < incl {
             return Err(ReadError::Truncated { packet: number });
         }
+        let at = self.lo;
+        self.advance(incl);
         self.next_number += 1;
         let ts_ns = sec * 1_000_000_000 + if nanos { frac } else { frac * 1000 };
-        Ok(Some(RawPacket { number, ts_ns, link_type, interface: 0, data: &self.buf[..incl], orig_len: orig, file_offset, comment: None }))
+        let data = &self.win[at..at + incl];
+        Ok(Some(RawPacket { number, ts_ns, link_type, interface: 0, data, orig_len: orig, file_offset, comment: None }))
     }
 
     fn next_pcapng(&mut self) -> Result<Option<RawPacket<'_>>, ReadError> {
@@ -243,30 +253,42 @@ impl<R: Read> CaptureReader<R> {
                 return Err(ReadError::Corrupt(format!("pcapng block at byte {block_start} has impossible length {blen}")));
             }
             let body_len = blen - 8;
-            self.buf.resize(body_len, 0);
-            let mut buf = std::mem::take(&mut self.buf);
-            let got = self.read_exact_or_trunc(&mut buf)?;
-            self.buf = buf;
-            if got < body_len {
-                return Err(ReadError::Truncated { packet: number });
-            }
+            // Packet blocks are read in place from the window; other blocks are copied out.
+            let at = if matches!(btype, 2 | 3 | 6) {
+                if self.fill(body_len)? < body_len {
+                    return Err(ReadError::Truncated { packet: number });
+                }
+                let at = self.lo;
+                self.advance(body_len);
+                at
+            } else {
+                self.buf.resize(body_len, 0);
+                let mut buf = std::mem::take(&mut self.buf);
+                let got = self.read_exact_or_trunc(&mut buf)?;
+                self.buf = buf;
+                if got < body_len {
+                    return Err(ReadError::Truncated { packet: number });
+                }
+                0
+            };
             let body_start = block_start + 8;
             // The body ends with the repeated total length.
             let body_end = body_len - 4;
             match btype {
                 1 => self.parse_idb(be, body_end)?,
                 6 | 2 => {
+                    let body = &self.win[at..at + body_len];
                     let (iface, ts_hi, ts_lo, cap, orig, data_at) = if btype == 6 {
                         if body_end < 20 {
                             return Err(ReadError::Corrupt(format!("packet {number}: enhanced packet block too short")));
                         }
-                        let b = &self.buf;
+                        let b = body;
                         (u32_at(b, 0, be), u32_at(b, 4, be), u32_at(b, 8, be), u32_at(b, 12, be) as usize, u32_at(b, 16, be), 20)
                     } else {
                         if body_end < 20 {
                             return Err(ReadError::Corrupt(format!("packet {number}: packet block too short")));
                         }
-                        let b = &self.buf;
+                        let b = body;
                         (u16_at(b, 0, be) as u32, u32_at(b, 4, be), u32_at(b, 8, be), u32_at(b, 12, be) as usize, u32_at(b, 16, be), 20)
                     };
                     if data_at + cap > body_end {
@@ -280,14 +302,14 @@ impl<R: Read> CaptureReader<R> {
                     let ts_ns = ifc.ts_res.to_ns(ticks).saturating_add(ifc.ts_offset_s.saturating_mul(1_000_000_000));
                     let link_type = ifc.link_type;
                     let opts_at = data_at + pad4(cap);
-                    let comment = if opts_at < body_end { find_comment(&self.buf[opts_at.min(body_end)..body_end], be) } else { None };
+                    let comment = if opts_at < body_end { find_comment(&body[opts_at.min(body_end)..body_end], be) } else { None };
                     self.next_number += 1;
                     return Ok(Some(RawPacket {
                         number,
                         ts_ns,
                         link_type,
                         interface: iface,
-                        data: &self.buf[data_at..data_at + cap],
+                        data: &body[data_at..data_at + cap],
                         orig_len: orig,
                         file_offset: body_start + data_at as u64,
                         comment,
@@ -295,10 +317,11 @@ impl<R: Read> CaptureReader<R> {
                 }
                 3 => {
                     // Simple packet block: interface 0, no timestamp.
+                    let body = &self.win[at..at + body_len];
                     if body_end < 4 {
                         return Err(ReadError::Corrupt(format!("packet {number}: simple packet block too short")));
                     }
-                    let orig = u32_at(&self.buf, 0, be);
+                    let orig = u32_at(body, 0, be);
                     let Kind::PcapNg { interfaces, .. } = &self.kind else { unreachable!() };
                     let Some(ifc) = interfaces.first() else {
                         return Err(ReadError::Corrupt(format!("packet {number} comes before any interface description")));
@@ -314,7 +337,7 @@ impl<R: Read> CaptureReader<R> {
                         ts_ns: 0,
                         link_type,
                         interface: 0,
-                        data: &self.buf[4..4 + cap],
+                        data: &body[4..4 + cap],
                         orig_len: orig,
                         file_offset: body_start + 4,
                         comment: None,
@@ -402,10 +425,45 @@ impl<R: Read> CaptureReader<R> {
         Ok(())
     }
 
+    /// Makes `n` bytes available at `win[lo..]`, reading ahead; fewer only at the end of the
+    /// source. Callers check `n` against MAX_RECORD / MAX_BLOCK first, so the window stays bounded.
+    fn fill(&mut self, n: usize) -> io::Result<usize> {
+        if self.hi - self.lo >= n || self.eof {
+            return Ok((self.hi - self.lo).min(n));
+        }
+        if self.lo + n > self.win.len() {
+            self.win.copy_within(self.lo..self.hi, 0);
+            self.hi -= self.lo;
+            self.lo = 0;
+            let want = n.max(WINDOW);
+            if self.win.len() < want {
+                self.win.resize(want, 0);
+            }
+        }
+        while self.hi - self.lo < n {
+            match self.src.read(&mut self.win[self.hi..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(k) => self.hi += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((self.hi - self.lo).min(n))
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.lo += n;
+        self.offset += n as u64;
+    }
+
     /// Reads as much as possible into `buf`; returns how many bytes were read (less at EOF).
     fn read_exact_or_trunc(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
-        let n = read_full(&mut self.src, buf)?;
-        self.offset += n as u64;
+        let n = self.fill(buf.len())?;
+        buf[..n].copy_from_slice(&self.win[self.lo..self.lo + n]);
+        self.advance(n);
         Ok(n)
     }
 }
