@@ -568,6 +568,39 @@ mod tests {
         v
     }
 
+    /// A source that hands out a few bytes per read, as a pipe or a slow disk may.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn records_split_across_reads_and_the_window_edge() {
+        // Records up to the largest allowed, read 7 bytes at a time and all at once.
+        let big = vec![0xabu8; MAX_RECORD];
+        let sizes = [60usize, 1514, 0, 70_000, MAX_RECORD, 3, WINDOW - 40, 99];
+        let bodies: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &n)| big[..n].iter().map(|b| b ^ i as u8).collect()).collect();
+        let recs: Vec<(u32, u32, &[u8])> = bodies.iter().enumerate().map(|(i, b)| (i as u32, 0, b.as_slice())).collect();
+        let bytes = pcap_le(false, &recs);
+        for step in [7usize, 4096, usize::MAX] {
+            let mut r = CaptureReader::new(Trickle(&bytes, step)).unwrap();
+            let mut offset = 24u64;
+            for (i, b) in bodies.iter().enumerate() {
+                let p = r.next_packet().unwrap().unwrap();
+                assert_eq!((p.number, p.data), (i as u64 + 1, b.as_slice()), "packet {i}, {step} bytes per read");
+                assert_eq!(p.file_offset, offset + 16);
+                offset += 16 + b.len() as u64;
+            }
+            assert!(r.next_packet().unwrap().is_none());
+            assert_eq!(r.position(), bytes.len() as u64);
+        }
+    }
+
     fn swap_pcap(le: &[u8]) -> Vec<u8> {
         // Byte-swap every 32-bit field of header and records (the version fields are 16-bit).
         let mut v = le.to_vec();
