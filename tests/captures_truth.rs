@@ -4,6 +4,7 @@ mod common;
 
 use common::analyze;
 use wirescope::model::{Dir, End, Protocol};
+use wirescope::Limits;
 
 #[test]
 fn methods_and_rest_crud() {
@@ -244,4 +245,49 @@ fn websocket_recognised_when_the_capture_starts_after_the_upgrade() {
     assert_eq!(texts(&cap, Dir::ClientToServer)[0], "Hello, WebSocket!");
     assert!(cap.websocket.iter().any(|m| m.len == 70000));
     assert!(cap.websocket.iter().any(|m| m.opcode == 8 && m.close_code == Some(1000)));
+}
+
+/// The JSON printer's own serializer writes every record of every bundled capture exactly as
+/// serde_json does (frames, bodies and payload previews included).
+#[test]
+fn fast_json_matches_serde_json_on_every_record() {
+    use wirescope::export::{compact, json::WsOut, PayloadLimit};
+    use wirescope::model::Event;
+    let limits = Limits { frame_events: true, ..Limits::default() };
+    let mut records = 0;
+    for path in common::capture_files() {
+        let mut check = |e: &Event| {
+            let mut mine = Vec::new();
+            let theirs = match e {
+                Event::Http(x) => {
+                    compact::to_vec_into(&mut mine, x).unwrap();
+                    serde_json::to_vec(x).unwrap()
+                }
+                Event::WsMessage(m) => {
+                    let out = WsOut::new(m, PayloadLimit::Bytes(4096));
+                    compact::to_vec_into(&mut mine, &out).unwrap();
+                    serde_json::to_vec(&out).unwrap()
+                }
+                Event::WsFrame(f) => {
+                    compact::to_vec_into(&mut mine, f).unwrap();
+                    serde_json::to_vec(f).unwrap()
+                }
+                Event::Finding(f) => {
+                    compact::to_vec_into(&mut mine, f).unwrap();
+                    serde_json::to_vec(f).unwrap()
+                }
+                Event::Packet(_) => return, // not printed
+            };
+            assert_eq!(String::from_utf8_lossy(&mine), String::from_utf8_lossy(&theirs), "{}", path.display());
+            records += 1;
+        };
+        wirescope::load::load_file(&path, limits.clone(), |eng, _, _| {
+            for e in eng.drain_events() {
+                check(&e);
+            }
+            true
+        })
+        .unwrap();
+    }
+    assert!(records >= 150, "only {records} records checked");
 }

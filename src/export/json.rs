@@ -30,7 +30,7 @@ impl Spill {
             self.mem.push(b',');
         }
         self.count += 1;
-        serde_json::to_writer(&mut self.mem, v).map_err(io::Error::other)?;
+        super::compact::to_vec_into(&mut self.mem, v).map_err(io::Error::other)?;
         if self.mem.len() > SPILL_AT {
             if self.file.is_none() {
                 self.file = Some(temp_file()?);
@@ -133,7 +133,7 @@ impl<'w> JsonWriter<'w> {
                     self.scratch.push(b',');
                 }
                 self.http_count += 1;
-                serde_json::to_writer(&mut self.scratch, x).map_err(io::Error::other)?;
+                super::compact::to_vec_into(&mut self.scratch, x).map_err(io::Error::other)?;
                 if self.scratch.len() > 1 << 15 || self.http_count % 32 == 0 {
                     self.out.write_all(&self.scratch)?;
                     self.scratch.clear();

@@ -1,6 +1,7 @@
 //! Writing what was decoded: JSON (the documented contract), HAR 1.2, the text summary, and the
 //! atomic file write they share.
 
+pub mod compact;
 pub mod har;
 pub mod json;
 pub mod pcap_writer;
