@@ -180,6 +180,12 @@ struct AnalyzeArgs {
 }
 
 fn main() -> ExitCode {
+    // mimalloc asks for transparent huge pages on its arenas; each touched 2 MiB then counts in full,
+    // which doubled the peak memory of `analyze` on a large capture (61 MB against 30 MB) for no
+    // measurable gain in speed. Best effort: nothing depends on it.
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
+
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Cmd::Analyze(a)) => analyze(a),
