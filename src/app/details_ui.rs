@@ -226,10 +226,6 @@ fn hex(b: &[u8]) -> String {
     b.chunks(16).map(|c| c.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
 }
 
-fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
-    h.value(name)
-}
-
 fn status_ui(ui: &mut egui::Ui, lang: Lang, r: &HttpResponse) {
     let color = match r.status / 100 {
         2 => OK,
@@ -255,7 +251,7 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
         ui.label(RichText::new(format!("{} {} {}", r.method, r.target, r.version)).strong());
         ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
         headers_ui(ui, lang, "req_headers", &r.headers);
-        body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, header(&r.headers, "Content-Type"), r.packet);
+        body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, r.headers.value("Content-Type"), r.packet);
     } else {
         ui.label(lang.pick("(the request was not captured)", "（没有捕获到请求）"));
     }
@@ -272,7 +268,7 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
             if let Some(enc) = &r.content_encoding {
                 ui.label(format!("Content-Encoding {enc}: {} → {} B", r.wire_body_len, r.body_len));
             }
-            body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, header(&r.headers, "Content-Type"), r.packet);
+            body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, r.headers.value("Content-Type"), r.packet);
             if !r.complete {
                 ui.colored_label(BAD, lang.pick("The response is incomplete in this capture.", "此抓包中的响应不完整。"));
             }

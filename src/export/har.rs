@@ -8,10 +8,6 @@ fn headers(h: &Headers) -> Value {
     Value::Array(h.iter().map(|(n, v)| json!({"name": n, "value": v})).collect())
 }
 
-fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
-    h.value(name)
-}
-
 fn iso_time(secs: f64) -> String {
     let total_ms = (secs * 1000.0).round() as i64;
     let (days, ms_of_day) = (total_ms.div_euclid(86_400_000), total_ms.rem_euclid(86_400_000));
@@ -49,7 +45,7 @@ fn body_content(b: Option<&crate::model::Body>, mime: &str, size: u64) -> Value 
 fn entry(x: &HttpExchange, cap: &Capture) -> Option<Value> {
     let req = x.request.as_ref()?;
     let conn = cap.connections.iter().find(|c| c.id == x.connection);
-    let host = header(&req.headers, "Host").map(str::to_string).or_else(|| conn.map(|c| c.server.clone())).unwrap_or_default();
+    let host = req.headers.value("Host").map(str::to_string).or_else(|| conn.map(|c| c.server.clone())).unwrap_or_default();
     let url = if req.target.starts_with("http://") || req.target.starts_with("https://") {
         req.target.clone()
     } else {
@@ -73,17 +69,17 @@ fn entry(x: &HttpExchange, cap: &Capture) -> Option<Value> {
         "queryString": query, "headersSize": req.head_len, "bodySize": req.wire_body_len,
     });
     if req.body_len > 0 {
-        let mime = header(&req.headers, "Content-Type").unwrap_or("application/octet-stream");
+        let mime = req.headers.value("Content-Type").unwrap_or("application/octet-stream");
         let text = req.body.as_ref().map(|b| String::from_utf8_lossy(&b.bytes).into_owned()).unwrap_or_default();
         request["postData"] = json!({"mimeType": mime, "text": text});
     }
     let (response, wait, receive) = match &x.response {
         Some(r) => {
-            let mime = header(&r.headers, "Content-Type").unwrap_or("");
+            let mime = r.headers.value("Content-Type").unwrap_or("");
             (
                 json!({
                     "status": r.status, "statusText": r.reason, "httpVersion": r.version, "cookies": [], "headers": headers(&r.headers),
-                    "content": body_content(r.body.as_ref(), mime, r.body_len), "redirectURL": header(&r.headers, "Location").unwrap_or(""),
+                    "content": body_content(r.body.as_ref(), mime, r.body_len), "redirectURL": r.headers.value("Location").unwrap_or(""),
                     "headersSize": r.head_len, "bodySize": r.wire_body_len,
                 }),
                 x.ttfb_ms.unwrap_or(0.0).max(0.0),

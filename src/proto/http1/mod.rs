@@ -118,18 +118,6 @@ fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::C
     r
 }
 
-fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
-    h.value(name)
-}
-
-fn header_all<'a>(h: &'a Headers, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    h.values(name)
-}
-
-fn has_token(h: &Headers, name: &str, token: &str) -> bool {
-    h.has_token(name, token)
-}
-
 impl Http1 {
     pub fn new(limits: &Limits) -> Self {
         Http1 {
@@ -271,8 +259,8 @@ impl Http1 {
                     );
                 }
                 let framing = self.framing(&h.headers, true, packet, sink);
-                let upgrade = if has_token(&h.headers, "Connection", "upgrade") {
-                    header(&h.headers, "Upgrade").map(|u| u.to_ascii_lowercase())
+                let upgrade = if h.headers.has_token("Connection", "upgrade") {
+                    h.headers.value("Upgrade").map(|u| u.to_ascii_lowercase())
                 } else {
                     None
                 };
@@ -294,7 +282,7 @@ impl Http1 {
                     end_time: nanos_to_secs(end_ts),
                     body: None,
                 };
-                let coding = header(&req.headers, "Content-Encoding").and_then(Coding::from_header);
+                let coding = req.headers.value("Content-Encoding").and_then(Coding::from_header);
                 let mut p = self.new_pending(index, Some(req), start_ts);
                 p.head_method = head_method;
                 p.connect = connect;
@@ -347,9 +335,8 @@ impl Http1 {
 
     /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
     fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
-        let te: Vec<&str> =
-            header_all(h, "Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()).collect();
-        let cls: Vec<&str> = header_all(h, "Content-Length").flat_map(|v| v.split(',')).map(str::trim).collect();
+        let te: Vec<&str> = h.values("Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()).collect();
+        let cls: Vec<&str> = h.values("Content-Length").flat_map(|v| v.split(',')).map(str::trim).collect();
         if !te.is_empty() {
             if !cls.is_empty() {
                 sink.finding(packet, Severity::Warning, "http.te_and_cl", "both Transfer-Encoding and Content-Length: Transfer-Encoding wins, but this is how request smuggling starts (RFC 9112 §6.3 rule 3, §11.2)".into());
@@ -459,8 +446,8 @@ impl Http1 {
                 let HeadKind::Response { status, reason } = h.kind else {
                     return Step::Stall;
                 };
-                let coding_name = header(&h.headers, "Content-Encoding").map(str::to_string);
-                let chunked = header_all(&h.headers, "Transfer-Encoding").any(|v| v.to_ascii_lowercase().contains("chunked"));
+                let coding_name = h.headers.value("Content-Encoding").map(str::to_string);
+                let chunked = h.headers.values("Transfer-Encoding").any(|v| v.to_ascii_lowercase().contains("chunked"));
                 let resp = HttpResponse {
                     packet,
                     first_packet,

@@ -22,10 +22,6 @@ pub fn sha1_hex(key: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
-    h.value(name)
-}
-
 /// Reads permessage-deflate parameters from the extensions the server accepted (RFC 7692 §7.1).
 pub fn deflate_params(extensions: &str) -> Option<DeflateParams> {
     for ext in extensions.split(',') {
@@ -51,14 +47,14 @@ pub fn deflate_params(extensions: &str) -> Option<DeflateParams> {
 }
 
 pub fn from_headers(req: &Headers, resp: &Headers, request_packet: u64, response_packet: u64) -> WsHandshake {
-    let key = header(req, "Sec-WebSocket-Key").map(str::to_string);
-    let accept = header(resp, "Sec-WebSocket-Accept").map(str::to_string);
+    let key = req.value("Sec-WebSocket-Key").map(str::to_string);
+    let accept = resp.value("Sec-WebSocket-Accept").map(str::to_string);
     let expected = key.as_deref().map(accept_for);
     let accept_ok = match (&expected, &accept) {
         (Some(e), Some(a)) => Some(e == a.trim()),
         _ => None,
     };
-    let extensions = header(resp, "Sec-WebSocket-Extensions").map(str::to_string);
+    let extensions = resp.value("Sec-WebSocket-Extensions").map(str::to_string);
     WsHandshake {
         upgrade_captured: true,
         request_packet: Some(request_packet),
@@ -67,8 +63,8 @@ pub fn from_headers(req: &Headers, resp: &Headers, request_packet: u64, response
         accept,
         expected_accept: expected,
         accept_ok,
-        version: header(req, "Sec-WebSocket-Version").map(str::to_string),
-        subprotocol: header(resp, "Sec-WebSocket-Protocol").map(str::to_string),
+        version: req.value("Sec-WebSocket-Version").map(str::to_string),
+        subprotocol: resp.value("Sec-WebSocket-Protocol").map(str::to_string),
         permessage_deflate: extensions.as_deref().and_then(deflate_params),
         extensions,
         ..Default::default()
