@@ -31,8 +31,35 @@ pub fn load_file(path: &Path, limits: Limits, batch: impl FnMut(&mut Engine, u64
     load_reader(file, meta.len(), &name, limits, batch)
 }
 
+/// Packets (or bytes) per hand-over from the reading thread.
+const READ_BATCH: usize = 1024;
+const READ_BATCH_BYTES: usize = 4 << 20;
+
+/// Packets read ahead by the reading thread: their bytes back to back, and where each one is.
+struct ReadBatch {
+    data: Vec<u8>,
+    packets: Vec<ReadPacket>,
+    /// Bytes of the file consumed after the last packet here (for progress).
+    position: u64,
+    /// Set on the last batch when reading stopped on an error.
+    error: Option<ReadError>,
+}
+
+struct ReadPacket {
+    number: u64,
+    ts_ns: i64,
+    link_type: u32,
+    at: usize,
+    len: usize,
+    file_offset: u64,
+    comment: Option<String>,
+}
+
 /// The same from any reader (a capture held in memory, for instance); `size` is for progress.
-pub fn load_reader<R: Read>(
+///
+/// Reading and record framing run on a thread of their own, a few batches ahead of the engine, so
+/// that the file's I/O is off the decoder's critical path.
+pub fn load_reader<R: Read + Send>(
     src: R,
     size: u64,
     name: &str,
@@ -44,33 +71,80 @@ pub fn load_reader<R: Read>(
     engine.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;
     let mut n = 0u64;
-    loop {
-        match reader.next_packet() {
-            Ok(Some(p)) => {
-                engine.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment);
+    let failed = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(2);
+        scope.spawn(move || read_ahead(&mut reader, &tx));
+        for ReadBatch { data, packets, position, error } in rx.iter() {
+            for p in packets {
+                engine.packet(p.number, p.ts_ns, p.link_type, &data[p.at..p.at + p.len], p.file_offset, p.comment);
                 n += 1;
-                if n % BATCH == 0 && !batch(&mut engine, reader.position(), size) {
+                if n % BATCH == 0 && !batch(&mut engine, position, size) {
                     warning = Some(format!("loading cancelled after {n} packets"));
-                    break;
+                    // Dropping the receiver stops the reading thread at its next hand-over.
+                    return None;
                 }
             }
-            Ok(None) => break,
-            Err(ReadError::Truncated { packet }) => {
-                engine.packets.truncated_at = Some(packet);
-                warning =
-                    Some(format!("{name}: the file ends in the middle of packet {packet}; showing the {} packets before it", packet - 1));
-                break;
+            match error {
+                None => {}
+                Some(ReadError::Truncated { packet }) => {
+                    engine.packets.truncated_at = Some(packet);
+                    warning = Some(format!(
+                        "{name}: the file ends in the middle of packet {packet}; showing the {} packets before it",
+                        packet - 1
+                    ));
+                }
+                Some(e @ ReadError::Corrupt(_)) if n > 0 => {
+                    warning = Some(format!("{name}: {e}; showing the {n} packets before it"));
+                }
+                Some(e) => return Some(format!("{name}: {e}")),
             }
-            Err(e @ ReadError::Corrupt(_)) if n > 0 => {
-                warning = Some(format!("{name}: {e}; showing the {n} packets before it"));
-                break;
-            }
-            Err(e) => return Err(format!("{name}: {e}")),
         }
+        None
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
     engine.finish();
     batch(&mut engine, size, size);
     Ok(Loaded { engine, warning })
+}
+
+/// The reading thread: packets into batches until the end, an error, or the engine hangs up.
+fn read_ahead<R: Read>(reader: &mut CaptureReader<R>, tx: &std::sync::mpsc::SyncSender<ReadBatch>) {
+    loop {
+        let mut b =
+            ReadBatch { data: Vec::with_capacity(READ_BATCH_BYTES), packets: Vec::with_capacity(READ_BATCH), position: 0, error: None };
+        let mut done = false;
+        while b.packets.len() < READ_BATCH && b.data.len() < READ_BATCH_BYTES {
+            match reader.next_packet() {
+                Ok(Some(p)) => {
+                    b.packets.push(ReadPacket {
+                        number: p.number,
+                        ts_ns: p.ts_ns,
+                        link_type: p.link_type,
+                        at: b.data.len(),
+                        len: p.data.len(),
+                        file_offset: p.file_offset,
+                        comment: p.comment,
+                    });
+                    b.data.extend_from_slice(p.data);
+                }
+                Ok(None) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    b.error = Some(e);
+                    done = true;
+                    break;
+                }
+            }
+        }
+        b.position = reader.position();
+        if tx.send(b).is_err() || done {
+            return;
+        }
+    }
 }
 
 /// The bytes of one packet, read back from its file (the packets table keeps offsets, not bytes).
@@ -88,5 +162,61 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pcap of `n` Ethernet frames (not IP: counted, not decoded), then `tail` stray bytes.
+    fn pcap(n: u32, tail: &[u8]) -> Vec<u8> {
+        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        v.extend_from_slice(&[0; 8]);
+        v.extend_from_slice(&65535u32.to_le_bytes());
+        v.extend_from_slice(&1u32.to_le_bytes());
+        for i in 0..n {
+            v.extend_from_slice(&i.to_le_bytes());
+            v.extend_from_slice(&0u32.to_le_bytes());
+            v.extend_from_slice(&14u32.to_le_bytes());
+            v.extend_from_slice(&14u32.to_le_bytes());
+            v.extend_from_slice(&[0xff; 12]);
+            v.extend_from_slice(&[0x08, 0x06]);
+        }
+        v.extend_from_slice(tail);
+        v
+    }
+
+    #[test]
+    fn every_packet_reaches_the_engine_with_progress_to_the_end() {
+        let bytes = pcap(10_000, &[]);
+        let mut calls = Vec::new();
+        let l = load_reader(&bytes[..], bytes.len() as u64, "t", Limits::default(), |e, at, size| {
+            calls.push((e.packets.count, at, size));
+            true
+        })
+        .unwrap();
+        assert_eq!((l.engine.packets.count, l.engine.packets.non_ip, l.warning), (10_000, 10_000, None));
+        // Every BATCH packets, then once at the end; positions never go backwards.
+        assert_eq!(calls.iter().map(|c| c.0).collect::<Vec<_>>(), [4096, 8192, 10_000]);
+        assert!(calls.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert_eq!(calls.last().map(|c| c.1), Some(bytes.len() as u64));
+    }
+
+    #[test]
+    fn cancelling_stops_reading_and_keeps_what_was_decoded() {
+        let bytes = pcap(50_000, &[]);
+        let l = load_reader(&bytes[..], bytes.len() as u64, "t", Limits::default(), |e, _, _| e.packets.count < 8192).unwrap();
+        assert_eq!(l.engine.packets.count, 8192);
+        assert_eq!(l.warning.as_deref(), Some("loading cancelled after 8192 packets"));
+    }
+
+    #[test]
+    fn a_cut_record_after_the_read_ahead_is_a_warning_naming_it() {
+        let bytes = pcap(5000, &[1, 2, 3, 4, 5, 6, 7]);
+        let l = load_reader(&bytes[..], bytes.len() as u64, "cut.pcap", Limits::default(), |_, _, _| true).unwrap();
+        assert_eq!(l.engine.packets.count, 5000);
+        assert_eq!(l.engine.packets.truncated_at, Some(5001));
+        assert_eq!(l.warning.as_deref(), Some("cut.pcap: the file ends in the middle of packet 5001; showing the 5000 packets before it"));
     }
 }
