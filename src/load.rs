@@ -73,9 +73,11 @@ pub fn load_reader<R: Read + Send>(
     let mut n = 0u64;
     let failed = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(2);
-        scope.spawn(move || read_ahead(&mut reader, &tx));
-        for ReadBatch { data, packets, position, error } in rx.iter() {
-            for p in packets {
+        // Emptied batches go back to be filled again: fresh buffers would be page-faulted in.
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<ReadBatch>();
+        scope.spawn(move || read_ahead(&mut reader, &tx, &back_rx));
+        for ReadBatch { mut data, mut packets, position, error } in rx.iter() {
+            for p in packets.drain(..) {
                 engine.packet(p.number, p.ts_ns, p.link_type, &data[p.at..p.at + p.len], p.file_offset, p.comment);
                 n += 1;
                 if n % BATCH == 0 && !batch(&mut engine, position, size) {
@@ -98,6 +100,8 @@ pub fn load_reader<R: Read + Send>(
                 }
                 Some(e) => return Some(format!("{name}: {e}")),
             }
+            data.clear();
+            let _ = back_tx.send(ReadBatch { data, packets, position: 0, error: None });
         }
         None
     });
@@ -110,10 +114,18 @@ pub fn load_reader<R: Read + Send>(
 }
 
 /// The reading thread: packets into batches until the end, an error, or the engine hangs up.
-fn read_ahead<R: Read>(reader: &mut CaptureReader<R>, tx: &std::sync::mpsc::SyncSender<ReadBatch>) {
+fn read_ahead<R: Read>(
+    reader: &mut CaptureReader<R>,
+    tx: &std::sync::mpsc::SyncSender<ReadBatch>,
+    back: &std::sync::mpsc::Receiver<ReadBatch>,
+) {
     loop {
-        let mut b =
-            ReadBatch { data: Vec::with_capacity(READ_BATCH_BYTES), packets: Vec::with_capacity(READ_BATCH), position: 0, error: None };
+        let mut b = back.try_recv().unwrap_or_else(|_| ReadBatch {
+            data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
+            packets: Vec::with_capacity(READ_BATCH),
+            position: 0,
+            error: None,
+        });
         let mut done = false;
         while b.packets.len() < READ_BATCH && b.data.len() < READ_BATCH_BYTES {
             match reader.next_packet() {
