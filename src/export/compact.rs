@@ -13,6 +13,24 @@ use serde_json::ser::{CompactFormatter, Formatter};
 type Error = serde_json::Error;
 type Result<T = ()> = core::result::Result<T, Error>;
 
+/// Integers print through serde_json's formatter, exactly as serde_json prints them.
+macro_rules! numbers {
+    ($($method:ident => $write:ident: $t:ty),* $(,)?) => {$(
+        fn $method(self, v: $t) -> Result {
+            self.fmt(|f, w| f.$write(w, v))
+        }
+    )*};
+}
+
+/// Integer object keys are quoted, as serde_json does.
+macro_rules! quoted_numbers {
+    ($($method:ident: $t:ty),* $(,)?) => {$(
+        fn $method(self, v: $t) -> Result {
+            self.quoted(&v.to_string())
+        }
+    )*};
+}
+
 /// Appends the JSON of `value` to `out`.
 pub fn to_vec_into<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
     value.serialize(&mut Ser { out })
@@ -133,36 +151,12 @@ impl<'s, 'a> ser::Serializer for &'s mut Ser<'a> {
     fn serialize_bool(self, v: bool) -> Result {
         self.fmt(|f, w| f.write_bool(w, v))
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.fmt(|f, w| f.write_i8(w, v))
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.fmt(|f, w| f.write_i16(w, v))
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.fmt(|f, w| f.write_i32(w, v))
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        self.fmt(|f, w| f.write_i64(w, v))
-    }
-    fn serialize_i128(self, v: i128) -> Result {
-        self.fmt(|f, w| f.write_i128(w, v))
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        self.fmt(|f, w| f.write_u8(w, v))
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        self.fmt(|f, w| f.write_u16(w, v))
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        self.fmt(|f, w| f.write_u32(w, v))
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        self.fmt(|f, w| f.write_u64(w, v))
-    }
-    fn serialize_u128(self, v: u128) -> Result {
-        self.fmt(|f, w| f.write_u128(w, v))
-    }
+    numbers!(
+        serialize_i8 => write_i8: i8, serialize_i16 => write_i16: i16, serialize_i32 => write_i32: i32,
+        serialize_i64 => write_i64: i64, serialize_i128 => write_i128: i128, serialize_u8 => write_u8: u8,
+        serialize_u16 => write_u16: u16, serialize_u32 => write_u32: u32, serialize_u64 => write_u64: u64,
+        serialize_u128 => write_u128: u128,
+    );
     fn serialize_f32(self, v: f32) -> Result {
         if v.is_finite() {
             self.fmt(|f, w| f.write_f32(w, v))
@@ -279,38 +273,23 @@ impl ser::SerializeSeq for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result {
-        Compound::end(self)
-    }
+/// Tuples of every kind are written as arrays, element by element.
+macro_rules! like_seq {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+                ser::SerializeSeq::serialize_element(self, value)
+            }
+            fn end(self) -> Result {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result {
-        Compound::end(self)
-    }
-}
+like_seq!(SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field, SerializeTupleVariant::serialize_field);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -383,30 +362,10 @@ impl ser::Serializer for KeySer<'_> {
     fn serialize_bool(self, v: bool) -> Result {
         self.quoted(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        self.quoted(&v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        self.quoted(&v.to_string())
-    }
+    quoted_numbers!(
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+    );
     fn serialize_f32(self, _v: f32) -> Result {
         Err(key_must_be_a_string())
     }
