@@ -77,6 +77,8 @@ pub struct Engine {
     conns: Vec<Conn>,
     by_key: HashMap<FlowKey, usize, FlowHasherBuilder>,
     events: Vec<Event>,
+    /// What the TCP tracker hands over for one packet, reused from packet to packet.
+    chunks: Vec<(Dir, OwnedChunk)>,
     pub packets: PacketSummary,
     last_packet: PacketNo,
     last_ts: Nanos,
@@ -89,6 +91,7 @@ impl Engine {
             conns: Vec::new(),
             by_key: HashMap::default(),
             events: Vec::new(),
+            chunks: Vec::new(),
             packets: PacketSummary::default(),
             last_packet: 0,
             last_ts: 0,
@@ -237,7 +240,7 @@ impl Engine {
                 let conn = &mut self.conns[idx];
                 let Some(tcp) = conn.tcp.as_mut() else { return None };
                 let dir = tcp.dir_of(src);
-                let mut chunks: Vec<(Dir, OwnedChunk)> = Vec::new();
+                let chunks = &mut self.chunks;
                 let mut direct = ConnIo {
                     id: conn.id,
                     events: &mut *events,
@@ -246,7 +249,7 @@ impl Engine {
                     app: &mut conn.app,
                     bufs: &mut conn.bufs,
                     ended: &mut conn.ended,
-                    pending: &mut chunks,
+                    pending: &mut *chunks,
                 };
                 tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| direct.take(d, c));
                 let finished = tcp.finished();
@@ -325,7 +328,7 @@ impl Engine {
         let (packet, ts) = (self.last_packet, self.last_ts);
         for conn in &mut self.conns {
             if let Some(tcp) = conn.tcp.as_mut() {
-                let mut chunks = Vec::new();
+                let chunks = &mut self.chunks;
                 let mut io = ConnIo {
                     id: conn.id,
                     events: &mut self.events,
@@ -334,7 +337,7 @@ impl Engine {
                     app: &mut conn.app,
                     bufs: &mut conn.bufs,
                     ended: &mut conn.ended,
-                    pending: &mut chunks,
+                    pending: &mut *chunks,
                 };
                 tcp.finish(packet, ts, &mut |d, c| io.take(d, c));
                 conn.deliver(chunks, &self.limits, &mut self.events);
@@ -446,9 +449,10 @@ impl Conn {
         }
     }
 
-    fn deliver(&mut self, chunks: Vec<(Dir, OwnedChunk)>, limits: &Limits, events: &mut Vec<Event>) {
+    /// Applies (and empties) what the tracker handed over.
+    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, limits: &Limits, events: &mut Vec<Event>) {
         let mut data_seen = false;
-        for (dir, c) in chunks {
+        for (dir, c) in chunks.drain(..) {
             match c {
                 OwnedChunk::Pushed => data_seen = true,
                 OwnedChunk::Owned { bytes, packet, ts } => {

@@ -75,7 +75,12 @@ pub fn load_reader<R: Read + Send>(
         let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(2);
         // Emptied batches go back to be filled again: fresh buffers would be page-faulted in.
         let (back_tx, back_rx) = std::sync::mpsc::channel::<ReadBatch>();
-        scope.spawn(move || read_ahead(&mut reader, &tx, &back_rx));
+        let spawned = std::thread::Builder::new()
+            .name("wirescope-read".into())
+            .spawn_scoped(scope, move || read_ahead(&mut reader, &tx, &back_rx));
+        if let Err(e) = spawned {
+            return Some(format!("{name}: cannot start the reading thread: {e}"));
+        }
         for ReadBatch { mut data, mut packets, position, error } in rx.iter() {
             for p in packets.drain(..) {
                 engine.packet(p.number, p.ts_ns, p.link_type, &data[p.at..p.at + p.len], p.file_offset, p.comment);

@@ -219,10 +219,10 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             let (payload_limit, frames) = (a.payload_limit, a.frames);
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<wirescope::model::Event>>(4);
             let file = a.file.clone();
-            let engine = std::thread::spawn(move || {
+            let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
                 load::load_file(&file, limits, |eng, _, _| tx.send(eng.drain_events().collect()).is_ok())
                     .map(|l| (l.warning, l.engine.packets.clone(), l.engine.connections()))
-            });
+            })?;
             let mut result = None;
             let written = emit(&a.output, |o| {
                 let mut w = JsonWriter::new(o, payload_limit, frames)?;

@@ -92,7 +92,12 @@ impl<'a> WsOut<'a> {
         let (text, data_base64) = if limit == PayloadLimit::Bytes(0) {
             (None, None)
         } else if msg.opcode == 1 {
-            (Some(String::from_utf8_lossy(shown)), None)
+            // std's validator has an ASCII fast path that the lossy one lacks.
+            let text = match std::str::from_utf8(shown) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(shown),
+            };
+            (Some(text), None)
         } else {
             (None, Some(base64::engine::general_purpose::STANDARD.encode(shown)))
         };

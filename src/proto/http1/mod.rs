@@ -335,13 +335,14 @@ impl Http1 {
 
     /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
     fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
-        let te: Vec<&str> = h.values("Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()).collect();
-        let cls: Vec<&str> = h.values("Content-Length").flat_map(|v| v.split(',')).map(str::trim).collect();
-        if !te.is_empty() {
-            if !cls.is_empty() {
+        // Walked in place: this runs for every message, and most have one of the two fields or none.
+        let te = || h.values("Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty());
+        let cls = || h.values("Content-Length").flat_map(|v| v.split(',')).map(str::trim);
+        if let Some(last_te) = te().last() {
+            if cls().next().is_some() {
                 sink.finding(packet, Severity::Warning, "http.te_and_cl", "both Transfer-Encoding and Content-Length: Transfer-Encoding wins, but this is how request smuggling starts (RFC 9112 §6.3 rule 3, §11.2)".into());
             }
-            if te.last().is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            if last_te.eq_ignore_ascii_case("chunked") {
                 return Ok(Some(Framing::Chunked(Box::default())));
             }
             if request {
@@ -355,18 +356,18 @@ impl Http1 {
             }
             return Ok(Some(Framing::UntilClose));
         }
-        if !cls.is_empty() {
-            let parsed: Vec<Option<u64>> =
-                cls.iter().map(|v| if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() { v.parse().ok() } else { None }).collect();
-            let first = parsed[0];
-            if first.is_none() || parsed.iter().any(|p| *p != first) {
+        let parse = |v: &str| if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() { v.parse::<u64>().ok() } else { None };
+        if let Some(first_cl) = cls().next() {
+            let first = parse(first_cl);
+            if first.is_none() || cls().any(|v| parse(v) != first) {
+                let all: Vec<&str> = cls().collect();
                 sink.finding(
                     packet,
                     Severity::Error,
                     "http.bad_content_length",
                     format!(
                         "invalid Content-Length \"{}\" (RFC 9112 §6.3 rule 5): the message length cannot be determined",
-                        cls.join(", ")
+                        all.join(", ")
                     ),
                 );
                 return Err(());
