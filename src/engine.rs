@@ -56,10 +56,17 @@ struct Udp {
     end: Nanos,
 }
 
-struct Conn {
-    id: u32,
+/// A connection's transport side: the TCP tracker (or UDP figures). Lives with [`Flows`].
+struct FlowConn {
     tcp: Option<TcpTracker>,
     udp: Option<Udp>,
+}
+
+/// A connection's application side: stream buffers and the protocol decoder. Lives with [`Apps`].
+struct Conn {
+    id: u32,
+    /// The connection's first packet (named by findings about a missed upgrade).
+    first_packet: PacketNo,
     app: App,
     bufs: PerDir<StreamBuf>,
     ended: PerDir<bool>,
@@ -72,47 +79,121 @@ struct Conn {
     findings_dropped: u32,
 }
 
-pub struct Engine {
+/// What the transport side hands to the application side, in order. [`Apps`] applies it at once;
+/// a pipelined loader can record it on one thread and replay it into an [`Apps`] on another.
+pub trait FlowOut {
+    /// An event of the transport side (a finding about a packet, a packet row).
+    fn event(&mut self, e: Event);
+    /// Connection `id` (always the next number) starts at `first_packet`; `udp` names the
+    /// protocol of a UDP flow, which has no stream to decode.
+    fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>);
+    /// Reassembled stream data, a gap or an end, for connection `conn`.
+    fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>);
+    /// The chunks of one segment (or of the final flush) are all handed over. `finish`: the
+    /// connection is over (both FINs or a RST, or the capture ended); `tcp_closed`: it saw a FIN
+    /// or RST.
+    fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool);
+}
+
+/// The transport side of the engine: packets → connections, TCP reassembly, packet figures.
+pub struct Flows {
     limits: Limits,
-    conns: Vec<Conn>,
+    conns: Vec<FlowConn>,
     by_key: HashMap<FlowKey, usize, FlowHasherBuilder>,
-    events: Vec<Event>,
-    /// What the TCP tracker hands over for one packet, reused from packet to packet.
-    chunks: Vec<(Dir, OwnedChunk)>,
     pub packets: PacketSummary,
     last_packet: PacketNo,
     last_ts: Nanos,
 }
 
+/// The application side of the engine: stream bytes → HTTP exchanges, WebSocket messages,
+/// findings (as events).
+pub struct Apps {
+    limits: Limits,
+    conns: Vec<Conn>,
+    events: Vec<Event>,
+    /// What the TCP tracker hands over for one segment, applied at `segment_done`.
+    chunks: Vec<(Dir, OwnedChunk)>,
+}
+
+/// The whole engine on one thread: [`Flows`] feeding [`Apps`].
+pub struct Engine {
+    flows: Flows,
+    apps: Apps,
+}
+
 impl Engine {
     pub fn new(limits: Limits) -> Self {
-        Engine {
-            limits,
-            conns: Vec::new(),
-            by_key: HashMap::default(),
-            events: Vec::new(),
-            chunks: Vec::new(),
-            packets: PacketSummary::default(),
-            last_packet: 0,
-            last_ts: 0,
-        }
+        Engine { flows: Flows::new(limits.clone()), apps: Apps::new(limits) }
+    }
+
+    /// An engine from its two halves (run apart by a pipelined loader).
+    pub fn from_parts(flows: Flows, apps: Apps) -> Self {
+        Engine { flows, apps }
     }
 
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.apps.limits
     }
 
     /// Events produced since the last call.
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
-        self.events.drain(..)
+        self.apps.drain_events()
     }
 
     pub fn pending_events(&self) -> usize {
-        self.events.len()
+        self.apps.events.len()
+    }
+
+    pub fn packets(&self) -> &PacketSummary {
+        &self.flows.packets
+    }
+
+    /// The application half (where the events are).
+    pub fn apps_mut(&mut self) -> &mut Apps {
+        &mut self.apps
+    }
+
+    pub fn packets_mut(&mut self) -> &mut PacketSummary {
+        &mut self.flows.packets
     }
 
     /// One packet, as read from a file or an interface.
     pub fn packet(&mut self, number: PacketNo, ts: Nanos, link_type: u32, data: &[u8], file_offset: u64, comment: Option<String>) {
+        self.flows.packet(number, ts, link_type, data, file_offset, comment, &mut self.apps);
+    }
+
+    /// The capture ended: flush every stream and emit what is still open.
+    pub fn finish(&mut self) {
+        self.flows.finish(&mut self.apps);
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.flows.conns.len()
+    }
+
+    /// Snapshots of every connection's figures.
+    pub fn connections(&self) -> Vec<Connection> {
+        self.flows.conns.iter().zip(&self.apps.conns).map(|(f, a)| snapshot(f, a)).collect()
+    }
+}
+
+impl Flows {
+    pub fn new(limits: Limits) -> Self {
+        Flows { limits, conns: Vec::new(), by_key: HashMap::default(), packets: PacketSummary::default(), last_packet: 0, last_ts: 0 }
+    }
+
+    /// One packet, as read from a file or an interface; what it carries goes to `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn packet(
+        &mut self,
+        number: PacketNo,
+        ts: Nanos,
+        link_type: u32,
+        data: &[u8],
+        file_offset: u64,
+        comment: Option<String>,
+        out: &mut impl FlowOut,
+    ) {
         let row = self.limits.packet_rows.then(|| PacketRow {
             number,
             ts,
@@ -127,7 +208,7 @@ impl Engine {
             connection: None,
             direction: None,
         });
-        let placed = self.packet_inner(number, ts, link_type, data, comment, row.is_some());
+        let placed = self.packet_inner(number, ts, link_type, data, comment, row.is_some(), out);
         if let Some(mut row) = row {
             if let Some(p) = placed {
                 row.src = Some(p.src);
@@ -138,10 +219,11 @@ impl Engine {
                 row.connection = p.connection;
                 row.direction = p.direction;
             }
-            self.events.push(Event::Packet(row));
+            out.event(Event::Packet(row));
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn packet_inner(
         &mut self,
         number: PacketNo,
@@ -150,6 +232,7 @@ impl Engine {
         data: &[u8],
         comment: Option<String>,
         want: bool,
+        out: &mut impl FlowOut,
     ) -> Option<Placed> {
         let ps = &mut self.packets;
         ps.count += 1;
@@ -174,7 +257,7 @@ impl Engine {
             }
             Err(DissectError::UnsupportedLink(lt)) => {
                 if self.packets.unsupported_link == 0 {
-                    self.events.push(Event::Finding(Finding {
+                    out.event(Event::Finding(Finding {
                         connection: None,
                         packet: number,
                         severity: Severity::Warning,
@@ -187,7 +270,7 @@ impl Engine {
             }
             Err(DissectError::Malformed(why)) => {
                 if self.packets.malformed < 100 {
-                    self.events.push(Event::Finding(Finding {
+                    out.event(Event::Finding(Finding {
                         connection: None,
                         packet: number,
                         severity: Severity::Warning,
@@ -209,7 +292,7 @@ impl Engine {
         };
         if d.fragment {
             if self.packets.ip_fragments < 20 {
-                self.events.push(Event::Finding(Finding {
+                out.event(Event::Finding(Finding {
                     connection: None,
                     packet: number,
                     severity: Severity::Info,
@@ -230,33 +313,18 @@ impl Engine {
                     _ => {
                         let id = self.conns.len() as u32;
                         let tracker = TcpTracker::new(src, dst, &seg, number, ts);
-                        self.conns.push(Conn::new(id, Some(tracker), None, &self.limits));
+                        self.conns.push(FlowConn { tcp: Some(tracker), udp: None });
                         self.by_key.insert(key, id as usize);
+                        out.new_conn(id, number, None);
                         id as usize
                     }
                 };
                 let limits = &self.limits;
-                let events = &mut self.events;
-                let conn = &mut self.conns[idx];
-                let Some(tcp) = conn.tcp.as_mut() else { return None };
+                let Some(tcp) = self.conns[idx].tcp.as_mut() else { return None };
                 let dir = tcp.dir_of(src);
-                let chunks = &mut self.chunks;
-                let mut direct = ConnIo {
-                    id: conn.id,
-                    events: &mut *events,
-                    findings_left: &mut conn.findings_left,
-                    findings_dropped: &mut conn.findings_dropped,
-                    app: &mut conn.app,
-                    bufs: &mut conn.bufs,
-                    ended: &mut conn.ended,
-                    pending: &mut *chunks,
-                };
-                tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| direct.take(d, c));
-                let finished = tcp.finished();
-                conn.deliver(chunks, limits, events);
-                if finished && !matches!(conn.app, App::Done) {
-                    conn.finish_app(number, limits, events);
-                }
+                let conn = idx as u32;
+                tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| out.chunk(conn, d, c));
+                out.segment_done(conn, number, tcp.finished(), tcp.end() != End::None);
                 let kind =
                     RowKind::Tcp { flags: seg.flags.0, seq: seg.seq, ack: seg.ack, window: seg.window, payload: seg.payload.len() as u32 };
                 want.then_some(Placed {
@@ -291,11 +359,9 @@ impl Engine {
                             start: ts,
                             end: ts,
                         };
-                        let mut c = Conn::new(id, None, Some(udp), &self.limits);
-                        c.protocol = if quic { Protocol::Quic } else { Protocol::Udp };
-                        c.app = App::Done;
-                        self.conns.push(c);
+                        self.conns.push(FlowConn { tcp: None, udp: Some(udp) });
                         self.by_key.insert(key, id as usize);
+                        out.new_conn(id, number, Some(if quic { Protocol::Quic } else { Protocol::Udp }));
                         id as usize
                     }
                 };
@@ -323,27 +389,14 @@ impl Engine {
         }
     }
 
-    /// The capture ended: flush every stream and emit what is still open.
-    pub fn finish(&mut self) {
+    /// The capture ended: flush every stream.
+    pub fn finish(&mut self, out: &mut impl FlowOut) {
         let (packet, ts) = (self.last_packet, self.last_ts);
-        for conn in &mut self.conns {
+        for (i, conn) in self.conns.iter_mut().enumerate() {
+            let id = i as u32;
             if let Some(tcp) = conn.tcp.as_mut() {
-                let chunks = &mut self.chunks;
-                let mut io = ConnIo {
-                    id: conn.id,
-                    events: &mut self.events,
-                    findings_left: &mut conn.findings_left,
-                    findings_dropped: &mut conn.findings_dropped,
-                    app: &mut conn.app,
-                    bufs: &mut conn.bufs,
-                    ended: &mut conn.ended,
-                    pending: &mut *chunks,
-                };
-                tcp.finish(packet, ts, &mut |d, c| io.take(d, c));
-                conn.deliver(chunks, &self.limits, &mut self.events);
-            }
-            if !matches!(conn.app, App::Done) {
-                conn.finish_app(packet, &self.limits, &mut self.events);
+                tcp.finish(packet, ts, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, packet, true, tcp.end() != End::None);
             }
         }
     }
@@ -351,10 +404,73 @@ impl Engine {
     pub fn connection_count(&self) -> usize {
         self.conns.len()
     }
+}
 
-    /// Snapshots of every connection's figures.
-    pub fn connections(&self) -> Vec<Connection> {
-        self.conns.iter().map(Conn::snapshot).collect()
+impl Apps {
+    pub fn new(limits: Limits) -> Self {
+        Apps { limits, conns: Vec::new(), events: Vec::new(), chunks: Vec::new() }
+    }
+
+    /// Events produced since the last call.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+}
+
+impl FlowOut for Apps {
+    fn event(&mut self, e: Event) {
+        self.events.push(e);
+    }
+
+    fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
+        debug_assert_eq!(id as usize, self.conns.len());
+        let mut c = Conn::new(id, first_packet, &self.limits);
+        if let Some(p) = udp {
+            c.protocol = p;
+            c.app = App::Done;
+        }
+        self.conns.push(c);
+    }
+
+    /// Data goes straight into the direction's buffer; decoding happens at `segment_done`.
+    fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
+        let Some(conn) = self.conns.get_mut(conn as usize) else { return };
+        if conn.ended[dir] || matches!(conn.app, App::Done) {
+            return;
+        }
+        let pending = &mut self.chunks;
+        match c {
+            Chunk::Data { bytes, packet, ts } => {
+                let after_other = pending.iter().any(|(d, c)| *d == dir && matches!(c, OwnedChunk::Gap { .. } | OwnedChunk::End));
+                if after_other {
+                    pending.push((dir, OwnedChunk::Owned { bytes: bytes.to_vec(), packet, ts }));
+                    return;
+                }
+                let mut rest = bytes;
+                if let App::Http(h) = &mut conn.app {
+                    let mut sink = Conn::sink(conn.id, &mut self.events, &mut conn.findings_left, &mut conn.findings_dropped);
+                    let n = h.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink);
+                    rest = &rest[n..];
+                    if n > 0 {
+                        pending.push((dir, OwnedChunk::Pushed));
+                    }
+                }
+                if !rest.is_empty() {
+                    conn.bufs[dir].push(rest, packet, ts);
+                    pending.push((dir, OwnedChunk::Pushed));
+                }
+            }
+            Chunk::Gap { len, packet, .. } => pending.push((dir, OwnedChunk::Gap { len, packet })),
+            Chunk::End { .. } => pending.push((dir, OwnedChunk::End)),
+        }
+    }
+
+    fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
+        let Some(conn) = self.conns.get_mut(conn as usize) else { return };
+        conn.deliver(&mut self.chunks, &self.limits, &mut self.events);
+        if finish && !matches!(conn.app, App::Done) {
+            conn.finish_app(packet, tcp_closed, &self.limits, &mut self.events);
+        }
     }
 }
 
@@ -386,56 +502,11 @@ enum OwnedChunk {
     End,
 }
 
-struct ConnIo<'a> {
-    id: u32,
-    events: &'a mut Vec<Event>,
-    findings_left: &'a mut u32,
-    findings_dropped: &'a mut u32,
-    app: &'a mut App,
-    bufs: &'a mut PerDir<StreamBuf>,
-    ended: &'a mut PerDir<bool>,
-    pending: &'a mut Vec<(Dir, OwnedChunk)>,
-}
-
-impl ConnIo<'_> {
-    /// Data goes straight into the direction's buffer; decoding happens after the tracker is done.
-    fn take(&mut self, dir: Dir, c: Chunk) {
-        if self.ended[dir] || matches!(self.app, App::Done) {
-            return;
-        }
-        match c {
-            Chunk::Data { bytes, packet, ts } => {
-                let after_other = self.pending.iter().any(|(d, c)| *d == dir && matches!(c, OwnedChunk::Gap { .. } | OwnedChunk::End));
-                if after_other {
-                    self.pending.push((dir, OwnedChunk::Owned { bytes: bytes.to_vec(), packet, ts }));
-                    return;
-                }
-                let mut rest = bytes;
-                if let App::Http(h) = self.app {
-                    let mut sink = Conn::sink(self.id, self.events, self.findings_left, self.findings_dropped);
-                    let n = h.take_direct(dir, rest, packet, ts, &mut self.bufs[dir], &mut sink);
-                    rest = &rest[n..];
-                    if n > 0 {
-                        self.pending.push((dir, OwnedChunk::Pushed));
-                    }
-                }
-                if !rest.is_empty() {
-                    self.bufs[dir].push(rest, packet, ts);
-                    self.pending.push((dir, OwnedChunk::Pushed));
-                }
-            }
-            Chunk::Gap { len, packet, .. } => self.pending.push((dir, OwnedChunk::Gap { len, packet })),
-            Chunk::End { .. } => self.pending.push((dir, OwnedChunk::End)),
-        }
-    }
-}
-
 impl Conn {
-    fn new(id: u32, tcp: Option<TcpTracker>, udp: Option<Udp>, limits: &Limits) -> Self {
+    fn new(id: u32, first_packet: PacketNo, limits: &Limits) -> Self {
         Conn {
             id,
-            tcp,
-            udp,
+            first_packet,
             app: App::Undecided,
             bufs: PerDir::default(),
             ended: PerDir::default(),
@@ -536,7 +607,7 @@ impl Conn {
                             self.app = App::Tls { client: false, server: false };
                         }
                         Sniffed::WebSocket => {
-                            let first = self.tcp.as_ref().map(|t| t.first_packet).unwrap_or(0);
+                            let first = self.first_packet;
                             sink.finding(first, Severity::Info, "ws.upgrade_not_captured", "WebSocket frames without a captured upgrade (the capture started after the handshake): recognised from the frame headers".into());
                             self.protocol = Protocol::Websocket;
                             let hs = WsHandshake { upgrade_captured: false, ..Default::default() };
@@ -620,9 +691,8 @@ impl Conn {
         }
     }
 
-    fn finish_app(&mut self, packet: PacketNo, limits: &Limits, events: &mut Vec<Event>) {
+    fn finish_app(&mut self, packet: PacketNo, tcp_closed: bool, limits: &Limits, events: &mut Vec<Event>) {
         self.advance(limits, events);
-        let tcp_closed = self.tcp.as_ref().is_some_and(|t| t.end() != End::None);
         let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
         match std::mem::replace(&mut self.app, App::Done) {
             App::Http(mut h) => {
@@ -649,71 +719,72 @@ impl Conn {
         }
         self.bufs = PerDir::default();
     }
+}
 
-    fn snapshot(&self) -> Connection {
-        let ws = match &self.app {
-            App::Ws(w) => Some(w.handshake.clone()),
-            _ => self.ws.clone(),
+/// A connection's figures from its two halves.
+fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
+    let ws = match &a.app {
+        App::Ws(w) => Some(w.handshake.clone()),
+        _ => a.ws.clone(),
+    };
+    if let Some(t) = &f.tcp {
+        let c2s = Dir::ClientToServer;
+        let s2c = Dir::ServerToClient;
+        return Connection {
+            id: a.id,
+            transport: Transport::Tcp,
+            client: endpoint(t.client),
+            server: endpoint(t.server),
+            protocol: if a.protocol == Protocol::Unknown { Protocol::Tcp } else { a.protocol },
+            roles_guessed: t.roles_guessed,
+            first_packet: t.first_packet,
+            last_packet: t.last_packet,
+            start_time: nanos_to_secs(t.start_ts),
+            end_time: nanos_to_secs(t.end_ts),
+            packets_client_to_server: t.stats[c2s].packets,
+            packets_server_to_client: t.stats[s2c].packets,
+            bytes_client_to_server: t.stats[c2s].bytes,
+            bytes_server_to_client: t.stats[s2c].bytes,
+            retransmissions: t.retransmissions,
+            out_of_order: t.out_of_order,
+            gap_bytes: t.gap_bytes,
+            handshake_rtt_ms: t.handshake_rtt_ns.map(|n| n as f64 / 1e6),
+            end: t.end(),
+            closed_by: t.closed_by,
+            tcp_events: t.events.clone(),
+            http_exchanges: a.http_exchanges,
+            websocket_messages: a.ws_messages,
+            tls: a.tls.clone(),
+            websocket: ws,
         };
-        if let Some(t) = &self.tcp {
-            let c2s = Dir::ClientToServer;
-            let s2c = Dir::ServerToClient;
-            return Connection {
-                id: self.id,
-                transport: Transport::Tcp,
-                client: endpoint(t.client),
-                server: endpoint(t.server),
-                protocol: if self.protocol == Protocol::Unknown { Protocol::Tcp } else { self.protocol },
-                roles_guessed: t.roles_guessed,
-                first_packet: t.first_packet,
-                last_packet: t.last_packet,
-                start_time: nanos_to_secs(t.start_ts),
-                end_time: nanos_to_secs(t.end_ts),
-                packets_client_to_server: t.stats[c2s].packets,
-                packets_server_to_client: t.stats[s2c].packets,
-                bytes_client_to_server: t.stats[c2s].bytes,
-                bytes_server_to_client: t.stats[s2c].bytes,
-                retransmissions: t.retransmissions,
-                out_of_order: t.out_of_order,
-                gap_bytes: t.gap_bytes,
-                handshake_rtt_ms: t.handshake_rtt_ns.map(|n| n as f64 / 1e6),
-                end: t.end(),
-                closed_by: t.closed_by,
-                tcp_events: t.events.clone(),
-                http_exchanges: self.http_exchanges,
-                websocket_messages: self.ws_messages,
-                tls: self.tls.clone(),
-                websocket: ws,
-            };
-        }
-        let u = self.udp.as_ref();
-        let (c2s, s2c) = (Dir::ClientToServer, Dir::ServerToClient);
-        Connection {
-            id: self.id,
-            transport: Transport::Udp,
-            client: u.map(|u| endpoint(u.client)).unwrap_or_default(),
-            server: u.map(|u| endpoint(u.server)).unwrap_or_default(),
-            protocol: self.protocol,
-            roles_guessed: true,
-            first_packet: u.map(|u| u.first_packet).unwrap_or(0),
-            last_packet: u.map(|u| u.last_packet).unwrap_or(0),
-            start_time: u.map(|u| nanos_to_secs(u.start)).unwrap_or(0.0),
-            end_time: u.map(|u| nanos_to_secs(u.end)).unwrap_or(0.0),
-            packets_client_to_server: u.map(|u| u.packets[c2s]).unwrap_or(0),
-            packets_server_to_client: u.map(|u| u.packets[s2c]).unwrap_or(0),
-            bytes_client_to_server: u.map(|u| u.bytes[c2s]).unwrap_or(0),
-            bytes_server_to_client: u.map(|u| u.bytes[s2c]).unwrap_or(0),
-            retransmissions: 0,
-            out_of_order: 0,
-            gap_bytes: 0,
-            handshake_rtt_ms: None,
-            end: End::None,
-            closed_by: None,
-            tcp_events: Vec::new(),
-            http_exchanges: 0,
-            websocket_messages: 0,
-            tls: None,
-            websocket: None,
-        }
+    }
+    let u = f.udp.as_ref();
+    let (c2s, s2c) = (Dir::ClientToServer, Dir::ServerToClient);
+    Connection {
+        id: a.id,
+        transport: Transport::Udp,
+        client: u.map(|u| endpoint(u.client)).unwrap_or_default(),
+        server: u.map(|u| endpoint(u.server)).unwrap_or_default(),
+        protocol: a.protocol,
+        roles_guessed: true,
+        first_packet: u.map(|u| u.first_packet).unwrap_or(0),
+        last_packet: u.map(|u| u.last_packet).unwrap_or(0),
+        start_time: u.map(|u| nanos_to_secs(u.start)).unwrap_or(0.0),
+        end_time: u.map(|u| nanos_to_secs(u.end)).unwrap_or(0.0),
+        packets_client_to_server: u.map(|u| u.packets[c2s]).unwrap_or(0),
+        packets_server_to_client: u.map(|u| u.packets[s2c]).unwrap_or(0),
+        bytes_client_to_server: u.map(|u| u.bytes[c2s]).unwrap_or(0),
+        bytes_server_to_client: u.map(|u| u.bytes[s2c]).unwrap_or(0),
+        retransmissions: 0,
+        out_of_order: 0,
+        gap_bytes: 0,
+        handshake_rtt_ms: None,
+        end: End::None,
+        closed_by: None,
+        tcp_events: Vec::new(),
+        http_exchanges: 0,
+        websocket_messages: 0,
+        tls: None,
+        websocket: None,
     }
 }

@@ -1,7 +1,9 @@
 //! Reading a capture file through the engine, in batches, with progress. The I/O edge of analysis.
 
-use crate::engine::Engine;
+use crate::engine::{Apps, Engine, FlowOut, Flows};
+use crate::flow::Chunk;
 use crate::limits::Limits;
+use crate::model::{Dir, Event, Nanos, PacketNo, Protocol};
 use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
 use std::io::Read;
@@ -21,14 +23,20 @@ pub struct Loaded {
 /// and once at the end (after `finish`), with the bytes read so far and the file size, so the caller
 /// can drain events and show progress; returning false cancels the load.
 pub fn load_file(path: &Path, limits: Limits, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
+    let (file, size, name) = open(path)?;
+    load_reader(file, size, &name, limits, batch)
+}
+
+/// The file, its size and its name for messages. No BufReader: the capture reader reads ahead in
+/// large blocks itself.
+fn open(path: &Path) -> Result<(File, u64, String), String> {
     let name = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("cannot open {name}: {}", io_reason(&e)))?;
     let meta = file.metadata().map_err(|e| format!("cannot open {name}: {}", io_reason(&e)))?;
     if meta.is_dir() {
         return Err(format!("cannot open {name}: it is a directory"));
     }
-    // No BufReader: the capture reader reads ahead in large blocks itself.
-    load_reader(file, meta.len(), &name, limits, batch)
+    Ok((file, meta.len(), name))
 }
 
 /// Packets (or bytes) per hand-over from the reading thread.
@@ -68,16 +76,15 @@ pub fn load_reader<R: Read + Send>(
 ) -> Result<Loaded, String> {
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut engine = Engine::new(limits);
-    engine.packets.file_comments = reader.file_comments.clone();
+    engine.packets_mut().file_comments = reader.file_comments.clone();
     let mut warning = None;
     let mut n = 0u64;
     let failed = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(2);
         // Emptied batches go back to be filled again: fresh buffers would be page-faulted in.
         let (back_tx, back_rx) = std::sync::mpsc::channel::<ReadBatch>();
-        let spawned = std::thread::Builder::new()
-            .name("wirescope-read".into())
-            .spawn_scoped(scope, move || read_ahead(&mut reader, &tx, &back_rx));
+        let spawned =
+            std::thread::Builder::new().name("wirescope-read".into()).spawn_scoped(scope, move || read_ahead(&mut reader, &tx, &back_rx));
         if let Err(e) = spawned {
             return Some(format!("{name}: cannot start the reading thread: {e}"));
         }
@@ -94,7 +101,7 @@ pub fn load_reader<R: Read + Send>(
             match error {
                 None => {}
                 Some(ReadError::Truncated { packet }) => {
-                    engine.packets.truncated_at = Some(packet);
+                    engine.packets_mut().truncated_at = Some(packet);
                     warning = Some(format!(
                         "{name}: the file ends in the middle of packet {packet}; showing the {} packets before it",
                         packet - 1
@@ -164,6 +171,195 @@ fn read_ahead<R: Read>(
     }
 }
 
+/// Opens `path` and runs it through the engine in two halves on two threads: the reading thread
+/// also dissects and reassembles (the transport half, [`Flows`]), the calling thread decodes the
+/// streams (the application half, [`Apps`]). For callers that need only events while loading (the
+/// command line): `batch` sees the application half, with the bytes read so far and the file size.
+/// The result is the same engine, event for event, as [`load_file`]'s.
+pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(&mut Apps, u64, u64) -> bool) -> Result<Loaded, String> {
+    let (file, size, name) = open(path)?;
+    load_reader_pipelined(file, size, &name, limits, batch)
+}
+
+/// What the transport half handed over for a run of packets, recorded for the application half.
+struct OpBatch {
+    /// Stream bytes of the data chunks, back to back.
+    data: Vec<u8>,
+    ops: Vec<Op>,
+    /// Packets read into this batch.
+    packets: u64,
+    position: u64,
+    error: Option<ReadError>,
+}
+
+/// One [`FlowOut`] call, with a data chunk's bytes moved into [`OpBatch::data`].
+enum Op {
+    Event(Event),
+    NewConn { id: u32, first_packet: PacketNo, udp: Option<Protocol> },
+    Data { conn: u32, dir: Dir, at: usize, len: usize, packet: PacketNo, ts: Nanos },
+    Gap { conn: u32, dir: Dir, len: u64, packet: PacketNo, ts: Nanos },
+    End { conn: u32, dir: Dir, packet: PacketNo, ts: Nanos },
+    Done { conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool },
+}
+
+impl FlowOut for OpBatch {
+    fn event(&mut self, e: Event) {
+        self.ops.push(Op::Event(e));
+    }
+    fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
+        self.ops.push(Op::NewConn { id, first_packet, udp });
+    }
+    fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
+        self.ops.push(match c {
+            Chunk::Data { bytes, packet, ts } => {
+                let at = self.data.len();
+                self.data.extend_from_slice(bytes);
+                Op::Data { conn, dir, at, len: bytes.len(), packet, ts }
+            }
+            Chunk::Gap { len, packet, ts } => Op::Gap { conn, dir, len, packet, ts },
+            Chunk::End { packet, ts } => Op::End { conn, dir, packet, ts },
+        });
+    }
+    fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
+        self.ops.push(Op::Done { conn, packet, finish, tcp_closed });
+    }
+}
+
+impl OpBatch {
+    /// Replays the recorded calls into the application half, emptying the batch.
+    fn replay(&mut self, apps: &mut Apps) {
+        for op in self.ops.drain(..) {
+            match op {
+                Op::Event(e) => apps.event(e),
+                Op::NewConn { id, first_packet, udp } => apps.new_conn(id, first_packet, udp),
+                Op::Data { conn, dir, at, len, packet, ts } => {
+                    apps.chunk(conn, dir, Chunk::Data { bytes: &self.data[at..at + len], packet, ts })
+                }
+                Op::Gap { conn, dir, len, packet, ts } => apps.chunk(conn, dir, Chunk::Gap { len, packet, ts }),
+                Op::End { conn, dir, packet, ts } => apps.chunk(conn, dir, Chunk::End { packet, ts }),
+                Op::Done { conn, packet, finish, tcp_closed } => apps.segment_done(conn, packet, finish, tcp_closed),
+            }
+        }
+        self.data.clear();
+    }
+}
+
+/// [`load_file_pipelined`] from any reader; `size` is for progress.
+pub fn load_reader_pipelined<R: Read + Send>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    mut batch: impl FnMut(&mut Apps, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
+    let mut flows = Flows::new(limits.clone());
+    flows.packets.file_comments = reader.file_comments.clone();
+    let mut apps = Apps::new(limits);
+    let mut warning = None;
+    let mut truncated_at = None;
+    let mut n = 0u64;
+    let (failed, flows) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<OpBatch>(2);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<OpBatch>();
+        let spawned = std::thread::Builder::new().name("wirescope-read".into()).spawn_scoped(scope, move || {
+            read_and_reassemble(&mut reader, &mut flows, &tx, &back_rx);
+            flows
+        });
+        let reading = match spawned {
+            Ok(h) => h,
+            Err(e) => return (Some(format!("{name}: cannot start the reading thread: {e}")), None),
+        };
+        let mut failed = None;
+        for mut b in rx.iter() {
+            b.replay(&mut apps);
+            let before = n;
+            n += b.packets;
+            if n / BATCH > before / BATCH && !batch(&mut apps, b.position, size) {
+                warning = Some(format!("loading cancelled after {n} packets"));
+                // Dropping the receiver stops the reading thread at its next hand-over.
+                break;
+            }
+            match b.error.take() {
+                None => {}
+                Some(ReadError::Truncated { packet }) => {
+                    truncated_at = Some(packet);
+                    warning = Some(format!(
+                        "{name}: the file ends in the middle of packet {packet}; showing the {} packets before it",
+                        packet - 1
+                    ));
+                }
+                Some(e @ ReadError::Corrupt(_)) if n > 0 => {
+                    warning = Some(format!("{name}: {e}; showing the {n} packets before it"));
+                }
+                Some(e) => {
+                    failed = Some(format!("{name}: {e}"));
+                    break;
+                }
+            }
+            let _ = back_tx.send(b);
+        }
+        drop(rx);
+        match reading.join() {
+            Ok(flows) => (failed, Some(flows)),
+            Err(_) => (Some(format!("{name}: the reading thread failed")), None),
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let Some(mut flows) = flows else { return Err(format!("{name}: the reading thread failed")) };
+    if truncated_at.is_some() {
+        flows.packets.truncated_at = truncated_at;
+    }
+    let mut engine = Engine::from_parts(flows, apps);
+    engine.finish();
+    batch(engine.apps_mut(), size, size);
+    Ok(Loaded { engine, warning })
+}
+
+/// The reading thread of a pipelined load: packets through the transport half, recorded in
+/// batches, until the end, an error, or the other side hangs up.
+fn read_and_reassemble<R: Read>(
+    reader: &mut CaptureReader<R>,
+    flows: &mut Flows,
+    tx: &std::sync::mpsc::SyncSender<OpBatch>,
+    back: &std::sync::mpsc::Receiver<OpBatch>,
+) {
+    loop {
+        let mut b = back.try_recv().unwrap_or_else(|_| OpBatch {
+            data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
+            ops: Vec::with_capacity(READ_BATCH * 3),
+            packets: 0,
+            position: 0,
+            error: None,
+        });
+        b.packets = 0;
+        let mut done = false;
+        while (b.packets as usize) < READ_BATCH && b.data.len() < READ_BATCH_BYTES {
+            match reader.next_packet() {
+                Ok(Some(p)) => {
+                    flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut b);
+                    b.packets += 1;
+                }
+                Ok(None) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    b.error = Some(e);
+                    done = true;
+                    break;
+                }
+            }
+        }
+        b.position = reader.position();
+        if tx.send(b).is_err() || done {
+            return;
+        }
+    }
+}
+
 /// The bytes of one packet, read back from its file (the packets table keeps offsets, not bytes).
 pub fn read_packet_bytes(path: &Path, offset: u64, len: u32) -> std::io::Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
@@ -209,11 +405,11 @@ mod tests {
         let bytes = pcap(10_000, &[]);
         let mut calls = Vec::new();
         let l = load_reader(&bytes[..], bytes.len() as u64, "t", Limits::default(), |e, at, size| {
-            calls.push((e.packets.count, at, size));
+            calls.push((e.packets().count, at, size));
             true
         })
         .unwrap();
-        assert_eq!((l.engine.packets.count, l.engine.packets.non_ip, l.warning), (10_000, 10_000, None));
+        assert_eq!((l.engine.packets().count, l.engine.packets().non_ip, l.warning), (10_000, 10_000, None));
         // Every BATCH packets, then once at the end; positions never go backwards.
         assert_eq!(calls.iter().map(|c| c.0).collect::<Vec<_>>(), [4096, 8192, 10_000]);
         assert!(calls.windows(2).all(|w| w[0].1 <= w[1].1));
@@ -223,8 +419,8 @@ mod tests {
     #[test]
     fn cancelling_stops_reading_and_keeps_what_was_decoded() {
         let bytes = pcap(50_000, &[]);
-        let l = load_reader(&bytes[..], bytes.len() as u64, "t", Limits::default(), |e, _, _| e.packets.count < 8192).unwrap();
-        assert_eq!(l.engine.packets.count, 8192);
+        let l = load_reader(&bytes[..], bytes.len() as u64, "t", Limits::default(), |e, _, _| e.packets().count < 8192).unwrap();
+        assert_eq!(l.engine.packets().count, 8192);
         assert_eq!(l.warning.as_deref(), Some("loading cancelled after 8192 packets"));
     }
 
@@ -232,8 +428,40 @@ mod tests {
     fn a_cut_record_after_the_read_ahead_is_a_warning_naming_it() {
         let bytes = pcap(5000, &[1, 2, 3, 4, 5, 6, 7]);
         let l = load_reader(&bytes[..], bytes.len() as u64, "cut.pcap", Limits::default(), |_, _, _| true).unwrap();
-        assert_eq!(l.engine.packets.count, 5000);
-        assert_eq!(l.engine.packets.truncated_at, Some(5001));
+        assert_eq!(l.engine.packets().count, 5000);
+        assert_eq!(l.engine.packets().truncated_at, Some(5001));
+        assert_eq!(l.warning.as_deref(), Some("cut.pcap: the file ends in the middle of packet 5001; showing the 5000 packets before it"));
+    }
+
+    #[test]
+    fn two_thread_load_reports_progress_cancels_and_names_a_cut_record() {
+        let bytes = pcap(10_000, &[]);
+        let mut calls = Vec::new();
+        let l = load_reader_pipelined(&bytes[..], bytes.len() as u64, "t", Limits::default(), |_, at, size| {
+            calls.push((at, size));
+            true
+        })
+        .unwrap();
+        assert_eq!((l.engine.packets().count, l.engine.packets().non_ip, l.warning), (10_000, 10_000, None));
+        // Every BATCH packets (twice), then once at the end; positions never go backwards.
+        assert_eq!(calls.len(), 3);
+        assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert_eq!(calls.last(), Some(&(bytes.len() as u64, bytes.len() as u64)));
+
+        let bytes = pcap(50_000, &[]);
+        let mut seen = 0;
+        let l = load_reader_pipelined(&bytes[..], bytes.len() as u64, "t", Limits::default(), |_, _, _| {
+            seen += 1;
+            seen < 2
+        })
+        .unwrap();
+        assert_eq!(l.warning.as_deref(), Some("loading cancelled after 8192 packets"));
+        assert!(l.engine.packets().count < 50_000, "the reading thread stopped early");
+
+        let bytes = pcap(5000, &[1, 2, 3, 4, 5, 6, 7]);
+        let l = load_reader_pipelined(&bytes[..], bytes.len() as u64, "cut.pcap", Limits::default(), |_, _, _| true).unwrap();
+        assert_eq!(l.engine.packets().count, 5000);
+        assert_eq!(l.engine.packets().truncated_at, Some(5001));
         assert_eq!(l.warning.as_deref(), Some("cut.pcap: the file ends in the middle of packet 5001; showing the 5000 packets before it"));
     }
 }

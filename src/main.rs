@@ -220,8 +220,8 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<wirescope::model::Event>>(4);
             let file = a.file.clone();
             let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
-                load::load_file(&file, limits, |eng, _, _| tx.send(eng.drain_events().collect()).is_ok())
-                    .map(|l| (l.warning, l.engine.packets.clone(), l.engine.connections()))
+                load::load_file_pipelined(&file, limits, |eng, _, _| tx.send(eng.drain_events().collect()).is_ok())
+                    .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
             })?;
             let mut result = None;
             let written = emit(&a.output, |o| {
@@ -246,14 +246,14 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             }
             limits.frame_events = false;
             let mut cap = Capture::default();
-            let loaded = load::load_file(&a.file, limits, |eng, _, _| {
+            let loaded = load::load_file_pipelined(&a.file, limits, |eng, _, _| {
                 for e in eng.drain_events() {
                     cap.apply(e);
                 }
                 true
             })
             .map_err(anyhow::Error::msg)?;
-            cap.packets = loaded.engine.packets.clone();
+            cap.packets = loaded.engine.packets().clone();
             cap.connections = loaded.engine.connections();
             if a.format == Format::Text {
                 out_buf.extend_from_slice(export::text::summary(&name, &cap, a.messages).as_bytes());
@@ -526,7 +526,7 @@ fn lab(a: LabArgs) -> Result<()> {
         })
         .map_err(anyhow::Error::msg);
         loaded.and_then(|l| {
-            cap.packets = l.engine.packets.clone();
+            cap.packets = l.engine.packets().clone();
             cap.connections = l.engine.connections();
             println!();
             let name = if keep { out.display().to_string() } else { format!("{} (not kept: -w FILE keeps it)", info.id) };

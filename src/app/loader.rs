@@ -134,7 +134,7 @@ impl Loader {
                 };
                 let msg = match result {
                     Ok(l) => LoadMsg::Done {
-                        packets: Box::new(l.engine.packets.clone()),
+                        packets: Box::new(l.engine.packets().clone()),
                         connections: l.engine.connections(),
                         warning: l.warning,
                         elapsed: t0.elapsed(),
@@ -244,7 +244,7 @@ impl Loader {
                 let _ = tx.send((
                     id,
                     LoadMsg::Done {
-                        packets: Box::new(f.engine.packets.clone()),
+                        packets: Box::new(f.engine.packets().clone()),
                         connections: f.engine.connections(),
                         warning: None,
                         elapsed: t0.elapsed(),

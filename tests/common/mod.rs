@@ -27,7 +27,7 @@ pub fn analyze_with(path: &Path, limits: Limits) -> (Capture, Option<String>) {
         true
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    cap.packets = loaded.engine.packets.clone();
+    cap.packets = loaded.engine.packets().clone();
     cap.connections = loaded.engine.connections();
     (cap, loaded.warning)
 }
