@@ -86,6 +86,11 @@ fn json_follows_the_contract() {
     let big = v["websocket"].as_array().unwrap().iter().find(|m| m["len"] == 70000).unwrap();
     assert_eq!(big["text"].as_str().unwrap().len(), 4096, "default payload limit");
     assert_eq!(big["payload_truncated"], true);
+    // Each key once per record (a flattened struct once printed `payload_truncated` twice).
+    let records = out.split("\"websocket\":[").nth(1).unwrap().split("],\"findings\"").next().unwrap();
+    let n = v["websocket"].as_array().unwrap().len();
+    assert_eq!(records.matches("\"payload_truncated\":").count(), n);
+    assert_eq!(records.matches("\"connection\":").count(), n);
 }
 
 #[test]

@@ -71,17 +71,45 @@ fn temp_file() -> io::Result<File> {
     Ok(f)
 }
 
-/// A WebSocket message as printed: the model plus its payload as text or base64.
-#[derive(Serialize)]
+/// A WebSocket message as printed: the model's fields, then its payload as text or base64 and
+/// whether that is shorter than the message.
 pub struct WsOut<'a> {
-    #[serde(flatten)]
     pub msg: &'a WsMessage,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<std::borrow::Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_base64: Option<String>,
     /// True when the printed payload is shorter than the message.
     pub payload_truncated: bool,
+}
+
+/// Written out field by field rather than derived with the message flattened in: flattening goes
+/// through serde's map path (several times slower), and it printed `payload_truncated` twice (the
+/// model's flag about the kept bytes, then this one about the printed bytes).
+impl Serialize for WsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let m = self.msg;
+        let mut st = s.serialize_struct("WsOut", 15)?;
+        st.serialize_field("connection", &m.connection)?;
+        st.serialize_field("direction", &m.direction)?;
+        st.serialize_field("opcode", &m.opcode)?;
+        st.serialize_field("frames", &m.frames)?;
+        st.serialize_field("compressed", &m.compressed)?;
+        st.serialize_field("len", &m.len)?;
+        st.serialize_field("wire_len", &m.wire_len)?;
+        st.serialize_field("packet", &m.packet)?;
+        st.serialize_field("first_packet", &m.first_packet)?;
+        st.serialize_field("time", &m.time)?;
+        st.serialize_field("close_code", &m.close_code)?;
+        st.serialize_field("close_reason", &m.close_reason)?;
+        if let Some(t) = &self.text {
+            st.serialize_field("text", t)?;
+        }
+        if let Some(b) = &self.data_base64 {
+            st.serialize_field("data_base64", b)?;
+        }
+        st.serialize_field("payload_truncated", &self.payload_truncated)?;
+        st.end()
+    }
 }
 
 impl<'a> WsOut<'a> {
