@@ -281,13 +281,23 @@ fn fast_json_matches_serde_json_on_every_record() {
             assert_eq!(String::from_utf8_lossy(&mine), String::from_utf8_lossy(&theirs), "{}", path.display());
             records += 1;
         };
-        wirescope::load::load_file(&path, limits.clone(), |eng, _, _| {
+        let loaded = wirescope::load::load_file(&path, limits.clone(), |eng, _, _| {
             for e in eng.drain_events() {
                 check(&e);
             }
             true
         })
         .unwrap();
+        // The connections and packet figures at the end go through the same printer.
+        for c in loaded.engine.connections() {
+            let mut mine = Vec::new();
+            compact::to_vec_into(&mut mine, &c).unwrap();
+            assert_eq!(String::from_utf8_lossy(&mine), serde_json::to_string(&c).unwrap(), "{}", path.display());
+            records += 1;
+        }
+        let mut mine = Vec::new();
+        compact::to_vec_into(&mut mine, loaded.engine.packets()).unwrap();
+        assert_eq!(String::from_utf8_lossy(&mine), serde_json::to_string(loaded.engine.packets()).unwrap());
     }
     assert!(records >= 150, "only {records} records checked");
 }

@@ -192,10 +192,23 @@ impl<'w> JsonWriter<'w> {
         }
         out.write_all(b",\"findings\":")?;
         self.findings.write_to(out)?;
-        out.write_all(b",\"packets\":")?;
-        serde_json::to_writer(&mut *out, packets).map_err(io::Error::other)?;
-        out.write_all(b",\"connections\":")?;
-        serde_json::to_writer(&mut *out, connections).map_err(io::Error::other)?;
-        out.write_all(b"}\n")
+        // Built in memory and written at once: serde_json's writer makes a call per token.
+        let mut tail = std::mem::take(&mut self.scratch);
+        tail.clear();
+        tail.extend_from_slice(b",\"packets\":");
+        super::compact::to_vec_into(&mut tail, packets).map_err(io::Error::other)?;
+        tail.extend_from_slice(b",\"connections\":[");
+        for (i, c) in connections.iter().enumerate() {
+            if i > 0 {
+                tail.push(b',');
+            }
+            super::compact::to_vec_into(&mut tail, c).map_err(io::Error::other)?;
+            if tail.len() > 1 << 20 {
+                out.write_all(&tail)?;
+                tail.clear();
+            }
+        }
+        tail.extend_from_slice(b"]}\n");
+        out.write_all(&tail)
     }
 }
