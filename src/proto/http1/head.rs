@@ -38,16 +38,30 @@ fn version_str(v: Option<u8>) -> String {
     }
 }
 
-fn collect(h: &[httparse::Header]) -> Headers {
+/// The fields of a parsed head (`head`: its bytes, which the fields point into).
+fn collect(head: &[u8], h: &[httparse::Header]) -> Headers {
     let bytes = h.iter().map(|h| h.name.len() + h.value.len()).sum();
     let mut out = Headers::with_capacity(h.len(), bytes);
+    // A head is nearly always valid UTF-8 as a whole, and then so is every value in it: one check
+    // instead of one per field.
+    let text = std::str::from_utf8(head).ok();
     for f in h {
-        match std::str::from_utf8(f.value) {
-            Ok(v) => out.push(f.name, v.trim()),
-            Err(_) => out.push(f.name, String::from_utf8_lossy(f.value).trim()),
+        let whole = text.and_then(|t| {
+            let at = (f.value.as_ptr() as usize).checked_sub(head.as_ptr() as usize)?;
+            t.get(at..at + f.value.len())
+        });
+        match whole.map(Ok).unwrap_or_else(|| std::str::from_utf8(f.value)) {
+            Ok(v) => out.push(f.name, trim_ows(v)),
+            Err(_) => out.push(f.name, trim_ows(&String::from_utf8_lossy(f.value))),
         }
     }
     out
+}
+
+/// Without leading and trailing whitespace (RFC 9110 §5.5: spaces and tabs around a value are
+/// not part of it).
+fn trim_ows(v: &str) -> &str {
+    v.trim_matches(|c: char| c.is_whitespace())
 }
 
 /// Where the head ends (after CRLFCRLF or LFLF), if it is all here.
@@ -120,7 +134,7 @@ fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option
         Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
             len,
             version: version_str(req.version),
-            headers: collect(req.headers),
+            headers: collect(&b[..len], req.headers),
             kind: HeadKind::Request { method: req.method.unwrap_or("").to_string(), target: req.path.unwrap_or("").to_string() },
             notes: Vec::new(),
         }),
@@ -146,7 +160,7 @@ fn response_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Optio
         Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
             len,
             version: version_str(resp.version),
-            headers: collect(resp.headers),
+            headers: collect(&b[..len], resp.headers),
             kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
             notes: Vec::new(),
         }),
