@@ -26,11 +26,16 @@ struct Spill {
 
 impl Spill {
     fn push(&mut self, v: &impl Serialize) -> io::Result<()> {
+        self.push_with(|out| super::compact::to_vec_into(out, v).map_err(io::Error::other))
+    }
+
+    /// Appends an element that `write` prints.
+    fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> io::Result<()> {
         if self.count > 0 {
             self.mem.push(b',');
         }
         self.count += 1;
-        super::compact::to_vec_into(&mut self.mem, v).map_err(io::Error::other)?;
+        write(&mut self.mem)?;
         if self.mem.len() > SPILL_AT {
             if self.file.is_none() {
                 self.file = Some(temp_file()?);
@@ -166,14 +171,17 @@ impl<'w> JsonWriter<'w> {
                     self.scratch.push(b',');
                 }
                 self.http_count += 1;
-                super::compact::to_vec_into(&mut self.scratch, x).map_err(io::Error::other)?;
+                super::records::exchange(&mut self.scratch, x);
                 if self.scratch.len() > 1 << 15 || self.http_count % 32 == 0 {
                     self.out.write_all(&self.scratch)?;
                     self.scratch.clear();
                 }
                 Ok(())
             }
-            Event::WsMessage(m) => self.websocket.push(&WsOut::new(m, self.limit)),
+            Event::WsMessage(m) => self.websocket.push_with(|out| {
+                super::records::ws_message(out, &WsOut::new(m, self.limit));
+                Ok(())
+            }),
             Event::WsFrame(f) if self.with_frames => self.frames.push(f),
             Event::WsFrame(_) => Ok(()),
             Event::Finding(f) => self.findings.push(f),

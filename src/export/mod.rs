@@ -5,6 +5,7 @@ pub mod compact;
 pub mod har;
 pub mod json;
 pub mod pcap_writer;
+pub mod records;
 pub mod text;
 
 use std::io::Write;
