@@ -156,7 +156,7 @@ impl<'w> JsonWriter<'w> {
             out,
             limit,
             http_count: 0,
-            scratch: Vec::with_capacity(1 << 16),
+            scratch: Vec::with_capacity((1 << 20) + (1 << 16)),
             websocket: Spill::default(),
             frames: Spill::default(),
             findings: Spill::default(),
@@ -172,7 +172,9 @@ impl<'w> JsonWriter<'w> {
                 }
                 self.http_count += 1;
                 super::records::exchange(&mut self.scratch, x);
-                if self.scratch.len() > 1 << 15 || self.http_count % 32 == 0 {
+                // Handed over in blocks as large as the output's buffer, which then passes them
+                // through instead of copying them.
+                if self.scratch.len() >= 1 << 20 {
                     self.out.write_all(&self.scratch)?;
                     self.scratch.clear();
                 }
