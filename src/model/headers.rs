@@ -71,12 +71,23 @@ impl Headers {
 
     /// The first value of the field `name` (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.spans
+            .iter()
+            .filter(|s| s.name_len as usize == name.len())
+            .map(|s| self.field(*s))
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
-    /// Every value of the field `name` (case-insensitive), in order.
+    /// Every value of the field `name` (case-insensitive), in order. Fields whose name has another
+    /// length are passed over without being looked at (this runs several times per message).
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.spans
+            .iter()
+            .filter(move |s| s.name_len as usize == name.len())
+            .map(|s| self.field(*s))
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// True when some `name` field lists `token` (comma-separated, case-insensitive).
