@@ -62,7 +62,7 @@ fn ours(cap: &Capture) -> Decodes {
     let mut d = Decodes::default();
     for x in &cap.http {
         if let Some(r) = &x.request {
-            d.requests.push((r.packet, x.connection, r.method.clone(), r.target.clone()));
+            d.requests.push((r.packet, x.connection, r.method.to_string(), r.target.clone()));
         }
         for i in &x.interim {
             d.responses.push((i.packet, x.connection, i.status));

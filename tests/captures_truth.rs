@@ -10,7 +10,7 @@ use wirescope::Limits;
 fn methods_and_rest_crud() {
     let cap = analyze("http-methods.pcapng");
     let got: Vec<(String, u16)> =
-        cap.http.iter().map(|x| (x.request.as_ref().unwrap().method.clone(), x.response.as_ref().unwrap().status)).collect();
+        cap.http.iter().map(|x| (x.request.as_ref().unwrap().method.to_string(), x.response.as_ref().unwrap().status)).collect();
     let want = [("GET", 200), ("POST", 201), ("PUT", 200), ("PATCH", 200), ("DELETE", 204), ("HEAD", 200)];
     assert_eq!(got, want.map(|(m, s)| (m.to_string(), s)));
     // One connection per request, each with a three-way handshake and a FIN close.
@@ -74,7 +74,7 @@ fn pipelined_head_has_no_body() {
         .iter()
         .map(|x| {
             (
-                x.request.as_ref().unwrap().method.clone(),
+                x.request.as_ref().unwrap().method.to_string(),
                 x.response.as_ref().unwrap().status,
                 x.response.as_ref().unwrap().body_len,
                 x.pipelined_behind,

@@ -33,7 +33,7 @@ pub fn breakdown(cap: &Capture) -> Breakdown {
         let mut head = 0;
         let mut body = 0;
         if let Some(r) = &x.request {
-            *methods.entry(r.method.clone()).or_default() += 1;
+            *methods.entry(r.method.to_string()).or_default() += 1;
             head += r.head_len as u64;
             body += r.wire_body_len;
             for (n, _) in &r.headers {

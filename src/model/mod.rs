@@ -178,9 +178,11 @@ pub struct HttpRequest {
     /// The packet in which the request ends.
     pub packet: PacketNo,
     pub first_packet: PacketNo,
-    pub method: String,
+    /// A standard method is a static string (no allocation per request).
+    pub method: std::borrow::Cow<'static, str>,
     pub target: String,
-    pub version: String,
+    /// "HTTP/1.1", "HTTP/1.0", "HTTP/0.9" or "HTTP/1.?": a static string.
+    pub version: std::borrow::Cow<'static, str>,
     pub headers: Headers,
     pub head_len: usize,
     pub body_len: u64,
@@ -198,7 +200,8 @@ pub struct HttpResponse {
     pub first_packet: PacketNo,
     pub status: u16,
     pub reason: String,
-    pub version: String,
+    /// "HTTP/1.1", "HTTP/1.0", "HTTP/0.9" or "HTTP/1.?": a static string.
+    pub version: std::borrow::Cow<'static, str>,
     pub headers: Headers,
     pub head_len: usize,
     /// Body length after transfer and content decoding.

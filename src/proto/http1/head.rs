@@ -2,10 +2,11 @@
 //! reported, HTTP/0.9 requests recognised.
 
 use crate::model::{Headers, Severity};
+use std::borrow::Cow;
 
 pub struct Head {
     pub len: usize,
-    pub version: String,
+    pub version: Cow<'static, str>,
     pub headers: Headers,
     pub kind: HeadKind,
     /// Rule breaks found while parsing (severity, code, message).
@@ -13,7 +14,7 @@ pub struct Head {
 }
 
 pub enum HeadKind {
-    Request { method: String, target: String },
+    Request { method: Cow<'static, str>, target: String },
     Response { status: u16, reason: String },
 }
 
@@ -30,11 +31,19 @@ pub enum Parsed {
 
 const MAX_HEADERS: usize = 256;
 
-fn version_str(v: Option<u8>) -> String {
-    match v {
-        Some(0) => "HTTP/1.0".into(),
-        Some(1) => "HTTP/1.1".into(),
-        _ => "HTTP/1.?".into(),
+fn version_str(v: Option<u8>) -> Cow<'static, str> {
+    Cow::Borrowed(match v {
+        Some(0) => "HTTP/1.0",
+        Some(1) => "HTTP/1.1",
+        _ => "HTTP/1.?",
+    })
+}
+
+/// The method as sent; the known ones without an allocation.
+fn method_str(m: &str) -> Cow<'static, str> {
+    match crate::proto::detect::KNOWN_METHODS.iter().find(|k| **k == m) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(m.to_string()),
     }
 }
 
@@ -135,7 +144,7 @@ fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option
             len,
             version: version_str(req.version),
             headers: collect(&b[..len], req.headers),
-            kind: HeadKind::Request { method: req.method.unwrap_or("").to_string(), target: req.path.unwrap_or("").to_string() },
+            kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
             notes: Vec::new(),
         }),
         // "GET /old\r\n" is Partial to httparse (it waits for a version): only then look for HTTP/0.9.

@@ -250,7 +250,7 @@ impl Http1 {
                 let HeadKind::Request { method, target } = h.kind else {
                     return Step::Stall;
                 };
-                if !super::detect::KNOWN_METHODS.contains(&method.as_str()) {
+                if !super::detect::KNOWN_METHODS.contains(&method.as_ref()) {
                     sink.finding(
                         packet,
                         Severity::Info,
