@@ -92,7 +92,7 @@ impl Headers {
 
     /// True when some `name` field lists `token` (comma-separated, case-insensitive).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.values(name).any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        self.values(name).any(|v| v.split(',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token)))
     }
 
     /// Owned pairs, for editing (the request builder).

@@ -54,11 +54,16 @@ pub enum Coding {
 impl Coding {
     /// The coding named by a Content-Encoding value, if this decoder handles it.
     pub fn from_header(v: &str) -> Option<Coding> {
-        match v.trim().to_ascii_lowercase().as_str() {
-            "gzip" | "x-gzip" => Some(Coding::Gzip),
-            "deflate" => Some(Coding::Deflate),
-            "br" => Some(Coding::Brotli),
-            _ => None,
+        let v = v.trim();
+        let is = |name: &str| v.eq_ignore_ascii_case(name);
+        if is("gzip") || is("x-gzip") {
+            Some(Coding::Gzip)
+        } else if is("deflate") {
+            Some(Coding::Deflate)
+        } else if is("br") {
+            Some(Coding::Brotli)
+        } else {
+            None
         }
     }
 }
