@@ -98,19 +98,14 @@ pub fn load_reader<R: Read + Send>(
                     return None;
                 }
             }
-            match error {
-                None => {}
-                Some(ReadError::Truncated { packet }) => {
-                    engine.packets_mut().truncated_at = Some(packet);
-                    warning = Some(format!(
-                        "{name}: the file ends in the middle of packet {packet}; showing the {} packets before it",
-                        packet - 1
-                    ));
+            if let Some(e) = error {
+                match after_read_error(name, e, n) {
+                    Ok((w, cut)) => {
+                        warning = Some(w);
+                        engine.packets_mut().truncated_at = cut;
+                    }
+                    Err(e) => return Some(e),
                 }
-                Some(e @ ReadError::Corrupt(_)) if n > 0 => {
-                    warning = Some(format!("{name}: {e}; showing the {n} packets before it"));
-                }
-                Some(e) => return Some(format!("{name}: {e}")),
             }
             data.clear();
             let _ = back_tx.send(ReadBatch { data, packets, position: 0, error: None });
@@ -138,32 +133,20 @@ fn read_ahead<R: Read>(
             position: 0,
             error: None,
         });
-        let mut done = false;
-        while b.packets.len() < READ_BATCH && b.data.len() < READ_BATCH_BYTES {
-            match reader.next_packet() {
-                Ok(Some(p)) => {
-                    b.packets.push(ReadPacket {
-                        number: p.number,
-                        ts_ns: p.ts_ns,
-                        link_type: p.link_type,
-                        at: b.data.len(),
-                        len: p.data.len(),
-                        file_offset: p.file_offset,
-                        comment: p.comment,
-                    });
-                    b.data.extend_from_slice(p.data);
-                }
-                Ok(None) => {
-                    done = true;
-                    break;
-                }
-                Err(e) => {
-                    b.error = Some(e);
-                    done = true;
-                    break;
-                }
-            }
-        }
+        let ReadBatch { data, packets, error, .. } = &mut b;
+        let done = read_into(reader, error, |p| {
+            packets.push(ReadPacket {
+                number: p.number,
+                ts_ns: p.ts_ns,
+                link_type: p.link_type,
+                at: data.len(),
+                len: p.data.len(),
+                file_offset: p.file_offset,
+                comment: p.comment,
+            });
+            data.extend_from_slice(p.data);
+            packets.len() >= READ_BATCH || data.len() >= READ_BATCH_BYTES
+        });
         b.position = reader.position();
         if tx.send(b).is_err() || done {
             return;
@@ -280,21 +263,16 @@ pub fn load_reader_pipelined<R: Read + Send>(
                 // Dropping the receiver stops the reading thread at its next hand-over.
                 break;
             }
-            match b.error.take() {
-                None => {}
-                Some(ReadError::Truncated { packet }) => {
-                    truncated_at = Some(packet);
-                    warning = Some(format!(
-                        "{name}: the file ends in the middle of packet {packet}; showing the {} packets before it",
-                        packet - 1
-                    ));
-                }
-                Some(e @ ReadError::Corrupt(_)) if n > 0 => {
-                    warning = Some(format!("{name}: {e}; showing the {n} packets before it"));
-                }
-                Some(e) => {
-                    failed = Some(format!("{name}: {e}"));
-                    break;
+            if let Some(e) = b.error.take() {
+                match after_read_error(name, e, n) {
+                    Ok((w, cut)) => {
+                        warning = Some(w);
+                        truncated_at = cut;
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
                 }
             }
             let _ = back_tx.send(b);
@@ -335,28 +313,53 @@ fn read_and_reassemble<R: Read>(
             error: None,
         });
         b.packets = 0;
-        let mut done = false;
-        while (b.packets as usize) < READ_BATCH && b.data.len() < READ_BATCH_BYTES {
-            match reader.next_packet() {
-                Ok(Some(p)) => {
-                    flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut b);
-                    b.packets += 1;
-                }
-                Ok(None) => {
-                    done = true;
-                    break;
-                }
-                Err(e) => {
-                    b.error = Some(e);
-                    done = true;
-                    break;
-                }
-            }
-        }
+        let mut error = None;
+        let done = read_into(reader, &mut error, |p| {
+            flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut b);
+            b.packets += 1;
+            b.packets as usize >= READ_BATCH || b.data.len() >= READ_BATCH_BYTES
+        });
+        b.error = error;
         b.position = reader.position();
         if tx.send(b).is_err() || done {
             return;
         }
+    }
+}
+
+/// Reads packets into `take` until it says the batch is full (false), the file ends or reading
+/// fails (the error in `error`); true when reading is over.
+fn read_into<R: Read>(
+    reader: &mut CaptureReader<R>,
+    error: &mut Option<ReadError>,
+    mut take: impl FnMut(crate::source::RawPacket<'_>) -> bool,
+) -> bool {
+    loop {
+        match reader.next_packet() {
+            Ok(Some(p)) => {
+                if take(p) {
+                    return false;
+                }
+            }
+            Ok(None) => return true,
+            Err(e) => {
+                *error = Some(e);
+                return true;
+            }
+        }
+    }
+}
+
+/// What a read error after `n` packets means for the load: a warning to show beside what was
+/// decoded (and the packet where the file is cut, if it is), or an error when nothing is usable.
+fn after_read_error(name: &str, e: ReadError, n: u64) -> Result<(String, Option<u64>), String> {
+    match e {
+        ReadError::Truncated { packet } => Ok((
+            format!("{name}: the file ends in the middle of packet {packet}; showing the {} packets before it", packet - 1),
+            Some(packet),
+        )),
+        e @ ReadError::Corrupt(_) if n > 0 => Ok((format!("{name}: {e}; showing the {n} packets before it"), None)),
+        e => Err(format!("{name}: {e}")),
     }
 }
 

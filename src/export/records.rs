@@ -68,60 +68,58 @@ fn headers(out: &mut Vec<u8>, h: &Headers) {
     out.push(b']');
 }
 
-fn body(out: &mut Vec<u8>, b: &Option<Body>) {
+/// The fields a request and a response share, in the order both print them: up to the end of the
+/// first line, from the version to the body lengths, then the times and the body.
+fn head_start(out: &mut Vec<u8>, packet: u64, first_packet: u64) {
+    lit!(out, "{\"packet\":");
+    uint(out, packet);
+    lit!(out, ",\"first_packet\":");
+    uint(out, first_packet);
+}
+
+fn head_middle(out: &mut Vec<u8>, version: &str, h: &Headers, head_len: usize, body_len: u64, wire_body_len: u64) {
+    lit!(out, ",\"version\":");
+    write_str(out, version);
+    lit!(out, ",\"headers\":");
+    headers(out, h);
+    lit!(out, ",\"head_len\":");
+    uint(out, head_len as u64);
+    lit!(out, ",\"body_len\":");
+    uint(out, body_len);
+    lit!(out, ",\"wire_body_len\":");
+    uint(out, wire_body_len);
+}
+
+fn head_end(out: &mut Vec<u8>, start_time: f64, end_time: f64, b: &Option<Body>) {
+    lit!(out, ",\"start_time\":");
+    float(out, start_time);
+    lit!(out, ",\"end_time\":");
+    float(out, end_time);
     if let Some(b) = b {
         lit!(out, ",\"body\":{\"truncated\":");
         boolean(out, b.truncated);
         out.push(b'}');
     }
+    out.push(b'}');
 }
 
 fn request(out: &mut Vec<u8>, r: &HttpRequest) {
-    lit!(out, "{\"packet\":");
-    uint(out, r.packet);
-    lit!(out, ",\"first_packet\":");
-    uint(out, r.first_packet);
+    head_start(out, r.packet, r.first_packet);
     lit!(out, ",\"method\":");
     write_str(out, &r.method);
     lit!(out, ",\"target\":");
     write_str(out, &r.target);
-    lit!(out, ",\"version\":");
-    write_str(out, &r.version);
-    lit!(out, ",\"headers\":");
-    headers(out, &r.headers);
-    lit!(out, ",\"head_len\":");
-    uint(out, r.head_len as u64);
-    lit!(out, ",\"body_len\":");
-    uint(out, r.body_len);
-    lit!(out, ",\"wire_body_len\":");
-    uint(out, r.wire_body_len);
-    lit!(out, ",\"start_time\":");
-    float(out, r.start_time);
-    lit!(out, ",\"end_time\":");
-    float(out, r.end_time);
-    body(out, &r.body);
-    out.push(b'}');
+    head_middle(out, &r.version, &r.headers, r.head_len, r.body_len, r.wire_body_len);
+    head_end(out, r.start_time, r.end_time, &r.body);
 }
 
 fn response(out: &mut Vec<u8>, r: &HttpResponse) {
-    lit!(out, "{\"packet\":");
-    uint(out, r.packet);
-    lit!(out, ",\"first_packet\":");
-    uint(out, r.first_packet);
+    head_start(out, r.packet, r.first_packet);
     lit!(out, ",\"status\":");
     uint(out, u64::from(r.status));
     lit!(out, ",\"reason\":");
     write_str(out, &r.reason);
-    lit!(out, ",\"version\":");
-    write_str(out, &r.version);
-    lit!(out, ",\"headers\":");
-    headers(out, &r.headers);
-    lit!(out, ",\"head_len\":");
-    uint(out, r.head_len as u64);
-    lit!(out, ",\"body_len\":");
-    uint(out, r.body_len);
-    lit!(out, ",\"wire_body_len\":");
-    uint(out, r.wire_body_len);
+    head_middle(out, &r.version, &r.headers, r.head_len, r.body_len, r.wire_body_len);
     lit!(out, ",\"chunked\":");
     boolean(out, r.chunked);
     lit!(out, ",\"content_encoding\":");
@@ -130,12 +128,7 @@ fn response(out: &mut Vec<u8>, r: &HttpResponse) {
     boolean(out, r.until_close);
     lit!(out, ",\"complete\":");
     boolean(out, r.complete);
-    lit!(out, ",\"start_time\":");
-    float(out, r.start_time);
-    lit!(out, ",\"end_time\":");
-    float(out, r.end_time);
-    body(out, &r.body);
-    out.push(b'}');
+    head_end(out, r.start_time, r.end_time, &r.body);
 }
 
 /// Appends an HTTP exchange as JSON.
