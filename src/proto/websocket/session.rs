@@ -158,15 +158,18 @@ impl WsSession {
                 let fr = self.dirs[dir].frame.as_ref().map(|f| (f.hdr, f.got)).unwrap_or_else(|| unreachable!());
                 let (hdr, got) = fr;
                 let n = (hdr.payload_len - got).min(buf.len() as u64) as usize;
-                self.scratch.clear();
-                self.scratch.extend_from_slice(&buf.bytes()[..n]);
-                buf.consume(n);
                 if let Some(key) = hdr.mask {
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(&buf.bytes()[..n]);
                     unmask(&mut self.scratch, key, got);
+                    let payload = std::mem::take(&mut self.scratch);
+                    self.payload(dir, &hdr, &payload, sink);
+                    self.scratch = payload;
+                } else {
+                    // Unmasked (server) payload is read where it lies.
+                    self.payload(dir, &hdr, &buf.bytes()[..n], sink);
                 }
-                let payload = std::mem::take(&mut self.scratch);
-                self.payload(dir, &hdr, &payload, sink);
-                self.scratch = payload;
+                buf.consume(n);
                 if let Some(f) = &mut self.dirs[dir].frame {
                     f.got += n as u64;
                 }
