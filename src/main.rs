@@ -218,10 +218,18 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             limits.frame_events = a.frames;
             let (payload_limit, frames) = (a.payload_limit, a.frames);
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<wirescope::model::Event>>(4);
+            // Printed batches go back to be dropped where they were allocated: freeing on the
+            // thread that allocated is the allocator's cheap path.
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<wirescope::model::Event>>();
             let file = a.file.clone();
             let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
-                load::load_file_pipelined(&file, limits, |eng, _, _| tx.send(eng.drain_events().collect()).is_ok())
-                    .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
+                load::load_file_pipelined(&file, limits, |eng, _, _| {
+                    while let Ok(printed) = done_rx.try_recv() {
+                        drop(printed);
+                    }
+                    tx.send(eng.drain_events().collect()).is_ok()
+                })
+                .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
             })?;
             let mut result = None;
             let written = emit(&a.output, |o| {
@@ -230,6 +238,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
                     for e in &batch {
                         w.event(e)?;
                     }
+                    let _ = done_tx.send(batch);
                 }
                 let joined = engine.join().map_err(|_| std::io::Error::other("the engine thread panicked"))?;
                 let (warning, packets, conns) = joined.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
