@@ -109,7 +109,10 @@ pub struct Flows {
 /// findings (as events).
 pub struct Apps {
     limits: Limits,
+    /// Connections `shard`, `shard + shards`, `shard + 2 * shards`, ... (all of them when
+    /// `shards` is 1): connection `id` is at `id / shards`.
     conns: Vec<Conn>,
+    shards: u32,
     events: Vec<Event>,
     /// What the TCP tracker hands over for one segment, applied at `segment_done`.
     chunks: Vec<(Dir, OwnedChunk)>,
@@ -408,7 +411,43 @@ impl Flows {
 
 impl Apps {
     pub fn new(limits: Limits) -> Self {
-        Apps { limits, conns: Vec::new(), events: Vec::new(), chunks: Vec::new() }
+        Self::shard(limits, 1)
+    }
+
+    /// The application half for one of `shards` decoding threads: the connections whose id leaves
+    /// the same remainder when divided by `shards` (connections never share decoding state, so
+    /// they can be decoded apart). [`Apps::merge`] puts the shards back together.
+    pub fn shard(limits: Limits, shards: u32) -> Self {
+        Apps { limits, conns: Vec::new(), shards: shards.max(1), events: Vec::new(), chunks: Vec::new() }
+    }
+
+    /// One application half from the shards of [`Apps::shard`], given in order (shard 0 first),
+    /// with connections in id order and the events still pending, shard by shard.
+    pub fn merge(mut parts: Vec<Apps>) -> Apps {
+        let Some(first) = parts.first() else { return Apps::new(Limits::default()) };
+        let limits = first.limits.clone();
+        let total: usize = parts.iter().map(|p| p.conns.len()).sum();
+        let mut events = Vec::new();
+        let mut iters: Vec<_> = parts
+            .iter_mut()
+            .map(|p| {
+                events.append(&mut p.events);
+                std::mem::take(&mut p.conns).into_iter()
+            })
+            .collect();
+        let n = iters.len();
+        let conns = (0..total).filter_map(|i| iters[i % n].next()).collect();
+        Apps { limits, conns, shards: 1, events, chunks: Vec::new() }
+    }
+
+    /// The events produced since the last call, as a vector.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// How many events are waiting.
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
     }
 
     /// Events produced since the last call.
@@ -423,7 +462,7 @@ impl FlowOut for Apps {
     }
 
     fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
-        debug_assert_eq!(id as usize, self.conns.len());
+        debug_assert_eq!((id / self.shards) as usize, self.conns.len());
         let mut c = Conn::new(id, first_packet, &self.limits);
         if let Some(p) = udp {
             c.protocol = p;
@@ -434,7 +473,7 @@ impl FlowOut for Apps {
 
     /// Data goes straight into the direction's buffer; decoding happens at `segment_done`.
     fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
-        let Some(conn) = self.conns.get_mut(conn as usize) else { return };
+        let Some(conn) = self.conns.get_mut((conn / self.shards) as usize) else { return };
         if conn.ended[dir] || matches!(conn.app, App::Done) {
             return;
         }
@@ -466,7 +505,7 @@ impl FlowOut for Apps {
     }
 
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
-        let Some(conn) = self.conns.get_mut(conn as usize) else { return };
+        let Some(conn) = self.conns.get_mut((conn / self.shards) as usize) else { return };
         conn.deliver(&mut self.chunks, &self.limits, &mut self.events);
         if finish && !matches!(conn.app, App::Done) {
             conn.finish_app(packet, tcp_closed, &self.limits, &mut self.events);

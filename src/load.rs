@@ -154,21 +154,25 @@ fn read_ahead<R: Read>(
     }
 }
 
-/// Opens `path` and runs it through the engine in two halves on two threads: the reading thread
-/// also dissects and reassembles (the transport half, [`Flows`]), the calling thread decodes the
-/// streams (the application half, [`Apps`]). For callers that need only events while loading (the
-/// command line): `batch` sees the application half, with the bytes read so far and the file size.
+/// Opens `path` and runs it through the engine split over threads: the reading thread also
+/// dissects and reassembles (the transport half, [`Flows`]); decoding threads each take a share of
+/// the connections (the application half, [`Apps`], one shard each); the calling thread puts their
+/// events back in the order one engine would have produced them. For callers that need only events
+/// while loading (the command line): `batch` gets the events so far (to take), with the bytes read
+/// so far and the file size, every [`BATCH`] packets and once at the end; returning false cancels.
 /// The result is the same engine, event for event, as [`load_file`]'s.
-pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(&mut Apps, u64, u64) -> bool) -> Result<Loaded, String> {
+pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(&mut Vec<Event>, u64, u64) -> bool) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
     load_reader_pipelined(file, size, &name, limits, batch)
 }
 
-/// What the transport half handed over for a run of packets, recorded for the application half.
+/// What the transport half handed over for a run of packets, recorded for one decoding thread.
 struct OpBatch {
     /// Stream bytes of the data chunks, back to back.
     data: Vec<u8>,
     ops: Vec<Op>,
+    /// The place of each op in the order of all ops (of every decoding thread).
+    seqs: Vec<u64>,
     /// Packets read into this batch.
     packets: u64,
     position: u64,
@@ -185,33 +189,23 @@ enum Op {
     Done { conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool },
 }
 
-impl FlowOut for OpBatch {
-    fn event(&mut self, e: Event) {
-        self.ops.push(Op::Event(e));
-    }
-    fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
-        self.ops.push(Op::NewConn { id, first_packet, udp });
-    }
-    fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
-        self.ops.push(match c {
-            Chunk::Data { bytes, packet, ts } => {
-                let at = self.data.len();
-                self.data.extend_from_slice(bytes);
-                Op::Data { conn, dir, at, len: bytes.len(), packet, ts }
-            }
-            Chunk::Gap { len, packet, ts } => Op::Gap { conn, dir, len, packet, ts },
-            Chunk::End { packet, ts } => Op::End { conn, dir, packet, ts },
-        });
-    }
-    fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
-        self.ops.push(Op::Done { conn, packet, finish, tcp_closed });
-    }
-}
-
 impl OpBatch {
-    /// Replays the recorded calls into the application half, emptying the batch.
-    fn replay(&mut self, apps: &mut Apps) {
-        for op in self.ops.drain(..) {
+    fn new() -> Self {
+        OpBatch {
+            data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
+            ops: Vec::with_capacity(READ_BATCH * 3),
+            seqs: Vec::with_capacity(READ_BATCH * 3),
+            packets: 0,
+            position: 0,
+            error: None,
+        }
+    }
+
+    /// Replays the recorded calls into this thread's application half, emptying the batch; `tags`
+    /// gets (op place, events it produced) for every op that produced events.
+    fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>) {
+        for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
+            let before = apps.pending_events();
             match op {
                 Op::Event(e) => apps.event(e),
                 Op::NewConn { id, first_packet, udp } => apps.new_conn(id, first_packet, udp),
@@ -222,9 +216,72 @@ impl OpBatch {
                 Op::End { conn, dir, packet, ts } => apps.chunk(conn, dir, Chunk::End { packet, ts }),
                 Op::Done { conn, packet, finish, tcp_closed } => apps.segment_done(conn, packet, finish, tcp_closed),
             }
+            let made = apps.pending_events() - before;
+            if made > 0 {
+                tags.push((seq, made as u32));
+            }
         }
         self.data.clear();
     }
+}
+
+/// Deals the transport half's calls out to the decoding threads' batches: a connection's calls
+/// to the thread of its shard, events of the transport half to the first; each numbered.
+struct Dealer<'a> {
+    parts: &'a mut [OpBatch],
+    seq: u64,
+}
+
+impl Dealer<'_> {
+    fn part(&mut self, conn: u32) -> &mut OpBatch {
+        let n = self.parts.len();
+        let b = &mut self.parts[conn as usize % n];
+        b.seqs.push(self.seq);
+        self.seq += 1;
+        b
+    }
+}
+
+impl FlowOut for Dealer<'_> {
+    fn event(&mut self, e: Event) {
+        self.part(0).ops.push(Op::Event(e));
+    }
+    fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
+        self.part(id).ops.push(Op::NewConn { id, first_packet, udp });
+    }
+    fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
+        let b = self.part(conn);
+        b.ops.push(match c {
+            Chunk::Data { bytes, packet, ts } => {
+                let at = b.data.len();
+                b.data.extend_from_slice(bytes);
+                Op::Data { conn, dir, at, len: bytes.len(), packet, ts }
+            }
+            Chunk::Gap { len, packet, ts } => Op::Gap { conn, dir, len, packet, ts },
+            Chunk::End { packet, ts } => Op::End { conn, dir, packet, ts },
+        });
+    }
+    fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
+        self.part(conn).ops.push(Op::Done { conn, packet, finish, tcp_closed });
+    }
+}
+
+/// What a decoding thread made of one batch: its events, and which op made which of them.
+struct ShardOut {
+    events: Vec<Event>,
+    tags: Vec<(u64, u32)>,
+    packets: u64,
+    position: u64,
+    error: Option<ReadError>,
+}
+
+/// Decoding threads for a pipelined load: beside the reading thread and the caller's, enough to
+/// use the machine's cores, at least one and at most four.
+fn decoding_threads() -> usize {
+    if let Some(n) = std::env::var("WS_DEC").ok().and_then(|v| v.parse().ok()) {
+        return n;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
 }
 
 /// [`load_file_pipelined`] from any reader; `size` is for progress.
@@ -233,20 +290,63 @@ pub fn load_reader_pipelined<R: Read + Send>(
     size: u64,
     name: &str,
     limits: Limits,
-    mut batch: impl FnMut(&mut Apps, u64, u64) -> bool,
+    batch: impl FnMut(&mut Vec<Event>, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
+    load_reader_sharded(src, size, name, limits, decoding_threads(), batch)
+}
+
+/// [`load_reader_pipelined`] with `shards` decoding threads.
+pub fn load_reader_sharded<R: Read + Send>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    shards: usize,
+    mut batch: impl FnMut(&mut Vec<Event>, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    use std::sync::mpsc::{channel, sync_channel};
+    let shards = shards.clamp(1, 64);
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut flows = Flows::new(limits.clone());
     flows.packets.file_comments = reader.file_comments.clone();
-    let mut apps = Apps::new(limits);
     let mut warning = None;
     let mut truncated_at = None;
     let mut n = 0u64;
-    let (failed, flows) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<OpBatch>(2);
-        let (back_tx, back_rx) = std::sync::mpsc::channel::<OpBatch>();
+    let mut pending: Vec<Event> = Vec::new();
+    let thread_failed = || format!("{name}: a loading thread failed");
+    let (failed, parts) = std::thread::scope(|scope| {
+        let (back_tx, back_rx) = channel::<OpBatch>();
+        let mut to_shards = Vec::new();
+        let mut from_shards = Vec::new();
+        let mut decoders = Vec::new();
+        for i in 0..shards {
+            let (tx, rx) = sync_channel::<OpBatch>(2);
+            let (out_tx, out_rx) = sync_channel::<ShardOut>(2);
+            let back = back_tx.clone();
+            let mut apps = Apps::shard(limits.clone(), shards as u32);
+            let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
+                for mut b in rx.iter() {
+                    let mut tags = Vec::new();
+                    b.replay(&mut apps, &mut tags);
+                    let out =
+                        ShardOut { events: apps.take_events(), tags, packets: b.packets, position: b.position, error: b.error.take() };
+                    let _ = back.send(b);
+                    if out_tx.send(out).is_err() {
+                        break;
+                    }
+                }
+                apps
+            });
+            match spawned {
+                Ok(h) => decoders.push(h),
+                Err(e) => return (Some(format!("{name}: cannot start a decoding thread: {e}")), None),
+            }
+            to_shards.push(tx);
+            from_shards.push(out_rx);
+        }
+        drop(back_tx);
         let spawned = std::thread::Builder::new().name("wirescope-read".into()).spawn_scoped(scope, move || {
-            read_and_reassemble(&mut reader, &mut flows, &tx, &back_rx);
+            read_and_reassemble(&mut reader, &mut flows, &to_shards, &back_rx);
             flows
         });
         let reading = match spawned {
@@ -254,16 +354,25 @@ pub fn load_reader_pipelined<R: Read + Send>(
             Err(e) => return (Some(format!("{name}: cannot start the reading thread: {e}")), None),
         };
         let mut failed = None;
-        for mut b in rx.iter() {
-            b.replay(&mut apps);
+        'rounds: loop {
+            // One batch from every decoding thread: the same run of packets, dealt out.
+            let mut outs = Vec::with_capacity(shards);
+            for rx in &from_shards {
+                match rx.recv() {
+                    Ok(o) => outs.push(o),
+                    Err(_) => break 'rounds,
+                }
+            }
+            merge_events(&mut pending, &mut outs);
+            let first = &mut outs[0];
             let before = n;
-            n += b.packets;
-            if n / BATCH > before / BATCH && !batch(&mut apps, b.position, size) {
+            n += first.packets;
+            if n / BATCH > before / BATCH && !batch(&mut pending, first.position, size) {
                 warning = Some(format!("loading cancelled after {n} packets"));
-                // Dropping the receiver stops the reading thread at its next hand-over.
+                // Dropping the receivers stops the other threads at their next hand-over.
                 break;
             }
-            if let Some(e) = b.error.take() {
+            if let Some(e) = first.error.take() {
                 match after_read_error(name, e, n) {
                     Ok((w, cut)) => {
                         warning = Some(w);
@@ -275,53 +384,79 @@ pub fn load_reader_pipelined<R: Read + Send>(
                     }
                 }
             }
-            let _ = back_tx.send(b);
         }
-        drop(rx);
-        match reading.join() {
-            Ok(flows) => (failed, Some(flows)),
-            Err(_) => (Some(format!("{name}: the reading thread failed")), None),
+        drop(from_shards);
+        let flows = reading.join().ok();
+        let apps: Option<Vec<Apps>> = decoders.into_iter().map(|h| h.join().ok()).collect();
+        match (flows, apps) {
+            (Some(f), Some(a)) => (failed, Some((f, a))),
+            _ => (Some(thread_failed()), None),
         }
     });
     if let Some(e) = failed {
         return Err(e);
     }
-    let Some(mut flows) = flows else { return Err(format!("{name}: the reading thread failed")) };
+    let Some((mut flows, parts)) = parts else { return Err(thread_failed()) };
     if truncated_at.is_some() {
         flows.packets.truncated_at = truncated_at;
     }
-    let mut engine = Engine::from_parts(flows, apps);
+    let mut engine = Engine::from_parts(flows, Apps::merge(parts));
     engine.finish();
-    batch(engine.apps_mut(), size, size);
+    pending.append(&mut engine.apps_mut().take_events());
+    batch(&mut pending, size, size);
     Ok(Loaded { engine, warning })
 }
 
-/// The reading thread of a pipelined load: packets through the transport half, recorded in
-/// batches, until the end, an error, or the other side hangs up.
+/// Appends the decoding threads' events to `into` in the order of the ops that made them, which
+/// is the order one engine makes them in.
+fn merge_events(into: &mut Vec<Event>, outs: &mut [ShardOut]) {
+    if let [only] = outs {
+        into.append(&mut only.events);
+        return;
+    }
+    let mut events: Vec<_> = outs.iter_mut().map(|o| std::mem::take(&mut o.events).into_iter()).collect();
+    let mut at = vec![0usize; outs.len()];
+    loop {
+        let next = (0..outs.len()).filter_map(|i| outs[i].tags.get(at[i]).map(|t| (t.0, i))).min();
+        let Some((_, i)) = next else { break };
+        let count = outs[i].tags[at[i]].1 as usize;
+        into.extend(events[i].by_ref().take(count));
+        at[i] += 1;
+    }
+}
+
+/// The reading thread of a pipelined load: packets through the transport half, recorded in one
+/// batch per decoding thread, until the end, an error, or the other side hangs up.
 fn read_and_reassemble<R: Read>(
     reader: &mut CaptureReader<R>,
     flows: &mut Flows,
-    tx: &std::sync::mpsc::SyncSender<OpBatch>,
+    to: &[std::sync::mpsc::SyncSender<OpBatch>],
     back: &std::sync::mpsc::Receiver<OpBatch>,
 ) {
+    let mut seq = 0;
     loop {
-        let mut b = back.try_recv().unwrap_or_else(|_| OpBatch {
-            data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
-            ops: Vec::with_capacity(READ_BATCH * 3),
-            packets: 0,
-            position: 0,
-            error: None,
-        });
-        b.packets = 0;
+        let mut parts: Vec<OpBatch> = to.iter().map(|_| back.try_recv().unwrap_or_else(|_| OpBatch::new())).collect();
+        let mut packets = 0u64;
         let mut error = None;
-        let done = read_into(reader, &mut error, |p| {
-            flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut b);
-            b.packets += 1;
-            b.packets as usize >= READ_BATCH || b.data.len() >= READ_BATCH_BYTES
-        });
-        b.error = error;
-        b.position = reader.position();
-        if tx.send(b).is_err() || done {
+        let done = {
+            let mut dealer = Dealer { parts: &mut parts, seq };
+            let done = read_into(reader, &mut error, |p| {
+                flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut dealer);
+                packets += 1;
+                packets as usize >= READ_BATCH || dealer.parts.iter().any(|b| b.data.len() >= READ_BATCH_BYTES)
+            });
+            seq = dealer.seq;
+            done
+        };
+        let position = reader.position();
+        parts[0].error = error;
+        for (b, tx) in parts.into_iter().zip(to) {
+            let b = OpBatch { packets, position, ..b };
+            if tx.send(b).is_err() {
+                return;
+            }
+        }
+        if done {
             return;
         }
     }

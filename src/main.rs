@@ -223,11 +223,11 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<wirescope::model::Event>>();
             let file = a.file.clone();
             let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
-                load::load_file_pipelined(&file, limits, |eng, _, _| {
+                load::load_file_pipelined(&file, limits, |events, _, _| {
                     while let Ok(printed) = done_rx.try_recv() {
                         drop(printed);
                     }
-                    tx.send(eng.drain_events().collect()).is_ok()
+                    tx.send(std::mem::take(events)).is_ok()
                 })
                 .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
             })?;
@@ -255,8 +255,8 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             }
             limits.frame_events = false;
             let mut cap = Capture::default();
-            let loaded = load::load_file_pipelined(&a.file, limits, |eng, _, _| {
-                for e in eng.drain_events() {
+            let loaded = load::load_file_pipelined(&a.file, limits, |events, _, _| {
+                for e in events.drain(..) {
                     cap.apply(e);
                 }
                 true

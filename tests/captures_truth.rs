@@ -312,13 +312,13 @@ fn fast_json_matches_serde_json_on_every_record() {
     assert!(records >= 150, "only {records} records checked");
 }
 
-/// The command line loads with the engine split over two threads (transport half on the reading
-/// thread, decoders on another); the app loads with it whole. Both must give the same events in
+/// The command line loads with the engine split over threads (transport half on the reading
+/// thread, connections dealt out to one or more decoding threads); the app loads with it whole. Both must give the same events in
 /// the same order, the same connections and the same warning, on every capture and on every
 /// capture cut short.
 #[test]
 fn two_thread_load_matches_one_thread_load_on_every_capture() {
-    use wirescope::load::{load_reader, load_reader_pipelined};
+    use wirescope::load::{load_reader, load_reader_sharded};
     let limits = Limits { frame_events: true, packet_rows: true, ..Limits::default() };
     let mut compared = 0;
     for path in common::capture_files() {
@@ -331,21 +331,23 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
                 true
             })
             .unwrap();
-            let mut two = Vec::new();
-            let l2 = load_reader_pipelined(b, cut as u64, "f", limits.clone(), |apps, _, _| {
-                two.extend(apps.drain_events().map(|e| format!("{e:?}")));
-                true
-            })
-            .unwrap();
-            let what = format!("{} cut at {cut}", path.display());
-            assert!(!one.is_empty(), "{what}");
-            assert_eq!(one.len(), two.len(), "{what}");
-            for (a, b) in one.iter().zip(&two) {
-                assert_eq!(a, b, "{what}");
+            for shards in [1, 2, 3] {
+                let mut two = Vec::new();
+                let l2 = load_reader_sharded(b, cut as u64, "f", limits.clone(), shards, |events, _, _| {
+                    two.extend(events.drain(..).map(|e| format!("{e:?}")));
+                    true
+                })
+                .unwrap();
+                let what = format!("{} cut at {cut}, {shards} decoding threads", path.display());
+                assert!(!one.is_empty(), "{what}");
+                assert_eq!(one.len(), two.len(), "{what}");
+                for (a, b) in one.iter().zip(&two) {
+                    assert_eq!(a, b, "{what}");
+                }
+                assert_eq!(l1.warning, l2.warning, "{what}");
+                assert_eq!(format!("{:?}", l1.engine.connections()), format!("{:?}", l2.engine.connections()), "{what}");
+                assert_eq!(format!("{:?}", l1.engine.packets()), format!("{:?}", l2.engine.packets()), "{what}");
             }
-            assert_eq!(l1.warning, l2.warning, "{what}");
-            assert_eq!(format!("{:?}", l1.engine.connections()), format!("{:?}", l2.engine.connections()), "{what}");
-            assert_eq!(format!("{:?}", l1.engine.packets()), format!("{:?}", l2.engine.packets()), "{what}");
             compared += one.len();
         }
     }
