@@ -440,9 +440,10 @@ impl Apps {
         Apps { limits, conns, shards: 1, events, chunks: Vec::new() }
     }
 
-    /// The events produced since the last call, as a vector.
-    pub fn take_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+    /// The events produced since the last call, as a vector; `spare` (emptied) collects the next.
+    pub fn swap_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
+        spare.clear();
+        std::mem::replace(&mut self.events, spare)
     }
 
     /// How many events are waiting.

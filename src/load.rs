@@ -8,6 +8,7 @@ use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 /// Packets between two calls of the batch callback.
 pub const BATCH: u64 = 4096;
@@ -154,14 +155,93 @@ fn read_ahead<R: Read>(
     }
 }
 
+/// Events of a pipelined load, in the order one engine makes them, left in the vectors of the
+/// decoding threads that made them. Dropping a batch sends those vectors back to their threads to
+/// be freed and reused there (freeing on the allocating thread is the allocator's cheap path).
+pub struct EventBatch {
+    parts: Vec<Vec<Event>>,
+    /// Runs of (part, events) in order.
+    order: Vec<(u32, u32)>,
+    home: Vec<Option<Sender<Vec<Event>>>>,
+}
+
+impl EventBatch {
+    fn new(home: Vec<Option<Sender<Vec<Event>>>>) -> Self {
+        EventBatch { parts: home.iter().map(|_| Vec::new()).collect(), order: Vec::new(), home }
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.iter().all(Vec::is_empty)
+    }
+
+    /// The events in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Event> + '_ {
+        let mut at = vec![0usize; self.parts.len()];
+        self.order.iter().flat_map(move |&(part, count)| {
+            let (part, count) = (part as usize, count as usize);
+            let from = at[part];
+            at[part] += count;
+            &self.parts[part][from..from + count]
+        })
+    }
+
+    /// The events in order, taken out of the batch.
+    pub fn take(&mut self) -> Vec<Event> {
+        let mut parts: Vec<_> = self.parts.iter_mut().map(|p| p.drain(..)).collect();
+        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for &(part, count) in &self.order {
+            out.extend(parts[part as usize].by_ref().take(count as usize));
+        }
+        drop(parts);
+        self.order.clear();
+        out
+    }
+
+    /// Appends one round of the decoding threads' events, ordered by the ops that made them.
+    fn append(&mut self, outs: &mut [ShardOut]) {
+        let mut at = vec![0usize; outs.len()];
+        loop {
+            let next = (0..outs.len()).filter_map(|i| outs[i].tags.get(at[i]).map(|t| (t.0, i))).min();
+            let Some((_, i)) = next else { break };
+            let count = outs[i].tags[at[i]].1;
+            match self.order.last_mut() {
+                Some((part, n)) if *part == i as u32 => *n += count,
+                _ => self.order.push((i as u32, count)),
+            }
+            at[i] += 1;
+        }
+        for (part, o) in self.parts.iter_mut().zip(outs) {
+            if part.is_empty() {
+                std::mem::swap(part, &mut o.events);
+            } else {
+                part.append(&mut o.events);
+            }
+        }
+    }
+}
+
+impl Drop for EventBatch {
+    fn drop(&mut self) {
+        for (part, home) in self.parts.drain(..).zip(&self.home) {
+            if let Some(h) = home {
+                let _ = h.send(part);
+            }
+        }
+    }
+}
+
 /// Opens `path` and runs it through the engine split over threads: the reading thread also
 /// dissects and reassembles (the transport half, [`Flows`]); decoding threads each take a share of
 /// the connections (the application half, [`Apps`], one shard each); the calling thread puts their
 /// events back in the order one engine would have produced them. For callers that need only events
-/// while loading (the command line): `batch` gets the events so far (to take), with the bytes read
-/// so far and the file size, every [`BATCH`] packets and once at the end; returning false cancels.
+/// while loading (the command line): `batch` gets the events so far, with the bytes read so far
+/// and the file size, every [`BATCH`] packets and once at the end; returning false cancels.
 /// The result is the same engine, event for event, as [`load_file`]'s.
-pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(&mut Vec<Event>, u64, u64) -> bool) -> Result<Loaded, String> {
+pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(EventBatch, u64, u64) -> bool) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
     load_reader_pipelined(file, size, &name, limits, batch)
 }
@@ -181,12 +261,40 @@ struct OpBatch {
 
 /// One [`FlowOut`] call, with a data chunk's bytes moved into [`OpBatch::data`].
 enum Op {
-    Event(Event),
-    NewConn { id: u32, first_packet: PacketNo, udp: Option<Protocol> },
-    Data { conn: u32, dir: Dir, at: usize, len: usize, packet: PacketNo, ts: Nanos },
-    Gap { conn: u32, dir: Dir, len: u64, packet: PacketNo, ts: Nanos },
-    End { conn: u32, dir: Dir, packet: PacketNo, ts: Nanos },
-    Done { conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool },
+    /// Boxed: events of the transport half are rare, and the other ops are a fraction of its size.
+    Event(Box<Event>),
+    NewConn {
+        id: u32,
+        first_packet: PacketNo,
+        udp: Option<Protocol>,
+    },
+    Data {
+        conn: u32,
+        dir: Dir,
+        at: usize,
+        len: usize,
+        packet: PacketNo,
+        ts: Nanos,
+    },
+    Gap {
+        conn: u32,
+        dir: Dir,
+        len: u64,
+        packet: PacketNo,
+        ts: Nanos,
+    },
+    End {
+        conn: u32,
+        dir: Dir,
+        packet: PacketNo,
+        ts: Nanos,
+    },
+    Done {
+        conn: u32,
+        packet: PacketNo,
+        finish: bool,
+        tcp_closed: bool,
+    },
 }
 
 impl OpBatch {
@@ -207,7 +315,7 @@ impl OpBatch {
         for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
             let before = apps.pending_events();
             match op {
-                Op::Event(e) => apps.event(e),
+                Op::Event(e) => apps.event(*e),
                 Op::NewConn { id, first_packet, udp } => apps.new_conn(id, first_packet, udp),
                 Op::Data { conn, dir, at, len, packet, ts } => {
                     apps.chunk(conn, dir, Chunk::Data { bytes: &self.data[at..at + len], packet, ts })
@@ -244,7 +352,7 @@ impl Dealer<'_> {
 
 impl FlowOut for Dealer<'_> {
     fn event(&mut self, e: Event) {
-        self.part(0).ops.push(Op::Event(e));
+        self.part(0).ops.push(Op::Event(Box::new(e)));
     }
     fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
         self.part(id).ops.push(Op::NewConn { id, first_packet, udp });
@@ -275,13 +383,68 @@ struct ShardOut {
     error: Option<ReadError>,
 }
 
-/// Decoding threads for a pipelined load: beside the reading thread and the caller's, enough to
-/// use the machine's cores, at least one and at most four.
+/// One share of the connections being decoded, and the way back for the events it handed out.
+struct Shard {
+    apps: Apps,
+    home: Receiver<Vec<Event>>,
+}
+
+impl Shard {
+    fn decode(&mut self, b: &mut OpBatch) -> ShardOut {
+        // Events handed out earlier come back once used: freed here, a vector reused.
+        let mut spare = Vec::new();
+        while let Ok(mut used) = self.home.try_recv() {
+            used.clear();
+            if used.capacity() > spare.capacity() {
+                spare = used;
+            }
+        }
+        let mut tags = Vec::new();
+        b.replay(&mut self.apps, &mut tags);
+        ShardOut { events: self.apps.swap_events(spare), tags, packets: b.packets, position: b.position, error: b.error.take() }
+    }
+}
+
+/// Where a pipelined load decodes: on the calling thread, or on threads of their own.
+enum Decoding<'s> {
+    Here { shard: Shard, rx: Receiver<OpBatch>, back: Sender<OpBatch> },
+    Threads { from: Vec<Receiver<ShardOut>>, handles: Vec<std::thread::ScopedJoinHandle<'s, Apps>> },
+}
+
+impl Decoding<'_> {
+    /// What every decoder made of the next run of packets; `None` once reading is over.
+    fn round(&mut self) -> Option<Vec<ShardOut>> {
+        match self {
+            Decoding::Here { shard, rx, back } => {
+                let mut b = rx.recv().ok()?;
+                let out = shard.decode(&mut b);
+                let _ = back.send(b);
+                Some(vec![out])
+            }
+            Decoding::Threads { from, .. } => from.iter().map(|rx| rx.recv().ok()).collect(),
+        }
+    }
+
+    /// Hangs up and gives back the decoders' application halves (`None` if a thread failed).
+    fn finish(self) -> Option<Vec<Apps>> {
+        match self {
+            Decoding::Here { shard, .. } => Some(vec![shard.apps]),
+            Decoding::Threads { from, handles } => {
+                drop(from);
+                handles.into_iter().map(|h| h.join().ok()).collect()
+            }
+        }
+    }
+}
+
+/// Decoders for a pipelined load: one core is left to reading and the caller's printing, the rest
+/// decode (at least one, on the calling thread; at most four); `WIRESCOPE_DECODING_THREADS` sets
+/// another number (for measuring).
 fn decoding_threads() -> usize {
-    if let Some(n) = std::env::var("WS_DEC").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("WIRESCOPE_DECODING_THREADS").ok().and_then(|v| v.parse().ok()) {
         return n;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+    std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).clamp(1, 4)
 }
 
 /// [`load_file_pipelined`] from any reader; `size` is for progress.
@@ -290,7 +453,7 @@ pub fn load_reader_pipelined<R: Read + Send>(
     size: u64,
     name: &str,
     limits: Limits,
-    batch: impl FnMut(&mut Vec<Event>, u64, u64) -> bool,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
     load_reader_sharded(src, size, name, limits, decoding_threads(), batch)
 }
@@ -302,9 +465,8 @@ pub fn load_reader_sharded<R: Read + Send>(
     name: &str,
     limits: Limits,
     shards: usize,
-    mut batch: impl FnMut(&mut Vec<Event>, u64, u64) -> bool,
+    mut batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
-    use std::sync::mpsc::{channel, sync_channel};
     let shards = shards.clamp(1, 64);
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut flows = Flows::new(limits.clone());
@@ -312,39 +474,50 @@ pub fn load_reader_sharded<R: Read + Send>(
     let mut warning = None;
     let mut truncated_at = None;
     let mut n = 0u64;
-    let mut pending: Vec<Event> = Vec::new();
     let thread_failed = || format!("{name}: a loading thread failed");
+    let mut left = None;
     let (failed, parts) = std::thread::scope(|scope| {
         let (back_tx, back_rx) = channel::<OpBatch>();
         let mut to_shards = Vec::new();
-        let mut from_shards = Vec::new();
-        let mut decoders = Vec::new();
-        for i in 0..shards {
+        let mut homes = Vec::new();
+        // One decoder: on this thread. More: each on a thread of its own.
+        let mut decoding = if shards == 1 {
             let (tx, rx) = sync_channel::<OpBatch>(2);
-            let (out_tx, out_rx) = sync_channel::<ShardOut>(2);
-            let back = back_tx.clone();
-            let mut apps = Apps::shard(limits.clone(), shards as u32);
-            let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
-                for mut b in rx.iter() {
-                    let mut tags = Vec::new();
-                    b.replay(&mut apps, &mut tags);
-                    let out =
-                        ShardOut { events: apps.take_events(), tags, packets: b.packets, position: b.position, error: b.error.take() };
-                    let _ = back.send(b);
-                    if out_tx.send(out).is_err() {
-                        break;
-                    }
-                }
-                apps
-            });
-            match spawned {
-                Ok(h) => decoders.push(h),
-                Err(e) => return (Some(format!("{name}: cannot start a decoding thread: {e}")), None),
-            }
+            let (home_tx, home) = channel::<Vec<Event>>();
             to_shards.push(tx);
-            from_shards.push(out_rx);
-        }
+            homes.push(Some(home_tx));
+            Decoding::Here { shard: Shard { apps: Apps::new(limits.clone()), home }, rx, back: back_tx.clone() }
+        } else {
+            let mut from = Vec::new();
+            let mut handles = Vec::new();
+            for i in 0..shards {
+                let (tx, rx) = sync_channel::<OpBatch>(2);
+                let (out_tx, out_rx) = sync_channel::<ShardOut>(2);
+                let (home_tx, home) = channel::<Vec<Event>>();
+                let back = back_tx.clone();
+                let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home };
+                let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
+                    for mut b in rx.iter() {
+                        let out = shard.decode(&mut b);
+                        let _ = back.send(b);
+                        if out_tx.send(out).is_err() {
+                            break;
+                        }
+                    }
+                    shard.apps
+                });
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => return (Some(format!("{name}: cannot start a decoding thread: {e}")), None),
+                }
+                to_shards.push(tx);
+                from.push(out_rx);
+                homes.push(Some(home_tx));
+            }
+            Decoding::Threads { from, handles }
+        };
         drop(back_tx);
+        let mut pending = EventBatch::new(homes.clone());
         let spawned = std::thread::Builder::new().name("wirescope-read".into()).spawn_scoped(scope, move || {
             read_and_reassemble(&mut reader, &mut flows, &to_shards, &back_rx);
             flows
@@ -354,22 +527,14 @@ pub fn load_reader_sharded<R: Read + Send>(
             Err(e) => return (Some(format!("{name}: cannot start the reading thread: {e}")), None),
         };
         let mut failed = None;
-        'rounds: loop {
-            // One batch from every decoding thread: the same run of packets, dealt out.
-            let mut outs = Vec::with_capacity(shards);
-            for rx in &from_shards {
-                match rx.recv() {
-                    Ok(o) => outs.push(o),
-                    Err(_) => break 'rounds,
-                }
-            }
-            merge_events(&mut pending, &mut outs);
+        while let Some(mut outs) = decoding.round() {
+            pending.append(&mut outs);
             let first = &mut outs[0];
             let before = n;
             n += first.packets;
-            if n / BATCH > before / BATCH && !batch(&mut pending, first.position, size) {
+            if n / BATCH > before / BATCH && !batch(std::mem::replace(&mut pending, EventBatch::new(homes.clone())), first.position, size) {
                 warning = Some(format!("loading cancelled after {n} packets"));
-                // Dropping the receivers stops the other threads at their next hand-over.
+                // Hanging up stops the other threads at their next hand-over.
                 break;
             }
             if let Some(e) = first.error.take() {
@@ -385,9 +550,11 @@ pub fn load_reader_sharded<R: Read + Send>(
                 }
             }
         }
-        drop(from_shards);
+        left = Some(pending.take());
+        drop(pending);
+        drop(homes);
+        let apps = decoding.finish();
         let flows = reading.join().ok();
-        let apps: Option<Vec<Apps>> = decoders.into_iter().map(|h| h.join().ok()).collect();
         match (flows, apps) {
             (Some(f), Some(a)) => (failed, Some((f, a))),
             _ => (Some(thread_failed()), None),
@@ -402,27 +569,13 @@ pub fn load_reader_sharded<R: Read + Send>(
     }
     let mut engine = Engine::from_parts(flows, Apps::merge(parts));
     engine.finish();
-    pending.append(&mut engine.apps_mut().take_events());
-    batch(&mut pending, size, size);
+    let mut rest = EventBatch::new(vec![None]);
+    let mut events = left.unwrap_or_default();
+    events.append(&mut engine.apps_mut().swap_events(Vec::new()));
+    rest.order.push((0, events.len() as u32));
+    rest.parts[0] = events;
+    batch(rest, size, size);
     Ok(Loaded { engine, warning })
-}
-
-/// Appends the decoding threads' events to `into` in the order of the ops that made them, which
-/// is the order one engine makes them in.
-fn merge_events(into: &mut Vec<Event>, outs: &mut [ShardOut]) {
-    if let [only] = outs {
-        into.append(&mut only.events);
-        return;
-    }
-    let mut events: Vec<_> = outs.iter_mut().map(|o| std::mem::take(&mut o.events).into_iter()).collect();
-    let mut at = vec![0usize; outs.len()];
-    loop {
-        let next = (0..outs.len()).filter_map(|i| outs[i].tags.get(at[i]).map(|t| (t.0, i))).min();
-        let Some((_, i)) = next else { break };
-        let count = outs[i].tags[at[i]].1 as usize;
-        into.extend(events[i].by_ref().take(count));
-        at[i] += 1;
-    }
 }
 
 /// The reading thread of a pipelined load: packets through the transport half, recorded in one

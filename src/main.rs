@@ -217,28 +217,20 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             limits.keep_ws_payload = a.payload_limit.bytes();
             limits.frame_events = a.frames;
             let (payload_limit, frames) = (a.payload_limit, a.frames);
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<wirescope::model::Event>>(4);
-            // Printed batches go back to be dropped where they were allocated: freeing on the
-            // thread that allocated is the allocator's cheap path.
-            let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<wirescope::model::Event>>();
+            let (tx, rx) = std::sync::mpsc::sync_channel::<load::EventBatch>(4);
             let file = a.file.clone();
             let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
-                load::load_file_pipelined(&file, limits, |events, _, _| {
-                    while let Ok(printed) = done_rx.try_recv() {
-                        drop(printed);
-                    }
-                    tx.send(std::mem::take(events)).is_ok()
-                })
-                .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
+                load::load_file_pipelined(&file, limits, |events, _, _| tx.send(events).is_ok())
+                    .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
             })?;
             let mut result = None;
             let written = emit(&a.output, |o| {
                 let mut w = JsonWriter::new(o, payload_limit, frames)?;
+                // A batch dropped once printed goes back to its decoding threads to be freed.
                 for batch in rx.iter() {
-                    for e in &batch {
+                    for e in batch.iter() {
                         w.event(e)?;
                     }
-                    let _ = done_tx.send(batch);
                 }
                 let joined = engine.join().map_err(|_| std::io::Error::other("the engine thread panicked"))?;
                 let (warning, packets, conns) = joined.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
@@ -255,8 +247,8 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             }
             limits.frame_events = false;
             let mut cap = Capture::default();
-            let loaded = load::load_file_pipelined(&a.file, limits, |events, _, _| {
-                for e in events.drain(..) {
+            let loaded = load::load_file_pipelined(&a.file, limits, |mut events, _, _| {
+                for e in events.take() {
                     cap.apply(e);
                 }
                 true

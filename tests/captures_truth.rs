@@ -333,8 +333,14 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
             .unwrap();
             for shards in [1, 2, 3] {
                 let mut two = Vec::new();
-                let l2 = load_reader_sharded(b, cut as u64, "f", limits.clone(), shards, |events, _, _| {
-                    two.extend(events.drain(..).map(|e| format!("{e:?}")));
+                let l2 = load_reader_sharded(b, cut as u64, "f", limits.clone(), shards, |mut events, _, _| {
+                    // The command line prints from `iter`, the other callers `take`: the same events.
+                    let seen: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+                    assert_eq!(seen.len(), events.len());
+                    let taken: Vec<String> = events.take().iter().map(|e| format!("{e:?}")).collect();
+                    assert_eq!(seen, taken);
+                    assert!(events.is_empty());
+                    two.extend(seen);
                     true
                 })
                 .unwrap();
