@@ -440,6 +440,16 @@ impl Apps {
         Apps { limits, conns, shards: 1, events, chunks: Vec::new() }
     }
 
+    /// Where connection `id` is in `conns`.
+    #[inline]
+    fn local(&self, id: u32) -> usize {
+        if self.shards == 1 {
+            id as usize
+        } else {
+            (id / self.shards) as usize
+        }
+    }
+
     /// The events produced since the last call, as a vector; `spare` (emptied) collects the next.
     pub fn swap_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
@@ -474,7 +484,8 @@ impl FlowOut for Apps {
 
     /// Data goes straight into the direction's buffer; decoding happens at `segment_done`.
     fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
-        let Some(conn) = self.conns.get_mut((conn / self.shards) as usize) else { return };
+        let at = self.local(conn);
+        let Some(conn) = self.conns.get_mut(at) else { return };
         if conn.ended[dir] || matches!(conn.app, App::Done) {
             return;
         }
@@ -506,7 +517,8 @@ impl FlowOut for Apps {
     }
 
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
-        let Some(conn) = self.conns.get_mut((conn / self.shards) as usize) else { return };
+        let at = self.local(conn);
+        let Some(conn) = self.conns.get_mut(at) else { return };
         conn.deliver(&mut self.chunks, &self.limits, &mut self.events);
         if finish && !matches!(conn.app, App::Done) {
             conn.finish_app(packet, tcp_closed, &self.limits, &mut self.events);

@@ -159,23 +159,25 @@ fn read_ahead<R: Read>(
 /// decoding threads that made them. Dropping a batch sends those vectors back to their threads to
 /// be freed and reused there (freeing on the allocating thread is the allocator's cheap path).
 pub struct EventBatch {
-    parts: Vec<Vec<Event>>,
+    /// Each decoding thread's events of each run of packets: (thread, events).
+    parts: Vec<(u32, Vec<Event>)>,
     /// Runs of (part, events) in order.
     order: Vec<(u32, u32)>,
+    /// The way back to each decoding thread.
     home: Vec<Option<Sender<Vec<Event>>>>,
 }
 
 impl EventBatch {
     fn new(home: Vec<Option<Sender<Vec<Event>>>>) -> Self {
-        EventBatch { parts: home.iter().map(|_| Vec::new()).collect(), order: Vec::new(), home }
+        EventBatch { parts: Vec::new(), order: Vec::new(), home }
     }
 
     pub fn len(&self) -> usize {
-        self.parts.iter().map(Vec::len).sum()
+        self.parts.iter().map(|p| p.1.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.parts.iter().all(Vec::is_empty)
+        self.parts.iter().all(|p| p.1.is_empty())
     }
 
     /// The events in order.
@@ -185,13 +187,13 @@ impl EventBatch {
             let (part, count) = (part as usize, count as usize);
             let from = at[part];
             at[part] += count;
-            &self.parts[part][from..from + count]
+            &self.parts[part].1[from..from + count]
         })
     }
 
     /// The events in order, taken out of the batch.
     pub fn take(&mut self) -> Vec<Event> {
-        let mut parts: Vec<_> = self.parts.iter_mut().map(|p| p.drain(..)).collect();
+        let mut parts: Vec<_> = self.parts.iter_mut().map(|p| p.1.drain(..)).collect();
         let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
         for &(part, count) in &self.order {
             out.extend(parts[part as usize].by_ref().take(count as usize));
@@ -201,34 +203,33 @@ impl EventBatch {
         out
     }
 
-    /// Appends one round of the decoding threads' events, ordered by the ops that made them.
+    /// Adds one run of packets' events from every decoding thread, ordered by the ops that made
+    /// them. The events stay in the vectors they were made in.
     fn append(&mut self, outs: &mut [ShardOut]) {
+        let first = self.parts.len() as u32;
         let mut at = vec![0usize; outs.len()];
         loop {
             let next = (0..outs.len()).filter_map(|i| outs[i].tags.get(at[i]).map(|t| (t.0, i))).min();
             let Some((_, i)) = next else { break };
             let count = outs[i].tags[at[i]].1;
+            let part = first + i as u32;
             match self.order.last_mut() {
-                Some((part, n)) if *part == i as u32 => *n += count,
-                _ => self.order.push((i as u32, count)),
+                Some((p, n)) if *p == part => *n += count,
+                _ => self.order.push((part, count)),
             }
             at[i] += 1;
         }
-        for (part, o) in self.parts.iter_mut().zip(outs) {
-            if part.is_empty() {
-                std::mem::swap(part, &mut o.events);
-            } else {
-                part.append(&mut o.events);
-            }
+        for (i, o) in outs.iter_mut().enumerate() {
+            self.parts.push((i as u32, std::mem::take(&mut o.events)));
         }
     }
 }
 
 impl Drop for EventBatch {
     fn drop(&mut self) {
-        for (part, home) in self.parts.drain(..).zip(&self.home) {
-            if let Some(h) = home {
-                let _ = h.send(part);
+        for (shard, events) in self.parts.drain(..) {
+            if let Some(Some(h)) = self.home.get(shard as usize) {
+                let _ = h.send(events);
             }
         }
     }
@@ -243,7 +244,7 @@ impl Drop for EventBatch {
 /// The result is the same engine, event for event, as [`load_file`]'s.
 pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(EventBatch, u64, u64) -> bool) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
-    load_reader_pipelined(file, size, &name, limits, batch)
+    load_reader_sharded(file, size, &name, limits, decoding_threads(), batch)
 }
 
 /// What the transport half handed over for a run of packets, recorded for one decoding thread.
@@ -310,26 +311,42 @@ impl OpBatch {
     }
 
     /// Replays the recorded calls into this thread's application half, emptying the batch; `tags`
-    /// gets (op place, events it produced) for every op that produced events.
+    /// gets (op place, events it produced) for every op that produced events. Ops of a load with
+    /// one decoder are not numbered: its events are all one run.
     fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>) {
-        for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
+        let data = &self.data;
+        if self.seqs.is_empty() {
             let before = apps.pending_events();
-            match op {
-                Op::Event(e) => apps.event(*e),
-                Op::NewConn { id, first_packet, udp } => apps.new_conn(id, first_packet, udp),
-                Op::Data { conn, dir, at, len, packet, ts } => {
-                    apps.chunk(conn, dir, Chunk::Data { bytes: &self.data[at..at + len], packet, ts })
-                }
-                Op::Gap { conn, dir, len, packet, ts } => apps.chunk(conn, dir, Chunk::Gap { len, packet, ts }),
-                Op::End { conn, dir, packet, ts } => apps.chunk(conn, dir, Chunk::End { packet, ts }),
-                Op::Done { conn, packet, finish, tcp_closed } => apps.segment_done(conn, packet, finish, tcp_closed),
+            for op in self.ops.drain(..) {
+                apply(op, data, apps);
             }
             let made = apps.pending_events() - before;
             if made > 0 {
-                tags.push((seq, made as u32));
+                tags.push((0, made as u32));
+            }
+        } else {
+            for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
+                let before = apps.pending_events();
+                apply(op, data, apps);
+                let made = apps.pending_events() - before;
+                if made > 0 {
+                    tags.push((seq, made as u32));
+                }
             }
         }
         self.data.clear();
+    }
+}
+
+/// One recorded call, made on `apps`.
+fn apply(op: Op, data: &[u8], apps: &mut Apps) {
+    match op {
+        Op::Event(e) => apps.event(*e),
+        Op::NewConn { id, first_packet, udp } => apps.new_conn(id, first_packet, udp),
+        Op::Data { conn, dir, at, len, packet, ts } => apps.chunk(conn, dir, Chunk::Data { bytes: &data[at..at + len], packet, ts }),
+        Op::Gap { conn, dir, len, packet, ts } => apps.chunk(conn, dir, Chunk::Gap { len, packet, ts }),
+        Op::End { conn, dir, packet, ts } => apps.chunk(conn, dir, Chunk::End { packet, ts }),
+        Op::Done { conn, packet, finish, tcp_closed } => apps.segment_done(conn, packet, finish, tcp_closed),
     }
 }
 
@@ -342,6 +359,9 @@ struct Dealer<'a> {
 
 impl Dealer<'_> {
     fn part(&mut self, conn: u32) -> &mut OpBatch {
+        if let [only] = self.parts {
+            return only;
+        }
         let n = self.parts.len();
         let b = &mut self.parts[conn as usize % n];
         b.seqs.push(self.seq);
@@ -387,18 +407,17 @@ struct ShardOut {
 struct Shard {
     apps: Apps,
     home: Receiver<Vec<Event>>,
+    spares: Vec<Vec<Event>>,
 }
 
 impl Shard {
     fn decode(&mut self, b: &mut OpBatch) -> ShardOut {
-        // Events handed out earlier come back once used: freed here, a vector reused.
-        let mut spare = Vec::new();
+        // Events handed out earlier come back once used: freed here, their vectors reused.
         while let Ok(mut used) = self.home.try_recv() {
             used.clear();
-            if used.capacity() > spare.capacity() {
-                spare = used;
-            }
+            self.spares.push(used);
         }
+        let spare = self.spares.pop().unwrap_or_default();
         let mut tags = Vec::new();
         b.replay(&mut self.apps, &mut tags);
         ShardOut { events: self.apps.swap_events(spare), tags, packets: b.packets, position: b.position, error: b.error.take() }
@@ -465,10 +484,21 @@ pub fn load_reader_sharded<R: Read + Send>(
     name: &str,
     limits: Limits,
     shards: usize,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    let reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
+    run_sharded(reader, size, name, limits, shards, batch)
+}
+
+fn run_sharded<R: Read + Send>(
+    mut reader: CaptureReader<R>,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    shards: usize,
     mut batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
     let shards = shards.clamp(1, 64);
-    let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut flows = Flows::new(limits.clone());
     flows.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;
@@ -486,7 +516,7 @@ pub fn load_reader_sharded<R: Read + Send>(
             let (home_tx, home) = channel::<Vec<Event>>();
             to_shards.push(tx);
             homes.push(Some(home_tx));
-            Decoding::Here { shard: Shard { apps: Apps::new(limits.clone()), home }, rx, back: back_tx.clone() }
+            Decoding::Here { shard: Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() }, rx, back: back_tx.clone() }
         } else {
             let mut from = Vec::new();
             let mut handles = Vec::new();
@@ -495,7 +525,7 @@ pub fn load_reader_sharded<R: Read + Send>(
                 let (out_tx, out_rx) = sync_channel::<ShardOut>(2);
                 let (home_tx, home) = channel::<Vec<Event>>();
                 let back = back_tx.clone();
-                let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home };
+                let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home, spares: Vec::new() };
                 let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
                     for mut b in rx.iter() {
                         let out = shard.decode(&mut b);
@@ -573,7 +603,7 @@ pub fn load_reader_sharded<R: Read + Send>(
     let mut events = left.unwrap_or_default();
     events.append(&mut engine.apps_mut().swap_events(Vec::new()));
     rest.order.push((0, events.len() as u32));
-    rest.parts[0] = events;
+    rest.parts.push((0, events));
     batch(rest, size, size);
     Ok(Loaded { engine, warning })
 }

@@ -331,9 +331,10 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
                 true
             })
             .unwrap();
+            // With one to three decoders.
             for shards in [1, 2, 3] {
                 let mut two = Vec::new();
-                let l2 = load_reader_sharded(b, cut as u64, "f", limits.clone(), shards, |mut events, _, _| {
+                let each = |mut events: wirescope::load::EventBatch, _, _| {
                     // The command line prints from `iter`, the other callers `take`: the same events.
                     let seen: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
                     assert_eq!(seen.len(), events.len());
@@ -342,9 +343,9 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
                     assert!(events.is_empty());
                     two.extend(seen);
                     true
-                })
-                .unwrap();
-                let what = format!("{} cut at {cut}, {shards} decoding threads", path.display());
+                };
+                let l2 = load_reader_sharded(b, cut as u64, "f", limits.clone(), shards, each).unwrap();
+                let what = format!("{} cut at {cut}, {shards} decoders", path.display());
                 assert!(!one.is_empty(), "{what}");
                 assert_eq!(one.len(), two.len(), "{what}");
                 for (a, b) in one.iter().zip(&two) {
