@@ -484,21 +484,10 @@ pub fn load_reader_sharded<R: Read + Send>(
     name: &str,
     limits: Limits,
     shards: usize,
-    batch: impl FnMut(EventBatch, u64, u64) -> bool,
-) -> Result<Loaded, String> {
-    let reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
-    run_sharded(reader, size, name, limits, shards, batch)
-}
-
-fn run_sharded<R: Read + Send>(
-    mut reader: CaptureReader<R>,
-    size: u64,
-    name: &str,
-    limits: Limits,
-    shards: usize,
     mut batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
     let shards = shards.clamp(1, 64);
+    let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut flows = Flows::new(limits.clone());
     flows.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;
