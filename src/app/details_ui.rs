@@ -87,7 +87,12 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) {
     }
     if c.protocol == Protocol::Http {
         ui.separator();
-        ui.label(format!("{} {}", c.http_exchanges, lang.pick("HTTP exchanges on this connection", "个 HTTP 交换在这条连接上")));
+        let n = c.http_exchanges;
+        ui.label(match lang {
+            Lang::Zh => format!("这条连接上有 {n} 个 HTTP 交换"),
+            _ if n == 1 => "1 HTTP exchange on this connection".to_string(),
+            _ => format!("{n} HTTP exchanges on this connection"),
+        });
         if c.http_exchanges > 1 {
             ui.label(lang.pick("keep-alive: several requests reused one TCP connection", "keep-alive：多个请求复用了同一条 TCP 连接"));
         }
