@@ -233,3 +233,29 @@ fn random_garbage_never_panics() {
         let _ = std::fs::remove_file(p);
     }
 }
+
+#[test]
+fn timestamps_at_the_ends_of_i64_do_not_overflow() {
+    // Found by the capture_file fuzz target: a pcapng time offset put a SYN far in the past, and
+    // the round trip to the next ACK overflowed. Times are the file's to choose, so any pair works.
+    let mut packets: Vec<Vec<u8>> = Vec::new();
+    let mut out = |_: i64, p: &[u8]| packets.push(p.to_vec());
+    let mut c = conv();
+    c.handshake(&mut out);
+    c.send(true, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &mut out);
+    c.send(false, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", &mut out);
+    for (first, rest) in [(i64::MAX, i64::MIN), (i64::MIN, i64::MAX)] {
+        let mut engine = wirescope::Engine::new(Limits::default());
+        for (i, p) in packets.iter().enumerate() {
+            engine.packet(i as u64 + 1, if i == 0 { first } else { rest }, 1, p, 0, None);
+        }
+        engine.finish();
+        let mut cap = Capture::default();
+        engine.drain_events().for_each(|e| cap.apply(e));
+        let conns = engine.connections();
+        assert_eq!(conns.len(), 1);
+        assert_eq!(conns[0].handshake_rtt_ms, None, "no round trip across the whole i64 range");
+        assert_eq!(cap.http.len(), 1);
+        assert_eq!(cap.http[0].response.as_ref().map(|r| r.status), Some(200));
+    }
+}

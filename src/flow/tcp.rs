@@ -140,8 +140,9 @@ impl TcpTracker {
                 self.event(TcpEventKind::SynAck, dir, packet, ts);
             }
         } else if f.ack() && self.synack_seen && self.handshake_rtt_ns.is_none() && dir == Dir::ClientToServer {
-            if let Some(t0) = self.syn_ts {
-                self.handshake_rtt_ns = Some(ts - t0);
+            if let Some(t0) = self.syn_ts.take() {
+                // File timestamps can be anything: no overflow on a crafted pair.
+                self.handshake_rtt_ns = ts.checked_sub(t0);
                 self.event(TcpEventKind::HandshakeAck, dir, packet, ts);
             }
         }

@@ -704,8 +704,11 @@ impl Http1 {
 
     fn emit(&mut self, p: Pending, sink: &mut Sink) {
         let answered = p.response.is_some();
-        let ttfb_ms = (answered && p.request.is_some()).then(|| (p.resp_start - p.req_end) as f64 / 1e6);
-        let duration_ms = (answered && p.request.is_some()).then(|| (p.resp_end - p.req_start) as f64 / 1e6);
+        // Timestamps come from the file: a crafted one can be anywhere in i64, so no plain subtraction.
+        let span_ms = |from: Nanos, to: Nanos| to.checked_sub(from).map(|d| d as f64 / 1e6);
+        let both = answered && p.request.is_some();
+        let ttfb_ms = both.then(|| span_ms(p.req_end, p.resp_start)).flatten();
+        let duration_ms = both.then(|| span_ms(p.req_start, p.resp_end)).flatten();
         self.exchanges += 1;
         sink.event(Event::Http(Box::new(HttpExchange {
             connection: sink.conn,
