@@ -125,8 +125,8 @@ impl<'a> WsOut<'a> {
         let (text, data_base64) = if limit == PayloadLimit::Bytes(0) {
             (None, None)
         } else if msg.opcode == 1 {
-            // std's validator has an ASCII fast path that the lossy one lacks.
-            let text = match std::str::from_utf8(shown) {
+            // Validated with SIMD first: the lossy conversion is for the rare invalid text.
+            let text = match simdutf8::basic::from_utf8(shown) {
                 Ok(s) => std::borrow::Cow::Borrowed(s),
                 Err(_) => String::from_utf8_lossy(shown),
             };

@@ -53,7 +53,7 @@ fn collect(head: &[u8], h: &[httparse::Header]) -> Headers {
     let mut out = Headers::with_capacity(h.len(), bytes);
     // A head is nearly always valid UTF-8 as a whole, and then so is every value in it: one check
     // instead of one per field.
-    let text = std::str::from_utf8(head).ok();
+    let text = simdutf8::basic::from_utf8(head).ok();
     for f in h {
         let whole = text.and_then(|t| {
             let at = (f.value.as_ptr() as usize).checked_sub(head.as_ptr() as usize)?;

@@ -23,7 +23,7 @@ impl Utf8Check {
         while !self.tail.is_empty() && !b.is_empty() {
             self.tail.push(b[0]);
             b = &b[1..];
-            match std::str::from_utf8(&self.tail) {
+            match simdutf8::compat::from_utf8(&self.tail) {
                 Ok(_) => self.tail.clear(),
                 Err(e) if e.error_len().is_some() => {
                     self.bad = true;
@@ -32,7 +32,8 @@ impl Utf8Check {
                 Err(_) => {}
             }
         }
-        if let Err(e) = std::str::from_utf8(b) {
+        // SIMD validation: message text is most of what this decoder reads.
+        if let Err(e) = simdutf8::compat::from_utf8(b) {
             if e.error_len().is_some() {
                 self.bad = true;
             } else {
