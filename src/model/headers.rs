@@ -8,16 +8,26 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
-    start: u32,
+    name: u32,
     name_len: u32,
+    value: u32,
     value_len: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Equal when the fields are (names, values and order), however the text holding them is laid out.
+#[derive(Debug, Clone, Default)]
 pub struct Headers {
     text: String,
     spans: Vec<Span>,
 }
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
 
 impl Headers {
     pub fn new() -> Self {
@@ -29,20 +39,48 @@ impl Headers {
         Headers { text: String::with_capacity(bytes), spans: Vec::with_capacity(fields) }
     }
 
+    /// The fields of a parsed head in one copy: `fields` are (name, value) slices of `head`, in
+    /// order. The text kept is the part of the head from the first name to the end of the last
+    /// value, separators included. `None` when a field does not lie inside `head` in order (then
+    /// [`Headers::push`] each field instead).
+    pub fn from_head<'h>(head: &'h str, fields: impl ExactSizeIterator<Item = (&'h str, &'h str)> + Clone) -> Option<Headers> {
+        let base = head.as_ptr() as usize;
+        let at = |s: &str| (s.as_ptr() as usize).checked_sub(base).filter(|&o| o + s.len() <= head.len());
+        let mut first = None;
+        let mut end = 0;
+        for (n, v) in fields.clone() {
+            let (n_at, v_at) = (at(n)?, at(v)?);
+            if n_at < end || v_at < n_at + n.len() {
+                return None;
+            }
+            first.get_or_insert(n_at);
+            end = v_at + v.len();
+        }
+        let Some(first) = first else { return Some(Headers::new()) };
+        let text = head.get(first..end)?;
+        u32::try_from(text.len()).ok()?;
+        let mut spans = Vec::with_capacity(fields.len());
+        for (n, v) in fields {
+            let (n_at, v_at) = (at(n)? - first, at(v)? - first);
+            spans.push(Span { name: n_at as u32, name_len: n.len() as u32, value: v_at as u32, value_len: v.len() as u32 });
+        }
+        Some(Headers { text: text.to_string(), spans })
+    }
+
     /// Adds a field at the end. A head is never near 4 GiB (heads are capped long before), but a
     /// field that would not fit is dropped rather than mis-indexed.
     pub fn push(&mut self, name: &str, value: &str) {
-        let (Ok(start), Ok(name_len), Ok(value_len)) =
+        let (Ok(name_at), Ok(name_len), Ok(value_len)) =
             (u32::try_from(self.text.len()), u32::try_from(name.len()), u32::try_from(value.len()))
         else {
             return;
         };
-        if start.checked_add(name_len).and_then(|n| n.checked_add(value_len)).is_none() {
+        let Some(value_at) = name_at.checked_add(name_len).filter(|v| v.checked_add(value_len).is_some()) else {
             return;
-        }
+        };
         self.text.push_str(name);
         self.text.push_str(value);
-        self.spans.push(Span { start, name_len, value_len });
+        self.spans.push(Span { name: name_at, name_len, value: value_at, value_len });
     }
 
     pub fn len(&self) -> usize {
@@ -54,10 +92,8 @@ impl Headers {
     }
 
     fn field(&self, s: Span) -> (&str, &str) {
-        let a = s.start as usize;
-        let b = a + s.name_len as usize;
-        let c = b + s.value_len as usize;
-        (self.text.get(a..b).unwrap_or(""), self.text.get(b..c).unwrap_or(""))
+        let (n, v) = (s.name as usize, s.value as usize);
+        (self.text.get(n..n + s.name_len as usize).unwrap_or(""), self.text.get(v..v + s.value_len as usize).unwrap_or(""))
     }
 
     /// The field at `i`, in wire order.
@@ -183,5 +219,22 @@ mod tests {
             r#"[["Host","a"],["set-cookie","x=1"],["Set-Cookie","y=2"],["Connection","keep-alive, Upgrade"],["Empty",""]]"#
         );
         assert_eq!(h.to_pairs()[3], ("Connection".to_string(), "keep-alive, Upgrade".to_string()));
+    }
+
+    #[test]
+    fn a_head_is_kept_in_one_copy_and_equals_the_same_fields_pushed() {
+        let head = "GET / HTTP/1.1\r\nHost: a\r\nX-Empty: \r\nAccept:  text/html \r\n\r\n";
+        let find = |s: &str| &head[head.find(s).unwrap()..][..s.len()];
+        let fields = [(find("Host"), find("a\r")), (find("X-Empty"), &find("X-Empty: ")[9..]), (find("Accept"), find("text/html"))];
+        let fields = fields.map(|(n, v)| (n, v.trim_end_matches('\r')));
+        let h = Headers::from_head(head, fields.iter().copied()).unwrap();
+        assert_eq!(h.iter().collect::<Vec<_>>(), [("Host", "a"), ("X-Empty", ""), ("Accept", "text/html")]);
+        assert_eq!(h.text, "Host: a\r\nX-Empty: \r\nAccept:  text/html");
+        assert_eq!(h, fields.iter().copied().collect::<Headers>());
+        assert_ne!(h, [("Host", "a")].into_iter().collect::<Headers>());
+        // Slices from elsewhere, or out of order, are refused.
+        assert!(Headers::from_head(head, [("Host", "a")].into_iter()).is_none());
+        assert!(Headers::from_head(head, [fields[2], fields[0]].into_iter()).is_none());
+        assert_eq!(Headers::from_head(head, [].into_iter()), Some(Headers::new()));
     }
 }

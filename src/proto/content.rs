@@ -68,11 +68,38 @@ impl Coding {
     }
 }
 
-/// A raw-deflate inflater and its output buffer, reused from body to body on a connection (building
-/// one costs more than inflating a small body).
+/// A raw-deflate inflater and its output buffer, reused from body to body (building one costs
+/// more than inflating a small body).
 pub struct Inflater {
     d: flate2::Decompress,
     out: Vec<u8>,
+}
+
+std::thread_local! {
+    /// Inflaters of finished bodies, for the next body decoded on this thread. One pool per thread
+    /// rather than one inflater per connection: a few inflaters in turn stay in the cache, where
+    /// hundreds of interleaved connections each with its own (40 KiB apiece) kept missing it.
+    static POOL: std::cell::RefCell<Vec<Box<Inflater>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Inflaters kept in a thread's pool at most.
+const POOL_MAX: usize = 8;
+
+impl Inflater {
+    /// An inflater from this thread's pool, if one is there.
+    pub fn from_pool() -> Option<Box<Inflater>> {
+        POOL.with(|p| p.borrow_mut().pop())
+    }
+
+    /// Back to this thread's pool (dropped when the pool is full).
+    pub fn to_pool(self: Box<Self>) {
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < POOL_MAX {
+                p.push(self);
+            }
+        });
+    }
 }
 
 impl Default for Inflater {

@@ -49,11 +49,22 @@ fn method_str(m: &str) -> Cow<'static, str> {
 
 /// The fields of a parsed head (`head`: its bytes, which the fields point into).
 fn collect(head: &[u8], h: &[httparse::Header]) -> Headers {
-    let bytes = h.iter().map(|h| h.name.len() + h.value.len()).sum();
-    let mut out = Headers::with_capacity(h.len(), bytes);
     // A head is nearly always valid UTF-8 as a whole, and then so is every value in it: one check
     // instead of one per field.
     let text = simdutf8::basic::from_utf8(head).ok();
+    if let Some(t) = text {
+        // The usual case: the fields' text in one copy, the trimmed values pointing into it. (A
+        // slice not found in the head becomes "", which `from_head` refuses.)
+        let within = |s: &[u8]| {
+            let at = (s.as_ptr() as usize).wrapping_sub(head.as_ptr() as usize);
+            t.get(at..at.wrapping_add(s.len())).unwrap_or("")
+        };
+        if let Some(headers) = Headers::from_head(t, h.iter().map(|f| (within(f.name.as_bytes()), trim_ows(within(f.value))))) {
+            return headers;
+        }
+    }
+    let bytes = h.iter().map(|h| h.name.len() + h.value.len()).sum();
+    let mut out = Headers::with_capacity(h.len(), bytes);
     for f in h {
         let whole = text.and_then(|t| {
             let at = (f.value.as_ptr() as usize).checked_sub(head.as_ptr() as usize)?;

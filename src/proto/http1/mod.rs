@@ -80,8 +80,6 @@ pub struct Http1 {
     keep_body: usize,
     max_decompressed: u64,
     max_head: usize,
-    /// Reused by every compressed body on this connection.
-    inflater: Option<Box<Inflater>>,
     pub exchanges: u32,
 }
 
@@ -127,7 +125,6 @@ impl Http1 {
             keep_body: limits.keep_body,
             max_decompressed: limits.max_decompressed,
             max_head: limits.max_head,
-            inflater: None,
             exchanges: 0,
         }
     }
@@ -329,7 +326,7 @@ impl Http1 {
     }
 
     fn body_acc(&mut self, framing: Framing, coding: Option<Coding>) -> Box<BodyAcc> {
-        let decoder = coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed, self.inflater.take()));
+        let decoder = coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed, Inflater::from_pool()));
         Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
     }
 
@@ -612,7 +609,9 @@ impl Http1 {
         let (len, bytes, truncated) = match decoder {
             Some(d) => {
                 let out = d.finish();
-                self.inflater = out.inflater;
+                if let Some(i) = out.inflater {
+                    i.to_pool();
+                }
                 if let Some(e) = out.error {
                     let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
                     sink.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
