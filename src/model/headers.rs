@@ -40,29 +40,32 @@ impl Headers {
     }
 
     /// The fields of a parsed head in one copy: `fields` are (name, value) slices of `head`, in
-    /// order. The text kept is the part of the head from the first name to the end of the last
-    /// value, separators included. `None` when a field does not lie inside `head` in order (then
+    /// order; spaces and tabs around values are left out (RFC 9110 §5.5). The text kept is the part
+    /// of the head from the first name to the end of the last value, separators included. `None`
+    /// when a field does not lie inside `head`, in order, on character boundaries (then
     /// [`Headers::push`] each field instead).
-    pub fn from_head<'h>(head: &'h str, fields: impl ExactSizeIterator<Item = (&'h str, &'h str)> + Clone) -> Option<Headers> {
+    pub fn from_head<'h>(head: &'h str, fields: impl ExactSizeIterator<Item = (&'h [u8], &'h [u8])>) -> Option<Headers> {
         let base = head.as_ptr() as usize;
-        let at = |s: &str| (s.as_ptr() as usize).checked_sub(base).filter(|&o| o + s.len() <= head.len());
-        let mut first = None;
+        let ok = |at: usize| head.is_char_boundary(at);
+        let mut spans = Vec::with_capacity(fields.len());
         let mut end = 0;
-        for (n, v) in fields.clone() {
-            let (n_at, v_at) = (at(n)?, at(v)?);
-            if n_at < end || v_at < n_at + n.len() {
+        for (n, v) in fields {
+            let v = trim_sp_ht(v);
+            let n_at = (n.as_ptr() as usize).checked_sub(base)?;
+            let v_at = (v.as_ptr() as usize).checked_sub(base)?;
+            let v_end = v_at.checked_add(v.len())?;
+            if n_at < end || v_at < n_at + n.len() || v_end > head.len() || !(ok(n_at) && ok(n_at + n.len()) && ok(v_at) && ok(v_end)) {
                 return None;
             }
-            first.get_or_insert(n_at);
-            end = v_at + v.len();
-        }
-        let Some(first) = first else { return Some(Headers::new()) };
-        let text = head.get(first..end)?;
-        u32::try_from(text.len()).ok()?;
-        let mut spans = Vec::with_capacity(fields.len());
-        for (n, v) in fields {
-            let (n_at, v_at) = (at(n)? - first, at(v)? - first);
+            end = v_end;
             spans.push(Span { name: n_at as u32, name_len: n.len() as u32, value: v_at as u32, value_len: v.len() as u32 });
+        }
+        let first = spans.first().map_or(0, |s| s.name);
+        let text = head.get(first as usize..end)?;
+        u32::try_from(end).ok()?;
+        for s in &mut spans {
+            s.name -= first;
+            s.value -= first;
         }
         Some(Headers { text: text.to_string(), spans })
     }
@@ -135,6 +138,17 @@ impl Headers {
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         self.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
     }
+}
+
+/// Without the spaces and tabs at either end.
+fn trim_sp_ht(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
 }
 
 /// The fields of a head as `(name, value)`, in wire order.
@@ -224,16 +238,17 @@ mod tests {
     #[test]
     fn a_head_is_kept_in_one_copy_and_equals_the_same_fields_pushed() {
         let head = "GET / HTTP/1.1\r\nHost: a\r\nX-Empty: \r\nAccept:  text/html \r\n\r\n";
-        let find = |s: &str| &head[head.find(s).unwrap()..][..s.len()];
-        let fields = [(find("Host"), find("a\r")), (find("X-Empty"), &find("X-Empty: ")[9..]), (find("Accept"), find("text/html"))];
-        let fields = fields.map(|(n, v)| (n, v.trim_end_matches('\r')));
+        // As httparse gives them: names, and values after the leading spaces.
+        let find = |s: &str| head[head.find(s).unwrap()..][..s.len()].as_bytes();
+        let fields = [(find("Host"), find("a")), (find("X-Empty"), &find("X-Empty: ")[9..]), (find("Accept"), find(" text/html "))];
         let h = Headers::from_head(head, fields.iter().copied()).unwrap();
-        assert_eq!(h.iter().collect::<Vec<_>>(), [("Host", "a"), ("X-Empty", ""), ("Accept", "text/html")]);
+        let want = [("Host", "a"), ("X-Empty", ""), ("Accept", "text/html")];
+        assert_eq!(h.iter().collect::<Vec<_>>(), want);
         assert_eq!(h.text, "Host: a\r\nX-Empty: \r\nAccept:  text/html");
-        assert_eq!(h, fields.iter().copied().collect::<Headers>());
+        assert_eq!(h, want.into_iter().collect::<Headers>());
         assert_ne!(h, [("Host", "a")].into_iter().collect::<Headers>());
         // Slices from elsewhere, or out of order, are refused.
-        assert!(Headers::from_head(head, [("Host", "a")].into_iter()).is_none());
+        assert!(Headers::from_head(head, [(&b"Host"[..], &b"a"[..])].into_iter()).is_none());
         assert!(Headers::from_head(head, [fields[2], fields[0]].into_iter()).is_none());
         assert_eq!(Headers::from_head(head, [].into_iter()), Some(Headers::new()));
     }
