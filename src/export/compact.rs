@@ -99,6 +99,14 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// True when some byte of `s` must be escaped in a JSON string. (A flagged word always holds a
+/// real match: its lowest flag is never false.)
+pub fn needs_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let words = b.len() / 8;
+    (0..words).any(|i| escape_mask(word(b, i * 8)) != 0) || b[words * 8..].iter().any(|&c| needs(c))
+}
+
 /// Eight bytes of `b` from `at` as a little-endian word.
 #[inline]
 fn word(b: &[u8], at: usize) -> u64 {

@@ -7,7 +7,7 @@
 //! serde_json prints for the same values (strings and numbers go through the same code as
 //! [`super::compact`]); a test checks that on every record of every bundled capture.
 
-use super::compact::write_str;
+use super::compact::{needs_escape, write_str};
 use super::json::WsOut;
 use crate::model::{Body, Dir, Headers, HttpExchange, HttpRequest, HttpResponse};
 use serde_json::ser::{CompactFormatter, Formatter};
@@ -59,11 +59,21 @@ fn headers(out: &mut Vec<u8>, h: &Headers) {
         if i > 0 {
             out.push(b',');
         }
-        out.push(b'[');
-        write_str(out, name);
-        out.push(b',');
-        write_str(out, value);
-        out.push(b']');
+        if needs_escape(name) || needs_escape(value) {
+            out.push(b'[');
+            write_str(out, name);
+            out.push(b',');
+            write_str(out, value);
+            out.push(b']');
+        } else {
+            // The usual field: nothing to escape, copied as it is.
+            out.reserve(name.len() + value.len() + 7);
+            lit!(out, "[\"");
+            out.extend_from_slice(name.as_bytes());
+            lit!(out, "\",\"");
+            out.extend_from_slice(value.as_bytes());
+            lit!(out, "\"]");
+        }
     }
     out.push(b']');
 }
@@ -266,6 +276,18 @@ mod tests {
             payload: vec![0x03, 0xe8, b'o', b'k'],
             payload_truncated: false,
         };
+        // Fields of a parsed head, with nothing to escape and with a quote, a tab, a backslash.
+        for head in ["Host: a\r\nAccept:  */*\r\n", "Host: a\r\nX-Q: say \"hi\"\r\n", "X-T: a\tb\r\nX-B: c:\\d\r\n"] {
+            let fields = head.split("\r\n").filter(|l| !l.is_empty()).map(|l| {
+                let colon = l.find(':').unwrap();
+                (l[..colon].as_bytes(), l[colon + 1..].as_bytes())
+            });
+            let h = Headers::from_head(head, fields.collect::<Vec<_>>().into_iter()).unwrap();
+            assert_eq!(h.len(), 2);
+            let mut mine = Vec::new();
+            headers(&mut mine, &h);
+            assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&h).unwrap());
+        }
         for limit in [PayloadLimit::All, PayloadLimit::Bytes(0), PayloadLimit::Bytes(1)] {
             let w = WsOut::new(&m, limit);
             let mut mine = Vec::new();
