@@ -332,6 +332,32 @@ impl Http1 {
 
     /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
     fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
+        // The usual message, told in one walk over the fields: no Transfer-Encoding and at most one
+        // Content-Length made of digits. Everything else is looked at closely below.
+        let (mut te_seen, mut cl, mut cls_seen) = (false, None, 0);
+        for (n, v) in h.iter() {
+            if n.len() == 17 && n.eq_ignore_ascii_case("Transfer-Encoding") {
+                te_seen = true;
+                break;
+            }
+            if n.len() == 14 && n.eq_ignore_ascii_case("Content-Length") {
+                cls_seen += 1;
+                cl = Some(v);
+            }
+        }
+        if !te_seen && cls_seen <= 1 {
+            match cl {
+                None => return Ok(if request { None } else { Some(Framing::UntilClose) }),
+                Some(v) if !v.is_empty() && v.len() <= 19 && v.bytes().all(|c| c.is_ascii_digit()) => {
+                    return Ok(match v.parse::<u64>() {
+                        Ok(0) => None,
+                        Ok(n) => Some(Framing::Length(n)),
+                        Err(_) => None,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
         // Walked in place: this runs for every message, and most have one of the two fields or none.
         let te = || h.values("Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty());
         let cls = || h.values("Content-Length").flat_map(|v| v.split(',')).map(str::trim);
