@@ -1,5 +1,6 @@
 //! A raw packet to its network and transport layers. Link layers are peeled here (Ethernet with
-//! VLAN tags, Linux cooked v1/v2, BSD loopback, raw IP, NFLOG); IP and TCP/UDP through etherparse.
+//! VLAN tags, Linux cooked v1/v2, BSD loopback, raw IP, NFLOG); IP and TCP/UDP through etherparse
+//! (plain IPv4/TCP, the common case, read directly).
 //! Checksums are never verified: loopback captures carry unfinished ones.
 
 mod link;
