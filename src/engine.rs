@@ -11,7 +11,7 @@ use crate::model::{
 use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
-use crate::proto::{tls, Sink, StreamBuf};
+use crate::proto::{tls, Output, Sink, StreamBuf};
 use core::net::SocketAddr;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -113,7 +113,8 @@ pub struct Apps {
     /// `shards` is 1): connection `id` is at `id / shards`.
     conns: Vec<Conn>,
     shards: u32,
-    events: Vec<Event>,
+    /// Events made and not yet drained, and the decoders' shared scratch.
+    out: Output,
     /// What the TCP tracker hands over for one segment, applied at `segment_done`.
     chunks: Vec<(Dir, OwnedChunk)>,
 }
@@ -144,7 +145,7 @@ impl Engine {
     }
 
     pub fn pending_events(&self) -> usize {
-        self.apps.events.len()
+        self.apps.out.events.len()
     }
 
     pub fn packets(&self) -> &PacketSummary {
@@ -418,7 +419,7 @@ impl Apps {
     /// the same remainder when divided by `shards` (connections never share decoding state, so
     /// they can be decoded apart). [`Apps::merge`] puts the shards back together.
     pub fn shard(limits: Limits, shards: u32) -> Self {
-        Apps { limits, conns: Vec::new(), shards: shards.max(1), events: Vec::new(), chunks: Vec::new() }
+        Apps { limits, conns: Vec::new(), shards: shards.max(1), out: Output::default(), chunks: Vec::new() }
     }
 
     /// One application half from the shards of [`Apps::shard`], given in order (shard 0 first),
@@ -431,13 +432,13 @@ impl Apps {
         let mut iters: Vec<_> = parts
             .iter_mut()
             .map(|p| {
-                events.append(&mut p.events);
+                events.append(&mut p.out.events);
                 std::mem::take(&mut p.conns).into_iter()
             })
             .collect();
         let n = iters.len();
         let conns = (0..total).filter_map(|i| iters[i % n].next()).collect();
-        Apps { limits, conns, shards: 1, events, chunks: Vec::new() }
+        Apps { limits, conns, shards: 1, out: Output { events, ..Output::default() }, chunks: Vec::new() }
     }
 
     /// Where connection `id` is in `conns`.
@@ -453,23 +454,23 @@ impl Apps {
     /// The events produced since the last call, as a vector; `spare` (emptied) collects the next.
     pub fn swap_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
-        std::mem::replace(&mut self.events, spare)
+        std::mem::replace(&mut self.out.events, spare)
     }
 
     /// How many events are waiting.
     pub fn pending_events(&self) -> usize {
-        self.events.len()
+        self.out.events.len()
     }
 
     /// Events produced since the last call.
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
-        self.events.drain(..)
+        self.out.events.drain(..)
     }
 }
 
 impl FlowOut for Apps {
     fn event(&mut self, e: Event) {
-        self.events.push(e);
+        self.out.events.push(e);
     }
 
     fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
@@ -499,7 +500,7 @@ impl FlowOut for Apps {
                 }
                 let mut rest = bytes;
                 if let App::Http(h) = &mut conn.app {
-                    let mut sink = Conn::sink(conn.id, &mut self.events, &mut conn.findings_left, &mut conn.findings_dropped);
+                    let mut sink = Conn::sink(conn.id, &mut self.out, &mut conn.findings_left, &mut conn.findings_dropped);
                     let n = h.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink);
                     rest = &rest[n..];
                     if n > 0 {
@@ -519,9 +520,9 @@ impl FlowOut for Apps {
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
         let at = self.local(conn);
         let Some(conn) = self.conns.get_mut(at) else { return };
-        conn.deliver(&mut self.chunks, &self.limits, &mut self.events);
+        conn.deliver(&mut self.chunks, &self.limits, &mut self.out);
         if finish && !matches!(conn.app, App::Done) {
-            conn.finish_app(packet, tcp_closed, &self.limits, &mut self.events);
+            conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
         }
     }
 }
@@ -573,7 +574,7 @@ impl Conn {
     }
 
     /// Applies (and empties) what the tracker handed over.
-    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, limits: &Limits, events: &mut Vec<Event>) {
+    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, limits: &Limits, out: &mut Output) {
         let mut data_seen = false;
         for (dir, c) in chunks.drain(..) {
             match c {
@@ -586,32 +587,32 @@ impl Conn {
                 }
                 OwnedChunk::Gap { len, packet } => {
                     if data_seen {
-                        self.advance(limits, events);
+                        self.advance(limits, out);
                         data_seen = false;
                     }
-                    self.gap(dir, len, packet, events);
+                    self.gap(dir, len, packet, out);
                 }
                 OwnedChunk::End => {
                     if data_seen {
-                        self.advance(limits, events);
+                        self.advance(limits, out);
                         data_seen = false;
                     }
                     self.ended[dir] = true;
-                    self.end_dir(dir, limits, events);
+                    self.end_dir(dir, limits, out);
                 }
             }
         }
         if data_seen {
-            self.advance(limits, events);
+            self.advance(limits, out);
         }
     }
 
-    fn sink<'a>(id: u32, events: &'a mut Vec<Event>, left: &'a mut u32, dropped: &'a mut u32) -> Sink<'a> {
-        Sink { conn: id, events, findings_left: left, findings_dropped: dropped }
+    fn sink<'a>(id: u32, out: &'a mut Output, left: &'a mut u32, dropped: &'a mut u32) -> Sink<'a> {
+        Sink { conn: id, out, findings_left: left, findings_dropped: dropped }
     }
 
-    fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, events: &mut Vec<Event>) {
-        let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
+    fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, out: &mut Output) {
+        let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
         match &mut self.app {
             App::Http(h) => h.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
             App::Ws(w) => w.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
@@ -619,11 +620,11 @@ impl Conn {
         }
     }
 
-    fn end_dir(&mut self, dir: Dir, limits: &Limits, events: &mut Vec<Event>) {
+    fn end_dir(&mut self, dir: Dir, limits: &Limits, out: &mut Output) {
         if matches!(self.app, App::Undecided) {
-            self.advance(limits, events);
+            self.advance(limits, out);
         }
-        let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
+        let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
         match &mut self.app {
             App::Http(h) => {
                 h.end(dir, &mut self.bufs[dir], &mut sink);
@@ -635,9 +636,9 @@ impl Conn {
     }
 
     /// Runs the decoders over what is buffered.
-    fn advance(&mut self, limits: &Limits, events: &mut Vec<Event>) {
+    fn advance(&mut self, limits: &Limits, out: &mut Output) {
         loop {
-            let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
+            let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
             match &mut self.app {
                 App::Done => return,
                 App::Undecided => {
@@ -743,9 +744,9 @@ impl Conn {
         }
     }
 
-    fn finish_app(&mut self, packet: PacketNo, tcp_closed: bool, limits: &Limits, events: &mut Vec<Event>) {
-        self.advance(limits, events);
-        let mut sink = Self::sink(self.id, events, &mut self.findings_left, &mut self.findings_dropped);
+    fn finish_app(&mut self, packet: PacketNo, tcp_closed: bool, limits: &Limits, out: &mut Output) {
+        self.advance(limits, out);
+        let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
         match std::mem::replace(&mut self.app, App::Done) {
             App::Http(mut h) => {
                 h.finish(&mut self.bufs, &mut sink);
@@ -761,7 +762,7 @@ impl Conn {
         if self.findings_dropped > 0 {
             let n = self.findings_dropped;
             self.findings_dropped = 0;
-            events.push(Event::Finding(Finding {
+            out.events.push(Event::Finding(Finding {
                 connection: Some(self.id),
                 packet,
                 severity: Severity::Info,

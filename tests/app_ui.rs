@@ -201,6 +201,57 @@ fn the_bundled_font_draws_every_chinese_character_in_the_app() {
     assert!(!ctx.fonts_mut(|f| f.has_glyph(&font, '\u{9fa5}')) || cjk.contains(&'\u{9fa5}'));
 }
 
+/// Every other non-ASCII character the UI can show (arrows, dashes, symbols in string literals of
+/// the app, the explanations and the lab narration) has a glyph in the fonts installed at start, so
+/// no view draws tofu (and kittest, which panics on a missing glyph, never trips over one).
+#[test]
+fn every_symbol_in_the_ui_strings_has_a_glyph() {
+    use eframe::egui;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut symbols = std::collections::BTreeMap::<char, String>::new();
+    for dir in ["app", "analysis", "lab", "model", "proto", "export"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") {
+                    continue;
+                }
+                for (n, line) in std::fs::read_to_string(&p).unwrap().lines().enumerate() {
+                    let t = line.trim_start();
+                    if t.starts_with("//") {
+                        continue;
+                    }
+                    // Inside string literals only (between quotes), so comments after code do not count.
+                    for (i, part) in t.split('"').enumerate() {
+                        if i % 2 == 1 {
+                            for c in part.chars().filter(|c| !c.is_ascii()) {
+                                symbols.entry(c).or_insert_with(|| format!("{}:{}", p.display(), n + 1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(symbols.contains_key(&'→'), "arrows are found in the UI strings");
+    let ctx = egui::Context::default();
+    wirescope::app::fonts::install(&ctx, false);
+    let mut out = ctx.run_ui(Default::default(), |_| {});
+    out.textures_delta.clear();
+    let font = egui::FontId::proportional(14.0);
+    let missing: Vec<String> = symbols
+        .iter()
+        .filter(|(c, _)| !ctx.fonts_mut(|f| f.has_glyph(&font, **c)))
+        .map(|(c, at)| format!("{c:?} (U+{:04X}) at {at}", *c as u32))
+        .collect();
+    assert!(missing.is_empty(), "no glyph for:\n{}", missing.join("\n"));
+}
+
 #[test]
 fn messages_filter_by_opcode_keeps_control_frames_and_ctrl_f_opens_the_packet_filter() {
     use eframe::egui::{Key, Modifiers};

@@ -192,7 +192,10 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
     ui.horizontal_wrapped(|ui| {
         if live.running {
             let dot = if live.paused { egui::Color32::from_rgb(230, 160, 40) } else { egui::Color32::from_rgb(220, 50, 50) };
-            ui.colored_label(dot, "●");
+            // Painted, not a glyph: no font has to carry a recording dot.
+            let size = ui.text_style_height(&egui::TextStyle::Body);
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+            ui.painter().circle_filled(rect.center(), size * 0.3, dot);
         }
         ui.strong(live.title(lang));
         ui.separator();

@@ -78,32 +78,41 @@ pub struct Inflater {
     plain: Vec<u8>,
 }
 
-std::thread_local! {
-    /// Inflaters of finished bodies, for the next body decoded on this thread. One pool per thread
-    /// rather than one inflater per connection: a few inflaters in turn stay in the cache, where
-    /// hundreds of interleaved connections each with its own (40 KiB apiece) kept missing it.
+/// Inflaters of finished bodies, kept for the next body one engine decodes. One pool per engine
+/// (per decoding thread) rather than one inflater per connection: a few inflaters in turn stay in
+/// the cache, where hundreds of interleaved connections each with its own (40 KiB apiece) kept
+/// missing it. Owned by the engine and handed to decoders through their [`Sink`](super::Sink), so
+/// decoding keeps no hidden state.
+#[derive(Default)]
+pub struct InflaterPool {
     // Boxed: decoders hold and hand back boxes, which move between them and the pool for free.
     #[allow(clippy::vec_box)]
-    static POOL: std::cell::RefCell<Vec<Box<Inflater>>> = const { std::cell::RefCell::new(Vec::new()) };
+    spare: Vec<Box<Inflater>>,
 }
 
-/// Inflaters kept in a thread's pool at most.
-const POOL_MAX: usize = 8;
+impl InflaterPool {
+    /// Inflaters kept at most.
+    const MAX: usize = 8;
 
-impl Inflater {
-    /// An inflater from this thread's pool, if one is there.
-    pub fn from_pool() -> Option<Box<Inflater>> {
-        POOL.with(|p| p.borrow_mut().pop())
+    /// An inflater from the pool, if one is there.
+    pub fn take(&mut self) -> Option<Box<Inflater>> {
+        self.spare.pop()
     }
 
-    /// Back to this thread's pool (dropped when the pool is full).
-    pub fn to_pool(self: Box<Self>) {
-        POOL.with(|p| {
-            let mut p = p.borrow_mut();
-            if p.len() < POOL_MAX {
-                p.push(self);
-            }
-        });
+    /// Back to the pool (dropped when the pool is full).
+    pub fn give_back(&mut self, inflater: Box<Inflater>) {
+        if self.spare.len() < Self::MAX {
+            self.spare.push(inflater);
+        }
+    }
+
+    /// How many inflaters are waiting.
+    pub fn len(&self) -> usize {
+        self.spare.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spare.is_empty()
     }
 }
 

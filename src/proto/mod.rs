@@ -13,10 +13,17 @@ pub use streambuf::StreamBuf;
 
 use crate::model::{ConnId, Finding, PacketNo, Severity};
 
+/// What decoders make, and the reusable scratch they share: one per engine (per decoding thread).
+#[derive(Default)]
+pub struct Output {
+    pub events: Vec<crate::model::Event>,
+    pub inflaters: content::InflaterPool,
+}
+
 /// Where decoders put what they find.
 pub struct Sink<'a> {
     pub conn: ConnId,
-    pub events: &'a mut Vec<crate::model::Event>,
+    pub out: &'a mut Output,
     pub findings_left: &'a mut u32,
     pub findings_dropped: &'a mut u32,
 }
@@ -28,10 +35,20 @@ impl Sink<'_> {
             return;
         }
         *self.findings_left -= 1;
-        self.events.push(crate::model::Event::Finding(Finding { connection: Some(self.conn), packet, severity, code, message }));
+        self.out.events.push(crate::model::Event::Finding(Finding { connection: Some(self.conn), packet, severity, code, message }));
     }
 
     pub fn event(&mut self, e: crate::model::Event) {
-        self.events.push(e);
+        self.out.events.push(e);
+    }
+
+    /// A reusable inflater for a compressed body, if one is spare.
+    pub fn inflater(&mut self) -> Option<Box<content::Inflater>> {
+        self.out.inflaters.take()
+    }
+
+    /// An inflater whose body is done, for the next body.
+    pub fn give_back_inflater(&mut self, i: Box<content::Inflater>) {
+        self.out.inflaters.give_back(i);
     }
 }

@@ -7,7 +7,7 @@ pub mod head;
 
 use self::chunked::Chunked;
 use self::head::{HeadKind, Parsed};
-use super::content::{CappedSink, Coding, Decoder, Inflater};
+use super::content::{CappedSink, Coding, Decoder};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
 use crate::model::{nanos_to_secs, Body, Dir, Event, Headers, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
@@ -289,7 +289,7 @@ impl Http1 {
                 self.pending.push_back(p);
                 match framing {
                     Ok(Some(framing)) => {
-                        let acc = self.body_acc(framing, coding);
+                        let acc = self.body_acc(framing, coding, sink);
                         self.sides[Dir::ClientToServer] = Side::Body { index, acc };
                     }
                     Ok(None) => self.request_done(index, sink),
@@ -325,8 +325,8 @@ impl Http1 {
         }
     }
 
-    fn body_acc(&mut self, framing: Framing, coding: Option<Coding>) -> Box<BodyAcc> {
-        let decoder = coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed, Inflater::from_pool()));
+    fn body_acc(&mut self, framing: Framing, coding: Option<Coding>, sink: &mut Sink) -> Box<BodyAcc> {
+        let decoder = coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed, sink.inflater()));
         Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
     }
 
@@ -431,7 +431,7 @@ impl Http1 {
                     end_time: nanos_to_secs(start_ts),
                     body: None,
                 });
-                let acc = self.body_acc(Framing::UntilClose, None);
+                let acc = self.body_acc(Framing::UntilClose, None, sink);
                 self.sides[Dir::ServerToClient] = Side::Body { index, acc };
                 return Step::Progress;
             }
@@ -548,7 +548,7 @@ impl Http1 {
                 }
                 match framing {
                     Some(framing) => {
-                        let acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header));
+                        let acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header), sink);
                         self.sides[Dir::ServerToClient] = Side::Body { index, acc };
                     }
                     None => self.response_done(index, sink),
@@ -636,7 +636,7 @@ impl Http1 {
             Some(d) => {
                 let out = d.finish();
                 if let Some(i) = out.inflater {
-                    i.to_pool();
+                    sink.give_back_inflater(i);
                 }
                 if let Some(e) = out.error {
                     let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };

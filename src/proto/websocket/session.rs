@@ -650,15 +650,15 @@ mod tests {
         let hs = WsHandshake { upgrade_captured: true, permessage_deflate: Some(deflate), ..Default::default() };
         let mut s = WsSession::new(hs, &Limits::default());
         let mut bufs: PerDir<StreamBuf> = PerDir::default();
-        let (mut events, mut left, mut dropped) = (Vec::new(), 100, 0);
+        let (mut out, mut left, mut dropped) = (crate::proto::Output::default(), 100, 0);
         for (i, c) in chunks.iter().enumerate() {
             bufs[Dir::ServerToClient].push(c, i as u64 + 1, 0);
-            let mut sink = Sink { conn: 0, events: &mut events, findings_left: &mut left, findings_dropped: &mut dropped };
+            let mut sink = Sink { conn: 0, out: &mut out, findings_left: &mut left, findings_dropped: &mut dropped };
             s.process(&mut bufs, &mut sink);
         }
         let mut msgs = Vec::new();
         let mut codes = Vec::new();
-        for e in events {
+        for e in out.events {
             match e {
                 Event::WsMessage(m) => msgs.push(m.payload),
                 Event::Finding(f) => codes.push(f.code),
