@@ -11,8 +11,27 @@ pub mod text;
 use std::io::Write;
 use std::path::Path;
 
-/// Writes a file so that a reader sees either the old file or the whole new one, never a part.
+/// Writes a file so that a reader sees either the old file or the whole new one, never a part:
+/// into a temporary file beside it, synced, then renamed over it. A symbolic link stays a link
+/// (its target is replaced). A path that is not a regular file (`/dev/null`, a FIFO, a terminal)
+/// has nothing to replace and is written straight into: renaming over it would put a plain file
+/// where the device was.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            let mut w = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+            write(&mut w)?;
+            return w.flush();
+        }
+    }
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
@@ -86,5 +105,70 @@ impl std::str::FromStr for PayloadLimit {
             return Ok(PayloadLimit::All);
         }
         s.parse().map(PayloadLimit::Bytes).map_err(|_| format!("expected a number of bytes or \"all\", got \"{s}\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_atomic;
+    use std::io::{Read, Write};
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("wirescope-export-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn replaces_a_file_whole_and_leaves_no_temporary() {
+        let d = scratch("file");
+        let p = d.join("out.json");
+        std::fs::write(&p, "old").unwrap();
+        write_atomic(&p, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        let failed = write_atomic(&p, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("cut"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new", "a failed write keeps the old file");
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn a_symlink_stays_a_link_and_its_target_is_replaced() {
+        let d = scratch("link");
+        let target = d.join("target.json");
+        let link = d.join("link.json");
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_fifo_is_written_into_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let d = scratch("fifo");
+        let fifo = d.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo not available; skipped");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                std::fs::File::open(&fifo).unwrap().read_to_string(&mut s).unwrap();
+                s
+            })
+        };
+        write_atomic(&fifo, |w| w.write_all(b"through the pipe")).unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temporary file left");
     }
 }
