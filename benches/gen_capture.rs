@@ -79,7 +79,7 @@ fn main() -> std::io::Result<()> {
             let mut conv = TcpConversation::new(client, ([10, 1, 0, 1], 80), ts);
             conv.step = 7_000;
             conv.handshake(&mut emit);
-            let kind = if rng.next() % 4 == 0 {
+            let kind = if rng.next().is_multiple_of(4) {
                 let key = "dGhlIHNhbXBsZSBub25jZQ==";
                 let req = format!("GET /chat HTTP/1.1\r\nHost: example.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.test\r\n\r\n");
                 conv.send(true, req.as_bytes(), &mut emit);
@@ -139,7 +139,7 @@ fn main() -> std::io::Result<()> {
             Kind::Ws { left } => {
                 let n = rng.range(20, 600) as usize;
                 let text = format!("{{\"seq\":{left},\"data\":\"{}\"}}", String::from_utf8_lossy(&body(&mut rng, n)));
-                let from_client = rng.next() % 2 == 0;
+                let from_client = rng.next().is_multiple_of(2);
                 let key = (rng.next() as u32).to_be_bytes();
                 let frame = match rng.next() % 20 {
                     0 => ws_frame(true, 9, if from_client { Some(key) } else { None }, b"hb"),

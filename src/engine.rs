@@ -198,7 +198,7 @@ impl Flows {
         comment: Option<String>,
         out: &mut impl FlowOut,
     ) {
-        let row = self.limits.packet_rows.then(|| PacketRow {
+        let row = self.limits.packet_rows.then_some(PacketRow {
             number,
             ts,
             len: data.len() as u32,

@@ -93,7 +93,7 @@ pub fn load_reader<R: Read + Send>(
             for p in packets.drain(..) {
                 engine.packet(p.number, p.ts_ns, p.link_type, &data[p.at..p.at + p.len], p.file_offset, p.comment);
                 n += 1;
-                if n % BATCH == 0 && !batch(&mut engine, position, size) {
+                if n.is_multiple_of(BATCH) && !batch(&mut engine, position, size) {
                     warning = Some(format!("loading cancelled after {n} packets"));
                     // Dropping the receiver stops the reading thread at its next hand-over.
                     return None;

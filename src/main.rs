@@ -398,7 +398,7 @@ fn send(a: SendArgs) -> Result<()> {
         cmds.extend(a.messages.iter().map(|m| WsCommand::Text(m.clone())));
         for b in &a.binaries {
             let clean: String = b.chars().filter(|c| !c.is_whitespace()).collect();
-            if clean.len() % 2 != 0 {
+            if !clean.len().is_multiple_of(2) {
                 anyhow::bail!("--binary wants hex digits in pairs: \"{b}\"");
             }
             let bytes = (0..clean.len())

@@ -31,7 +31,9 @@ fn text_summary_reads_like_a_report() {
     let (code, out, _) = ws(&["analyze", &cap("websocket-close.pcapng")]);
     assert_eq!(code, 0);
     for want in [
-        "2 connections (2 WebSocket)",
+        "23 packets, 2 connections (2 WebSocket), 2 HTTP exchanges, 5 WebSocket messages, 1 finding\n",
+        "server → client: 1 message (1 close), 22 B",
+        "client → server: 2 messages (1 text, 1 close), 26 B",
         "101 Switching Protocols",
         "Sec-WebSocket-Accept verified",
         "1001 Going Away \"server shutting down\"",

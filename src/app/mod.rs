@@ -409,7 +409,7 @@ impl WirescopeApp {
                             other => other
                                 .file()
                                 .ok_or_else(|| std::io::Error::other("nothing to save"))
-                                .and_then(|p| std::fs::File::open(p))
+                                .and_then(std::fs::File::open)
                                 .and_then(|f| crate::export::save_capture(std::io::BufReader::new(f), &to)),
                         };
                         let msg = match result {
@@ -580,11 +580,15 @@ impl WirescopeApp {
                 None => store.source.as_ref().map(|s| s.name()).unwrap_or_default(),
             });
             ui.separator();
-            ui.label(format!("{} {}", store.cap.rows.len(), lang.pick("packets", "个包")));
-            ui.label(format!("{} {}", store.cap.connections.len(), lang.pick("connections", "个连接")));
+            let en = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+            let n = store.cap.rows.len();
+            ui.label(format!("{n} {}", lang.pick(en(n, "packet", "packets"), "个包")));
+            let n = store.cap.connections.len();
+            ui.label(format!("{n} {}", lang.pick(en(n, "connection", "connections"), "个连接")));
             ui.label(format!("{} HTTP", store.cap.http.len()));
             ui.label(format!("{} WebSocket", store.cap.websocket.len()));
-            ui.label(format!("{} {}", store.cap.findings.len(), lang.pick("findings", "个发现")));
+            let n = store.cap.findings.len();
+            ui.label(format!("{n} {}", lang.pick(en(n, "finding", "findings"), "个发现")));
             if let Some(t) = store.load_time {
                 ui.separator();
                 ui.label(format!("{} {:.0} ms", lang.pick("loaded in", "加载用时"), t.as_secs_f64() * 1000.0));

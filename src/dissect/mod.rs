@@ -191,6 +191,27 @@ fn ip_ether_type(ty: u16, b: &[u8]) -> Result<&[u8], DissectError> {
     }
 }
 
+/// Byte offsets in the frame where the IP header, the transport header and the payload start
+/// (for highlighting layers in a hex dump).
+pub fn layer_offsets(link_type: u32, data: &[u8]) -> Option<(usize, usize, usize)> {
+    let base = data.as_ptr() as usize;
+    let ip = match link::peel(link_type, data).ok()? {
+        link::Inner::Ethernet(b) => ethernet_payload(b).ok()?,
+        link::Inner::EtherType(t, b) => ip_ether_type(t, b).ok()?,
+        link::Inner::Ip(b) => b,
+    };
+    let (slice, _) = LaxIpSlice::from_slice(ip).ok()?;
+    let transport = slice.payload().payload;
+    let d = dissect(link_type, data).ok()?;
+    let payload = match d.transport {
+        Transport::Tcp(t) => t.payload,
+        Transport::Udp { payload, .. } => payload,
+        Transport::Other { .. } => transport,
+    };
+    let off = |s: &[u8]| (s.as_ptr() as usize).saturating_sub(base).min(data.len());
+    Some((off(ip), off(transport), if payload.is_empty() { data.len() } else { off(payload) }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,25 +336,4 @@ mod tests {
         }
         assert_eq!(dissect(9999, b"x").err(), Some(DissectError::UnsupportedLink(9999)));
     }
-}
-
-/// Byte offsets in the frame where the IP header, the transport header and the payload start
-/// (for highlighting layers in a hex dump).
-pub fn layer_offsets(link_type: u32, data: &[u8]) -> Option<(usize, usize, usize)> {
-    let base = data.as_ptr() as usize;
-    let ip = match link::peel(link_type, data).ok()? {
-        link::Inner::Ethernet(b) => ethernet_payload(b).ok()?,
-        link::Inner::EtherType(t, b) => ip_ether_type(t, b).ok()?,
-        link::Inner::Ip(b) => b,
-    };
-    let (slice, _) = LaxIpSlice::from_slice(ip).ok()?;
-    let transport = slice.payload().payload;
-    let d = dissect(link_type, data).ok()?;
-    let payload = match d.transport {
-        Transport::Tcp(t) => t.payload,
-        Transport::Udp { payload, .. } => payload,
-        Transport::Other { .. } => transport,
-    };
-    let off = |s: &[u8]| (s.as_ptr() as usize).saturating_sub(base).min(data.len());
-    Some((off(ip), off(transport), if payload.is_empty() { data.len() } else { off(payload) }))
 }

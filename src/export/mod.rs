@@ -111,7 +111,7 @@ impl std::str::FromStr for PayloadLimit {
 #[cfg(test)]
 mod tests {
     use super::write_atomic;
-    use std::io::{Read, Write};
+    use std::io::Read;
 
     fn scratch(name: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("wirescope-export-{name}-{}", std::process::id()));

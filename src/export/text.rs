@@ -57,6 +57,15 @@ fn end_text(e: End) -> &'static str {
     }
 }
 
+/// "1 packet", "2 packets".
+fn counted(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// `max_messages`: WebSocket messages listed per session (the counts always cover all).
 pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
     let mut o = String::new();
@@ -70,13 +79,13 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
     }
     let _ = writeln!(
         o,
-        "{name}: {} packets, {} connections ({}), {} HTTP exchanges, {} WebSocket messages, {} findings",
-        cap.packets.count,
-        cap.connections.len(),
+        "{name}: {}, {} ({}), {}, {}, {}",
+        counted(cap.packets.count, "packet"),
+        counted(cap.connections.len() as u64, "connection"),
         if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
-        cap.http.len(),
-        cap.websocket.len(),
-        cap.findings.len()
+        counted(cap.http.len() as u64, "HTTP exchange"),
+        counted(cap.websocket.len() as u64, "WebSocket message"),
+        counted(cap.findings.len() as u64, "finding")
     );
     for c in &cap.packets.file_comments {
         let _ = writeln!(o, "  file comment: {c}");
@@ -202,8 +211,8 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
             let who = if d == Dir::ClientToServer { "client → server" } else { "server → client" };
             let _ = writeln!(
                 o,
-                "      {who}: {} messages ({}), {}",
-                mine.len(),
+                "      {who}: {} ({}), {}",
+                counted(mine.len() as u64, "message"),
                 if parts.is_empty() { "none".into() } else { parts.join(", ") },
                 bytes(total)
             );

@@ -130,7 +130,7 @@ pub fn capture(opts: &LiveOptions, stop: &AtomicBool, mut on_event: impl FnMut(L
         }
         match cap.next_packet() {
             Ok(p) => {
-                let ts = p.header.ts.tv_sec as i64 * 1_000_000_000 + p.header.ts.tv_usec as i64 * 1000;
+                let ts = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec * 1000;
                 stats.packets += 1;
                 idle_said = false;
                 on_event(LiveEvent::Packet { ts, link_type: link, data: p.data, orig_len: p.header.len });

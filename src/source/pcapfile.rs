@@ -249,7 +249,7 @@ impl<R: Read> CaptureReader<R> {
             let be = matches!(self.kind, Kind::PcapNg { big_endian: true, .. });
             let btype = u32_at(&hdr, 0, be);
             let blen = u32_at(&hdr, 4, be) as usize;
-            if blen < 12 || blen % 4 != 0 || blen > MAX_BLOCK {
+            if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_BLOCK {
                 return Err(ReadError::Corrupt(format!("pcapng block at byte {block_start} has impossible length {blen}")));
             }
             let body_len = blen - 8;
@@ -401,7 +401,7 @@ impl<R: Read> CaptureReader<R> {
             _ => return Err(ReadError::Corrupt("pcapng section header has no byte-order magic".into())),
         };
         let blen = if be { u32::from_be_bytes(len_bytes) } else { u32::from_le_bytes(len_bytes) } as usize;
-        if blen < 28 || blen % 4 != 0 || blen > MAX_BLOCK {
+        if blen < 28 || !blen.is_multiple_of(4) || blen > MAX_BLOCK {
             return Err(ReadError::Corrupt(format!("pcapng section header has impossible length {blen}")));
         }
         let rest = blen - 12;
@@ -675,7 +675,7 @@ mod tests {
         let mut v = code.to_le_bytes().to_vec();
         v.extend_from_slice(&(val.len() as u16).to_le_bytes());
         v.extend_from_slice(val);
-        while v.len() % 4 != 0 {
+        while !v.len().is_multiple_of(4) {
             v.push(0);
         }
         v
@@ -703,7 +703,7 @@ mod tests {
             b.extend_from_slice(&(data.len() as u32).to_le_bytes());
             b.extend_from_slice(&(data.len() as u32).to_le_bytes());
             b.extend_from_slice(data);
-            while b.len() % 4 != 0 {
+            while !b.len().is_multiple_of(4) {
                 b.push(0);
             }
             if let Some(c) = comment {

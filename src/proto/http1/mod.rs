@@ -539,12 +539,12 @@ impl Http1 {
                 let p = &mut self.pending[pos];
                 p.response = Some(HttpResponse { until_close, ..resp });
                 // A request that wanted to switch goes back to HTTP if the server said no.
-                if upgrade.is_some() || p.connect {
-                    if status != 101 && !tunnel {
-                        if matches!(self.sides[Dir::ClientToServer], Side::AwaitingResponse) {
-                            self.sides[Dir::ClientToServer] = Side::Head;
-                        }
-                    }
+                if (upgrade.is_some() || p.connect)
+                    && status != 101
+                    && !tunnel
+                    && matches!(self.sides[Dir::ClientToServer], Side::AwaitingResponse)
+                {
+                    self.sides[Dir::ClientToServer] = Side::Head;
                 }
                 match framing {
                     Some(framing) => {
