@@ -499,13 +499,17 @@ impl FlowOut for Apps {
                     return;
                 }
                 let mut rest = bytes;
-                if let App::Http(h) = &mut conn.app {
-                    let mut sink = Conn::sink(conn.id, &mut self.out, &mut conn.findings_left, &mut conn.findings_dropped);
-                    let n = h.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink);
-                    rest = &rest[n..];
-                    if n > 0 {
-                        pending.push((dir, OwnedChunk::Pushed));
-                    }
+                // Bodies and WebSocket frames are decoded in place while nothing waits in the
+                // direction's buffer; what they leave is buffered below.
+                let mut sink = Conn::sink(conn.id, &mut self.out, &mut conn.findings_left, &mut conn.findings_dropped);
+                let n = match &mut conn.app {
+                    App::Http(h) => h.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink),
+                    App::Ws(w) => w.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink),
+                    _ => 0,
+                };
+                rest = &rest[n..];
+                if n > 0 {
+                    pending.push((dir, OwnedChunk::Pushed));
                 }
                 if !rest.is_empty() {
                     conn.bufs[dir].push(rest, packet, ts);

@@ -95,6 +95,59 @@ pub struct WsSession {
 
 const CONTROL_KEEP: usize = 4096;
 
+/// Where a direction's bytes are read from: its stream buffer, or a segment's payload read in
+/// place while that buffer is empty.
+trait Input {
+    /// The bytes not yet consumed.
+    fn bytes(&self) -> &[u8];
+    fn consume(&mut self, n: usize);
+    /// The packet that carries the next unconsumed byte.
+    fn next_packet(&self) -> PacketNo;
+    /// The direction's buffer (which knows the packet of the last consumed byte).
+    fn stream(&self) -> &StreamBuf;
+}
+
+impl Input for StreamBuf {
+    fn bytes(&self) -> &[u8] {
+        StreamBuf::bytes(self)
+    }
+    fn consume(&mut self, n: usize) {
+        StreamBuf::consume(self, n)
+    }
+    fn next_packet(&self) -> PacketNo {
+        self.packet_at(self.offset()).0
+    }
+    fn stream(&self) -> &StreamBuf {
+        self
+    }
+}
+
+/// One segment's payload, consumed where it lies; the (empty) buffer follows along.
+struct Direct<'a> {
+    data: &'a [u8],
+    at: usize,
+    packet: PacketNo,
+    ts: Nanos,
+    buf: &'a mut StreamBuf,
+}
+
+impl Input for Direct<'_> {
+    fn bytes(&self) -> &[u8] {
+        &self.data[self.at..]
+    }
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.data.len() - self.at);
+        self.at += n;
+        self.buf.skip_direct(n, self.packet, self.ts);
+    }
+    fn next_packet(&self) -> PacketNo {
+        self.packet
+    }
+    fn stream(&self) -> &StreamBuf {
+        self.buf
+    }
+}
+
 impl WsSession {
     pub fn new(handshake: WsHandshake, limits: &Limits) -> Self {
         let deflate = handshake.permessage_deflate;
@@ -124,13 +177,25 @@ impl WsSession {
         }
     }
 
-    fn process_dir(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) {
+    /// Decodes what it can of a segment's bytes in place, without copying them into the stream
+    /// buffer first, when that buffer is empty (the usual case: frames rarely straddle segments
+    /// with bytes left waiting). Returns how many bytes it used; the caller buffers the rest.
+    pub fn take_direct(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo, ts: Nanos, buf: &mut StreamBuf, sink: &mut Sink) -> usize {
+        if !buf.is_empty() {
+            return 0;
+        }
+        let mut input = Direct { data: bytes, at: 0, packet, ts, buf };
+        self.process_dir(dir, &mut input, sink);
+        input.at
+    }
+
+    fn process_dir(&mut self, dir: Dir, buf: &mut impl Input, sink: &mut Sink) {
         loop {
-            if buf.is_empty() {
+            if buf.bytes().is_empty() {
                 return;
             }
             if self.dirs[dir].lost {
-                let n = buf.len();
+                let n = buf.bytes().len();
                 buf.consume(n);
                 return;
             }
@@ -138,10 +203,10 @@ impl WsSession {
                 // RFC 6455 §5.5.1: nothing is sent after a close frame; these bytes are not frames.
                 let d = &mut self.dirs[dir];
                 if d.after_close == 0 {
-                    d.after_close_packet = buf.packet_at(buf.offset()).0;
+                    d.after_close_packet = buf.next_packet();
                 }
-                d.after_close += buf.len() as u64;
-                let n = buf.len();
+                let n = buf.bytes().len();
+                d.after_close += n as u64;
                 buf.consume(n);
                 continue;
             }
@@ -149,7 +214,7 @@ impl WsSession {
                 let Some(hdr) = parse_header(buf.bytes()) else {
                     return;
                 };
-                let first_packet = buf.packet_at(buf.offset()).0;
+                let first_packet = buf.next_packet();
                 buf.consume(hdr.header_len as usize);
                 self.start_frame(dir, hdr, first_packet, sink);
                 if hdr.payload_len > 0 {
@@ -158,7 +223,7 @@ impl WsSession {
             } else {
                 let fr = self.dirs[dir].frame.as_ref().map(|f| (f.hdr, f.got)).unwrap_or_else(|| unreachable!());
                 let (hdr, got) = fr;
-                let n = (hdr.payload_len - got).min(buf.len() as u64) as usize;
+                let n = (hdr.payload_len - got).min(buf.bytes().len() as u64) as usize;
                 if let Some(key) = hdr.mask {
                     self.scratch.clear();
                     self.scratch.extend_from_slice(&buf.bytes()[..n]);
@@ -177,7 +242,7 @@ impl WsSession {
             }
             let done = self.dirs[dir].frame.as_ref().is_some_and(|f| f.got == f.hdr.payload_len);
             if done {
-                self.end_frame(dir, buf, sink);
+                self.end_frame(dir, buf.stream(), sink);
             }
         }
     }
@@ -666,6 +731,75 @@ mod tests {
             }
         }
         (msgs, codes)
+    }
+
+    /// The engine's way in: each segment decoded in place while the buffer is empty, the rest
+    /// buffered and processed after. `direct: false` buffers everything first.
+    fn feed(segments: &[(Dir, Vec<u8>)], direct: bool) -> Vec<String> {
+        let hs = WsHandshake { upgrade_captured: true, permessage_deflate: Some(pmd(true)), ..Default::default() };
+        let limits = Limits { frame_events: true, ..Limits::default() };
+        let mut s = WsSession::new(hs, &limits);
+        let mut bufs: PerDir<StreamBuf> = PerDir::default();
+        let (mut out, mut left, mut dropped) = (crate::proto::Output::default(), 1000, 0);
+        for (i, (dir, bytes)) in segments.iter().enumerate() {
+            let (packet, ts) = (i as u64 + 1, i as i64 * 1000);
+            let mut sink = Sink { conn: 0, out: &mut out, findings_left: &mut left, findings_dropped: &mut dropped };
+            let n = if direct { s.take_direct(*dir, bytes, packet, ts, &mut bufs[*dir], &mut sink) } else { 0 };
+            if n < bytes.len() {
+                bufs[*dir].push(&bytes[n..], packet, ts);
+            }
+            s.process(&mut bufs, &mut sink);
+        }
+        out.events.iter().map(|e| format!("{e:?}")).collect()
+    }
+
+    #[test]
+    fn frames_decoded_in_place_give_the_same_events_as_buffered_ones() {
+        use crate::synth::{ws_frame, ws_frame_rsv};
+        let mask = Some([0x37, 0xfa, 0x21, 0x3d]);
+        let big: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let c2s: Vec<u8> = [
+            ws_frame(true, 1, mask, "héllo, 世界".as_bytes()),
+            ws_frame(false, 1, mask, "frag".as_bytes()),
+            ws_frame(true, 9, mask, b"hb"),
+            ws_frame(true, 0, mask, "mented é".as_bytes()),
+            ws_frame(true, 2, mask, &big),
+            ws_frame(true, 1, None, b"unmasked: a violation"),
+            ws_frame(true, 8, mask, &[0x03, 0xe8, b'b', b'y', b'e']),
+            b"after close".to_vec(),
+        ]
+        .concat();
+        let s2c: Vec<u8> = [
+            ws_frame_rsv(true, 0b100, 1, None, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]),
+            ws_frame_rsv(true, 0b100, 1, None, &[0xf2, 0x00, 0x11, 0x00, 0x00]),
+            ws_frame(true, 10, None, b"hb"),
+            ws_frame(true, 1, None, &[0xff, 0xfe]),
+            ws_frame(true, 8, None, &[0x03, 0xe8]),
+        ]
+        .concat();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        for round in 0..150 {
+            // Both directions cut at random places (now and then a byte at a time) and interleaved.
+            let mut segments = Vec::new();
+            let (mut a, mut b) = (0, 0);
+            while a < c2s.len() || b < s2c.len() {
+                let pick_c2s = b == s2c.len() || (a < c2s.len() && next(2) == 0);
+                let (src, at, dir) = if pick_c2s { (&c2s, &mut a, Dir::ClientToServer) } else { (&s2c, &mut b, Dir::ServerToClient) };
+                let most = if round % 10 == 0 { 3 } else { 1 + next(20_000) };
+                let n = (1 + next(most)).min(src.len() - *at);
+                segments.push((dir, src[*at..*at + n].to_vec()));
+                *at += n;
+            }
+            let buffered = feed(&segments, false);
+            assert!(buffered.iter().filter(|e| e.starts_with("WsMessage")).count() >= 10, "{buffered:?}");
+            assert_eq!(feed(&segments, true), buffered, "round {round}: {} segments", segments.len());
+        }
     }
 
     fn pmd(takeover: bool) -> DeflateParams {
