@@ -224,16 +224,18 @@ impl WsSession {
                 let fr = self.dirs[dir].frame.as_ref().map(|f| (f.hdr, f.got)).unwrap_or_else(|| unreachable!());
                 let (hdr, got) = fr;
                 let n = (hdr.payload_len - got).min(buf.bytes().len() as u64) as usize;
-                if let Some(key) = hdr.mask {
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(&buf.bytes()[..n]);
-                    unmask(&mut self.scratch, key, got);
-                    let payload = std::mem::take(&mut self.scratch);
-                    self.payload(dir, &hdr, &payload, sink);
-                    self.scratch = payload;
-                } else {
+                let data = &buf.bytes()[..n];
+                match hdr.mask {
+                    Some(key) => {
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(data);
+                        unmask(&mut self.scratch, key, got);
+                        let payload = std::mem::take(&mut self.scratch);
+                        self.payload(dir, &hdr, &payload, sink);
+                        self.scratch = payload;
+                    }
                     // Unmasked (server) payload is read where it lies.
-                    self.payload(dir, &hdr, &buf.bytes()[..n], sink);
+                    None => self.payload(dir, &hdr, data, sink),
                 }
                 buf.consume(n);
                 if let Some(f) = &mut self.dirs[dir].frame {
@@ -799,6 +801,20 @@ mod tests {
             let buffered = feed(&segments, false);
             assert!(buffered.iter().filter(|e| e.starts_with("WsMessage")).count() >= 10, "{buffered:?}");
             assert_eq!(feed(&segments, true), buffered, "round {round}: {} segments", segments.len());
+        }
+    }
+
+    #[test]
+    fn rfc6455_section_5_7_masked_hello_is_unmasked_once() {
+        let frame: &[u8] = &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+        for cut in 0..=frame.len() {
+            for direct in [false, true] {
+                let segs = [(Dir::ClientToServer, frame[..cut].to_vec()), (Dir::ClientToServer, frame[cut..].to_vec())];
+                let events = feed(&segs, direct);
+                let msgs: Vec<&String> = events.iter().filter(|e| e.starts_with("WsMessage")).collect();
+                assert_eq!(msgs.len(), 1, "cut {cut}: {events:?}");
+                assert!(msgs[0].contains("len: 5, wire_len: 5") && msgs[0].contains("payload: [72, 101, 108, 108, 111]"), "cut {cut}: {}", msgs[0]);
+            }
         }
     }
 
