@@ -2,9 +2,20 @@
 # Engine benchmark: wirescope against tshark and tcpdump on the same generated capture, in one run.
 # Prints the best wall time of three runs and the peak RSS of each, and the ratios the engine
 # issue asks for.
-# Usage: benches/bench.sh [SIZE_MB]   (default 200; needs tshark, tcpdump and GNU time)
+# Usage: benches/bench.sh [SIZE_MB]   (default 200; installs tshark, tcpdump, GNU time and bc if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The reference tools, installed with apt when missing (tshark without its setuid capture helper).
+need=()
+for tool in tshark:tshark tcpdump:tcpdump /usr/bin/time:time bc:bc; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 size=${1:-200}
 out=bench-out
 mkdir -p "$out"
