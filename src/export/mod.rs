@@ -25,12 +25,12 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::
         }
     }
     let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            resolved = std::fs::canonicalize(path)?;
+    let path = match link_target(path)? {
+        Some(t) => {
+            resolved = t;
             resolved.as_path()
         }
-        _ => path,
+        None => path,
     };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
@@ -47,6 +47,33 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Where a symbolic link at `path` points (so that replacing it replaces its target), or `None`
+/// when `path` is not a link.
+fn link_target(path: &Path) -> std::io::Result<Option<std::path::PathBuf>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Puts the finished file `tmp` (in `dest`'s folder) in place of `dest`: renamed over it, over a
+/// symbolic link's target, or, when `dest` is not a regular file (`/dev/null`, a FIFO), copied
+/// into it and removed, so the device or pipe stays what it was.
+pub fn replace_with(tmp: &Path, dest: &Path) -> std::io::Result<()> {
+    if let Ok(meta) = std::fs::metadata(dest) {
+        if !meta.is_file() && !meta.is_dir() {
+            let mut to = std::fs::OpenOptions::new().write(true).open(dest)?;
+            std::io::copy(&mut std::fs::File::open(tmp)?, &mut to)?;
+            to.flush()?;
+            return std::fs::remove_file(tmp);
+        }
+    }
+    match link_target(dest)? {
+        Some(t) => std::fs::rename(tmp, t),
+        None => std::fs::rename(tmp, dest),
+    }
 }
 
 /// Copies a capture to `to` (atomically) as .pcapng or .pcap by the extension, packet comments kept
@@ -170,5 +197,21 @@ mod tests {
         assert_eq!(reader.join().unwrap(), "through the pipe");
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
         assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temporary file left");
+
+        // A finished capture (FILE.part) put in place of a FIFO is copied into it.
+        let part = d.join("capture.part");
+        std::fs::write(&part, b"finished capture").unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                std::fs::File::open(&fifo).unwrap().read_to_string(&mut s).unwrap();
+                s
+            })
+        };
+        super::replace_with(&part, &fifo).unwrap();
+        assert_eq!(reader.join().unwrap(), "finished capture");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
+        assert!(!part.exists(), "the part file is gone");
     }
 }

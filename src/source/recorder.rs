@@ -158,7 +158,7 @@ pub fn record(
         let mut f = w.into_inner().inner.into_inner().map_err(|e| e.into_error())?;
         f.flush()?;
         f.sync_all()?;
-        std::fs::rename(&part, out)
+        crate::export::replace_with(&part, out)
     };
     finish().map_err(|e| format!("cannot finish {}: {e}", out.display()))?;
     on_event(RecordEvent::Flushed);

@@ -813,7 +813,11 @@ mod tests {
                 let events = feed(&segs, direct);
                 let msgs: Vec<&String> = events.iter().filter(|e| e.starts_with("WsMessage")).collect();
                 assert_eq!(msgs.len(), 1, "cut {cut}: {events:?}");
-                assert!(msgs[0].contains("len: 5, wire_len: 5") && msgs[0].contains("payload: [72, 101, 108, 108, 111]"), "cut {cut}: {}", msgs[0]);
+                assert!(
+                    msgs[0].contains("len: 5, wire_len: 5") && msgs[0].contains("payload: [72, 101, 108, 108, 111]"),
+                    "cut {cut}: {}",
+                    msgs[0]
+                );
             }
         }
     }
