@@ -17,12 +17,10 @@ use std::path::Path;
 /// has nothing to replace and is written straight into: renaming over it would put a plain file
 /// where the device was.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() && !meta.is_dir() {
-            let mut w = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
-            write(&mut w)?;
-            return w.flush();
-        }
+    if is_special(path) {
+        let mut w = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        write(&mut w)?;
+        return w.flush();
     }
     let resolved;
     let path = match link_target(path)? {
@@ -49,6 +47,12 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::
     result
 }
 
+/// True when `path` exists and is neither a regular file nor a folder (a device, a FIFO, a
+/// socket): there is nothing to replace, only something to write into.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Where a symbolic link at `path` points (so that replacing it replaces its target), or `None`
 /// when `path` is not a link.
 fn link_target(path: &Path) -> std::io::Result<Option<std::path::PathBuf>> {
@@ -62,13 +66,11 @@ fn link_target(path: &Path) -> std::io::Result<Option<std::path::PathBuf>> {
 /// symbolic link's target, or, when `dest` is not a regular file (`/dev/null`, a FIFO), copied
 /// into it and removed, so the device or pipe stays what it was.
 pub fn replace_with(tmp: &Path, dest: &Path) -> std::io::Result<()> {
-    if let Ok(meta) = std::fs::metadata(dest) {
-        if !meta.is_file() && !meta.is_dir() {
-            let mut to = std::fs::OpenOptions::new().write(true).open(dest)?;
-            std::io::copy(&mut std::fs::File::open(tmp)?, &mut to)?;
-            to.flush()?;
-            return std::fs::remove_file(tmp);
-        }
+    if is_special(dest) {
+        let mut to = std::fs::OpenOptions::new().write(true).open(dest)?;
+        std::io::copy(&mut std::fs::File::open(tmp)?, &mut to)?;
+        to.flush()?;
+        return std::fs::remove_file(tmp);
     }
     match link_target(dest)? {
         Some(t) => std::fs::rename(tmp, t),
@@ -175,6 +177,16 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
     }
 
+    /// Reads a FIFO to its end on another thread (a FIFO's writer waits for a reader).
+    fn read_in_background(fifo: &std::path::Path) -> std::thread::JoinHandle<String> {
+        let fifo = fifo.to_path_buf();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            std::fs::File::open(&fifo).unwrap().read_to_string(&mut s).unwrap();
+            s
+        })
+    }
+
     #[test]
     fn a_fifo_is_written_into_not_replaced() {
         use std::os::unix::fs::FileTypeExt;
@@ -185,14 +197,7 @@ mod tests {
             eprintln!("mkfifo not available; skipped");
             return;
         }
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || {
-                let mut s = String::new();
-                std::fs::File::open(&fifo).unwrap().read_to_string(&mut s).unwrap();
-                s
-            })
-        };
+        let reader = read_in_background(&fifo);
         write_atomic(&fifo, |w| w.write_all(b"through the pipe")).unwrap();
         assert_eq!(reader.join().unwrap(), "through the pipe");
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
@@ -201,14 +206,7 @@ mod tests {
         // A finished capture (FILE.part) put in place of a FIFO is copied into it.
         let part = d.join("capture.part");
         std::fs::write(&part, b"finished capture").unwrap();
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || {
-                let mut s = String::new();
-                std::fs::File::open(&fifo).unwrap().read_to_string(&mut s).unwrap();
-                s
-            })
-        };
+        let reader = read_in_background(&fifo);
         super::replace_with(&part, &fifo).unwrap();
         assert_eq!(reader.join().unwrap(), "finished capture");
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");

@@ -105,15 +105,6 @@ impl InflaterPool {
             self.spare.push(inflater);
         }
     }
-
-    /// How many inflaters are waiting.
-    pub fn len(&self) -> usize {
-        self.spare.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.spare.is_empty()
-    }
 }
 
 impl Default for Inflater {
