@@ -21,6 +21,9 @@ struct Cli {
     command: Option<Cmd>,
     /// A capture to open in the window (without one, the start page offers the bundled examples).
     file: Option<PathBuf>,
+    /// The window's language (remembered otherwise).
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
 }
 
 #[derive(Subcommand)]
@@ -192,8 +195,12 @@ fn main() -> ExitCode {
         Some(Cmd::Capture(c)) => capture(c),
         Some(Cmd::Lab(l)) => lab(l),
         Some(Cmd::Send(a)) => send(a),
-        None => wirescope::app::run(cli.file.map(wirescope::app::loader::Source::File))
-            .map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
+        None => wirescope::app::run(
+            cli.file.map(wirescope::app::loader::Source::File),
+            cli.lang
+                .map(|l| if l == LangArg::Zh { wirescope::analysis::explain::Lang::Zh } else { wirescope::analysis::explain::Lang::En }),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot open the window: {e}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

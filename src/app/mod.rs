@@ -743,13 +743,24 @@ impl eframe::App for WirescopeApp {
     }
 }
 
-/// Opens the window. `open`: a file to load at once; `None` shows the start page.
-pub fn run(open: Option<Source>) -> eframe::Result {
+/// Opens the window. `open`: a file to load at once; `None` shows the start page. `lang`: the
+/// language to start in (else the remembered one).
+pub fn run(open: Option<Source>, lang: Option<Lang>) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1400.0, 860.0]).with_title("wirescope").with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("wirescope", options, Box::new(move |cc| Ok(Box::new(WirescopeApp::new(cc, open)))))
+    eframe::run_native(
+        "wirescope",
+        options,
+        Box::new(move |cc| {
+            let mut app = WirescopeApp::new(cc, open);
+            if let Some(l) = lang {
+                app.settings.lang = l;
+            }
+            Ok(Box::new(app))
+        }),
+    )
 }
 
 pub use details_ui::body_image_uri as details_ui_image_uri;
