@@ -19,3 +19,15 @@ for f in *.pcap *.pcapng; do
     -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tsv"
   echo "expected/$name.tsv: $(wc -l < "expected/$name.tsv") rows ($(tshark --version | head -1))"
 done
+# Packet facts for the sequence-diagram causality test (tests/diagram.rs): frame, capture time,
+# tcp.stream, source port, flags, relative seq / next seq / ack, payload length, the request a
+# response answers (http.request_in), WebSocket opcode(s).
+for f in *.pcap *.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  tshark -n -r "$f" "${decode[@]}" -Y tcp -T fields \
+    -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.srcport -e tcp.flags -e tcp.seq -e tcp.nxtseq \
+    -e tcp.ack -e tcp.len -e http.request_in -e websocket.opcode \
+    -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tcp.tsv"
+  echo "expected/$name.tcp.tsv: $(wc -l < "expected/$name.tcp.tsv") rows"
+done

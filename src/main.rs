@@ -34,8 +34,43 @@ enum Cmd {
     Capture(CaptureArgs),
     /// Run a classroom scenario on loopback and record it: `wirescope lab list` shows them.
     Lab(LabArgs),
+    /// Print a connection's sequence diagram as the window draws it (JSON, SVG, Mermaid or PlantUML).
+    Diagram(DiagramArgs),
     /// Send one HTTP request (http://) or hold a short WebSocket exchange (ws://) and print it.
     Send(SendArgs),
+}
+
+#[derive(clap::Args)]
+struct DiagramArgs {
+    /// The capture file (.pcap or .pcapng).
+    file: PathBuf,
+    /// The connection (its number in `analyze`); default: the first WebSocket, else the first one.
+    #[arg(long, short)]
+    connection: Option<u32>,
+    /// Every connection (JSON only: an array, one diagram each).
+    #[arg(long, conflicts_with = "connection")]
+    all: bool,
+    #[arg(long, short, value_enum, default_value = "messages")]
+    mode: DiagramMode,
+    #[arg(long, short, value_enum, default_value = "json")]
+    format: DiagramFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DiagramMode {
+    Messages,
+    Packets,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DiagramFormat {
+    Json,
+    Svg,
+    Mermaid,
+    Plantuml,
 }
 
 #[derive(clap::Args)]
@@ -195,6 +230,7 @@ fn main() -> ExitCode {
         Some(Cmd::Capture(c)) => capture(c),
         Some(Cmd::Lab(l)) => lab(l),
         Some(Cmd::Send(a)) => send(a),
+        Some(Cmd::Diagram(a)) => diagram(a),
         None => wirescope::app::run(
             cli.file.map(wirescope::app::loader::Source::File),
             cli.lang
@@ -551,6 +587,63 @@ fn lab(a: LabArgs) -> Result<()> {
         anyhow::bail!("the scenario failed: {e}");
     }
     Ok(())
+}
+
+fn diagram(a: DiagramArgs) -> Result<()> {
+    use wirescope::analysis::ladder::{self, MapOptions, Mode, TimeMap};
+    let limits = Limits { packet_rows: true, frame_events: true, ..Limits::default() };
+    let mut cap = Capture::default();
+    let loaded = load::load_file(&a.file, limits, |eng, _, _| {
+        for e in eng.drain_events() {
+            cap.apply(e);
+        }
+        true
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(w) = &loaded.warning {
+        eprintln!("wirescope: {w}");
+    }
+    cap.packets = loaded.engine.packets().clone();
+    cap.connections = loaded.engine.connections();
+    // A recording made by the lab's relay has made-up TCP headers: draw the application's arrows only.
+    let tcp = !cap.packets.comments.first().is_some_and(|(_, c)| c.starts_with(wirescope::lab::relay::MARK));
+    let mode = if a.mode == DiagramMode::Packets { Mode::Packets } else { Mode::Messages };
+    let ids: Vec<u32> = if a.all {
+        cap.connections.iter().map(|c| c.id).collect()
+    } else {
+        let pick = a.connection.or_else(|| {
+            cap.connections
+                .iter()
+                .find(|c| c.protocol == wirescope::model::Protocol::Websocket)
+                .or_else(|| cap.connections.first())
+                .map(|c| c.id)
+        });
+        let Some(id) = pick else { anyhow::bail!("{} has no connections", a.file.display()) };
+        if !cap.connections.iter().any(|c| c.id == id) {
+            anyhow::bail!("{} has no connection {id} (it has {})", a.file.display(), cap.connections.len());
+        }
+        vec![id]
+    };
+    if a.all && a.format != DiagramFormat::Json {
+        anyhow::bail!("--all prints JSON only");
+    }
+    let ladders: Vec<ladder::Ladder> = ids.iter().map(|id| ladder::ladder(&cap, *id, mode, tcp)).collect();
+    let text = match a.format {
+        DiagramFormat::Json if a.all => serde_json::to_string_pretty(&ladders.iter().map(|l| l.to_json()).collect::<Vec<_>>())? + "\n",
+        DiagramFormat::Json => serde_json::to_string_pretty(&ladders[0].to_json())? + "\n",
+        DiagramFormat::Mermaid => ladder::mermaid(&ladders[0].arrows),
+        DiagramFormat::Plantuml => ladder::plantuml(&ladders[0].arrows),
+        DiagramFormat::Svg => {
+            let l = &ladders[0];
+            let c = cap.connections.iter().find(|c| c.id == l.connection);
+            let map = TimeMap::new(l.moments(), MapOptions::default());
+            let geoms = ladder::layout(l, &map, 10.0);
+            let title = format!("#{} {}", l.connection, c.map(|c| c.protocol.label()).unwrap_or(""));
+            let (client, server) = c.map(|c| (c.client.as_str(), c.server.as_str())).unwrap_or(("", ""));
+            ladder::to_svg(&title, client, server, l, &geoms, &map)
+        }
+    };
+    emit(&a.output, |o| o.write_all(text.as_bytes()))
 }
 
 fn emit(path: &Option<PathBuf>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {

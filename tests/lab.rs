@@ -2,6 +2,8 @@
 //! capture (CI runs as root) and again through the recording relay. Each scenario ends by itself in
 //! a few seconds; all traffic stays on 127.0.0.1.
 
+mod common;
+
 use serde_json::Value;
 use std::process::Command;
 
@@ -30,8 +32,19 @@ fn run(id: &str, relay: bool) -> (Value, String) {
     }
     let json = Command::new(bin()).args(["analyze", "--format", "json", "--payload-limit", "all"]).arg(&file).output().unwrap();
     assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    // The sequence diagram of every connection, in both modes, keeps cause before effect (the pairs
+    // come from the decoded handshakes, exchanges and messages, not from the diagram code).
+    let pairs = common::causal::analysis_pairs(&v);
+    for mode in ["messages", "packets"] {
+        let d = Command::new(bin()).args(["diagram", "--all", "--mode", mode]).arg(&file).output().unwrap();
+        assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+        let d: Value = serde_json::from_slice(&d.stdout).unwrap();
+        let n = common::causal::check(&format!("lab {id}"), d.as_array().unwrap(), &pairs);
+        assert!(n > 0 || pairs.is_empty(), "lab {id} ({mode}): no causal pair checked of {}", pairs.len());
+    }
     let _ = std::fs::remove_file(&file);
-    (serde_json::from_slice(&json.stdout).unwrap(), stdout)
+    (v, stdout)
 }
 
 fn exchanges(v: &Value) -> Vec<String> {

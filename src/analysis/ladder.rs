@@ -1,11 +1,25 @@
-//! The sequence (ladder) diagram as pure geometry: which arrows a connection has, where each one
-//! starts and ends on a time axis that keeps real-time proportions but compresses long idle
-//! stretches, and which arrows a replay shows at a given moment. Drawing lives in the app.
+//! The sequence (ladder) diagram as a causal model and as pure geometry.
+//!
+//! A capture sees each packet at one place on the path, not where it left or where it arrived. So
+//! the ladder first infers that place (the *vantage*) from the TCP handshake, as tcptrace and
+//! "TCP/IP Illustrated" do: at the client the SYN → SYN-ACK gap is the whole round trip and
+//! SYN-ACK → ACK is tiny; at the server the reverse; in the middle each is the part of the round
+//! trip on its side; on loopback both are near zero. From the two halves it models, for every
+//! arrow, when it left its sender and when it reached the receiver. Then it enforces causality: an
+//! arrow that answers another (SYN-ACK → SYN, ACK → SYN-ACK, a response or 1xx → its request,
+//! pong → ping, the answering close → the first close, in packet mode an ACK → the data it
+//! acknowledges) never leaves before its cause arrives, a sender sends in order, and in message
+//! mode a direction delivers in order. Arrows that really cross in flight still cross.
+//!
+//! Written here rather than taken from a crate: no crate models capture vantage or draws ladders.
+//! Drawing lives in the app; [`to_svg`], [`mermaid`] and [`plantuml`] are text renderings.
 
 use crate::model::{Capture, ConnId, Dir, RowKind, TcpEventKind};
 use crate::proto::websocket::opcode_name;
+use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ArrowKind {
     Handshake,
     Teardown,
@@ -35,11 +49,21 @@ pub struct Arrow {
     /// Capture time (seconds) of the first and last packet carrying it.
     pub t_start: f64,
     pub t_end: f64,
+    /// On the modelled timeline (seconds since the connection's first packet left its sender): when
+    /// the arrow left its sender and when its last byte reached the receiver.
+    pub depart: f64,
+    pub arrive: f64,
     pub label: String,
     pub kind: ArrowKind,
     pub target: Target,
-    /// The packet where it ends (Wireshark's number).
+    /// The first and the last packet carrying it (Wireshark's numbers).
+    pub first_packet: u64,
     pub packet: u64,
+    /// The arrow this one answers (an index into the same list).
+    pub answers: Option<usize>,
+    /// HTTP status of a response; WebSocket opcode of a frame or message.
+    pub status: Option<u16>,
+    pub opcode: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -51,6 +75,74 @@ pub enum Mode {
     Packets,
 }
 
+/// Where on the path the capture was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vantage {
+    Client,
+    Server,
+    Middle,
+    /// Both ends on this machine: transit is too small to measure.
+    Loopback,
+    /// No usable handshake in the capture (or a round trip too small to split).
+    Unknown,
+}
+
+/// One connection's arrows on the modelled timeline.
+#[derive(Debug, Clone)]
+pub struct Ladder {
+    pub connection: ConnId,
+    pub mode: Mode,
+    pub vantage: Vantage,
+    /// Handshake round trip (seconds), when the handshake was captured.
+    pub rtt: Option<f64>,
+    /// One-way transit from the capture point to the client and to the server (seconds).
+    pub to_client: f64,
+    pub to_server: f64,
+    /// Capture time (seconds) of the modelled timeline's zero.
+    pub origin: f64,
+    pub arrows: Vec<Arrow>,
+    /// Requests and how long the server held each (request arrow, its final response arrow).
+    pub pending: Vec<(usize, Option<usize>)>,
+}
+
+/// Below this handshake round trip the halves cannot be told apart from timer noise.
+const MEASURABLE_RTT: f64 = 50e-6;
+
+/// Vantage and the one-way transits (to the client, to the server) from the handshake's three
+/// capture times (seconds). `loopback`: both addresses are on this host.
+pub fn infer_vantage(syn: Option<f64>, syn_ack: Option<f64>, ack: Option<f64>, loopback: bool) -> (Vantage, Option<f64>, f64, f64) {
+    let (Some(s), Some(sa), Some(a)) = (syn, syn_ack, ack) else {
+        return (if loopback { Vantage::Loopback } else { Vantage::Unknown }, None, 0.0, 0.0);
+    };
+    let (d1, d2) = (sa - s, a - sa);
+    if !(d1 >= 0.0 && d2 >= 0.0) {
+        return (if loopback { Vantage::Loopback } else { Vantage::Unknown }, None, 0.0, 0.0);
+    }
+    let rtt = d1 + d2;
+    if loopback {
+        return (Vantage::Loopback, Some(rtt), 0.0, 0.0);
+    }
+    if rtt < MEASURABLE_RTT {
+        return (Vantage::Unknown, Some(rtt), 0.0, 0.0);
+    }
+    // The SYN-ACK → ACK gap is the trip to the client and back; SYN → SYN-ACK the trip to the server.
+    let share = d2 / rtt;
+    let vantage = if share < 0.1 {
+        Vantage::Client
+    } else if share > 0.9 {
+        Vantage::Server
+    } else {
+        Vantage::Middle
+    };
+    (vantage, Some(rtt), d2 / 2.0, d1 / 2.0)
+}
+
+fn is_loopback(addr: &str) -> bool {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    host.parse::<core::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn short(s: &str, n: usize) -> String {
     let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if flat.chars().count() > n {
@@ -60,25 +152,111 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
-/// The arrows of one connection, in time order.
-pub fn arrows(cap: &Capture, conn: ConnId, mode: Mode) -> Vec<Arrow> {
-    let mut v = Vec::new();
-    let Some(c) = cap.connections.iter().find(|c| c.id == conn) else { return v };
-    if mode == Mode::Packets {
-        let seq_base = |dir: Dir| {
-            cap.rows.iter().find(|r| r.connection == Some(conn) && r.direction == Some(dir)).and_then(|r| match r.kind {
+/// What an arrow is, for finding what it answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Syn,
+    SynAck,
+    HandshakeAck,
+    Other,
+    Request(usize),
+    Response(usize),
+    Ws(u8),
+    /// A segment: relative sequence end, relative acknowledgement (when ACK is set).
+    Segment {
+        end: u32,
+        carries: bool,
+        ack: Option<u32>,
+    },
+}
+
+struct Draft {
+    arrow: Arrow,
+    role: Role,
+    /// Tie-break among arrows starting in the same packet: handshake, HTTP, WebSocket, teardown.
+    rank: u8,
+}
+
+fn draft(dir: Dir, t: (f64, f64), packets: (u64, u64), label: String, kind: ArrowKind, target: Target, role: Role, rank: u8) -> Draft {
+    Draft {
+        arrow: Arrow {
+            dir,
+            t_start: t.0,
+            t_end: t.1,
+            depart: 0.0,
+            arrive: 0.0,
+            label,
+            kind,
+            target,
+            first_packet: packets.0,
+            packet: packets.1,
+            answers: None,
+            status: None,
+            opcode: None,
+        },
+        role,
+        rank,
+    }
+}
+
+fn ws_kind(opcode: u8) -> ArrowKind {
+    match opcode {
+        8 => ArrowKind::WsClose,
+        9 | 10 => ArrowKind::WsControl,
+        _ => ArrowKind::WsData,
+    }
+}
+
+/// What a packet carries, for packet-mode labels: "GET /chat", "101 Switching Protocols", "Text".
+fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, String> {
+    let mut m: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
+    let mut add = |p: u64, s: String| {
+        let e = m.entry(p).or_default();
+        if e.split(", ").count() < 3 {
+            if !e.is_empty() {
+                e.push_str(", ");
+            }
+            e.push_str(&s);
+        }
+    };
+    for x in cap.http.iter().filter(|x| x.connection == conn) {
+        if let Some(r) = &x.request {
+            add(r.first_packet, short(&format!("{} {}", r.method, r.target), 28));
+        }
+        for r in x.interim.iter().chain(&x.response) {
+            add(r.first_packet, short(&format!("{} {}", r.status, r.reason), 28));
+        }
+    }
+    for f in cap.frames.iter().filter(|f| f.connection == conn) {
+        add(f.packet, opcode_name(f.opcode).to_string());
+    }
+    m
+}
+
+/// The arrows of one connection on the modelled timeline, in the order they were sent. `tcp`:
+/// include handshake, teardown and segments (false for application-level recordings, whose TCP
+/// headers are made up).
+pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
+    let mut drafts = Vec::new();
+    let c = cap.connections.iter().find(|c| c.id == conn);
+    if mode == Mode::Packets && tcp {
+        let rows: Vec<&crate::model::PacketRow> = cap.rows.iter().filter(|r| r.connection == Some(conn)).collect();
+        let base = |dir: Dir| {
+            rows.iter().find(|r| r.direction == Some(dir)).and_then(|r| match r.kind {
                 RowKind::Tcp { seq, .. } => Some(seq),
                 _ => None,
             })
         };
-        let bases = [seq_base(Dir::ClientToServer), seq_base(Dir::ServerToClient)];
-        for r in cap.rows.iter().filter(|r| r.connection == Some(conn)) {
+        let bases = [base(Dir::ClientToServer), base(Dir::ServerToClient)];
+        let carried = carried(cap, conn);
+        for r in rows {
             let dir = r.direction.unwrap_or(Dir::ClientToServer);
             let t = r.ts as f64 / 1e9;
-            let (label, kind) = match r.kind {
-                RowKind::Tcp { flags, seq, payload, .. } => {
+            let (mut label, kind, role) = match r.kind {
+                RowKind::Tcp { flags, seq, ack, payload, .. } => {
                     let f = crate::dissect::TcpFlags(flags);
-                    let base = bases[if dir == Dir::ClientToServer { 0 } else { 1 }].unwrap_or(seq);
+                    let (mine, theirs) = if dir == Dir::ClientToServer { (bases[0], bases[1]) } else { (bases[1], bases[0]) };
+                    let rel = seq.wrapping_sub(mine.unwrap_or(seq));
                     let kind = if f.rst() {
                         ArrowKind::Reset
                     } else if f.fin() {
@@ -88,117 +266,402 @@ pub fn arrows(cap: &Capture, conn: ConnId, mode: Mode) -> Vec<Arrow> {
                     } else {
                         ArrowKind::Segment
                     };
-                    (format!("{f} Seq={} Len={payload}", seq.wrapping_sub(base)), kind)
+                    let used = payload.wrapping_add(u32::from(f.syn()) + u32::from(f.fin()));
+                    let ack_rel = (f.ack() && !f.rst()).then(|| theirs.map(|b| ack.wrapping_sub(b))).flatten();
+                    let role = Role::Segment { end: rel.wrapping_add(used), carries: used > 0, ack: ack_rel };
+                    (format!("{f} Seq={rel} Len={payload}"), kind, role)
                 }
-                RowKind::Udp { payload } => (format!("UDP Len={payload}"), ArrowKind::Segment),
+                RowKind::Udp { payload } => (format!("UDP Len={payload}"), ArrowKind::Segment, Role::Other),
                 _ => continue,
             };
-            v.push(Arrow { dir, t_start: t, t_end: t, label, kind, target: Target::Packet(r.number), packet: r.number });
-        }
-        return v;
-    }
-    for e in &c.tcp_events {
-        let (label, kind) = match e.kind {
-            TcpEventKind::Syn => ("SYN", ArrowKind::Handshake),
-            TcpEventKind::SynAck => ("SYN, ACK", ArrowKind::Handshake),
-            TcpEventKind::HandshakeAck => ("ACK", ArrowKind::Handshake),
-            TcpEventKind::Fin => ("FIN", ArrowKind::Teardown),
-            TcpEventKind::Rst => ("RST", ArrowKind::Reset),
-        };
-        v.push(Arrow {
-            dir: e.direction,
-            t_start: e.time,
-            t_end: e.time,
-            label: label.into(),
-            kind,
-            target: Target::Packet(e.packet),
-            packet: e.packet,
-        });
-    }
-    for (i, x) in cap.http.iter().enumerate().filter(|(_, x)| x.connection == conn) {
-        if let Some(r) = &x.request {
-            let upgrade = r.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("upgrade") && !v.is_empty());
-            let kind = if upgrade { ArrowKind::Upgrade } else { ArrowKind::Request };
-            v.push(Arrow {
-                dir: Dir::ClientToServer,
-                t_start: r.start_time,
-                t_end: r.end_time,
-                label: short(&format!("{} {}", r.method, r.target), 40),
-                kind,
-                target: Target::Http(i),
-                packet: r.packet,
-            });
-        }
-        for it in &x.interim {
-            v.push(Arrow {
-                dir: Dir::ServerToClient,
-                t_start: it.start_time,
-                t_end: it.end_time,
-                label: format!("{} {}", it.status, it.reason),
-                kind: ArrowKind::Interim,
-                target: Target::Http(i),
-                packet: it.packet,
-            });
-        }
-        if let Some(r) = &x.response {
-            let kind = if r.status == 101 { ArrowKind::Upgrade } else { ArrowKind::Response };
-            v.push(Arrow {
-                dir: Dir::ServerToClient,
-                t_start: r.start_time,
-                t_end: r.end_time,
-                label: short(&format!("{} {}", r.status, r.reason), 40),
-                kind,
-                target: Target::Http(i),
-                packet: r.packet,
-            });
-        }
-    }
-    let frames: Vec<(usize, &crate::model::WsFrame)> = cap.frames.iter().enumerate().filter(|(_, f)| f.connection == conn).collect();
-    if !frames.is_empty() {
-        // One arrow per frame; the label comes from the message the frame completes, if any.
-        for (i, f) in frames {
-            let kind = match f.opcode {
-                8 => ArrowKind::WsClose,
-                9 | 10 => ArrowKind::WsControl,
-                _ => ArrowKind::WsData,
-            };
-            let msg = cap.websocket.iter().find(|m| {
-                m.connection == conn && m.direction == f.direction && m.packet == f.packet && (m.opcode == f.opcode || f.opcode == 0)
-            });
-            let mut label = opcode_name(f.opcode).to_string();
-            if let Some(m) = msg {
-                match m.opcode {
-                    1 if f.fin => label = format!("{label} \"{}\"", short(&String::from_utf8_lossy(&m.payload), 24)),
-                    8 => label = format!("Close {}", m.close_code.map(|c| c.to_string()).unwrap_or_default()),
-                    _ => {}
-                }
+            if let Some(what) = carried.get(&r.number) {
+                label = format!("{label} · {what}");
             }
-            if !f.fin {
-                label.push_str(" (fragment)");
-            }
-            v.push(Arrow { dir: f.direction, t_start: f.time, t_end: f.time, label, kind, target: Target::WsFrame(i), packet: f.packet });
+            drafts.push(draft(dir, (t, t), (r.number, r.number), label, kind, Target::Packet(r.number), role, 0));
         }
     } else {
-        for (i, m) in cap.websocket.iter().enumerate().filter(|(_, m)| m.connection == conn) {
-            let kind = match m.opcode {
-                8 => ArrowKind::WsClose,
-                9 | 10 => ArrowKind::WsControl,
-                _ => ArrowKind::WsData,
-            };
-            v.push(Arrow {
-                dir: m.direction,
-                t_start: m.time,
-                t_end: m.time,
-                label: opcode_name(m.opcode).into(),
-                kind,
-                target: Target::WsMessage(i),
-                packet: m.packet,
-            });
+        if let (Some(c), true) = (c, tcp) {
+            for e in &c.tcp_events {
+                let (label, kind, role, rank) = match e.kind {
+                    TcpEventKind::Syn => ("SYN", ArrowKind::Handshake, Role::Syn, 0),
+                    TcpEventKind::SynAck => ("SYN, ACK", ArrowKind::Handshake, Role::SynAck, 0),
+                    TcpEventKind::HandshakeAck => ("ACK", ArrowKind::Handshake, Role::HandshakeAck, 0),
+                    TcpEventKind::Fin => ("FIN", ArrowKind::Teardown, Role::Other, 3),
+                    TcpEventKind::Rst => ("RST", ArrowKind::Reset, Role::Other, 3),
+                };
+                drafts.push(draft(
+                    e.direction,
+                    (e.time, e.time),
+                    (e.packet, e.packet),
+                    label.into(),
+                    kind,
+                    Target::Packet(e.packet),
+                    role,
+                    rank,
+                ));
+            }
+        }
+        for (i, x) in cap.http.iter().enumerate().filter(|(_, x)| x.connection == conn) {
+            if let Some(r) = &x.request {
+                let upgrade = r.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("upgrade") && !v.is_empty());
+                let kind = if upgrade { ArrowKind::Upgrade } else { ArrowKind::Request };
+                let label = short(&format!("{} {}", r.method, r.target), 40);
+                drafts.push(draft(
+                    Dir::ClientToServer,
+                    (r.start_time, r.end_time),
+                    (r.first_packet, r.packet),
+                    label,
+                    kind,
+                    Target::Http(i),
+                    Role::Request(i),
+                    1,
+                ));
+            }
+            for (k, it) in x.interim.iter().chain(&x.response).enumerate() {
+                let last = k == x.interim.len();
+                let kind = if !last {
+                    ArrowKind::Interim
+                } else if it.status == 101 {
+                    ArrowKind::Upgrade
+                } else {
+                    ArrowKind::Response
+                };
+                let mut d = draft(
+                    Dir::ServerToClient,
+                    (it.start_time, it.end_time),
+                    (it.first_packet, it.packet),
+                    short(&format!("{} {}", it.status, it.reason), 40),
+                    kind,
+                    Target::Http(i),
+                    Role::Response(i),
+                    1,
+                );
+                d.arrow.status = Some(it.status);
+                drafts.push(d);
+            }
+        }
+        let frames: Vec<(usize, &crate::model::WsFrame)> = cap.frames.iter().enumerate().filter(|(_, f)| f.connection == conn).collect();
+        if !frames.is_empty() {
+            // The message a frame completes gives its label: by (direction, last packet).
+            let mut msgs: std::collections::HashMap<(Dir, u64), Vec<&crate::model::WsMessage>> = std::collections::HashMap::new();
+            for m in cap.websocket.iter().filter(|m| m.connection == conn) {
+                msgs.entry((m.direction, m.packet)).or_default().push(m);
+            }
+            for (i, f) in frames {
+                let msg = msgs.get(&(f.direction, f.packet)).and_then(|v| v.iter().find(|m| m.opcode == f.opcode || f.opcode == 0));
+                let mut label = opcode_name(f.opcode).to_string();
+                if let Some(m) = msg {
+                    match m.opcode {
+                        1 if f.fin => label = format!("{label} \"{}\"", short(&String::from_utf8_lossy(&m.payload), 24)),
+                        8 => label = format!("Close {}", m.close_code.map(|c| c.to_string()).unwrap_or_default()),
+                        9 | 10 if !m.payload.is_empty() => {
+                            if let Ok(s) = std::str::from_utf8(&m.payload) {
+                                label = format!("{label} \"{}\"", short(s, 16));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if !f.fin {
+                    label.push_str(" (fragment)");
+                }
+                let mut d = draft(
+                    f.direction,
+                    (f.time, f.time),
+                    (f.first_packet, f.packet),
+                    label,
+                    ws_kind(f.opcode),
+                    Target::WsFrame(i),
+                    Role::Ws(f.opcode),
+                    2,
+                );
+                d.arrow.opcode = Some(f.opcode);
+                drafts.push(d);
+            }
+        } else {
+            for (i, m) in cap.websocket.iter().enumerate().filter(|(_, m)| m.connection == conn) {
+                let mut d = draft(
+                    m.direction,
+                    (m.time, m.time),
+                    (m.first_packet, m.packet),
+                    opcode_name(m.opcode).into(),
+                    ws_kind(m.opcode),
+                    Target::WsMessage(i),
+                    Role::Ws(m.opcode),
+                    2,
+                );
+                d.arrow.opcode = Some(m.opcode);
+                drafts.push(d);
+            }
         }
     }
-    v.sort_by(|a, b| a.packet.cmp(&b.packet).then(a.t_start.total_cmp(&b.t_start)));
-    v
+    drafts.sort_by(|a, b| {
+        (a.arrow.first_packet, a.rank, a.arrow.packet)
+            .cmp(&(b.arrow.first_packet, b.rank, b.arrow.packet))
+            .then(a.arrow.t_start.total_cmp(&b.arrow.t_start))
+    });
+    let answers = find_answers(&drafts, mode);
+    let mut arrows: Vec<Arrow> = drafts.into_iter().map(|d| d.arrow).collect();
+    for (a, ans) in arrows.iter_mut().zip(answers) {
+        a.answers = ans;
+    }
+
+    let loopback = c.is_some_and(|c| is_loopback(&c.client) && is_loopback(&c.server));
+    let hs = |k: TcpEventKind| c.and_then(|c| c.tcp_events.iter().find(|e| e.kind == k)).map(|e| e.time);
+    let (syn_ack, ack) = (hs(TcpEventKind::SynAck), hs(TcpEventKind::HandshakeAck));
+    // The SYN that the SYN-ACK answers: the last one before it (an earlier one may have been lost).
+    let syn = c.and_then(|c| {
+        c.tcp_events.iter().filter(|e| e.kind == TcpEventKind::Syn && syn_ack.is_none_or(|sa| e.time <= sa)).map(|e| e.time).last()
+    });
+    let (vantage, rtt, to_client, to_server) = if tcp {
+        infer_vantage(syn, syn_ack, ack, loopback)
+    } else {
+        (if loopback { Vantage::Loopback } else { Vantage::Unknown }, None, 0.0, 0.0)
+    };
+    // A client's packet left the client `to_client` before the capture saw it and reaches the server
+    // `to_server` after; the other way round for the server's.
+    let before = |d: Dir| if d == Dir::ClientToServer { to_client } else { to_server };
+    let after = |d: Dir| if d == Dir::ClientToServer { to_server } else { to_client };
+    let origin = arrows.iter().map(|a| a.t_start - before(a.dir)).min_by(f64::total_cmp).or_else(|| c.map(|c| c.start_time)).unwrap_or(0.0);
+    for a in &mut arrows {
+        a.depart = a.t_start - before(a.dir) - origin;
+        a.arrive = a.t_end + after(a.dir) - origin;
+    }
+    enforce(&mut arrows, mode);
+    let mut pending = Vec::new();
+    if mode == Mode::Messages {
+        for (i, a) in arrows.iter().enumerate() {
+            if matches!(a.kind, ArrowKind::Request | ArrowKind::Upgrade) && a.dir == Dir::ClientToServer {
+                let resp = arrows.iter().enumerate().skip(i + 1).find(|(_, r)| {
+                    r.target == a.target && matches!(r.kind, ArrowKind::Response | ArrowKind::Upgrade) && r.dir == Dir::ServerToClient
+                });
+                pending.push((i, resp.map(|(j, _)| j)));
+            }
+        }
+    }
+    Ladder { connection: conn, mode, vantage, rtt, to_client, to_server, origin, arrows, pending }
 }
+
+/// For every arrow, the earlier arrow it answers.
+fn find_answers(d: &[Draft], mode: Mode) -> Vec<Option<usize>> {
+    let mut out = vec![None; d.len()];
+    if mode == Mode::Packets {
+        // Per direction: data-carrying segments in capture order, and a cursor past the acknowledged.
+        let mut sent: [Vec<(u32, usize)>; 2] = [Vec::new(), Vec::new()];
+        let mut cursor = [0usize; 2];
+        let mut acked: [Option<u32>; 2] = [None, None];
+        let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
+        for (i, x) in d.iter().enumerate() {
+            let Role::Segment { end, carries, ack } = x.role else { continue };
+            let (me, peer) = (ix(x.arrow.dir), 1 - ix(x.arrow.dir));
+            if let Some(ack) = ack {
+                let advanced = acked[me].is_none_or(|prev| (ack.wrapping_sub(prev) as i32) > 0);
+                if advanced {
+                    acked[me] = Some(ack);
+                    let mut best = None;
+                    while let Some(&(e, j)) = sent[peer].get(cursor[peer]) {
+                        if (ack.wrapping_sub(e) as i32) < 0 {
+                            break;
+                        }
+                        best = best.max(Some(j));
+                        cursor[peer] += 1;
+                    }
+                    out[i] = best;
+                }
+            }
+            if carries {
+                sent[me].push((end, i));
+            }
+        }
+        return out;
+    }
+    let mut last_syn = None;
+    let mut last_syn_ack = None;
+    let mut requests: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    // Unanswered pings per sender; the first close per sender.
+    let mut pings: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    let mut close: [Option<usize>; 2] = [None, None];
+    let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
+    for (i, x) in d.iter().enumerate() {
+        let (me, peer) = (ix(x.arrow.dir), 1 - ix(x.arrow.dir));
+        match x.role {
+            Role::Syn => last_syn = Some(i),
+            Role::SynAck => {
+                out[i] = last_syn;
+                last_syn_ack = Some(i);
+            }
+            Role::HandshakeAck => out[i] = last_syn_ack,
+            Role::Request(h) => {
+                requests.insert(h, i);
+            }
+            Role::Response(h) => {
+                // A response that starts before its request has ended (an early 413, say) does not answer it.
+                out[i] = requests.get(&h).copied().filter(|&j| d[j].arrow.packet < x.arrow.first_packet);
+            }
+            Role::Ws(9) => pings[me].push(i),
+            Role::Ws(10) => out[i] = pings[peer].pop(),
+            Role::Ws(8) => {
+                if close[me].is_none() {
+                    close[me] = Some(i);
+                    out[i] = close[peer];
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Answers leave after their cause arrives; a sender sends in order; in message mode a direction
+/// delivers in order (TCP is a byte stream; segments may still overtake each other).
+fn enforce(arrows: &mut [Arrow], mode: Mode) {
+    let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
+    let mut last_depart = [f64::NEG_INFINITY; 2];
+    let mut last_arrive = [f64::NEG_INFINITY; 2];
+    for i in 0..arrows.len() {
+        let cause = arrows[i].answers.filter(|&j| j < i).map(|j| arrows[j].arrive);
+        let a = &mut arrows[i];
+        let k = ix(a.dir);
+        let mut depart = a.depart.max(last_depart[k]);
+        if let Some(t) = cause {
+            depart = depart.max(t);
+        }
+        let mut arrive = a.arrive.max(depart);
+        if mode == Mode::Messages {
+            arrive = arrive.max(last_arrive[k]);
+        }
+        a.depart = depart;
+        a.arrive = arrive;
+        last_depart[k] = depart;
+        last_arrive[k] = arrive;
+    }
+}
+
+impl Ladder {
+    /// One line saying where the capture was taken and how the arrows are drawn.
+    pub fn vantage_text(&self, zh: bool) -> String {
+        let rtt = self.rtt.map(fmt_duration).unwrap_or_default();
+        match (self.vantage, zh) {
+            (Vantage::Client, false) => format!("captured at the client, RTT {rtt}"),
+            (Vantage::Client, true) => format!("在客户端抓包，往返时间 {rtt}"),
+            (Vantage::Server, false) => format!("captured at the server, RTT {rtt}"),
+            (Vantage::Server, true) => format!("在服务器端抓包，往返时间 {rtt}"),
+            (Vantage::Middle, false) => format!(
+                "captured between the two ({} to the client, {} to the server), RTT {rtt}",
+                fmt_duration(self.to_client),
+                fmt_duration(self.to_server)
+            ),
+            (Vantage::Middle, true) => format!(
+                "在两端之间抓包（到客户端 {}，到服务器 {}），往返时间 {rtt}",
+                fmt_duration(self.to_client),
+                fmt_duration(self.to_server)
+            ),
+            (Vantage::Loopback, false) => "loopback: transit too small to measure, drawn with a nominal delay".into(),
+            (Vantage::Loopback, true) => "本机回环：传输时间太短无法测量，按示意延迟绘制".into(),
+            (Vantage::Unknown, false) => "capture point unknown (no usable handshake): drawn with a nominal delay".into(),
+            (Vantage::Unknown, true) => "抓包位置未知（没有可用的握手）：按示意延迟绘制".into(),
+        }
+    }
+
+    /// Every moment an arrow leaves (true) or arrives (false), for [`TimeMap::new`].
+    pub fn moments(&self) -> impl Iterator<Item = (f64, bool)> + '_ {
+        self.arrows.iter().flat_map(|a| [(a.depart, true), (a.arrive, false)])
+    }
+}
+
+/// "19.0 ms", "1.250 s", "350 µs".
+pub fn fmt_duration(s: f64) -> String {
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.3} s")
+    }
+}
+
+/// The diagram as the JSON `wirescope diagram` prints.
+#[derive(Debug, Serialize)]
+pub struct LadderJson<'a> {
+    pub connection: ConnId,
+    pub mode: &'static str,
+    pub vantage: Vantage,
+    pub vantage_text: String,
+    pub rtt_ms: Option<f64>,
+    /// Capture time (seconds since the Unix epoch) of the timeline's zero.
+    pub t0: f64,
+    pub arrows: Vec<ArrowJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArrowJson<'a> {
+    pub kind: ArrowKind,
+    pub label: &'a str,
+    pub from: &'static str,
+    pub packet: u64,
+    pub last_packet: u64,
+    pub depart: f64,
+    pub arrive: f64,
+    pub answers: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opcode: Option<u8>,
+}
+
+impl Ladder {
+    pub fn to_json(&self) -> LadderJson<'_> {
+        LadderJson {
+            connection: self.connection,
+            mode: if self.mode == Mode::Packets { "packets" } else { "messages" },
+            vantage: self.vantage,
+            vantage_text: self.vantage_text(false),
+            rtt_ms: self.rtt.map(|r| r * 1e3),
+            t0: self.origin,
+            arrows: self
+                .arrows
+                .iter()
+                .map(|a| ArrowJson {
+                    kind: a.kind,
+                    label: &a.label,
+                    from: if a.dir == Dir::ClientToServer { "client" } else { "server" },
+                    packet: a.first_packet,
+                    last_packet: a.packet,
+                    depart: a.depart,
+                    arrive: a.arrive,
+                    answers: a.answers,
+                    status: a.status,
+                    opcode: a.opcode,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Colours shared by the window and the SVG: responses by status class, WebSocket by opcode.
+pub fn color(a: &Arrow) -> [u8; 3] {
+    match a.kind {
+        ArrowKind::Handshake => [150, 150, 150],
+        ArrowKind::Teardown => [170, 130, 90],
+        ArrowKind::Reset => [230, 70, 70],
+        ArrowKind::Request => [80, 140, 235],
+        ArrowKind::Interim => [150, 170, 230],
+        ArrowKind::Response => match a.status.unwrap_or(200) {
+            0..=299 => [90, 190, 120],
+            300..=399 => [70, 175, 215],
+            400..=499 => [235, 150, 50],
+            _ => [225, 65, 65],
+        },
+        ArrowKind::Upgrade => [200, 120, 230],
+        ArrowKind::WsData => [60, 190, 170],
+        ArrowKind::WsControl => [175, 140, 235],
+        ArrowKind::WsClose => [230, 120, 60],
+        ArrowKind::Segment => [140, 140, 160],
+    }
+}
+
+/// The colour of arrows in flight during a replay.
+pub const IN_FLIGHT: [u8; 3] = [255, 220, 80];
 
 /// A stretch of time left out of the axis.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -207,65 +670,104 @@ pub struct Break {
     pub seconds: f64,
 }
 
-/// Capture time → vertical position. Consecutive arrows are at least `min_step` apart (so labels
-/// never collide); gaps are drawn in proportion to real time up to `max_step`, and longer idle
-/// stretches are cut to `max_step` and marked with a [`Break`].
+/// How the time axis is laid out.
+#[derive(Debug, Clone, Copy)]
+pub struct MapOptions {
+    /// Least distance between two departures (room for a label).
+    pub min_step: f32,
+    /// With `cut_idle`: longest gap drawn; longer idle stretches are cut and marked.
+    pub max_step: f32,
+    pub cut_idle: bool,
+    /// Without `cut_idle`: the scale is chosen so that the whole span fits about this height.
+    pub max_height: f32,
+}
+
+impl Default for MapOptions {
+    fn default() -> Self {
+        MapOptions { min_step: 34.0, max_step: 140.0, cut_idle: true, max_height: 2400.0 }
+    }
+}
+
+/// Modelled time → vertical position. Consecutive departures are at least `min_step` apart (so labels
+/// never collide); gaps are drawn in proportion to real time, and with `cut_idle` stretches longer
+/// than `max_step` are cut and marked with a [`Break`].
 #[derive(Debug, Clone)]
 pub struct TimeMap {
-    knots: Vec<(f64, f32)>,
+    knots: Vec<(f64, f32, bool)>,
     pub breaks: Vec<Break>,
     pub height: f32,
 }
 
 impl TimeMap {
-    pub fn new(arrows: &[Arrow], min_step: f32, max_step: f32) -> TimeMap {
-        let mut times: Vec<f64> = arrows.iter().map(|a| a.t_start).collect();
-        times.sort_by(f64::total_cmp);
-        times.dedup();
-        let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0.0).collect();
-        let mut sorted = gaps.clone();
-        sorted.sort_by(f64::total_cmp);
-        // Scale so that a typical gap gets a bit more than the minimum step.
-        let typical = sorted.get(sorted.len() / 2).copied().unwrap_or(1e-3).max(1e-9);
-        let px_per_sec = (min_step as f64 * 1.5) / typical;
-        let mut knots = Vec::with_capacity(times.len());
+    pub fn new(moments: impl IntoIterator<Item = (f64, bool)>, o: MapOptions) -> TimeMap {
+        let mut times: Vec<(f64, bool)> = moments.into_iter().filter(|(t, _)| t.is_finite()).collect();
+        times.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, bool)> = Vec::with_capacity(times.len());
+        for (t, dep) in times {
+            match merged.last_mut() {
+                Some(last) if last.0 == t => last.1 |= dep,
+                _ => merged.push((t, dep)),
+            }
+        }
+        let deps: Vec<f64> = merged.iter().filter(|m| m.1).map(|m| m.0).collect();
+        let mut gaps: Vec<f64> = deps.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0.0).collect();
+        gaps.sort_by(f64::total_cmp);
+        // Scale so that a typical gap between departures gets a bit more than the minimum step.
+        let typical = gaps.get(gaps.len() / 2).copied().unwrap_or(1e-3).max(1e-9);
+        let mut px_per_sec = (o.min_step as f64 * 1.5) / typical;
+        if !o.cut_idle {
+            let span = merged.last().map_or(0.0, |l| l.0) - merged.first().map_or(0.0, |f| f.0);
+            // To scale: the whole span gets the height (departures still keep their room).
+            if span > 0.0 {
+                px_per_sec = o.max_height as f64 / span;
+            }
+        }
+        let mut knots = Vec::with_capacity(merged.len());
         let mut breaks = Vec::new();
-        let mut y = min_step;
-        for (i, &t) in times.iter().enumerate() {
+        let mut y = o.min_step;
+        let mut last_dep = f32::NEG_INFINITY;
+        for (i, &(t, dep)) in merged.iter().enumerate() {
             if i > 0 {
-                let dt = t - times[i - 1];
+                let dt = t - merged[i - 1].0;
                 let want = (dt * px_per_sec) as f32;
-                if want > max_step * 2.0 && dt > 0.05 {
-                    breaks.push(Break { y: y + max_step / 2.0, seconds: dt });
-                    y += max_step;
+                if o.cut_idle && want > o.max_step * 2.0 && dt > 0.05 {
+                    breaks.push(Break { y: y + o.max_step / 2.0, seconds: dt });
+                    y += o.max_step;
                 } else {
-                    y += want.clamp(min_step, max_step);
+                    y += if o.cut_idle { want.min(o.max_step) } else { want }.max(2.0);
                 }
             }
-            knots.push((t, y));
+            if dep {
+                y = y.max(last_dep + o.min_step);
+                last_dep = y;
+            }
+            knots.push((t, y, dep));
         }
-        TimeMap { knots, breaks, height: y + min_step }
+        TimeMap { knots, breaks, height: y + o.min_step }
     }
 
-    /// Position of time `t` (interpolated between arrow starts; clamped at the ends).
+    /// Position of time `t` (interpolated between moments; clamped at the ends).
     pub fn y(&self, t: f64) -> f32 {
         let k = &self.knots;
-        if k.is_empty() {
-            return 0.0;
-        }
-        let i = k.partition_point(|(kt, _)| *kt <= t);
+        let Some(first) = k.first() else { return 0.0 };
+        let i = k.partition_point(|(kt, _, _)| *kt <= t);
         if i == 0 {
-            return k[0].1;
+            return first.1;
         }
         if i == k.len() {
             return k[k.len() - 1].1;
         }
-        let (t0, y0) = k[i - 1];
-        let (t1, y1) = k[i];
+        let (t0, y0, _) = k[i - 1];
+        let (t1, y1, _) = k[i];
         if t1 <= t0 {
             return y0;
         }
         y0 + ((t - t0) / (t1 - t0)) as f32 * (y1 - y0)
+    }
+
+    /// The ruler's marks: every departure's time and position.
+    pub fn ticks(&self) -> impl Iterator<Item = (f64, f32)> + '_ {
+        self.knots.iter().filter(|k| k.2).map(|k| (k.0, k.1))
     }
 }
 
@@ -276,12 +778,29 @@ pub struct Geometry {
     pub y1: f32,
 }
 
-/// The arrow leaves when its first packet is seen and arrives after its last packet plus the
-/// one-way transit (half the handshake RTT), so its slope shows how long it took.
-pub fn geometry(a: &Arrow, map: &TimeMap, one_way: f64, min_slope: f32) -> Geometry {
-    let y0 = map.y(a.t_start);
-    let y1 = map.y(a.t_end + one_way).max(y0 + min_slope);
-    Geometry { y0, y1 }
+/// Arrows on the axis. An arrow too short to see (loopback) gets `min_slope` of nominal transit;
+/// the causal rules are applied again on the drawing, so a nominal delay never makes an answer
+/// leave before its cause is drawn arriving.
+pub fn layout(l: &Ladder, map: &TimeMap, min_slope: f32) -> Vec<Geometry> {
+    let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
+    let mut g: Vec<Geometry> = Vec::with_capacity(l.arrows.len());
+    let mut last_y0 = [f32::NEG_INFINITY; 2];
+    let mut last_y1 = [f32::NEG_INFINITY; 2];
+    for (i, a) in l.arrows.iter().enumerate() {
+        let k = ix(a.dir);
+        let mut y0 = map.y(a.depart).max(last_y0[k]);
+        if let Some(c) = a.answers.filter(|&j| j < i).and_then(|j| g.get(j)) {
+            y0 = y0.max(c.y1);
+        }
+        let mut y1 = map.y(a.arrive).max(y0 + min_slope);
+        if l.mode == Mode::Messages {
+            y1 = y1.max(last_y1[k]);
+        }
+        last_y0[k] = y0;
+        last_y1[k] = y1;
+        g.push(Geometry { y0, y1 });
+    }
+    g
 }
 
 /// At replay position `playhead` (a y value): how many arrows have started, and which are in flight.
@@ -310,42 +829,65 @@ pub fn step_back(geoms: &[Geometry], playhead: f32) -> f32 {
     }
 }
 
-/// The diagram as a standalone SVG document (lanes, arrows with heads, labels, idle marks).
-pub fn to_svg(title: &str, client: &str, server: &str, arrows: &[Arrow], geoms: &[Geometry], map: &TimeMap) -> String {
+/// Mermaid text for the arrows.
+pub fn mermaid(arrows: &[Arrow]) -> String {
+    let mut s = String::from("sequenceDiagram\n    participant Client\n    participant Server\n");
+    for a in arrows {
+        let (from, to) = if a.dir == Dir::ClientToServer { ("Client", "Server") } else { ("Server", "Client") };
+        s.push_str(&format!("    {from}->>{to}: {}\n", a.label.replace([':', ';', '#'], " ")));
+    }
+    s
+}
+
+/// PlantUML text for the arrows.
+pub fn plantuml(arrows: &[Arrow]) -> String {
+    let mut s = String::from("@startuml\nparticipant Client\nparticipant Server\n");
+    for a in arrows {
+        let (from, to) = if a.dir == Dir::ClientToServer { ("Client", "Server") } else { ("Server", "Client") };
+        s.push_str(&format!("{from} -> {to}: {}\n", a.label.replace('\n', " ")));
+    }
+    s.push_str("@enduml\n");
+    s
+}
+
+/// The diagram as a standalone SVG document (lanes, a time column, arrows with heads, labels, idle
+/// marks, the vantage line).
+pub fn to_svg(title: &str, client: &str, server: &str, l: &Ladder, geoms: &[Geometry], map: &TimeMap) -> String {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let (w, top) = (640.0f32, 70.0f32);
-    let lanes = [110.0f32, w - 110.0];
+    let (w, top) = (700.0f32, 84.0f32);
+    let lanes = [170.0f32, w - 110.0];
     let h = top + map.height + 20.0;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n<text x=\"{}\" y=\"36\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">{}</text>\n",
         w / 2.0,
-        esc(title)
+        esc(title),
+        w / 2.0,
+        esc(&l.vantage_text(false))
     );
     for (x, role, addr) in [(lanes[0], "Client", client), (lanes[1], "Server", server)] {
-        s.push_str(&format!("<text x=\"{x}\" y=\"42\" text-anchor=\"middle\">{role}</text><text x=\"{x}\" y=\"58\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">{}</text>\n", esc(addr)));
+        s.push_str(&format!("<text x=\"{x}\" y=\"56\" text-anchor=\"middle\">{role}</text><text x=\"{x}\" y=\"72\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">{}</text>\n", esc(addr)));
         s.push_str(&format!("<line x1=\"{x}\" y1=\"{top}\" x2=\"{x}\" y2=\"{}\" stroke=\"#999\" stroke-width=\"2\"/>\n", top + map.height));
+    }
+    for (t, y) in map.ticks() {
+        s.push_str(&format!(
+            "<text x=\"8\" y=\"{}\" font-size=\"10\" fill=\"#888\">{}</text>\n",
+            top + y + 3.0,
+            esc(&fmt_duration(t.max(0.0)))
+        ));
     }
     for b in &map.breaks {
         let y = top + b.y;
         s.push_str(&format!(
             "<text x=\"{}\" y=\"{y}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#888\">… {:.1} s idle …</text>\n",
-            w / 2.0,
+            (lanes[0] + lanes[1]) / 2.0,
             b.seconds
         ));
     }
-    for (a, g) in arrows.iter().zip(geoms) {
+    for (a, g) in l.arrows.iter().zip(geoms) {
         let (xa, xb) = if a.dir == Dir::ClientToServer { (lanes[0], lanes[1]) } else { (lanes[1], lanes[0]) };
         let (y0, y1) = (top + g.y0, top + g.y1);
-        let color = match a.kind {
-            ArrowKind::Request => "#3b7ddd",
-            ArrowKind::Response => "#2f9e5a",
-            ArrowKind::Upgrade => "#a052c8",
-            ArrowKind::WsData => "#1f9e8e",
-            ArrowKind::WsControl => "#c9a227",
-            ArrowKind::WsClose => "#d9692c",
-            ArrowKind::Reset => "#d43c3c",
-            _ => "#888888",
-        };
+        let [r, gg, b] = color(a);
+        let color = format!("#{r:02x}{gg:02x}{b:02x}");
         let (dx, dy) = (xb - xa, y1 - y0);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
         let (ux, uy) = (dx / len, dy / len);
@@ -373,45 +915,114 @@ mod tests {
     use super::*;
 
     fn arrow(t: f64, dir: Dir) -> Arrow {
-        Arrow { dir, t_start: t, t_end: t, label: String::new(), kind: ArrowKind::Segment, target: Target::Packet(0), packet: 0 }
+        Arrow {
+            dir,
+            t_start: t,
+            t_end: t,
+            depart: t,
+            arrive: t,
+            label: String::new(),
+            kind: ArrowKind::Segment,
+            target: Target::Packet(0),
+            first_packet: 0,
+            packet: 0,
+            answers: None,
+            status: None,
+            opcode: None,
+        }
+    }
+
+    fn ladder_of(arrows: Vec<Arrow>) -> Ladder {
+        Ladder {
+            connection: 0,
+            mode: Mode::Messages,
+            vantage: Vantage::Loopback,
+            rtt: None,
+            to_client: 0.0,
+            to_server: 0.0,
+            origin: 0.0,
+            arrows,
+            pending: Vec::new(),
+        }
     }
 
     #[test]
     fn time_map_keeps_order_spacing_and_compresses_idle() {
         let a: Vec<Arrow> = [0.0, 0.001, 0.002, 10.0, 10.001].iter().map(|t| arrow(*t, Dir::ClientToServer)).collect();
-        let m = TimeMap::new(&a, 20.0, 100.0);
-        let ys: Vec<f32> = a.iter().map(|x| m.y(x.t_start)).collect();
+        let l = ladder_of(a);
+        let m = TimeMap::new(l.moments(), MapOptions { min_step: 20.0, max_step: 100.0, ..MapOptions::default() });
+        let ys: Vec<f32> = l.arrows.iter().map(|x| m.y(x.depart)).collect();
         assert!(ys.windows(2).all(|w| w[1] - w[0] >= 20.0 - 1e-3), "{ys:?}");
         assert_eq!(m.breaks.len(), 1);
         assert!((m.breaks[0].seconds - 9.998).abs() < 1e-6);
         assert!(ys[3] - ys[2] <= 100.0 + 1e-3, "idle stretch compressed");
         // Proportional below the cap: a gap twice as long is drawn about twice as tall.
-        let b: Vec<Arrow> = [0.0, 0.01, 0.02, 0.04].iter().map(|t| arrow(*t, Dir::ClientToServer)).collect();
-        let m = TimeMap::new(&b, 10.0, 1000.0);
+        let b = ladder_of([0.0, 0.01, 0.02, 0.04].iter().map(|t| arrow(*t, Dir::ClientToServer)).collect());
+        let m = TimeMap::new(b.moments(), MapOptions { min_step: 10.0, max_step: 1000.0, ..MapOptions::default() });
         let (d1, d2) = (m.y(0.02) - m.y(0.01), m.y(0.04) - m.y(0.02));
         assert!((d2 / d1 - 2.0).abs() < 0.01, "{d1} {d2}");
         assert!(m.y(0.03) > m.y(0.02) && m.y(0.03) < m.y(0.04), "interpolates");
+        // Without cutting, a long wait stays proportional: 10 s drawn 1000 times taller than 10 ms.
+        let c = ladder_of([0.0, 0.01, 10.01].iter().map(|t| arrow(*t, Dir::ClientToServer)).collect());
+        let m = TimeMap::new(c.moments(), MapOptions { min_step: 1.0, cut_idle: false, max_height: 5000.0, ..MapOptions::default() });
+        assert!(m.breaks.is_empty());
+        let ratio = (m.y(10.01) - m.y(0.01)) / (m.y(0.01) - m.y(0.0)).max(1e-6);
+        assert!(ratio > 300.0, "{ratio}");
+    }
+
+    #[test]
+    fn vantage_from_the_handshake() {
+        // At the client: SYN → SYN-ACK is the round trip (20 ms), the ACK follows at once.
+        let (v, rtt, c, s) = infer_vantage(Some(0.0), Some(0.020), Some(0.0201), false);
+        assert_eq!(v, Vantage::Client);
+        assert!((rtt.unwrap() - 0.0201).abs() < 1e-9 && c < 1e-4 && (s - 0.010).abs() < 1e-9);
+        let (v, _, c, s) = infer_vantage(Some(0.0), Some(0.0001), Some(0.0201), false);
+        assert_eq!(v, Vantage::Server);
+        assert!((c - 0.010).abs() < 1e-9 && s < 1e-4);
+        let (v, _, c, s) = infer_vantage(Some(0.0), Some(0.006), Some(0.020), false);
+        assert_eq!(v, Vantage::Middle);
+        assert!((c - 0.007).abs() < 1e-9 && (s - 0.003).abs() < 1e-9);
+        assert_eq!(infer_vantage(Some(0.0), Some(0.00002), Some(0.00003), true).0, Vantage::Loopback);
+        assert_eq!(infer_vantage(None, None, Some(1.0), false).0, Vantage::Unknown);
+        // A handshake whose times run backwards (clock steps) tells nothing.
+        assert_eq!(infer_vantage(Some(1.0), Some(0.5), Some(2.0), false).0, Vantage::Unknown);
     }
 
     #[test]
     fn svg_has_every_arrow_and_escapes_labels() {
         let mut a = vec![arrow(0.0, Dir::ClientToServer), arrow(0.01, Dir::ServerToClient)];
         a[0].label = "GET /?a=1&b=<2>".into();
-        let m = TimeMap::new(&a, 10.0, 100.0);
-        let g: Vec<Geometry> = a.iter().map(|x| geometry(x, &m, 0.0, 4.0)).collect();
-        let svg = to_svg("#0 HTTP", "127.0.0.1:1", "127.0.0.1:2", &a, &g, &m);
+        let l = ladder_of(a);
+        let m = TimeMap::new(l.moments(), MapOptions::default());
+        let g = layout(&l, &m, 4.0);
+        let svg = to_svg("#0 HTTP", "127.0.0.1:1", "127.0.0.1:2", &l, &g, &m);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert_eq!(svg.matches("<polygon").count(), 2);
         assert!(svg.contains("GET /?a=1&amp;b=&lt;2&gt;"));
     }
 
     #[test]
+    fn answers_are_drawn_after_their_cause_lands() {
+        // Loopback: the answer is captured 1 µs after its cause; the nominal delay must not let it
+        // leave before the cause is drawn arriving.
+        let mut a = vec![arrow(0.0, Dir::ClientToServer), arrow(0.000001, Dir::ServerToClient), arrow(0.000001, Dir::ClientToServer)];
+        a[1].answers = Some(0);
+        let l = ladder_of(a);
+        let m = TimeMap::new(l.moments(), MapOptions::default());
+        let g = layout(&l, &m, 10.0);
+        assert!(g[1].y0 >= g[0].y1, "{g:?}");
+        assert!(g[2].y0 >= g[0].y0, "a sender sends in order");
+    }
+
+    #[test]
     fn slope_shows_duration_and_replay_counts_grow() {
         let mut long = arrow(0.0, Dir::ServerToClient);
-        long.t_end = 0.02;
+        long.arrive = 0.02;
         let a = vec![arrow(0.0, Dir::ClientToServer), arrow(0.01, Dir::ClientToServer), long, arrow(0.03, Dir::ServerToClient)];
-        let m = TimeMap::new(&a, 10.0, 200.0);
-        let g: Vec<Geometry> = a.iter().map(|x| geometry(x, &m, 0.0, 4.0)).collect();
+        let mut l = ladder_of(a);
+        l.mode = Mode::Packets;
+        let m = TimeMap::new(l.moments(), MapOptions { min_step: 10.0, max_step: 200.0, ..MapOptions::default() });
+        let g = layout(&l, &m, 4.0);
         assert!(g[2].y1 - g[2].y0 > g[0].y1 - g[0].y0, "a longer message has a steeper arrow");
         let mut head = -1.0;
         let mut seen = Vec::new();
@@ -426,5 +1037,13 @@ mod tests {
         assert_eq!(replay_state(&g, back).0, 3, "back hides the last arrow");
         let (_, flying) = replay_state(&g, g[2].y0 + 1.0);
         assert!(flying.contains(&2));
+    }
+
+    #[test]
+    fn mermaid_and_plantuml() {
+        let mut a = arrow(0.0, Dir::ClientToServer);
+        a.label = "GET /".into();
+        assert_eq!(mermaid(&[a.clone()]), "sequenceDiagram\n    participant Client\n    participant Server\n    Client->>Server: GET /\n");
+        assert!(plantuml(&[a]).contains("Client -> Server: GET /"));
     }
 }

@@ -2,4 +2,5 @@
 
 pub mod explain;
 pub mod ladder;
+pub mod replay;
 pub mod stats;

@@ -1,40 +1,36 @@
-//! Drawing the ladder diagram laid out by `analysis::ladder`, with replay and compare mode.
+//! Drawing the ladder diagram modelled by `analysis::ladder`: pinned lane headers, a time column,
+//! a legend, replay (the state machine is `analysis::replay`) and compare mode.
 
 use super::settings::Settings;
 use super::store::Store;
 use super::{Command, View};
 use crate::analysis::explain::Lang;
-use crate::analysis::ladder::{self, Arrow, ArrowKind, Geometry, Mode, Target, TimeMap};
+use crate::analysis::ladder::{self, Arrow, ArrowKind, Geometry, Ladder, MapOptions, Mode, Target, TimeMap};
 use crate::model::{Capture, Dir};
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+use std::sync::Arc;
 
-/// Replay position and controls (not saved).
-#[derive(Debug, Default, Clone)]
-pub struct Replay {
-    /// Position on the diagram's time axis; `None` shows everything.
-    pub playhead: Option<f32>,
-    pub playing: bool,
-    /// A step requested from the keyboard: true = forward.
-    pub step: Option<bool>,
-    pub compare_with: Option<u32>,
-    pub shown: usize,
-    pub total: usize,
-    /// Arrows per (connection, mode), valid while the capture's size is unchanged.
-    cache: Vec<((u32, Mode, usize), std::sync::Arc<Vec<Arrow>>)>,
-}
+pub use crate::analysis::replay::Replay;
 
-impl Replay {
-    fn arrows(&mut self, cap: &Capture, conn: u32, mode: Mode) -> std::sync::Arc<Vec<Arrow>> {
-        let version = cap.rows.len() + cap.http.len() + cap.frames.len() + cap.connections.len();
-        let key = (conn, mode, version);
-        if let Some((_, a)) = self.cache.iter().find(|(k, _)| *k == key) {
-            return a.clone();
-        }
-        let a = std::sync::Arc::new(ladder::arrows(cap, conn, mode));
-        self.cache.retain(|((c, m, v), _)| *v == version && !(*c == conn && *m == mode));
-        self.cache.push((key, a.clone()));
-        a
+/// Ladders per (connection, mode, tcp shown), valid while the capture's size is unchanged. Kept in
+/// egui's memory: a cache, not state.
+#[derive(Clone, Default)]
+struct Cache(Vec<((u32, Mode, bool, usize), Arc<Ladder>)>);
+
+fn ladder_of(ui: &egui::Ui, cap: &Capture, conn: u32, mode: Mode, tcp: bool) -> Arc<Ladder> {
+    let version = cap.rows.len() + cap.http.len() + cap.frames.len() + cap.websocket.len() + cap.connections.len();
+    let key = (conn, mode, tcp, version);
+    let id = egui::Id::unique("wirescope-ladders");
+    if let Some(l) = ui.data(|d| d.get_temp::<Cache>(id)).and_then(|c| c.0.iter().find(|(k, _)| *k == key).map(|(_, l)| l.clone())) {
+        return l;
     }
+    let l = Arc::new(ladder::ladder(cap, conn, mode, tcp));
+    ui.data_mut(|d| {
+        let c = d.get_temp_mut_or_default::<Cache>(id);
+        c.0.retain(|((cc, m, t, v), _)| *v == version && !(*cc == conn && *m == mode && *t == tcp));
+        c.0.push((key, l.clone()));
+    });
+    l
 }
 
 pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
@@ -46,49 +42,79 @@ pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
     }
 }
 
-fn color(kind: ArrowKind) -> Color32 {
-    match kind {
-        ArrowKind::Handshake => Color32::from_rgb(150, 150, 150),
-        ArrowKind::Teardown => Color32::from_rgb(170, 130, 90),
-        ArrowKind::Reset => Color32::from_rgb(230, 70, 70),
-        ArrowKind::Request => Color32::from_rgb(80, 140, 235),
-        ArrowKind::Interim => Color32::from_rgb(150, 170, 230),
-        ArrowKind::Response => Color32::from_rgb(90, 190, 120),
-        ArrowKind::Upgrade => Color32::from_rgb(200, 120, 230),
-        ArrowKind::WsData => Color32::from_rgb(60, 190, 170),
-        ArrowKind::WsControl => Color32::from_rgb(220, 190, 70),
-        ArrowKind::WsClose => Color32::from_rgb(230, 120, 60),
-        ArrowKind::Segment => Color32::from_rgb(140, 140, 160),
-    }
+fn rgb(c: [u8; 3]) -> Color32 {
+    Color32::from_rgb(c[0], c[1], c[2])
 }
 
 /// Mermaid text for the arrows.
 pub fn mermaid(arrows: &[Arrow]) -> String {
-    let mut s = String::from("sequenceDiagram\n    participant Client\n    participant Server\n");
-    for a in arrows {
-        let (from, to) = if a.dir == Dir::ClientToServer { ("Client", "Server") } else { ("Server", "Client") };
-        s.push_str(&format!("    {from}->>{to}: {}\n", a.label.replace([':', ';', '#'], " ")));
-    }
-    s
+    ladder::mermaid(arrows)
 }
 
 /// PlantUML text for the arrows.
 pub fn plantuml(arrows: &[Arrow]) -> String {
-    let mut s = String::from("@startuml\nparticipant Client\nparticipant Server\n");
-    for a in arrows {
-        let (from, to) = if a.dir == Dir::ClientToServer { ("Client", "Server") } else { ("Server", "Client") };
-        s.push_str(&format!("{from} -> {to}: {}\n", a.label));
-    }
-    s.push_str("@enduml\n");
-    s
+    ladder::plantuml(arrows)
 }
 
 struct Column {
     title: String,
     client: String,
     server: String,
-    arrows: std::sync::Arc<Vec<Arrow>>,
+    ladder: Arc<Ladder>,
     geoms: Vec<Geometry>,
+}
+
+/// Width of the time column at the left.
+const RULER: f32 = 64.0;
+const HEADER: f32 = 50.0;
+
+fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
+    let sample = |kind: ArrowKind, status: Option<u16>, opcode: Option<u8>| {
+        let a = Arrow {
+            dir: Dir::ClientToServer,
+            t_start: 0.0,
+            t_end: 0.0,
+            depart: 0.0,
+            arrive: 0.0,
+            label: String::new(),
+            kind,
+            target: Target::Packet(0),
+            first_packet: 0,
+            packet: 0,
+            answers: None,
+            status,
+            opcode,
+        };
+        rgb(ladder::color(&a))
+    };
+    let rows: [(Color32, &str, &str); 14] = [
+        (sample(ArrowKind::Handshake, None, None), "TCP handshake (SYN, SYN-ACK, ACK)", "TCP 握手（SYN、SYN-ACK、ACK）"),
+        (sample(ArrowKind::Request, None, None), "HTTP request", "HTTP 请求"),
+        (sample(ArrowKind::Interim, None, None), "1xx interim response", "1xx 临时响应"),
+        (sample(ArrowKind::Response, Some(200), None), "2xx success", "2xx 成功"),
+        (sample(ArrowKind::Response, Some(301), None), "3xx redirection", "3xx 重定向"),
+        (sample(ArrowKind::Response, Some(404), None), "4xx client error", "4xx 客户端错误"),
+        (sample(ArrowKind::Response, Some(500), None), "5xx server error", "5xx 服务器错误"),
+        (sample(ArrowKind::Upgrade, None, None), "WebSocket upgrade and 101", "WebSocket 升级请求与 101"),
+        (sample(ArrowKind::WsData, None, Some(1)), "WebSocket data frame", "WebSocket 数据帧"),
+        (sample(ArrowKind::WsControl, None, Some(9)), "WebSocket ping / pong", "WebSocket ping / pong"),
+        (sample(ArrowKind::WsClose, None, Some(8)), "WebSocket close", "WebSocket 关闭帧"),
+        (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
+        (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),
+        (rgb(ladder::IN_FLIGHT), "in flight during a replay", "回放时正在传输"),
+    ];
+    for (c, en, zh) in rows {
+        ui.horizontal(|ui| {
+            let (r, p) = ui.allocate_painter(Vec2::new(28.0, 12.0), Sense::hover());
+            p.line_segment([r.rect.left_center(), r.rect.right_center()], Stroke::new(3.0, c));
+            ui.label(lang.pick(en, zh));
+        });
+    }
+    ui.separator();
+    ui.label(lang.pick(
+        "Time runs down. An arrow leaves its sender when it was sent and reaches the other lane when it arrived; a bar on the server lane is a request waiting for its response.",
+        "时间自上而下。箭头从发送方发出的时刻出发，在到达的时刻落到另一条生命线上；服务器线上的竖条表示请求正在等待响应。",
+    ));
 }
 
 pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, settings: &mut Settings) -> Vec<Command> {
@@ -103,33 +129,24 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     if let Some(other) = view.replay.compare_with.filter(|o| *o != conn) {
         ids.push(other);
     }
-    let mut all: Vec<std::sync::Arc<Vec<Arrow>>> = ids.iter().map(|id| view.replay.arrows(cap, *id, mode)).collect();
-    if store.app_level {
-        // Only the application's bytes were recorded: no TCP handshake, teardown or segments to show.
-        use ladder::ArrowKind::*;
-        for a in &mut all {
-            *a = std::sync::Arc::new(a.iter().filter(|x| !matches!(x.kind, Handshake | Teardown | Reset | Segment)).cloned().collect());
-        }
-    }
-    // One time axis for every column, so compare mode lines them up.
-    let map = if all.len() == 1 {
-        TimeMap::new(&all[0], 34.0, 140.0)
-    } else {
-        let merged: Vec<Arrow> = all.iter().flat_map(|a| a.iter().cloned()).collect();
-        TimeMap::new(&merged, 34.0, 140.0)
-    };
-    let one_way = cap.connections.iter().find(|c| c.id == conn).and_then(|c| c.handshake_rtt_ms).map(|r| r / 2000.0).unwrap_or(0.0);
+    // Application-level recordings (the lab's relay) have made-up TCP headers: no TCP arrows.
+    let tcp = !store.app_level;
+    let ladders: Vec<Arc<Ladder>> = ids.iter().map(|id| ladder_of(ui, cap, *id, mode, tcp)).collect();
+    let opts = MapOptions { cut_idle: view.replay.cut_idle(), ..MapOptions::default() };
+    // One time axis for every column; each column's zero is its own first packet, so compare mode
+    // lines up their starts.
+    let map = TimeMap::new(ladders.iter().flat_map(|l| l.moments().collect::<Vec<_>>()), opts);
     let columns: Vec<Column> = ids
         .iter()
-        .zip(all)
-        .map(|(id, arrows)| {
+        .zip(ladders)
+        .map(|(id, l)| {
             let c = cap.connections.iter().find(|c| c.id == *id);
-            let geoms = arrows.iter().map(|a| ladder::geometry(a, &map, one_way, 6.0)).collect();
+            let geoms = ladder::layout(&l, &map, 10.0);
             Column {
                 title: format!("#{id} {}", c.map(|c| c.protocol.label()).unwrap_or("")),
                 client: c.map(|c| c.client.clone()).unwrap_or_default(),
                 server: c.map(|c| c.server.clone()).unwrap_or_default(),
-                arrows,
+                ladder: l,
                 geoms,
             }
         })
@@ -137,86 +154,27 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     let all_geoms: Vec<Geometry> = columns.iter().flat_map(|c| c.geoms.iter().copied()).collect();
     let end = all_geoms.iter().map(|g| g.y1).fold(0.0, f32::max);
 
-    // Controls.
+    // Controls: they wrap on a narrow window instead of running off it.
     let r = &mut view.replay;
     ui.horizontal_wrapped(|ui| {
         ui.selectable_value(&mut settings.diagram_mode, Mode::Messages, lang.pick("Arrows: messages", "箭头：消息"));
         ui.selectable_value(&mut settings.diagram_mode, Mode::Packets, lang.pick("Arrows: packets", "箭头：数据包"));
         ui.separator();
         if ui.button(lang.pick("|< Restart", "|< 重新开始")).clicked() {
-            r.playhead = Some(-1.0);
-            r.playing = false;
+            r.restart();
         }
-        if ui.button(lang.pick("< Back", "< 后退")).clicked() {
+        if ui.button(lang.pick("< Back", "< 后退")).on_hover_text("←").clicked() {
             r.step = Some(false);
         }
         let play = if r.playing { lang.pick("Pause", "暂停") } else { lang.pick("Play", "播放") };
-        if ui.button(play).clicked() {
-            if !r.playing && r.playhead.is_none_or(|p| p >= end) {
-                r.playhead = Some(-1.0);
-            }
-            r.playing = !r.playing;
+        if ui.button(play).on_hover_text(lang.pick("Space", "空格键")).clicked() {
+            r.toggle_play(end);
         }
-        if ui.button(lang.pick("Step >", "单步 >")).clicked() {
+        if ui.button(lang.pick("Step >", "单步 >")).on_hover_text("→").clicked() {
             r.step = Some(true);
         }
         if ui.button(lang.pick("Show all", "全部显示")).clicked() {
-            r.playhead = None;
-            r.playing = false;
-        }
-    });
-    if let Some(fwd) = r.step.take() {
-        let head = r.playhead.unwrap_or(if fwd { -1.0 } else { end });
-        r.playhead = Some(if fwd { ladder::step_forward(&all_geoms, head) } else { ladder::step_back(&all_geoms, head) });
-        r.playing = false;
-    }
-    if r.playing {
-        let dt = ui.input(|i| i.stable_dt).min(0.1);
-        let head = r.playhead.unwrap_or(-1.0) + dt * 60.0 * settings.replay_speed;
-        if head >= end {
-            r.playhead = Some(end);
-            r.playing = false;
-        } else {
-            r.playhead = Some(head);
-        }
-        ui.ctx().request_repaint();
-    }
-    let mut scrub = r.playhead.unwrap_or(end);
-    ui.horizontal(|ui| {
-        ui.spacing_mut().slider_width = (ui.clip_rect().right() - ui.cursor().left() - 300.0).max(120.0);
-        if ui
-            .add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false).text(lang.pick("replay position", "回放位置")))
-            .changed()
-        {
-            r.playhead = Some(scrub);
-            r.playing = false;
-        }
-        let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
-        r.shown = shown;
-        r.total = all_geoms.len();
-        ui.label(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()));
-        if !flying.is_empty() {
-            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条在途")));
-        }
-    });
-    ui.horizontal(|ui| {
-        egui::ComboBox::from_label(lang.pick("compare with (same time axis)", "对比（同一时间轴）"))
-            .selected_text(r.compare_with.map(|c| format!("#{c}")).unwrap_or_else(|| lang.pick("(none)", "（无）").into()))
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut r.compare_with, None, lang.pick("(none)", "（无）"));
-                for c in cap.connections.iter().filter(|c| c.id != conn) {
-                    ui.selectable_value(&mut r.compare_with, Some(c.id), format!("#{} {} {}", c.id, c.protocol.label(), c.client));
-                }
-            });
-        if ui.button(lang.pick("Copy as Mermaid", "复制为 Mermaid")).clicked() {
-            ui.ctx().copy_text(mermaid(&columns[0].arrows));
-        }
-        if ui.button(lang.pick("Copy as PlantUML", "复制为 PlantUML")).clicked() {
-            ui.ctx().copy_text(plantuml(&columns[0].arrows));
-        }
-        if ui.button(lang.pick("Save as SVG…", "保存为 SVG…")).clicked() {
-            let c = &columns[0];
-            cmds.push(Command::SaveSvg(ladder::to_svg(&c.title, &c.client, &c.server, &c.arrows, &c.geoms, &map)));
+            r.show_all();
         }
         ui.spacing_mut().slider_width = 70.0;
         ui.add(
@@ -225,10 +183,69 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 .max_decimals(1)
                 .text(lang.pick("speed ×", "速度 ×")),
         );
+        ui.separator();
+        ui.menu_button(lang.pick("Export", "导出"), |ui| {
+            if ui.button(lang.pick("Copy as Mermaid", "复制为 Mermaid")).clicked() {
+                ui.ctx().copy_text(mermaid(&columns[0].ladder.arrows));
+                ui.close();
+            }
+            if ui.button(lang.pick("Copy as PlantUML", "复制为 PlantUML")).clicked() {
+                ui.ctx().copy_text(plantuml(&columns[0].ladder.arrows));
+                ui.close();
+            }
+            if ui.button(lang.pick("Save as SVG…", "保存为 SVG…")).clicked() {
+                let c = &columns[0];
+                cmds.push(Command::SaveSvg(ladder::to_svg(&c.title, &c.client, &c.server, &c.ladder, &c.geoms, &map)));
+                ui.close();
+            }
+        });
+        ui.menu_button(lang.pick("Legend", "图例"), |ui| legend_ui(ui, lang));
     });
-    ui.separator();
+    r.apply_step(&all_geoms, end);
+    if r.playing {
+        let dt = ui.input(|i| i.stable_dt).min(0.1);
+        r.advance(dt * 60.0 * settings.replay_speed, end);
+        ui.ctx().request_repaint();
+    }
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_label(lang.pick("compare with (starts aligned)", "对比（起点对齐）"))
+            .selected_text(r.compare_with.map(|c| format!("#{c}")).unwrap_or_else(|| lang.pick("(none)", "（无）").into()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut r.compare_with, None, lang.pick("(none)", "（无）"));
+                for c in cap.connections.iter().filter(|c| c.id != conn) {
+                    ui.selectable_value(&mut r.compare_with, Some(c.id), format!("#{} {} {}", c.id, c.protocol.label(), c.client));
+                }
+            });
+        let mut cut = r.cut_idle();
+        if ui
+            .checkbox(&mut cut, lang.pick("cut idle stretches", "压缩空闲时段"))
+            .on_hover_text(lang.pick(
+                "Long waits are drawn short and marked; off, time is drawn to scale.",
+                "长时间的等待画得很短并加以标注；关闭后按真实比例绘制时间。",
+            ))
+            .changed()
+        {
+            r.cut_idle = Some(cut);
+        }
+        let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
+        ui.label(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()));
+        if !flying.is_empty() {
+            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条在途")));
+        }
+    });
+    let mut scrub = r.playhead.unwrap_or(end);
+    ui.horizontal(|ui| {
+        ui.spacing_mut().slider_width = (ui.available_width() - 110.0).max(80.0);
+        if ui
+            .add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false).text(lang.pick("replay position", "回放位置")))
+            .changed()
+        {
+            r.scrub(scrub);
+        }
+    });
 
     let playhead = r.playhead;
+    let playing = r.playing;
     let selection = view.selection;
     // A packet or a message picked in another view lights up the arrows of the packet it ends in.
     let selected_packet = match selection {
@@ -236,9 +253,38 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         Some(Target::WsMessage(i)) => cap.websocket.get(i).map(|m| m.packet),
         _ => None,
     };
-    // Measured outside the scroll area: inside a horizontal scroll the width is unbounded.
-    let visible_w = ui.clip_rect().right() - ui.cursor().left();
-    let col_w = ((visible_w - 16.0) / columns.len() as f32).max(280.0);
+    let visible_w = ui.available_width();
+    let col_w = ((visible_w - RULER - 12.0) / columns.len() as f32).max(200.0);
+    let lanes_of = |x0: f32| {
+        let inset = (col_w * 0.14).clamp(40.0, 90.0);
+        [x0 + inset, x0 + col_w - inset]
+    };
+    let text_color = ui.visuals().text_color();
+    let weak = ui.visuals().weak_text_color();
+
+    // Lane headers stay in place while the diagram scrolls.
+    let (hdr, hp) = ui.allocate_painter(Vec2::new(RULER + col_w * columns.len() as f32, HEADER), Sense::hover());
+    for (ci, col) in columns.iter().enumerate() {
+        let x0 = hdr.rect.min.x + RULER + ci as f32 * col_w;
+        let lane = lanes_of(x0);
+        let title = format!("{}  ·  {}", col.title, col.ladder.vantage_text(lang == Lang::Zh));
+        let g = hp.layout(title, FontId::proportional(12.5), text_color, col_w - 8.0);
+        hp.galley(Pos2::new(x0 + 4.0, hdr.rect.min.y + 2.0), g, text_color);
+        for (x, role, addr) in
+            [(lane[0], lang.pick("Client", "客户端"), &col.client), (lane[1], lang.pick("Server", "服务器"), &col.server)]
+        {
+            hp.text(Pos2::new(x, hdr.rect.max.y - 16.0), Align2::CENTER_BOTTOM, role, FontId::proportional(13.0), text_color);
+            hp.text(Pos2::new(x, hdr.rect.max.y - 2.0), Align2::CENTER_BOTTOM, addr, FontId::proportional(10.0), weak);
+        }
+    }
+    hp.text(
+        Pos2::new(hdr.rect.min.x + 4.0, hdr.rect.max.y - 2.0),
+        Align2::LEFT_BOTTOM,
+        lang.pick("time", "时间"),
+        FontId::proportional(10.5),
+        weak,
+    );
+
     let follow = view.stick_to_newest && store.live.as_ref().is_some_and(|l| l.running);
     // The lab's narration, placed on the time axis beside the arrows it talks about.
     let notes: Vec<(usize, f64, String)> = store
@@ -246,31 +292,37 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         .as_ref()
         .map(|l| l.notes.iter().enumerate().map(|(i, n)| (i + 1, n.ts_ns as f64 / 1e9, lang.choose(&n.en, &n.zh).to_string())).collect())
         .unwrap_or_default();
-    egui::ScrollArea::both().auto_shrink([false, false]).stick_to_bottom(follow).show(ui, |ui| {
-        let top = 58.0;
-        let size = Vec2::new(col_w * columns.len() as f32, map.height + top + 20.0);
+    egui::ScrollArea::vertical().auto_shrink([false, false]).stick_to_bottom(follow).show(ui, |ui| {
+        let top = 6.0;
+        let size = Vec2::new(RULER + col_w * columns.len() as f32, map.height + top + 20.0);
         let (resp, painter) = ui.allocate_painter(size, Sense::click());
         let origin = resp.rect.min;
-        let text_color = ui.visuals().text_color();
-        let weak = ui.visuals().weak_text_color();
+        let clip = ui.clip_rect();
         let mut clicked: Option<Target> = None;
-        for (ci, col) in columns.iter().enumerate() {
-            let x0 = origin.x + ci as f32 * col_w;
-            let inset = (col_w * 0.16).clamp(50.0, 90.0);
-            let lane = [x0 + inset, x0 + col_w - inset];
-            painter.text(
-                Pos2::new((lane[0] + lane[1]) / 2.0, origin.y + 4.0),
-                Align2::CENTER_TOP,
-                &col.title,
-                FontId::proportional(14.0),
-                text_color,
-            );
-            for (x, role, addr) in
-                [(lane[0], lang.pick("Client", "客户端"), &col.client), (lane[1], lang.pick("Server", "服务器"), &col.server)]
-            {
-                painter.text(Pos2::new(x, origin.y + 22.0), Align2::CENTER_TOP, role, FontId::proportional(13.0), text_color);
-                painter.text(Pos2::new(x, origin.y + 38.0), Align2::CENTER_TOP, addr, FontId::proportional(10.5), weak);
+        // The time column: each departure's time since the connection's first packet.
+        let mut last_tick = f32::NEG_INFINITY;
+        for (t, y) in map.ticks() {
+            let y = origin.y + top + y;
+            if y - last_tick < 15.0 || y < clip.top() - 20.0 || y > clip.bottom() + 20.0 {
+                continue;
             }
+            last_tick = y;
+            painter.text(
+                Pos2::new(origin.x + RULER - 6.0, y),
+                Align2::RIGHT_CENTER,
+                ladder::fmt_duration(t.max(0.0)),
+                FontId::monospace(10.0),
+                weak,
+            );
+            painter.line_segment([Pos2::new(origin.x + RULER - 4.0, y), Pos2::new(origin.x + RULER, y)], Stroke::new(1.0, weak));
+        }
+        painter.line_segment(
+            [Pos2::new(origin.x + RULER, origin.y), Pos2::new(origin.x + RULER, origin.y + size.y)],
+            Stroke::new(1.0, weak.gamma_multiply(0.4)),
+        );
+        for (ci, col) in columns.iter().enumerate() {
+            let x0 = origin.x + RULER + ci as f32 * col_w;
+            let lane = lanes_of(x0);
             for x in lane {
                 painter.line_segment([Pos2::new(x, origin.y + top), Pos2::new(x, origin.y + top + map.height)], Stroke::new(2.0, weak));
             }
@@ -285,30 +337,58 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     weak,
                 );
             }
-            if let (Some(first), Some(last)) = (col.arrows.first(), col.arrows.last()) {
+            let l = &col.ladder;
+            // Requests waiting at the server: a bar from the request's arrival to the response's departure.
+            for &(req, resp_i) in &l.pending {
+                let (Some(gq), Some(aq)) = (col.geoms.get(req), l.arrows.get(req)) else { continue };
+                if playhead.is_some_and(|p| gq.y1 > p) {
+                    continue;
+                }
+                let y_end = resp_i.and_then(|j| col.geoms.get(j)).map_or(map.height, |g| g.y0);
+                let y_end = playhead.map_or(y_end, |p| y_end.min(p));
+                if y_end - gq.y1 < 3.0 {
+                    continue;
+                }
+                let (ya, yb) = (origin.y + top + gq.y1, origin.y + top + y_end);
+                let c = rgb(ladder::color(aq));
+                painter.rect_filled(
+                    Rect::from_min_max(Pos2::new(lane[1] - 3.0, ya), Pos2::new(lane[1] + 3.0, yb)),
+                    2.0,
+                    c.gamma_multiply(0.45),
+                );
+                let waited = resp_i.and_then(|j| l.arrows.get(j)).map(|r| r.depart - aq.arrive);
+                if yb - ya > 40.0 {
+                    let text = match waited {
+                        Some(w) => format!("{} {}", lang.pick("waiting", "等待"), ladder::fmt_duration(w.max(0.0))),
+                        None => lang.pick("no response", "无响应").to_string(),
+                    };
+                    painter.text(Pos2::new(lane[1] + 6.0, (ya + yb) / 2.0), Align2::LEFT_CENTER, text, FontId::proportional(10.5), weak);
+                }
+            }
+            if let (Some(first), Some(last)) = (l.arrows.first(), l.arrows.last()) {
                 let accent = Color32::from_rgb(90, 160, 240);
                 let mut below = f32::MIN;
                 for (n, t, text) in &notes {
                     if *t < first.t_start - 0.5 || *t > last.t_end + 0.5 {
                         continue;
                     }
-                    let y = origin.y + top + map.y(*t);
+                    let y = origin.y + top + map.y(*t - l.origin);
                     // Notes said together stack downwards, each with a leader to its moment.
                     let label_y = y.max(below + 14.0);
                     below = label_y;
-                    let x = x0 + 6.0;
-                    painter.line_segment([Pos2::new(x + 26.0, label_y), Pos2::new(lane[0] - 4.0, y)], Stroke::new(1.0, accent));
+                    let x = x0 + 2.0;
+                    painter.line_segment([Pos2::new(x + 24.0, label_y), Pos2::new(lane[0] - 4.0, y)], Stroke::new(1.0, accent));
                     let r = painter.text(Pos2::new(x, label_y), Align2::LEFT_CENTER, format!("[{n}]"), FontId::proportional(11.0), accent);
                     ui.interact(r.expand(3.0), ui.scope_id().with(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
                 }
             }
-            for (a, g) in col.arrows.iter().zip(&col.geoms) {
+            // Visible arrows, then their labels placed where they sit on no other arrow or label.
+            let mut drawn: Vec<(usize, Pos2, Pos2, bool)> = Vec::new();
+            for (i, (a, g)) in l.arrows.iter().zip(&col.geoms).enumerate() {
                 if playhead.is_some_and(|p| g.y0 > p) {
                     continue;
                 }
-                // Lay out only what the scroll area shows.
-                let clip = ui.clip_rect();
-                if origin.y + top + g.y1 < clip.top() - 30.0 || origin.y + top + g.y0 > clip.bottom() + 30.0 {
+                if origin.y + top + g.y1 < clip.top() - 40.0 || origin.y + top + g.y0 > clip.bottom() + 40.0 {
                     continue;
                 }
                 let (xa, xb) = if a.dir == Dir::ClientToServer { (lane[0], lane[1]) } else { (lane[1], lane[0]) };
@@ -316,29 +396,39 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 let mut end_pt = Pos2::new(xb, origin.y + top + g.y1);
                 let flying = playhead.is_some_and(|p| p < g.y1);
                 if let (true, Some(p)) = (flying, playhead) {
-                    let f = ((p - g.y0) / (g.y1 - g.y0)).clamp(0.0, 1.0);
+                    let f = ((p - g.y0) / (g.y1 - g.y0).max(1e-3)).clamp(0.0, 1.0);
                     end_pt = start + (end_pt - start) * f;
                 }
-                // Selecting the packet that carried an arrow (in the packets table) highlights it too.
                 let selected = selection == Some(a.target) || selected_packet == Some(a.packet);
-                let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, color(a.kind));
+                let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, rgb(ladder::color(a)));
                 if flying {
-                    stroke = Stroke::new(3.0, Color32::from_rgb(255, 220, 80));
+                    stroke = Stroke::new(3.0, rgb(ladder::IN_FLIGHT));
                 }
                 arrow(&painter, start, end_pt, stroke);
-                let mid = Pos2::new((start.x + end_pt.x) / 2.0, (start.y + end_pt.y) / 2.0 - 9.0);
-                painter.text(
-                    mid,
-                    Align2::CENTER_BOTTOM,
-                    &a.label,
-                    FontId::proportional(12.0),
-                    if selected { color(a.kind) } else { text_color },
-                );
                 if let Some(pos) = resp.interact_pointer_pos() {
                     if resp.clicked() && dist_to_segment(pos, start, end_pt) < 7.0 {
                         clicked = Some(a.target);
                     }
                 }
+                drawn.push((i, start, end_pt, selected));
+            }
+            let mut placed: Vec<Rect> = Vec::new();
+            for &(i, start, end_pt, selected) in &drawn {
+                let a = &l.arrows[i];
+                let color = if selected { rgb(ladder::color(a)) } else { text_color };
+                let galley = painter.layout_no_wrap(a.label.clone(), FontId::proportional(12.0), color);
+                let sz = galley.size();
+                let rect_at = |f: f32| {
+                    let p = start + (end_pt - start) * f;
+                    Rect::from_min_size(Pos2::new(p.x - sz.x / 2.0, p.y - sz.y - 3.0), sz)
+                };
+                let free = |r: &Rect| {
+                    !placed.iter().any(|p| p.intersects(*r))
+                        && !drawn.iter().any(|&(j, s, e, _)| j != i && segment_hits_rect(s, e, r.shrink(1.0)))
+                };
+                let rect = [0.5f32, 0.32, 0.68, 0.2, 0.8].iter().map(|f| rect_at(*f)).find(|r| free(r)).unwrap_or_else(|| rect_at(0.5));
+                placed.push(rect);
+                painter.galley(rect.min, galley, color);
             }
         }
         if let Some(p) = playhead {
@@ -347,7 +437,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 [Pos2::new(origin.x, y), Pos2::new(origin.x + size.x, y)],
                 Stroke::new(1.0, Color32::from_rgba_unmultiplied(255, 220, 80, 120)),
             );
-            if view.replay.playing {
+            if playing {
                 ui.scroll_to_rect(Rect::from_center_size(Pos2::new(origin.x + 10.0, y), Vec2::splat(60.0)), None);
             }
         }
@@ -376,23 +466,28 @@ fn dist_to_segment(p: Pos2, a: Pos2, b: Pos2) -> f32 {
     (a + ab * t).distance(p)
 }
 
+/// Whether the segment a–b passes through the rectangle.
+fn segment_hits_rect(a: Pos2, b: Pos2, r: Rect) -> bool {
+    let (lo, hi) = (a.x.min(b.x), a.x.max(b.x));
+    let (x0, x1) = (r.min.x.max(lo), r.max.x.min(hi));
+    if x0 > x1 {
+        return false;
+    }
+    let y_at = |x: f32| if (b.x - a.x).abs() < 1e-3 { a.y } else { a.y + (x - a.x) / (b.x - a.x) * (b.y - a.y) };
+    let (ya, yb) = (y_at(x0), y_at(x1));
+    ya.min(yb) <= r.max.y && ya.max(yb) >= r.min.y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn mermaid_and_plantuml() {
-        let a = vec![Arrow {
-            dir: Dir::ClientToServer,
-            t_start: 0.0,
-            t_end: 0.0,
-            label: "GET /".into(),
-            kind: ArrowKind::Request,
-            target: Target::Http(0),
-            packet: 1,
-        }];
-        assert_eq!(mermaid(&a), "sequenceDiagram\n    participant Client\n    participant Server\n    Client->>Server: GET /\n");
-        assert!(plantuml(&a).contains("Client -> Server: GET /"));
+    fn hit_tests() {
         assert!((dist_to_segment(Pos2::new(5.0, 1.0), Pos2::new(0.0, 0.0), Pos2::new(10.0, 0.0)) - 1.0).abs() < 1e-5);
+        let r = Rect::from_min_max(Pos2::new(4.0, -1.0), Pos2::new(6.0, 1.0));
+        assert!(segment_hits_rect(Pos2::new(0.0, 0.0), Pos2::new(10.0, 0.0), r));
+        assert!(!segment_hits_rect(Pos2::new(0.0, 5.0), Pos2::new(10.0, 5.0), r));
+        assert!(segment_hits_rect(Pos2::new(0.0, -10.0), Pos2::new(10.0, 10.0), r), "a slanted line through the middle");
     }
 }

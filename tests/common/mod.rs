@@ -32,6 +32,8 @@ pub fn analyze_with(path: &Path, limits: Limits) -> (Capture, Option<String>) {
     (cap, loaded.warning)
 }
 
+pub mod causal;
+
 pub fn analyze(name: &str) -> Capture {
     analyze_with(&captures_dir().join(name), Limits::default()).0
 }
