@@ -569,10 +569,12 @@ impl Ladder {
     }
 }
 
-/// "19.0 ms", "1.250 s", "350 µs".
+/// "19.0 ms", "1.250 s", "350 µs", "1.792 ms".
 pub fn fmt_duration(s: f64) -> String {
     if s < 1e-3 {
         format!("{:.0} µs", s * 1e6)
+    } else if s < 0.01 {
+        format!("{:.3} ms", s * 1e3)
     } else if s < 1.0 {
         format!("{:.1} ms", s * 1e3)
     } else {

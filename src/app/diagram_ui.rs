@@ -123,6 +123,9 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         ui.label(lang.pick("Select a connection to draw its sequence diagram.", "请选择一个连接以绘制时序图。"));
         return cmds;
     };
+    // Measured before anything is laid out: a widget that overflows widens the ui, and the diagram
+    // must still fit the panel.
+    let panel_w = ui.available_width();
     let cap = &store.cap;
     let mode = settings.diagram_mode;
     let mut ids = vec![conn];
@@ -157,6 +160,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     // Controls: they wrap on a narrow window instead of running off it.
     let r = &mut view.replay;
     ui.horizontal_wrapped(|ui| {
+        ui.set_max_width(panel_w);
         ui.selectable_value(&mut settings.diagram_mode, Mode::Messages, lang.pick("Arrows: messages", "箭头：消息"));
         ui.selectable_value(&mut settings.diagram_mode, Mode::Packets, lang.pick("Arrows: packets", "箭头：数据包"));
         ui.separator();
@@ -175,6 +179,10 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         }
         if ui.button(lang.pick("Show all", "全部显示")).clicked() {
             r.show_all();
+        }
+        // A slider with its value and label is several widgets: wrap before it rather than run off.
+        if ui.available_size_before_wrap().x < 200.0 {
+            ui.end_row();
         }
         ui.spacing_mut().slider_width = 70.0;
         ui.add(
@@ -208,6 +216,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         ui.ctx().request_repaint();
     }
     ui.horizontal_wrapped(|ui| {
+        ui.set_max_width(panel_w);
         egui::ComboBox::from_label(lang.pick("compare with (starts aligned)", "对比（起点对齐）"))
             .selected_text(r.compare_with.map(|c| format!("#{c}")).unwrap_or_else(|| lang.pick("(none)", "（无）").into()))
             .show_ui(ui, |ui| {
@@ -216,6 +225,9 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     ui.selectable_value(&mut r.compare_with, Some(c.id), format!("#{} {} {}", c.id, c.protocol.label(), c.client));
                 }
             });
+        if ui.available_size_before_wrap().x < 170.0 {
+            ui.end_row();
+        }
         let mut cut = r.cut_idle();
         if ui
             .checkbox(&mut cut, lang.pick("cut idle stretches", "压缩空闲时段"))
@@ -235,7 +247,8 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     });
     let mut scrub = r.playhead.unwrap_or(end);
     ui.horizontal(|ui| {
-        ui.spacing_mut().slider_width = (ui.available_width() - 110.0).max(80.0);
+        let label_w = if lang == Lang::Zh { 80.0 } else { 120.0 };
+        ui.spacing_mut().slider_width = (panel_w - label_w).max(80.0);
         if ui
             .add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false).text(lang.pick("replay position", "回放位置")))
             .changed()
@@ -253,7 +266,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         Some(Target::WsMessage(i)) => cap.websocket.get(i).map(|m| m.packet),
         _ => None,
     };
-    let visible_w = ui.available_width();
+    let visible_w = panel_w;
     let col_w = ((visible_w - RULER - 12.0) / columns.len() as f32).max(200.0);
     let lanes_of = |x0: f32| {
         let inset = (col_w * 0.14).clamp(40.0, 90.0);
@@ -262,14 +275,21 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     let text_color = ui.visuals().text_color();
     let weak = ui.visuals().weak_text_color();
 
-    // Lane headers stay in place while the diagram scrolls.
-    let (hdr, hp) = ui.allocate_painter(Vec2::new(RULER + col_w * columns.len() as f32, HEADER), Sense::hover());
-    for (ci, col) in columns.iter().enumerate() {
+    // Lane headers stay in place while the diagram scrolls: the title and where the capture was
+    // taken (wrapped to the column), then the two lanes.
+    let titles: Vec<_> = columns
+        .iter()
+        .map(|col| {
+            let title = format!("{}  ·  {}", col.title, col.ladder.vantage_text(lang == Lang::Zh));
+            ui.painter().layout(title, FontId::proportional(12.0), text_color, col_w - 8.0)
+        })
+        .collect();
+    let title_h = titles.iter().map(|g| g.size().y).fold(0.0, f32::max);
+    let (hdr, hp) = ui.allocate_painter(Vec2::new(RULER + col_w * columns.len() as f32, HEADER - 16.0 + title_h), Sense::hover());
+    for (ci, (col, g)) in columns.iter().zip(titles).enumerate() {
         let x0 = hdr.rect.min.x + RULER + ci as f32 * col_w;
         let lane = lanes_of(x0);
-        let title = format!("{}  ·  {}", col.title, col.ladder.vantage_text(lang == Lang::Zh));
-        let g = hp.layout(title, FontId::proportional(12.5), text_color, col_w - 8.0);
-        hp.galley(Pos2::new(x0 + 4.0, hdr.rect.min.y + 2.0), g, text_color);
+        hp.galley(Pos2::new(x0 + 4.0, hdr.rect.min.y + 1.0), g, text_color);
         for (x, role, addr) in
             [(lane[0], lang.pick("Client", "客户端"), &col.client), (lane[1], lang.pick("Server", "服务器"), &col.server)]
         {
@@ -362,7 +382,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                         Some(w) => format!("{} {}", lang.pick("waiting", "等待"), ladder::fmt_duration(w.max(0.0))),
                         None => lang.pick("no response", "无响应").to_string(),
                     };
-                    painter.text(Pos2::new(lane[1] + 6.0, (ya + yb) / 2.0), Align2::LEFT_CENTER, text, FontId::proportional(10.5), weak);
+                    painter.text(Pos2::new(lane[1] - 7.0, (ya + yb) / 2.0), Align2::RIGHT_CENTER, text, FontId::proportional(10.5), weak);
                 }
             }
             if let (Some(first), Some(last)) = (l.arrows.first(), l.arrows.last()) {
