@@ -35,7 +35,7 @@ pub enum ArrowKind {
 }
 
 /// What clicking an arrow selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     Packet(u64),
     Http(usize),
@@ -430,12 +430,17 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
     enforce(&mut arrows, mode);
     let mut pending = Vec::new();
     if mode == Mode::Messages {
+        // The final response of each exchange, by exchange (one pass: thousands of unanswered
+        // pipelined requests must not cost a search each).
+        let mut finals: std::collections::HashMap<Target, usize> = std::collections::HashMap::new();
+        for (j, r) in arrows.iter().enumerate() {
+            if matches!(r.kind, ArrowKind::Response | ArrowKind::Upgrade) && r.dir == Dir::ServerToClient {
+                finals.entry(r.target).or_insert(j);
+            }
+        }
         for (i, a) in arrows.iter().enumerate() {
             if matches!(a.kind, ArrowKind::Request | ArrowKind::Upgrade) && a.dir == Dir::ClientToServer {
-                let resp = arrows.iter().enumerate().skip(i + 1).find(|(_, r)| {
-                    r.target == a.target && matches!(r.kind, ArrowKind::Response | ArrowKind::Upgrade) && r.dir == Dir::ServerToClient
-                });
-                pending.push((i, resp.map(|(j, _)| j)));
+                pending.push((i, finals.get(&a.target).copied().filter(|&j| j > i)));
             }
         }
     }

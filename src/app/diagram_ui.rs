@@ -451,6 +451,18 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 painter.galley(rect.min, galley, color);
             }
         }
+        // A selection made in another view (a packet, a message) brings its arrow into view once.
+        let seen_id = egui::Id::unique("wirescope-diagram-selection");
+        let seen: Option<Option<Target>> = ui.data(|d| d.get_temp(seen_id));
+        if seen != Some(selection) {
+            ui.data_mut(|d| d.insert_temp(seen_id, selection));
+            let col = &columns[0];
+            let hit = col.ladder.arrows.iter().zip(&col.geoms).find(|(a, _)| selection == Some(a.target) || selected_packet == Some(a.packet));
+            if let (Some((_, g)), Some(_)) = (hit, seen) {
+                let r = Rect::from_min_max(Pos2::new(origin.x, origin.y + top + g.y0 - 20.0), Pos2::new(origin.x + 10.0, origin.y + top + g.y1 + 20.0));
+                ui.scroll_to_rect(r, Some(egui::Align::Center));
+            }
+        }
         if let Some(p) = playhead {
             let y = origin.y + top + p;
             painter.line_segment(
@@ -462,6 +474,8 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             }
         }
         if let Some(t) = clicked {
+            // Clicked here: already in view, no scrolling.
+            ui.data_mut(|d| d.insert_temp(seen_id, Some(t)));
             cmds.push(Command::Select(t));
         }
     });
