@@ -366,6 +366,29 @@ fn a_lab_scenario_runs_from_one_click_with_narration() {
     h.get_by_label_contains("Step 3: 101 Switching Protocols");
     h.get_by_label_contains("Sec-WebSocket-Accept check: PASS");
     h.get_by_label("hello over WebSocket");
+    // Each step's line is pinned on the arrow it speaks of: the GET and the 101 that the engine
+    // decoded on the WebSocket connection, whatever their times.
+    {
+        use wirescope::analysis::ladder::{self, Mode};
+        let store = h.state().store.as_ref().unwrap();
+        let cap = &store.cap;
+        let ws = cap.http.iter().find(|x| x.request.as_ref().is_some_and(|r| r.target == "/echo")).expect("the upgrade was decoded");
+        let ladders: Vec<_> = cap.connections.iter().map(|c| ladder::ladder(cap, c.id, Mode::Messages, !store.app_level)).collect();
+        let pin_of = |prefix: &str| {
+            let n = store.live.as_ref().unwrap().notes.iter().find(|n| n.en.starts_with(prefix)).expect(prefix);
+            let (text, next) = match n.pin.as_ref().expect("pinned") {
+                wirescope::lab::Pin::Next(t) => (t.as_str(), true),
+                wirescope::lab::Pin::Last(t) => (t.as_str(), false),
+            };
+            ladder::find_pin(&ladders, n.ts_ns as f64 / 1e9, text, next).expect("the pin finds its arrow")
+        };
+        let req = ws.request.as_ref().unwrap();
+        let resp = ws.response.as_ref().unwrap();
+        assert_eq!(pin_of("Step 1"), (ws.connection, req.first_packet));
+        assert_eq!(pin_of("Step 3"), (ws.connection, resp.first_packet));
+        let text = cap.frames.iter().find(|f| f.connection == ws.connection && f.opcode == 1).unwrap();
+        assert_eq!(pin_of("Step 4"), (ws.connection, text.first_packet));
+    }
     let files: Vec<_> = std::fs::read_dir(dir.join("wirescope/captures")).unwrap().flatten().collect();
     assert_eq!(files.len(), 1, "the run is kept as a capture file");
     let _ = std::fs::remove_dir_all(&dir);

@@ -574,6 +574,34 @@ impl Ladder {
     }
 }
 
+/// Which arrow a remark said at capture time `t` speaks of, searched over every connection's
+/// ladder: with `next`, the first arrow sent from then on whose label contains `text`; otherwise the
+/// last one that ended by then. Returns the connection and the arrow's first packet.
+pub fn find_pin<'a>(ladders: impl IntoIterator<Item = &'a Ladder>, t: f64, text: &str, next: bool) -> Option<(ConnId, u64)> {
+    // The remark and the packets share a clock; allow for the remark being stamped a moment late.
+    const SLACK: f64 = 0.002;
+    let mut best: Option<(f64, ConnId, u64)> = None;
+    for l in ladders {
+        for a in l.arrows.iter().filter(|a| a.label.contains(text)) {
+            let key = if next {
+                if a.t_start < t - SLACK {
+                    continue;
+                }
+                a.t_start
+            } else {
+                if a.t_end > t + SLACK {
+                    continue;
+                }
+                -a.t_end
+            };
+            if best.is_none_or(|(k, _, _)| key < k) {
+                best = Some((key, l.connection, a.first_packet));
+            }
+        }
+    }
+    best.map(|(_, c, p)| (c, p))
+}
+
 /// "19.0 ms", "1.250 s", "350 µs", "1.792 ms".
 pub fn fmt_duration(s: f64) -> String {
     if s < 1e-3 {

@@ -306,12 +306,26 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     );
 
     let follow = view.stick_to_newest && store.live.as_ref().is_some_and(|l| l.running);
-    // The lab's narration, placed on the time axis beside the arrows it talks about.
-    let notes: Vec<(usize, f64, String)> = store
-        .live
-        .as_ref()
-        .map(|l| l.notes.iter().enumerate().map(|(i, n)| (i + 1, n.ts_ns as f64 / 1e9, lang.choose(&n.en, &n.zh).to_string())).collect())
-        .unwrap_or_default();
+    // The lab's narration, each line pinned on the arrow it speaks of in that arrow's connection
+    // (lines about nothing in particular stay in the narration panel).
+    let notes: Vec<(usize, u32, u64, String)> = match store.live.as_ref().filter(|l| l.notes.iter().any(|n| n.pin.is_some())) {
+        None => Vec::new(),
+        Some(live) => {
+            let all: Vec<Arc<Ladder>> = cap.connections.iter().map(|c| ladder_of(ui, cap, c.id, Mode::Messages, tcp)).collect();
+            live.notes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    let (text, next) = match n.pin.as_ref()? {
+                        crate::lab::Pin::Next(t) => (t, true),
+                        crate::lab::Pin::Last(t) => (t, false),
+                    };
+                    let (c, p) = ladder::find_pin(all.iter().map(|l| l.as_ref()), n.ts_ns as f64 / 1e9, text, next)?;
+                    Some((i + 1, c, p, lang.choose(&n.en, &n.zh).to_string()))
+                })
+                .collect()
+        }
+    };
     egui::ScrollArea::vertical().auto_shrink([false, false]).stick_to_bottom(follow).show(ui, |ui| {
         let top = 6.0;
         let size = Vec2::new(RULER + col_w * columns.len() as f32, map.height + top + 20.0);
@@ -385,14 +399,21 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     painter.text(Pos2::new(lane[1] - 7.0, (ya + yb) / 2.0), Align2::RIGHT_CENTER, text, FontId::proportional(10.5), weak);
                 }
             }
-            if let (Some(first), Some(last)) = (l.arrows.first(), l.arrows.last()) {
+            {
                 let accent = Color32::from_rgb(90, 160, 240);
                 let mut below = f32::MIN;
-                for (n, t, text) in &notes {
-                    if *t < first.t_start - 0.5 || *t > last.t_end + 0.5 {
+                for (n, c, p, text) in &notes {
+                    // In packet mode the arrow is the packet the message starts in.
+                    let hit = if *c != l.connection {
+                        None
+                    } else {
+                        l.arrows.iter().position(|a| if mode == Mode::Packets { a.packet == *p } else { a.first_packet == *p })
+                    };
+                    let Some(g) = hit.and_then(|i| col.geoms.get(i)) else { continue };
+                    if playhead.is_some_and(|ph| g.y0 > ph) {
                         continue;
                     }
-                    let y = origin.y + top + map.y(*t - l.origin);
+                    let y = origin.y + top + g.y0;
                     // Notes said together stack downwards, each with a leader to its moment.
                     let label_y = y.max(below + 14.0);
                     below = label_y;
@@ -457,9 +478,13 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         if seen != Some(selection) {
             ui.data_mut(|d| d.insert_temp(seen_id, selection));
             let col = &columns[0];
-            let hit = col.ladder.arrows.iter().zip(&col.geoms).find(|(a, _)| selection == Some(a.target) || selected_packet == Some(a.packet));
+            let hit =
+                col.ladder.arrows.iter().zip(&col.geoms).find(|(a, _)| selection == Some(a.target) || selected_packet == Some(a.packet));
             if let (Some((_, g)), Some(_)) = (hit, seen) {
-                let r = Rect::from_min_max(Pos2::new(origin.x, origin.y + top + g.y0 - 20.0), Pos2::new(origin.x + 10.0, origin.y + top + g.y1 + 20.0));
+                let r = Rect::from_min_max(
+                    Pos2::new(origin.x, origin.y + top + g.y0 - 20.0),
+                    Pos2::new(origin.x + 10.0, origin.y + top + g.y1 + 20.0),
+                );
                 ui.scroll_to_rect(r, Some(egui::Align::Center));
             }
         }

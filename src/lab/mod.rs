@@ -156,6 +156,27 @@ pub struct Note {
     pub ts_ns: i64,
     pub en: String,
     pub zh: String,
+    /// The arrow the line speaks of, for the diagram to pin it on (None: a general remark).
+    pub pin: Option<Pin>,
+}
+
+/// Which arrow a narration line speaks of, named by what it carries rather than by a time, so the
+/// diagram pins it on that arrow in that connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    /// The first arrow sent at or after the line was said whose label contains the text.
+    Next(String),
+    /// The last arrow that arrived before the line was said whose label contains the text.
+    Last(String),
+}
+
+impl Pin {
+    pub fn next(text: impl Into<String>) -> Option<Pin> {
+        Some(Pin::Next(text.into()))
+    }
+    pub fn last(text: impl Into<String>) -> Option<Pin> {
+        Some(Pin::Last(text.into()))
+    }
 }
 
 /// A measured figure of a scenario's outcome.
@@ -190,7 +211,12 @@ impl Narrator {
     }
 
     pub fn say(&self, en: impl Into<String>, zh: impl Into<String>) {
-        let n = Note { ts_ns: now_ns(), en: en.into(), zh: zh.into() };
+        self.say_at(None, en, zh);
+    }
+
+    /// Says a line about one arrow (see [`Pin`]).
+    pub fn say_at(&self, pin: Option<Pin>, en: impl Into<String>, zh: impl Into<String>) {
+        let n = Note { ts_ns: now_ns(), en: en.into(), zh: zh.into(), pin };
         if let Ok(mut v) = self.inner.lock() {
             for f in v.iter_mut() {
                 f(&n);

@@ -3,7 +3,7 @@
 
 use super::client::{ws_connect, HttpConn, Reply, Tally};
 use super::servers::{Servers, ANSWER};
-use super::{Figure, Narrator, Outcome};
+use super::{Figure, Narrator, Outcome, Pin};
 use crate::analysis::explain::{close_code_meaning, status_meaning, Lang};
 use crate::proto::websocket::handshake::{accept_for, sha1_hex, GUID};
 use futures_util::{SinkExt, StreamExt};
@@ -31,6 +31,10 @@ impl Ctx<'_> {
     }
     fn say(&self, en: impl Into<String>, zh: impl Into<String>) {
         self.say.say(en, zh);
+    }
+    /// A line about one arrow: the diagram pins it there.
+    fn say_at(&self, pin: Option<super::Pin>, en: impl Into<String>, zh: impl Into<String>) {
+        self.say.say_at(pin, en, zh);
     }
 }
 
@@ -71,19 +75,21 @@ pub async fn run(id: &str, cx: &Ctx<'_>) -> Result<Outcome, String> {
 
 async fn handshake(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
-    cx.say(
+    cx.say_at(
+        Pin::next("SYN"),
         "The client opens a TCP connection: SYN, the server answers SYN-ACK, the client ACKs. Three packets, one round trip.",
         "客户端建立 TCP 连接：发 SYN，服务器回 SYN-ACK，客户端再回 ACK。三个包，一个往返。",
     );
     let mut c = HttpConn::connect(cx.addr(cx.servers.http), Arc::new(Tally::default()), T).await?;
     fig(&mut out, "TCP connect (handshake round trip)", "TCP 建连（握手往返）", ms(c.connect_time));
-    cx.say(
+    cx.say_at(
+        Pin::next("GET /hello"),
         "Now one request: GET /hello, asking the server to close afterwards (Connection: close).",
         "现在发一个请求：GET /hello，并要求服务器完成后关闭连接（Connection: close）。",
     );
     let r = c.request("GET", "/hello", &[("connection", "close")], Vec::new(), T).await?;
     check(&r, 200, "GET /hello")?;
-    cx.say(
+    cx.say_at(Pin::last("200 OK"), 
         format!("200 OK with {} bytes of body. With Connection: close both sides now end the connection: each sends a FIN and the other acknowledges it (the diagram shows who went first).", r.body.len()),
         format!("收到 200 OK，响应体 {} 字节。由于 Connection: close，双方随即结束连接：各自发送 FIN，并由对方确认（时序图显示谁先发）。", r.body.len()),
     );
@@ -95,7 +101,8 @@ async fn handshake(cx: &Ctx<'_>) -> Result<Outcome, String> {
 async fn keep_alive(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let addr = cx.addr(cx.servers.http);
-    cx.say(
+    cx.say_at(
+        Pin::next("SYN"),
         "Five requests on ONE connection (keep-alive): one handshake, then request after request.",
         "在一个连接上发五个请求（长连接）：只握手一次，然后一个接一个地请求。",
     );
@@ -109,7 +116,8 @@ async fn keep_alive(cx: &Ctx<'_>) -> Result<Outcome, String> {
     }
     let one = t0.elapsed();
     tokio::time::sleep(Duration::from_millis(150)).await;
-    cx.say(
+    cx.say_at(
+        Pin::next("SYN"),
         "Now the same five requests on FIVE connections: a handshake and a teardown each time.",
         "现在用五个连接发同样的五个请求：每次都要握手和挥手。",
     );
@@ -135,7 +143,7 @@ async fn keep_alive(cx: &Ctx<'_>) -> Result<Outcome, String> {
 async fn status_codes(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let mut c = HttpConn::connect(cx.addr(cx.servers.http), Arc::new(Tally::default()), T).await?;
-    cx.say("A tour of status codes on one keep-alive connection.", "在一个长连接上逐一演示状态码。");
+    cx.say_at(Pin::next("GET /hello"), "A tour of status codes on one keep-alive connection.", "在一个长连接上逐一演示状态码。");
     let json = [("content-type", "application/json")];
     let steps: Vec<(&str, String, Vec<(&str, &str)>, &str, u16)> = vec![
         ("GET", "/hello".into(), vec![], "", 200),
@@ -156,14 +164,16 @@ async fn status_codes(cx: &Ctx<'_>) -> Result<Outcome, String> {
     for (method, target, headers, body, want) in steps {
         let r = c.request(method, &target, &headers, body.as_bytes().to_vec(), T).await?;
         check(&r, want, &format!("{method} {target}"))?;
-        cx.say(
+        cx.say_at(
+            Pin::last(format!("{} {}", r.status, r.reason)),
             format!("{method} {target} → {} {}: {}", r.status, r.reason, status_meaning(r.status, Lang::En)),
             format!("{method} {target} → {} {}：{}", r.status, r.reason, status_meaning(r.status, Lang::Zh)),
         );
         if let Some(loc) = r.header("location").filter(|_| matches!(r.status, 301 | 302)) {
             let loc = loc.to_string();
             let f = c.request("GET", &loc, &[], Vec::new(), T).await?;
-            cx.say(
+            cx.say_at(
+                Pin::last(format!("{} {}", f.status, f.reason)),
                 format!("The client follows Location: {loc} → {} {}", f.status, f.reason),
                 format!("客户端跟随 Location: {loc} → {} {}", f.status, f.reason),
             );
@@ -180,10 +190,11 @@ async fn rest_crud(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let mut c = HttpConn::connect(cx.addr(cx.servers.http), Arc::new(Tally::default()), T).await?;
     let json = [("content-type", "application/json")];
-    cx.say("GET /items: read the collection.", "GET /items：读取资源集合。");
+    cx.say_at(Pin::next("GET /items"), "GET /items: read the collection.", "GET /items：读取资源集合。");
     let r = c.request("GET", "/items", &[], Vec::new(), T).await?;
     check(&r, 200, "GET /items")?;
-    cx.say(
+    cx.say_at(
+        Pin::next("POST /items"),
         "POST /items: create. The answer is 201 Created with a Location header.",
         "POST /items：创建。响应是 201 Created，并带 Location 头。",
     );
@@ -193,13 +204,18 @@ async fn rest_crud(cx: &Ctx<'_>) -> Result<Outcome, String> {
     fig(&mut out, "Created at", "新资源位置", loc.clone());
     let r = c.request("GET", &loc, &[], Vec::new(), T).await?;
     check(&r, 200, "GET item")?;
-    cx.say("PUT replaces the whole item; PATCH changes only the fields sent.", "PUT 整体替换；PATCH 只修改发送的字段。");
+    cx.say_at(
+        Pin::next("PUT "),
+        "PUT replaces the whole item; PATCH changes only the fields sent.",
+        "PUT 整体替换；PATCH 只修改发送的字段。",
+    );
     let r = c.request("PUT", &loc, &json, br#"{"name":"notebook","price":6,"color":"blue"}"#.to_vec(), T).await?;
     check(&r, 200, "PUT")?;
     let r = c.request("PATCH", &loc, &json, br#"{"price":4}"#.to_vec(), T).await?;
     check(&r, 200, "PATCH")?;
     fig(&mut out, "After PATCH", "PATCH 之后", String::from_utf8_lossy(&r.body).into_owned());
-    cx.say(
+    cx.say_at(
+        Pin::next("DELETE "),
         "DELETE removes it (204 No Content); a GET afterwards finds nothing (404).",
         "DELETE 删除（204 No Content）；之后再 GET 就找不到了（404）。",
     );
@@ -343,11 +359,12 @@ async fn ws_upgrade(cx: &Ctx<'_>) -> Result<Outcome, String> {
         base64::engine::general_purpose::STANDARD.encode([seed, seed].concat())
     };
     let expected = accept_for(&key);
-    cx.say(
+    cx.say_at(Pin::next("GET /echo"), 
         format!("Step 1: an ordinary GET with Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Version: 13 and a random Sec-WebSocket-Key: {key}"),
         format!("第 1 步：一个普通的 GET，带 Upgrade: websocket、Connection: Upgrade、Sec-WebSocket-Version: 13 和随机的 Sec-WebSocket-Key：{key}"),
     );
-    cx.say(
+    cx.say_at(
+        Pin::next("101 "),
         format!("Step 2: the server appends the fixed GUID {GUID}, takes SHA-1 ({}) and base64: {expected}", sha1_hex(&key)),
         format!("第 2 步：服务器在 Key 后拼接固定 GUID {GUID}，取 SHA-1（{}）再做 base64：{expected}", sha1_hex(&key)),
     );
@@ -355,7 +372,8 @@ async fn ws_upgrade(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let (mut ws, resp) = ws_connect(&url, &[], &[("sec-websocket-key", &key)], Arc::new(Tally::default()), T).await?;
     let got = resp.headers().get("sec-websocket-accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let ok = got == expected;
-    cx.say(
+    cx.say_at(
+        Pin::last("101 "),
         format!(
             "Step 3: 101 Switching Protocols with Sec-WebSocket-Accept: {got} ({}). From here on the bytes are WebSocket frames, not HTTP.",
             if ok { "matches" } else { "DOES NOT match" }
@@ -367,7 +385,8 @@ async fn ws_upgrade(cx: &Ctx<'_>) -> Result<Outcome, String> {
     );
     fig(&mut out, "Sec-WebSocket-Key", "Sec-WebSocket-Key", key.clone());
     fig(&mut out, "Sec-WebSocket-Accept", "Sec-WebSocket-Accept", format!("{got} ({})", if ok { "PASS" } else { "FAIL" }));
-    cx.say(
+    cx.say_at(
+        Pin::next("Text"),
         "Step 4: a masked text frame from the client, echoed unmasked by the server; then close 1000.",
         "第 4 步：客户端发送掩码文本帧，服务器不加掩码原样返回；然后以 1000 关闭。",
     );
@@ -387,14 +406,19 @@ async fn ws_upgrade(cx: &Ctx<'_>) -> Result<Outcome, String> {
 async fn chat(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let url = format!("ws://{}/chat", cx.addr(cx.servers.ws));
-    cx.say("Alice and Bob each open a WebSocket to the chat server.", "Alice 和 Bob 各自与聊天服务器建立 WebSocket 连接。");
+    cx.say_at(
+        Pin::next("GET /chat"),
+        "Alice and Bob each open a WebSocket to the chat server.",
+        "Alice 和 Bob 各自与聊天服务器建立 WebSocket 连接。",
+    );
     let (mut alice, _) = ws_connect(&url, &[], &[], Arc::new(Tally::default()), T).await?;
     let (mut bob, _) = ws_connect(&url, &[], &[], Arc::new(Tally::default()), T).await?;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let lines = [("alice", "Alice: hi everyone!"), ("bob", "Bob: hello Alice 你好"), ("alice", "Alice: see you in class")];
     let mut delivered = 0;
     for (who, line) in lines {
-        cx.say(
+        cx.say_at(
+            Pin::next(line.chars().take(18).collect::<String>()),
             format!("{who} sends \"{line}\"; the server broadcasts it to both clients, unasked."),
             format!("{who} 发送 \"{line}\"；服务器主动把它广播给两个客户端。"),
         );
@@ -413,7 +437,7 @@ async fn chat(cx: &Ctx<'_>) -> Result<Outcome, String> {
         let _ = ws.close(Some(CloseFrame { code: CloseCode::Away, reason: "leaving the chat".into() })).await;
         while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(1), ws.next()).await {}
     }
-    cx.say("Both leave with close code 1001 (going away).", "两人都以关闭码 1001（离开）退出。");
+    cx.say_at(Pin::next("Close 1001"), "Both leave with close code 1001 (going away).", "两人都以关闭码 1001（离开）退出。");
     fig(&mut out, "Messages delivered (3 sent × 2 clients)", "送达的消息（3 条 × 2 个客户端）", format!("{delivered}/6"));
     if delivered != 6 {
         return Err(format!("only {delivered} of 6 chat deliveries arrived"));
@@ -425,7 +449,7 @@ async fn heartbeat(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let url = format!("ws://{}/echo", cx.addr(cx.servers.idle_proxy));
     let limit = super::servers::IDLE_LIMIT;
-    cx.say(
+    cx.say_at(Pin::next("Ping"), 
         format!("Two WebSockets through a proxy that resets any connection idle for {:.1} s. The first pings every 0.5 s; the second stays silent.", limit.as_secs_f64()),
         format!("两个 WebSocket 都经过一个代理，它会重置空闲 {:.1} 秒的连接。第一个每 0.5 秒 ping 一次；第二个保持沉默。", limit.as_secs_f64()),
     );
@@ -462,7 +486,8 @@ async fn heartbeat(cx: &Ctx<'_>) -> Result<Outcome, String> {
         (t0.elapsed(), end)
     };
     let (pongs, (after, how)) = tokio::join!(pinger, silent);
-    cx.say(
+    cx.say_at(
+        Pin::last("RST"),
         format!(
             "The pinging client got {pongs} pongs and stayed up; the silent one was cut after {} without a close frame ({how}): code 1006.",
             ms(after)
@@ -477,7 +502,7 @@ async fn heartbeat(cx: &Ctx<'_>) -> Result<Outcome, String> {
 async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let base = cx.addr(cx.servers.ws);
-    cx.say("First connection: a clean close. The client sends close 1000 with a reason; the server answers with a close frame, then TCP closes.", "第一个连接：正常关闭。客户端发送带原因的 Close 1000；服务器回一个 Close 帧，然后 TCP 关闭。");
+    cx.say_at(Pin::next("Close 1000"), "First connection: a clean close. The client sends close 1000 with a reason; the server answers with a close frame, then TCP closes.", "第一个连接：正常关闭。客户端发送带原因的 Close 1000；服务器回一个 Close 帧，然后 TCP 关闭。");
     let (mut ws, _) = ws_connect(&format!("ws://{base}/echo"), &[], &[], Arc::new(Tally::default()), T).await?;
     ws.send(Message::text("bye soon")).await.map_err(|e| e.to_string())?;
     let _ = tokio::time::timeout(T, ws.next()).await;
@@ -495,7 +520,8 @@ async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
         format!("1000 sent, server answered {}", answered.map_or("nothing".to_string(), |c| c.to_string())),
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    cx.say(
+    cx.say_at(
+        Pin::next("GET /kill"),
         "Second connection: the server process is 'killed' after one message. No close frame at all: the TCP connection is reset.",
         "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被复位。",
     );
@@ -509,7 +535,8 @@ async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
         Ok(Some(Ok(_))) => "more data (unexpected)".to_string(),
         Err(_) => "nothing (timeout)".to_string(),
     };
-    cx.say(
+    cx.say_at(
+        Pin::last("RST"),
         format!("The client saw {how}. Browsers report this as code 1006: {}", close_code_meaning(1006, Lang::En)),
         format!("客户端看到：{how}。浏览器把这种情况报告为 1006：{}", close_code_meaning(1006, Lang::Zh)),
     );
@@ -522,7 +549,8 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let listener = cx.servers.callback.as_ref().ok_or("callback listener already used")?;
     let received = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let cb_addr = cx.addr(cx.servers.callback_addr);
-    cx.say(
+    cx.say_at(
+        Pin::next("POST /webhooks"),
         format!("The client starts its own small server at http://{cb_addr}/hook and registers that URL with POST /webhooks."),
         format!("客户端在 http://{cb_addr}/hook 启动自己的小服务器，并用 POST /webhooks 登记这个地址。"),
     );
@@ -563,7 +591,7 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
     check(&reg, 202, "POST /webhooks")?;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let got = received.lock().map(|v| v.clone()).unwrap_or_default();
-    cx.say(
+    cx.say_at(Pin::last("202 "), 
         format!("202 Accepted, then the server turned client: it POSTed {} events to the callback, and the client's server answered 200 each time.", got.len()),
         format!("先得到 202 Accepted，随后服务器反过来当客户端：向回调地址 POST 了 {} 个事件，客户端的服务器每次回 200。", got.len()),
     );
@@ -580,7 +608,8 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
 async fn streaming(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let words = ANSWER.split(' ').count();
-    cx.say(
+    cx.say_at(
+        Pin::next("GET /tokens"),
         format!("Over WebSocket, the 'agent' sends each of its {words} tokens as soon as it has it."),
         format!("通过 WebSocket，“智能体”每生成一个词（共 {words} 个）就立即发送。"),
     );
@@ -601,7 +630,8 @@ async fn streaming(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let ws_total = t0.elapsed();
     let _ = ws.close(None).await;
     while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(1), ws.next()).await {}
-    cx.say(
+    cx.say_at(
+        Pin::next("GET /answer"),
         "Over plain HTTP, GET /answer: the server answers only when the whole text is ready.",
         "通过普通 HTTP 的 GET /answer：服务器要等整段文字生成完才响应。",
     );
@@ -632,7 +662,8 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
         .collect();
     let mut sizes = Vec::new();
     for on in [false, true] {
-        cx.say(
+        cx.say_at(
+            Pin::next("GET /"),
             if on {
                 "Now with permessage-deflate: the client offers it, the server accepts; each frame has RSV1 set and a compressed payload."
             } else {
@@ -674,7 +705,8 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
 
 async fn chunked_gzip(cx: &Ctx<'_>) -> Result<Outcome, String> {
     let mut out = Outcome::default();
-    cx.say(
+    cx.say_at(
+        Pin::next("GET /chunked"),
         "GET /chunked: the server does not know the length in advance, so it sends gzip-compressed chunks as they are produced.",
         "GET /chunked：服务器事先不知道长度，于是边生成边发送 gzip 压缩的分块。",
     );
