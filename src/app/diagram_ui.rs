@@ -409,7 +409,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     } else {
                         l.arrows.iter().position(|a| if mode == Mode::Packets { a.packet == *p } else { a.first_packet == *p })
                     };
-                    let Some(g) = hit.and_then(|i| col.geoms.get(i)) else { continue };
+                    let Some((g, a)) = hit.and_then(|i| Some((col.geoms.get(i)?, l.arrows.get(i)?))) else { continue };
                     if playhead.is_some_and(|ph| g.y0 > ph) {
                         continue;
                     }
@@ -417,9 +417,14 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     // Notes said together stack downwards, each with a leader to its moment.
                     let label_y = y.max(below + 14.0);
                     below = label_y;
-                    let x = x0 + 2.0;
-                    painter.line_segment([Pos2::new(x + 24.0, label_y), Pos2::new(lane[0] - 4.0, y)], Stroke::new(1.0, accent));
-                    let r = painter.text(Pos2::new(x, label_y), Align2::LEFT_CENTER, format!("[{n}]"), FontId::proportional(11.0), accent);
+                    // Beside the sender's lane, where the arrow leaves.
+                    let (x, anchor, lead) = if a.dir == Dir::ClientToServer {
+                        (x0 + 2.0, Align2::LEFT_CENTER, [Pos2::new(x0 + 26.0, label_y), Pos2::new(lane[0] - 4.0, y)])
+                    } else {
+                        (x0 + col_w - 4.0, Align2::RIGHT_CENTER, [Pos2::new(x0 + col_w - 28.0, label_y), Pos2::new(lane[1] + 4.0, y)])
+                    };
+                    painter.line_segment(lead, Stroke::new(1.0, accent));
+                    let r = painter.text(Pos2::new(x, label_y), anchor, format!("[{n}]"), FontId::proportional(11.0), accent);
                     ui.interact(r.expand(3.0), ui.scope_id().with(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
                 }
             }
