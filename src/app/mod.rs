@@ -9,6 +9,7 @@ mod diagram_ui;
 pub mod fonts;
 pub mod live_ui;
 pub mod loader;
+mod packet_detail_ui;
 mod packets_ui;
 pub mod settings;
 mod start_ui;
