@@ -200,6 +200,7 @@ impl WirescopeApp {
         self.view.replay = diagram_ui::Replay::default();
         self.view.packet_rows = None;
         self.view.packet_bytes = None;
+        self.view.packet_filter.clear();
         self.view.breakdown = None;
     }
 
