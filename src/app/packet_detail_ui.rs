@@ -259,21 +259,30 @@ fn build_layers(lang: Lang, store: &Store, idx: usize, r: &PacketRow, bytes: &[u
         .into_iter()
         .map(|(name, text)| field(format!("{name}: {text}"), Some((tr + 13, tr + 14))))
         .collect();
-    let tcp_fields = vec![
-        field(format!("{} {}", lang.pick("source port", "源端口"), r.src_port), Some((tr, tr + 2))),
-        field(format!("{} {}", lang.pick("destination port", "目的端口"), r.dst_port), Some((tr + 2, tr + 4))),
-        field(format!("Seq={s} ({} {seq})", lang.pick("raw", "原始值")), Some((tr + 4, tr + 8)))
-            .tip(lang.pick("Sequence number, relative to this side's first.", "序号，相对于这一方的初始序号。")),
-        field(format!("Ack={a} ({} {ack})", lang.pick("raw", "原始值")), Some((tr + 8, tr + 12))).tip(lang.pick(
-            "The next byte expected from the other side, relative to its first.",
-            "期待对方发来的下一个字节，相对于对方的初始序号。",
-        )),
-        field(format!("{} {hlen} B", lang.pick("header", "首部")), Some((tr + 12, tr + 13))),
-        flag_field,
-        field(format!("Win={window}"), Some((tr + 14, tr + 16)))
-            .tip(lang.pick("Receive window: bytes this side can still take.", "接收窗口：这一方还能接收的字节数。")),
-        field(format!("Len={payload}"), None),
-    ];
+    let tcp_fields =
+        vec![
+            field(format!("{} {}", lang.pick("source port", "源端口"), r.src_port), Some((tr, tr + 2))),
+            field(format!("{} {}", lang.pick("destination port", "目的端口"), r.dst_port), Some((tr + 2, tr + 4))),
+            field(format!("Seq={s} ({} {seq})", lang.pick("raw", "原始值")), Some((tr + 4, tr + 8)))
+                .tip(lang.pick("Sequence number, relative to this side's first.", "序号，相对于这一方的初始序号。")),
+            field(
+                if f.ack() {
+                    format!("Ack={a} ({} {ack})", lang.pick("raw", "原始值"))
+                } else {
+                    format!("Ack={ack} ({})", lang.pick("unused: no ACK flag", "未使用：没有 ACK 标志"))
+                },
+                Some((tr + 8, tr + 12)),
+            )
+            .tip(lang.pick(
+                "The next byte expected from the other side, relative to its first.",
+                "期待对方发来的下一个字节，相对于对方的初始序号。",
+            )),
+            field(format!("{} {hlen} B", lang.pick("header", "首部")), Some((tr + 12, tr + 13))),
+            flag_field,
+            field(format!("Win={window}"), Some((tr + 14, tr + 16)))
+                .tip(lang.pick("Receive window: bytes this side can still take.", "接收窗口：这一方还能接收的字节数。")),
+            field(format!("Len={payload}"), None),
+        ];
     out.push(Layer { title: format!("TCP {} → {} {f}", r.src_port, r.dst_port), span: (tr, pl.max(tr)), color: 2, fields: tcp_fields });
     // The TCP payload, without any Ethernet padding after it.
     let end = pl.saturating_add(payload as usize).min(bytes.len());
@@ -520,7 +529,10 @@ fn frame_field(lang: Lang, data: &[u8], w: &fields::WsFrameHeader, shift: &impl 
         format!("{code} {}", String::from_utf8_lossy(plain.get(2..).unwrap_or_default()))
     } else {
         match std::str::from_utf8(&plain) {
-            Ok(t) if !t.is_empty() => format!("\"{}\"", t.chars().take(400).collect::<String>()),
+            Ok(t) if !t.is_empty() => {
+                let more = if t.chars().nth(160).is_some() { "…" } else { "" };
+                format!("\"{}{more}\"", t.chars().take(160).collect::<String>())
+            }
             _ => plain.iter().take(64).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "),
         }
     };
@@ -535,10 +547,15 @@ fn frame_field(lang: Lang, data: &[u8], w: &fields::WsFrameHeader, shift: &impl 
 /// Offset, hex and ASCII (non-printables as '.'), coloured by layer; `light` is highlighted.
 /// Returns the byte under the pointer.
 fn hex_dump(ui: &mut egui::Ui, bytes: &[u8], layers: &[Layer], light: Option<Span>) -> Option<usize> {
-    let font = FontId::monospace(egui::TextStyle::Monospace.resolve(ui.style()).size);
-    let cw = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0')).max(1.0);
-    // 16 bytes a row when they fit (offset, 16 hex pairs, a gap, 16 characters), else 8.
-    let per_row = if ui.available_width() >= (6 + 16 * 3 + 2 + 16) as f32 * cw + 16.0 { 16 } else { 8 };
+    // 16 bytes a row (offset, 16 hex pairs, 16 characters: 72 columns with the gaps), in a
+    // slightly smaller font if need be; 8 a row when even that does not fit.
+    let size = egui::TextStyle::Monospace.resolve(ui.style()).size;
+    let width = ui.available_width() - 8.0;
+    let cw_at = |s: f32| ui.ctx().fonts_mut(|f| f.glyph_width(&FontId::monospace(s), '0')).max(1.0);
+    let (font, cw, per_row) = match [size, size * 0.9, size * 0.8].into_iter().find(|&s| 72.0 * cw_at(s) <= width) {
+        Some(s) => (FontId::monospace(s), cw_at(s), 16),
+        None => (FontId::monospace(size), cw_at(size), 8),
+    };
     let color_of = |i: usize| layers.iter().rev().find(|l| in_span(l.span, i)).map_or(COLORS[0], |l| COLORS[l.color % COLORS.len()]);
     let mut hovered = None;
     for (row, chunk) in bytes.chunks(per_row).enumerate().take(MAX_DUMP / per_row) {
