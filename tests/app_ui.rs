@@ -447,3 +447,109 @@ fn closing_during_a_live_capture_finishes_the_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Clicks the packets table row whose Info column says `info` (the first such row).
+fn click_packet_row(h: &mut Harness<'static, WirescopeApp>, info: &str) {
+    h.get_all_by_label_contains(info).next().unwrap_or_else(|| panic!("no row with {info:?}")).click();
+    h.run_steps(4);
+}
+
+/// The request packet of captures/http-methods.pcapng: tshark's `-Y http.request` finds it as
+/// frame 4, `-x` prints its row 0x0040 as `..GET /items HTT`, and `-T fields -e http.request.line`
+/// lists its headers `Host: 127.0.0.1:18081`, `User-Agent: curl/7.88.1`, `Accept: */*`.
+#[test]
+fn the_packets_tab_shows_ascii_and_every_http_header_with_its_explanation() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    click_packet_row(&mut h, "GET /items HTTP/1.1");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(4)));
+    h.get_by_label("..GET /items HTT");
+    h.get_by_label("P/1.1..Host: 127");
+    h.get_by_label_contains("HTTP GET /items HTTP/1.1");
+    for line in ["Host: 127.0.0.1:18081", "User-Agent: curl/7.88.1", "Accept: */*"] {
+        h.get_by_label(line);
+    }
+    // Hovering a header shows its explanation (explain::header_info).
+    h.get_by_label("User-Agent: curl/7.88.1").hover();
+    h.run_steps(60);
+    h.get_by_label_contains("client software");
+}
+
+/// tshark: frame 3 of http-methods.pcapng is the client's bare ACK after SYN and SYN-ACK (the
+/// handshake's third step); frame 5 is the server's ACK with Ack=85 (GET's 84 bytes + 1).
+#[test]
+fn only_the_handshake_ack_is_said_to_complete_the_handshake() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    let third = "completes the three-way handshake";
+    for (row, says) in [("[SYN]", "the client opens the connection"), ("[SYN, ACK]", "handshake step 2"), ("GET /items", "84 B of data")] {
+        click_packet_row(&mut h, row);
+        assert!(h.query_by_label_contains(third).is_none(), "{row}");
+        h.get_by_label_contains(says);
+    }
+    // Rows 3 and 5 by their Info text: "45032 → 18081 [ACK] Seq=1 Ack=1" and "18081 → 45032 [ACK] Seq=1 Ack=85".
+    click_packet_row(&mut h, "45032 → 18081 [ACK] Seq=1 Ack=1 ");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(3)));
+    h.get_by_label_contains(third);
+    click_packet_row(&mut h, "18081 → 45032 [ACK] Seq=1 Ack=85 ");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(5)));
+    assert!(h.query_by_label_contains(third).is_none());
+    h.get_by_label_contains("up to relative number 85");
+}
+
+/// tshark on captures/websocket-basics.pcapng: frame 8 is a masked Text frame, FIN, 17 bytes
+/// in the 7-bit form, key c026b58a, "Hello, WebSocket!"; frame 10 a Binary frame of 256 bytes in
+/// the 16-bit form.
+#[test]
+fn the_websocket_layer_shows_the_frame_fields() {
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    click_packet_row(&mut h, "WebSocket Text [FIN] [MASKED]");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(8)));
+    for l in ["FIN = 1", "opcode = 1 (Text)", "MASK = 1", "payload length = 17 (7-bit form)", "masking key = c0 26 b5 8a"] {
+        h.get_by_label(l);
+    }
+    h.get_by_label("payload, unmasked: \"Hello, WebSocket!\"");
+    click_packet_row(&mut h, "WebSocket Binary [FIN] [MASKED]");
+    h.get_by_label("payload length = 256 (16-bit form)");
+    h.get_by_label("masking key = ff 7b c3 a5");
+}
+
+/// http-methods.pcapng has 68 packets, one POST and responses 200, 201 and 204 (tshark).
+#[test]
+fn the_packet_filter_counts_explains_an_empty_result_clears_and_is_forgotten_with_the_file() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    let filter = h.get_by_role_and_label(eframe::egui::accesskit::Role::TextInput, "Filter (Ctrl+F):");
+    filter.focus();
+    filter.type_text("method==POST");
+    h.run_steps(3);
+    h.get_by_label("showing 1 of 68 packets");
+    h.state_mut().view.packet_filter = "status>=400".into();
+    h.run_steps(3);
+    h.get_by_label("showing 0 of 68 packets");
+    h.get_by_label("No packet matches \"status>=400\": the statuses in this capture are: 200, 201, 204.");
+    h.get_by_label("×").click();
+    h.run_steps(3);
+    assert!(h.state().view.packet_filter.is_empty());
+    assert!(h.query_by_label_contains("showing").is_none() && h.query_by_label("×").is_none());
+    // A filter does not carry over to the next file.
+    h.state_mut().view.packet_filter = "method==POST".into();
+    h.run_steps(2);
+    h.state_mut().push_command(wirescope::app::Command::Open(Source::File(capture("websocket-basics.pcapng"))));
+    for _ in 0..300 {
+        h.step();
+        if h.state().is_idle() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run_steps(3);
+    assert!(h.state().view.packet_filter.is_empty());
+    assert!(h.query_by_label_contains("showing").is_none());
+    h.get_by_label("GET /chat HTTP/1.1");
+}
