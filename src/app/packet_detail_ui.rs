@@ -101,10 +101,11 @@ pub fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, 
     for l in &layers {
         let lit = byte_hover.is_some_and(|b| in_span(l.span, b));
         let mut title = RichText::new(&l.title).color(COLORS[l.color % COLORS.len()]);
-        if lit && byte_field.is_none() {
+        if lit {
             title = title.background_color(LIT);
         }
-        let resp = egui::CollapsingHeader::new(title).id_salt(("layer", &l.title)).default_open(true).show(ui, |ui| {
+        // Link and IP start folded: the lesson is mostly in TCP, HTTP and WebSocket.
+        let resp = egui::CollapsingHeader::new(title).id_salt(("layer", l.color)).default_open(l.color >= 2).show(ui, |ui| {
             fields_ui(ui, &l.fields, byte_field, &mut tree_hover);
         });
         if resp.header_response.hovered() {
@@ -112,10 +113,52 @@ pub fn packet_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, 
         }
     }
     ui.data_mut(|d| d.insert_temp(tree_id, tree_hover));
+    ui.data_mut(|d| d.insert_temp(details_width_id(), ui.available_width()));
+    if dump_goes_in_details(ui.ctx()) {
+        ui.separator();
+        bytes_here(ui, lang, store, view, number);
+    }
+}
+
+fn details_width_id() -> egui::Id {
+    egui::Id::unique("packet-details-width")
+}
+
+fn central_width_id() -> egui::Id {
+    egui::Id::unique("packet-central-width")
+}
+
+/// The packets table's width this frame (the bytes pane goes where it fits best).
+pub fn note_central_width(ctx: &egui::Context, w: f32) {
+    let before: Option<f32> = ctx.data(|d| d.get_temp(central_width_id()));
+    if before != Some(w) {
+        ctx.data_mut(|d| d.insert_temp(central_width_id(), w));
+        ctx.request_repaint();
+    }
+}
+
+/// The bytes go under the layer tree, not under the table, when the table's area is too
+/// narrow for 16 bytes a row and the details panel is wider (small screens).
+pub fn dump_goes_in_details(ctx: &egui::Context) -> bool {
+    let (central, details): (Option<f32>, Option<f32>) = ctx.data(|d| (d.get_temp(central_width_id()), d.get_temp(details_width_id())));
+    let size = egui::TextStyle::Monospace.resolve(&ctx.global_style()).size * 0.8;
+    let cw = ctx.fonts_mut(|f| f.glyph_width(&FontId::monospace(size), '0'));
+    match (central, details) {
+        (Some(c), Some(d)) => c < 72.0 * cw + 8.0 && d > c,
+        _ => false,
+    }
 }
 
 /// The selected packet's bytes: offset, hex and ASCII (under the packets table).
 pub fn packet_bytes_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, number: u64) {
+    dump(ui, lang, store, view, number, true);
+}
+
+fn bytes_here(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, number: u64) {
+    dump(ui, lang, store, view, number, false);
+}
+
+fn dump(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, number: u64, in_scroll: bool) {
     let Some((bytes, layers)) = prepare(lang, store, view, number) else { return };
     let (dump_id, tree_id) = ids(number);
     let byte_hover: Option<usize> = ui.data(|d| d.get_temp(dump_id)).flatten();
@@ -129,7 +172,11 @@ pub fn packet_bytes_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut 
             Lang::Zh => format!("共 {} 字节，显示前 {MAX_DUMP} 字节：", bytes.len()),
         });
     }
-    let new_hover = egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| hex_dump(ui, &bytes, &layers, light)).inner;
+    let new_hover = if in_scroll {
+        egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| hex_dump(ui, &bytes, &layers, light)).inner
+    } else {
+        hex_dump(ui, &bytes, &layers, light)
+    };
     if new_hover != byte_hover {
         ui.data_mut(|d| d.insert_temp(dump_id, new_hover));
         ui.ctx().request_repaint();

@@ -243,7 +243,9 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             ui.colored_label(egui::Color32::from_rgb(230, 160, 60), why);
         }
     }
-    if let Some(Target::Packet(n)) = view.selection {
+    super::packet_detail_ui::note_central_width(ui.ctx(), ui.available_width());
+    let dump_here = !super::packet_detail_ui::dump_goes_in_details(ui.ctx());
+    if let (Some(Target::Packet(n)), true) = (view.selection, dump_here) {
         egui::Panel::bottom("packet-bytes")
             .resizable(true)
             .default_size(200.0)
@@ -261,65 +263,68 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     // The table's column lines are drawn to the bottom of its clip: keep them above the bytes pane.
     let area = ui.available_rect_before_wrap();
     ui.set_clip_rect(ui.clip_rect().intersect(area));
-    TableBuilder::new(ui)
-        .striped(true)
-        .stick_to_bottom(follow)
-        .sense(egui::Sense::click())
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(44.0).resizable(true))
-        .column(Column::initial(70.0).resizable(true))
-        .column(Column::initial(118.0).resizable(true).clip(true))
-        .column(Column::initial(118.0).resizable(true).clip(true))
-        .column(Column::initial(66.0).resizable(true))
-        .column(Column::initial(44.0).resizable(true))
-        .column(Column::remainder().at_least(160.0).clip(true))
-        .header(20.0, |mut h| {
-            for t in [
-                lang.pick("No.", "序号"),
-                lang.pick("Time", "时间"),
-                lang.pick("Source", "源"),
-                lang.pick("Destination", "目的"),
-                lang.pick("Protocol", "协议"),
-                lang.pick("Length", "长度"),
-                lang.pick("Info", "信息"),
-            ] {
-                h.col(|ui| {
-                    ui.strong(t);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(row_h, rows.len(), |mut row| {
-                let i = rows[row.index()];
-                let r = &store.cap.rows[i];
-                let prev = if row.index() > 0 { store.cap.rows[rows[row.index() - 1]].ts } else { r.ts };
-                row.set_selected(selected == Some(r.number));
-                let (proto, info) = store.describe(i);
-                let ep = |a: Option<core::net::IpAddr>, p: u16| match (a, p) {
-                    (Some(a), 0) => a.to_string(),
-                    (Some(core::net::IpAddr::V6(a)), p) => format!("[{a}]:{p}"),
-                    (Some(a), p) => format!("{a}:{p}"),
-                    (None, _) => "—".into(),
-                };
-                let cells = [
-                    r.number.to_string(),
-                    fmt_time(tf, r.ts, first, prev),
-                    ep(r.src, r.src_port),
-                    ep(r.dst, r.dst_port),
-                    proto,
-                    r.len.to_string(),
-                    info,
-                ];
-                for text in cells {
-                    row.col(|ui| {
-                        ui.add(egui::Label::new(text).truncate().selectable(false));
+    // On a narrow window the columns scroll sideways rather than being cut.
+    egui::ScrollArea::horizontal().auto_shrink([false, false]).show(ui, |ui| {
+        TableBuilder::new(ui)
+            .striped(true)
+            .stick_to_bottom(follow)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::initial(44.0).resizable(true))
+            .column(Column::initial(70.0).resizable(true))
+            .column(Column::initial(118.0).resizable(true).clip(true))
+            .column(Column::initial(118.0).resizable(true).clip(true))
+            .column(Column::initial(66.0).resizable(true))
+            .column(Column::initial(44.0).resizable(true))
+            .column(Column::remainder().at_least(160.0).clip(true))
+            .header(20.0, |mut h| {
+                for t in [
+                    lang.pick("No.", "序号"),
+                    lang.pick("Time", "时间"),
+                    lang.pick("Source", "源"),
+                    lang.pick("Destination", "目的"),
+                    lang.pick("Protocol", "协议"),
+                    lang.pick("Length", "长度"),
+                    lang.pick("Info", "信息"),
+                ] {
+                    h.col(|ui| {
+                        ui.strong(t);
                     });
                 }
-                if row.response().clicked() {
-                    cmds.push(Command::Select(Target::Packet(r.number)));
-                }
+            })
+            .body(|body| {
+                body.rows(row_h, rows.len(), |mut row| {
+                    let i = rows[row.index()];
+                    let r = &store.cap.rows[i];
+                    let prev = if row.index() > 0 { store.cap.rows[rows[row.index() - 1]].ts } else { r.ts };
+                    row.set_selected(selected == Some(r.number));
+                    let (proto, info) = store.describe(i);
+                    let ep = |a: Option<core::net::IpAddr>, p: u16| match (a, p) {
+                        (Some(a), 0) => a.to_string(),
+                        (Some(core::net::IpAddr::V6(a)), p) => format!("[{a}]:{p}"),
+                        (Some(a), p) => format!("{a}:{p}"),
+                        (None, _) => "—".into(),
+                    };
+                    let cells = [
+                        r.number.to_string(),
+                        fmt_time(tf, r.ts, first, prev),
+                        ep(r.src, r.src_port),
+                        ep(r.dst, r.dst_port),
+                        proto,
+                        r.len.to_string(),
+                        info,
+                    ];
+                    for text in cells {
+                        row.col(|ui| {
+                            ui.add(egui::Label::new(text).truncate().selectable(false));
+                        });
+                    }
+                    if row.response().clicked() {
+                        cmds.push(Command::Select(Target::Packet(r.number)));
+                    }
+                });
             });
-        });
+    });
     cmds
 }
 
