@@ -365,9 +365,13 @@ fn offset_in_message(store: &Store, r: &PacketRow) -> Option<(u64, usize, u64)> 
         }
         .filter(|(first, last, _)| *first < r.number && r.number <= *last)
     })?;
+    // Rows are in packet order: only those between the message's first packet and this one.
+    let (from, to) = (row_index(store, x.0).unwrap_or(0), row_index(store, r.number).unwrap_or(store.cap.rows.len()));
     let before: u64 = store
         .cap
         .rows
+        .get(from..to.max(from))
+        .unwrap_or_default()
         .iter()
         .filter(|k| k.number >= x.0 && k.number < r.number && k.connection == Some(c) && k.direction == Some(d))
         .map(|k| if let RowKind::Tcp { payload, .. } = k.kind { u64::from(payload) } else { 0 })

@@ -137,7 +137,7 @@ fn why_empty(lang: Lang, store: &Store, view: &View, f: &Filter) -> String {
     let list = |mut v: Vec<String>| {
         v.sort();
         v.dedup();
-        v.join(", ")
+        v.join(lang.pick(", ", "、"))
     };
     let why = match f {
         Filter::Status(..) => {
