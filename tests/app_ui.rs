@@ -582,3 +582,62 @@ fn the_bytes_are_shown_on_a_small_screen_too() {
     assert!(whole || halves, "the ASCII column of row 0x0040 is not shown: {seen:?}");
     h.get_by_label("Host: 127.0.0.1:18081");
 }
+
+/// A capture made here: the request head cut into 30-byte segments, then a 101 that carries a
+/// first frame in the same segment, and two client frames in one segment. The oracle is what
+/// was sent.
+#[test]
+fn a_head_split_over_packets_and_frames_sharing_packets() {
+    use wirescope::synth::{ws_frame, TcpConversation};
+    let head = b"GET /split HTTP/1.1\r\nHost: example\r\nAccept: */*\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    {
+        let out = &mut |ts: i64, data: &[u8]| w.packet(ts, data).unwrap();
+        let mut c = TcpConversation::new(([127, 0, 0, 1], 40000), ([127, 0, 0, 1], 8080), 1_700_000_000_000_000_000);
+        c.handshake(out);
+        c.mss = 30;
+        c.send(true, head, out);
+        c.mss = 1448;
+        let mut resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n".to_vec();
+        resp.extend(ws_frame(true, 1, None, b"welcome"));
+        c.send(false, &resp, out);
+        let mut two = ws_frame(true, 1, Some([1, 2, 3, 4]), b"first");
+        two.extend(ws_frame(true, 9, Some([5, 6, 7, 8]), b"ping?"));
+        c.send(true, &two, out);
+        c.close(out);
+    }
+    let p = std::env::temp_dir().join(format!("wirescope-split-{}.pcap", std::process::id()));
+    std::fs::write(&p, w.into_inner()).unwrap();
+    let mut h = app(Some(Source::File(p.clone())));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    // Packets 1-3 are the handshake; 4 carries the head's first 30 bytes.
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(4));
+    h.run_steps(4);
+    h.get_by_label("HTTP GET /split HTTP/1.1");
+    h.get_by_label("Host: exa");
+    h.get_by_label("The head continues in the next packet.");
+    // Packet 5: "mple\r\nAccept: */*\r\nUpgrade: webs".
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(5));
+    h.run_steps(4);
+    h.get_by_label("The head continues from packet 4.");
+    h.get_by_label("…mple");
+    h.get_by_label("Accept: */*");
+    // The 101 with the first frame: its head, then the WebSocket layer with "welcome".
+    let n101 = h.state().store.as_ref().unwrap().cap.http[0].response.as_ref().unwrap().packet;
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(n101));
+    h.run_steps(4);
+    h.get_by_label_contains("HTTP HTTP/1.1 101 Switching Protocols");
+    h.get_by_label("payload: \"welcome\"");
+    h.get_by_label("MASK = 0");
+    // Two client frames in one packet.
+    let two_at = h.state().store.as_ref().unwrap().cap.frames.iter().find(|f| f.opcode == 9).unwrap().packet;
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(two_at));
+    h.run_steps(4);
+    h.get_by_label("WebSocket · 2 frames");
+    h.get_by_label("payload, unmasked: \"first\"");
+    h.get_by_label("payload, unmasked: \"ping?\"");
+    h.get_by_label("masking key = 05 06 07 08");
+    h.get_by_label("opcode = 9 (Ping)");
+    let _ = std::fs::remove_file(p);
+}

@@ -413,8 +413,21 @@ fn http_layer(lang: Lang, store: &Store, r: &PacketRow, data: &[u8], shift: impl
         ));
         title = lang.pick("HTTP head, continued", "HTTP 消息头（续）").to_string();
     }
-    for (line, span) in &h.lines {
+    for (k, (line, span)) in h.lines.iter().enumerate() {
         let span = Some(shift(*span));
+        if k == 0 && h.continued && !matches!(line, HeadLine::End) {
+            // The first bytes may finish a line cut at the end of the previous packet.
+            let text = match line {
+                HeadLine::Header { name, value } => format!("{name}: {value}"),
+                HeadLine::Other(t) => t.clone(),
+                _ => String::new(),
+            };
+            fs.push(
+                field(format!("…{text}"), span)
+                    .tip(lang.pick("Maybe the end of a line begun in the previous packet.", "可能是上一个数据包中那一行的后半部分。")),
+            );
+            continue;
+        }
         fs.push(match line {
             HeadLine::Request { method, target, version } => {
                 title = format!("HTTP {method} {target} {version}");

@@ -72,15 +72,15 @@ fn header_line(line: &[u8]) -> Option<HeadLine> {
 /// At most this many lines are listed (a head is rarely longer; garbage can be).
 const MAX_LINES: usize = 300;
 
-/// The HTTP head lines in `payload`. `continuing`: the packet belongs to a message whose head
-/// began earlier, so header lines without a start line are taken. `None` when the payload is not
-/// an HTTP head (nor its continuation).
+/// The HTTP head lines in `payload`. `continuing`: the packet carries the middle of a head
+/// begun earlier (its first line may be the rest of a line cut there). `None` when the payload
+/// is not an HTTP head (nor its continuation).
 pub fn http_head(payload: &[u8], continuing: bool) -> Option<HttpHeadPart> {
     let first_end = payload.iter().position(|&c| c == b'\n').unwrap_or(payload.len());
     let first = payload.get(..first_end)?;
     let first = first.strip_suffix(b"\r").unwrap_or(first);
     let starts = start_line(first).is_some();
-    if !starts && !(continuing && (header_line(first).is_some() || first.is_empty())) {
+    if !starts && !continuing {
         return None;
     }
     let mut out = HttpHeadPart { lines: Vec::new(), continued: !starts, body_start: None, cut: false };
@@ -220,6 +220,13 @@ mod tests {
         assert!(http_head(b"ngth: 3\r\n\r\nabc", false).is_none(), "not a head without knowing it continues");
         let h = http_head(b"Accept: */*\r\n\r\nabc", true).unwrap();
         assert!(h.continued && h.body_start == Some(15));
+        let h = http_head(b"ngth: 3\r\n\r\nabc", true).unwrap();
+        assert_eq!(h.lines[0].0, HeadLine::Header { name: "ngth".into(), value: "3".into() });
+        let h = http_head(b"mple\r\nX: y\r\n", true).unwrap();
+        assert_eq!(
+            (h.lines[0].0.clone(), h.lines[1].0.clone()),
+            (HeadLine::Other("mple".into()), HeadLine::Header { name: "X".into(), value: "y".into() })
+        );
         assert!(http_head(b"\x16\x03\x01\x02\x00", false).is_none());
         assert!(http_head(b"", true).is_none() || http_head(b"", true).unwrap().lines.is_empty());
         for n in 0..400usize {
