@@ -379,6 +379,13 @@ fn offset_in_message(store: &Store, r: &PacketRow) -> Option<(u64, usize, u64)> 
     Some((before, x.2, x.0))
 }
 
+/// Body bytes as text when they are UTF-8 (cut to a readable length).
+fn body_text(lang: Lang, b: &[u8]) -> Option<String> {
+    let t = std::str::from_utf8(b).ok().filter(|t| !t.trim().is_empty())?;
+    let more = if t.chars().nth(200).is_some() { "…" } else { "" };
+    Some(format!("{}: {}{more}", lang.pick("as text", "文本"), t.chars().take(200).collect::<String>()))
+}
+
 /// The HTTP layer and how many payload bytes it covers.
 fn http_layer(lang: Lang, store: &Store, r: &PacketRow, data: &[u8], shift: impl Fn(Span) -> Span) -> Option<(Layer, usize)> {
     let within = offset_in_message(store, r);
@@ -396,7 +403,12 @@ fn http_layer(lang: Lang, store: &Store, r: &PacketRow, data: &[u8], shift: impl
             Lang::Zh => format!("正文第 {at}–{} 字节", at + data.len() as u64),
         };
         return Some((
-            Layer { title: t, span: shift((0, data.len())), color: 3, fields: vec![field(line, Some(shift((0, data.len()))))] },
+            Layer {
+                title: t,
+                span: shift((0, data.len())),
+                color: 3,
+                fields: [Some(line), body_text(lang, data)].into_iter().flatten().map(|t| field(t, Some(shift((0, data.len()))))).collect(),
+            },
             data.len(),
         ));
     };
@@ -430,12 +442,12 @@ fn http_layer(lang: Lang, store: &Store, r: &PacketRow, data: &[u8], shift: impl
         }
         fs.push(match line {
             HeadLine::Request { method, target, version } => {
-                title = format!("HTTP {method} {target} {version}");
+                title = format!("HTTP · {method} {target}");
                 field(format!("{method} {target} {version}"), span)
                     .tip(lang.pick("Request line: method, target, version.", "请求行：方法、目标、版本。"))
             }
             HeadLine::Status { version, code, reason } => {
-                title = format!("HTTP {version} {code} {reason}");
+                title = format!("HTTP · {code} {reason}");
                 field(format!("{version} {code} {reason}"), span).tip(format!(
                     "{}\n{}",
                     status_meaning(*code, lang),
@@ -459,6 +471,9 @@ fn http_layer(lang: Lang, store: &Store, r: &PacketRow, data: &[u8], shift: impl
                     Lang::Zh => format!("正文 · 本数据包中 {n} 字节"),
                 };
                 fs.push(field(text, Some(shift((b, data.len())))));
+                if let Some(t) = body_text(lang, data.get(b..).unwrap_or_default()) {
+                    fs.push(field(t, Some(shift((b, data.len())))));
+                }
             }
             data.len()
         }
