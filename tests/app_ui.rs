@@ -470,3 +470,199 @@ fn closing_during_a_live_capture_finishes_the_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Clicks the packets table row whose Info column says `info` (the first such row).
+fn click_packet_row(h: &mut Harness<'static, WirescopeApp>, info: &str) {
+    h.get_all_by_label_contains(info).next().unwrap_or_else(|| panic!("no row with {info:?}")).click();
+    h.run_steps(4);
+}
+
+/// The request packet of captures/http-methods.pcapng: tshark's `-Y http.request` finds it as
+/// frame 4, `-x` prints its row 0x0040 as `..GET /items HTT`, and `-T fields -e http.request.line`
+/// lists its headers `Host: 127.0.0.1:18081`, `User-Agent: curl/7.88.1`, `Accept: */*`.
+#[test]
+fn the_packets_tab_shows_ascii_and_every_http_header_with_its_explanation() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    click_packet_row(&mut h, "GET /items HTTP/1.1");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(4)));
+    h.get_by_label("..GET /items HTT");
+    h.get_by_label("P/1.1..Host: 127");
+    h.get_by_label("HTTP · GET /items");
+    assert_eq!(h.get_all_by_label("GET /items HTTP/1.1").count(), 2, "the Info cell and the request line in the layer");
+    for line in ["Host: 127.0.0.1:18081", "User-Agent: curl/7.88.1", "Accept: */*"] {
+        h.get_by_label(line);
+    }
+    // Hovering a header shows its explanation (explain::header_info).
+    h.get_by_label("User-Agent: curl/7.88.1").hover();
+    h.run_steps(60);
+    h.get_by_label_contains("client software");
+}
+
+/// tshark: frame 3 of http-methods.pcapng is the client's bare ACK after SYN and SYN-ACK (the
+/// handshake's third step); frame 5 is the server's ACK with Ack=85 (GET's 84 bytes + 1).
+#[test]
+fn only_the_handshake_ack_is_said_to_complete_the_handshake() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    let third = "completes the three-way handshake";
+    for (row, says) in [("[SYN]", "the client opens the connection"), ("[SYN, ACK]", "handshake step 2"), ("GET /items", "84 B of data")] {
+        click_packet_row(&mut h, row);
+        assert!(h.query_by_label_contains(third).is_none(), "{row}");
+        h.get_by_label_contains(says);
+    }
+    // Rows 3 and 5 by their Info text: "45032 → 18081 [ACK] Seq=1 Ack=1" and "18081 → 45032 [ACK] Seq=1 Ack=85".
+    click_packet_row(&mut h, "45032 → 18081 [ACK] Seq=1 Ack=1 ");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(3)));
+    h.get_by_label_contains(third);
+    click_packet_row(&mut h, "18081 → 45032 [ACK] Seq=1 Ack=85 ");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(5)));
+    assert!(h.query_by_label_contains(third).is_none());
+    h.get_by_label_contains("up to relative number 85");
+}
+
+/// tshark on captures/websocket-basics.pcapng: frame 8 is a masked Text frame, FIN, 17 bytes
+/// in the 7-bit form, key c026b58a, "Hello, WebSocket!"; frame 10 a Binary frame of 256 bytes in
+/// the 16-bit form.
+#[test]
+fn the_websocket_layer_shows_the_frame_fields() {
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    click_packet_row(&mut h, "WebSocket Text [FIN] [MASKED]");
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(8)));
+    for l in ["FIN = 1", "opcode = 1 (Text)", "MASK = 1", "payload length = 17 (7-bit form)", "masking key = c0 26 b5 8a"] {
+        h.get_by_label(l);
+    }
+    h.get_by_label("payload, unmasked: \"Hello, WebSocket!\"");
+    click_packet_row(&mut h, "WebSocket Binary [FIN] [MASKED]");
+    h.get_by_label("payload length = 256 (16-bit form)");
+    h.get_by_label("masking key = ff 7b c3 a5");
+}
+
+/// http-methods.pcapng has 68 packets, one POST and responses 200, 201 and 204 (tshark).
+#[test]
+fn the_packet_filter_counts_explains_an_empty_result_clears_and_is_forgotten_with_the_file() {
+    let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    let filter = h.get_by_role_and_label(eframe::egui::accesskit::Role::TextInput, "Filter (Ctrl+F):");
+    filter.focus();
+    filter.type_text("method==POST");
+    h.run_steps(3);
+    h.get_by_label("showing 1 of 68 packets");
+    h.state_mut().view.packet_filter = "status>=400".into();
+    h.run_steps(3);
+    h.get_by_label("showing 0 of 68 packets");
+    h.get_by_label("No packet matches \"status>=400\": the statuses in this capture are: 200, 201, 204.");
+    h.get_by_label("×").click();
+    h.run_steps(3);
+    assert!(h.state().view.packet_filter.is_empty());
+    assert!(h.query_by_label_contains("showing").is_none() && h.query_by_label("×").is_none());
+    // A filter does not carry over to the next file.
+    h.state_mut().view.packet_filter = "method==POST".into();
+    h.run_steps(2);
+    h.state_mut().push_command(wirescope::app::Command::Open(Source::File(capture("websocket-basics.pcapng"))));
+    for _ in 0..300 {
+        h.step();
+        if h.state().is_idle() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run_steps(3);
+    assert!(h.state().view.packet_filter.is_empty());
+    assert!(h.query_by_label_contains("showing").is_none());
+    h.get_by_label("GET /chat HTTP/1.1");
+}
+
+/// At 1024x640 the packets table's area is too narrow for the bytes: they go under the layer
+/// tree, and still read "..GET /items HTT" (tshark -x, frame 4 of http-methods.pcapng, row 0x0040)
+/// across the two 8-byte rows "..GET /i" and "tems HTT" when 16 do not fit.
+#[test]
+fn the_bytes_are_shown_on_a_small_screen_too() {
+    let src = Source::File(capture("http-methods.pcapng"));
+    let mut h = Harness::builder().with_size([1024.0, 640.0]).build_eframe(move |cc| WirescopeApp::new(cc, Some(src)));
+    for _ in 0..600 {
+        h.step();
+        if h.state().is_idle() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run_steps(4);
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    // The Info column is scrolled out of view here: click the row by its number.
+    h.get_all_by_label("4").next().expect("row 4").click();
+    h.run_steps(6);
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Packet(4)));
+    let whole = h.query_by_label("..GET /items HTT").is_some();
+    let halves = h.query_by_label("..GET /i").is_some() && h.query_by_label("tems HTT").is_some();
+    let seen: Vec<String> =
+        h.get_all_by_label_contains("GET").map(|n| n.accesskit_node().value().unwrap_or_default().to_string()).collect();
+    assert!(whole || halves, "the ASCII column of row 0x0040 is not shown: {seen:?}");
+    h.get_by_label("Host: 127.0.0.1:18081");
+}
+
+/// A capture made here: the request head cut into 30-byte segments, then a 101 that carries a
+/// first frame in the same segment, and two client frames in one segment. The oracle is what
+/// was sent.
+#[test]
+fn a_head_split_over_packets_and_frames_sharing_packets() {
+    use wirescope::synth::{ws_frame, TcpConversation};
+    let head = b"GET /split HTTP/1.1\r\nHost: example\r\nAccept: */*\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    {
+        let out = &mut |ts: i64, data: &[u8]| w.packet(ts, data).unwrap();
+        let mut c = TcpConversation::new(([127, 0, 0, 1], 40000), ([127, 0, 0, 1], 8080), 1_700_000_000_000_000_000);
+        c.handshake(out);
+        c.mss = 30;
+        c.send(true, head, out);
+        c.mss = 1448;
+        let mut resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n".to_vec();
+        resp.extend(ws_frame(true, 1, None, b"welcome"));
+        c.send(false, &resp, out);
+        let mut two = ws_frame(true, 1, Some([1, 2, 3, 4]), b"first");
+        two.extend(ws_frame(true, 9, Some([5, 6, 7, 8]), b"ping?"));
+        c.send(true, &two, out);
+        c.close(out);
+    }
+    let p = std::env::temp_dir().join(format!("wirescope-split-{}.pcap", std::process::id()));
+    std::fs::write(&p, w.into_inner()).unwrap();
+    let mut h = app(Some(Source::File(p.clone())));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    // Packets 1-3 are the handshake; 4 carries the head's first 30 bytes.
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(4));
+    h.run_steps(4);
+    h.get_by_label("HTTP · GET /split");
+    h.get_by_label("Host: exa");
+    h.get_by_label("The head continues in the next packet.");
+    // Packet 5: "mple\r\nAccept: */*\r\nUpgrade: webs".
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(5));
+    h.run_steps(4);
+    h.get_by_label("The head continues from packet 4.");
+    h.get_by_label("…mple");
+    h.get_by_label("Accept: */*");
+    // The 101 with the first frame: its head, then the WebSocket layer with "welcome".
+    let n101 = h.state().store.as_ref().unwrap().cap.http[0].response.as_ref().unwrap().packet;
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(n101));
+    h.run_steps(4);
+    h.get_by_label("HTTP · 101 Switching Protocols");
+    assert!(h.get_all_by_label("HTTP/1.1 101 Switching Protocols").count() >= 1);
+    h.get_by_label("payload: \"welcome\"");
+    h.get_by_label("MASK = 0");
+    // Two client frames in one packet.
+    let two_at = h.state().store.as_ref().unwrap().cap.frames.iter().find(|f| f.opcode == 9).unwrap().packet;
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Packet(two_at));
+    h.run_steps(4);
+    h.get_by_label("WebSocket · 2 frames");
+    h.get_by_label("payload, unmasked: \"first\"");
+    h.get_by_label("payload, unmasked: \"ping?\"");
+    h.get_by_label("masking key = 05 06 07 08");
+    h.get_by_label("opcode = 9 (Ping)");
+    let _ = std::fs::remove_file(p);
+}

@@ -383,15 +383,121 @@ pub fn tcp_flag_meaning(flag: &str, lang: Lang) -> &'static str {
         ),
         "SYN-ACK" => lang
             .pick("The server agrees and sends its own sequence number (handshake step 2).", "服务器同意并发送自己的序号（握手第 2 步）。"),
-        "ACK" => lang.pick(
-            "Acknowledges bytes received; the third ACK completes the three-way handshake.",
-            "确认已收到的字节；第三个 ACK 完成三次握手。",
-        ),
+        "ACK" => lang.pick("Acknowledges the bytes received from the other side.", "确认已收到对方发来的字节。"),
         "FIN" => lang.pick("Finish: this side has no more data to send (graceful close).", "结束：这一方不再发送数据（正常关闭）。"),
         "RST" => lang.pick("Reset: the connection is aborted at once, without a graceful close.", "重置：连接立即中止，没有正常关闭。"),
         "PSH" => lang.pick("Push: hand the data to the application now.", "推送：立即把数据交给应用程序。"),
         _ => "",
     }
+}
+
+/// What one TCP segment is, for explaining its flags: the flags byte and where it stands in
+/// its connection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TcpSegmentContext {
+    /// Byte 13 of the TCP header.
+    pub flags: u8,
+    /// The connection's model says this packet is the handshake's third step.
+    pub handshake_ack: bool,
+    /// Payload bytes carried.
+    pub payload: u32,
+    /// The acknowledgement number, relative to the other side's initial sequence number.
+    pub relative_ack: u32,
+    /// Sent by the client (`None`: roles unknown).
+    pub from_client: Option<bool>,
+}
+
+/// Each flag set on this segment with what it does here (not in general): a SYN opens, a SYN-ACK
+/// answers, only the handshake's own ACK completes it, a data packet's ACK acknowledges bytes up
+/// to its number.
+pub fn tcp_flags_explained(c: &TcpSegmentContext, lang: Lang) -> Vec<(&'static str, String)> {
+    let has = |bit: u8| c.flags & bit != 0;
+    let (fin, syn, rst, psh, ack, urg) = (has(0x01), has(0x02), has(0x04), has(0x08), has(0x10), has(0x20));
+    let side = match c.from_client {
+        Some(true) => lang.pick("The client", "客户端"),
+        Some(false) => lang.pick("The server", "服务器"),
+        None => lang.pick("This side", "这一方"),
+    };
+    let mut out = Vec::new();
+    if syn && !ack {
+        out.push((
+            "SYN",
+            match lang {
+                Lang::En => format!(
+                    "Synchronise: {} opens the connection and picks its initial sequence number (ISN); handshake step 1.",
+                    side.to_lowercase()
+                ),
+                Lang::Zh => format!("同步：{side}发起连接，并选定自己的初始序号（ISN）；三次握手第 1 步。"),
+            },
+        ));
+    }
+    if syn && ack {
+        out.push((
+            "SYN",
+            lang.pick(
+                "SYN-ACK: the server accepts the connection and picks its own initial sequence number (ISN); handshake step 2.",
+                "SYN-ACK：服务器接受连接，并选定自己的初始序号（ISN）；三次握手第 2 步。",
+            )
+            .to_string(),
+        ));
+        out.push((
+            "ACK",
+            lang.pick("Acknowledges the client's SYN (the SYN counts as one byte).", "确认客户端的 SYN（SYN 占一个序号）。").to_string(),
+        ));
+    } else if ack && c.handshake_ack {
+        out.push((
+            "ACK",
+            lang.pick(
+                "The third ACK: the client acknowledges the SYN-ACK, which completes the three-way handshake; data may flow now.",
+                "第三个 ACK：客户端确认 SYN-ACK，三次握手至此完成，可以开始传输数据。",
+            )
+            .to_string(),
+        ));
+    } else if ack {
+        let n = c.relative_ack;
+        out.push((
+            "ACK",
+            match lang {
+                Lang::En => format!("Acknowledges the other side's bytes up to relative number {n}: {n} is the next byte it expects."),
+                Lang::Zh => format!("确认对方直到相对序号 {n} 之前的字节：{n} 是它期待的下一个字节。"),
+            },
+        ));
+    }
+    if psh {
+        out.push((
+            "PSH",
+            match lang {
+                Lang::En => format!("Push: the {} B of data in this segment should be handed to the application at once.", c.payload),
+                Lang::Zh => format!("推送：本报文段的 {} 字节数据应立即交给应用程序。", c.payload),
+            },
+        ));
+    }
+    if fin {
+        out.push((
+            "FIN",
+            match lang {
+                Lang::En => format!(
+                    "Finish: {} has finished sending (it can still receive); the other side acknowledges it and closes its own half.",
+                    side.to_lowercase()
+                ),
+                Lang::Zh => format!("结束：{side}的数据已发送完毕（仍可接收）；对方确认后再关闭自己的那一半。"),
+            },
+        ));
+    }
+    if rst {
+        out.push((
+            "RST",
+            lang.pick(
+                "Reset: aborts the connection at once, without a graceful close; data not yet delivered is lost.",
+                "重置：立即中止连接，没有正常关闭；尚未交付的数据会丢失。",
+            )
+            .to_string(),
+        ));
+    }
+    if urg {
+        out.push(("URG", lang.pick("Urgent: the urgent pointer field is valid.", "紧急：紧急指针字段有效。").to_string()));
+    }
+    out
 }
 
 /// The seed notes' comparison of HTTP and WebSocket: (aspect, HTTP, WebSocket).
@@ -488,5 +594,29 @@ mod tests {
         for f in ["SYN", "SYN-ACK", "ACK", "FIN", "RST"] {
             assert!(!tcp_flag_meaning(f, Lang::Zh).is_empty());
         }
+    }
+
+    /// Only the handshake's own ACK is said to complete it; a data packet's ACK says up to where.
+    #[test]
+    fn tcp_flags_are_explained_by_context() {
+        let text = |c: TcpSegmentContext, lang| tcp_flags_explained(&c, lang).into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(" ");
+        let third = TcpSegmentContext { flags: 0x10, handshake_ack: true, relative_ack: 1, from_client: Some(true), ..Default::default() };
+        let data = TcpSegmentContext { flags: 0x18, payload: 84, relative_ack: 1, from_client: Some(true), ..Default::default() };
+        let later = TcpSegmentContext { flags: 0x10, relative_ack: 148, from_client: Some(true), ..Default::default() };
+        for lang in [Lang::En, Lang::Zh] {
+            let done = lang.pick("three-way handshake", "三次握手至此完成");
+            assert!(text(third, lang).contains(done));
+            assert!(!text(data, lang).contains(done) && !text(later, lang).contains(done));
+            assert!(text(later, lang).contains("148") && text(data, lang).contains("84"));
+        }
+        let syn = tcp_flags_explained(&TcpSegmentContext { flags: 0x02, from_client: Some(true), ..Default::default() }, Lang::En);
+        assert_eq!(syn.len(), 1);
+        assert!(syn[0].1.contains("the client opens") && syn[0].1.contains("ISN"));
+        let synack = text(TcpSegmentContext { flags: 0x12, from_client: Some(false), ..Default::default() }, Lang::Zh);
+        assert!(synack.contains("第 2 步"));
+        let fin = text(TcpSegmentContext { flags: 0x11, relative_ack: 9, from_client: Some(false), ..Default::default() }, Lang::En);
+        assert!(fin.contains("the server has finished sending"));
+        let rst = text(TcpSegmentContext { flags: 0x04, ..Default::default() }, Lang::Zh);
+        assert!(rst.contains("立即中止"));
     }
 }

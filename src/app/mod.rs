@@ -9,6 +9,7 @@ mod diagram_ui;
 pub mod fonts;
 pub mod live_ui;
 pub mod loader;
+mod packet_detail_ui;
 mod packets_ui;
 pub mod settings;
 mod start_ui;
@@ -199,6 +200,7 @@ impl WirescopeApp {
         self.view.replay = diagram_ui::Replay::default();
         self.view.packet_rows = None;
         self.view.packet_bytes = None;
+        self.view.packet_filter.clear();
         self.view.breakdown = None;
     }
 

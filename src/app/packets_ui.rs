@@ -131,9 +131,72 @@ fn visible_rows(store: &Store, view: &View) -> Vec<usize> {
         .collect()
 }
 
+/// Why a filter keeps no packet, in words a user can act on.
+fn why_empty(lang: Lang, store: &Store, view: &View, f: &Filter) -> String {
+    let cap = &store.cap;
+    let list = |mut v: Vec<String>| {
+        v.sort();
+        v.dedup();
+        v.join(lang.pick(", ", "、"))
+    };
+    let why = match f {
+        Filter::Status(..) => {
+            let st = list(cap.http.iter().filter_map(|x| x.response.as_ref()).map(|r| r.status.to_string()).collect());
+            if st.is_empty() {
+                lang.pick("this capture has no HTTP response", "此抓包中没有 HTTP 响应").to_string()
+            } else {
+                format!("{}: {st}", lang.pick("the statuses in this capture are", "此抓包中的状态码为"))
+            }
+        }
+        Filter::Method(_) => {
+            let m = list(cap.http.iter().filter_map(|x| x.request.as_ref()).map(|r| r.method.to_string()).collect());
+            if m.is_empty() {
+                lang.pick("this capture has no HTTP request", "此抓包中没有 HTTP 请求").to_string()
+            } else {
+                format!("{}: {m}", lang.pick("the methods in this capture are", "此抓包中的请求方法为"))
+            }
+        }
+        Filter::Opcode(_) => {
+            let o = list(cap.frames.iter().map(|f| crate::proto::websocket::opcode_name(f.opcode).to_string()).collect());
+            if o.is_empty() {
+                lang.pick("this capture has no WebSocket frame", "此抓包中没有 WebSocket 帧").to_string()
+            } else {
+                format!("{}: {o}", lang.pick("the opcodes in this capture are", "此抓包中的操作码为"))
+            }
+        }
+        Filter::Conn(_) => match cap.connections.len() {
+            0 => lang.pick("this capture has no connection", "此抓包中没有连接").to_string(),
+            n => match lang {
+                Lang::En => format!("connections are numbered 0 to {}", n - 1),
+                Lang::Zh => format!("连接编号为 0 到 {}", n - 1),
+            },
+        },
+        Filter::Text(_) => {
+            lang.pick("no packet's address, protocol or info contains this text", "没有数据包的地址、协议或信息包含这段文字").to_string()
+        }
+        Filter::All => String::new(),
+    };
+    let only = view.only_selected_conn && view.selected_conn.is_some();
+    let mut out = match lang {
+        Lang::En => format!("No packet matches \"{}\"", view.packet_filter.trim()),
+        Lang::Zh => format!("没有数据包符合 \"{}\"", view.packet_filter.trim()),
+    };
+    if view.packet_filter.trim().is_empty() {
+        out = lang.pick("No packet", "没有数据包").to_string();
+    }
+    if only {
+        out += lang.pick(" in the selected connection", "（仅限选中的连接）");
+    }
+    if !why.is_empty() {
+        out += lang.pick(": ", "：");
+        out += &why;
+    }
+    out + lang.pick(".", "。")
+}
+
 pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View, tf: TimeFormat) -> Vec<Command> {
     let mut cmds = Vec::new();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(lang.pick("Filter (Ctrl+F):", "过滤（Ctrl+F）："));
         let r = ui
             .add(
@@ -141,12 +204,15 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     .hint_text(
                         lang.pick("text, status>=400, method==POST, ws.opcode==ping", "文字、status>=400、method==POST、ws.opcode==ping"),
                     )
-                    .desired_width(380.0),
+                    .desired_width((ui.available_width() - 40.0).clamp(160.0, 380.0)),
             )
             .labelled_by(label.id);
         if view.focus_filter {
             r.request_focus();
             view.focus_filter = false;
+        }
+        if !view.packet_filter.is_empty() && ui.button("×").on_hover_text(lang.pick("Clear the filter", "清除过滤条件")).clicked() {
+            view.packet_filter.clear();
         }
         ui.checkbox(&mut view.only_selected_conn, lang.pick("only the selected connection", "只看选中的连接"));
     });
@@ -165,6 +231,28 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             r
         }
     };
+    let total = store.cap.rows.len();
+    let filtering = !view.packet_filter.trim().is_empty() || (view.only_selected_conn && view.selected_conn.is_some());
+    if filtering {
+        ui.label(match lang {
+            Lang::En => format!("showing {} of {total} packets", rows.len()),
+            Lang::Zh => format!("显示 {total} 个数据包中的 {} 个", rows.len()),
+        });
+        if rows.is_empty() && total > 0 {
+            let why = why_empty(lang, store, view, &parse_filter(&view.packet_filter));
+            ui.colored_label(egui::Color32::from_rgb(230, 160, 60), why);
+        }
+    }
+    super::packet_detail_ui::note_central_width(ui.ctx(), ui.available_width());
+    let dump_here = !super::packet_detail_ui::dump_goes_in_details(ui.ctx());
+    if let (Some(Target::Packet(n)), true) = (view.selection, dump_here) {
+        egui::Panel::bottom("packet-bytes")
+            .resizable(true)
+            .default_size(200.0)
+            .min_size(60.0)
+            .max_size((ui.available_height() * 0.6).max(80.0))
+            .show(ui, |ui| super::packet_detail_ui::packet_bytes_ui(ui, lang, store, view, n));
+    }
     let first = store.cap.rows.first().map(|r| r.ts).unwrap_or(0);
     let selected = match view.selection {
         Some(Target::Packet(n)) => Some(n),
@@ -172,65 +260,71 @@ pub fn packets_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     };
     let row_h = 18.0;
     let follow = view.stick_to_newest && store.live.as_ref().is_some_and(|l| l.running);
-    TableBuilder::new(ui)
-        .striped(true)
-        .stick_to_bottom(follow)
-        .sense(egui::Sense::click())
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(44.0).resizable(true))
-        .column(Column::initial(70.0).resizable(true))
-        .column(Column::initial(118.0).resizable(true).clip(true))
-        .column(Column::initial(118.0).resizable(true).clip(true))
-        .column(Column::initial(66.0).resizable(true))
-        .column(Column::initial(44.0).resizable(true))
-        .column(Column::remainder().at_least(160.0).clip(true))
-        .header(20.0, |mut h| {
-            for t in [
-                lang.pick("No.", "序号"),
-                lang.pick("Time", "时间"),
-                lang.pick("Source", "源"),
-                lang.pick("Destination", "目的"),
-                lang.pick("Protocol", "协议"),
-                lang.pick("Length", "长度"),
-                lang.pick("Info", "信息"),
-            ] {
-                h.col(|ui| {
-                    ui.strong(t);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(row_h, rows.len(), |mut row| {
-                let i = rows[row.index()];
-                let r = &store.cap.rows[i];
-                let prev = if row.index() > 0 { store.cap.rows[rows[row.index() - 1]].ts } else { r.ts };
-                row.set_selected(selected == Some(r.number));
-                let (proto, info) = store.describe(i);
-                let ep = |a: Option<core::net::IpAddr>, p: u16| match (a, p) {
-                    (Some(a), 0) => a.to_string(),
-                    (Some(core::net::IpAddr::V6(a)), p) => format!("[{a}]:{p}"),
-                    (Some(a), p) => format!("{a}:{p}"),
-                    (None, _) => "—".into(),
-                };
-                let cells = [
-                    r.number.to_string(),
-                    fmt_time(tf, r.ts, first, prev),
-                    ep(r.src, r.src_port),
-                    ep(r.dst, r.dst_port),
-                    proto,
-                    r.len.to_string(),
-                    info,
-                ];
-                for text in cells {
-                    row.col(|ui| {
-                        ui.add(egui::Label::new(text).truncate().selectable(false));
+    // The table's column lines are drawn to the bottom of its clip: keep them above the bytes pane.
+    let area = ui.available_rect_before_wrap();
+    ui.set_clip_rect(ui.clip_rect().intersect(area));
+    // On a narrow window the columns scroll sideways rather than being cut.
+    egui::ScrollArea::horizontal().auto_shrink([false, false]).show(ui, |ui| {
+        TableBuilder::new(ui)
+            .striped(true)
+            .stick_to_bottom(follow)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::initial(44.0).resizable(true))
+            .column(Column::initial(70.0).resizable(true))
+            .column(Column::initial(118.0).resizable(true).clip(true))
+            .column(Column::initial(118.0).resizable(true).clip(true))
+            .column(Column::initial(66.0).resizable(true))
+            .column(Column::initial(44.0).resizable(true))
+            .column(Column::remainder().at_least(160.0).clip(true))
+            .header(20.0, |mut h| {
+                for t in [
+                    lang.pick("No.", "序号"),
+                    lang.pick("Time", "时间"),
+                    lang.pick("Source", "源"),
+                    lang.pick("Destination", "目的"),
+                    lang.pick("Protocol", "协议"),
+                    lang.pick("Length", "长度"),
+                    lang.pick("Info", "信息"),
+                ] {
+                    h.col(|ui| {
+                        ui.strong(t);
                     });
                 }
-                if row.response().clicked() {
-                    cmds.push(Command::Select(Target::Packet(r.number)));
-                }
+            })
+            .body(|body| {
+                body.rows(row_h, rows.len(), |mut row| {
+                    let i = rows[row.index()];
+                    let r = &store.cap.rows[i];
+                    let prev = if row.index() > 0 { store.cap.rows[rows[row.index() - 1]].ts } else { r.ts };
+                    row.set_selected(selected == Some(r.number));
+                    let (proto, info) = store.describe(i);
+                    let ep = |a: Option<core::net::IpAddr>, p: u16| match (a, p) {
+                        (Some(a), 0) => a.to_string(),
+                        (Some(core::net::IpAddr::V6(a)), p) => format!("[{a}]:{p}"),
+                        (Some(a), p) => format!("{a}:{p}"),
+                        (None, _) => "—".into(),
+                    };
+                    let cells = [
+                        r.number.to_string(),
+                        fmt_time(tf, r.ts, first, prev),
+                        ep(r.src, r.src_port),
+                        ep(r.dst, r.dst_port),
+                        proto,
+                        r.len.to_string(),
+                        info,
+                    ];
+                    for text in cells {
+                        row.col(|ui| {
+                            ui.add(egui::Label::new(text).truncate().selectable(false));
+                        });
+                    }
+                    if row.response().clicked() {
+                        cmds.push(Command::Select(Target::Packet(r.number)));
+                    }
+                });
             });
-        });
+    });
     cmds
 }
 

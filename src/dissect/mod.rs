@@ -3,6 +3,7 @@
 //! (plain IPv4/TCP, the common case, read directly).
 //! Checksums are never verified: loopback captures carry unfinished ones.
 
+pub mod fields;
 mod link;
 
 pub use link::link_type_name;
