@@ -9,6 +9,7 @@ mod diagram_ui;
 pub mod fonts;
 pub mod live_ui;
 pub mod loader;
+mod messages_ui;
 mod packets_ui;
 pub mod settings;
 mod start_ui;
@@ -722,7 +723,7 @@ impl eframe::App for WirescopeApp {
             let cmds = match self.view.tab {
                 Tab::Diagram => diagram_ui::diagram_ui(ui, lang, store, &mut self.view, &mut self.settings),
                 Tab::Packets => packets_ui::packets_ui(ui, lang, store, &mut self.view, self.settings.time_format),
-                Tab::Messages => details_ui::messages_ui(ui, lang, store, &mut self.view),
+                Tab::Messages => messages_ui::messages_ui(ui, lang, store, &mut self.view),
                 Tab::Breakdowns => {
                     breakdowns_ui::breakdowns_ui(ui, lang, store, &mut self.view.breakdown);
                     Vec::new()
