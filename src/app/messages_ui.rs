@@ -37,13 +37,24 @@ pub fn pretty_json(text: &str) -> Option<String> {
     };
     while let Some(c) = chars.next() {
         if in_string {
-            out.push(c);
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+                // "\u4f60\u597d" reads as "你好" (printable characters only; the rest stay escaped).
+                if c == 'u' {
+                    if let Some(ch) = unicode_escape(&mut chars) {
+                        out.pop();
+                        out.push(ch);
+                        continue;
+                    }
+                }
+                out.push(c);
+            } else {
+                out.push(c);
+                if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
             }
             continue;
         }
@@ -80,6 +91,30 @@ pub fn pretty_json(text: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// After `\u`: the printable character the escape (or a surrogate pair) stands for, consuming it;
+/// else nothing is consumed.
+fn unicode_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<char> {
+    let ahead: String = chars.clone().take(10).collect();
+    let hex4 = |s: &str| s.get(..4).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit())).and_then(|h| u32::from_str_radix(h, 16).ok());
+    let hi = hex4(&ahead)?;
+    let (ch, used) = if (0xd800..0xdc00).contains(&hi) {
+        let lo = ahead.get(4..6).filter(|p| *p == "\\u").and_then(|_| ahead.get(6..)).and_then(hex4)?;
+        if !(0xdc00..0xe000).contains(&lo) {
+            return None;
+        }
+        (char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))?, 10)
+    } else {
+        (char::from_u32(hi)?, 4)
+    };
+    if ch.is_control() || ch == '"' || ch == '\\' || ch.is_whitespace() {
+        return None;
+    }
+    for _ in 0..used {
+        chars.next();
+    }
+    Some(ch)
 }
 
 /// One line saying what the message carries: its text, a close's code and reason, else hex.
@@ -240,6 +275,10 @@ mod tests {
         assert_eq!(a, b);
         assert!(p.lines().count() > 5 && p.contains("\n  \"a\": {\n    \"y\": ["), "{p}");
         assert_eq!(pretty_json("[1,2"), None);
+        // Escapes of printable characters read as the characters; quotes and controls stay escaped.
+        let p = pretty_json(r#"{"t":"\u4f60\u597d \ud83d\ude00 \u0022 \u000a \ud83d"}"#).unwrap();
+        let smile = '\u{1f600}';
+        assert!(p.contains(&format!(r#""你好 {smile} \u0022 \u000a \ud83d""#)), "{p}");
         assert_eq!(pretty_json("42"), None, "a bare number is not worth reformatting");
     }
 }

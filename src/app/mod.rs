@@ -91,6 +91,8 @@ pub struct View {
     pub packet_rows: Option<(packets_ui::RowsKey, std::sync::Arc<Vec<usize>>)>,
     /// The selected packet's bytes, read back from the file once.
     pub packet_bytes: Option<(u64, Option<Vec<u8>>)>,
+    /// What each connection's row says, computed when the capture changes.
+    pub conn_rows: Option<connections_ui::RowsCache>,
     /// While capturing, tables and the diagram follow the newest packets.
     pub stick_to_newest: bool,
     pub capture_form: Option<live_ui::CaptureForm>,
@@ -141,6 +143,7 @@ impl WirescopeApp {
                 breakdown: None,
                 packet_rows: None,
                 packet_bytes: None,
+                conn_rows: None,
                 stick_to_newest: true,
                 capture_form: None,
                 lab_relay: false,
@@ -210,6 +213,7 @@ impl WirescopeApp {
         self.view.replay = diagram_ui::Replay::default();
         self.view.packet_rows = None;
         self.view.packet_bytes = None;
+        self.view.conn_rows = None;
         self.view.breakdown = None;
     }
 
