@@ -133,7 +133,7 @@ fn row(c: &Connection, s: Option<&Summary>, lab: bool, lang: Lang) -> Row {
     } else if c.http_exchanges > 0 {
         let n = c.http_exchanges;
         parts.push(match lang {
-            Lang::Zh => format!("{n} 个交换"),
+            Lang::Zh => format!("{n} 次请求"),
             _ if n == 1 => "1 exchange".to_string(),
             _ => format!("{n} exchanges"),
         });
@@ -232,7 +232,9 @@ fn row_ui(ui: &mut egui::Ui, c: &Connection, r: &Row, selected: bool, row_h: f32
     if selected || resp.hovered() {
         ui.painter().rect_filled(rect, 3.0, visuals.weak_bg_fill);
     }
-    let inner = rect.shrink2(egui::vec2(4.0, 2.0));
+    let mut inner = rect.shrink2(egui::vec2(4.0, 2.0));
+    // Room for the scroll bar, which floats over the rows' right edge.
+    inner.max.x -= ui.spacing().scroll.bar_width;
     let painter = ui.painter_at(rect);
     let galley = |text: RichText, style: egui::TextStyle, max: f32| {
         egui::WidgetText::from(text).into_galley(ui, Some(egui::TextWrapMode::Truncate), max.max(0.0), style)

@@ -382,12 +382,13 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
             ),
         ];
         // The explanation goes under the value and wraps there, so the panel keeps its width.
+        let note = (egui::TextStyle::Body.resolve(ui.style()).size - 2.0).max(9.0);
         for (a, b, c) in rows {
             ui.strong(a);
             ui.vertical(|ui| {
                 ui.monospace(b);
                 if !c.is_empty() {
-                    ui.add(egui::Label::new(RichText::new(c).small().weak()).wrap());
+                    ui.add(egui::Label::new(RichText::new(c).size(note).weak()).wrap());
                 }
             });
             ui.end_row();

@@ -192,11 +192,11 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         .stick_to_bottom(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(36.0).resizable(true))
-        .column(Column::initial(24.0))
-        .column(Column::initial(76.0).resizable(true))
-        .column(Column::initial(56.0).resizable(true).clip(true))
-        .column(Column::initial(86.0).resizable(true).clip(true))
+        .column(Column::initial(30.0).resizable(true))
+        .column(Column::initial(16.0))
+        .column(Column::initial(64.0).resizable(true))
+        .column(Column::initial(50.0).resizable(true).clip(true))
+        .column(Column::initial(74.0).resizable(true).clip(true))
         .column(Column::remainder().at_least(80.0).clip(true))
         .header(20.0, |mut h| {
             for (t, tip) in [
