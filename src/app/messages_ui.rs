@@ -118,9 +118,12 @@ fn unicode_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Optio
 }
 
 /// One line saying what the message carries: its text, a close's code and reason, else hex.
-fn preview(m: &WsMessage) -> String {
+fn preview(m: &WsMessage, lang: Lang) -> String {
     if m.opcode == 8 {
-        return m.close_code.map(|c| format!("{c} {}", m.close_reason.clone().unwrap_or_default())).unwrap_or_default();
+        return match m.close_code {
+            Some(c) => format!("{c} {}", m.close_reason.clone().unwrap_or_default()),
+            None => lang.pick("(no status code)", "（无状态码）").to_string(),
+        };
     }
     match payload_text(&m.payload) {
         Some(t) => t.chars().take(120).map(|c| if c.is_control() { ' ' } else { c }).collect(),
@@ -235,7 +238,7 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
                     });
                 }
                 row.col(|ui| {
-                    let p = preview(m);
+                    let p = preview(m, lang);
                     let r = ui.add(egui::Label::new(egui::RichText::new(&p).monospace()).truncate().selectable(false));
                     if !p.is_empty() {
                         r.on_hover_text(p);
