@@ -206,6 +206,8 @@ fn headers_ui(ui: &mut egui::Ui, lang: Lang, headers: &Headers) {
     for (n, v) in headers {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 6.0;
+            // Rows as tall as the text, not as a button: headers read as a compact list.
+            ui.spacing_mut().interact_size.y = ui.text_style_height(&egui::TextStyle::Body);
             let r = ui.label(RichText::new(format!("{n}:")).strong());
             if let Some(info) = header_info(n) {
                 r.on_hover_text(format!("{}\n({})", lang.pick(info.en, info.zh), info.rfc));
