@@ -621,3 +621,22 @@ fn a_ping_that_is_text_reads_as_text_and_json_keeps_the_wire_order() {
     assert_eq!(order(&pretty), order(&wire), "{pretty}");
     assert!(pretty.contains("你好"), "escaped characters read as text: {pretty}");
 }
+
+#[test]
+fn a_lab_run_names_its_connections_after_the_technique_each_shows() {
+    let dir = std::env::temp_dir().join(format!("wirescope-ui-roles-{}", std::process::id()));
+    let mut h = app(None);
+    h.state_mut().live_dir = dir.clone();
+    h.get_by_label_contains("5. Ten server events").click();
+    h.run_steps(2);
+    assert!(step_until(&mut h, 40, |h| h.state().is_idle()), "the lab run did not finish");
+    // The scenario's four clients: short polling on /poll, long polling on /long-poll, SSE on /sse,
+    // WebSocket on /events (src/lab/scenarios.rs, push_vs_poll).
+    for (role, path) in
+        [("Short polling", "GET /poll?"), ("Long polling", "GET /long-poll?"), ("SSE", "GET /sse"), ("WebSocket push", "WebSocket /events")]
+    {
+        let row = h.get_by_label_contains(&format!("\n{role} · {path}")).accesskit_node().label().unwrap_or_default().to_string();
+        assert!(row.starts_with('#'), "{row}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
