@@ -203,11 +203,13 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
 
 /// Each header on its own line, the value wrapping under its name when long (right-click copies it).
 fn headers_ui(ui: &mut egui::Ui, lang: Lang, headers: &Headers) {
+    // Rows as tall as the text, not as a button: headers read as a compact list.
+    let saved = ui.spacing().interact_size.y;
+    ui.spacing_mut().interact_size.y = ui.text_style_height(&egui::TextStyle::Body);
     for (n, v) in headers {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 6.0;
-            // Rows as tall as the text, not as a button: headers read as a compact list.
-            ui.spacing_mut().interact_size.y = ui.text_style_height(&egui::TextStyle::Body);
+            ui.spacing_mut().interact_size.y = saved;
             let r = ui.label(RichText::new(format!("{n}:")).strong());
             if let Some(info) = header_info(n) {
                 r.on_hover_text(format!("{}\n({})", lang.pick(info.en, info.zh), info.rfc));
@@ -221,6 +223,7 @@ fn headers_ui(ui: &mut egui::Ui, lang: Lang, headers: &Headers) {
             });
         });
     }
+    ui.spacing_mut().interact_size.y = saved;
 }
 
 /// The URI under which egui's image loader caches a body (one per message).
