@@ -149,10 +149,14 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         ui.selectable_value(&mut view.ws_dir_filter, None, lang.pick("both", "双向"));
         ui.selectable_value(&mut view.ws_dir_filter, Some(Dir::ClientToServer), lang.pick("client → server", "客户端 → 服务器"));
         ui.selectable_value(&mut view.ws_dir_filter, Some(Dir::ServerToClient), lang.pick("server → client", "服务器 → 客户端"));
-        ui.separator();
+    });
+    // The opcode and text filters on their own line, so each group stays together at any width.
+    ui.horizontal_wrapped(|ui| {
+        ui.label(lang.pick("Type:", "类型："));
         ui.selectable_value(&mut view.ws_opcode_filter, None, lang.pick("all", "全部"));
         ui.selectable_value(&mut view.ws_opcode_filter, Some(1), "Text");
         ui.selectable_value(&mut view.ws_opcode_filter, Some(2), "Binary");
+        ui.separator();
         let label = ui.label(lang.pick("Text:", "文字："));
         ui.add(
             egui::TextEdit::singleline(&mut view.ws_text_filter)
