@@ -151,7 +151,8 @@ fn an_image_body_is_shown_as_an_image() {
         .enumerate()
         .find_map(|(i, x)| x.request.as_ref().filter(|r| r.target == "/img/logo.png").map(|_| (i, x.response.as_ref().unwrap().packet)))
         .expect("the gallery fetches a PNG");
-    h.state_mut().view.selection = Some(Target::Http(i));
+    // Selected as a click does: the exchange and its connection.
+    h.state_mut().push_command(wirescope::app::Command::Select(Target::Http(i)));
     h.run_steps(3);
     h.get_by_label_contains("image body (image/png, ");
     // egui's loader decoded the captured bytes into the 64×32 picture the lab server drew.
@@ -259,14 +260,15 @@ fn messages_filter_by_opcode_keeps_control_frames_and_ctrl_f_opens_the_packet_fi
     h.get_by_label("Messages").click();
     h.run_steps(3);
     assert_eq!(h.get_all_by_label("Hello, WebSocket!").count(), 2, "one each way");
-    h.get_by_label("Binary").click();
+    // The filter button comes first; the table's opcode cells say "Binary" too.
+    h.get_all_by_label("Binary").next().unwrap().click();
     h.run_steps(3);
     assert!(h.query_by_label("Hello, WebSocket!").is_none(), "text hidden by the Binary filter");
-    assert_eq!(h.get_all_by_label("→ Binary").count() + h.get_all_by_label("← Binary").count(), 2);
+    assert_eq!(h.get_all_by_label("Binary").count(), 1 + 2, "the button and one binary message each way");
     // Ping, pong and close stay visible whatever the filter.
-    h.get_by_label("→ Ping");
-    h.get_by_label("← Pong");
-    assert_eq!(h.get_all_by_label_contains("Close").count(), 2);
+    h.get_by_label("Ping");
+    h.get_by_label("Pong");
+    assert_eq!(h.get_all_by_label("Close").count(), 2);
     h.key_press_modifiers(Modifiers::COMMAND, Key::F);
     h.run_steps(3);
     assert_eq!(h.state().view.tab, wirescope::app::Tab::Packets);
@@ -343,7 +345,7 @@ fn request_builder_websocket_session_with_ping_and_close() {
 fn edit_and_resend_fills_the_builder_from_a_captured_request() {
     let mut h = app(Some(Source::File(capture("http-methods.pcapng"))));
     let i = h.state().store.as_ref().unwrap().cap.http.iter().position(|x| x.request.as_ref().is_some_and(|r| r.method == "POST")).unwrap();
-    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Http(i));
+    h.state_mut().push_command(wirescope::app::Command::Select(wirescope::analysis::ladder::Target::Http(i)));
     h.run_steps(2);
     h.get_by_label("Edit and resend").click();
     h.run_steps(2);
@@ -508,7 +510,7 @@ fn only_the_handshake_ack_is_said_to_complete_the_handshake() {
     h.get_by_label("Packets").click();
     h.run_steps(3);
     let third = "completes the three-way handshake";
-    for (row, says) in [("[SYN]", "the client opens the connection"), ("[SYN, ACK]", "handshake step 2"), ("GET /items", "84 B of data")] {
+    for (row, says) in [("[SYN]", "the client opens the connection"), ("[SYN, ACK]", "handshake step 2"), ("GET /items HTTP/1.1", "84 B of data")] {
         click_packet_row(&mut h, row);
         assert!(h.query_by_label_contains(third).is_none(), "{row}");
         h.get_by_label_contains(says);
@@ -665,4 +667,195 @@ fn a_head_split_over_packets_and_frames_sharing_packets() {
     h.get_by_label("masking key = 05 06 07 08");
     h.get_by_label("opcode = 9 (Ping)");
     let _ = std::fs::remove_file(p);
+}
+
+/// The details panel's text: every label under it (the panel is what follows the selection).
+fn shows(h: &Harness<'_, WirescopeApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn clicking_the_connection_after_a_frame_brings_the_worked_example_back() {
+    use wirescope::analysis::ladder::Target;
+    const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    assert!(shows(&h, GUID), "a WebSocket connection shows the Sec-WebSocket-Accept worked example");
+    // A frame (as a click on its arrow does), then a message row of the table, clicked anywhere.
+    let frame = h.state().store.as_ref().unwrap().cap.frames.iter().position(|f| f.opcode == 1).unwrap();
+    h.state_mut().push_command(wirescope::app::Command::Select(Target::WsFrame(frame)));
+    h.run_steps(3);
+    h.get_by_label_contains("WebSocket frame Text");
+    assert!(!shows(&h, GUID), "the frame replaced the connection in the details");
+    h.get_by_label("Messages").click();
+    h.run_steps(3);
+    h.get_all_by_label("fragmented message").next().unwrap().click();
+    h.run_steps(3);
+    assert!(matches!(h.state().view.selection, Some(Target::WsMessage(_))), "a click on a row's payload cell selects its message");
+    assert!(!shows(&h, GUID));
+    h.get_by_label_contains("#0 WebSocket  127.0.0.1").click();
+    h.run_steps(3);
+    assert_eq!(h.state().view.selection, None, "the connection itself is selected");
+    assert!(shows(&h, GUID), "clicking the connection brings the worked example back");
+    h.get_by_label("Sec-WebSocket-Accept check: PASS");
+}
+
+#[test]
+fn another_connections_item_never_stays_in_the_details_and_back_forward_walk_the_selections() {
+    use eframe::egui::{Key, Modifiers};
+    let mut h = app(Some(Source::File(capture("http-status-codes.pcapng"))));
+    // Connection A (the 301 redirect), then its first exchange from the connection's summary.
+    h.get_by_label_contains("/status/301").click();
+    h.run_steps(3);
+    h.get_by_label_contains("GET /status/301 → 301").click();
+    h.run_steps(3);
+    h.get_by_label("GET /status/301 HTTP/1.1");
+    h.get_by_label_contains("HTTP/1.1 301");
+    // Connection B: A's exchange is gone from the details.
+    h.get_by_label_contains("/status/302").click();
+    h.run_steps(3);
+    assert!(!shows(&h, "GET /status/301 HTTP/1.1"), "A's exchange left the details");
+    h.get_by_label_contains("GET /status/302 → 302");
+    // Even when something sets the item without the connection, another connection's item is not shown.
+    let a = h.state().view.selection;
+    assert_eq!(a, None);
+    let i = h
+        .state()
+        .store
+        .as_ref()
+        .unwrap()
+        .cap
+        .http
+        .iter()
+        .position(|x| x.request.as_ref().is_some_and(|r| r.target == "/status/404"))
+        .unwrap();
+    h.state_mut().view.selection = Some(wirescope::analysis::ladder::Target::Http(i));
+    h.run_steps(2);
+    assert!(!shows(&h, "GET /status/404 HTTP/1.1"));
+    h.state_mut().view.selection = None;
+    h.run_steps(2);
+    // Back: A's exchange; Back again: A itself; Forward twice: B.
+    h.get_by_label("← Back").click();
+    h.run_steps(3);
+    h.get_by_label("GET /status/301 HTTP/1.1");
+    h.key_press_modifiers(Modifiers::ALT, Key::ArrowLeft);
+    h.run_steps(3);
+    assert!(!shows(&h, "GET /status/301 HTTP/1.1"));
+    h.get_by_label_contains("GET /status/301 → 301");
+    h.get_by_label("Forward →").click();
+    h.run_steps(3);
+    h.get_by_label("GET /status/301 HTTP/1.1");
+    h.key_press_modifiers(Modifiers::ALT, Key::ArrowRight);
+    h.run_steps(3);
+    h.get_by_label_contains("GET /status/302 → 302");
+    assert!(!shows(&h, "GET /status/301 HTTP/1.1"));
+    // Plain Right still steps the diagram's replay.
+    h.get_by_label("Sequence diagram").click();
+    h.get_by_label("|< Restart").click();
+    h.run_steps(2);
+    assert_eq!(arrows_shown(&h).0, 0);
+    h.key_press(Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(arrows_shown(&h).0, 1, "Right is the replay's step key");
+    h.get_by_label_contains("GET /status/302 → 302");
+}
+
+/// What tshark decoded (captures/expected/*.tsv, written by captures/expected.sh from
+/// `tshark -T fields -e frame.number -e tcp.stream ... -e http.response.code`): each TCP stream's
+/// status codes, and its frames.
+fn tshark_statuses(name: &str) -> std::collections::BTreeMap<u32, (Vec<u64>, Vec<u16>)> {
+    let text = std::fs::read_to_string(capture("expected").join(format!("{name}.tsv"))).unwrap();
+    let mut m = std::collections::BTreeMap::<u32, (Vec<u64>, Vec<u16>)>::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (Some(frame), Some(stream)) = (f.first().and_then(|s| s.parse().ok()), f.get(1).and_then(|s| s.parse().ok())) else { continue };
+        let e = m.entry(stream).or_default();
+        e.0.push(frame);
+        e.1.extend(f.get(4).unwrap_or(&"").split(',').filter_map(|c| c.parse::<u16>().ok()));
+    }
+    m
+}
+
+#[test]
+fn connection_rows_show_the_status_codes_tshark_reports() {
+    let h = app(Some(Source::File(capture("http-status-codes.pcapng"))));
+    let theirs = tshark_statuses("http-status-codes");
+    assert_eq!(theirs.len(), 19);
+    let conns = h.state().store.as_ref().unwrap().cap.connections.clone();
+    for (stream, (frames, codes)) in &theirs {
+        // The connection that carried tshark's frames for this stream.
+        let c = conns.iter().find(|c| frames.iter().all(|f| (c.first_packet..=c.last_packet).contains(f))).unwrap();
+        let row = h.get_by_label_contains(&format!("#{} HTTP  ", c.id)).accesskit_node().label().unwrap_or_default().to_string();
+        let shown: Vec<u16> =
+            row.lines().find_map(|l| l.strip_prefix("status ")).unwrap_or_default().split(' ').filter_map(|c| c.parse().ok()).collect();
+        let mut want = codes.clone();
+        want.dedup();
+        assert_eq!(shown, want, "tcp.stream {stream}: {row}");
+        assert!(row.contains("GET /status/") || row.contains(" /"), "the row names the request: {row}");
+    }
+}
+
+/// tshark's unmasked payloads of the ping frames (websocket.payload.ping, hex).
+fn tshark_pings(name: &str) -> Option<Vec<String>> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(capture(name))
+        .args(["-Y", "websocket.opcode==9", "-T", "fields", "-e", "websocket.payload.ping"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = |s: &str| (0..s.len() / 2).filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()).collect::<Vec<u8>>();
+    Some(text.lines().filter(|l| !l.is_empty()).map(|l| String::from_utf8(hex(l.trim())).unwrap()).collect())
+}
+
+#[test]
+fn a_ping_that_is_text_reads_as_text_and_json_keeps_the_wire_order() {
+    let Some(pings) = tshark_pings("websocket-basics.pcapng") else {
+        eprintln!("tshark is not installed: skipped");
+        return;
+    };
+    assert_eq!(pings, ["are you there"], "what tshark reads in the capture's ping");
+    let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
+    h.get_by_label("Messages").click();
+    h.run_steps(3);
+    // Ping and its pong, in the table as text.
+    assert_eq!(h.get_all_by_label(&pings[0]).count(), 2);
+    h.get_all_by_label("Ping").next().unwrap().click();
+    h.run_steps(3);
+    h.get_by_label_contains("WebSocket Ping");
+    assert_eq!(h.get_all_by_label(&pings[0]).count(), 3, "and in the details");
+    // The chat message's JSON, pretty, with its keys in the order of the bytes on the wire.
+    let store = h.state().store.as_ref().unwrap();
+    let wire = store.cap.websocket.iter().find(|m| m.payload.starts_with(b"{")).unwrap().payload.clone();
+    let wire = String::from_utf8(wire).unwrap();
+    let order = |s: &str| {
+        let mut keys: Vec<(usize, &str)> = ["\"type\"", "\"text\""].iter().filter_map(|k| s.find(k).map(|i| (i, *k))).collect();
+        keys.sort();
+        keys.into_iter().map(|(_, k)| k).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&wire).len(), 2);
+    h.get_all_by_label_contains("\"chat\"").next().unwrap().click();
+    h.run_steps(3);
+    let node = h.get_by_label_contains("\n  \"type\"");
+    let pretty = node.accesskit_node().value().or(node.accesskit_node().label()).unwrap_or_default().to_string();
+    assert_eq!(order(&pretty), order(&wire), "{pretty}");
+    assert!(pretty.contains("你好"), "escaped characters read as text: {pretty}");
+}
+
+#[test]
+fn a_lab_run_names_its_connections_after_the_technique_each_shows() {
+    let dir = std::env::temp_dir().join(format!("wirescope-ui-roles-{}", std::process::id()));
+    let mut h = app(None);
+    h.state_mut().live_dir = dir.clone();
+    h.get_by_label_contains("5. Ten server events").click();
+    h.run_steps(2);
+    assert!(step_until(&mut h, 40, |h| h.state().is_idle()), "the lab run did not finish");
+    // The scenario's four clients: short polling on /poll, long polling on /long-poll, SSE on /sse,
+    // WebSocket on /events (src/lab/scenarios.rs, push_vs_poll).
+    for (role, path) in
+        [("Short polling", "GET /poll?"), ("Long polling", "GET /long-poll?"), ("SSE", "GET /sse"), ("WebSocket push", "WebSocket /events")]
+    {
+        let row = h.get_by_label_contains(&format!("\n{role} · {path}")).accesskit_node().label().unwrap_or_default().to_string();
+        assert!(row.starts_with('#'), "{row}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

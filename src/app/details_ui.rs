@@ -1,11 +1,12 @@
-//! The details panel (HTTP exchange, WebSocket session and frame, packet layers) and the messages
-//! list. Every header, status code, opcode and close code comes with its explanation.
+//! The details panel (HTTP exchange, WebSocket session and frame, packet layers). Every header,
+//! status code, opcode and close code comes with its explanation.
 
+use super::messages_ui::{payload_text, pretty_json};
 use super::store::Store;
 use super::{Command, View};
 use crate::analysis::explain::{close_code_meaning, header_info, opcode_meaning, status_class_text, status_meaning, Lang};
 use crate::analysis::ladder::Target;
-use crate::model::{Dir, Headers, HttpExchange, HttpResponse, Protocol, WsMessage};
+use crate::model::{Headers, HttpExchange, HttpResponse, Protocol, WsMessage};
 use crate::proto::websocket::{handshake, opcode_name};
 use eframe::egui::{self, Color32, RichText};
 
@@ -14,7 +15,22 @@ const BAD: Color32 = Color32::from_rgb(230, 80, 80);
 
 pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View) -> Vec<Command> {
     let mut cmds = Vec::new();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match view.selection {
+    ui.horizontal(|ui| {
+        let back = ui.add_enabled(view.history.can_back(), egui::Button::new(lang.pick("← Back", "← 后退")).small());
+        if back.on_hover_text(lang.pick("Previous selection (Alt+Left)", "上一个选择（Alt+Left）")).clicked() {
+            cmds.push(Command::SelectionBack);
+        }
+        let fwd = ui.add_enabled(view.history.can_forward(), egui::Button::new(lang.pick("Forward →", "前进 →")).small());
+        if fwd.on_hover_text(lang.pick("Next selection (Alt+Right)", "下一个选择（Alt+Right）")).clicked() {
+            cmds.push(Command::SelectionForward);
+        }
+    });
+    ui.separator();
+    // An item of another connection than the selected one is never shown: the connection is.
+    let item = view
+        .selection
+        .filter(|t| crate::app::diagram_ui::connection_of(&store.cap, *t).is_none_or(|c| view.selected_conn.is_none_or(|s| s == c)));
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match item {
         Some(Target::Http(i)) => {
             if let Some(x) = store.cap.http.get(i) {
                 if let Some(req) = &x.request {
@@ -48,7 +64,7 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
                 {
                     cmds.push(Command::EditWebSocket(c));
                 }
-                connection_ui(ui, lang, store, c);
+                cmds.extend(connection_ui(ui, lang, store, c));
             } else {
                 ui.label(lang.pick("Select a connection, an arrow or a packet.", "请选择一个连接、一条箭头或一个数据包。"));
             }
@@ -57,10 +73,11 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
     cmds
 }
 
-fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) {
-    let Some(c) = store.cap.connections.iter().find(|c| c.id == id) else { return };
+fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    let Some(c) = store.cap.connections.iter().find(|c| c.id == id) else { return cmds };
     ui.heading(format!("#{} {}", c.id, c.protocol.label()));
-    ui.label(format!("{} → {}", c.client, c.server));
+    ui.add(egui::Label::new(format!("{} → {}", c.client, c.server)).wrap());
     if let Some(rtt) = c.handshake_rtt_ms {
         ui.label(format!(
             "{}: {rtt:.3} ms",
@@ -93,6 +110,15 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) {
         if c.http_exchanges > 1 {
             ui.label(lang.pick("keep-alive: several requests reused one TCP connection", "keep-alive：多个请求复用了同一条 TCP 连接"));
         }
+        // Each exchange, clickable: its request line and final status.
+        for (i, x) in store.cap.http.iter().enumerate().filter(|(_, x)| x.connection == id) {
+            let line = x.request.as_ref().map(|r| format!("{} {}", r.method, r.target)).unwrap_or_else(|| "?".into());
+            let status = x.response.as_ref().map(|r| format!(" → {} {}", r.status, r.reason)).unwrap_or_default();
+            let r = ui.add(egui::Button::selectable(false, format!("{line}{status}")).truncate());
+            if r.on_hover_text(format!("{line}{status}")).clicked() {
+                cmds.push(Command::Select(Target::Http(i)));
+            }
+        }
     }
     let findings: Vec<_> = store.cap.findings.iter().filter(|f| f.connection == Some(id)).collect();
     if !findings.is_empty() {
@@ -105,6 +131,18 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) {
             );
         }
     }
+    cmds
+}
+
+/// A long value (hash, base64, header, URL) that wraps inside the panel, with a copy button.
+fn long_value(ui: &mut egui::Ui, lang: Lang, name: &str, value: &str) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(name).strong());
+        if ui.small_button(lang.pick("Copy", "复制")).on_hover_text(value).clicked() {
+            ui.ctx().copy_text(value.to_string());
+        }
+    });
+    ui.add(egui::Label::new(RichText::new(value).monospace()).wrap());
 }
 
 /// The upgrade, with the Sec-WebSocket-Accept computation shown step by step.
@@ -121,23 +159,12 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
         ui.label(RichText::new(format!("{} {}", resp.status, resp.reason)).strong().color(OK));
     }
     if let Some(key) = &hs.key {
-        egui::Grid::new("accept").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            ui.label("1. Sec-WebSocket-Key");
-            ui.monospace(key);
-            ui.end_row();
-            ui.label(lang.pick("2. key + GUID", "2. key + GUID"));
-            ui.add(egui::Label::new(RichText::new(format!("{key}{}", handshake::GUID)).monospace()).wrap());
-            ui.end_row();
-            ui.label("3. SHA-1");
-            ui.monospace(handshake::sha1_hex(key));
-            ui.end_row();
-            ui.label(lang.pick("4. base64 = expected", "4. base64 = 期望值"));
-            ui.monospace(hs.expected_accept.clone().unwrap_or_default());
-            ui.end_row();
-            ui.label(lang.pick("5. server sent", "5. 服务器发送"));
-            ui.monospace(hs.accept.clone().unwrap_or_else(|| "—".into()));
-            ui.end_row();
-        });
+        // One step under the other, values wrapping: the panel keeps its width at 300 px.
+        long_value(ui, lang, "1. Sec-WebSocket-Key", key);
+        long_value(ui, lang, lang.pick("2. key + GUID", "2. key + GUID"), &format!("{key}{}", handshake::GUID));
+        long_value(ui, lang, "3. SHA-1", &handshake::sha1_hex(key));
+        long_value(ui, lang, lang.pick("4. base64 = expected", "4. base64 = 期望值"), hs.expected_accept.as_deref().unwrap_or_default());
+        long_value(ui, lang, lang.pick("5. server sent", "5. 服务器发送"), hs.accept.as_deref().unwrap_or("—"));
         match hs.accept_ok {
             Some(true) => ui.colored_label(OK, lang.pick("Sec-WebSocket-Accept check: PASS", "Sec-WebSocket-Accept 校验：通过")),
             Some(false) => ui.colored_label(BAD, lang.pick("Sec-WebSocket-Accept check: FAIL", "Sec-WebSocket-Accept 校验：失败")),
@@ -171,17 +198,29 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
     }
 }
 
-fn headers_ui(ui: &mut egui::Ui, lang: Lang, id: &str, headers: &Headers) {
-    egui::Grid::new(id).striped(true).num_columns(2).spacing([8.0, 2.0]).show(ui, |ui| {
-        for (n, v) in headers {
-            let r = ui.label(RichText::new(n).strong());
+/// Each header on its own line, the value wrapping under its name when long (right-click copies it).
+fn headers_ui(ui: &mut egui::Ui, lang: Lang, headers: &Headers) {
+    // Rows as tall as the text, not as a button: headers read as a compact list.
+    let saved = ui.spacing().interact_size.y;
+    ui.spacing_mut().interact_size.y = ui.text_style_height(&egui::TextStyle::Body);
+    for (n, v) in headers {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            ui.spacing_mut().interact_size.y = saved;
+            let r = ui.label(RichText::new(format!("{n}:")).strong());
             if let Some(info) = header_info(n) {
                 r.on_hover_text(format!("{}\n({})", lang.pick(info.en, info.zh), info.rfc));
             }
-            ui.label(v);
-            ui.end_row();
-        }
-    });
+            let r = ui.add(egui::Label::new(v).wrap().sense(egui::Sense::click()));
+            r.context_menu(|ui| {
+                if ui.button(lang.pick("Copy value", "复制值")).clicked() {
+                    ui.ctx().copy_text(v.to_string());
+                    ui.close();
+                }
+            });
+        });
+    }
+    ui.spacing_mut().interact_size.y = saved;
 }
 
 /// The URI under which egui's image loader caches a body (one per message).
@@ -199,8 +238,8 @@ fn body_ui(ui: &mut egui::Ui, lang: Lang, body: Option<&crate::model::Body>, dec
     let bytes = &b.bytes;
     let ct = ctype.unwrap_or("").to_ascii_lowercase();
     if ct.contains("json") {
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-            ui.monospace(serde_json::to_string_pretty(&v).unwrap_or_default());
+        if let Some(p) = std::str::from_utf8(bytes).ok().and_then(pretty_json) {
+            ui.add(egui::Label::new(RichText::new(p).monospace()).wrap());
             return;
         }
     }
@@ -216,7 +255,7 @@ fn body_ui(ui: &mut egui::Ui, lang: Lang, body: Option<&crate::model::Body>, dec
     match std::str::from_utf8(bytes) {
         Ok(t) => {
             let shown: String = t.chars().take(4000).collect();
-            ui.monospace(shown);
+            ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap());
         }
         Err(_) => {
             ui.monospace(hex(&bytes[..bytes.len().min(256)]));
@@ -224,7 +263,7 @@ fn body_ui(ui: &mut egui::Ui, lang: Lang, body: Option<&crate::model::Body>, dec
     }
 }
 
-fn hex(b: &[u8]) -> String {
+pub(super) fn hex(b: &[u8]) -> String {
     b.chunks(16).map(|c| c.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
 }
 
@@ -250,9 +289,9 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
     }
     if let Some(r) = &x.request {
         ui.separator();
-        ui.label(RichText::new(format!("{} {} {}", r.method, r.target, r.version)).strong());
+        ui.add(egui::Label::new(RichText::new(format!("{} {} {}", r.method, r.target, r.version)).strong()).wrap());
         ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
-        headers_ui(ui, lang, "req_headers", &r.headers);
+        headers_ui(ui, lang, &r.headers);
         body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, r.headers.value("Content-Type"), r.packet);
     } else {
         ui.label(lang.pick("(the request was not captured)", "（没有捕获到请求）"));
@@ -266,7 +305,7 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
         Some(r) => {
             status_ui(ui, lang, r);
             ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
-            headers_ui(ui, lang, "resp_headers", &r.headers);
+            headers_ui(ui, lang, &r.headers);
             if let Some(enc) = &r.content_encoding {
                 ui.label(format!("Content-Encoding {enc}: {} → {} B", r.wire_body_len, r.body_len));
             }
@@ -301,19 +340,26 @@ fn message_ui(ui: &mut egui::Ui, lang: Lang, m: &WsMessage) {
             ui.label(format!("{}: \"{r}\"", lang.pick("reason", "原因")));
         }
     }
-    if m.opcode == 1 {
-        let t = String::from_utf8_lossy(&m.payload);
-        match serde_json::from_str::<serde_json::Value>(&t) {
-            Ok(v) if t.trim_start().starts_with(['{', '[']) => ui.monospace(serde_json::to_string_pretty(&v).unwrap_or_default()),
-            _ => ui.monospace(t.chars().take(4000).collect::<String>()),
-        };
-        if let Some(p) = crate::proto::socketio::parse_packet(&t) {
-            if let Some(s) = p.socketio {
+    if m.opcode == 8 {
+        return;
+    }
+    // Text whenever the payload is UTF-8 (pings and pongs too), JSON in the wire's key order; hex otherwise.
+    match payload_text(&m.payload) {
+        Some(t) => {
+            let shown = pretty_json(t).unwrap_or_else(|| t.chars().take(4000).collect());
+            ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap());
+            if let Some(s) = crate::proto::socketio::parse_packet(t).and_then(|p| p.socketio) {
                 ui.label(format!("Socket.IO {} {} {}", s.kind, s.namespace, s.event.unwrap_or_default()));
             }
         }
-    } else if m.opcode != 8 {
-        ui.monospace(hex(&m.payload[..m.payload.len().min(256)]));
+        None if !m.payload.is_empty() => {
+            ui.label(RichText::new(lang.pick("payload (hex)", "载荷（十六进制）")).weak());
+            ui.monospace(hex(m.payload.get(..256).unwrap_or(&m.payload)));
+        }
+        None => {}
+    }
+    if m.payload_truncated {
+        ui.label(RichText::new(lang.pick("(payload cut at the kept limit)", "（载荷超出保留上限，已截断）")).weak());
     }
 }
 
@@ -322,7 +368,7 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
     let Some(f) = store.cap.frames.get(i) else { return };
     ui.heading(format!("{} {} {}", lang.pick("WebSocket frame", "WebSocket 帧"), opcode_name(f.opcode), f.direction.arrow()));
     ui.label(opcode_meaning(f.opcode, lang));
-    egui::Grid::new("anatomy").striped(true).num_columns(3).spacing([10.0, 3.0]).show(ui, |ui| {
+    egui::Grid::new("anatomy").striped(true).num_columns(2).spacing([10.0, 3.0]).show(ui, |ui| {
         let bit = |b: bool| if b { "1" } else { "0" };
         let rows: Vec<(&str, String, &str)> = vec![
             ("FIN", bit(f.fin).into(), lang.pick("1 = last frame of the message", "1 = 消息的最后一帧")),
@@ -337,10 +383,16 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
                 lang.pick("7 bits up to 125, 16 bits up to 65535, else 64 bits", "≤125 用 7 位，≤65535 用 16 位，否则 64 位"),
             ),
         ];
+        // The explanation goes under the value and wraps there, so the panel keeps its width.
+        let note = (egui::TextStyle::Body.resolve(ui.style()).size - 2.0).max(9.0);
         for (a, b, c) in rows {
             ui.strong(a);
-            ui.monospace(b);
-            ui.label(c);
+            ui.vertical(|ui| {
+                ui.monospace(b);
+                if !c.is_empty() {
+                    ui.add(egui::Label::new(RichText::new(c).size(note).weak()).wrap());
+                }
+            });
             ui.end_row();
         }
     });
@@ -363,7 +415,9 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
                 ui.monospace(hex(&keys));
                 ui.end_row();
                 ui.label(lang.pick("payload", "原始载荷"));
-                ui.monospace(format!("{}  \"{}\"", hex(plain), String::from_utf8_lossy(plain)));
+                ui.add(
+                    egui::Label::new(RichText::new(format!("{}  \"{}\"", hex(plain), String::from_utf8_lossy(plain))).monospace()).wrap(),
+                );
                 ui.end_row();
             });
         }
@@ -373,62 +427,4 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
         ui.separator();
         message_ui(ui, lang, m);
     }
-}
-
-/// The messages of the selected WebSocket connection, filterable, newest at the bottom.
-pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View) -> Vec<Command> {
-    let mut cmds = Vec::new();
-    ui.horizontal(|ui| {
-        ui.label(lang.pick("Direction:", "方向："));
-        ui.selectable_value(&mut view.ws_dir_filter, None, lang.pick("both", "双向"));
-        ui.selectable_value(&mut view.ws_dir_filter, Some(Dir::ClientToServer), lang.pick("client → server", "客户端 → 服务器"));
-        ui.selectable_value(&mut view.ws_dir_filter, Some(Dir::ServerToClient), lang.pick("server → client", "服务器 → 客户端"));
-        ui.separator();
-        ui.selectable_value(&mut view.ws_opcode_filter, None, lang.pick("all", "全部"));
-        ui.selectable_value(&mut view.ws_opcode_filter, Some(1), "Text");
-        ui.selectable_value(&mut view.ws_opcode_filter, Some(2), "Binary");
-        let label = ui.label(lang.pick("Text:", "文字："));
-        ui.add(
-            egui::TextEdit::singleline(&mut view.ws_text_filter)
-                .hint_text(lang.pick("text in message", "消息中的文字"))
-                .desired_width(140.0),
-        )
-        .labelled_by(label.id);
-    });
-    let Some(conn) = view.selected_conn else {
-        ui.label(lang.pick("Select a WebSocket connection.", "请选择一个 WebSocket 连接。"));
-        return cmds;
-    };
-    let t0 = store.cap.packets.first_time.unwrap_or(0.0);
-    egui::ScrollArea::vertical().auto_shrink([false, false]).stick_to_bottom(true).show(ui, |ui| {
-        egui::Grid::new("msgs").striped(true).num_columns(5).spacing([10.0, 2.0]).show(ui, |ui| {
-            for (i, m) in store.cap.websocket.iter().enumerate().filter(|(_, m)| m.connection == conn) {
-                let control = m.opcode >= 8;
-                // Ping, pong and close are always shown: they tell how the session is doing.
-                if !control {
-                    if view.ws_dir_filter.is_some_and(|d| d != m.direction) || view.ws_opcode_filter.is_some_and(|o| o != m.opcode) {
-                        continue;
-                    }
-                    if !view.ws_text_filter.is_empty() && !String::from_utf8_lossy(&m.payload).contains(&view.ws_text_filter) {
-                        continue;
-                    }
-                }
-                let arrow = if m.direction == Dir::ClientToServer { "→" } else { "←" };
-                let sel = view.selection == Some(Target::WsMessage(i));
-                if ui.selectable_label(sel, format!("{arrow} {}", opcode_name(m.opcode))).clicked() {
-                    cmds.push(Command::Select(Target::WsMessage(i)));
-                }
-                ui.label(format!("{:.6}", m.time - t0));
-                ui.label(if m.compressed { format!("{} → {} B", m.wire_len, m.len) } else { format!("{} B", m.len) });
-                let preview = match m.opcode {
-                    1 => String::from_utf8_lossy(&m.payload).chars().take(60).collect::<String>(),
-                    8 => m.close_code.map(|c| format!("{c} {}", m.close_reason.clone().unwrap_or_default())).unwrap_or_default(),
-                    _ => hex(&m.payload[..m.payload.len().min(12)]).replace('\n', " "),
-                };
-                ui.label(preview);
-                ui.end_row();
-            }
-        });
-    });
-    cmds
 }

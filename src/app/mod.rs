@@ -9,8 +9,10 @@ mod diagram_ui;
 pub mod fonts;
 pub mod live_ui;
 pub mod loader;
+mod messages_ui;
 mod packet_detail_ui;
 mod packets_ui;
+pub mod selection;
 pub mod settings;
 mod start_ui;
 pub mod store;
@@ -37,8 +39,13 @@ pub enum Command {
     OpenDialog,
     CancelLoad,
     Close,
+    /// The connection itself (its summary in the details panel).
     SelectConnection(u32),
+    /// An item, and with it the connection it belongs to.
     Select(Target),
+    /// Back / Forward through past selections (Alt+Left / Alt+Right).
+    SelectionBack,
+    SelectionForward,
     SetLang(Lang),
     SetDark(bool),
     /// Ask where to save, then write the SVG atomically.
@@ -69,6 +76,8 @@ pub struct View {
     pub tab: Tab,
     pub selected_conn: Option<u32>,
     pub selection: Option<Target>,
+    /// Past and future selections, for Back and Forward.
+    pub history: selection::History,
     pub conn_filter: String,
     pub packet_filter: String,
     pub only_selected_conn: bool,
@@ -83,6 +92,8 @@ pub struct View {
     pub packet_rows: Option<(packets_ui::RowsKey, std::sync::Arc<Vec<usize>>)>,
     /// The selected packet's bytes, read back from the file once.
     pub packet_bytes: Option<(u64, Option<Vec<u8>>)>,
+    /// What each connection's row says, computed when the capture changes.
+    pub conn_rows: Option<connections_ui::RowsCache>,
     /// While capturing, tables and the diagram follow the newest packets.
     pub stick_to_newest: bool,
     pub capture_form: Option<live_ui::CaptureForm>,
@@ -120,6 +131,7 @@ impl WirescopeApp {
                 tab: Tab::Diagram,
                 selected_conn: None,
                 selection: None,
+                history: selection::History::default(),
                 conn_filter: String::new(),
                 packet_filter: String::new(),
                 only_selected_conn: false,
@@ -132,6 +144,7 @@ impl WirescopeApp {
                 breakdown: None,
                 packet_rows: None,
                 packet_bytes: None,
+                conn_rows: None,
                 stick_to_newest: true,
                 capture_form: None,
                 lab_relay: false,
@@ -197,11 +210,28 @@ impl WirescopeApp {
     fn forget_view(&mut self) {
         self.view.selected_conn = None;
         self.view.selection = None;
+        self.view.history = selection::History::default();
         self.view.replay = diagram_ui::Replay::default();
         self.view.packet_rows = None;
         self.view.packet_bytes = None;
         self.view.packet_filter.clear();
+        self.view.conn_rows = None;
         self.view.breakdown = None;
+    }
+
+    /// Makes `s` the selection, remembering the one it replaces for Back.
+    fn select(&mut self, s: selection::Selection) {
+        let current = selection::Selection { conn: self.view.selected_conn, item: self.view.selection };
+        self.view.history.go(current, s);
+        self.show_selection(s);
+    }
+
+    fn show_selection(&mut self, s: selection::Selection) {
+        if self.view.selected_conn != s.conn {
+            self.view.replay = diagram_ui::Replay::default();
+        }
+        self.view.selected_conn = s.conn;
+        self.view.selection = s.item;
     }
 
     fn start_live(&mut self, job: loader::LiveJob, ctx: &egui::Context) {
@@ -349,18 +379,20 @@ impl WirescopeApp {
                     }
                     self.store = None;
                 }
-                Command::SelectConnection(c) => {
-                    if self.view.selected_conn != Some(c) {
-                        self.view.selected_conn = Some(c);
-                        self.view.replay = diagram_ui::Replay::default();
-                    }
-                }
+                Command::SelectConnection(c) => self.select(selection::Selection { conn: Some(c), item: None }),
                 Command::Select(t) => {
-                    self.view.selection = Some(t);
-                    if let Some(store) = &self.store {
-                        if let Some(c) = diagram_ui::connection_of(&store.cap, t) {
-                            self.view.selected_conn = Some(c);
-                        }
+                    let owner = self.store.as_ref().and_then(|s| diagram_ui::connection_of(&s.cap, t));
+                    self.select(selection::Selection { conn: owner.or(self.view.selected_conn), item: Some(t) });
+                }
+                Command::SelectionBack | Command::SelectionForward => {
+                    let current = selection::Selection { conn: self.view.selected_conn, item: self.view.selection };
+                    let to = if matches!(cmd, Command::SelectionBack) {
+                        self.view.history.back(current)
+                    } else {
+                        self.view.history.forward(current)
+                    };
+                    if let Some(s) = to {
+                        self.show_selection(s);
                     }
                 }
                 Command::SaveSvg(svg) => {
@@ -480,11 +512,21 @@ impl WirescopeApp {
                 if i.key_pressed(egui::Key::Space) {
                     self.view.replay.playing = !self.view.replay.playing;
                 }
-                if i.key_pressed(egui::Key::ArrowRight) {
-                    self.view.replay.step = Some(true);
-                }
-                if i.key_pressed(egui::Key::ArrowLeft) {
-                    self.view.replay.step = Some(false);
+                // Alt+Left / Alt+Right walk the selections; plain Left / Right step the replay.
+                if i.modifiers.alt {
+                    if i.key_pressed(egui::Key::ArrowLeft) {
+                        self.commands.push(Command::SelectionBack);
+                    }
+                    if i.key_pressed(egui::Key::ArrowRight) {
+                        self.commands.push(Command::SelectionForward);
+                    }
+                } else {
+                    if i.key_pressed(egui::Key::ArrowRight) {
+                        self.view.replay.step = Some(true);
+                    }
+                    if i.key_pressed(egui::Key::ArrowLeft) {
+                        self.view.replay.step = Some(false);
+                    }
                 }
             }
             for f in &i.raw.dropped_files {
@@ -724,7 +766,7 @@ impl eframe::App for WirescopeApp {
             let cmds = match self.view.tab {
                 Tab::Diagram => diagram_ui::diagram_ui(ui, lang, store, &mut self.view, &mut self.settings),
                 Tab::Packets => packets_ui::packets_ui(ui, lang, store, &mut self.view, self.settings.time_format),
-                Tab::Messages => details_ui::messages_ui(ui, lang, store, &mut self.view),
+                Tab::Messages => messages_ui::messages_ui(ui, lang, store, &mut self.view),
                 Tab::Breakdowns => {
                     breakdowns_ui::breakdowns_ui(ui, lang, store, &mut self.view.breakdown);
                     Vec::new()

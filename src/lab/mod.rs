@@ -30,6 +30,23 @@ pub struct ScenarioInfo {
     pub teaches: Bi,
 }
 
+/// What a connection to the lab servers shows, from its first request's path: each of the lab's
+/// clients uses one endpoint (push-vs-poll's four clients use `/poll`, `/long-poll`, `/sse` and the
+/// WebSocket `/events`), so a lab run's connections can be named after the technique they show.
+pub fn connection_role(path: &str) -> Option<Bi> {
+    let path = path.split('?').next().unwrap_or(path);
+    Some(match path {
+        "/poll" => Bi { en: "Short polling", zh: "短轮询" },
+        "/long-poll" => Bi { en: "Long polling", zh: "长轮询" },
+        "/sse" => Bi { en: "SSE", zh: "SSE" },
+        "/events" => Bi { en: "WebSocket push", zh: "WebSocket 推送" },
+        "/chat" => Bi { en: "WebSocket chat", zh: "WebSocket 聊天" },
+        "/tokens" => Bi { en: "Token streaming", zh: "逐词流式输出" },
+        "/answer" => Bi { en: "Whole answer at once", zh: "一次性返回整段回答" },
+        _ => return None,
+    })
+}
+
 pub const SCENARIOS: &[ScenarioInfo] = &[
     ScenarioInfo {
         id: "handshake",
