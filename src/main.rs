@@ -120,6 +120,15 @@ enum LangArg {
     Zh,
 }
 
+impl From<LangArg> for wirescope::analysis::explain::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::En => Self::En,
+            LangArg::Zh => Self::Zh,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct CaptureArgs {
     /// The interface (see --list); loopback is `lo` on Linux.
@@ -180,6 +189,9 @@ struct AnalyzeArgs {
     /// Most bytes one message may inflate to (content coding, permessage-deflate).
     #[arg(long, default_value = "67108864")]
     max_decompressed: u64,
+    /// The language of the text summary (JSON and HAR are the same in both).
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
 }
 
 fn main() -> ExitCode {
@@ -264,7 +276,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             cap.packets = loaded.engine.packets().clone();
             cap.connections = loaded.engine.connections();
             if a.format == Format::Text {
-                out_buf.extend_from_slice(export::text::summary(&name, &cap, a.messages).as_bytes());
+                out_buf.extend_from_slice(export::text::summary_in(&name, &cap, a.messages, a.lang.into()).as_bytes());
                 emit(&a.output, |o| o.write_all(&out_buf))?;
             } else {
                 let har = export::har::to_har(&cap);
@@ -538,7 +550,7 @@ fn lab(a: LabArgs) -> Result<()> {
             cap.connections = l.engine.connections();
             println!();
             let name = if keep { out.display().to_string() } else { format!("{} (not kept: -w FILE keeps it)", info.id) };
-            emit(&None, |w| w.write_all(export::text::summary(&name, &cap, 20).as_bytes()))
+            emit(&None, |w| w.write_all(export::text::summary_in(&name, &cap, 20, a.lang.into()).as_bytes()))
         })
     };
     if keep {

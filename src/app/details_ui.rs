@@ -104,7 +104,7 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) {
         for f in findings {
             ui.colored_label(
                 if f.severity == crate::model::Severity::Error { BAD } else { Color32::from_rgb(230, 160, 40) },
-                format!("#{} {}: {}", f.packet, f.code, f.message),
+                format!("#{} {}: {}", f.packet, f.code, crate::analysis::catalogue::finding_message(f, lang)),
             );
         }
     }
