@@ -2,8 +2,32 @@
 //! bytes (the overhead the seed notes talk about), time to first byte, WebSocket rates, and bytes
 //! spent per delivered message by HTTP against WebSocket.
 
-use crate::model::{Capture, Dir, Protocol};
+use crate::model::{Capture, Dir, HttpExchange, Protocol};
 use std::collections::BTreeMap;
+
+/// One exchange's bytes on the wire, labelled by its request ("GET /api").
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ExchangeBytes {
+    pub label: String,
+    /// Request and response heads together.
+    pub head: u64,
+    /// Request and response bodies as sent (before content decoding).
+    pub body: u64,
+    pub status: Option<u16>,
+    pub ttfb_ms: Option<f64>,
+}
+
+/// "GET /api/items", the target cut to `max` characters; "→ 200" when the request was not captured.
+pub fn exchange_label(x: &HttpExchange, max: usize) -> String {
+    match &x.request {
+        Some(r) => {
+            let target: String = r.target.chars().take(max).collect();
+            let more = if r.target.chars().count() > max { "…" } else { "" };
+            format!("{} {target}{more}", r.method)
+        }
+        None => format!("→ {}", x.response.as_ref().map_or(0, |r| r.status)),
+    }
+}
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Breakdown {
@@ -13,8 +37,8 @@ pub struct Breakdown {
     pub methods: Vec<(String, u32)>,
     /// The most frequent header names (requests and responses), at most 15.
     pub headers: Vec<(String, u32)>,
-    /// Per exchange: (head bytes, body bytes on the wire), request and response together.
-    pub overhead: Vec<(u64, u64)>,
+    /// Per exchange: head bytes against body bytes on the wire, request and response together.
+    pub overhead: Vec<ExchangeBytes>,
     pub ttfb_ms: Vec<f64>,
     /// Per second since the first packet, per direction: (second, messages, payload bytes).
     pub ws_rate: [Vec<(f64, u32, u64)>; 2],
@@ -51,7 +75,13 @@ pub fn breakdown(cap: &Capture) -> Breakdown {
                 *headers.entry(n.to_ascii_lowercase()).or_default() += 1;
             }
         }
-        b.overhead.push((head, body));
+        b.overhead.push(ExchangeBytes {
+            label: exchange_label(x, 24),
+            head,
+            body,
+            status: x.response.as_ref().map(|r| r.status),
+            ttfb_ms: x.ttfb_ms,
+        });
         if let Some(t) = x.ttfb_ms {
             b.ttfb_ms.push(t);
         }
