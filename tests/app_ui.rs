@@ -447,3 +447,45 @@ fn closing_during_a_live_capture_finishes_the_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A capture with one HTTP exchange (the first connection of http-methods.pcapng, cut out by
+/// tshark): the Breakdowns tab shows a table, not plots, with the method and status code tshark
+/// reads in it, in English and in Chinese.
+#[test]
+fn breakdowns_with_one_exchange_show_a_table() {
+    let path = std::env::temp_dir().join(format!("wirescope-one-exchange-{}.pcapng", std::process::id()));
+    let src = capture("http-methods.pcapng");
+    let cut = std::process::Command::new("tshark")
+        .args(["-r", &src.display().to_string(), "-Y", "tcp.stream == 0", "-w", &path.display().to_string()])
+        .output()
+        .expect("tshark runs");
+    assert!(cut.status.success(), "{}", String::from_utf8_lossy(&cut.stderr));
+    let fields = |f: &str| -> Vec<String> {
+        let o = std::process::Command::new("tshark")
+            .args(["-n", "-r", &path.display().to_string(), "-Y", "http", "-T", "fields", "-e", f])
+            .output()
+            .expect("tshark runs");
+        String::from_utf8_lossy(&o.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+    };
+    let (methods, codes) = (fields("http.request.method"), fields("http.response.code"));
+    assert_eq!((methods.len(), codes.len()), (1, 1), "one exchange: {methods:?} {codes:?}");
+    let (method, code) = (methods[0].clone(), codes[0].clone());
+    let mut h = app(Some(Source::File(path.clone())));
+    let _ = std::fs::remove_file(&path);
+    h.get_by_label("Breakdowns").click();
+    h.run_steps(3);
+    h.get_by_label("Status code");
+    h.get_by_label("Method");
+    assert!(h.get_all_by_label(&method).count() >= 1, "the method {method} is in the table");
+    assert!(h.get_all_by_label_contains(&format!("{code} ")).count() >= 1, "the status {code} is in the table");
+    assert!(h.query_by_label("Status codes by class").is_none(), "no plot for one exchange");
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label("统计").click();
+    h.run_steps(3);
+    h.get_by_label("状态码");
+    h.get_by_label("请求方法");
+    assert!(h.get_all_by_label(&method).count() >= 1);
+    assert!(h.get_all_by_label_contains(&format!("{code} ")).count() >= 1);
+    assert!(h.query_by_label("按类别统计的状态码").is_none());
+}
