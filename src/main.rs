@@ -525,10 +525,10 @@ fn lab(a: LabArgs) -> Result<()> {
     }
     println!("{}", if zh { info.title.zh } else { info.title.en });
     for f in &done.outcome.figures {
-        let label = if zh { &f.zh } else { &f.en };
+        let (label, value) = f.text(if zh { wirescope::analysis::explain::Lang::Zh } else { wirescope::analysis::explain::Lang::En });
         // Chinese characters take two columns in a terminal.
         let width: usize = label.chars().map(|c| if ('\u{2e80}'..='\u{ffef}').contains(&c) { 2 } else { 1 }).sum();
-        println!("  {label}{} {}", " ".repeat(44usize.saturating_sub(width)), f.value);
+        println!("  {label}{} {value}", " ".repeat(44usize.saturating_sub(width)));
     }
     if let Some(s) = &done.stats {
         eprintln!("wirescope: captured {} packets on loopback (dropped by the kernel: {})", s.packets, s.kernel_dropped);

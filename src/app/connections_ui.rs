@@ -56,7 +56,7 @@ pub fn connections_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut V
             let mut line = format!(
                 "   {} {} / {} B · {:.1} ms · {}",
                 c.packets_client_to_server + c.packets_server_to_client,
-                lang.pick("pkts", "包"),
+                lang.pick("pkts", "个数据包"),
                 c.bytes_client_to_server + c.bytes_server_to_client,
                 dur,
                 end_text(c.end, lang)

@@ -128,16 +128,16 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
             ui.label("1. Sec-WebSocket-Key");
             ui.monospace(key);
             ui.end_row();
-            ui.label(lang.pick("2. key + GUID", "2. key + GUID"));
+            ui.label(lang.pick("2. key + GUID", "2. Key 拼接 GUID"));
             ui.add(egui::Label::new(RichText::new(format!("{key}{}", handshake::GUID)).monospace()).wrap());
             ui.end_row();
             ui.label("3. SHA-1");
             ui.monospace(handshake::sha1_hex(key));
             ui.end_row();
-            ui.label(lang.pick("4. base64 = expected", "4. base64 = 期望值"));
+            ui.label(lang.pick("4. base64 = expected", "4. base64 编码 = 应有的值"));
             ui.monospace(hs.expected_accept.clone().unwrap_or_default());
             ui.end_row();
-            ui.label(lang.pick("5. server sent", "5. 服务器发送"));
+            ui.label(lang.pick("5. server sent", "5. 服务器返回的值"));
             ui.monospace(hs.accept.clone().unwrap_or_else(|| "—".into()));
             ui.end_row();
         });
@@ -153,9 +153,9 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
     if let Some(d) = &hs.permessage_deflate {
         ui.label(format!(
             "permessage-deflate: {} {}, {} {}{}{}",
-            lang.pick("client window", "客户端窗口"),
+            lang.pick("client window", "客户端窗口位数"),
             d.client_max_window_bits,
-            lang.pick("server window", "服务器窗口"),
+            lang.pick("server window", "服务器窗口位数"),
             d.server_max_window_bits,
             if d.client_no_context_takeover { ", client_no_context_takeover" } else { "" },
             if d.server_no_context_takeover { ", server_no_context_takeover" } else { "" }
@@ -254,7 +254,10 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
     if let Some(r) = &x.request {
         ui.separator();
         ui.label(RichText::new(format!("{} {} {}", r.method, r.target, r.version)).strong());
-        ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
+        ui.label(match lang {
+            Lang::Zh => format!("数据包 {} · 头部 {} B", r.packet, r.head_len),
+            Lang::En => format!("packet {} · {} B of headers", r.packet, r.head_len),
+        });
         headers_ui(ui, lang, "req_headers", &r.headers);
         body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, r.headers.value("Content-Type"), r.packet);
     } else {
@@ -268,7 +271,10 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
     match &x.response {
         Some(r) => {
             status_ui(ui, lang, r);
-            ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
+            ui.label(match lang {
+                Lang::Zh => format!("数据包 {} · 头部 {} B", r.packet, r.head_len),
+                Lang::En => format!("packet {} · {} B of headers", r.packet, r.head_len),
+            });
             headers_ui(ui, lang, "resp_headers", &r.headers);
             if let Some(enc) = &r.content_encoding {
                 ui.label(format!("Content-Encoding {enc}: {} → {} B", r.wire_body_len, r.body_len));
@@ -292,7 +298,7 @@ fn message_ui(ui: &mut egui::Ui, lang: Lang, m: &WsMessage) {
         m.len,
         m.frames,
         lang.pick("frame(s)", "个帧"),
-        lang.pick("ends in packet", "结束于包"),
+        lang.pick("ends in packet", "结束于数据包"),
         m.packet
     ));
     if m.compressed {
@@ -333,7 +339,7 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
             ("RSV2", bit(f.rsv & 2 != 0).into(), lang.pick("reserved, must be 0", "保留，必须为 0")),
             ("RSV3", bit(f.rsv & 1 != 0).into(), lang.pick("reserved, must be 0", "保留，必须为 0")),
             ("opcode", format!("0x{:x} {}", f.opcode, opcode_name(f.opcode)), ""),
-            ("MASK", bit(f.masked).into(), lang.pick("clients must mask, servers must not", "客户端必须掩码，服务器不能掩码")),
+            ("MASK", bit(f.masked).into(), lang.pick("clients must mask, servers must not", "客户端必须加掩码，服务器不得加掩码")),
             (
                 lang.pick("length", "长度"),
                 format!("{} B ({}-bit)", f.payload_len, f.length_form),
@@ -348,7 +354,7 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
         }
     });
     if let Some(key) = f.mask_key {
-        ui.label(format!("{}: {}", lang.pick("masking key", "掩码密钥"), hex(&key)));
+        ui.label(format!("{}: {}", lang.pick("masking key", "掩码键"), hex(&key)));
         let msg =
             store.cap.websocket.iter().find(|m| {
                 m.connection == f.connection && m.direction == f.direction && m.packet == f.packet && m.frames == 1 && !m.compressed
@@ -359,13 +365,13 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
             let keys: Vec<u8> = (0..n).map(|i| key[i % 4]).collect();
             let wire: Vec<u8> = plain.iter().zip(&keys).map(|(p, k)| p ^ k).collect();
             egui::Grid::new("xor").num_columns(2).show(ui, |ui| {
-                ui.label(lang.pick("on the wire", "线上字节"));
+                ui.label(lang.pick("on the wire", "线上字节（已掩码）"));
                 ui.monospace(hex(&wire));
                 ui.end_row();
-                ui.label("XOR key");
+                ui.label(lang.pick("XOR key", "异或用的掩码键"));
                 ui.monospace(hex(&keys));
                 ui.end_row();
-                ui.label(lang.pick("payload", "原始载荷"));
+                ui.label(lang.pick("payload", "原始载荷（未掩码）"));
                 ui.monospace(format!("{}  \"{}\"", hex(plain), String::from_utf8_lossy(plain)));
                 ui.end_row();
             });

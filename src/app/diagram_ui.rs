@@ -196,7 +196,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         r.total = all_geoms.len();
         ui.label(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()));
         if !flying.is_empty() {
-            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条在途")));
+            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条正在传输")));
         }
     });
     ui.horizontal(|ui| {

@@ -158,12 +158,24 @@ pub struct Note {
     pub zh: String,
 }
 
-/// A measured figure of a scenario's outcome.
+/// A measured figure of a scenario's outcome: its label and its value in both languages (most
+/// values are numbers and units, the same in both).
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub en: String,
     pub zh: String,
     pub value: String,
+    pub value_zh: String,
+}
+
+impl Figure {
+    /// (label, value) in a language.
+    pub fn text(&self, lang: crate::analysis::explain::Lang) -> (&str, &str) {
+        match lang {
+            crate::analysis::explain::Lang::En => (&self.en, &self.value),
+            crate::analysis::explain::Lang::Zh => (&self.zh, &self.value_zh),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
