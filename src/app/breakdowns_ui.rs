@@ -109,7 +109,6 @@ fn small_table(ui: &mut egui::Ui, id: &str, header: &[&str], rows: &[Vec<String>
 
 /// Vertical bars, one per category: the name under it, the count on it; the value axis starts at
 /// zero and is labelled with its unit.
-#[allow(clippy::too_many_arguments)]
 fn category_bars(ui: &mut egui::Ui, id: &str, x_name: &str, y_name: &str, cats: &[(String, f64, Color32)], height: f32) {
     let n = cats.len();
     if n == 0 {
