@@ -115,8 +115,8 @@ fn category_bars(ui: &mut egui::Ui, id: &str, x_name: &str, y_name: &str, cats: 
         return;
     }
     // Names that do not fit under their bars go on the left of horizontal ones.
-    let widest = cats.iter().map(|c| c.0.chars().count()).max().unwrap_or(1) as f32 * 8.0 + 12.0;
-    if (ui.available_width() - 60.0) / n as f32 <= widest {
+    let widest = cats.iter().map(|c| c.0.chars().count()).max().unwrap_or(1) as f32 * 7.5 + 8.0;
+    if (ui.available_width() - 50.0) / n as f32 <= widest {
         let rows: Vec<Row> = cats.iter().map(|c| (c.0.clone(), c.1, 0.0, Some(c.2))).collect();
         return named_rows(ui, id, y_name, &rows, [("", cats[0].2), ("", Color32::TRANSPARENT)], |v, _| number(v));
     }
@@ -210,7 +210,13 @@ fn named_rows(
             names.get(n - 1 - i as usize).cloned().unwrap_or_default()
         },
     );
-    let x_axis = AxisHints::new_x().label(value_name).formatter(|m, _| if m.value < -1e-9 { String::new() } else { number(m.value) });
+    let x_axis = AxisHints::new_x().label(value_name).label_spacing(Rangef::new(28.0, 40.0)).formatter(|m, _| {
+        if m.value < -1e-9 {
+            String::new()
+        } else {
+            number(m.value)
+        }
+    });
     if !series[1].0.is_empty() {
         key(ui, &series);
     }
@@ -272,8 +278,8 @@ pub fn breakdowns_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, cache: &mut O
                 "cost",
                 &[lang.pick("Protocol", "协议"), lang.pick("Bytes per message", "每条消息的字节数")],
                 &[
-                    vec![format!("HTTP ({})", lang.pick("per exchange", "每次交换")), format!("{h:.0} B")],
-                    vec![format!("WebSocket ({})", lang.pick("per data message", "每条数据消息")), format!("{w:.0} B")],
+                    vec![lang.pick("HTTP (per exchange)", "HTTP（每次交换）").to_string(), format!("{h:.0} B")],
+                    vec![lang.pick("WebSocket (per data message)", "WebSocket（每条数据消息）").to_string(), format!("{w:.0} B")],
                 ],
             );
         }
@@ -394,13 +400,10 @@ fn ttfb_histogram(ui: &mut egui::Ui, lang: Lang, times: &[f64]) {
     let bars: Vec<Bar> =
         hist.iter().enumerate().map(|(i, v)| Bar::new(i as f64 * width, *v as f64).width(width * 0.9).fill(color)).collect();
     let x_step = nice_step(max, 5.0, false);
-    let x_axis = AxisHints::new_x().label(lang.pick("time to first byte (ms)", "首字节时间（毫秒）")).formatter(|m, _| {
-        if m.value < -1e-9 {
-            String::new()
-        } else {
-            format!("{}", (m.value * 1000.0).round() / 1000.0)
-        }
-    });
+    let x_axis = AxisHints::new_x()
+        .label(lang.pick("time to first byte (ms)", "首字节时间（毫秒）"))
+        .label_spacing(Rangef::new(28.0, 40.0))
+        .formatter(|m, _| if m.value < -1e-9 { String::new() } else { format!("{}", (m.value * 1000.0).round() / 1000.0) });
     let y_axis =
         AxisHints::new_y()
             .label(lang.pick("exchanges", "交换数"))
@@ -477,13 +480,10 @@ fn websocket_part(ui: &mut egui::Ui, lang: Lang, b: &Breakdown) {
         b.ws_rate[k].iter().map(|(s, n, _)| Bar::new(*s + 0.5 + off, *n as f64).width(0.4).fill(c)).collect()
     };
     let (blue, green) = (Color32::from_rgb(80, 140, 235), Color32::from_rgb(90, 190, 120));
-    let x_axis = AxisHints::new_x().label(lang.pick("seconds since the first packet", "距第一个数据包的秒数")).formatter(|m, _| {
-        if m.value < -1e-9 {
-            String::new()
-        } else {
-            number(m.value)
-        }
-    });
+    let x_axis = AxisHints::new_x()
+        .label(lang.pick("seconds since the first packet", "距第一个数据包的秒数"))
+        .label_spacing(Rangef::new(28.0, 40.0))
+        .formatter(|m, _| if m.value < -1e-9 { String::new() } else { number(m.value) });
     let y_axis =
         AxisHints::new_y()
             .label(lang.pick("messages", "消息数"))
