@@ -489,3 +489,45 @@ fn breakdowns_with_one_exchange_show_a_table() {
     assert!(h.get_all_by_label_contains(&format!("{code} ")).count() >= 1);
     assert!(h.query_by_label("按类别统计的状态码").is_none());
 }
+
+/// In Chinese the start page gives each example its Chinese lesson, and a finding reads in Chinese:
+/// websocket-close's second connection ends in a TCP reset with no close frame (captures/README.md;
+/// tshark shows the RST and no websocket.opcode == 8 on that stream).
+#[test]
+fn chinese_lessons_and_findings() {
+    let path = capture("websocket-close.pcapng").display().to_string();
+    let o = std::process::Command::new("tshark")
+        .args([
+            "-n",
+            "-r",
+            &path,
+            "-Y",
+            "tcp.stream == 1 && (tcp.flags.reset == 1 || websocket.opcode == 8)",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.flags.reset",
+            "-e",
+            "websocket.opcode",
+        ])
+        .output()
+        .expect("tshark runs");
+    let rows = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(rows.lines().any(|l| l.starts_with("1")), "tshark sees the RST: {rows}");
+    assert!(!rows.lines().any(|l| l.split('\t').nth(1) == Some("8")), "and no close frame: {rows}");
+    let mut h = app(None);
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label("示例");
+    h.get_by_label_contains("升级握手（Key → Accept）");
+    h.get_by_label_contains("1006 异常关闭");
+    assert!(h.query_by_label_contains("The upgrade (key → accept)").is_none(), "the English lesson is not shown");
+    let mut h = app(Some(Source::File(capture("websocket-close.pcapng"))));
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label_contains("#1 WebSocket").click();
+    h.run_steps(3);
+    h.get_by_label("发现的问题");
+    h.get_by_label_contains("ws.no_close_frame: TCP 连接在没有 WebSocket 关闭帧的情况下结束");
+    h.get_by_label("1 个发现");
+}
