@@ -194,10 +194,20 @@ fn named_rows(
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let first: Vec<Bar> =
         rows.iter().enumerate().map(|(i, r)| Bar::new(y_of(i), r.1).name(&r.0).width(0.7).fill(r.3.unwrap_or(series[0].1))).collect();
-    let first = BarChart::new(series[0].0, first).color(series[0].1).horizontal();
+    let tip = |what: &str| -> Box<dyn Fn(&Bar, &BarChart) -> String> {
+        let what = what.to_string();
+        Box::new(move |b, _| {
+            if what.is_empty() {
+                format!("{}: {}", b.name, number(b.value))
+            } else {
+                format!("{}\n{what}: {}", b.name, number(b.value))
+            }
+        })
+    };
+    let first = BarChart::new(series[0].0, first).color(series[0].1).horizontal().element_formatter(tip(series[0].0));
     let second = (!series[1].0.is_empty()).then(|| {
         let bars: Vec<Bar> = rows.iter().enumerate().map(|(i, r)| Bar::new(y_of(i), r.2).name(&r.0).width(0.7).fill(series[1].1)).collect();
-        BarChart::new(series[1].0, bars).color(series[1].1).horizontal().stack_on(&[&first])
+        BarChart::new(series[1].0, bars).color(series[1].1).horizontal().element_formatter(tip(series[1].0)).stack_on(&[&first])
     });
     let notes: Vec<(f64, f64, String)> = rows.iter().enumerate().map(|(i, r)| (y_of(i), r.1 + r.2, note(r.1, r.2))).collect();
     let widest = names.iter().map(|s| s.chars().count()).max().unwrap_or(4) as f32;

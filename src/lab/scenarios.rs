@@ -532,7 +532,7 @@ async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     cx.say(
         "Second connection: the server process is 'killed' after one message. No close frame at all: the TCP connection is reset.",
-        "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被复位。",
+        "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被重置（RST）。",
     );
     let (mut ws, _) = ws_connect(&format!("ws://{base}/kill"), &[], &[], Arc::new(Tally::default()), T).await?;
     ws.send(Message::text("are you there?")).await.map_err(|e| e.to_string())?;
