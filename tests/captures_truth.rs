@@ -360,3 +360,41 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
     }
     assert!(compared > 1000, "only {compared} events compared");
 }
+
+/// The Breakdowns tab's WebSocket messages by opcode, against tshark's frames: every frame that
+/// starts a message (opcode other than 0), per opcode and direction (masked = from the client).
+#[test]
+fn breakdown_websocket_messages_by_opcode_match_tshark() {
+    for name in ["websocket-basics.pcapng", "websocket-close.pcapng", "websocket-deflate.pcapng"] {
+        let path = common::captures_dir().join(name);
+        let o = std::process::Command::new("tshark")
+            .args([
+                "-n",
+                "-r",
+                &path.display().to_string(),
+                "-Y",
+                "websocket",
+                "-T",
+                "fields",
+                "-e",
+                "websocket.opcode",
+                "-e",
+                "websocket.mask",
+            ])
+            .args(["-E", "occurrence=a", "-E", "aggregator=,"])
+            .output()
+            .expect("tshark runs");
+        let mut want = std::collections::BTreeMap::<u8, [u32; 2]>::new();
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            let (ops, masks) = line.split_once('\t').unwrap_or((line, ""));
+            for (op, mask) in ops.split(',').zip(masks.split(',')) {
+                let op: u8 = op.parse().unwrap();
+                if op != 0 {
+                    want.entry(op).or_default()[usize::from(mask != "1")] += 1;
+                }
+            }
+        }
+        let b = wirescope::analysis::stats::breakdown(&analyze(name));
+        assert_eq!(b.ws_opcodes, want.into_iter().collect::<Vec<_>>(), "{name}");
+    }
+}

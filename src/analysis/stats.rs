@@ -42,6 +42,8 @@ pub struct Breakdown {
     pub ttfb_ms: Vec<f64>,
     /// Per second since the first packet, per direction: (second, messages, payload bytes).
     pub ws_rate: [Vec<(f64, u32, u64)>; 2],
+    /// WebSocket messages per opcode: (opcode, [client → server, server → client]).
+    pub ws_opcodes: Vec<(u8, [u32; 2])>,
     /// Reassembled bytes of HTTP connections per exchange, and of WebSocket connections per data
     /// message: what one delivered message costs.
     pub http_bytes_per_exchange: Option<f64>,
@@ -92,6 +94,11 @@ pub fn breakdown(cap: &Capture) -> Breakdown {
     hv.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     hv.truncate(15);
     b.headers = hv;
+    let mut ops: BTreeMap<u8, [u32; 2]> = BTreeMap::new();
+    for m in &cap.websocket {
+        ops.entry(m.opcode).or_default()[usize::from(m.direction != Dir::ClientToServer)] += 1;
+    }
+    b.ws_opcodes = ops.into_iter().collect();
     let t0 = cap.packets.first_time.unwrap_or(0.0);
     for (k, dir) in Dir::BOTH.iter().enumerate() {
         let mut per: BTreeMap<i64, (u32, u64)> = BTreeMap::new();

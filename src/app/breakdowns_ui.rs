@@ -451,13 +451,41 @@ fn headers_chart(ui: &mut egui::Ui, lang: Lang, b: &Breakdown) {
     );
 }
 
+/// An opcode's name in a language.
+fn opcode_text(op: u8, lang: Lang) -> &'static str {
+    match op {
+        0 => lang.pick("Continuation", "延续帧"),
+        1 => lang.pick("Text", "文本"),
+        2 => lang.pick("Binary", "二进制"),
+        8 => lang.pick("Close", "关闭"),
+        9 => "Ping",
+        10 => "Pong",
+        _ => lang.pick("Reserved", "保留"),
+    }
+}
+
 fn websocket_part(ui: &mut egui::Ui, lang: Lang, b: &Breakdown) {
     if b.ws_rate.iter().all(Vec::is_empty) {
         return;
     }
+    let (c2s, s2c) = (lang.pick("client → server", "客户端 → 服务器"), lang.pick("server → client", "服务器 → 客户端"));
+    let (blue, green) = (Color32::from_rgb(80, 140, 235), Color32::from_rgb(90, 190, 120));
+    ui.add_space(8.0);
+    ui.strong(lang.pick("WebSocket messages by opcode", "按操作码统计的 WebSocket 消息"));
+    let total: u32 = b.ws_opcodes.iter().map(|(_, n)| n[0] + n[1]).sum();
+    if (total as usize) < FEW {
+        let rows: Vec<Vec<String>> =
+            b.ws_opcodes.iter().map(|(op, n)| vec![opcode_text(*op, lang).to_string(), n[0].to_string(), n[1].to_string()]).collect();
+        small_table(ui, "wsops", &[lang.pick("Opcode", "操作码"), c2s, s2c], &rows);
+    } else {
+        let rows: Vec<Row> =
+            b.ws_opcodes.iter().map(|(op, n)| (opcode_text(*op, lang).to_string(), n[0] as f64, n[1] as f64, None)).collect();
+        named_rows(ui, "wsops", lang.pick("messages", "消息数"), &rows, [(c2s, blue), (s2c, green)], |a, c| {
+            format!("{} + {}", number(a), number(c))
+        });
+    }
     ui.add_space(8.0);
     ui.strong(lang.pick("WebSocket messages per second", "每秒 WebSocket 消息数"));
-    let (c2s, s2c) = (lang.pick("client → server", "客户端 → 服务器"), lang.pick("server → client", "服务器 → 客户端"));
     let mut seconds: Vec<f64> = b.ws_rate.iter().flatten().map(|(s, _, _)| *s).collect();
     seconds.sort_by(f64::total_cmp);
     seconds.dedup();
@@ -489,7 +517,6 @@ fn websocket_part(ui: &mut egui::Ui, lang: Lang, b: &Breakdown) {
     let bars = |k: usize, off: f64, c: Color32| -> Vec<Bar> {
         b.ws_rate[k].iter().map(|(s, n, _)| Bar::new(*s + 0.5 + off, *n as f64).width(0.4).fill(c)).collect()
     };
-    let (blue, green) = (Color32::from_rgb(80, 140, 235), Color32::from_rgb(90, 190, 120));
     let x_axis = AxisHints::new_x()
         .label(lang.pick("seconds since the first packet", "距第一个数据包的秒数"))
         .label_spacing(Rangef::new(28.0, 40.0))
