@@ -171,6 +171,9 @@ fn figure(t: String) -> RichText {
 /// (name, first value, second value stacked on it, the bar's own colour).
 type Row = (String, f64, f64, Option<Color32>);
 
+/// What hovering a bar says.
+type BarTip = Box<dyn Fn(&Bar, &BarChart) -> String>;
+
 /// Horizontal bars for long names (headers, requests): each name on the left of its bar, the first
 /// at the top; `stack` adds a second value on top of the first (body bytes on header bytes).
 fn named_rows(
@@ -194,7 +197,7 @@ fn named_rows(
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let first: Vec<Bar> =
         rows.iter().enumerate().map(|(i, r)| Bar::new(y_of(i), r.1).name(&r.0).width(0.7).fill(r.3.unwrap_or(series[0].1))).collect();
-    let tip = |what: &str| -> Box<dyn Fn(&Bar, &BarChart) -> String> {
+    let tip = |what: &str| -> BarTip {
         let what = what.to_string();
         Box::new(move |b, _| {
             if what.is_empty() {
