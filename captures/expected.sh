@@ -21,13 +21,13 @@ for f in *.pcap *.pcapng; do
 done
 # Packet facts for the sequence-diagram causality test (tests/diagram.rs): frame, capture time,
 # tcp.stream, source port, flags, relative seq / next seq / ack, payload length, the request a
-# response answers (http.request_in), WebSocket opcode(s).
+# response answers (http.request_in), WebSocket opcode(s), ping payloads (hex).
 for f in *.pcap *.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
   tshark -n -r "$f" "${decode[@]}" -Y tcp -T fields \
     -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.srcport -e tcp.flags -e tcp.seq -e tcp.nxtseq \
-    -e tcp.ack -e tcp.len -e http.request_in -e websocket.opcode \
+    -e tcp.ack -e tcp.len -e http.request_in -e websocket.opcode -e websocket.payload.ping \
     -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tcp.tsv"
   echo "expected/$name.tcp.tsv: $(wc -l < "expected/$name.tcp.tsv") rows"
 done

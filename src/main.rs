@@ -155,6 +155,15 @@ enum LangArg {
     Zh,
 }
 
+impl From<LangArg> for wirescope::analysis::explain::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::En => Self::En,
+            LangArg::Zh => Self::Zh,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct CaptureArgs {
     /// The interface (see --list); loopback is `lo` on Linux.
@@ -215,6 +224,9 @@ struct AnalyzeArgs {
     /// Most bytes one message may inflate to (content coding, permessage-deflate).
     #[arg(long, default_value = "67108864")]
     max_decompressed: u64,
+    /// The language of the text summary (JSON and HAR are the same in both).
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
 }
 
 fn main() -> ExitCode {
@@ -300,7 +312,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             cap.packets = loaded.engine.packets().clone();
             cap.connections = loaded.engine.connections();
             if a.format == Format::Text {
-                out_buf.extend_from_slice(export::text::summary(&name, &cap, a.messages).as_bytes());
+                out_buf.extend_from_slice(export::text::summary_in(&name, &cap, a.messages, a.lang.into()).as_bytes());
                 emit(&a.output, |o| o.write_all(&out_buf))?;
             } else {
                 let har = export::har::to_har(&cap);
@@ -549,10 +561,10 @@ fn lab(a: LabArgs) -> Result<()> {
     }
     println!("{}", if zh { info.title.zh } else { info.title.en });
     for f in &done.outcome.figures {
-        let label = if zh { &f.zh } else { &f.en };
+        let (label, value) = f.text(if zh { wirescope::analysis::explain::Lang::Zh } else { wirescope::analysis::explain::Lang::En });
         // Chinese characters take two columns in a terminal.
         let width: usize = label.chars().map(|c| if ('\u{2e80}'..='\u{ffef}').contains(&c) { 2 } else { 1 }).sum();
-        println!("  {label}{} {}", " ".repeat(44usize.saturating_sub(width)), f.value);
+        println!("  {label}{} {value}", " ".repeat(44usize.saturating_sub(width)));
     }
     if let Some(s) = &done.stats {
         eprintln!("wirescope: captured {} packets on loopback (dropped by the kernel: {})", s.packets, s.kernel_dropped);
@@ -574,7 +586,7 @@ fn lab(a: LabArgs) -> Result<()> {
             cap.connections = l.engine.connections();
             println!();
             let name = if keep { out.display().to_string() } else { format!("{} (not kept: -w FILE keeps it)", info.id) };
-            emit(&None, |w| w.write_all(export::text::summary(&name, &cap, 20).as_bytes()))
+            emit(&None, |w| w.write_all(export::text::summary_in(&name, &cap, 20, a.lang.into()).as_bytes()))
         })
     };
     if keep {

@@ -510,7 +510,9 @@ fn only_the_handshake_ack_is_said_to_complete_the_handshake() {
     h.get_by_label("Packets").click();
     h.run_steps(3);
     let third = "completes the three-way handshake";
-    for (row, says) in [("[SYN]", "the client opens the connection"), ("[SYN, ACK]", "handshake step 2"), ("GET /items HTTP/1.1", "84 B of data")] {
+    for (row, says) in
+        [("[SYN]", "the client opens the connection"), ("[SYN, ACK]", "handshake step 2"), ("GET /items HTTP/1.1", "84 B of data")]
+    {
         click_packet_row(&mut h, row);
         assert!(h.query_by_label_contains(third).is_none(), "{row}");
         h.get_by_label_contains(says);
@@ -794,25 +796,23 @@ fn connection_rows_show_the_status_codes_tshark_reports() {
     }
 }
 
-/// tshark's unmasked payloads of the ping frames (websocket.payload.ping, hex).
+/// tshark's unmasked payloads of the ping frames (websocket.payload.ping, hex), as
+/// captures/expected.sh saved them in captures/expected/NAME.tcp.tsv (column 12).
 fn tshark_pings(name: &str) -> Option<Vec<String>> {
-    let out = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(capture(name))
-        .args(["-Y", "websocket.opcode==9", "-T", "fields", "-e", "websocket.payload.ping"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let text = std::fs::read_to_string(capture(&format!("expected/{stem}.tcp.tsv"))).ok()?;
     let hex = |s: &str| (0..s.len() / 2).filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()).collect::<Vec<u8>>();
-    Some(text.lines().filter(|l| !l.is_empty()).map(|l| String::from_utf8(hex(l.trim())).unwrap()).collect())
+    Some(
+        text.lines()
+            .filter_map(|l| l.split('\t').nth(11).filter(|p| !p.is_empty()))
+            .map(|p| String::from_utf8(hex(p.trim())).unwrap())
+            .collect(),
+    )
 }
 
 #[test]
 fn a_ping_that_is_text_reads_as_text_and_json_keeps_the_wire_order() {
-    let Some(pings) = tshark_pings("websocket-basics.pcapng") else {
-        eprintln!("tshark is not installed: skipped");
-        return;
-    };
+    let pings = tshark_pings("websocket-basics.pcapng").expect("captures/expected/websocket-basics.tcp.tsv");
     assert_eq!(pings, ["are you there"], "what tshark reads in the capture's ping");
     let mut h = app(Some(Source::File(capture("websocket-basics.pcapng"))));
     h.get_by_label("Messages").click();
@@ -858,4 +858,66 @@ fn a_lab_run_names_its_connections_after_the_technique_each_shows() {
         assert!(row.starts_with('#'), "{row}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A capture with one HTTP exchange (the first connection of http-methods.pcapng, cut out by
+/// tshark): the Breakdowns tab shows a table, not plots, with the method and status code tshark
+/// reads in it, in English and in Chinese.
+#[test]
+fn breakdowns_with_one_exchange_show_a_table() {
+    // tests/data/http-one-exchange.pcapng is tcp.stream 0 of captures/http-methods.pcapng, cut out
+    // with `tshark -Y "tcp.stream == 0" -w`; its method and status as tshark decoded the original
+    // (captures/expected/http-methods.tsv).
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/http-one-exchange.pcapng");
+    let tsv = std::fs::read_to_string(capture("expected/http-methods.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect::<Vec<_>>()).filter(|f| f.get(1) == Some(&"0")).collect();
+    let methods: Vec<String> = rows.iter().filter(|f| !f[2].is_empty()).map(|f| f[2].to_string()).collect();
+    let codes: Vec<String> = rows.iter().filter(|f| !f[4].is_empty()).map(|f| f[4].to_string()).collect();
+    assert_eq!((methods.len(), codes.len()), (1, 1), "one exchange: {methods:?} {codes:?}");
+    let (method, code) = (methods[0].clone(), codes[0].clone());
+    let mut h = app(Some(Source::File(path.clone())));
+    h.get_by_label("Breakdowns").click();
+    h.run_steps(3);
+    h.get_by_label("Status code");
+    h.get_by_label("Method");
+    assert!(h.get_all_by_label(&method).count() >= 1, "the method {method} is in the table");
+    assert!(h.get_all_by_label_contains(&format!("{code} ")).count() >= 1, "the status {code} is in the table");
+    assert!(h.query_by_label("Status codes by class").is_none(), "no plot for one exchange");
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label("统计").click();
+    h.run_steps(3);
+    h.get_by_label("状态码");
+    h.get_by_label("请求方法");
+    assert!(h.get_all_by_label(&method).count() >= 1);
+    assert!(h.get_all_by_label_contains(&format!("{code} ")).count() >= 1);
+    assert!(h.query_by_label("按类别统计的状态码").is_none());
+}
+
+/// In Chinese the start page gives each example its Chinese lesson, and a finding reads in Chinese:
+/// websocket-close's second connection ends in a TCP reset with no close frame (captures/README.md;
+/// tshark shows the RST and no websocket.opcode == 8 on that stream).
+#[test]
+fn chinese_lessons_and_findings() {
+    // tshark's packet facts for the file (captures/expected/websocket-close.tcp.tsv): stream 1 has
+    // a segment with RST (0x04) and no close frame (opcode 8).
+    let tsv = std::fs::read_to_string(capture("expected/websocket-close.tcp.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect::<Vec<_>>()).filter(|f| f.get(2) == Some(&"1")).collect();
+    assert!(rows.iter().any(|f| u16::from_str_radix(f[4].trim_start_matches("0x"), 16).unwrap() & 0x04 != 0), "tshark sees the RST");
+    assert!(!rows.iter().any(|f| f.get(10).is_some_and(|o| o.split(',').any(|x| x == "8"))), "and no close frame");
+    let mut h = app(None);
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label("示例");
+    h.get_by_label_contains("升级握手（Key → Accept）");
+    h.get_by_label_contains("1006 异常关闭");
+    assert!(h.query_by_label_contains("The upgrade (key → accept)").is_none(), "the English lesson is not shown");
+    let mut h = app(Some(Source::File(capture("websocket-close.pcapng"))));
+    h.get_by_label("中文").click();
+    h.run_steps(3);
+    h.get_by_label_contains("#1 WebSocket").click();
+    h.run_steps(3);
+    h.get_by_label("发现的问题");
+    h.get_by_label_contains("ws.no_close_frame: TCP 连接在没有 WebSocket 关闭帧的情况下结束");
+    h.get_by_label("1 个发现");
 }

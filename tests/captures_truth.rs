@@ -360,3 +360,35 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
     }
     assert!(compared > 1000, "only {compared} events compared");
 }
+
+/// The Breakdowns tab's WebSocket messages by opcode, against tshark's frames: every frame that
+/// starts a message (opcode other than 0), per opcode and direction (masked = from the client).
+#[test]
+fn breakdown_websocket_messages_by_opcode_match_tshark() {
+    for name in ["websocket-basics.pcapng", "websocket-close.pcapng", "websocket-deflate.pcapng"] {
+        let path = common::captures_dir().join(name);
+        // tshark's decode, saved by captures/expected.sh: websocket.opcode and websocket.mask are
+        // columns 6 and 8 of captures/expected/NAME.tsv.
+        let _ = &path;
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        let tsv = std::fs::read_to_string(common::captures_dir().join(format!("expected/{stem}.tsv"))).unwrap();
+        let lines: Vec<String> = tsv
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .filter(|f| f.get(5).is_some_and(|o| !o.is_empty()))
+            .map(|f| format!("{}\t{}", f[5], f.get(7).copied().unwrap_or("")))
+            .collect();
+        let mut want = std::collections::BTreeMap::<u8, [u32; 2]>::new();
+        for line in &lines {
+            let (ops, masks) = line.split_once('\t').unwrap_or((line, ""));
+            for (op, mask) in ops.split(',').zip(masks.split(',')) {
+                let op: u8 = op.parse().unwrap();
+                if op != 0 {
+                    want.entry(op).or_default()[usize::from(mask != "1")] += 1;
+                }
+            }
+        }
+        let b = wirescope::analysis::stats::breakdown(&analyze(name));
+        assert_eq!(b.ws_opcodes, want.into_iter().collect::<Vec<_>>(), "{name}");
+    }
+}

@@ -138,3 +138,44 @@ fn help_everywhere() {
     assert_eq!(code, 0);
     assert!(out.contains("--payload-limit") && out.contains("--format"));
 }
+
+/// `--lang zh` prints the same summary in Chinese: its first line's counts agree with tshark
+/// (packets, TCP streams) and with the JSON (exchanges, messages, findings), with Chinese measure
+/// words; a finding reads in Chinese; the JSON does not change with the language.
+#[test]
+fn text_summary_in_chinese_counts_what_the_capture_holds() {
+    for name in ["websocket-close.pcapng", "http-status-codes.pcapng", "websocket-basics.pcapng"] {
+        let path = cap(name);
+        // tshark's packet facts, saved by captures/expected.sh (every packet of these files is TCP):
+        // one row per packet, tcp.stream in column 3.
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        let tsv = std::fs::read_to_string(format!("{}/captures/expected/{stem}.tcp.tsv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let streams: Vec<&str> = tsv.lines().map(|l| l.split('\t').nth(2).unwrap_or("")).collect();
+        let packets = streams.len();
+        let conns = streams.iter().collect::<std::collections::BTreeSet<_>>().len();
+        let (_, json, _) = ws(&["analyze", &path, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let n = |k: &str| v[k].as_array().map_or(0, Vec::len);
+        let findings = match n("findings") {
+            0 => "无发现".to_string(),
+            f => format!("{f} 个发现"),
+        };
+        let (code, out, _) = ws(&["analyze", &path, "--lang", "zh"]);
+        assert_eq!(code, 0);
+        let first = out.lines().next().unwrap_or("");
+        assert!(first.starts_with(&format!("{path}：{packets} 个数据包，{conns} 个连接（")), "{first}");
+        let rest = format!("，{} 个 HTTP 交换，{} 条 WebSocket 消息，{findings}", n("http"), n("websocket"));
+        assert!(first.ends_with(&rest), "{first}\nwanted the end {rest}");
+        for section in ["\n连接\n", "\nHTTP 交换\n"] {
+            assert!(out.contains(section), "{out}");
+        }
+        let (_, json_zh, _) = ws(&["analyze", &path, "--format", "json", "--lang", "zh"]);
+        assert_eq!(json, json_zh);
+    }
+    // websocket-close ends its second connection with RST and no close frame (README, tshark shows
+    // the RST): the finding and the close line say so in Chinese.
+    let (_, out, _) = ws(&["analyze", &cap("websocket-close.pcapng"), "--lang", "zh"]);
+    assert!(out.contains("\n发现的问题\n"), "{out}");
+    assert!(out.lines().any(|l| l.contains("ws.no_close_frame：") && l.contains("1006 异常关闭") && l.starts_with("  警告")), "{out}");
+    assert!(out.contains("关闭：TCP 连接结束前没有关闭帧"), "{out}");
+}

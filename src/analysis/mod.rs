@@ -1,5 +1,6 @@
 //! Figures and explanations computed from the model. Pure.
 
+pub mod catalogue;
 pub mod explain;
 pub mod ladder;
 pub mod replay;

@@ -2,8 +2,32 @@
 //! bytes (the overhead the seed notes talk about), time to first byte, WebSocket rates, and bytes
 //! spent per delivered message by HTTP against WebSocket.
 
-use crate::model::{Capture, Dir, Protocol};
+use crate::model::{Capture, Dir, HttpExchange, Protocol};
 use std::collections::BTreeMap;
+
+/// One exchange's bytes on the wire, labelled by its request ("GET /api").
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ExchangeBytes {
+    pub label: String,
+    /// Request and response heads together.
+    pub head: u64,
+    /// Request and response bodies as sent (before content decoding).
+    pub body: u64,
+    pub status: Option<u16>,
+    pub ttfb_ms: Option<f64>,
+}
+
+/// "GET /api/items", the target cut to `max` characters; "→ 200" when the request was not captured.
+pub fn exchange_label(x: &HttpExchange, max: usize) -> String {
+    match &x.request {
+        Some(r) => {
+            let target: String = r.target.chars().take(max).collect();
+            let more = if r.target.chars().count() > max { "…" } else { "" };
+            format!("{} {target}{more}", r.method)
+        }
+        None => format!("→ {}", x.response.as_ref().map_or(0, |r| r.status)),
+    }
+}
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Breakdown {
@@ -13,11 +37,13 @@ pub struct Breakdown {
     pub methods: Vec<(String, u32)>,
     /// The most frequent header names (requests and responses), at most 15.
     pub headers: Vec<(String, u32)>,
-    /// Per exchange: (head bytes, body bytes on the wire), request and response together.
-    pub overhead: Vec<(u64, u64)>,
+    /// Per exchange: head bytes against body bytes on the wire, request and response together.
+    pub overhead: Vec<ExchangeBytes>,
     pub ttfb_ms: Vec<f64>,
     /// Per second since the first packet, per direction: (second, messages, payload bytes).
     pub ws_rate: [Vec<(f64, u32, u64)>; 2],
+    /// WebSocket messages per opcode: (opcode, [client → server, server → client]).
+    pub ws_opcodes: Vec<(u8, [u32; 2])>,
     /// Reassembled bytes of HTTP connections per exchange, and of WebSocket connections per data
     /// message: what one delivered message costs.
     pub http_bytes_per_exchange: Option<f64>,
@@ -51,7 +77,13 @@ pub fn breakdown(cap: &Capture) -> Breakdown {
                 *headers.entry(n.to_ascii_lowercase()).or_default() += 1;
             }
         }
-        b.overhead.push((head, body));
+        b.overhead.push(ExchangeBytes {
+            label: exchange_label(x, 24),
+            head,
+            body,
+            status: x.response.as_ref().map(|r| r.status),
+            ttfb_ms: x.ttfb_ms,
+        });
         if let Some(t) = x.ttfb_ms {
             b.ttfb_ms.push(t);
         }
@@ -62,6 +94,11 @@ pub fn breakdown(cap: &Capture) -> Breakdown {
     hv.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     hv.truncate(15);
     b.headers = hv;
+    let mut ops: BTreeMap<u8, [u32; 2]> = BTreeMap::new();
+    for m in &cap.websocket {
+        ops.entry(m.opcode).or_default()[usize::from(m.direction != Dir::ClientToServer)] += 1;
+    }
+    b.ws_opcodes = ops.into_iter().collect();
     let t0 = cap.packets.first_time.unwrap_or(0.0);
     for (k, dir) in Dir::BOTH.iter().enumerate() {
         let mut per: BTreeMap<i64, (u32, u64)> = BTreeMap::new();

@@ -127,7 +127,7 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
         for f in findings {
             ui.colored_label(
                 if f.severity == crate::model::Severity::Error { BAD } else { Color32::from_rgb(230, 160, 40) },
-                format!("#{} {}: {}", f.packet, f.code, f.message),
+                format!("#{} {}: {}", f.packet, f.code, crate::analysis::catalogue::finding_message(f, lang)),
             );
         }
     }
@@ -161,10 +161,15 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
     if let Some(key) = &hs.key {
         // One step under the other, values wrapping: the panel keeps its width at 300 px.
         long_value(ui, lang, "1. Sec-WebSocket-Key", key);
-        long_value(ui, lang, lang.pick("2. key + GUID", "2. key + GUID"), &format!("{key}{}", handshake::GUID));
+        long_value(ui, lang, lang.pick("2. key + GUID", "2. Key 拼接 GUID"), &format!("{key}{}", handshake::GUID));
         long_value(ui, lang, "3. SHA-1", &handshake::sha1_hex(key));
-        long_value(ui, lang, lang.pick("4. base64 = expected", "4. base64 = 期望值"), hs.expected_accept.as_deref().unwrap_or_default());
-        long_value(ui, lang, lang.pick("5. server sent", "5. 服务器发送"), hs.accept.as_deref().unwrap_or("—"));
+        long_value(
+            ui,
+            lang,
+            lang.pick("4. base64 = expected", "4. base64 编码 = 应有的值"),
+            hs.expected_accept.as_deref().unwrap_or_default(),
+        );
+        long_value(ui, lang, lang.pick("5. server sent", "5. 服务器返回的值"), hs.accept.as_deref().unwrap_or("—"));
         match hs.accept_ok {
             Some(true) => ui.colored_label(OK, lang.pick("Sec-WebSocket-Accept check: PASS", "Sec-WebSocket-Accept 校验：通过")),
             Some(false) => ui.colored_label(BAD, lang.pick("Sec-WebSocket-Accept check: FAIL", "Sec-WebSocket-Accept 校验：失败")),
@@ -177,9 +182,9 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
     if let Some(d) = &hs.permessage_deflate {
         ui.label(format!(
             "permessage-deflate: {} {}, {} {}{}{}",
-            lang.pick("client window", "客户端窗口"),
+            lang.pick("client window", "客户端窗口位数"),
             d.client_max_window_bits,
-            lang.pick("server window", "服务器窗口"),
+            lang.pick("server window", "服务器窗口位数"),
             d.server_max_window_bits,
             if d.client_no_context_takeover { ", client_no_context_takeover" } else { "" },
             if d.server_no_context_takeover { ", server_no_context_takeover" } else { "" }
@@ -290,7 +295,10 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
     if let Some(r) = &x.request {
         ui.separator();
         ui.add(egui::Label::new(RichText::new(format!("{} {} {}", r.method, r.target, r.version)).strong()).wrap());
-        ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
+        ui.label(match lang {
+            Lang::Zh => format!("数据包 {} · 头部 {} B", r.packet, r.head_len),
+            Lang::En => format!("packet {} · {} B of headers", r.packet, r.head_len),
+        });
         headers_ui(ui, lang, &r.headers);
         body_ui(ui, lang, r.body.as_ref(), r.body_len, r.wire_body_len, r.headers.value("Content-Type"), r.packet);
     } else {
@@ -304,7 +312,10 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
     match &x.response {
         Some(r) => {
             status_ui(ui, lang, r);
-            ui.label(format!("{} {} · {} B {}", lang.pick("packet", "包"), r.packet, r.head_len, lang.pick("of headers", "头部")));
+            ui.label(match lang {
+                Lang::Zh => format!("数据包 {} · 头部 {} B", r.packet, r.head_len),
+                Lang::En => format!("packet {} · {} B of headers", r.packet, r.head_len),
+            });
             headers_ui(ui, lang, &r.headers);
             if let Some(enc) = &r.content_encoding {
                 ui.label(format!("Content-Encoding {enc}: {} → {} B", r.wire_body_len, r.body_len));
@@ -328,7 +339,7 @@ fn message_ui(ui: &mut egui::Ui, lang: Lang, m: &WsMessage) {
         m.len,
         m.frames,
         lang.pick("frame(s)", "个帧"),
-        lang.pick("ends in packet", "结束于包"),
+        lang.pick("ends in packet", "结束于数据包"),
         m.packet
     ));
     if m.compressed {
@@ -376,7 +387,7 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
             ("RSV2", bit(f.rsv & 2 != 0).into(), lang.pick("reserved, must be 0", "保留，必须为 0")),
             ("RSV3", bit(f.rsv & 1 != 0).into(), lang.pick("reserved, must be 0", "保留，必须为 0")),
             ("opcode", format!("0x{:x} {}", f.opcode, opcode_name(f.opcode)), ""),
-            ("MASK", bit(f.masked).into(), lang.pick("clients must mask, servers must not", "客户端必须掩码，服务器不能掩码")),
+            ("MASK", bit(f.masked).into(), lang.pick("clients must mask, servers must not", "客户端必须加掩码，服务器不得加掩码")),
             (
                 lang.pick("length", "长度"),
                 format!("{} B ({}-bit)", f.payload_len, f.length_form),
@@ -397,7 +408,7 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
         }
     });
     if let Some(key) = f.mask_key {
-        ui.label(format!("{}: {}", lang.pick("masking key", "掩码密钥"), hex(&key)));
+        ui.label(format!("{}: {}", lang.pick("masking key", "掩码键"), hex(&key)));
         let msg =
             store.cap.websocket.iter().find(|m| {
                 m.connection == f.connection && m.direction == f.direction && m.packet == f.packet && m.frames == 1 && !m.compressed
@@ -408,13 +419,13 @@ fn frame_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, i: usize) {
             let keys: Vec<u8> = (0..n).map(|i| key[i % 4]).collect();
             let wire: Vec<u8> = plain.iter().zip(&keys).map(|(p, k)| p ^ k).collect();
             egui::Grid::new("xor").num_columns(2).show(ui, |ui| {
-                ui.label(lang.pick("on the wire", "线上字节"));
+                ui.label(lang.pick("on the wire", "线上字节（已掩码）"));
                 ui.monospace(hex(&wire));
                 ui.end_row();
-                ui.label("XOR key");
+                ui.label(lang.pick("XOR key", "异或用的掩码键"));
                 ui.monospace(hex(&keys));
                 ui.end_row();
-                ui.label(lang.pick("payload", "原始载荷"));
+                ui.label(lang.pick("payload", "原始载荷（未掩码）"));
                 ui.add(
                     egui::Label::new(RichText::new(format!("{}  \"{}\"", hex(plain), String::from_utf8_lossy(plain))).monospace()).wrap(),
                 );

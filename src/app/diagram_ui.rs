@@ -242,7 +242,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
         ui.label(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()));
         if !flying.is_empty() {
-            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条在途")));
+            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条正在传输")));
         }
     });
     let mut scrub = r.playhead.unwrap_or(end);

@@ -70,7 +70,7 @@ pub fn start_ui(ui: &mut egui::Ui, lang: Lang, recent: &[PathBuf], path_input: &
                         cmds.push(Command::Open(Source::File(d.join(file))));
                     }
                 }
-                ui.add(egui::Label::new(lesson).wrap());
+                ui.add(egui::Label::new(crate::analysis::catalogue::example_lesson(file, lesson, lang)).wrap());
                 ui.end_row();
             }
         });

@@ -1,6 +1,7 @@
 //! The readable summary `wirescope analyze` prints.
 
-use crate::analysis::explain::status_reason;
+use crate::analysis::catalogue::{finding_message, severity_text};
+use crate::analysis::explain::{status_reason, Lang};
 use crate::model::{Capture, Dir, End, Protocol, WsMessage};
 use crate::proto::websocket::{close_code_meaning, opcode_name};
 use std::fmt::Write as _;
@@ -48,128 +49,209 @@ fn bytes(n: u64) -> String {
     }
 }
 
-fn end_text(e: End) -> &'static str {
+fn end_text(e: End, lang: Lang) -> &'static str {
     match e {
-        End::Fin => "closed (FIN both ways)",
-        End::HalfClosed => "half-closed (FIN one way)",
-        End::Rst => "reset (RST)",
-        End::None => "still open at end of capture",
+        End::Fin => lang.pick("closed (FIN both ways)", "已关闭（双方都发了 FIN）"),
+        End::HalfClosed => lang.pick("half-closed (FIN one way)", "半关闭（只有一方发了 FIN）"),
+        End::Rst => lang.pick("reset (RST)", "被重置（RST）"),
+        End::None => lang.pick("still open at end of capture", "抓包结束时仍未关闭"),
     }
 }
 
-/// "1 packet", "2 packets".
-fn counted(n: u64, what: &str) -> String {
-    if n == 1 {
+/// "1 packet", "2 packets"; in Chinese with its measure word: "2 个数据包".
+fn counted(n: u64, what: &str, lang: Lang) -> String {
+    if lang == Lang::Zh {
+        let (measure, noun) = match what {
+            "packet" => ("个", "数据包"),
+            "connection" => ("个", "连接"),
+            "HTTP exchange" => ("个", "HTTP 交换"),
+            "WebSocket message" => ("条", "WebSocket 消息"),
+            "message" => ("条", "消息"),
+            "finding" if n == 0 => return "无发现".into(),
+            "finding" => ("个", "发现"),
+            other => ("个", other),
+        };
+        let space = if noun.starts_with(|c: char| c.is_ascii()) { " " } else { "" };
+        format!("{n} {measure}{space}{noun}")
+    } else if n == 1 {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
     }
 }
 
+/// The opcode's name as a count word: "text", "文本".
+fn opcode_word(op: u8, lang: Lang) -> String {
+    match (lang, op) {
+        (Lang::Zh, 0) => "延续".into(),
+        (Lang::Zh, 1) => "文本".into(),
+        (Lang::Zh, 2) => "二进制".into(),
+        (Lang::Zh, 8) => "关闭".into(),
+        (Lang::Zh, 9) => "ping".into(),
+        (Lang::Zh, 10) => "pong".into(),
+        (Lang::Zh, _) => "保留".into(),
+        _ => opcode_name(op).to_lowercase(),
+    }
+}
+
 /// `max_messages`: WebSocket messages listed per session (the counts always cover all).
 pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
+    summary_in(name, cap, max_messages, Lang::En)
+}
+
+/// The summary in a language (the engine's facts; only the words change).
+pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
     let mut o = String::new();
     let count = |p: Protocol| cap.connections.iter().filter(|c| c.protocol == p).count();
     let mut kinds = Vec::new();
     for p in [Protocol::Http, Protocol::Websocket, Protocol::Tls, Protocol::Http2, Protocol::Quic, Protocol::Tcp, Protocol::Udp] {
         let n = count(p);
         if n > 0 {
-            kinds.push(format!("{n} {}", p.label()));
+            kinds.push(if zh { format!("{n} 个 {}", p.label()) } else { format!("{n} {}", p.label()) });
         }
     }
+    let none = lang.pick("none", "无");
     let _ = writeln!(
         o,
-        "{name}: {}, {} ({}), {}, {}, {}",
-        counted(cap.packets.count, "packet"),
-        counted(cap.connections.len() as u64, "connection"),
-        if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
-        counted(cap.http.len() as u64, "HTTP exchange"),
-        counted(cap.websocket.len() as u64, "WebSocket message"),
-        counted(cap.findings.len() as u64, "finding")
+        "{name}{}{}{sep}{}{}{}{}{sep}{}{sep}{}{sep}{}",
+        lang.pick(": ", "："),
+        counted(cap.packets.count, "packet", lang),
+        counted(cap.connections.len() as u64, "connection", lang),
+        lang.pick(" (", "（"),
+        if kinds.is_empty() { none.to_string() } else { kinds.join(lang.pick(", ", "、")) },
+        lang.pick(")", "）"),
+        counted(cap.http.len() as u64, "HTTP exchange", lang),
+        counted(cap.websocket.len() as u64, "WebSocket message", lang),
+        counted(cap.findings.len() as u64, "finding", lang),
+        sep = lang.pick(", ", "，"),
     );
     for c in &cap.packets.file_comments {
-        let _ = writeln!(o, "  file comment: {c}");
+        let _ = writeln!(o, "  {}{c}", lang.pick("file comment: ", "文件注释："));
     }
     if !cap.connections.is_empty() {
-        let _ = writeln!(o, "\nConnections");
+        let _ = writeln!(o, "\n{}", lang.pick("Connections", "连接"));
     }
     for c in &cap.connections {
-        let rtt = c.handshake_rtt_ms.map(|r| format!("  handshake RTT {r:.3} ms")).unwrap_or_default();
-        let guessed = if c.roles_guessed { "  (roles guessed: no SYN seen)" } else { "" };
-        let by = c.closed_by.map(|d| if d == Dir::ClientToServer { ", client first" } else { ", server first" }).unwrap_or("");
+        let rtt = c.handshake_rtt_ms.map(|r| format!("  {} {r:.3} ms", lang.pick("handshake RTT", "握手往返时间"))).unwrap_or_default();
+        let guessed =
+            if c.roles_guessed { lang.pick("  (roles guessed: no SYN seen)", "  （角色是推测的：没有看到 SYN）") } else { "" };
+        let by = c
+            .closed_by
+            .map(|d| {
+                if d == Dir::ClientToServer {
+                    lang.pick(", client first", "，客户端先关闭")
+                } else {
+                    lang.pick(", server first", "，服务器先关闭")
+                }
+            })
+            .unwrap_or("");
         let _ = writeln!(
             o,
-            "  #{:<3} {:<9} {} → {}  packets {}/{}  bytes {}/{}{}  {}{}  [packets {}–{}]{}",
+            "  #{:<3} {:<9} {} → {}  {} {}/{}  {} {}/{}{}  {}{}  [{} {}–{}]{}",
             c.id,
             c.protocol.label(),
             c.client,
             c.server,
+            lang.pick("packets", "数据包"),
             c.packets_client_to_server,
             c.packets_server_to_client,
+            lang.pick("bytes", "字节"),
             c.bytes_client_to_server,
             c.bytes_server_to_client,
             rtt,
-            end_text(c.end),
+            end_text(c.end, lang),
             by,
+            lang.pick("packets", "数据包"),
             c.first_packet,
             c.last_packet,
             guessed
         );
         if c.retransmissions + c.out_of_order + c.gap_bytes > 0 {
-            let _ = writeln!(
-                o,
-                "        retransmissions {}, out-of-order {}, bytes missing from capture {}",
-                c.retransmissions, c.out_of_order, c.gap_bytes
-            );
+            let _ = if zh {
+                writeln!(o, "        重传 {}，乱序 {}，抓包中缺失的字节 {}", c.retransmissions, c.out_of_order, c.gap_bytes)
+            } else {
+                writeln!(
+                    o,
+                    "        retransmissions {}, out-of-order {}, bytes missing from capture {}",
+                    c.retransmissions, c.out_of_order, c.gap_bytes
+                )
+            };
         }
         if let Some(t) = &c.tls {
             let _ = writeln!(
                 o,
-                "        TLS {} SNI {} ALPN {} (encrypted)",
+                "        TLS {} SNI {} ALPN {} {}",
                 t.version.as_deref().unwrap_or("?"),
                 t.sni.as_deref().unwrap_or("-"),
-                if t.alpn.is_empty() { "-".into() } else { t.alpn.join(",") }
+                if t.alpn.is_empty() { "-".into() } else { t.alpn.join(",") },
+                lang.pick("(encrypted)", "（已加密）")
             );
         }
     }
     if !cap.http.is_empty() {
-        let _ = writeln!(o, "\nHTTP exchanges");
+        let _ = writeln!(o, "\n{}", lang.pick("HTTP exchanges", "HTTP 交换"));
     }
     for x in &cap.http {
         let req = match &x.request {
             Some(r) => format!("{} {} {}", r.method, r.target, r.version),
-            None => "(request not captured)".into(),
+            None => lang.pick("(request not captured)", "（未抓到请求）").into(),
         };
         let resp = match &x.response {
             Some(r) => {
                 let reason = if r.reason.is_empty() { status_reason(r.status) } else { &r.reason };
-                let enc =
-                    r.content_encoding.as_deref().map(|e| format!(", {e} {} on the wire", bytes(r.wire_body_len))).unwrap_or_default();
-                let chunked = if r.chunked { ", chunked" } else { "" };
-                let partial = if r.complete { "" } else { ", INCOMPLETE" };
-                format!("{} {}  body {}{enc}{chunked}{partial}", r.status, reason, bytes(r.body_len))
+                let enc = r
+                    .content_encoding
+                    .as_deref()
+                    .map(|e| {
+                        if zh {
+                            format!("，{e} 线上 {}", bytes(r.wire_body_len))
+                        } else {
+                            format!(", {e} {} on the wire", bytes(r.wire_body_len))
+                        }
+                    })
+                    .unwrap_or_default();
+                let chunked = if r.chunked { lang.pick(", chunked", "，分块") } else { "" };
+                let partial = if r.complete { "" } else { lang.pick(", INCOMPLETE", "，不完整") };
+                format!("{} {}  {} {}{enc}{chunked}{partial}", r.status, reason, lang.pick("body", "正文"), bytes(r.body_len))
             }
-            None => "NO RESPONSE".into(),
+            None => lang.pick("NO RESPONSE", "没有响应").into(),
         };
         let interim: Vec<String> = x.interim.iter().map(|i| format!("{} {}", i.status, i.reason)).collect();
-        let interim = if interim.is_empty() { String::new() } else { format!("  (after {})", interim.join(", ")) };
+        let interim = if interim.is_empty() {
+            String::new()
+        } else if zh {
+            format!("  （在 {} 之后）", interim.join("、"))
+        } else {
+            format!("  (after {})", interim.join(", "))
+        };
         let timing = match (x.ttfb_ms, x.duration_ms) {
+            (Some(t), Some(d)) if zh => format!("  首字节 {t:.2} ms，总计 {d:.2} ms"),
             (Some(t), Some(d)) => format!("  ttfb {t:.2} ms, total {d:.2} ms"),
             _ => String::new(),
         };
         let pkts = format!(
-            "  [packets {}→{}]",
+            "  [{} {}→{}]",
+            lang.pick("packets", "数据包"),
             x.request.as_ref().map(|r| r.packet).unwrap_or(0),
             x.response.as_ref().map(|r| r.packet).unwrap_or(0)
         );
-        let req_body =
-            x.request.as_ref().filter(|r| r.body_len > 0).map(|r| format!("  request body {}", bytes(r.body_len))).unwrap_or_default();
-        let pipe = if x.pipelined_behind > 0 { format!("  (pipelined behind {})", x.pipelined_behind) } else { String::new() };
+        let req_body = x
+            .request
+            .as_ref()
+            .filter(|r| r.body_len > 0)
+            .map(|r| format!("  {} {}", lang.pick("request body", "请求正文"), bytes(r.body_len)))
+            .unwrap_or_default();
+        let pipe = match x.pipelined_behind {
+            0 => String::new(),
+            n if zh => format!("  （流水线：排在 {n} 个请求之后）"),
+            n => format!("  (pipelined behind {n})"),
+        };
         let _ = writeln!(o, "  #{}.{:<3} {req} → {resp}{req_body}{interim}{timing}{pipe}{pkts}", x.connection, x.index);
     }
     let ws_conns: Vec<_> = cap.connections.iter().filter(|c| c.websocket.is_some() || c.protocol == Protocol::Websocket).collect();
     if !ws_conns.is_empty() {
-        let _ = writeln!(o, "\nWebSocket sessions");
+        let _ = writeln!(o, "\n{}", lang.pick("WebSocket sessions", "WebSocket 会话"));
     }
     for c in ws_conns {
         let msgs: Vec<&WsMessage> = cap.websocket.iter().filter(|m| m.connection == c.id).collect();
@@ -177,24 +259,22 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
         let _ = writeln!(o, "  #{} {} ⇄ {}", c.id, c.client, c.server);
         if let Some(h) = &c.websocket {
             if h.upgrade_captured {
+                let (got, want) = (h.accept.as_deref().unwrap_or("?"), h.expected_accept.as_deref().unwrap_or("?"));
                 let check = match h.accept_ok {
-                    Some(true) => "Sec-WebSocket-Accept verified".to_string(),
-                    Some(false) => format!(
-                        "Sec-WebSocket-Accept WRONG: got {}, expected {}",
-                        h.accept.as_deref().unwrap_or("?"),
-                        h.expected_accept.as_deref().unwrap_or("?")
-                    ),
-                    None => "Sec-WebSocket-Accept not checkable".into(),
+                    Some(true) => lang.pick("Sec-WebSocket-Accept verified", "Sec-WebSocket-Accept 校验通过").to_string(),
+                    Some(false) if zh => format!("Sec-WebSocket-Accept 错误：收到 {got}，应为 {want}"),
+                    Some(false) => format!("Sec-WebSocket-Accept WRONG: got {got}, expected {want}"),
+                    None => lang.pick("Sec-WebSocket-Accept not checkable", "Sec-WebSocket-Accept 无法校验").into(),
                 };
-                let _ = writeln!(o, "      handshake: key {} → {check}", h.key.as_deref().unwrap_or("-"));
+                let _ = writeln!(o, "      {} {} → {check}", lang.pick("handshake: key", "握手：Key"), h.key.as_deref().unwrap_or("-"));
                 if let Some(p) = &h.subprotocol {
-                    let _ = writeln!(o, "      subprotocol: {p}");
+                    let _ = writeln!(o, "      {}{p}", lang.pick("subprotocol: ", "子协议："));
                 }
                 if let Some(e) = &h.extensions {
-                    let _ = writeln!(o, "      extensions: {e}");
+                    let _ = writeln!(o, "      {}{e}", lang.pick("extensions: ", "扩展："));
                 }
             } else {
-                let _ = writeln!(o, "      upgrade not captured: recognised from frames");
+                let _ = writeln!(o, "      {}", lang.pick("upgrade not captured: recognised from frames", "未抓到升级握手：根据帧识别"));
             }
         }
         for d in Dir::BOTH {
@@ -206,52 +286,82 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
                     None => by_op.push((m.opcode, 1)),
                 }
             }
-            let parts: Vec<String> = by_op.iter().map(|(op, n)| format!("{n} {}", opcode_name(*op).to_lowercase())).collect();
+            let parts: Vec<String> = by_op
+                .iter()
+                .map(|(op, n)| if zh { format!("{n} 条{}", opcode_word(*op, lang)) } else { format!("{n} {}", opcode_word(*op, lang)) })
+                .collect();
             let total: u64 = mine.iter().map(|m| m.len).sum();
-            let who = if d == Dir::ClientToServer { "client → server" } else { "server → client" };
+            let who = if d == Dir::ClientToServer {
+                lang.pick("client → server", "客户端 → 服务器")
+            } else {
+                lang.pick("server → client", "服务器 → 客户端")
+            };
             let _ = writeln!(
                 o,
-                "      {who}: {} ({}), {}",
-                counted(mine.len() as u64, "message"),
-                if parts.is_empty() { "none".into() } else { parts.join(", ") },
+                "      {who}{}{}{}{}{}{}{}",
+                lang.pick(": ", "："),
+                counted(mine.len() as u64, "message", lang),
+                lang.pick(" (", "（"),
+                if parts.is_empty() { none.into() } else { parts.join(lang.pick(", ", "、")) },
+                lang.pick(")", "）"),
+                lang.pick(", ", "，"),
                 bytes(total)
             );
         }
         for m in msgs.iter().take(max_messages) {
             let comp = if m.compressed { format!(" deflate {}→{}", m.wire_len, m.len) } else { String::new() };
-            let frames = if m.frames > 1 { format!(" in {} frames", m.frames) } else { String::new() };
+            let frames = match m.frames {
+                0 | 1 => String::new(),
+                n if zh => format!(" 分 {n} 帧"),
+                n => format!(" in {n} frames"),
+            };
             let close = m.close_code.map(|c| format!(" {c} {}", close_code_meaning(c))).unwrap_or_default();
             let sio = if is_socketio { socketio_note(m) } else { String::new() };
             let _ = writeln!(
                 o,
-                "      {} {:<6} {:>7}{comp}{frames}{close} {}{sio}  [packet {}]",
+                "      {} {:<6} {:>7}{comp}{frames}{close} {}{sio}  [{} {}]",
                 m.direction.arrow(),
                 opcode_name(m.opcode),
                 bytes(m.len),
                 preview(m, 60),
+                lang.pick("packet", "数据包"),
                 m.packet
             );
         }
         if msgs.len() > max_messages {
-            let _ = writeln!(o, "      … {} more messages (--messages N to list more)", msgs.len() - max_messages);
+            let more = msgs.len() - max_messages;
+            let _ = if zh {
+                writeln!(o, "      … 还有 {more} 条消息（用 --messages N 列出更多）")
+            } else {
+                writeln!(o, "      … {more} more messages (--messages N to list more)")
+            };
         }
         if let Some(h) = &c.websocket {
-            let code = |c: Option<u16>| c.map(|c| format!("{c} {}", close_code_meaning(c))).unwrap_or_else(|| "none".into());
-            if h.close_frames > 0 {
-                let _ = writeln!(o, "      close: client sent {}, server sent {}", code(h.client_close_code), code(h.server_close_code));
-            } else if h.abnormal_close {
-                let _ = writeln!(o, "      close: NO close frame before the TCP connection ended → 1006 Abnormal Closure");
-            } else {
-                let _ = writeln!(o, "      close: none yet (still open at end of capture)");
-            }
+            let code = |c: Option<u16>| c.map(|c| format!("{c} {}", close_code_meaning(c))).unwrap_or_else(|| none.into());
+            let (client, server) = (code(h.client_close_code), code(h.server_close_code));
+            let _ = match (h.close_frames > 0, h.abnormal_close, zh) {
+                (true, _, false) => writeln!(o, "      close: client sent {client}, server sent {server}"),
+                (true, _, true) => writeln!(o, "      关闭：客户端发送 {client}，服务器发送 {server}"),
+                (false, true, false) => {
+                    writeln!(o, "      close: NO close frame before the TCP connection ended → 1006 Abnormal Closure")
+                }
+                (false, true, true) => writeln!(o, "      关闭：TCP 连接结束前没有关闭帧 → 1006 异常关闭（Abnormal Closure）"),
+                (false, false, false) => writeln!(o, "      close: none yet (still open at end of capture)"),
+                (false, false, true) => writeln!(o, "      关闭：尚未关闭（抓包结束时仍然打开）"),
+            };
         }
     }
     if !cap.findings.is_empty() {
-        let _ = writeln!(o, "\nFindings");
+        let _ = writeln!(o, "\n{}", lang.pick("Findings", "发现的问题"));
     }
     for f in &cap.findings {
         let conn = f.connection.map(|c| format!("#{c} ")).unwrap_or_default();
-        let _ = writeln!(o, "  {:<7} {conn}packet {}  {}: {}", format!("{:?}", f.severity).to_lowercase(), f.packet, f.code, f.message);
+        let sev = severity_text(f.severity, lang);
+        let _ = if zh {
+            writeln!(o, "  {sev}  {conn}数据包 {}  {}：{}", f.packet, f.code, finding_message(f, lang))
+        } else {
+            writeln!(o, "  {sev:<7} {conn}packet {}  {}: {}", f.packet, f.code, f.message)
+        };
     }
     o
 }

@@ -59,7 +59,8 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     ScenarioInfo {
         id: "keep-alive",
         title: Bi {
-            en: "Keep-alive: five requests on one connection vs five connections", zh: "长连接：一个连接五个请求 对比 五个连接"
+            en: "Keep-alive: five requests on one connection vs five connections",
+            zh: "长连接：一条连接上的五个请求，对比五条连接",
         },
         teaches: Bi {
             en: "Reusing a connection saves a handshake (one round trip) per request.",
@@ -111,7 +112,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     ScenarioInfo {
         id: "heartbeat",
-        title: Bi { en: "Heartbeat: ping/pong vs an idle-killing proxy", zh: "心跳：ping/pong 与空闲断开的代理" },
+        title: Bi { en: "Heartbeat: ping/pong vs an idle-killing proxy", zh: "心跳：ping/pong 对抗会断开空闲连接的代理" },
         teaches: Bi {
             en: "A proxy drops connections idle for 1.5 s, as load balancers do; the client that pings every 0.5 s survives.",
             zh: "代理会断开空闲 1.5 秒的连接（负载均衡器常这样做）；每 0.5 秒 ping 一次的客户端得以保活。",
@@ -122,7 +123,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         title: Bi { en: "Closing: clean 1000 vs killed connection (1006)", zh: "关闭：正常 1000 与被杀死的连接（1006）" },
         teaches: Bi {
             en: "A close frame with code and reason answered by a close frame, against a TCP reset with no close frame at all.",
-            zh: "带状态码和原因的 Close 帧得到对方 Close 回应；对比：没有任何 Close 帧、直接 TCP 复位。",
+            zh: "带状态码和原因的 Close 帧得到对方 Close 回应；对比：没有任何 Close 帧，直接用 TCP RST 重置连接。",
         },
     },
     ScenarioInfo {
@@ -136,7 +137,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     ScenarioInfo {
         id: "streaming",
         title: Bi {
-            en: "Streaming tokens over WebSocket vs one full HTTP response", zh: "WebSocket 流式输出 对比 一次性 HTTP 响应"
+            en: "Streaming tokens over WebSocket vs one full HTTP response", zh: "WebSocket 流式输出，对比一次性返回的 HTTP 响应"
         },
         teaches: Bi {
             en: "Like a chat agent: the first token arrives at once on WebSocket, but only with the whole answer over plain HTTP.",
@@ -196,12 +197,24 @@ impl Pin {
     }
 }
 
-/// A measured figure of a scenario's outcome.
+/// A measured figure of a scenario's outcome: its label and its value in both languages (most
+/// values are numbers and units, the same in both).
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub en: String,
     pub zh: String,
     pub value: String,
+    pub value_zh: String,
+}
+
+impl Figure {
+    /// (label, value) in a language.
+    pub fn text(&self, lang: crate::analysis::explain::Lang) -> (&str, &str) {
+        match lang {
+            crate::analysis::explain::Lang::En => (&self.en, &self.value),
+            crate::analysis::explain::Lang::Zh => (&self.zh, &self.value_zh),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -43,7 +43,25 @@ fn ms(d: Duration) -> String {
 }
 
 fn fig(out: &mut Outcome, en: &str, zh: &str, value: impl Into<String>) {
-    out.figures.push(Figure { en: en.into(), zh: zh.into(), value: value.into() });
+    let value = value.into();
+    out.figures.push(Figure { en: en.into(), zh: zh.into(), value_zh: value.clone(), value });
+}
+
+/// A connection error as the Chinese narration says it (the library's words when it is not a
+/// reset).
+fn error_zh(e: &str) -> String {
+    if e.contains("reset") {
+        "连接被对方用 RST 重置".into()
+    } else if e.contains("closed") || e.contains("ended") {
+        "连接已结束".into()
+    } else {
+        e.to_string()
+    }
+}
+
+/// A figure whose value has words in it.
+fn fig2(out: &mut Outcome, en: &str, zh: &str, value: String, value_zh: String) {
+    out.figures.push(Figure { en: en.into(), zh: zh.into(), value, value_zh });
 }
 
 fn check(r: &Reply, want: u16, what: &str) -> Result<(), String> {
@@ -78,7 +96,7 @@ async fn handshake(cx: &Ctx<'_>) -> Result<Outcome, String> {
     cx.say_at(
         Pin::next("SYN"),
         "The client opens a TCP connection: SYN, the server answers SYN-ACK, the client ACKs. Three packets, one round trip.",
-        "客户端建立 TCP 连接：发 SYN，服务器回 SYN-ACK，客户端再回 ACK。三个包，一个往返。",
+        "客户端建立 TCP 连接：发 SYN，服务器回 SYN-ACK，客户端再回 ACK。三个数据包，一个往返。",
     );
     let mut c = HttpConn::connect(cx.addr(cx.servers.http), Arc::new(Tally::default()), T).await?;
     fig(&mut out, "TCP connect (handshake round trip)", "TCP 建连（握手往返）", ms(c.connect_time));
@@ -335,12 +353,16 @@ async fn push_vs_poll(cx: &Ctx<'_>) -> Result<Outcome, String> {
         let mean = r.latencies.iter().sum::<f64>() / r.latencies.len().max(1) as f64;
         let max = r.latencies.iter().cloned().fold(0.0, f64::max);
         let bytes = tallies[i].total();
-        fig(
+        fig2(
             &mut out,
             names[i].0,
             names[i].1,
             format!(
                 "{} requests · {} B on the wire · latency mean {:.1} ms, max {:.1} ms · {}/{} events",
+                r.requests, bytes, mean, max, r.seen, n
+            ),
+            format!(
+                "{} 次请求 · 线上 {} B · 平均延迟 {:.1} ms，最大 {:.1} ms · 收到 {}/{} 个事件",
                 r.requests, bytes, mean, max, r.seen, n
             ),
         );
@@ -384,7 +406,13 @@ async fn ws_upgrade(cx: &Ctx<'_>) -> Result<Outcome, String> {
         ),
     );
     fig(&mut out, "Sec-WebSocket-Key", "Sec-WebSocket-Key", key.clone());
-    fig(&mut out, "Sec-WebSocket-Accept", "Sec-WebSocket-Accept", format!("{got} ({})", if ok { "PASS" } else { "FAIL" }));
+    fig2(
+        &mut out,
+        "Sec-WebSocket-Accept",
+        "Sec-WebSocket-Accept",
+        format!("{got} ({})", if ok { "PASS" } else { "FAIL" }),
+        format!("{got}（{}）", if ok { "校验通过" } else { "校验失败" }),
+    );
     cx.say_at(
         Pin::next("Text"),
         "Step 4: a masked text frame from the client, echoed unmasked by the server; then close 1000.",
@@ -476,26 +504,32 @@ async fn heartbeat(cx: &Ctx<'_>) -> Result<Outcome, String> {
         let _ = tokio::time::timeout(T, b.next()).await;
         let end = loop {
             match tokio::time::timeout(Duration::from_secs(6), b.next()).await {
-                Ok(Some(Ok(Message::Close(_)))) => break "close frame".to_string(),
+                Ok(Some(Ok(Message::Close(_)))) => break ("close frame".to_string(), "关闭帧".to_string()),
                 Ok(Some(Ok(_))) => continue,
-                Ok(Some(Err(e))) => break format!("{e}"),
-                Ok(None) => break "connection ended".to_string(),
-                Err(_) => break "still open".to_string(),
+                Ok(Some(Err(e))) => break (format!("{e}"), error_zh(&e.to_string())),
+                Ok(None) => break ("connection ended".to_string(), "连接已结束".to_string()),
+                Err(_) => break ("still open".to_string(), "仍然打开".to_string()),
             }
         };
         (t0.elapsed(), end)
     };
-    let (pongs, (after, how)) = tokio::join!(pinger, silent);
+    let (pongs, (after, (how, how_zh))) = tokio::join!(pinger, silent);
     cx.say_at(
         Pin::last("RST"),
         format!(
             "The pinging client got {pongs} pongs and stayed up; the silent one was cut after {} without a close frame ({how}): code 1006.",
             ms(after)
         ),
-        format!("ping 的客户端收到 {pongs} 个 pong，连接保持；沉默的客户端在 {} 后被切断，没有 Close 帧（{how}）：即 1006。", ms(after)),
+        format!("ping 的客户端收到 {pongs} 个 pong，连接保持；沉默的客户端在 {} 后被切断，没有 Close 帧（{how_zh}）：即 1006。", ms(after)),
     );
     fig(&mut out, "Pongs received (8 pings)", "收到的 pong（共 8 次 ping）", pongs.to_string());
-    fig(&mut out, "Silent connection cut after", "沉默连接被切断于", format!("{} ({how})", ms(after)));
+    fig2(
+        &mut out,
+        "Silent connection cut after",
+        "沉默的连接被切断于",
+        format!("{} ({how})", ms(after)),
+        format!("{}（{how_zh}）", ms(after)),
+    );
     Ok(out)
 }
 
@@ -513,34 +547,35 @@ async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
             answered = c.map(|c| u16::from(c.code));
         }
     }
-    fig(
+    fig2(
         &mut out,
         "Clean close",
         "正常关闭",
         format!("1000 sent, server answered {}", answered.map_or("nothing".to_string(), |c| c.to_string())),
+        answered.map_or("发送 1000，服务器没有回应".to_string(), |c| format!("发送 1000，服务器回 {c}")),
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
     cx.say_at(
         Pin::next("GET /kill"),
         "Second connection: the server process is 'killed' after one message. No close frame at all: the TCP connection is reset.",
-        "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被复位。",
+        "第二个连接：服务器在一条消息后被“杀死”。完全没有 Close 帧：TCP 连接被重置（RST）。",
     );
     let (mut ws, _) = ws_connect(&format!("ws://{base}/kill"), &[], &[], Arc::new(Tally::default()), T).await?;
     ws.send(Message::text("are you there?")).await.map_err(|e| e.to_string())?;
     let _ = tokio::time::timeout(T, ws.next()).await;
-    let how = match tokio::time::timeout(T, ws.next()).await {
-        Ok(Some(Ok(Message::Close(_)))) => "a close frame (unexpected)".to_string(),
-        Ok(Some(Err(e))) => e.to_string(),
-        Ok(None) => "the connection ended".to_string(),
-        Ok(Some(Ok(_))) => "more data (unexpected)".to_string(),
-        Err(_) => "nothing (timeout)".to_string(),
+    let (how, how_zh) = match tokio::time::timeout(T, ws.next()).await {
+        Ok(Some(Ok(Message::Close(_)))) => ("a close frame (unexpected)".to_string(), "意外收到关闭帧".to_string()),
+        Ok(Some(Err(e))) => (e.to_string(), error_zh(&e.to_string())),
+        Ok(None) => ("the connection ended".to_string(), "连接已结束".to_string()),
+        Ok(Some(Ok(_))) => ("more data (unexpected)".to_string(), "意外收到更多数据".to_string()),
+        Err(_) => ("nothing (timeout)".to_string(), "什么也没收到（超时）".to_string()),
     };
     cx.say_at(
         Pin::last("RST"),
         format!("The client saw {how}. Browsers report this as code 1006: {}", close_code_meaning(1006, Lang::En)),
-        format!("客户端看到：{how}。浏览器把这种情况报告为 1006：{}", close_code_meaning(1006, Lang::Zh)),
+        format!("客户端看到：{how_zh}。浏览器把这种情况报告为 1006：{}", close_code_meaning(1006, Lang::Zh)),
     );
-    fig(&mut out, "Killed connection", "被杀死的连接", format!("1006 ({how})"));
+    fig2(&mut out, "Killed connection", "被杀死的连接", format!("1006 ({how})"), format!("1006（{how_zh}）"));
     Ok(out)
 }
 
@@ -670,7 +705,7 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
                 "First without compression: ten JSON quotes, echoed back."
             },
             if on {
-                "现在启用 permessage-deflate：客户端提出、服务器接受；每个帧 RSV1 置位，负载被压缩。"
+                "现在启用 permessage-deflate：客户端提出、服务器接受；每个帧 RSV1 置位，载荷被压缩。"
             } else {
                 "先不压缩：发送十条 JSON 报价，服务器回显。"
             },

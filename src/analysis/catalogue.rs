@@ -1,0 +1,360 @@
+//! The bilingual catalogue of texts the engine does not say itself: what each finding code means
+//! (the engine's messages stay English and exact; the window and the Chinese text summary read
+//! these by code) and the Chinese lessons of the bundled examples (their English lessons are the
+//! table in captures/README.md). Pure data.
+
+use super::explain::Lang;
+use crate::model::Finding;
+
+/// One text in both languages, found by a key.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub key: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+const fn e(key: &'static str, en: &'static str, zh: &'static str) -> Entry {
+    Entry { key, en, zh }
+}
+
+/// Every finding code the engine can emit (src/proto, src/flow, src/engine.rs), with a general
+/// explanation. The English one is for lists and scripts; a finding's own message says more.
+pub const FINDINGS: &[Entry] = &[
+    e("link.unsupported", "Packets of an unsupported link type are skipped.", "不支持该链路类型，这类数据包已跳过。"),
+    e("packet.malformed", "A malformed packet: its headers cannot be decoded.", "畸形数据包：无法解析其协议头。"),
+    e("ip.fragment", "An IP fragment: fragments are flagged, not reassembled.", "IP 分片：只做标记，不做重组。"),
+    e(
+        "findings.limit",
+        "More findings on this connection were not recorded (the per-connection limit was reached).",
+        "这条连接上还有更多问题未被记录（已达到每条连接的上限）。",
+    ),
+    e(
+        "tcp.gap",
+        "Bytes were not captured; decoding resumes at the next message that can be recognised.",
+        "有字节未被抓到；从下一个能识别的消息处继续解析。",
+    ),
+    e(
+        "http.head_too_large",
+        "A message head is too long and has no end; decoding skips to the next message.",
+        "报文头部过长且没有结束标记；跳到下一个报文继续解析。",
+    ),
+    e(
+        "http.malformed_request",
+        "Malformed request head (RFC 9112 §3); decoding skips to the next request.",
+        "请求头部格式错误（RFC 9112 §3）；跳到下一个请求继续解析。",
+    ),
+    e(
+        "http.malformed_response",
+        "Malformed response head (RFC 9112 §4); decoding skips to the next response.",
+        "响应头部格式错误（RFC 9112 §4）；跳到下一个响应继续解析。",
+    ),
+    e(
+        "http.http09",
+        "HTTP/0.9 request (no version, no headers): the response is raw bytes until the connection closes (RFC 9112 Appendix C.1).",
+        "HTTP/0.9 请求（没有版本号和头部）：响应是原始字节，直到连接关闭（RFC 9112 附录 C.1）。",
+    ),
+    e(
+        "http.unknown_method",
+        "Unknown request method (RFC 9110 §9.1 lists the standard ones).",
+        "未知的请求方法（标准方法见 RFC 9110 §9.1）。",
+    ),
+    e(
+        "http.te_and_cl",
+        "Both Transfer-Encoding and Content-Length: Transfer-Encoding wins, but this is how request smuggling starts (RFC 9112 §6.3, §11.2).",
+        "同时出现 Transfer-Encoding 和 Content-Length：以 Transfer-Encoding 为准，但这正是请求走私的开端（RFC 9112 §6.3、§11.2）。",
+    ),
+    e(
+        "http.te_not_chunked",
+        "The request's Transfer-Encoding does not end in chunked, so its length cannot be determined (RFC 9112 §6.3).",
+        "请求的 Transfer-Encoding 最后一项不是 chunked，无法确定其长度（RFC 9112 §6.3）。",
+    ),
+    e(
+        "http.bad_content_length",
+        "Invalid Content-Length: the message length cannot be determined (RFC 9112 §6.3).",
+        "Content-Length 无效：无法确定报文长度（RFC 9112 §6.3）。",
+    ),
+    e(
+        "http.response_without_request",
+        "A response has no captured request (the capture may have started mid-connection).",
+        "响应没有对应的已抓到的请求（抓包可能是在连接中途开始的）。",
+    ),
+    e(
+        "http.no_response",
+        "A request got no response in this capture.",
+        "请求在这次抓包中没有得到响应。",
+    ),
+    e(
+        "http.bad_chunk",
+        "A bad chunk in a chunked body (RFC 9112 §7.1); the rest of this direction is not decoded.",
+        "分块正文中有错误的分块（RFC 9112 §7.1）；这个方向的其余数据不再解析。",
+    ),
+    e(
+        "http.decompression_limit",
+        "The body inflates past the decompression limit; decoding stopped there.",
+        "正文解压后超过了解压上限；解码在此停止。",
+    ),
+    e(
+        "http.content_decoding_failed",
+        "The body does not decode with its Content-Encoding.",
+        "正文无法按其 Content-Encoding 解码。",
+    ),
+    e(
+        "http.body_incomplete",
+        "A message body is incomplete: bytes are missing from the capture, or the connection ended early.",
+        "报文正文不完整：抓包中缺少字节，或连接提前结束。",
+    ),
+    e(
+        "http.body_gap",
+        "Bytes of a message body were not captured; the body is incomplete.",
+        "报文正文有字节未被抓到；正文不完整。",
+    ),
+    e(
+        "http.incomplete_head",
+        "The stream ended in the middle of a message head.",
+        "数据流在报文头部中间结束。",
+    ),
+    e(
+        "http.obs_fold",
+        "A header field value is folded over several lines (obs-fold), which RFC 9112 §5.2 deprecates; unfolded with spaces.",
+        "头部字段的值折行写成了多行（obs-fold），RFC 9112 §5.2 已废弃这种写法；已用空格合并。",
+    ),
+    e(
+        "ws.upgrade_not_captured",
+        "WebSocket frames without a captured upgrade (the capture started after the handshake): recognised from the frame headers.",
+        "没有抓到升级握手的 WebSocket 帧（抓包在握手之后才开始）：根据帧头识别。",
+    ),
+    e(
+        "ws.bad_accept",
+        "Sec-WebSocket-Accept does not match the key (RFC 6455 §4.2.2).",
+        "Sec-WebSocket-Accept 与 Sec-WebSocket-Key 不匹配（RFC 6455 §4.2.2）。",
+    ),
+    e(
+        "ws.missing_key",
+        "The upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1).",
+        "升级请求中没有 Sec-WebSocket-Key（RFC 6455 §4.1）。",
+    ),
+    e(
+        "ws.unmasked_client_frame",
+        "A client frame is not masked (RFC 6455 §5.1: every client-to-server frame MUST be masked).",
+        "客户端的帧没有加掩码（RFC 6455 §5.1：客户端发往服务器的每一帧都必须加掩码）。",
+    ),
+    e(
+        "ws.masked_server_frame",
+        "A server frame is masked (RFC 6455 §5.1: a server MUST NOT mask).",
+        "服务器的帧加了掩码（RFC 6455 §5.1：服务器不得加掩码）。",
+    ),
+    e("ws.reserved_opcode", "A reserved opcode (RFC 6455 §5.2).", "使用了保留的操作码（RFC 6455 §5.2）。"),
+    e(
+        "ws.reserved_bits",
+        "RSV bits set without an extension that defines them (RFC 6455 §5.2, RFC 7692 §6).",
+        "设置了 RSV 位，但没有协商定义它们的扩展（RFC 6455 §5.2、RFC 7692 §6）。",
+    ),
+    e(
+        "ws.length_msb",
+        "A 64-bit payload length has its most significant bit set (RFC 6455 §5.2).",
+        "64 位载荷长度的最高位被置 1（RFC 6455 §5.2）。",
+    ),
+    e(
+        "ws.non_minimal_length",
+        "The payload length does not use the shortest form, as RFC 6455 §5.2 asks.",
+        "载荷长度没有使用最短的编码形式（RFC 6455 §5.2 要求用最短形式）。",
+    ),
+    e(
+        "ws.fragmented_control",
+        "A control frame is fragmented (RFC 6455 §5.5: control frames MUST NOT be fragmented).",
+        "控制帧被分片了（RFC 6455 §5.5：控制帧不得分片）。",
+    ),
+    e(
+        "ws.control_too_long",
+        "A control frame carries more than 125 bytes (RFC 6455 §5.5).",
+        "控制帧的载荷超过 125 字节（RFC 6455 §5.5）。",
+    ),
+    e(
+        "ws.unexpected_continuation",
+        "A continuation frame with no message to continue (RFC 6455 §5.4).",
+        "出现了延续帧，但前面没有未完成的消息（RFC 6455 §5.4）。",
+    ),
+    e(
+        "ws.rsv1_on_continuation",
+        "RSV1 set on a continuation frame (RFC 7692 §6.1: only the first frame of a message).",
+        "延续帧设置了 RSV1（RFC 7692 §6.1：只有消息的第一帧可以设置）。",
+    ),
+    e(
+        "ws.interleaved_data",
+        "A new data message started before the previous one finished (RFC 6455 §5.4).",
+        "上一条数据消息还没结束，新的数据消息就开始了（RFC 6455 §5.4）。",
+    ),
+    e(
+        "ws.decompression_limit",
+        "A compressed message inflates past the decompression limit; decoding of it stopped there.",
+        "压缩消息解压后超过了解压上限；该消息的解码在此停止。",
+    ),
+    e(
+        "ws.inflate_failed",
+        "permessage-deflate data does not inflate (RFC 7692 §7.2.2).",
+        "permessage-deflate 数据无法解压（RFC 7692 §7.2.2）。",
+    ),
+    e(
+        "ws.bad_close_payload",
+        "A close frame with a 1-byte payload (RFC 6455 §5.5.1: a body starts with a 2-byte code).",
+        "关闭帧的载荷只有 1 个字节（RFC 6455 §5.5.1：载荷应以 2 字节的关闭码开头）。",
+    ),
+    e(
+        "ws.invalid_close_code",
+        "A close code that may not be sent in a close frame (RFC 6455 §7.4).",
+        "关闭帧中使用了不允许发送的关闭码（RFC 6455 §7.4）。",
+    ),
+    e(
+        "ws.invalid_utf8",
+        "A text message or close reason is not valid UTF-8 (RFC 6455 §5.5.1, §8.1).",
+        "文本消息或关闭原因不是有效的 UTF-8（RFC 6455 §5.5.1、§8.1）。",
+    ),
+    e(
+        "ws.payload_gap",
+        "Payload bytes were not captured; the message is incomplete.",
+        "有载荷字节未被抓到；消息不完整。",
+    ),
+    e(
+        "ws.gap_lost_sync",
+        "Bytes were not captured between frames; the rest of this direction cannot be framed.",
+        "帧与帧之间有字节未被抓到；这个方向的其余数据无法再分帧。",
+    ),
+    e("ws.frame_incomplete", "The stream ended in the middle of a frame.", "数据流在一个帧的中间结束。"),
+    e(
+        "ws.data_after_close",
+        "Bytes were sent after this side's close frame; they are not frames (RFC 6455 §5.5.1).",
+        "这一方发出关闭帧之后又发送了字节；它们不算帧（RFC 6455 §5.5.1）。",
+    ),
+    e(
+        "ws.message_incomplete",
+        "A fragmented message never got its final frame.",
+        "分片消息始终没有收到最后一帧。",
+    ),
+    e(
+        "ws.no_close_frame",
+        "The TCP connection ended without a WebSocket close frame: both ends report 1006 Abnormal Closure (RFC 6455 §7.1.5, §7.4.1).",
+        "TCP 连接在没有 WebSocket 关闭帧的情况下结束：两端都报告 1006 异常关闭（RFC 6455 §7.1.5、§7.4.1）。",
+    ),
+];
+
+/// The general explanation of a finding code, if the catalogue knows it.
+pub fn finding_text(code: &str, lang: Lang) -> Option<&'static str> {
+    FINDINGS.iter().find(|e| e.key == code).map(|e| lang.pick(e.en, e.zh))
+}
+
+/// What a finding says in a language: the engine's own message in English (it names the exact
+/// values), the catalogue's text in Chinese (the message when the code is unknown).
+pub fn finding_message(f: &Finding, lang: Lang) -> String {
+    match lang {
+        Lang::En => f.message.clone(),
+        Lang::Zh => finding_text(f.code, lang).map_or_else(|| f.message.clone(), str::to_string),
+    }
+}
+
+/// Severity as a word.
+pub fn severity_text(s: crate::model::Severity, lang: Lang) -> &'static str {
+    use crate::model::Severity::*;
+    match s {
+        Info => lang.pick("info", "提示"),
+        Warning => lang.pick("warning", "警告"),
+        Error => lang.pick("error", "错误"),
+    }
+}
+
+/// The Chinese lessons of the bundled examples, by file name (the English ones are in
+/// captures/README.md).
+pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
+    (
+        "http-methods.pcapng",
+        "REST 增删改查：GET、POST、PUT、PATCH、DELETE 和 HEAD，每个请求一条 TCP 连接（握手、请求、响应、FIN）。",
+    ),
+    (
+        "http-status-codes.pcapng",
+        "状态码一览：200（其中一个是 PNG 图片）、201、204，跟随 301 和 302，条件 GET（If-None-Match、If-Modified-Since）得到 304，400、401、403、404，带 Allow 的 405，带 Retry-After 的 429，500。",
+    ),
+    (
+        "http-keepalive.pcap",
+        "长连接：一条连接上的五个请求，对比带 Connection: close 的五条连接（经典 pcap 格式）。",
+    ),
+    (
+        "http-chunked-gzip.pcapng",
+        "一个分成许多块发送的 gzip 响应；一个 deflate（zlib）响应；一次带 Expect: 100-continue 的 64 KiB 上传。",
+    ),
+    (
+        "http-pipelining.pcap",
+        "一条连接上的三个流水线请求（GET、HEAD、GET）。tshark 在这里会出错：它把 HEAD 响应的 Content-Length 当成了正文，漏掉了 404。",
+    ),
+    (
+        "http-polling.pcapng",
+        "短轮询（十个请求，立即得到响应）对比长轮询（服务器挂起每个请求，直到有事件发生）。",
+    ),
+    (
+        "http-webhook.pcapng",
+        "Webhook：客户端用一个回调 URL 订阅，之后服务器向客户端自己的监听端口发送 POST。",
+    ),
+    (
+        "websocket-basics.pcapng",
+        "升级握手（Key → Accept）、文本帧、二进制帧、一条分成 4 帧的消息、一条 70 000 字节的消息（64 位长度格式）、ping/pong、UTF-8 文本、带原因的关闭码 1000。不压缩。",
+    ),
+    (
+        "websocket-deflate.pcapng",
+        "同一会话启用 permessage-deflate（窗口位数 12，保留上下文）：压缩后与解压后的大小对比，其中有一条压缩的分片消息。",
+    ),
+    (
+        "websocket-close.pcapng",
+        "服务器发起的关闭码 1001“Going Away”；然后一条连接在一条消息后被 RST 终止，没有关闭帧：即 1006 异常关闭。",
+    ),
+    ("ipv6.pcapng", "基于 ::1 的 HTTP 和 WebSocket。"),
+    (
+        "socketio-chat.pcapng",
+        "Socket.IO（Flask-SocketIO 使用的协议）：Engine.IO 轮询握手、升级探测，然后通过 WebSocket 收发事件。",
+    ),
+];
+
+/// The lesson of a bundled example in a language: `en` is the README's.
+pub fn example_lesson<'a>(file: &str, en: &'a str, lang: Lang) -> &'a str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => EXAMPLE_LESSONS_ZH.iter().find(|(f, _)| *f == file).map_or(en, |(_, zh)| zh),
+    }
+}
+
+/// Has Chinese characters.
+pub fn has_han(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_both_languages_and_the_chinese_is_not_a_copy() {
+        let mut keys = std::collections::HashSet::new();
+        for e in FINDINGS {
+            assert!(keys.insert(e.key), "{} twice", e.key);
+            assert!(e.en.len() > 10, "{}: English missing", e.key);
+            assert!(has_han(e.zh), "{}: no Chinese", e.key);
+            assert_ne!(e.en, e.zh, "{}", e.key);
+        }
+        for (f, zh) in EXAMPLE_LESSONS_ZH {
+            assert!(has_han(zh), "{f}: no Chinese");
+        }
+    }
+
+    #[test]
+    fn a_finding_reads_in_chinese_by_its_code() {
+        let f = Finding {
+            connection: Some(0),
+            packet: 7,
+            severity: crate::model::Severity::Warning,
+            code: "ws.no_close_frame",
+            message: "the TCP connection ended without a WebSocket close frame".into(),
+        };
+        assert_eq!(finding_message(&f, Lang::En), f.message);
+        assert!(finding_message(&f, Lang::Zh).contains("1006 异常关闭"));
+        let unknown = Finding { code: "x.unknown", ..f.clone() };
+        assert_eq!(finding_message(&unknown, Lang::Zh), unknown.message);
+    }
+}
