@@ -13,7 +13,12 @@ fn capture(name: &str) -> PathBuf {
 
 /// Builds the app and waits (bounded) for the background load to finish.
 fn app(src: Option<Source>) -> Harness<'static, WirescopeApp> {
-    let mut h = Harness::builder().with_size([1500.0, 950.0]).build_eframe(move |cc| WirescopeApp::new(cc, src));
+    app_at(src, [1500.0, 950.0])
+}
+
+/// The same in a window of `size` (the classroom sizes: 1366×768, 1024×640).
+fn app_at(src: Option<Source>, size: [f32; 2]) -> Harness<'static, WirescopeApp> {
+    let mut h = Harness::builder().with_size(size).build_eframe(move |cc| WirescopeApp::new(cc, src));
     for _ in 0..600 {
         h.step();
         if h.state().is_idle() {
@@ -446,4 +451,176 @@ fn closing_during_a_live_capture_finishes_the_file() {
         assert!(names.iter().any(|n| n.starts_with("capture-lo-") && n.ends_with(".pcapng")), "{names:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Steps long enough for a panel's slide animation to finish.
+fn settle(h: &mut Harness<'static, WirescopeApp>) {
+    for _ in 0..20 {
+        h.step();
+    }
+}
+
+/// At 1366×768 and 1024×640, in English and Chinese: the menus, the view tabs and the side panels'
+/// switches are on screen and answer a real click at their centre (a control drawn off screen or
+/// under another panel would not), the panels hide and come back, and F11 gives the window to the
+/// diagram and back.
+#[test]
+fn menus_tabs_and_panel_switches_are_reachable_at_classroom_sizes() {
+    use wirescope::analysis::explain::Lang;
+    use wirescope::app::Tab;
+    for size in [[1366.0, 768.0], [1024.0, 640.0]] {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut h = app_at(Some(Source::File(capture("websocket-basics.pcapng"))), size);
+            h.state_mut().settings.lang = lang;
+            h.run_steps(3);
+            let window = eframe::egui::Rect::from_min_size(eframe::egui::Pos2::ZERO, eframe::egui::Vec2::from(size));
+            let on_screen = |h: &Harness<'static, WirescopeApp>, label: &str| {
+                let r = h.get_by_label(label).rect();
+                assert!(window.contains_rect(r), "{label} at {r:?} is outside the {size:?} window");
+            };
+            let l = |en: &'static str, zh: &'static str| lang.pick(en, zh);
+            for menu in [l("File", "文件"), l("Capture", "抓包"), l("Tools", "工具"), l("Lab", "实验"), l("View", "视图")] {
+                on_screen(&h, menu);
+            }
+            for (tab, label) in [
+                (Tab::Packets, l("Packets", "数据包")),
+                (Tab::Messages, l("Messages", "消息")),
+                (Tab::Breakdowns, l("Breakdowns", "统计")),
+                (Tab::Diagram, l("Sequence diagram", "时序图")),
+            ] {
+                on_screen(&h, label);
+                h.get_by_label(label).click();
+                h.run_steps(3);
+                assert_eq!(h.state().view.tab, tab, "{label} at {size:?}");
+            }
+            // The details panel hides and comes back.
+            let accept = l("Sec-WebSocket-Accept check: PASS", "Sec-WebSocket-Accept 校验：通过");
+            h.get_by_label_contains("#0 WebSocket  127.0.0.1").click();
+            h.run_steps(3);
+            h.get_by_label(accept);
+            let details = l("Details panel", "详情面板");
+            on_screen(&h, details);
+            h.get_by_label(details).click();
+            settle(&mut h);
+            assert!(!h.state().settings.show_details);
+            assert!(h.query_by_label(accept).is_none(), "the details panel is hidden at {size:?}");
+            h.get_by_label(details).click();
+            settle(&mut h);
+            h.get_by_label(accept);
+            // So does the connections list.
+            let conns = l("Connections list", "连接列表");
+            on_screen(&h, conns);
+            h.get_by_label(conns).click();
+            settle(&mut h);
+            assert!(h.query_by_label_contains("#0 WebSocket  127.0.0.1").is_none(), "the connections list is hidden");
+            h.get_by_label(conns).click();
+            settle(&mut h);
+            h.get_by_label_contains("#0 WebSocket  127.0.0.1");
+            // F11: the diagram alone (no menus, no side panels), then everything back.
+            h.key_press(eframe::egui::Key::F11);
+            settle(&mut h);
+            assert!(h.state().diagram_only);
+            assert!(h.query_by_label(l("File", "文件")).is_none() && h.query_by_label(accept).is_none());
+            on_screen(&h, l("Show menus and panels  (F11)", "显示菜单和面板  (F11)"));
+            h.key_press(eframe::egui::Key::F11);
+            settle(&mut h);
+            on_screen(&h, l("File", "文件"));
+            h.get_by_label(accept);
+            // And back through the button.
+            on_screen(&h, l("Diagram only (F11)", "仅时序图 (F11)"));
+            h.get_by_label(l("Diagram only (F11)", "仅时序图 (F11)")).click();
+            settle(&mut h);
+            h.get_by_label(l("Show menus and panels  (F11)", "显示菜单和面板  (F11)")).click();
+            settle(&mut h);
+            on_screen(&h, l("View", "视图"));
+        }
+    }
+}
+
+/// Ctrl+= / Ctrl+- / Ctrl+0 and View → Zoom scale the whole UI, and the factor is what Settings
+/// keeps for the next start.
+#[test]
+fn zoom_keys_and_menu_scale_the_ui_and_are_remembered() {
+    use eframe::egui::{Key, Modifiers};
+    let mut h = app_at(Some(Source::File(capture("websocket-basics.pcapng"))), [1366.0, 768.0]);
+    let ppp = h.ctx.pixels_per_point();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Equals);
+    h.run_steps(3);
+    let z = h.ctx.zoom_factor();
+    assert!((z - 1.1).abs() < 1e-3, "Ctrl+= zooms in: {z}");
+    assert_eq!(h.state().settings.zoom, z, "the zoom is kept in Settings");
+    assert!((h.ctx.pixels_per_point() / ppp - 1.1).abs() < 1e-3, "everything is drawn 10% larger");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Minus);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Minus);
+    h.run_steps(3);
+    assert!((h.state().settings.zoom - 0.9).abs() < 1e-3, "{}", h.state().settings.zoom);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num0);
+    h.run_steps(3);
+    assert_eq!(h.state().settings.zoom, 1.0);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Zoom in  (Ctrl+=)").click();
+    h.run_steps(3);
+    assert!((h.state().settings.zoom - 1.1).abs() < 1e-3);
+    // A new window starts at the remembered zoom.
+    let mut settings = h.state().settings.clone();
+    settings.zoom = 1.5;
+    let json = serde_json::to_string(&settings).unwrap();
+    let back: wirescope::app::settings::Settings = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.zoom_factor(), 1.5);
+}
+
+/// A file that fails to open stays out of Recent; one that opens goes in; a Recent entry whose file
+/// is gone says so.
+#[test]
+fn recent_files_only_keeps_files_that_opened() {
+    let bad = std::env::temp_dir().join(format!("wirescope-ui-recent-{}.pcap", std::process::id()));
+    std::fs::write(&bad, b"not a capture").unwrap();
+    let mut h = app(Some(Source::File(bad.clone())));
+    h.get_by_label("This file could not be opened");
+    assert!(!h.state().settings.recent.contains(&bad), "a file that failed to open is not in Recent");
+    let good = capture("http-methods.pcapng");
+    h.state_mut().push_command(wirescope::app::Command::Open(Source::File(good.clone())));
+    assert!(step_until(&mut h, 10, |h| h.state().is_idle() && h.state().store.as_ref().is_some_and(|s| s.loaded)));
+    assert_eq!(h.state().settings.recent.first(), Some(&good));
+    // Gone from disk: the menu says so instead of offering to open it.
+    let gone = std::env::temp_dir().join("wirescope-ui-recent-gone.pcapng");
+    let _ = std::fs::remove_file(&gone);
+    h.state_mut().settings.recent.insert(0, gone.clone());
+    let _ = std::fs::remove_file(&bad);
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Recent").click();
+    h.run_steps(2);
+    h.get_by_label_contains("wirescope-ui-recent-gone.pcapng  (file no longer exists)");
+    h.get_by_label("Remove missing files from the list").click();
+    h.run_steps(2);
+    assert_eq!(h.state().settings.recent, vec![good]);
+}
+
+/// Without a desktop file dialog (no portal, no zenity: File → Open used to do nothing at all), the
+/// window says so and offers a path field that already has the focus; typing a path opens it.
+#[test]
+fn open_without_a_file_dialog_offers_a_typed_path() {
+    // SAFETY: set before any thread of this test reads it; other tests do not read it.
+    std::env::set_var("WIRESCOPE_NO_FILE_DIALOG", "1");
+    let mut h = app(None);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Open…  (Ctrl+O)").click();
+    h.run_steps(3);
+    h.get_by_label_contains("No file dialog can be shown here");
+    let field = h.get_by_role_and_label(eframe::egui::accesskit::Role::TextInput, "Path:");
+    assert!(field.is_focused(), "the path field has the focus");
+    field.type_text(capture("websocket-basics.pcapng").to_str().unwrap());
+    h.run_steps(1);
+    h.key_press(eframe::egui::Key::Enter);
+    assert!(step_until(&mut h, 10, |h| h.state().is_idle() && h.state().store.as_ref().is_some_and(|s| s.loaded)));
+    assert!(h.query_by_label_contains("No file dialog can be shown here").is_none(), "the prompt closes");
+    h.get_by_label("Sec-WebSocket-Accept check: PASS");
+    // Ctrl+S without a dialog asks for a path the same way.
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::S);
+    h.run_steps(3);
+    h.get_by_label("Save the capture as");
 }

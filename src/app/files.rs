@@ -64,10 +64,9 @@ pub fn start_dialog(purpose: Purpose, suggested_name: Option<String>, ctx: &egui
     std::thread::spawn(move || {
         let t0 = Instant::now();
         let picked = match p {
-            Purpose::Open => rfd::FileDialog::new()
-                .add_filter("Captures", &["pcap", "pcapng", "cap"])
-                .add_filter("All files", &["*"])
-                .pick_file(),
+            Purpose::Open => {
+                rfd::FileDialog::new().add_filter("Captures", &["pcap", "pcapng", "cap"]).add_filter("All files", &["*"]).pick_file()
+            }
             Purpose::SaveCapture => rfd::FileDialog::new()
                 .add_filter("pcapng", &["pcapng"])
                 .add_filter("pcap", &["pcap"])

@@ -332,9 +332,12 @@ impl WirescopeApp {
         if self.dialog.is_some() {
             return;
         }
-        let name = self.store.as_ref().and_then(|s| s.source.as_ref()).and_then(|src| src.file()).and_then(|p| {
-            p.file_name().map(|n| n.to_string_lossy().trim_end_matches(".part").to_string())
-        });
+        let name = self
+            .store
+            .as_ref()
+            .and_then(|s| s.source.as_ref())
+            .and_then(|src| src.file())
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().trim_end_matches(".part").to_string()));
         match files::start_dialog(purpose.clone(), name, ctx) {
             Some(p) => self.dialog = Some(p),
             None => self.show_path_prompt(purpose),
@@ -595,7 +598,8 @@ impl WirescopeApp {
                 if ui.button(lang.pick("Zoom out  (Ctrl+-)", "缩小  (Ctrl+-)")).clicked() {
                     egui::gui_zoom::zoom_out(&ctx);
                 }
-                if ui.button(format!("{}  {:.0}%  (Ctrl+0)", lang.pick("Reset zoom", "重置缩放"), ctx.zoom_factor() * 100.0)).clicked() {
+                if ui.button(format!("{}  {:.0}%  (Ctrl+0)", lang.pick("Reset zoom", "重置缩放"), ctx.zoom_factor() * 100.0)).clicked()
+                {
                     ctx.set_zoom_factor(1.0);
                 }
                 ui.separator();
@@ -890,7 +894,11 @@ fn panel_toggle(ui: &mut egui::Ui, shown: &mut bool, label: &str, lang: Lang) {
 /// language to start in (else the remembered one).
 pub fn run(open: Option<Source>, lang: Option<Lang>) -> eframe::Result {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 720.0]).with_min_inner_size([800.0, 500.0]).with_title("wirescope").with_drag_and_drop(true),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1280.0, 720.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_title("wirescope")
+            .with_drag_and_drop(true),
         ..Default::default()
     };
     eframe::run_native(
