@@ -371,6 +371,20 @@ fn a_lab_scenario_runs_from_one_click_with_narration() {
     h.get_by_label_contains("Step 3: 101 Switching Protocols");
     h.get_by_label_contains("Sec-WebSocket-Accept check: PASS");
     h.get_by_label("hello over WebSocket");
+    // Numbered lines, times from the run's start (never "-0.000 s"), the figures beside the
+    // narration without covering it.
+    h.get_by_label(" 1.");
+    let times: Vec<f64> = h
+        .get_all_by_label_contains(" s")
+        .filter_map(|n| n.accesskit_node().value().or_else(|| n.accesskit_node().label()))
+        .filter_map(|t| t.trim().strip_suffix(" s").and_then(|v| v.trim().parse::<f64>().ok()))
+        .collect();
+    assert!(times.len() >= 4 && times.iter().all(|t| *t >= 0.0), "{times:?}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order: {times:?}");
+    assert!(h.query_by_label_contains("-0.000").is_none());
+    let step3 = h.get_by_label_contains("Step 3: 101 Switching Protocols").rect();
+    let figure = h.get_by_label("hello over WebSocket").rect();
+    assert!(!step3.intersects(figure) && step3.max.x <= h.get_by_label("Measured").rect().min.x, "{step3:?} {figure:?}");
     let files: Vec<_> = std::fs::read_dir(dir.join("wirescope/captures")).unwrap().flatten().collect();
     assert_eq!(files.len(), 1, "the run is kept as a capture file");
     let _ = std::fs::remove_dir_all(&dir);

@@ -267,13 +267,13 @@ pub fn narration_ui(ui: &mut egui::Ui, lang: Lang, live: &LiveState) {
             .show(ui, |ui| {
                 ui.strong(lang.pick("Measured", "测量结果"));
                 egui::ScrollArea::vertical().id_salt("figures").auto_shrink([false, false]).show(ui, |ui| {
-                    egui::Grid::new("figures").striped(true).num_columns(2).show(ui, |ui| {
-                        for f in &live.figures {
-                            ui.add(egui::Label::new(lang.choose(&f.en, &f.zh)).wrap());
-                            ui.label(&f.value);
-                            ui.end_row();
-                        }
-                    });
+                    // The name on its own line, the value below it: long values (keys, hashes)
+                    // wrap in the full width instead of squeezing a column.
+                    for f in &live.figures {
+                        ui.add(egui::Label::new(egui::RichText::new(lang.choose(&f.en, &f.zh)).weak()).wrap());
+                        ui.add(egui::Label::new(&f.value).wrap());
+                        ui.add_space(4.0);
+                    }
                 });
             });
     }
@@ -294,4 +294,18 @@ pub fn narration_ui(ui: &mut egui::Ui, lang: Lang, live: &LiveState) {
             }
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::since_start;
+
+    #[test]
+    fn narration_times_count_from_the_run_start_and_are_never_negative() {
+        assert_eq!(since_start(1_000_000_000, 1_250_000_000), 0.25);
+        // A note stamped a hair before the run's own start (another thread's clock read) is 0.
+        let t = since_start(1_000_000_000, 999_999_000);
+        assert_eq!(format!("{t:.3}"), "0.000");
+        assert_eq!(since_start(i64::MAX, i64::MIN), 0.0);
+    }
 }

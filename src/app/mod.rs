@@ -586,6 +586,7 @@ impl WirescopeApp {
             ui.menu_button(lang.pick("View", "视图"), |ui| {
                 ui.checkbox(&mut self.settings.show_connections, lang.pick("Connections list", "连接列表"));
                 ui.checkbox(&mut self.settings.show_details, lang.pick("Details panel", "详情面板"));
+                ui.checkbox(&mut self.settings.show_narration, lang.pick("Lab narration", "实验讲解"));
                 if ui.button(lang.pick("Diagram only  (F11)", "仅显示时序图  (F11)")).clicked() {
                     self.toggle_diagram_only();
                     ui.close();
@@ -804,10 +805,10 @@ impl eframe::App for WirescopeApp {
                 let height = ui.available_height();
                 egui::Panel::bottom("lab-narration")
                     .resizable(true)
-                    .default_size(170.0f32.min(height * 0.3))
+                    .default_size(150.0f32.min(height * 0.25))
                     .min_size(60.0)
                     .max_size((height * 0.6).max(80.0))
-                    .show(ui, |ui| live_ui::narration_ui(ui, lang, live));
+                    .show_collapsible(ui, &mut self.settings.show_narration, |ui| live_ui::narration_ui(ui, lang, live));
             }
         }
         // The side panels give up width with the window instead of squeezing the diagram.

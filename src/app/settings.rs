@@ -30,6 +30,8 @@ pub struct Settings {
     /// The side panels: the connections list (left) and the details (right).
     pub show_connections: bool,
     pub show_details: bool,
+    /// The lab's narration and figures, below the views after a lab run.
+    pub show_narration: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             zoom: 1.0,
             show_connections: true,
             show_details: true,
+            show_narration: true,
         }
     }
 }
