@@ -305,17 +305,17 @@ fn request_builder_sends_http_and_shows_the_response() {
     {
         let b = &mut h.state_mut().builder;
         b.open = true;
-        b.method = "POST".into();
-        b.url = format!("http://{}/items", servers.http);
-        b.body_kind = wirescope::builder::BodyKind::Json;
-        b.body = r#"{"name":"kettle"}"#.into();
+        b.form.method = "POST".into();
+        b.form.url = format!("http://{}/items", servers.http);
+        b.form.body_kind = wirescope::builder::BodyKind::Json;
+        b.form.body = r#"{"name":"kettle"}"#.into();
     }
     h.run_steps(2);
     h.get_by_label("Send").click();
     assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("201 Created").is_some()), "no 201 in the builder");
     h.get_by_label_contains("location");
     // A refused connection is a message, not a hang.
-    h.state_mut().builder.url = "http://127.0.0.1:1/".into();
+    h.state_mut().builder.form.url = "http://127.0.0.1:1/".into();
     h.run_steps(2);
     h.get_by_label("Send").click();
     assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("connection refused by 127.0.0.1:1").is_some()));
@@ -329,8 +329,9 @@ fn request_builder_websocket_session_with_ping_and_close() {
         let b = &mut h.state_mut().builder;
         b.open = true;
         b.tab = wirescope::app::builder_ui::BuilderTab::WebSocket;
-        b.ws_url = format!("ws://{}/echo", servers.ws);
-        b.compose = "hello builder".into();
+        b.form.ws_url = format!("ws://{}/echo", servers.ws);
+        b.form.compose = "hello builder".into();
+        b.form.close_reason = "bye".into();
     }
     h.run_steps(2);
     h.get_by_label("Connect").click();
@@ -354,10 +355,10 @@ fn edit_and_resend_fills_the_builder_from_a_captured_request() {
     h.run_steps(2);
     let b = &h.state().builder;
     assert!(b.open);
-    assert_eq!(b.method, "POST");
-    assert!(b.url.starts_with("http://127.0.0.1:") && b.url.ends_with("/items"), "{}", b.url);
-    assert!(b.body.contains('{'), "the captured body comes along: {:?}", b.body);
-    assert!(!b.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-length")));
+    assert_eq!(b.form.method, "POST");
+    assert!(b.form.url.starts_with("http://127.0.0.1:") && b.form.url.ends_with("/items"), "{}", b.form.url);
+    assert!(b.form.body.contains('{'), "the captured body comes along: {:?}", b.form.body);
+    assert!(!b.form.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-length")));
 }
 
 #[test]
@@ -637,4 +638,62 @@ fn open_without_a_file_dialog_offers_a_typed_path() {
     h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::S);
     h.run_steps(3);
     h.get_by_label("Save the capture as");
+}
+
+/// The builder's fields start empty with hints (typing replaces nothing), its URLs default to the
+/// lab servers, and its WebSocket log shows the server's 101 with the headers RFC 6455 §4.2.2
+/// requires of it.
+#[test]
+fn request_builder_hints_lab_urls_and_the_101_in_the_log() {
+    use eframe::egui::accesskit::Role;
+    use wirescope::app::builder_ui::{BuilderForm, BuilderTab};
+    // The form alone: empty URLs go to the lab servers; one the user typed stays.
+    let (_rt, servers) = lab_servers();
+    let mut f = BuilderForm::default();
+    assert!(f.url.is_empty() && f.ws_url.is_empty() && f.compose.is_empty() && f.close_reason.is_empty());
+    f.ws_url = "ws://example.com/mine".into();
+    f.default_to_lab(&servers.addresses());
+    assert_eq!(f.url, format!("http://{}/hello", servers.http));
+    assert_eq!(f.ws_url, "ws://example.com/mine");
+    assert_eq!(BuilderForm::default().close_code(), Ok(1000), "an empty close code sends 1000, as its hint says");
+    // Opened while lab servers run (ours at least), the URL points at one.
+    let mut h = app(None);
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::B);
+    h.run_steps(2);
+    let url = h.state().builder.form.url.clone();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/hello"), "{url}");
+    // The builder's own lab servers: a fresh form is pointed at them, and they answer.
+    h.state_mut().builder.form = BuilderForm::default();
+    h.run_steps(2);
+    h.get_by_label("Start the lab servers").click();
+    assert!(step_until(&mut h, 10, |h| !h.state().builder.form.url.is_empty()), "the lab servers did not start");
+    h.get_by_label("Send").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("200 OK").is_some()), "the lab's /hello did not answer");
+    // WebSocket: the message field is empty with a hint, and typing gives exactly what was typed.
+    h.state_mut().builder.tab = BuilderTab::WebSocket;
+    h.run_steps(2);
+    let ws_url = h.state().builder.form.ws_url.clone();
+    assert!(ws_url.starts_with("ws://127.0.0.1:") && ws_url.ends_with("/echo"), "{ws_url}");
+    h.get_by_label("Connect").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("handshake done").is_some()), "did not open");
+    h.get_by_label("HTTP/1.1 101 Switching Protocols");
+    h.get_by_label_contains("upgrade: websocket");
+    h.get_by_label_contains("connection: Upgrade");
+    let accept = h.get_by_label_contains("sec-websocket-accept: ").value().unwrap_or_default();
+    let value = accept.split(": ").nth(1).unwrap_or_default();
+    assert_eq!(value.len(), 28, "base64 of a 20-byte SHA-1: {accept}");
+    let field = h.get_by_role_and_label(Role::TextInput, "Message");
+    assert_eq!(field.value().unwrap_or_default(), "", "no default message");
+    assert!(field.accesskit_node().placeholder().is_some_and(|p| p.contains("hello")), "a hint instead");
+    field.focus();
+    field.type_text("hi there");
+    h.run_steps(2);
+    assert_eq!(h.state().builder.form.compose, "hi there");
+    h.get_by_label("Send").click();
+    assert!(step_until(&mut h, 10, |h| h.query_all_by_label("hi there").count() >= 2), "no echo");
+    // Close with the code left empty: 1000 goes out and comes back.
+    h.get_by_label("Send close").click();
+    assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("closed").is_some()), "no close");
+    // "1000", no reason, then the meaning: sent by us and answered by the server.
+    assert_eq!(h.query_all_by_label_contains("1000  — Normal closure").count(), 2);
 }

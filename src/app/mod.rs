@@ -437,7 +437,7 @@ impl WirescopeApp {
                         self.ask_path(files::Purpose::SaveCapture, ctx);
                     }
                 }
-                Command::OpenBuilder => self.builder.open = true,
+                Command::OpenBuilder => self.builder.show(),
                 Command::EditAndResend(i) => {
                     let Some(store) = &self.store else { continue };
                     let Some(x) = store.cap.http.get(i) else { continue };
