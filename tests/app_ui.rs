@@ -695,5 +695,5 @@ fn request_builder_hints_lab_urls_and_the_101_in_the_log() {
     h.get_by_label("Send close").click();
     assert!(step_until(&mut h, 10, |h| h.query_by_label_contains("closed").is_some()), "no close");
     // "1000", no reason, then the meaning: sent by us and answered by the server.
-    assert_eq!(h.query_all_by_label_contains("1000  — Normal closure").count(), 2);
+    assert_eq!(h.query_all_by_label_contains("1000 — Normal closure").count(), 2);
 }

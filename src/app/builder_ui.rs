@@ -400,23 +400,28 @@ pub fn builder_window(ctx: &egui::Context, lang: Lang, b: &mut Builder) {
     // Fits a 1024×640 screen; egui keeps the window inside the screen.
     let screen = ctx.content_rect().size();
     let size = [640.0f32.min(screen.x * 0.9), 620.0f32.min(screen.y * 0.85)];
-    egui::Window::new(lang.pick("Request builder", "请求构造器")).open(&mut open).default_size(size).resizable(true).show(ctx, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            ui.selectable_value(&mut b.tab, BuilderTab::Http, "HTTP");
-            ui.selectable_value(&mut b.tab, BuilderTab::WebSocket, "WebSocket");
+    egui::Window::new(lang.pick("Request builder", "请求构造器"))
+        .open(&mut open)
+        .default_size(size)
+        .default_pos([24.0, 48.0])
+        .resizable(true)
+        .show(ctx, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.selectable_value(&mut b.tab, BuilderTab::Http, "HTTP");
+                ui.selectable_value(&mut b.tab, BuilderTab::WebSocket, "WebSocket");
+                ui.separator();
+                lab_ui(ui, lang, b);
+            });
+            ui.weak(lang.pick(
+                "Tip: with a live capture on the loopback interface running, the traffic appears in the diagram as it happens.",
+                "提示：在回环网卡上实时抓包时，这里发出的流量会实时出现在时序图中。",
+            ));
             ui.separator();
-            lab_ui(ui, lang, b);
+            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match b.tab {
+                BuilderTab::Http => http_tab(ui, lang, b),
+                BuilderTab::WebSocket => ws_tab(ui, lang, b),
+            });
         });
-        ui.weak(lang.pick(
-            "Tip: with a live capture on the loopback interface running, the traffic appears in the diagram as it happens.",
-            "提示：在回环网卡上实时抓包时，这里发出的流量会实时出现在时序图中。",
-        ));
-        ui.separator();
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match b.tab {
-            BuilderTab::Http => http_tab(ui, lang, b),
-            BuilderTab::WebSocket => ws_tab(ui, lang, b),
-        });
-    });
     b.open = open;
 }
 
@@ -695,59 +700,81 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
         .ok_or_else(bad)
 }
 
+/// A cell of fixed width (the log's columns), so a long value wraps instead of widening the window.
+fn cell(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui)) {
+    ui.allocate_ui_with_layout(egui::vec2(width, 0.0), egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_min_width(width);
+        add(ui);
+    });
+}
+
+/// One row of the log: time, direction, what, then the text in the rest of the width.
+fn log_row(ui: &mut egui::Ui, time: &str, dir: &str, what: &str, text: impl FnOnce(&mut egui::Ui)) {
+    ui.horizontal_top(|ui| {
+        cell(ui, 72.0, |ui| {
+            ui.monospace(time);
+        });
+        cell(ui, 14.0, |ui| {
+            ui.label(dir);
+        });
+        cell(ui, 76.0, |ui| {
+            ui.label(what);
+        });
+        ui.vertical(|ui| text(ui));
+    });
+}
+
 /// The session as it happened: the 101 with its headers, then every message each way, then the end.
 fn ws_log_ui(ui: &mut egui::Ui, lang: Lang, log: &[WsEvent]) {
-    egui::Grid::new("ws-log").striped(true).num_columns(4).spacing([10.0, 2.0]).show(ui, |ui| {
-        for e in log {
-            match e {
-                WsEvent::Opened { status, headers, connect } => {
-                    ui.label(format!("{:.1} ms", connect.as_secs_f64() * 1000.0));
-                    ui.label("←");
-                    let reason = hyper::StatusCode::from_u16(*status).ok().and_then(|s| s.canonical_reason()).unwrap_or_default();
-                    ui.label(format!("HTTP/1.1 {status} {reason}"));
-                    ui.label(lang.pick("handshake done: WebSocket open", "握手完成：WebSocket 已打开"));
-                    ui.end_row();
-                    for (n, v) in headers {
-                        ui.label("");
-                        ui.label("");
-                        ui.label("");
-                        ui.add(egui::Label::new(egui::RichText::new(format!("{n}: {v}")).monospace()).wrap());
-                        ui.end_row();
-                    }
-                    continue;
-                }
-                WsEvent::Message { who, opcode, payload, at } => {
-                    ui.label(format!("{:.1} ms", at.as_secs_f64() * 1000.0));
-                    ui.label(if *who == Who::Me { "→" } else { "←" });
-                    ui.label(crate::proto::websocket::opcode_name(*opcode));
-                    let text = match (opcode, payload.get(..2), payload.get(2..)) {
-                        (1, ..) => String::from_utf8_lossy(payload).into_owned(),
-                        (8, Some(&[hi, lo]), rest) => {
-                            let code = u16::from_be_bytes([hi, lo]);
-                            format!(
-                                "{code} {} — {}",
-                                String::from_utf8_lossy(rest.unwrap_or_default()),
-                                crate::analysis::explain::close_code_meaning(code, lang)
-                            )
-                        }
-                        _ => payload.iter().take(64).map(|b| format!("{b:02x} ")).collect(),
-                    };
-                    ui.add(egui::Label::new(text).wrap());
-                }
-                WsEvent::Closed { code, reason, clean } => {
-                    ui.label("");
-                    ui.label("");
-                    ui.label(code.map(|c| c.to_string()).unwrap_or_default());
-                    ui.label(format!(
-                        "{} {reason}",
-                        if *clean { lang.pick("closed", "已关闭") } else { lang.pick("ended abnormally", "异常结束") }
-                    ));
-                }
-                WsEvent::Error(_) => continue,
-            }
-            ui.end_row();
+    let ms = |d: &Duration| {
+        let s = d.as_secs_f64();
+        if s < 1.0 {
+            format!("{:.1} ms", s * 1000.0)
+        } else {
+            format!("{s:.3} s")
         }
-    });
+    };
+    for e in log {
+        match e {
+            WsEvent::Opened { status, headers, connect } => {
+                let reason = hyper::StatusCode::from_u16(*status).ok().and_then(|s| s.canonical_reason()).unwrap_or_default();
+                log_row(ui, &ms(connect), "←", &status.to_string(), |ui| {
+                    ui.strong(format!("HTTP/1.1 {status} {reason}"));
+                    ui.weak(lang.pick("handshake done: WebSocket open", "握手完成：WebSocket 已打开"));
+                    for (n, v) in headers {
+                        ui.add(egui::Label::new(egui::RichText::new(format!("{n}: {v}")).monospace()).wrap());
+                    }
+                });
+            }
+            WsEvent::Message { who, opcode, payload, at } => {
+                let text = match (opcode, payload.get(..2), payload.get(2..)) {
+                    (1, ..) => String::from_utf8_lossy(payload).into_owned(),
+                    (8, Some(&[hi, lo]), rest) => {
+                        let code = u16::from_be_bytes([hi, lo]);
+                        let reason = String::from_utf8_lossy(rest.unwrap_or_default());
+                        let meaning = crate::analysis::explain::close_code_meaning(code, lang);
+                        if reason.is_empty() {
+                            format!("{code} — {meaning}")
+                        } else {
+                            format!("{code} {reason} — {meaning}")
+                        }
+                    }
+                    _ => payload.iter().take(64).map(|b| format!("{b:02x} ")).collect(),
+                };
+                let dir = if *who == Who::Me { "→" } else { "←" };
+                log_row(ui, &ms(at), dir, crate::proto::websocket::opcode_name(*opcode), |ui| {
+                    ui.add(egui::Label::new(text).wrap());
+                });
+            }
+            WsEvent::Closed { code, reason, clean } => {
+                let how = if *clean { lang.pick("closed", "已关闭") } else { lang.pick("ended abnormally", "异常结束") };
+                log_row(ui, "", "", &code.map(|c| c.to_string()).unwrap_or_default(), |ui| {
+                    ui.add(egui::Label::new(format!("{how} {reason}")).wrap());
+                });
+            }
+            WsEvent::Error(_) => {}
+        }
+    }
 }
 
 /// https:// and wss:// settings: verification (on by default) and an extra CA file.
