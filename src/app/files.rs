@@ -96,12 +96,13 @@ impl Pending {
 pub struct PathPrompt {
     pub purpose: Purpose,
     pub path: String,
-    focus: bool,
+    /// Frames left in which the path field takes the focus back (until the user clicks).
+    focus_frames: u8,
 }
 
 impl PathPrompt {
     pub fn new(purpose: Purpose, path: String) -> PathPrompt {
-        PathPrompt { purpose, path, focus: true }
+        PathPrompt { purpose, path, focus_frames: 30 }
     }
 }
 
@@ -121,46 +122,56 @@ pub fn path_prompt_ui(ctx: &egui::Context, lang: Lang, prompt: &mut PathPrompt, 
         Purpose::SaveCapture => lang.pick("Save the capture as", "抓包另存为"),
         Purpose::SaveSvg(_) => lang.pick("Save the diagram as SVG", "将时序图保存为 SVG"),
     };
-    egui::Window::new(title).open(&mut keep).collapsible(false).resizable(false).show(ctx, |ui| {
-        ui.set_max_width(520.0);
-        ui.label(lang.pick(
-            "No file dialog can be shown here (it needs an XDG desktop portal or zenity). Type the file's path instead:",
-            "此处无法显示文件对话框（需要 XDG 桌面门户或 zenity）。请直接输入文件路径：",
-        ));
-        let hint = match prompt.purpose {
-            Purpose::Open => "/path/to/capture.pcapng",
-            Purpose::SaveCapture => "/path/to/copy.pcapng",
-            Purpose::SaveSvg(_) => "/path/to/diagram.svg",
-        };
-        let (r, go) = ui
-            .horizontal(|ui| {
-                let l = ui.label(lang.pick("Path:", "路径："));
-                let r = ui.add(egui::TextEdit::singleline(&mut prompt.path).hint_text(hint).desired_width(380.0)).labelled_by(l.id);
-                let label = match prompt.purpose {
-                    Purpose::Open => lang.pick("Open", "打开"),
-                    _ => lang.pick("Save", "保存"),
-                };
-                let go = ui.button(label).clicked();
-                (r, go)
-            })
-            .inner;
-        if prompt.focus {
-            r.request_focus();
-            prompt.focus = false;
-        }
-        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        let typed = prompt.path.trim();
-        if matches!(prompt.purpose, Purpose::Open) && !typed.is_empty() && !Path::new(typed).exists() {
-            ui.weak(lang.pick("No file at this path yet.", "此路径下没有文件。"));
-        }
-        if (go || enter) && !typed.is_empty() {
-            let p = PathBuf::from(typed);
-            answer = Some(match &prompt.purpose {
-                Purpose::Open => PromptAnswer::Open(p),
-                other => PromptAnswer::Save(other.clone(), p),
-            });
-        }
-    });
+    egui::Window::new(title).anchor(egui::Align2::CENTER_TOP, [0.0, 80.0]).open(&mut keep).collapsible(false).resizable(false).show(
+        ctx,
+        |ui| {
+            ui.set_max_width(520.0);
+            ui.label(lang.pick(
+                "No file dialog can be shown here (it needs an XDG desktop portal or zenity). Type the file's path instead:",
+                "此处无法显示文件对话框（需要 XDG 桌面门户或 zenity）。请直接输入文件路径：",
+            ));
+            let hint = match prompt.purpose {
+                Purpose::Open => "/path/to/capture.pcapng",
+                Purpose::SaveCapture => "/path/to/copy.pcapng",
+                Purpose::SaveSvg(_) => "/path/to/diagram.svg",
+            };
+            let (r, go) = ui
+                .horizontal(|ui| {
+                    let l = ui.label(lang.pick("Path:", "路径："));
+                    let r = ui.add(egui::TextEdit::singleline(&mut prompt.path).hint_text(hint).desired_width(380.0)).labelled_by(l.id);
+                    let label = match prompt.purpose {
+                        Purpose::Open => lang.pick("Open", "打开"),
+                        _ => lang.pick("Save", "保存"),
+                    };
+                    let go = ui.button(label).clicked();
+                    (r, go)
+                })
+                .inner;
+            // The menu item that opened the prompt keeps the focus a click gave it: for a moment,
+            // until the user presses the pointer somewhere, the field takes it back.
+            if prompt.focus_frames > 0 {
+                prompt.focus_frames -= 1;
+                if ui.input(|i| i.pointer.any_pressed()) {
+                    prompt.focus_frames = 0;
+                } else if !r.has_focus() {
+                    r.request_focus();
+                }
+                ui.ctx().request_repaint();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let typed = prompt.path.trim();
+            if matches!(prompt.purpose, Purpose::Open) && !typed.is_empty() && !Path::new(typed).exists() {
+                ui.weak(lang.pick("No file at this path yet.", "此路径下没有文件。"));
+            }
+            if (go || enter) && !typed.is_empty() {
+                let p = PathBuf::from(typed);
+                answer = Some(match &prompt.purpose {
+                    Purpose::Open => PromptAnswer::Open(p),
+                    other => PromptAnswer::Save(other.clone(), p),
+                });
+            }
+        },
+    );
     if !keep || answer.is_some() {
         *open = false;
     }
