@@ -147,18 +147,18 @@ pub fn path_prompt_ui(ctx: &egui::Context, lang: Lang, prompt: &mut PathPrompt, 
                     (r, go)
                 })
                 .inner;
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             // The menu item that opened the prompt keeps the focus a click gave it: for a moment,
             // until the user presses the pointer somewhere, the field takes it back.
             if prompt.focus_frames > 0 {
                 prompt.focus_frames -= 1;
-                if ui.input(|i| i.pointer.any_pressed()) {
+                if enter || ui.input(|i| i.pointer.any_pressed()) {
                     prompt.focus_frames = 0;
                 } else if !r.has_focus() {
                     r.request_focus();
                 }
                 ui.ctx().request_repaint();
             }
-            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let typed = prompt.path.trim();
             if matches!(prompt.purpose, Purpose::Open) && !typed.is_empty() && !Path::new(typed).exists() {
                 ui.weak(lang.pick("No file at this path yet.", "此路径下没有文件。"));
