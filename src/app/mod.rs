@@ -586,7 +586,9 @@ impl WirescopeApp {
             ui.menu_button(lang.pick("View", "视图"), |ui| {
                 ui.checkbox(&mut self.settings.show_connections, lang.pick("Connections list", "连接列表"));
                 ui.checkbox(&mut self.settings.show_details, lang.pick("Details panel", "详情面板"));
-                ui.checkbox(&mut self.settings.show_narration, lang.pick("Lab narration", "实验讲解"));
+                if self.store.as_ref().is_some_and(|s| s.live.as_ref().is_some_and(|l| matches!(l.job, loader::LiveJob::Lab { .. }))) {
+                    ui.checkbox(&mut self.settings.show_narration, lang.pick("Lab narration", "实验讲解"));
+                }
                 if ui.button(lang.pick("Diagram only  (F11)", "仅显示时序图  (F11)")).clicked() {
                     self.toggle_diagram_only();
                     ui.close();
