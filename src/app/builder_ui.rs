@@ -668,7 +668,7 @@ fn ws_tab(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
                 }
             }
             ui.separator();
-            let l = ui.label(lang.pick("Close code", "关闭码"));
+            let l = ui.label(lang.pick("Close code", "关闭状态码"));
             ui.add(egui::TextEdit::singleline(&mut b.form.close_code).desired_width(50.0).hint_text("1000")).labelled_by(l.id);
             let l = ui.label(lang.pick("Reason", "原因"));
             ui.add(egui::TextEdit::singleline(&mut b.form.close_reason).desired_width(120.0).hint_text(lang.pick("(empty)", "（空）")))

@@ -209,7 +209,7 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
             (false, _, _) => lang.pick("stopped", "已停止"),
         };
         ui.label(state);
-        ui.label(format!("{} {}", store.cap.rows.len(), lang.pick("packets", "个包")));
+        ui.label(format!("{} {}", store.cap.rows.len(), lang.pick("packets", "个数据包")));
         if let Some(s) = &live.stats {
             ui.label(format!(
                 "{} {} / {}",
@@ -218,7 +218,7 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
                 s.interface_dropped
             ));
             if s.skipped > 0 {
-                ui.label(format!("{} {}", s.skipped, lang.pick("skipped while paused", "个包在暂停期间被跳过")));
+                ui.label(format!("{} {}", s.skipped, lang.pick("skipped while paused", "个数据包在暂停期间被跳过")));
             }
         }
         if live.relayed {

@@ -614,8 +614,8 @@ impl WirescopeApp {
                 ui.label(lang.pick("Time column", "时间列"));
                 use settings::TimeFormat::*;
                 for (f, en, zh) in [
-                    (Relative, "Seconds since first packet", "相对第一个包的秒数"),
-                    (Delta, "Seconds since previous packet", "相对上一个包的秒数"),
+                    (Relative, "Seconds since first packet", "相对第一个数据包的秒数"),
+                    (Delta, "Seconds since previous packet", "相对上一个数据包的秒数"),
                     (Absolute, "Time of day (UTC)", "时刻（UTC）"),
                 ] {
                     ui.radio_value(&mut self.settings.time_format, f, lang.pick(en, zh));
@@ -653,13 +653,17 @@ impl WirescopeApp {
             ui.separator();
             let en = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
             let n = store.cap.rows.len();
-            ui.label(format!("{n} {}", lang.pick(en(n, "packet", "packets"), "个包")));
+            ui.label(format!("{n} {}", lang.pick(en(n, "packet", "packets"), "个数据包")));
             let n = store.cap.connections.len();
             ui.label(format!("{n} {}", lang.pick(en(n, "connection", "connections"), "个连接")));
             ui.label(format!("{} HTTP", store.cap.http.len()));
             ui.label(format!("{} WebSocket", store.cap.websocket.len()));
             let n = store.cap.findings.len();
-            ui.label(format!("{n} {}", lang.pick(en(n, "finding", "findings"), "个发现")));
+            if n == 0 && lang == Lang::Zh {
+                ui.label("无发现");
+            } else {
+                ui.label(format!("{n} {}", lang.pick(en(n, "finding", "findings"), "个发现")));
+            }
             if let Some(t) = store.load_time {
                 ui.separator();
                 ui.label(format!("{} {:.0} ms", lang.pick("loaded in", "加载用时"), t.as_secs_f64() * 1000.0));
