@@ -714,3 +714,40 @@ fn request_builder_hints_lab_urls_and_the_101_in_the_log() {
     // "1000", no reason, then the meaning: sent by us and answered by the server.
     assert_eq!(h.query_all_by_label_contains("1000 — Normal closure").count(), 2);
 }
+
+/// The side panels' resize handles (AccessKit splitters): (left panel's right edge, right panel's
+/// left edge).
+fn side_panel_edges(h: &Harness<'static, WirescopeApp>) -> (f32, f32) {
+    let xs: Vec<f32> = h
+        .get_all_by_role(eframe::egui::accesskit::Role::Splitter)
+        .map(|n| n.rect())
+        .filter(|r| r.height() > r.width())
+        .map(|r| r.center().x)
+        .collect();
+    assert_eq!(xs.len(), 2, "two side panels: {xs:?}");
+    (xs[0].min(xs[1]), xs[0].max(xs[1]))
+}
+
+/// The side panels give up width with the window: at both classroom sizes, even dragged to their
+/// widest, they leave the diagram at least 40% of the window, and shrinking the window from
+/// 1366×768 to 1024×640 shrinks them instead of the centre.
+#[test]
+fn side_panels_shrink_with_the_window_instead_of_the_diagram() {
+    use eframe::egui::accesskit::Role;
+    let mut h = app_at(Some(Source::File(capture("websocket-basics.pcapng"))), [1366.0, 768.0]);
+    let (l, r) = side_panel_edges(&h);
+    assert!(r - l >= 0.45 * 1366.0, "centre {} px of 1366", r - l);
+    // Dragged as wide as they go (through AccessKit, as a screen reader would).
+    for n in h.get_all_by_role(Role::Splitter).filter(|n| n.rect().height() > n.rect().width()) {
+        n.set_value_accesskit(1.0);
+    }
+    h.run_steps(4);
+    let (l2, r2) = side_panel_edges(&h);
+    assert!(l2 > l && r2 < r, "the handles moved: {l} {r} -> {l2} {r2}");
+    assert!(r2 - l2 >= 0.40 * 1366.0, "centre {} px of 1366 with both panels at their widest", r2 - l2);
+    h.set_size(eframe::egui::Vec2::new(1024.0, 640.0));
+    h.run_steps(4);
+    let (l3, r3) = side_panel_edges(&h);
+    assert!(r3 <= 1024.0 && r3 - l3 >= 0.40 * 1024.0, "centre {} px of 1024 after shrinking the window", r3 - l3);
+    assert!(l3 < l2, "the left panel narrowed with the window: {l2} -> {l3}");
+}
