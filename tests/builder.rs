@@ -281,3 +281,16 @@ fn a_huge_response_body_is_refused_not_buffered() {
         assert!(e.contains("larger than 64 MiB"), "{e}");
     });
 }
+
+#[test]
+fn running_lab_servers_are_known_until_dropped() {
+    let rt = rt();
+    let s = rt.block_on(Servers::start()).unwrap();
+    let me = s.addresses();
+    assert!(wirescope::lab::servers::running().is_some());
+    // Reachable where it says: the HTTP server answers at its address.
+    let r = rt.block_on(send_http(&spec("GET", format!("http://{}/hello", me.http)))).unwrap();
+    assert_eq!(r.reply.status, 200);
+    drop(s);
+    assert_ne!(wirescope::lab::servers::running(), Some(me), "dropped servers are no longer offered");
+}

@@ -13,6 +13,8 @@ use eframe::egui;
 /// What the live side of a [`Store`] knows.
 pub struct LiveState {
     pub job: LiveJob,
+    /// When the run started (wall clock, ns: the clock notes are stamped with).
+    pub started_ns: i64,
     pub started: bool,
     pub running: bool,
     pub paused: bool,
@@ -28,6 +30,7 @@ impl LiveState {
     pub fn new(job: LiveJob) -> LiveState {
         LiveState {
             job,
+            started_ns: crate::lab::now_ns(),
             started: false,
             running: true,
             paused: false,
@@ -242,33 +245,68 @@ pub fn live_bar_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
     if let Some(e) = &live.lab_error {
         ui.colored_label(egui::Color32::from_rgb(230, 80, 80), format!("{} {e}", lang.pick("The scenario failed:", "场景失败：")));
     }
-    if !live.notes.is_empty() || !live.figures.is_empty() {
-        ui.columns(2, |cols| {
-            egui::ScrollArea::vertical().id_salt("notes").max_height(130.0).stick_to_bottom(true).auto_shrink([false, true]).show(
-                &mut cols[0],
-                |ui| {
-                    let t0 = store.cap.packets.first_time.unwrap_or(live.notes.first().map_or(0.0, |n| n.ts_ns as f64 / 1e9));
-                    for (i, n) in live.notes.iter().enumerate() {
-                        let t = n.ts_ns as f64 / 1e9 - t0;
-                        let latest = i + 1 == live.notes.len();
-                        let text = format!("[{}] {:+.3} s  {}", i + 1, t, lang.choose(&n.en, &n.zh));
-                        if latest {
-                            ui.strong(text);
-                        } else {
-                            ui.label(text);
-                        }
-                    }
-                },
-            );
-            egui::Grid::new("figures").striped(true).num_columns(2).show(&mut cols[1], |ui| {
-                for f in &live.figures {
-                    let (label, value) = f.text(lang);
-                    ui.label(label);
-                    ui.label(value);
-                    ui.end_row();
-                }
-            });
-        });
-    }
     cmds
+}
+
+/// Seconds from the run's start to `ts_ns`; never negative (a note said in the same instant as the
+/// start reads 0.000 s, not -0.000 s).
+pub fn since_start(started_ns: i64, ts_ns: i64) -> f64 {
+    (ts_ns.saturating_sub(started_ns).max(0) as f64 / 1e9).max(0.0)
+}
+
+/// The lab's narration (numbered lines, times from the run's start) with the measured figures
+/// beside it, in a panel of its own so neither covers the other.
+pub fn narration_ui(ui: &mut egui::Ui, lang: Lang, live: &LiveState) {
+    if !live.figures.is_empty() {
+        let width = ui.available_width();
+        egui::Panel::right("lab-figures")
+            .resizable(true)
+            .default_size((width * 0.4).min(420.0))
+            .min_size(140.0)
+            .max_size((width * 0.6).max(140.0))
+            .show(ui, |ui| {
+                ui.strong(lang.pick("Measured", "测量结果"));
+                egui::ScrollArea::vertical().id_salt("figures").auto_shrink([false, false]).show(ui, |ui| {
+                    // The name on its own line, the value below it: long values (keys, hashes)
+                    // wrap in the full width instead of squeezing a column.
+                    for f in &live.figures {
+                        let (label, value) = f.text(lang);
+                        ui.add(egui::Label::new(egui::RichText::new(label).weak()).wrap());
+                        ui.add(egui::Label::new(value).wrap());
+                        ui.add_space(4.0);
+                    }
+                });
+            });
+    }
+    egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.strong(lang.pick("Narration", "讲解"));
+            ui.weak(lang.pick("(seconds since the run started)", "（自实验开始的秒数）"));
+        });
+        egui::ScrollArea::vertical().id_salt("notes").stick_to_bottom(true).auto_shrink([false, false]).show(ui, |ui| {
+            for (i, n) in live.notes.iter().enumerate() {
+                let latest = i + 1 == live.notes.len();
+                ui.horizontal_top(|ui| {
+                    ui.monospace(format!("{:>2}.", i + 1));
+                    ui.monospace(format!("{:7.3} s", since_start(live.started_ns, n.ts_ns)));
+                    let text = egui::RichText::new(lang.choose(&n.en, &n.zh));
+                    ui.add(egui::Label::new(if latest { text.strong() } else { text }).wrap());
+                });
+            }
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::since_start;
+
+    #[test]
+    fn narration_times_count_from_the_run_start_and_are_never_negative() {
+        assert_eq!(since_start(1_000_000_000, 1_250_000_000), 0.25);
+        // A note stamped a hair before the run's own start (another thread's clock read) is 0.
+        let t = since_start(1_000_000_000, 999_999_000);
+        assert_eq!(format!("{t:.3}"), "0.000");
+        assert_eq!(since_start(i64::MAX, i64::MIN), 0.0);
+    }
 }

@@ -6,6 +6,7 @@ pub mod builder_ui;
 mod connections_ui;
 mod details_ui;
 mod diagram_ui;
+pub mod files;
 pub mod fonts;
 pub mod live_ui;
 pub mod loader;
@@ -106,7 +107,12 @@ pub struct WirescopeApp {
     pub view: View,
     loader: Option<Loader>,
     next_load: u64,
-    dialog: Option<Receiver<Option<PathBuf>>>,
+    /// A desktop file dialog showing on its own thread.
+    dialog: Option<files::Pending>,
+    /// The typed-path window, when no file dialog could be shown.
+    pub path_prompt: Option<files::PathPrompt>,
+    /// F11: the diagram takes the whole window (menus, side panels and status bar hidden).
+    pub diagram_only: bool,
     /// The result of the last background save, for the status bar.
     notice: Option<Receiver<String>>,
     last_notice: Option<String>,
@@ -124,6 +130,7 @@ impl WirescopeApp {
         fonts::install(&cc.egui_ctx, true);
         egui_extras::install_image_loaders(&cc.egui_ctx);
         cc.egui_ctx.set_theme(if settings.dark { egui::Theme::Dark } else { egui::Theme::Light });
+        cc.egui_ctx.set_zoom_factor(settings.zoom_factor());
         let mut app = WirescopeApp {
             settings,
             store: None,
@@ -155,6 +162,8 @@ impl WirescopeApp {
             loader: None,
             next_load: 1,
             dialog: None,
+            path_prompt: None,
+            diagram_only: false,
             notice: None,
             last_notice: None,
             commands: Vec::new(),
@@ -194,9 +203,6 @@ impl WirescopeApp {
     fn open(&mut self, src: Source, ctx: &egui::Context) {
         if let Some(l) = self.loader.take() {
             l.cancel();
-        }
-        if let Source::File(p) = &src {
-            self.settings.remember(p.clone());
         }
         let id = self.next_load;
         self.next_load += 1;
@@ -310,6 +316,10 @@ impl WirescopeApp {
                     });
                     store.load_time = Some(elapsed);
                     store.loaded = true;
+                    // Only a file that opened goes to Recent.
+                    if let Some(Source::File(p)) = &store.source {
+                        self.settings.remember(p.clone());
+                    }
                     store.progress = None;
                     if let Some(live) = &mut store.live {
                         live.running = false;
@@ -349,25 +359,72 @@ impl WirescopeApp {
         }
     }
 
+    /// Asks for a path: the desktop dialog when one can be shown, else the typed-path window.
+    fn ask_path(&mut self, purpose: files::Purpose, ctx: &egui::Context) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let name = self
+            .store
+            .as_ref()
+            .and_then(|s| s.source.as_ref())
+            .and_then(|src| src.file())
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().trim_end_matches(".part").to_string()));
+        match files::start_dialog(purpose.clone(), name, ctx) {
+            Some(p) => self.dialog = Some(p),
+            None => self.show_path_prompt(purpose),
+        }
+    }
+
+    fn show_path_prompt(&mut self, purpose: files::Purpose) {
+        let path = match &purpose {
+            files::Purpose::Open => self.view.path_input.clone(),
+            _ => String::new(),
+        };
+        self.path_prompt = Some(files::PathPrompt::new(purpose, path));
+    }
+
+    /// Does what a path was asked for.
+    fn path_chosen(&mut self, purpose: files::Purpose, path: PathBuf, ctx: &egui::Context) {
+        match purpose {
+            files::Purpose::Open => self.commands.push(Command::Open(Source::File(path))),
+            files::Purpose::SaveSvg(svg) => {
+                let msg = match crate::export::write_atomic(&path, |w| w.write_all(svg.as_bytes())) {
+                    Ok(()) => format!("saved {}", path.display()),
+                    Err(e) => format!("cannot save {}: {e}", path.display()),
+                };
+                self.last_notice = Some(msg);
+            }
+            files::Purpose::SaveCapture => {
+                let Some(from) = self.store.as_ref().and_then(|s| s.source.clone()) else { return };
+                let (tx, rx) = std::sync::mpsc::channel();
+                let c = ctx.clone();
+                std::thread::spawn(move || {
+                    let result = match &from {
+                        Source::Embedded { bytes, .. } => crate::export::save_capture(*bytes, &path),
+                        other => other
+                            .file()
+                            .ok_or_else(|| std::io::Error::other("nothing to save"))
+                            .and_then(std::fs::File::open)
+                            .and_then(|f| crate::export::save_capture(std::io::BufReader::new(f), &path)),
+                    };
+                    let msg = match result {
+                        Ok(n) => format!("saved {n} packets to {}", path.display()),
+                        Err(e) => format!("cannot save {}: {e}", path.display()),
+                    };
+                    let _ = tx.send(msg);
+                    c.request_repaint();
+                });
+                self.notice = Some(rx);
+            }
+        }
+    }
+
     fn apply(&mut self, ctx: &egui::Context) {
         for cmd in std::mem::take(&mut self.commands) {
             match cmd {
                 Command::Open(src) => self.open(src, ctx),
-                Command::OpenDialog => {
-                    if self.dialog.is_none() {
-                        let (tx, rx) = std::sync::mpsc::channel();
-                        let c = ctx.clone();
-                        std::thread::spawn(move || {
-                            let picked = rfd::FileDialog::new()
-                                .add_filter("Captures", &["pcap", "pcapng", "cap"])
-                                .add_filter("All files", &["*"])
-                                .pick_file();
-                            let _ = tx.send(picked);
-                            c.request_repaint();
-                        });
-                        self.dialog = Some(rx);
-                    }
-                }
+                Command::OpenDialog => self.ask_path(files::Purpose::Open, ctx),
                 Command::CancelLoad => {
                     if let Some(l) = &self.loader {
                         l.cancel();
@@ -395,22 +452,7 @@ impl WirescopeApp {
                         self.show_selection(s);
                     }
                 }
-                Command::SaveSvg(svg) => {
-                    let (tx, rx) = std::sync::mpsc::channel();
-                    let c = ctx.clone();
-                    std::thread::spawn(move || {
-                        let Some(path) = rfd::FileDialog::new().add_filter("SVG", &["svg"]).set_file_name("diagram.svg").save_file() else {
-                            return;
-                        };
-                        let msg = match crate::export::write_atomic(&path, |w| w.write_all(svg.as_bytes())) {
-                            Ok(()) => format!("saved {}", path.display()),
-                            Err(e) => format!("cannot save {}: {e}", path.display()),
-                        };
-                        let _ = tx.send(msg);
-                        c.request_repaint();
-                    });
-                    self.notice = Some(rx);
-                }
+                Command::SaveSvg(svg) => self.ask_path(files::Purpose::SaveSvg(svg), ctx),
                 Command::StartLive(job) => self.start_live(job, ctx),
                 Command::TogglePause => {
                     let now = !self.paused.load(Ordering::Relaxed);
@@ -425,37 +467,11 @@ impl WirescopeApp {
                     }
                 }
                 Command::SaveAs => {
-                    let Some(from) = self.store.as_ref().and_then(|s| s.source.clone()) else { continue };
-                    let (tx, rx) = std::sync::mpsc::channel();
-                    let c = ctx.clone();
-                    let name = from.file().and_then(|p| p.file_name().map(|n| n.to_string_lossy().trim_end_matches(".part").to_string()));
-                    std::thread::spawn(move || {
-                        let Some(to) = rfd::FileDialog::new()
-                            .add_filter("pcapng", &["pcapng"])
-                            .add_filter("pcap", &["pcap"])
-                            .set_file_name(name.unwrap_or_else(|| "capture.pcapng".into()))
-                            .save_file()
-                        else {
-                            return;
-                        };
-                        let result = match &from {
-                            Source::Embedded { bytes, .. } => crate::export::save_capture(*bytes, &to),
-                            other => other
-                                .file()
-                                .ok_or_else(|| std::io::Error::other("nothing to save"))
-                                .and_then(std::fs::File::open)
-                                .and_then(|f| crate::export::save_capture(std::io::BufReader::new(f), &to)),
-                        };
-                        let msg = match result {
-                            Ok(n) => format!("saved {n} packets to {}", to.display()),
-                            Err(e) => format!("cannot save {}: {e}", to.display()),
-                        };
-                        let _ = tx.send(msg);
-                        c.request_repaint();
-                    });
-                    self.notice = Some(rx);
+                    if self.store.as_ref().is_some_and(|s| s.source.is_some()) {
+                        self.ask_path(files::Purpose::SaveCapture, ctx);
+                    }
                 }
-                Command::OpenBuilder => self.builder.open = true,
+                Command::OpenBuilder => self.builder.show(),
                 Command::EditAndResend(i) => {
                     let Some(store) = &self.store else { continue };
                     let Some(x) = store.cap.http.get(i) else { continue };
@@ -508,7 +524,14 @@ impl WirescopeApp {
                 self.view.tab = Tab::Packets;
                 self.view.focus_filter = true;
             }
+            // F11 (egui receives it; Ctrl+Shift+F would also fire Ctrl+F): the diagram alone, and back.
+            if i.key_pressed(egui::Key::F11) {
+                self.toggle_diagram_only();
+            }
             if !typing {
+                if self.diagram_only && i.key_pressed(egui::Key::Escape) {
+                    self.diagram_only = false;
+                }
                 if i.key_pressed(egui::Key::Space) {
                     self.view.replay.playing = !self.view.replay.playing;
                 }
@@ -538,6 +561,13 @@ impl WirescopeApp {
         });
     }
 
+    fn toggle_diagram_only(&mut self) {
+        self.diagram_only = !self.diagram_only;
+        if self.diagram_only {
+            self.view.tab = Tab::Diagram;
+        }
+    }
+
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
         egui::MenuBar::new().ui(ui, |ui| {
@@ -550,9 +580,19 @@ impl WirescopeApp {
                         ui.label(lang.pick("(none yet)", "（暂无）"));
                     }
                     for p in self.settings.recent.clone() {
-                        if ui.button(p.display().to_string()).clicked() {
-                            self.commands.push(Command::Open(Source::File(p)));
+                        if p.exists() {
+                            if ui.button(p.display().to_string()).clicked() {
+                                self.commands.push(Command::Open(Source::File(p)));
+                            }
+                        } else {
+                            let gone = format!("{}  {}", p.display(), lang.pick("(file no longer exists)", "（文件已不存在）"));
+                            ui.add_enabled(false, egui::Button::new(gone));
                         }
+                    }
+                    if self.settings.recent.iter().any(|p| !p.exists())
+                        && ui.button(lang.pick("Remove missing files from the list", "从列表中移除已不存在的文件")).clicked()
+                    {
+                        self.settings.recent.retain(|p| p.exists());
                     }
                 });
                 if self.store.is_some() && ui.button(lang.pick("Save as…  (Ctrl+S)", "另存为…  (Ctrl+S)")).clicked() {
@@ -588,6 +628,28 @@ impl WirescopeApp {
                 self.commands.extend(cmds);
             });
             ui.menu_button(lang.pick("View", "视图"), |ui| {
+                ui.checkbox(&mut self.settings.show_connections, lang.pick("Connections list", "连接列表"));
+                ui.checkbox(&mut self.settings.show_details, lang.pick("Details panel", "详情面板"));
+                if self.store.as_ref().is_some_and(|s| s.live.as_ref().is_some_and(|l| matches!(l.job, loader::LiveJob::Lab { .. }))) {
+                    ui.checkbox(&mut self.settings.show_narration, lang.pick("Lab narration", "实验讲解"));
+                }
+                if ui.button(lang.pick("Diagram only  (F11)", "仅显示时序图  (F11)")).clicked() {
+                    self.toggle_diagram_only();
+                    ui.close();
+                }
+                ui.separator();
+                let ctx = ui.ctx().clone();
+                if ui.button(lang.pick("Zoom in  (Ctrl+=)", "放大  (Ctrl+=)")).clicked() {
+                    egui::gui_zoom::zoom_in(&ctx);
+                }
+                if ui.button(lang.pick("Zoom out  (Ctrl+-)", "缩小  (Ctrl+-)")).clicked() {
+                    egui::gui_zoom::zoom_out(&ctx);
+                }
+                if ui.button(format!("{}  {:.0}%  (Ctrl+0)", lang.pick("Reset zoom", "重置缩放"), ctx.zoom_factor() * 100.0)).clicked()
+                {
+                    ctx.set_zoom_factor(1.0);
+                }
+                ui.separator();
                 let mut dark = self.settings.dark;
                 if ui.checkbox(&mut dark, lang.pick("Dark theme", "深色主题")).changed() {
                     self.commands.push(Command::SetDark(dark));
@@ -609,12 +671,21 @@ impl WirescopeApp {
                     self.commands.push(Command::SetLang(l));
                 }
             }
+            if self.store.as_ref().is_some_and(|s| s.error.is_none()) {
+                // The side panels' switches, where they never take room from the views.
+                ui.separator();
+                panel_toggle(ui, &mut self.settings.show_connections, lang.pick("Connections list", "连接列表"), lang);
+                panel_toggle(ui, &mut self.settings.show_details, lang.pick("Details panel", "详情面板"), lang);
+                if ui.button(lang.pick("Diagram only (F11)", "仅时序图 (F11)")).clicked() {
+                    self.toggle_diagram_only();
+                }
+            }
         });
     }
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let Some(store) = &self.store else {
                 ui.label(lang.pick("No capture open", "未打开抓包文件"));
                 return;
@@ -664,11 +735,12 @@ impl WirescopeApp {
 impl eframe::App for WirescopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_loader();
-        if let Some(rx) = &self.dialog {
-            if let Ok(picked) = rx.try_recv() {
-                self.dialog = None;
-                if let Some(p) = picked {
-                    self.commands.push(Command::Open(Source::File(p)));
+        if let Some(answer) = self.dialog.as_ref().and_then(|d| d.poll()) {
+            if let Some(d) = self.dialog.take() {
+                match answer {
+                    files::Picked::File(p) => self.path_chosen(d.purpose, p, ctx),
+                    files::Picked::Cancelled => {}
+                    files::Picked::Unavailable => self.show_path_prompt(d.purpose),
                 }
             }
         }
@@ -680,17 +752,48 @@ impl eframe::App for WirescopeApp {
         }
         self.shortcuts(ctx);
         self.apply(ctx);
+        // Ctrl+= / Ctrl+- / Ctrl+0 are egui's own zoom keys; the factor is remembered.
+        self.settings.zoom = ctx.zoom_factor();
         if self.loader.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         let lang = self.settings.lang;
+        let diagram_only = self.diagram_only && self.store.as_ref().is_some_and(|s| s.error.is_none());
+        if diagram_only {
+            egui::Panel::top("diagram-only").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    if ui.button(lang.pick("Show menus and panels  (F11)", "显示菜单和面板  (F11)")).clicked() {
+                        self.diagram_only = false;
+                    }
+                    if let Some(store) = &self.store {
+                        ui.weak(store.source.as_ref().map(|s| s.name()).unwrap_or_default());
+                    }
+                });
+            });
+        } else {
+            egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+            egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        }
         if self.builder.open {
             builder_ui::builder_window(ui.ctx(), lang, &mut self.builder);
+        }
+        if let Some(prompt) = &mut self.path_prompt {
+            let mut open = true;
+            let answer = files::path_prompt_ui(ui.ctx(), lang, prompt, &mut open);
+            if !open {
+                self.path_prompt = None;
+            }
+            match answer {
+                Some(files::PromptAnswer::Open(p)) => self.commands.push(Command::Open(Source::File(p))),
+                Some(files::PromptAnswer::Save(purpose, p)) => {
+                    let ctx = ui.ctx().clone();
+                    self.path_chosen(purpose, p, &ctx);
+                }
+                None => {}
+            }
         }
         if let Some(form) = &mut self.view.capture_form {
             let mut open = true;
@@ -701,7 +804,8 @@ impl eframe::App for WirescopeApp {
             }
         }
         let Some(store) = &self.store else {
-            egui::Panel::right("lab").default_size(360.0).show(ui, |ui| {
+            let width = ui.available_width();
+            egui::Panel::right("lab").default_size(360.0f32.min(width * 0.35)).max_size((width * 0.4).max(200.0)).show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.add_space(12.0);
                     ui.heading(lang.pick("Live", "实时"));
@@ -741,32 +845,69 @@ impl eframe::App for WirescopeApp {
             });
             return;
         }
-        if store.live.is_some() {
+        if store.live.is_some() && !diagram_only {
             egui::Panel::top("live").show(ui, |ui| {
                 let cmds = live_ui::live_bar_ui(ui, lang, store, &mut self.view);
                 self.commands.extend(cmds);
             });
+            if let Some(live) = store.live.as_ref().filter(|l| !l.notes.is_empty() || !l.figures.is_empty()) {
+                // Across the whole width, above the status bar: the narration needs room to be read.
+                let height = ui.available_height();
+                egui::Panel::bottom("lab-narration")
+                    .resizable(true)
+                    .default_size(150.0f32.min(height * 0.25))
+                    .min_size(60.0)
+                    .max_size((height * 0.6).max(80.0))
+                    .show_collapsible(ui, &mut self.settings.show_narration, |ui| live_ui::narration_ui(ui, lang, live));
+            }
         }
-        egui::Panel::left("connections").default_size(320.0).max_size(480.0).show(ui, |ui| {
-            let cmds = connections_ui::connections_ui(ui, lang, store, &mut self.view);
-            self.commands.extend(cmds);
-        });
-        egui::Panel::right("details").default_size(430.0).max_size(560.0).show(ui, |ui| {
-            let cmds = details_ui::details_ui(ui, lang, store, &mut self.view);
-            self.commands.extend(cmds);
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                for (t, en, zh) in [
-                    (Tab::Diagram, "Sequence diagram", "时序图"),
-                    (Tab::Packets, "Packets", "数据包"),
-                    (Tab::Messages, "Messages", "消息"),
-                    (Tab::Breakdowns, "Breakdowns", "统计"),
-                ] {
-                    ui.selectable_value(&mut self.view.tab, t, lang.pick(en, zh));
-                }
+        // The side panels give up width with the window instead of squeezing the diagram.
+        let width = ui.available_width();
+        let (show_conn, show_details) = (self.settings.show_connections && !diagram_only, self.settings.show_details && !diagram_only);
+        let mut open = show_conn;
+        egui::Panel::left("connections")
+            .default_size(280.0f32.min(width * 0.22))
+            .min_size(120.0)
+            .max_size((width * 0.26).max(120.0))
+            .show_collapsible(ui, &mut open, |ui| {
+                // Content wider than the panel scrolls sideways instead of widening (and, in a
+                // right panel, shifting) the panel.
+                egui::ScrollArea::horizontal().id_salt("connections-h").auto_shrink([false, false]).show(ui, |ui| {
+                    let cmds = connections_ui::connections_ui(ui, lang, store, &mut self.view);
+                    self.commands.extend(cmds);
+                });
             });
-            ui.separator();
+        if !diagram_only {
+            self.settings.show_connections = open;
+        }
+        let mut open = show_details;
+        egui::Panel::right("details")
+            .default_size(400.0f32.min(width * 0.3))
+            .min_size(160.0)
+            .max_size((width * 0.34).max(160.0))
+            .show_collapsible(ui, &mut open, |ui| {
+                egui::ScrollArea::horizontal().id_salt("details-h").auto_shrink([false, false]).show(ui, |ui| {
+                    let cmds = details_ui::details_ui(ui, lang, store, &mut self.view);
+                    self.commands.extend(cmds);
+                });
+            });
+        if !diagram_only {
+            self.settings.show_details = open;
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            if !diagram_only {
+                ui.horizontal_wrapped(|ui| {
+                    for (t, en, zh) in [
+                        (Tab::Diagram, "Sequence diagram", "时序图"),
+                        (Tab::Packets, "Packets", "数据包"),
+                        (Tab::Messages, "Messages", "消息"),
+                        (Tab::Breakdowns, "Breakdowns", "统计"),
+                    ] {
+                        ui.selectable_value(&mut self.view.tab, t, lang.pick(en, zh));
+                    }
+                });
+                ui.separator();
+            }
             let cmds = match self.view.tab {
                 Tab::Diagram => diagram_ui::diagram_ui(ui, lang, store, &mut self.view, &mut self.settings),
                 Tab::Packets => packets_ui::packets_ui(ui, lang, store, &mut self.view, self.settings.time_format),
@@ -791,11 +932,24 @@ impl eframe::App for WirescopeApp {
     }
 }
 
+/// A side panel's show/hide toggle, with a tooltip saying so.
+fn panel_toggle(ui: &mut egui::Ui, shown: &mut bool, label: &str, lang: Lang) {
+    ui.toggle_value(shown, label).on_hover_text(if *shown {
+        lang.pick("Click to hide this panel (also in the View menu)", "点击隐藏此面板（也可在“视图”菜单中切换）")
+    } else {
+        lang.pick("Click to show this panel (also in the View menu)", "点击显示此面板（也可在“视图”菜单中切换）")
+    });
+}
+
 /// Opens the window. `open`: a file to load at once; `None` shows the start page. `lang`: the
 /// language to start in (else the remembered one).
 pub fn run(open: Option<Source>, lang: Option<Lang>) -> eframe::Result {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1400.0, 860.0]).with_title("wirescope").with_drag_and_drop(true),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1280.0, 720.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_title("wirescope")
+            .with_drag_and_drop(true),
         ..Default::default()
     };
     eframe::run_native(

@@ -25,6 +25,13 @@ pub struct Settings {
     pub time_format: TimeFormat,
     pub diagram_mode: Mode,
     pub replay_speed: f32,
+    /// The whole UI's scale (egui's zoom factor): View → Zoom, Ctrl+= / Ctrl+- / Ctrl+0.
+    pub zoom: f32,
+    /// The side panels: the connections list (left) and the details (right).
+    pub show_connections: bool,
+    pub show_details: bool,
+    /// The lab's narration and figures, below the views after a lab run.
+    pub show_narration: bool,
 }
 
 impl Default for Settings {
@@ -36,6 +43,10 @@ impl Default for Settings {
             time_format: TimeFormat::Relative,
             diagram_mode: Mode::Messages,
             replay_speed: 1.0,
+            zoom: 1.0,
+            show_connections: true,
+            show_details: true,
+            show_narration: true,
         }
     }
 }
@@ -45,5 +56,14 @@ impl Settings {
         self.recent.retain(|p| p != &path);
         self.recent.insert(0, path);
         self.recent.truncate(10);
+    }
+
+    /// The zoom to start with: a saved value, kept within what egui allows.
+    pub fn zoom_factor(&self) -> f32 {
+        if self.zoom.is_finite() {
+            self.zoom.clamp(0.5, 3.0)
+        } else {
+            1.0
+        }
     }
 }

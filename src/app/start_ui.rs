@@ -78,7 +78,9 @@ pub fn start_ui(ui: &mut egui::Ui, lang: Lang, recent: &[PathBuf], path_input: &
             ui.add_space(12.0);
             ui.heading(lang.pick("Recent files", "最近打开的文件"));
             for p in recent {
-                if ui.link(p.display().to_string()).clicked() {
+                if !p.exists() {
+                    ui.weak(format!("{}  {}", p.display(), lang.pick("(file no longer exists)", "（文件已不存在）")));
+                } else if ui.link(p.display().to_string()).clicked() {
                     cmds.push(Command::Open(Source::File(p.clone())));
                 }
             }

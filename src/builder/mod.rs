@@ -37,7 +37,7 @@ impl Default for HttpSpec {
     fn default() -> Self {
         HttpSpec {
             method: "GET".into(),
-            url: "http://127.0.0.1:8080/".into(),
+            url: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
             body_kind: BodyKind::Raw,
@@ -175,7 +175,7 @@ pub struct WsSpec {
 impl Default for WsSpec {
     fn default() -> Self {
         WsSpec {
-            url: "ws://127.0.0.1:8080/".into(),
+            url: String::new(),
             protocols: Vec::new(),
             headers: Vec::new(),
             deflate: false,

@@ -92,7 +92,36 @@ pub struct Servers {
     pub state: Arc<State>,
 }
 
+/// Where running lab servers listen (the request builder's default URLs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addresses {
+    pub http: SocketAddr,
+    pub ws: SocketAddr,
+    pub deflate_ws: SocketAddr,
+}
+
+/// The lab servers running in this process, newest last; each removes itself when dropped.
+static RUNNING: Mutex<Vec<Addresses>> = Mutex::new(Vec::new());
+
+/// The newest lab servers still running in this process, if any.
+pub fn running() -> Option<Addresses> {
+    RUNNING.lock().ok().and_then(|r| r.last().copied())
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        let me = self.addresses();
+        if let Ok(mut r) = RUNNING.lock() {
+            r.retain(|a| *a != me);
+        }
+    }
+}
+
 impl Servers {
+    pub fn addresses(&self) -> Addresses {
+        Addresses { http: self.http, ws: self.ws, deflate_ws: self.deflate_ws }
+    }
+
     pub fn ports(&self) -> Vec<u16> {
         vec![self.http.port(), self.ws.port(), self.deflate_ws.port(), self.idle_proxy.port(), self.callback_addr.port()]
     }
@@ -126,6 +155,9 @@ impl Servers {
         tokio::spawn(serve_ws(ws, state.clone()));
         tokio::spawn(rawws::serve(dws));
         tokio::spawn(idle_proxy(proxy, s.ws));
+        if let Ok(mut r) = RUNNING.lock() {
+            r.push(s.addresses());
+        }
         Ok(s)
     }
 }
