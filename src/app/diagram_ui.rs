@@ -240,7 +240,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             r.cut_idle = Some(cut);
         }
         let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
-        ui.label(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()));
+        ui.add(egui::Label::new(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len())).wrap_mode(egui::TextWrapMode::Extend));
         if !flying.is_empty() {
             ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条正在传输")));
         }
