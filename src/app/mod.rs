@@ -317,8 +317,9 @@ impl WirescopeApp {
                     store.load_time = Some(elapsed);
                     store.loaded = true;
                     // Only a file that opened goes to Recent.
+                    // Absolute, so the entry still works when the app starts from another folder.
                     if let Some(Source::File(p)) = &store.source {
-                        self.settings.remember(p.clone());
+                        self.settings.remember(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
                     }
                     store.progress = None;
                     if let Some(live) = &mut store.live {
