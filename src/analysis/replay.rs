@@ -38,12 +38,13 @@ impl Replay {
     }
 
     /// Applies a pending step: the next arrow appears and lands, or the last one shown goes.
-    pub fn apply_step(&mut self, geoms: &[Geometry], end: f32) {
-        if let Some(fwd) = self.step.take() {
-            let head = self.playhead.unwrap_or(if fwd { -1.0 } else { end });
-            self.playhead = Some(if fwd { step_forward(geoms, head) } else { step_back(geoms, head) });
-            self.playing = false;
-        }
+    /// Returns whether a step was taken (the view then follows the playhead).
+    pub fn apply_step(&mut self, geoms: &[Geometry], end: f32) -> bool {
+        let Some(fwd) = self.step.take() else { return false };
+        let head = self.playhead.unwrap_or(if fwd { -1.0 } else { end });
+        self.playhead = Some(if fwd { step_forward(geoms, head) } else { step_back(geoms, head) });
+        self.playing = false;
+        true
     }
 
     /// Moves the playhead on by `dy` while playing; stops at `end`.

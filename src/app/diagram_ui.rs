@@ -209,7 +209,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         });
         ui.menu_button(lang.pick("Legend", "图例"), |ui| legend_ui(ui, lang));
     });
-    r.apply_step(&all_geoms, end);
+    let stepped = r.apply_step(&all_geoms, end);
     if r.playing {
         let dt = ui.input(|i| i.stable_dt).min(0.1);
         r.advance(dt * 60.0 * settings.replay_speed, end);
@@ -499,7 +499,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 [Pos2::new(origin.x, y), Pos2::new(origin.x + size.x, y)],
                 Stroke::new(1.0, Color32::from_rgba_unmultiplied(255, 220, 80, 120)),
             );
-            if playing {
+            if playing || stepped {
                 ui.scroll_to_rect(Rect::from_center_size(Pos2::new(origin.x + 10.0, y), Vec2::splat(60.0)), None);
             }
         }
