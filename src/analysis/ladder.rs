@@ -602,6 +602,21 @@ pub fn find_pin<'a>(ladders: impl IntoIterator<Item = &'a Ladder>, t: f64, text:
     best.map(|(_, c, p)| (c, p))
 }
 
+/// A time-column label for `t` that still tells it apart from a neighbour `gap` seconds away:
+/// "4.014 s", then "4.0143 s" when the next mark is a tenth of a millisecond later.
+pub fn fmt_tick(t: f64, gap: f64) -> String {
+    let (value, unit, least, most) = if t < 1e-3 {
+        (t * 1e6, "µs", 0, 0)
+    } else if t < 1.0 {
+        (t * 1e3, "ms", if t < 0.01 { 3 } else { 1 }, 3)
+    } else {
+        (t, "s", 3, 6)
+    };
+    let scale = value / t.max(1e-12);
+    let need = if gap > 0.0 { (-(gap * scale).log10()).ceil().max(0.0) as usize } else { least };
+    format!("{value:.*} {unit}", need.clamp(least, most))
+}
+
 /// "19.0 ms", "1.250 s", "350 µs", "1.792 ms".
 pub fn fmt_duration(s: f64) -> String {
     if s < 1e-3 {
@@ -1072,6 +1087,16 @@ mod tests {
         assert_eq!(replay_state(&g, back).0, 3, "back hides the last arrow");
         let (_, flying) = replay_state(&g, g[2].y0 + 1.0);
         assert!(flying.contains(&2));
+    }
+
+    #[test]
+    fn tick_labels_tell_neighbours_apart() {
+        assert_eq!(fmt_tick(4.014, 1.0), "4.014 s");
+        assert_eq!(fmt_tick(4.0143, 0.0001), "4.0143 s");
+        assert_eq!(fmt_tick(0.2011, 0.05), "201.1 ms");
+        assert_eq!(fmt_tick(0.20115, 0.00005), "201.15 ms");
+        assert_eq!(fmt_tick(0.000785, 0.0001), "785 µs");
+        assert_ne!(fmt_tick(4.0141, 0.00002), fmt_tick(4.01412, 0.00002));
     }
 
     #[test]

@@ -240,7 +240,10 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             r.cut_idle = Some(cut);
         }
         let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
-        ui.add(egui::Label::new(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len())).wrap_mode(egui::TextWrapMode::Extend));
+        ui.add(
+            egui::Label::new(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()))
+                .wrap_mode(egui::TextWrapMode::Extend),
+        );
         if !flying.is_empty() {
             ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条正在传输")));
         }
@@ -334,17 +337,19 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         let clip = ui.clip_rect();
         let mut clicked: Option<Target> = None;
         // The time column: each departure's time since the connection's first packet.
-        let mut last_tick = f32::NEG_INFINITY;
+        // Each mark precise enough to differ from the one printed above it.
+        let mut last_tick = (f32::NEG_INFINITY, f64::NEG_INFINITY);
         for (t, y) in map.ticks() {
             let y = origin.y + top + y;
-            if y - last_tick < 15.0 || y < clip.top() - 20.0 || y > clip.bottom() + 20.0 {
+            if y - last_tick.0 < 15.0 || y < clip.top() - 20.0 || y > clip.bottom() + 20.0 {
                 continue;
             }
-            last_tick = y;
+            let gap = t - last_tick.1;
+            last_tick = (y, t);
             painter.text(
                 Pos2::new(origin.x + RULER - 6.0, y),
                 Align2::RIGHT_CENTER,
-                ladder::fmt_duration(t.max(0.0)),
+                ladder::fmt_tick(t.max(0.0), gap),
                 FontId::monospace(10.0),
                 weak,
             );
