@@ -467,7 +467,9 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
             for &(i, start, end_pt, selected) in &drawn {
                 let a = &l.arrows[i];
                 let color = if selected { rgb(ladder::color(a)) } else { text_color };
-                let galley = painter.layout_no_wrap(a.label.clone(), FontId::proportional(12.0), color);
+                // Frame and method names stay as the protocol spells them; the rest is translated.
+                let text = if lang == Lang::Zh { a.label.replace(" (fragment)", "（分片）") } else { a.label.clone() };
+                let galley = painter.layout_no_wrap(text, FontId::proportional(12.0), color);
                 let sz = galley.size();
                 let rect_at = |f: f32| {
                     let p = start + (end_pt - start) * f;
