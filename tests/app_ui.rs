@@ -1225,3 +1225,70 @@ fn side_panels_shrink_with_the_window_instead_of_the_diagram() {
     assert!(r3 <= 1024.0 && r3 - l3 >= 0.40 * 1024.0, "centre {} px of 1024 after shrinking the window", r3 - l3);
     assert!(l3 < l2, "the left panel narrowed with the window: {l2} -> {l3}");
 }
+
+/// At 1366×768 and 1024×640, in English and Chinese, with a second connection compared beside the
+/// first: every control of the sequence diagram's toolbar lies inside the window and inside the
+/// centre panel (not under a side panel), and the buttons do what they say (the arrow count moves).
+#[test]
+fn every_diagram_control_is_on_screen_at_classroom_sizes() {
+    use wirescope::analysis::explain::Lang;
+    for size in [[1366.0, 768.0], [1024.0, 640.0]] {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut h = app_at(Some(Source::File(capture("http-polling.pcapng"))), size);
+            h.state_mut().settings.lang = lang;
+            h.state_mut().view.replay.compare_with = Some(1);
+            h.run_steps(4);
+            let l = |en: &'static str, zh: &'static str| lang.pick(en, zh);
+            // The centre panel lies between the tab row's first tab and the details panel's Back button.
+            let left = h.get_by_label(l("Sequence diagram", "时序图")).rect().min.x;
+            let right = h.get_by_label(l("← Back", "← 后退")).rect().min.x;
+            let area = eframe::egui::Rect::from_min_max(eframe::egui::pos2(left - 1.0, 0.0), eframe::egui::pos2(right, size[1]));
+            let controls = [
+                l("Arrows: messages", "箭头：消息"),
+                l("Arrows: packets", "箭头：数据包"),
+                l("|< Restart", "|< 重新开始"),
+                l("< Back", "< 后退"),
+                l("Play", "播放"),
+                l("Step >", "单步 >"),
+                l("Show all", "全部显示"),
+                l("Export", "导出"),
+                l("Legend", "图例"),
+                l("cut idle stretches", "压缩空闲时段"),
+            ];
+            for c in controls {
+                let r = h.get_by_label(c).rect();
+                assert!(area.contains_rect(r), "{c} at {r:?} is outside the centre panel {area:?} at {size:?}");
+            }
+            // Sliders and the combo box come with their own labels (several nodes each): all on screen.
+            for c in [l("speed ×", "速度 ×"), l("replay position", "回放位置"), l("compare with (starts aligned)", "对比（起点对齐）")]
+            {
+                let mut n = 0;
+                for node in h.get_all_by_label_contains(c) {
+                    let r = node.rect();
+                    assert!(area.contains_rect(r), "{c} at {r:?} is outside the centre panel {area:?} at {size:?}");
+                    n += 1;
+                }
+                assert!(n > 0, "{c}");
+            }
+            // Both columns' lanes are drawn: each connection's header names its client.
+            let shown = |h: &Harness<'static, WirescopeApp>| {
+                let label = h.get_by_label_contains(l("Arrows shown:", "已显示箭头：")).accesskit_node().value().unwrap_or_default();
+                let n: Vec<usize> = label.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).collect();
+                (n[0], n[1])
+            };
+            h.get_by_label(l("|< Restart", "|< 重新开始")).click();
+            h.run_steps(2);
+            assert_eq!(shown(&h).0, 0, "{size:?} {lang:?}");
+            h.get_by_label(l("Step >", "单步 >")).click();
+            h.run_steps(2);
+            assert!(shown(&h).0 >= 1);
+            h.get_by_label(l("Show all", "全部显示")).click();
+            h.run_steps(2);
+            let (a, b) = shown(&h);
+            assert_eq!(a, b);
+            h.get_by_label(l("Legend", "图例")).click();
+            h.run_steps(2);
+            h.get_by_label(l("HTTP request", "HTTP 请求"));
+        }
+    }
+}

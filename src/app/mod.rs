@@ -278,64 +278,17 @@ impl WirescopeApp {
             if msg_id != id {
                 continue;
             }
-            match msg {
-                LoadMsg::Batch(events) => events.into_iter().for_each(|e| store.apply(e)),
-                LoadMsg::Progress { read, total, connections } => {
-                    if store.live.is_none() {
-                        store.progress = Some((read, total));
-                    }
-                    store.cap.connections = connections;
-                }
-                LoadMsg::Live(m) => {
-                    if let Some(live) = &mut store.live {
-                        match m {
-                            loader::LiveMsg::Started => live.started = true,
-                            loader::LiveMsg::Stats(s) => live.stats = Some(s),
-                            loader::LiveMsg::Note(n) => live.notes.push(n),
-                            loader::LiveMsg::LabDone { figures, relay, capture_problem, error } => {
-                                live.figures = figures;
-                                live.relayed = relay;
-                                live.capture_problem = capture_problem;
-                                live.lab_error = error;
-                            }
-                        }
-                    }
-                }
-                LoadMsg::Done { packets, connections, warning, elapsed } => {
-                    store.cap.packets = *packets;
-                    store.cap.connections = connections;
-                    // A recording made by the lab's relay says so in its first comment: its TCP
-                    // headers are made up, so flags and timings below the application mean nothing.
-                    let relayed = store.cap.packets.comments.first().is_some_and(|(_, c)| c.starts_with(crate::lab::relay::MARK));
-                    store.app_level = relayed;
-                    store.warning = warning.or_else(|| {
-                        relayed.then(|| {
-                            "application-level recording (lab relay): the bytes and times are real, the TCP/IP headers are synthetic"
-                                .to_string()
-                        })
-                    });
-                    store.load_time = Some(elapsed);
-                    store.loaded = true;
-                    // Only a file that opened goes to Recent.
-                    // Absolute, so the entry still works when the app starts from another folder.
-                    if let Some(Source::File(p)) = &store.source {
-                        self.settings.remember(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
-                    }
-                    store.progress = None;
-                    if let Some(live) = &mut store.live {
-                        live.running = false;
-                        store.load_time = None;
+            match store.apply_msg(msg) {
+                store::Applied::Continue => {}
+                store::Applied::Finished { opened } => {
+                    // Only a file that opened goes to Recent; absolute, so the entry still works when
+                    // the app starts from another folder.
+                    if let Some(p) = opened {
+                        self.settings.remember(std::fs::canonicalize(&p).unwrap_or(p));
                     }
                     finished = true;
                 }
-                LoadMsg::Failed(e) => {
-                    if let Some(live) = &mut store.live {
-                        live.running = false;
-                    }
-                    store.error = Some(e);
-                    store.progress = None;
-                    finished = true;
-                }
+                store::Applied::Failed => finished = true,
             }
         }
         if !finished && store.live.is_some() && self.view.selected_conn.is_none() {

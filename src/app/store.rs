@@ -1,7 +1,7 @@
 //! The UI's copy of what the engine decoded, fed from the loader in batches. Drawing reads it;
 //! only the app's command handling changes it.
 
-use super::loader::Source;
+use super::loader::{LiveMsg, LoadMsg, Source};
 use crate::model::{Capture, Dir, Event, RowKind};
 use crate::proto::websocket::opcode_name;
 use std::collections::HashMap;
@@ -27,7 +27,82 @@ pub struct Store {
     pub live: Option<super::live_ui::LiveState>,
 }
 
+/// What applying one loader message did.
+#[derive(Debug, PartialEq)]
+pub enum Applied {
+    Continue,
+    /// The load or capture ended well; `opened` is the file, for Recent.
+    Finished {
+        opened: Option<std::path::PathBuf>,
+    },
+    Failed,
+}
+
 impl Store {
+    /// Every change the loader thread reports goes through here (the one place the store changes
+    /// from outside the UI's own commands).
+    pub fn apply_msg(&mut self, msg: LoadMsg) -> Applied {
+        match msg {
+            LoadMsg::Batch(events) => events.into_iter().for_each(|e| self.apply(e)),
+            LoadMsg::Progress { read, total, connections } => {
+                if self.live.is_none() {
+                    self.progress = Some((read, total));
+                }
+                self.cap.connections = connections;
+            }
+            LoadMsg::Live(m) => {
+                if let Some(live) = &mut self.live {
+                    match m {
+                        LiveMsg::Started => live.started = true,
+                        LiveMsg::Stats(s) => live.stats = Some(s),
+                        LiveMsg::Note(n) => live.notes.push(n),
+                        LiveMsg::LabDone { figures, relay, capture_problem, error } => {
+                            live.figures = figures;
+                            live.relayed = relay;
+                            live.capture_problem = capture_problem;
+                            live.lab_error = error;
+                        }
+                    }
+                }
+            }
+            LoadMsg::Done { packets, connections, warning, elapsed } => {
+                self.cap.packets = *packets;
+                self.cap.connections = connections;
+                // A recording made by the lab's relay says so in its first comment: its TCP
+                // headers are made up, so flags and timings below the application mean nothing.
+                let relayed = self.cap.packets.comments.first().is_some_and(|(_, c)| c.starts_with(crate::lab::relay::MARK));
+                self.app_level = relayed;
+                self.warning = warning.or_else(|| {
+                    relayed.then(|| {
+                        "application-level recording (lab relay): the bytes and times are real, the TCP/IP headers are synthetic"
+                            .to_string()
+                    })
+                });
+                self.load_time = Some(elapsed);
+                self.loaded = true;
+                self.progress = None;
+                if let Some(live) = &mut self.live {
+                    live.running = false;
+                    self.load_time = None;
+                }
+                let opened = match &self.source {
+                    Some(Source::File(p)) => Some(p.clone()),
+                    _ => None,
+                };
+                return Applied::Finished { opened };
+            }
+            LoadMsg::Failed(e) => {
+                if let Some(live) = &mut self.live {
+                    live.running = false;
+                }
+                self.error = Some(e);
+                self.progress = None;
+                return Applied::Failed;
+            }
+        }
+        Applied::Continue
+    }
+
     pub fn new(source: Source) -> Store {
         Store { source: Some(source), progress: Some((0, 1)), ..Store::default() }
     }
@@ -108,5 +183,26 @@ impl Store {
             RowKind::NotIp => ("—".into(), "not IP".into()),
             RowKind::Malformed => ("—".into(), "malformed".into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loader_messages_change_the_store_in_one_place() {
+        // A file that failed: an error, no progress bar, and nothing for Recent.
+        let mut s = Store::new(Source::File("/x/broken.pcap".into()));
+        assert_eq!(s.apply_msg(LoadMsg::Progress { read: 5, total: 10, connections: Vec::new() }), Applied::Continue);
+        assert_eq!(s.progress, Some((5, 10)));
+        assert_eq!(s.apply_msg(LoadMsg::Failed("not a capture".into())), Applied::Failed);
+        assert_eq!((s.error.as_deref(), s.progress), (Some("not a capture"), None));
+        // A file that opened: loaded, timed, and named for Recent.
+        let mut s = Store::new(Source::File("/x/good.pcapng".into()));
+        let done = LoadMsg::Done { packets: Box::default(), connections: Vec::new(), warning: None, elapsed: Duration::from_millis(7) };
+        assert_eq!(s.apply_msg(done), Applied::Finished { opened: Some("/x/good.pcapng".into()) });
+        assert!(s.loaded && s.error.is_none() && s.progress.is_none());
+        assert_eq!(s.load_time, Some(Duration::from_millis(7)));
     }
 }
