@@ -243,7 +243,10 @@ pub fn status_class_text(code: u16, lang: Lang) -> &'static str {
         1 => lang.pick("1xx Informational: the request was received, processing continues", "1xx 信息——请求已被服务器接收，继续处理"),
         2 => lang.pick("2xx Success: the request was received, understood and accepted", "2xx 成功——请求已成功被服务器接收、理解、并接受"),
         3 => lang.pick("3xx Redirection: further action is needed to complete the request", "3xx 重定向——需要后续操作才能完成这一请求"),
-        4 => lang.pick("4xx Client error: the request is wrong or cannot be fulfilled", "4xx 请求错误——请求含有词法错误或者无法被执行"),
+        4 => lang.pick(
+            "4xx Client error: the request is wrong or cannot be fulfilled",
+            "4xx 客户端错误——请求有误或无法被满足（如资源不存在、未授权、方法不允许），应由客户端修正",
+        ),
         5 => lang.pick(
             "5xx Server error: the server failed while handling a valid request",
             "5xx 服务器错误——服务器在处理某个正确请求时发生错误",
@@ -515,13 +518,16 @@ pub fn comparison(lang: Lang) -> Vec<(&'static str, &'static str, &'static str)>
         ),
         (
             lang.pick("Server push", "服务器推送"),
-            lang.pick("Not possible: polling or long polling instead", "做不到：只能轮询或长轮询"),
+            lang.pick(
+                "Only by keeping a response open (Server-Sent Events) or by polling / long polling",
+                "只能让响应保持打开（SSE 服务器推送事件），或者轮询、长轮询",
+            ),
             lang.pick("Yes: the server sends as soon as it has news", "可以：服务器有新消息就立即发送"),
         ),
         (
             lang.pick("Overhead", "开销"),
             lang.pick("Full headers on every request and response", "每个请求和响应都带完整的头部"),
-            lang.pick("2–14 bytes of frame header per message", "每条消息只有 2–14 字节的帧头"),
+            lang.pick("2–14 bytes of header per frame", "每个帧只有 2–14 字节的帧头"),
         ),
         (
             lang.pick("State", "状态"),

@@ -66,7 +66,7 @@ pub struct Arrow {
     pub opcode: Option<u8>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     /// One arrow per HTTP message, WebSocket frame and TCP handshake/teardown step.
     #[default]
@@ -207,28 +207,37 @@ fn ws_kind(opcode: u8) -> ArrowKind {
     }
 }
 
-/// What a packet carries, for packet-mode labels: "GET /chat", "101 Switching Protocols", "Text".
-fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, String> {
-    let mut m: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
-    let mut add = |p: u64, s: String| {
-        let e = m.entry(p).or_default();
-        if e.split(", ").count() < 3 {
-            if !e.is_empty() {
-                e.push_str(", ");
+/// What a packet carries, for packet-mode labels ("GET /chat", "101 Switching Protocols", "Text")
+/// and colours (the kind, status and opcode of the first thing it carries).
+#[allow(clippy::type_complexity)]
+fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, (String, (ArrowKind, Option<u16>, Option<u8>))> {
+    let mut m: std::collections::HashMap<u64, (String, (ArrowKind, Option<u16>, Option<u8>))> = std::collections::HashMap::new();
+    let mut add = |p: u64, s: String, what: (ArrowKind, Option<u16>, Option<u8>)| {
+        let e = m.entry(p).or_insert_with(|| (String::new(), what));
+        if e.0.split(", ").count() < 3 {
+            if !e.0.is_empty() {
+                e.0.push_str(", ");
             }
-            e.push_str(&s);
+            e.0.push_str(&s);
         }
     };
     for x in cap.http.iter().filter(|x| x.connection == conn) {
         if let Some(r) = &x.request {
-            add(r.first_packet, short(&format!("{} {}", r.method, r.target), 28));
+            add(r.first_packet, short(&format!("{} {}", r.method, r.target), 28), (ArrowKind::Request, None, None));
         }
-        for r in x.interim.iter().chain(&x.response) {
-            add(r.first_packet, short(&format!("{} {}", r.status, r.reason), 28));
+        for (k, r) in x.interim.iter().chain(&x.response).enumerate() {
+            let kind = if k < x.interim.len() {
+                ArrowKind::Interim
+            } else if r.status == 101 {
+                ArrowKind::Upgrade
+            } else {
+                ArrowKind::Response
+            };
+            add(r.first_packet, short(&format!("{} {}", r.status, r.reason), 28), (kind, Some(r.status), None));
         }
     }
     for f in cap.frames.iter().filter(|f| f.connection == conn) {
-        add(f.packet, opcode_name(f.opcode).to_string());
+        add(f.packet, opcode_name(f.opcode).to_string(), (ws_kind(f.opcode), None, Some(f.opcode)));
     }
     m
 }
@@ -274,10 +283,18 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
                 RowKind::Udp { payload } => (format!("UDP Len={payload}"), ArrowKind::Segment, Role::Other),
                 _ => continue,
             };
-            if let Some(what) = carried.get(&r.number) {
+            let mut kind = kind;
+            let (mut status, mut opcode) = (None, None);
+            if let Some((what, (k, st, op))) = carried.get(&r.number) {
                 label = format!("{label} · {what}");
+                // A data segment takes the colour of what it carries; SYN, FIN and RST keep theirs.
+                if kind == ArrowKind::Segment {
+                    (kind, status, opcode) = (*k, *st, *op);
+                }
             }
-            drafts.push(draft(dir, (t, t), (r.number, r.number), label, kind, Target::Packet(r.number), role, 0));
+            let mut d = draft(dir, (t, t), (r.number, r.number), label, kind, Target::Packet(r.number), role, 0);
+            (d.arrow.status, d.arrow.opcode) = (status, opcode);
+            drafts.push(d);
         }
     } else {
         if let (Some(c), true) = (c, tcp) {
@@ -353,7 +370,7 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
                 if let Some(m) = msg {
                     match m.opcode {
                         1 if f.fin => label = format!("{label} \"{}\"", short(&String::from_utf8_lossy(&m.payload), 24)),
-                        8 => label = format!("Close {}", m.close_code.map(|c| c.to_string()).unwrap_or_default()),
+                        8 => label = format!("Close {}", m.close_code.map_or_else(|| "(no code: 1005)".to_string(), |c| c.to_string())),
                         9 | 10 if !m.payload.is_empty() => {
                             if let Ok(s) = std::str::from_utf8(&m.payload) {
                                 label = format!("{label} \"{}\"", short(s, 16));
@@ -606,7 +623,7 @@ pub fn find_pin<'a>(ladders: impl IntoIterator<Item = &'a Ladder>, t: f64, text:
 /// "4.014 s", then "4.0143 s" when the next mark is a tenth of a millisecond later.
 pub fn fmt_tick(t: f64, gap: f64) -> String {
     let (value, unit, least, most) = if t < 1e-3 {
-        (t * 1e6, "µs", 0, 0)
+        (t * 1e6, "µs", 0, 1)
     } else if t < 1.0 {
         (t * 1e3, "ms", if t < 0.01 { 3 } else { 1 }, 3)
     } else {
@@ -688,25 +705,33 @@ impl Ladder {
     }
 }
 
-/// Colours shared by the window and the SVG: responses by status class, WebSocket by opcode.
+/// Colours shared by the window and the SVG: responses by status class, WebSocket by opcode; hues
+/// chosen to stay apart on a projector (4xx orange against a pink close, 5xx crimson against a red
+/// RST, a lime ping against a purple upgrade).
 pub fn color(a: &Arrow) -> [u8; 3] {
     match a.kind {
         ArrowKind::Handshake => [150, 150, 150],
         ArrowKind::Teardown => [170, 130, 90],
-        ArrowKind::Reset => [230, 70, 70],
-        ArrowKind::Request => [80, 140, 235],
-        ArrowKind::Interim => [150, 170, 230],
-        ArrowKind::Response => match a.status.unwrap_or(200) {
-            0..=299 => [90, 190, 120],
-            300..=399 => [70, 175, 215],
-            400..=499 => [235, 150, 50],
-            _ => [225, 65, 65],
-        },
-        ArrowKind::Upgrade => [200, 120, 230],
-        ArrowKind::WsData => [60, 190, 170],
-        ArrowKind::WsControl => [175, 140, 235],
-        ArrowKind::WsClose => [230, 120, 60],
+        ArrowKind::Reset => [255, 70, 70],
+        ArrowKind::Request => [70, 130, 240],
+        ArrowKind::Interim => [150, 160, 180],
+        ArrowKind::Response => status_rgb(a.status.unwrap_or(200)),
+        ArrowKind::Upgrade => [180, 110, 240],
+        ArrowKind::WsData => [40, 170, 150],
+        ArrowKind::WsControl => [170, 210, 60],
+        ArrowKind::WsClose => [240, 110, 180],
         ArrowKind::Segment => [140, 140, 160],
+    }
+}
+
+/// A status code's colour by class, the same in the diagram, the connections list and the details.
+pub fn status_rgb(status: u16) -> [u8; 3] {
+    match status {
+        0..=199 => [150, 160, 180],
+        200..=299 => [90, 190, 110],
+        300..=399 => [60, 200, 220],
+        400..=499 => [240, 150, 40],
+        _ => [190, 40, 110],
     }
 }
 
@@ -828,6 +853,9 @@ pub struct Geometry {
     pub y1: f32,
 }
 
+/// Least vertical distance between two arrows from the same sender (room for a label).
+const SAME_SENDER_GAP: f32 = 18.0;
+
 /// Arrows on the axis. An arrow too short to see (loopback) gets `min_slope` of nominal transit;
 /// the causal rules are applied again on the drawing, so a nominal delay never makes an answer
 /// leave before its cause is drawn arriving.
@@ -838,7 +866,9 @@ pub fn layout(l: &Ladder, map: &TimeMap, min_slope: f32) -> Vec<Geometry> {
     let mut last_y1 = [f32::NEG_INFINITY; 2];
     for (i, a) in l.arrows.iter().enumerate() {
         let k = ix(a.dir);
-        let mut y0 = map.y(a.depart).max(last_y0[k]);
+        // Messages a sender sent together (pipelined requests in one segment) stand one under the
+        // other, in the order they were sent, instead of on one line.
+        let mut y0 = map.y(a.depart).max(last_y0[k] + SAME_SENDER_GAP);
         if let Some(c) = a.answers.filter(|&j| j < i).and_then(|j| g.get(j)) {
             y0 = y0.max(c.y1);
         }

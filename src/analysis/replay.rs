@@ -15,6 +15,8 @@ pub struct Replay {
     pub compare_with: Option<u32>,
     /// Cut long idle stretches; `None`: the default (cut alone, not when comparing).
     pub cut_idle: Option<bool>,
+    /// Set by a restart: the view goes back to the top once.
+    pub jumped: bool,
 }
 
 impl Replay {
@@ -22,6 +24,12 @@ impl Replay {
     pub fn restart(&mut self) {
         self.playhead = Some(-1.0);
         self.playing = false;
+        self.jumped = true;
+    }
+
+    /// Whether the view should jump to the playhead now (once after a restart).
+    pub fn take_jump(&mut self) -> bool {
+        std::mem::take(&mut self.jumped)
     }
 
     pub fn show_all(&mut self) {

@@ -16,16 +16,9 @@ const MAX_ROWS: usize = 40;
 const HEAD: Color32 = Color32::from_rgb(230, 130, 60);
 const BODY: Color32 = Color32::from_rgb(90, 150, 230);
 
-/// The colour of a status class, as the diagram uses them: success green, redirect blue, client
-/// error orange, server error red.
+/// The colour of a status class, as the diagram and the connections list draw it.
 pub fn status_color(code: u16) -> Color32 {
-    match code / 100 {
-        1 => Color32::from_rgb(150, 150, 160),
-        2 => Color32::from_rgb(80, 180, 110),
-        3 => Color32::from_rgb(90, 150, 230),
-        4 => Color32::from_rgb(230, 150, 50),
-        _ => Color32::from_rgb(220, 80, 80),
-    }
+    super::connections_ui::status_color(code)
 }
 
 /// A tidy step for an axis that runs to `top` with about `ticks` marks: 1, 2, 5, 10, 20 ...;

@@ -21,15 +21,11 @@ pub fn badge_color(p: Protocol) -> Color32 {
     }
 }
 
-/// A status code's colour by class: 2xx green, 3xx blue, 4xx orange, 5xx red, 1xx grey.
+/// A status code's colour by class (2xx green, 3xx cyan, 4xx orange, 5xx crimson, 1xx grey), as
+/// the diagram draws it.
 pub fn status_color(status: u16) -> Color32 {
-    match status / 100 {
-        2 => Color32::from_rgb(80, 180, 100),
-        3 => Color32::from_rgb(90, 150, 230),
-        4 => Color32::from_rgb(235, 150, 40),
-        5 => Color32::from_rgb(230, 80, 80),
-        _ => Color32::GRAY,
-    }
+    let [r, g, b] = crate::analysis::ladder::status_rgb(status);
+    Color32::from_rgb(r, g, b)
 }
 
 fn end_text(e: End, lang: Lang) -> &'static str {

@@ -192,10 +192,20 @@ fn ws_handshake_ui(ui: &mut egui::Ui, lang: Lang, hs: &crate::model::WsHandshake
     }
     ui.separator();
     ui.strong(lang.pick("Closing", "关闭"));
-    let code = |c: Option<u16>| c.map(|c| format!("{c} — {}", close_code_meaning(c, lang))).unwrap_or_else(|| "—".into());
+    // A close frame may carry no status code: endpoints then report 1005 (RFC 6455 §7.1.5).
+    let sent = |d: crate::model::Dir| store.cap.websocket.iter().any(|m| m.connection == id && m.opcode == 8 && m.direction == d);
+    let code = |c: Option<u16>, d: crate::model::Dir| match c {
+        Some(c) => format!("{c} — {}", close_code_meaning(c, lang)),
+        None if sent(d) => format!(
+            "{} 1005 — {}",
+            lang.pick("a close frame with no status code; endpoints report", "不带状态码的关闭帧；两端报告"),
+            close_code_meaning(1005, lang)
+        ),
+        None => lang.pick("no close frame", "没有发送关闭帧").into(),
+    };
     if hs.close_frames > 0 {
-        ui.label(format!("{}: {}", lang.pick("client sent", "客户端发送"), code(hs.client_close_code)));
-        ui.label(format!("{}: {}", lang.pick("server sent", "服务器发送"), code(hs.server_close_code)));
+        ui.label(format!("{}: {}", lang.pick("client sent", "客户端发送"), code(hs.client_close_code, crate::model::Dir::ClientToServer)));
+        ui.label(format!("{}: {}", lang.pick("server sent", "服务器发送"), code(hs.server_close_code, crate::model::Dir::ServerToClient)));
     } else if hs.abnormal_close {
         ui.colored_label(BAD, format!("1006 — {}", close_code_meaning(1006, lang)));
     } else {
@@ -273,12 +283,8 @@ pub(super) fn hex(b: &[u8]) -> String {
 }
 
 fn status_ui(ui: &mut egui::Ui, lang: Lang, r: &HttpResponse) {
-    let color = match r.status / 100 {
-        2 => OK,
-        3 => Color32::from_rgb(90, 150, 230),
-        4 | 5 => BAD,
-        _ => Color32::GRAY,
-    };
+    let [cr, cg, cb] = crate::analysis::ladder::status_rgb(r.status);
+    let color = Color32::from_rgb(cr, cg, cb);
     ui.label(RichText::new(format!("{} {} {}", r.version, r.status, r.reason)).strong().color(color));
     ui.label(status_class_text(r.status, lang));
     let m = status_meaning(r.status, lang);

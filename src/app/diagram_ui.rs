@@ -42,6 +42,16 @@ pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
     }
 }
 
+/// "#1 GET /long-poll?since=0": a connection by its first request (or WebSocket target).
+fn connection_name(cap: &Capture, c: &crate::model::Connection) -> String {
+    let first = cap.http.iter().find(|x| x.connection == c.id).and_then(|x| x.request.as_ref());
+    match first {
+        Some(r) if c.websocket.is_some() => format!("#{} WebSocket {}", c.id, r.target),
+        Some(r) => format!("#{} {} {}", c.id, r.method, r.target),
+        None => format!("#{} {} {}", c.id, c.protocol.label(), c.client),
+    }
+}
+
 fn rgb(c: [u8; 3]) -> Color32 {
     Color32::from_rgb(c[0], c[1], c[2])
 }
@@ -87,7 +97,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         };
         rgb(ladder::color(&a))
     };
-    let rows: [(Color32, &str, &str); 14] = [
+    let rows: [(Color32, &str, &str); 15] = [
         (sample(ArrowKind::Handshake, None, None), "TCP handshake (SYN, SYN-ACK, ACK)", "TCP 握手（SYN、SYN-ACK、ACK）"),
         (sample(ArrowKind::Request, None, None), "HTTP request", "HTTP 请求"),
         (sample(ArrowKind::Interim, None, None), "1xx interim response", "1xx 临时响应"),
@@ -101,6 +111,11 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         (sample(ArrowKind::WsClose, None, Some(8)), "WebSocket close", "WebSocket 关闭帧"),
         (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
         (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),
+        (
+            sample(ArrowKind::Segment, None, None),
+            "a segment with no application data (packet arrows)",
+            "不带应用数据的报文段（数据包箭头）",
+        ),
         (rgb(ladder::IN_FLIGHT), "in flight during a replay", "回放时正在传输"),
     ];
     for (c, en, zh) in rows {
@@ -112,8 +127,8 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
     }
     ui.separator();
     ui.label(lang.pick(
-        "Time runs down. An arrow leaves its sender when it was sent and reaches the other lane when it arrived; a bar on the server lane is a request waiting for its response.",
-        "时间自上而下。箭头从发送方发出的时刻出发，在到达的时刻落到另一条生命线上；服务器线上的竖条表示请求正在等待响应。",
+        "Time runs down. An arrow leaves its sender when it was sent and reaches the other lane when it arrived; a bar on the server lane is a request waiting for its response. A time after a label (· 40.5 ms) is how long the message took to send, from its first packet to its last.",
+        "时间自上而下。箭头从发送方发出的时刻出发，在到达的时刻落到另一条生命线上；服务器线上的竖条表示请求正在等待响应。标签后的时间（· 40.5 ms）是这条消息从第一个到最后一个数据包发送所用的时间。",
     ));
 }
 
@@ -192,6 +207,29 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 .text(lang.pick("speed ×", "速度 ×")),
         );
         ui.separator();
+        let compare_title = match r.compare_with {
+            Some(c) => format!("{} #{c}", lang.pick("Compare:", "对比：")),
+            None => lang.pick("Compare…", "对比…").to_string(),
+        };
+        ui.menu_button(compare_title, |ui| {
+            ui.label(lang.pick("Draw a second connection beside this one; both start at 0.", "在旁边画出第二个连接；两者都从 0 开始。"));
+            ui.radio_value(&mut r.compare_with, None, lang.pick("(none)", "（无）"));
+            for c in cap.connections.iter().filter(|c| c.id != conn) {
+                ui.radio_value(&mut r.compare_with, Some(c.id), connection_name(cap, c));
+            }
+            ui.separator();
+            let mut cut = r.cut_idle();
+            if ui
+                .checkbox(&mut cut, lang.pick("cut idle stretches", "压缩空闲时段"))
+                .on_hover_text(lang.pick(
+                    "Long waits are drawn short and marked; off, time is drawn to scale (the default when comparing).",
+                    "长时间的等待画得很短并加以标注；关闭后按真实比例绘制时间（对比时默认关闭）。",
+                ))
+                .changed()
+            {
+                r.cut_idle = Some(cut);
+            }
+        });
         ui.menu_button(lang.pick("Export", "导出"), |ui| {
             if ui.button(lang.pick("Copy as Mermaid", "复制为 Mermaid")).clicked() {
                 ui.ctx().copy_text(mermaid(&columns[0].ladder.arrows));
@@ -215,50 +253,24 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
         r.advance(dt * 60.0 * settings.replay_speed, end);
         ui.ctx().request_repaint();
     }
-    ui.horizontal_wrapped(|ui| {
-        ui.set_max_width(panel_w);
-        egui::ComboBox::from_label(lang.pick("compare with (starts aligned)", "对比（起点对齐）"))
-            .selected_text(r.compare_with.map(|c| format!("#{c}")).unwrap_or_else(|| lang.pick("(none)", "（无）").into()))
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut r.compare_with, None, lang.pick("(none)", "（无）"));
-                for c in cap.connections.iter().filter(|c| c.id != conn) {
-                    ui.selectable_value(&mut r.compare_with, Some(c.id), format!("#{} {} {}", c.id, c.protocol.label(), c.client));
-                }
-            });
-        if ui.available_size_before_wrap().x < 170.0 {
-            ui.end_row();
-        }
-        let mut cut = r.cut_idle();
-        if ui
-            .checkbox(&mut cut, lang.pick("cut idle stretches", "压缩空闲时段"))
-            .on_hover_text(lang.pick(
-                "Long waits are drawn short and marked; off, time is drawn to scale.",
-                "长时间的等待画得很短并加以标注；关闭后按真实比例绘制时间。",
-            ))
-            .changed()
-        {
-            r.cut_idle = Some(cut);
-        }
-        let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
-        ui.add(
-            egui::Label::new(format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len()))
-                .wrap_mode(egui::TextWrapMode::Extend),
-        );
-        if !flying.is_empty() {
-            ui.label(format!("· {} {}", flying.len(), lang.pick("in flight", "条正在传输")));
-        }
-    });
+    // The scrubber, with how much of the diagram it shows.
+    let (shown, flying) = ladder::replay_state(&all_geoms, r.playhead.unwrap_or(f32::INFINITY));
+    let mut count = format!("{} {shown} / {}", lang.pick("Arrows shown:", "已显示箭头："), all_geoms.len());
+    if !flying.is_empty() {
+        count.push_str(&format!(" · {} {}", flying.len(), lang.pick("in flight", "条正在传输")));
+    }
     let mut scrub = r.playhead.unwrap_or(end);
     ui.horizontal(|ui| {
-        let label_w = if lang == Lang::Zh { 80.0 } else { 120.0 };
-        ui.spacing_mut().slider_width = (panel_w - label_w).max(80.0);
-        if ui
-            .add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false).text(lang.pick("replay position", "回放位置")))
-            .changed()
-        {
+        let count_w = ui.painter().layout_no_wrap(count.clone(), egui::TextStyle::Body.resolve(ui.style()), Color32::WHITE).size().x;
+        ui.spacing_mut().slider_width = (panel_w - count_w - 24.0).max(80.0);
+        let slider = ui.add(egui::Slider::new(&mut scrub, 0.0..=end.max(1.0)).show_value(false));
+        if slider.on_hover_text(lang.pick("replay position", "回放位置")).changed() {
             r.scrub(scrub);
         }
+        ui.add(egui::Label::new(count).wrap_mode(egui::TextWrapMode::Extend));
     });
+    // Restarting goes back to the top.
+    let restarted = r.take_jump();
 
     let playhead = r.playhead;
     let playing = r.playing;
@@ -329,193 +341,225 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                 .collect()
         }
     };
-    egui::ScrollArea::vertical().auto_shrink([false, false]).stick_to_bottom(follow).show(ui, |ui| {
-        let top = 6.0;
-        let size = Vec2::new(RULER + col_w * columns.len() as f32, map.height + top + 20.0);
-        let (resp, painter) = ui.allocate_painter(size, Sense::click());
-        let origin = resp.rect.min;
-        let clip = ui.clip_rect();
-        let mut clicked: Option<Target> = None;
-        // The time column: each departure's time since the connection's first packet.
-        // Each mark precise enough to differ from the one printed above it.
-        let mut last_tick = (f32::NEG_INFINITY, f64::NEG_INFINITY);
-        for (t, y) in map.ticks() {
-            let y = origin.y + top + y;
-            if y - last_tick.0 < 15.0 || y < clip.top() - 20.0 || y > clip.bottom() + 20.0 {
-                continue;
-            }
-            let gap = t - last_tick.1;
-            last_tick = (y, t);
-            painter.text(
-                Pos2::new(origin.x + RULER - 6.0, y),
-                Align2::RIGHT_CENTER,
-                ladder::fmt_tick(t.max(0.0), gap),
-                FontId::monospace(10.0),
-                weak,
-            );
-            painter.line_segment([Pos2::new(origin.x + RULER - 4.0, y), Pos2::new(origin.x + RULER, y)], Stroke::new(1.0, weak));
-        }
-        painter.line_segment(
-            [Pos2::new(origin.x + RULER, origin.y), Pos2::new(origin.x + RULER, origin.y + size.y)],
-            Stroke::new(1.0, weak.gamma_multiply(0.4)),
-        );
-        for (ci, col) in columns.iter().enumerate() {
-            let x0 = origin.x + RULER + ci as f32 * col_w;
-            let lane = lanes_of(x0);
-            for x in lane {
-                painter.line_segment([Pos2::new(x, origin.y + top), Pos2::new(x, origin.y + top + map.height)], Stroke::new(2.0, weak));
-            }
-            for b in &map.breaks {
-                let y = origin.y + top + b.y;
-                painter.line_segment([Pos2::new(lane[0] - 30.0, y), Pos2::new(lane[1] + 30.0, y)], Stroke::new(1.0, weak));
+    // Each connection (and comparison) keeps its own scroll position; a new one starts at the top.
+    egui::ScrollArea::vertical()
+        .id_salt(("diagram", conn, view.replay.compare_with, mode))
+        .auto_shrink([false, false])
+        .stick_to_bottom(follow)
+        .show(ui, |ui| {
+            let top = 6.0;
+            let size = Vec2::new(RULER + col_w * columns.len() as f32, map.height + top + 20.0);
+            let (resp, painter) = ui.allocate_painter(size, Sense::click());
+            let origin = resp.rect.min;
+            let clip = ui.clip_rect();
+            let mut clicked: Option<Target> = None;
+            // The time column: each departure's time since the connection's first packet.
+            // Each mark precise enough to differ from the one printed above it.
+            let mut last_tick = (f32::NEG_INFINITY, f64::NEG_INFINITY);
+            for (t, y) in map.ticks() {
+                let y = origin.y + top + y;
+                if y - last_tick.0 < 15.0 || y < clip.top() - 20.0 || y > clip.bottom() + 20.0 {
+                    continue;
+                }
+                let gap = t - last_tick.1;
+                last_tick = (y, t);
                 painter.text(
-                    Pos2::new((lane[0] + lane[1]) / 2.0, y),
-                    Align2::CENTER_CENTER,
-                    format!(" … {:.1} s {} … ", b.seconds, lang.pick("idle", "空闲")),
-                    FontId::proportional(11.0),
+                    Pos2::new(origin.x + RULER - 6.0, y),
+                    Align2::RIGHT_CENTER,
+                    ladder::fmt_tick(t.max(0.0), gap),
+                    FontId::monospace(10.0),
                     weak,
                 );
+                painter.line_segment([Pos2::new(origin.x + RULER - 4.0, y), Pos2::new(origin.x + RULER, y)], Stroke::new(1.0, weak));
             }
-            let l = &col.ladder;
-            // Requests waiting at the server: a bar from the request's arrival to the response's departure.
-            for &(req, resp_i) in &l.pending {
-                let (Some(gq), Some(aq)) = (col.geoms.get(req), l.arrows.get(req)) else { continue };
-                if playhead.is_some_and(|p| gq.y1 > p) {
-                    continue;
+            painter.line_segment(
+                [Pos2::new(origin.x + RULER, origin.y), Pos2::new(origin.x + RULER, origin.y + size.y)],
+                Stroke::new(1.0, weak.gamma_multiply(0.4)),
+            );
+            for (ci, col) in columns.iter().enumerate() {
+                let x0 = origin.x + RULER + ci as f32 * col_w;
+                let lane = lanes_of(x0);
+                for x in lane {
+                    painter.line_segment([Pos2::new(x, origin.y + top), Pos2::new(x, origin.y + top + map.height)], Stroke::new(2.0, weak));
                 }
-                let y_end = resp_i.and_then(|j| col.geoms.get(j)).map_or(map.height, |g| g.y0);
-                let y_end = playhead.map_or(y_end, |p| y_end.min(p));
-                if y_end - gq.y1 < 3.0 {
-                    continue;
+                for b in &map.breaks {
+                    let y = origin.y + top + b.y;
+                    painter.line_segment([Pos2::new(lane[0] - 30.0, y), Pos2::new(lane[1] + 30.0, y)], Stroke::new(1.0, weak));
+                    painter.text(
+                        Pos2::new((lane[0] + lane[1]) / 2.0, y),
+                        Align2::CENTER_CENTER,
+                        format!(" … {:.1} s {} … ", b.seconds, lang.pick("idle", "空闲")),
+                        FontId::proportional(11.0),
+                        weak,
+                    );
                 }
-                let (ya, yb) = (origin.y + top + gq.y1, origin.y + top + y_end);
-                let c = rgb(ladder::color(aq));
-                painter.rect_filled(
-                    Rect::from_min_max(Pos2::new(lane[1] - 3.0, ya), Pos2::new(lane[1] + 3.0, yb)),
-                    2.0,
-                    c.gamma_multiply(0.45),
-                );
-                let waited = resp_i.and_then(|j| l.arrows.get(j)).map(|r| r.depart - aq.arrive);
-                if yb - ya > 40.0 {
-                    let text = match waited {
-                        Some(w) => format!("{} {}", lang.pick("waiting", "等待"), ladder::fmt_duration(w.max(0.0))),
-                        None => lang.pick("no response", "无响应").to_string(),
-                    };
-                    painter.text(Pos2::new(lane[1] - 7.0, (ya + yb) / 2.0), Align2::RIGHT_CENTER, text, FontId::proportional(10.5), weak);
-                }
-            }
-            {
-                let accent = Color32::from_rgb(90, 160, 240);
-                let mut below = f32::MIN;
-                for (n, c, p, text) in &notes {
-                    // In packet mode the arrow is the packet the message starts in.
-                    let hit = if *c != l.connection {
-                        None
-                    } else {
-                        l.arrows.iter().position(|a| if mode == Mode::Packets { a.packet == *p } else { a.first_packet == *p })
-                    };
-                    let Some((g, a)) = hit.and_then(|i| Some((col.geoms.get(i)?, l.arrows.get(i)?))) else { continue };
-                    if playhead.is_some_and(|ph| g.y0 > ph) {
+                let l = &col.ladder;
+                // Requests waiting at the server: a bar from the request's arrival to the response's
+                // departure. Bars that overlap in time (pipelining) stand side by side; their labels
+                // are placed after the arrows', where they cover nothing.
+                let mut slots: Vec<f32> = Vec::new();
+                let mut waiting_labels: Vec<(Pos2, String)> = Vec::new();
+                for &(req, resp_i) in &l.pending {
+                    let (Some(gq), Some(aq)) = (col.geoms.get(req), l.arrows.get(req)) else { continue };
+                    if playhead.is_some_and(|p| gq.y1 > p) {
                         continue;
                     }
-                    let y = origin.y + top + g.y0;
-                    // Notes said together stack downwards, each with a leader to its moment.
-                    let label_y = y.max(below + 14.0);
-                    below = label_y;
-                    // Beside the sender's lane, where the arrow leaves.
-                    let (x, anchor, lead) = if a.dir == Dir::ClientToServer {
-                        (x0 + 2.0, Align2::LEFT_CENTER, [Pos2::new(x0 + 26.0, label_y), Pos2::new(lane[0] - 4.0, y)])
-                    } else {
-                        (x0 + col_w - 4.0, Align2::RIGHT_CENTER, [Pos2::new(x0 + col_w - 28.0, label_y), Pos2::new(lane[1] + 4.0, y)])
+                    let y_end = resp_i.and_then(|j| col.geoms.get(j)).map_or(map.height, |g| g.y0);
+                    let y_end = playhead.map_or(y_end, |p| y_end.min(p));
+                    if y_end - gq.y1 < 3.0 {
+                        continue;
+                    }
+                    let slot = match slots.iter().position(|end| *end <= gq.y1) {
+                        Some(k) => k,
+                        None => {
+                            slots.push(0.0);
+                            slots.len() - 1
+                        }
                     };
-                    painter.line_segment(lead, Stroke::new(1.0, accent));
-                    let r = painter.text(Pos2::new(x, label_y), anchor, format!("[{n}]"), FontId::proportional(11.0), accent);
-                    ui.interact(r.expand(3.0), ui.scope_id().with(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
-                }
-            }
-            // Visible arrows, then their labels placed where they sit on no other arrow or label.
-            let mut drawn: Vec<(usize, Pos2, Pos2, bool)> = Vec::new();
-            for (i, (a, g)) in l.arrows.iter().zip(&col.geoms).enumerate() {
-                if playhead.is_some_and(|p| g.y0 > p) {
-                    continue;
-                }
-                if origin.y + top + g.y1 < clip.top() - 40.0 || origin.y + top + g.y0 > clip.bottom() + 40.0 {
-                    continue;
-                }
-                let (xa, xb) = if a.dir == Dir::ClientToServer { (lane[0], lane[1]) } else { (lane[1], lane[0]) };
-                let start = Pos2::new(xa, origin.y + top + g.y0);
-                let mut end_pt = Pos2::new(xb, origin.y + top + g.y1);
-                let flying = playhead.is_some_and(|p| p < g.y1);
-                if let (true, Some(p)) = (flying, playhead) {
-                    let f = ((p - g.y0) / (g.y1 - g.y0).max(1e-3)).clamp(0.0, 1.0);
-                    end_pt = start + (end_pt - start) * f;
-                }
-                let selected = selection == Some(a.target) || selected_packet == Some(a.packet);
-                let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, rgb(ladder::color(a)));
-                if flying {
-                    stroke = Stroke::new(3.0, rgb(ladder::IN_FLIGHT));
-                }
-                arrow(&painter, start, end_pt, stroke);
-                if let Some(pos) = resp.interact_pointer_pos() {
-                    if resp.clicked() && dist_to_segment(pos, start, end_pt) < 7.0 {
-                        clicked = Some(a.target);
+                    slots[slot] = y_end;
+                    let x = lane[1] - slot as f32 * 8.0;
+                    let (ya, yb) = (origin.y + top + gq.y1, origin.y + top + y_end);
+                    let c = rgb(ladder::color(aq));
+                    painter.rect_filled(Rect::from_min_max(Pos2::new(x - 3.0, ya), Pos2::new(x + 3.0, yb)), 2.0, c.gamma_multiply(0.45));
+                    let waited = resp_i.and_then(|j| l.arrows.get(j)).map(|r| r.depart - aq.arrive);
+                    if yb - ya > 40.0 {
+                        let text = match waited {
+                            Some(w) => format!("{} {}", lang.pick("waiting", "等待"), ladder::fmt_duration(w.max(0.0))),
+                            None => lang.pick("no response", "无响应").to_string(),
+                        };
+                        waiting_labels.push((Pos2::new(x - 7.0, (ya + yb) / 2.0), text));
                     }
                 }
-                drawn.push((i, start, end_pt, selected));
+                {
+                    let accent = Color32::from_rgb(90, 160, 240);
+                    let mut below = f32::MIN;
+                    for (n, c, p, text) in &notes {
+                        // In packet mode the arrow is the packet the message starts in.
+                        let hit = if *c != l.connection {
+                            None
+                        } else {
+                            l.arrows.iter().position(|a| if mode == Mode::Packets { a.packet == *p } else { a.first_packet == *p })
+                        };
+                        let Some((g, a)) = hit.and_then(|i| Some((col.geoms.get(i)?, l.arrows.get(i)?))) else { continue };
+                        if playhead.is_some_and(|ph| g.y0 > ph) {
+                            continue;
+                        }
+                        let y = origin.y + top + g.y0;
+                        // Notes said together stack downwards, each with a leader to its moment.
+                        let label_y = y.max(below + 14.0);
+                        below = label_y;
+                        // Beside the sender's lane, where the arrow leaves.
+                        let (x, anchor, lead) = if a.dir == Dir::ClientToServer {
+                            (x0 + 2.0, Align2::LEFT_CENTER, [Pos2::new(x0 + 26.0, label_y), Pos2::new(lane[0] - 4.0, y)])
+                        } else {
+                            (x0 + col_w - 4.0, Align2::RIGHT_CENTER, [Pos2::new(x0 + col_w - 28.0, label_y), Pos2::new(lane[1] + 4.0, y)])
+                        };
+                        painter.line_segment(lead, Stroke::new(1.0, accent));
+                        let r = painter.text(Pos2::new(x, label_y), anchor, format!("[{n}]"), FontId::proportional(11.0), accent);
+                        ui.interact(r.expand(3.0), ui.scope_id().with(("diagram-note", ci, *n)), Sense::hover()).on_hover_text(text);
+                    }
+                }
+                // Visible arrows, then their labels placed where they sit on no other arrow or label.
+                let mut drawn: Vec<(usize, Pos2, Pos2, bool)> = Vec::new();
+                for (i, (a, g)) in l.arrows.iter().zip(&col.geoms).enumerate() {
+                    if playhead.is_some_and(|p| g.y0 > p) {
+                        continue;
+                    }
+                    if origin.y + top + g.y1 < clip.top() - 40.0 || origin.y + top + g.y0 > clip.bottom() + 40.0 {
+                        continue;
+                    }
+                    let (xa, xb) = if a.dir == Dir::ClientToServer { (lane[0], lane[1]) } else { (lane[1], lane[0]) };
+                    let start = Pos2::new(xa, origin.y + top + g.y0);
+                    let mut end_pt = Pos2::new(xb, origin.y + top + g.y1);
+                    let flying = playhead.is_some_and(|p| p < g.y1);
+                    if let (true, Some(p)) = (flying, playhead) {
+                        let f = ((p - g.y0) / (g.y1 - g.y0).max(1e-3)).clamp(0.0, 1.0);
+                        end_pt = start + (end_pt - start) * f;
+                    }
+                    let selected = selection == Some(a.target) || selected_packet == Some(a.packet);
+                    let mut stroke = Stroke::new(if selected { 3.5 } else { 1.8 }, rgb(ladder::color(a)));
+                    if flying {
+                        stroke = Stroke::new(3.0, rgb(ladder::IN_FLIGHT));
+                    }
+                    arrow(&painter, start, end_pt, stroke);
+                    if let Some(pos) = resp.interact_pointer_pos() {
+                        if resp.clicked() && dist_to_segment(pos, start, end_pt) < 7.0 {
+                            clicked = Some(a.target);
+                        }
+                    }
+                    drawn.push((i, start, end_pt, selected));
+                }
+                let mut placed: Vec<Rect> = Vec::new();
+                for &(i, start, end_pt, selected) in &drawn {
+                    let a = &l.arrows[i];
+                    let color = if selected { rgb(ladder::color(a)) } else { text_color };
+                    // Frame and method names stay as the protocol spells them; the rest is translated.
+                    let mut text = if lang == Lang::Zh { a.label.replace(" (fragment)", "（分片）") } else { a.label.clone() };
+                    // A message whose packets went out over a while (a body held back, a slow upload)
+                    // says how long, so the slope is not read as network delay.
+                    if a.packet != a.first_packet && a.t_end - a.t_start >= 1e-3 {
+                        text.push_str(&format!(" · {}", ladder::fmt_duration(a.t_end - a.t_start)));
+                    }
+                    let galley = painter.layout_no_wrap(text, FontId::proportional(12.0), color);
+                    let sz = galley.size();
+                    let rect_at = |f: f32| {
+                        let p = start + (end_pt - start) * f;
+                        Rect::from_min_size(Pos2::new(p.x - sz.x / 2.0, p.y - sz.y - 3.0), sz)
+                    };
+                    let free = |r: &Rect| {
+                        !placed.iter().any(|p| p.intersects(*r))
+                            && !drawn.iter().any(|&(j, s, e, _)| j != i && segment_hits_rect(s, e, r.shrink(1.0)))
+                    };
+                    let rect = [0.5f32, 0.32, 0.68, 0.2, 0.8].iter().map(|f| rect_at(*f)).find(|r| free(r)).unwrap_or_else(|| rect_at(0.5));
+                    placed.push(rect);
+                    painter.galley(rect.min, galley, color);
+                }
+                for (at, text) in waiting_labels {
+                    let galley = painter.layout_no_wrap(text, FontId::proportional(10.5), weak);
+                    let r = Align2::RIGHT_CENTER.anchor_size(at, galley.size());
+                    let free = !placed.iter().any(|p| p.intersects(r)) && !drawn.iter().any(|&(_, s, e, _)| segment_hits_rect(s, e, r));
+                    if free {
+                        placed.push(r);
+                        painter.galley(r.min, galley, weak);
+                    }
+                }
             }
-            let mut placed: Vec<Rect> = Vec::new();
-            for &(i, start, end_pt, selected) in &drawn {
-                let a = &l.arrows[i];
-                let color = if selected { rgb(ladder::color(a)) } else { text_color };
-                // Frame and method names stay as the protocol spells them; the rest is translated.
-                let text = if lang == Lang::Zh { a.label.replace(" (fragment)", "（分片）") } else { a.label.clone() };
-                let galley = painter.layout_no_wrap(text, FontId::proportional(12.0), color);
-                let sz = galley.size();
-                let rect_at = |f: f32| {
-                    let p = start + (end_pt - start) * f;
-                    Rect::from_min_size(Pos2::new(p.x - sz.x / 2.0, p.y - sz.y - 3.0), sz)
-                };
-                let free = |r: &Rect| {
-                    !placed.iter().any(|p| p.intersects(*r))
-                        && !drawn.iter().any(|&(j, s, e, _)| j != i && segment_hits_rect(s, e, r.shrink(1.0)))
-                };
-                let rect = [0.5f32, 0.32, 0.68, 0.2, 0.8].iter().map(|f| rect_at(*f)).find(|r| free(r)).unwrap_or_else(|| rect_at(0.5));
-                placed.push(rect);
-                painter.galley(rect.min, galley, color);
+            // A selection made in another view (a packet, a message) brings its arrow into view once.
+            let seen_id = egui::Id::unique("wirescope-diagram-selection");
+            let seen: Option<Option<Target>> = ui.data(|d| d.get_temp(seen_id));
+            if seen != Some(selection) {
+                ui.data_mut(|d| d.insert_temp(seen_id, selection));
+                let col = &columns[0];
+                let hit = col
+                    .ladder
+                    .arrows
+                    .iter()
+                    .zip(&col.geoms)
+                    .find(|(a, _)| selection == Some(a.target) || selected_packet == Some(a.packet));
+                if let (Some((_, g)), Some(_)) = (hit, seen) {
+                    let r = Rect::from_min_max(
+                        Pos2::new(origin.x, origin.y + top + g.y0 - 20.0),
+                        Pos2::new(origin.x + 10.0, origin.y + top + g.y1 + 20.0),
+                    );
+                    ui.scroll_to_rect(r, Some(egui::Align::Center));
+                }
             }
-        }
-        // A selection made in another view (a packet, a message) brings its arrow into view once.
-        let seen_id = egui::Id::unique("wirescope-diagram-selection");
-        let seen: Option<Option<Target>> = ui.data(|d| d.get_temp(seen_id));
-        if seen != Some(selection) {
-            ui.data_mut(|d| d.insert_temp(seen_id, selection));
-            let col = &columns[0];
-            let hit =
-                col.ladder.arrows.iter().zip(&col.geoms).find(|(a, _)| selection == Some(a.target) || selected_packet == Some(a.packet));
-            if let (Some((_, g)), Some(_)) = (hit, seen) {
-                let r = Rect::from_min_max(
-                    Pos2::new(origin.x, origin.y + top + g.y0 - 20.0),
-                    Pos2::new(origin.x + 10.0, origin.y + top + g.y1 + 20.0),
+            if let Some(p) = playhead {
+                let y = origin.y + top + p;
+                painter.line_segment(
+                    [Pos2::new(origin.x, y), Pos2::new(origin.x + size.x, y)],
+                    Stroke::new(1.0, Color32::from_rgba_unmultiplied(255, 220, 80, 120)),
                 );
-                ui.scroll_to_rect(r, Some(egui::Align::Center));
+                if playing || stepped || restarted {
+                    ui.scroll_to_rect(Rect::from_center_size(Pos2::new(origin.x + 10.0, y), Vec2::splat(60.0)), None);
+                }
             }
-        }
-        if let Some(p) = playhead {
-            let y = origin.y + top + p;
-            painter.line_segment(
-                [Pos2::new(origin.x, y), Pos2::new(origin.x + size.x, y)],
-                Stroke::new(1.0, Color32::from_rgba_unmultiplied(255, 220, 80, 120)),
-            );
-            if playing || stepped {
-                ui.scroll_to_rect(Rect::from_center_size(Pos2::new(origin.x + 10.0, y), Vec2::splat(60.0)), None);
+            if let Some(t) = clicked {
+                // Clicked here: already in view, no scrolling.
+                ui.data_mut(|d| d.insert_temp(seen_id, Some(t)));
+                cmds.push(Command::Select(t));
             }
-        }
-        if let Some(t) = clicked {
-            // Clicked here: already in view, no scrolling.
-            ui.data_mut(|d| d.insert_temp(seen_id, Some(t)));
-            cmds.push(Command::Select(t));
-        }
-    });
+        });
     cmds
 }
 

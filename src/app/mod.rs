@@ -799,11 +799,14 @@ impl eframe::App for WirescopeApp {
             });
             return;
         }
-        if store.live.is_some() && !diagram_only {
-            egui::Panel::top("live").show(ui, |ui| {
-                let cmds = live_ui::live_bar_ui(ui, lang, store, &mut self.view);
-                self.commands.extend(cmds);
-            });
+        if store.live.is_some() {
+            if !diagram_only {
+                egui::Panel::top("live").show(ui, |ui| {
+                    let cmds = live_ui::live_bar_ui(ui, lang, store, &mut self.view);
+                    self.commands.extend(cmds);
+                });
+            }
+            // The narration stays with the diagram, in "diagram only" too: a lab is both together.
             if let Some(live) = store.live.as_ref().filter(|l| !l.notes.is_empty() || !l.figures.is_empty()) {
                 // Across the whole width, above the status bar: the narration needs room to be read.
                 let height = ui.available_height();

@@ -337,8 +337,19 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
             };
         }
         if let Some(h) = &c.websocket {
-            let code = |c: Option<u16>| c.map(|c| format!("{c} {}", close_code_meaning(c))).unwrap_or_else(|| none.into());
-            let (client, server) = (code(h.client_close_code), code(h.server_close_code));
+            // A close frame may carry no status code: endpoints then report 1005 (RFC 6455 §7.1.5).
+            let sent = |d: crate::model::Dir| msgs.iter().any(|m| m.opcode == 8 && m.direction == d);
+            let code = |c: Option<u16>, d: crate::model::Dir| match c {
+                Some(c) => format!("{c} {}", close_code_meaning(c)),
+                None if sent(d) => {
+                    lang.pick("a close frame with no status code (reported as 1005)", "不带状态码的关闭帧（报告为 1005）").into()
+                }
+                None => none.into(),
+            };
+            let (client, server) = (
+                code(h.client_close_code, crate::model::Dir::ClientToServer),
+                code(h.server_close_code, crate::model::Dir::ServerToClient),
+            );
             let _ = match (h.close_frames > 0, h.abnormal_close, zh) {
                 (true, _, false) => writeln!(o, "      close: client sent {client}, server sent {server}"),
                 (true, _, true) => writeln!(o, "      关闭：客户端发送 {client}，服务器发送 {server}"),

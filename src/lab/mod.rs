@@ -112,7 +112,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     ScenarioInfo {
         id: "heartbeat",
-        title: Bi { en: "Heartbeat: ping/pong vs an idle-killing proxy", zh: "心跳：ping/pong 对抗会断开空闲连接的代理" },
+        title: Bi { en: "Heartbeat: ping/pong vs an idle-killing proxy", zh: "心跳：ping/pong 与会断开空闲连接的代理" },
         teaches: Bi {
             en: "A proxy drops connections idle for 1.5 s, as load balancers do; the client that pings every 0.5 s survives.",
             zh: "代理会断开空闲 1.5 秒的连接（负载均衡器常这样做）；每 0.5 秒 ping 一次的客户端得以保活。",
@@ -120,7 +120,9 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     ScenarioInfo {
         id: "close",
-        title: Bi { en: "Closing: clean 1000 vs killed connection (1006)", zh: "关闭：正常 1000 与被杀死的连接（1006）" },
+        title: Bi {
+            en: "Closing: clean 1000 vs killed connection (1006)", zh: "关闭：正常 1000 与被强制终止的连接（1006）"
+        },
         teaches: Bi {
             en: "A close frame with code and reason answered by a close frame, against a TCP reset with no close frame at all.",
             zh: "带状态码和原因的 Close 帧得到对方 Close 回应；对比：没有任何 Close 帧，直接用 TCP RST 重置连接。",

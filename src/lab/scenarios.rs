@@ -358,15 +358,27 @@ async fn push_vs_poll(cx: &Ctx<'_>) -> Result<Outcome, String> {
             names[i].0,
             names[i].1,
             format!(
-                "{} requests · {} B on the wire · latency mean {:.1} ms, max {:.1} ms · {}/{} events",
-                r.requests, bytes, mean, max, r.seen, n
+                "{} {} · {} B on the wire · latency mean {:.1} ms, max {:.1} ms · {}/{} events",
+                r.requests,
+                if r.requests == 1 { "request" } else { "requests" },
+                bytes,
+                mean,
+                max,
+                r.seen,
+                n
             ),
             format!(
                 "{} 次请求 · 线上 {} B · 平均延迟 {:.1} ms，最大 {:.1} ms · 收到 {}/{} 个事件",
                 r.requests, bytes, mean, max, r.seen, n
             ),
         );
-        summary_en.push(format!("{}: {} requests, mean latency {:.0} ms", names[i].0, r.requests, mean));
+        summary_en.push(format!(
+            "{}: {} {}, mean latency {:.0} ms",
+            names[i].0,
+            r.requests,
+            if r.requests == 1 { "request" } else { "requests" },
+            mean
+        ));
         summary_zh.push(format!("{}：{} 次请求，平均延迟 {:.0} 毫秒", names[i].1, r.requests, mean));
     }
     cx.say(summary_en.join("; "), summary_zh.join("；"));
@@ -575,7 +587,7 @@ async fn closing(cx: &Ctx<'_>) -> Result<Outcome, String> {
         format!("The client saw {how}. Browsers report this as code 1006: {}", close_code_meaning(1006, Lang::En)),
         format!("客户端看到：{how_zh}。浏览器把这种情况报告为 1006：{}", close_code_meaning(1006, Lang::Zh)),
     );
-    fig2(&mut out, "Killed connection", "被杀死的连接", format!("1006 ({how})"), format!("1006（{how_zh}）"));
+    fig2(&mut out, "Killed connection", "被强制终止的连接", format!("1006 ({how})"), format!("1006（{how_zh}）"));
     Ok(out)
 }
 
