@@ -110,6 +110,15 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
         if c.http_exchanges > 1 {
             ui.label(lang.pick("keep-alive: several requests reused one TCP connection", "keep-alive：多个请求复用了同一条 TCP 连接"));
         }
+        let pipelined = store.cap.http.iter().filter(|x| x.connection == id && x.pipelined_behind > 0).count();
+        if pipelined > 0 {
+            ui.label(match lang {
+                Lang::En => format!(
+                    "pipelining: {pipelined} request(s) sent before the previous response arrived; the server answers in order (RFC 9112 §9.3.2)"
+                ),
+                Lang::Zh => format!("流水线：有 {pipelined} 个请求在上一个响应到达之前就已发出；服务器按顺序应答（RFC 9112 §9.3.2）"),
+            });
+        }
         // Each exchange, clickable: its request line and final status.
         for (i, x) in store.cap.http.iter().enumerate().filter(|(_, x)| x.connection == id) {
             let line = x.request.as_ref().map(|r| format!("{} {}", r.method, r.target)).unwrap_or_else(|| "?".into());
