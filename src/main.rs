@@ -639,7 +639,11 @@ fn diagram(a: DiagramArgs) -> Result<()> {
     if a.all && a.format != DiagramFormat::Json {
         anyhow::bail!("--all prints JSON only");
     }
-    let ladders: Vec<ladder::Ladder> = ids.iter().map(|id| ladder::ladder(&cap, *id, mode, tcp)).collect();
+    // One pass sorts the capture by connection, so --all costs the capture's size.
+    let parts = ladder::Parts::all(&cap);
+    let none = ladder::Parts::default();
+    let ladders: Vec<ladder::Ladder> =
+        ids.iter().map(|id| ladder::ladder_of(&cap, *id, parts.get(id).unwrap_or(&none), mode, tcp)).collect();
     let text = match a.format {
         DiagramFormat::Json if a.all => serde_json::to_string_pretty(&ladders.iter().map(|l| l.to_json()).collect::<Vec<_>>())? + "\n",
         DiagramFormat::Json => serde_json::to_string_pretty(&ladders[0].to_json())? + "\n",

@@ -200,3 +200,31 @@ fn the_diagram_command_prints_every_format() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no connection 99"));
 }
+
+/// Several WebSocket messages that end in one packet each get their own label, in the order they
+/// were sent (what the synthetic server sent: "one", "two", then a ping "three").
+#[test]
+fn messages_sharing_a_packet_keep_their_own_labels() {
+    use wirescope::synth::ws_frame;
+    let mut frames: Vec<(i64, Vec<u8>)> = Vec::new();
+    let mut c = TcpConversation::new(([127, 0, 0, 1], 40000), ([127, 0, 0, 1], 8080), 1_700_000_000_000_000_000);
+    let mut out = |ts: i64, f: &[u8]| frames.push((ts, f.to_vec()));
+    c.handshake(&mut out);
+    c.send(true, b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", &mut out);
+    c.send(false, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", &mut out);
+    let mut burst = ws_frame(true, 1, None, b"one");
+    burst.extend(ws_frame(true, 1, None, b"two"));
+    burst.extend(ws_frame(true, 9, None, b"three"));
+    c.send(false, &burst, &mut out);
+    let mut w = PcapWriter::new(Vec::new(), 1).unwrap();
+    for (ts, f) in &frames {
+        w.packet(*ts, f).unwrap();
+    }
+    let p = std::env::temp_dir().join(format!("wirescope-diagram-burst-{}.pcap", std::process::id()));
+    std::fs::write(&p, w.into_inner()).unwrap();
+    let (cap, _) = common::analyze_with(&p, Limits::default());
+    let _ = std::fs::remove_file(&p);
+    let l = ladder::ladder(&cap, 0, Mode::Messages, true);
+    let ws: Vec<&str> = l.arrows.iter().filter(|a| a.opcode.is_some()).map(|a| a.label.as_str()).collect();
+    assert_eq!(ws, ["Text \"one\"", "Text \"two\"", "Ping \"three\""]);
+}

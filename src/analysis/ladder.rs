@@ -207,10 +207,53 @@ fn ws_kind(opcode: u8) -> ArrowKind {
     }
 }
 
+/// One connection's share of the capture, by index: what its ladder is built from.
+#[derive(Debug, Default, Clone)]
+pub struct Parts {
+    rows: Vec<usize>,
+    http: Vec<usize>,
+    frames: Vec<usize>,
+    websocket: Vec<usize>,
+}
+
+impl Parts {
+    /// One connection's parts (one pass over the capture).
+    pub fn of(cap: &Capture, conn: ConnId) -> Parts {
+        let pick = |n: usize, f: &dyn Fn(usize) -> bool| (0..n).filter(|&i| f(i)).collect::<Vec<_>>();
+        Parts {
+            rows: pick(cap.rows.len(), &|i| cap.rows[i].connection == Some(conn)),
+            http: pick(cap.http.len(), &|i| cap.http[i].connection == conn),
+            frames: pick(cap.frames.len(), &|i| cap.frames[i].connection == conn),
+            websocket: pick(cap.websocket.len(), &|i| cap.websocket[i].connection == conn),
+        }
+    }
+
+    /// Every connection's parts, in one pass over the capture (so drawing all of them costs the
+    /// capture's size, not connections × capture).
+    pub fn all(cap: &Capture) -> std::collections::HashMap<ConnId, Parts> {
+        let mut m: std::collections::HashMap<ConnId, Parts> = std::collections::HashMap::new();
+        for (i, r) in cap.rows.iter().enumerate() {
+            if let Some(c) = r.connection {
+                m.entry(c).or_default().rows.push(i);
+            }
+        }
+        for (i, x) in cap.http.iter().enumerate() {
+            m.entry(x.connection).or_default().http.push(i);
+        }
+        for (i, f) in cap.frames.iter().enumerate() {
+            m.entry(f.connection).or_default().frames.push(i);
+        }
+        for (i, w) in cap.websocket.iter().enumerate() {
+            m.entry(w.connection).or_default().websocket.push(i);
+        }
+        m
+    }
+}
+
 /// What a packet carries, for packet-mode labels ("GET /chat", "101 Switching Protocols", "Text")
 /// and colours (the kind, status and opcode of the first thing it carries).
 #[allow(clippy::type_complexity)]
-fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, (String, (ArrowKind, Option<u16>, Option<u8>))> {
+fn carried(cap: &Capture, parts: &Parts) -> std::collections::HashMap<u64, (String, (ArrowKind, Option<u16>, Option<u8>))> {
     let mut m: std::collections::HashMap<u64, (String, (ArrowKind, Option<u16>, Option<u8>))> = std::collections::HashMap::new();
     let mut add = |p: u64, s: String, what: (ArrowKind, Option<u16>, Option<u8>)| {
         let e = m.entry(p).or_insert_with(|| (String::new(), what));
@@ -221,7 +264,7 @@ fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, (Strin
             e.0.push_str(&s);
         }
     };
-    for x in cap.http.iter().filter(|x| x.connection == conn) {
+    for x in parts.http.iter().filter_map(|&i| cap.http.get(i)) {
         if let Some(r) = &x.request {
             add(r.first_packet, short(&format!("{} {}", r.method, r.target), 28), (ArrowKind::Request, None, None));
         }
@@ -236,7 +279,7 @@ fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, (Strin
             add(r.first_packet, short(&format!("{} {}", r.status, r.reason), 28), (kind, Some(r.status), None));
         }
     }
-    for f in cap.frames.iter().filter(|f| f.connection == conn) {
+    for f in parts.frames.iter().filter_map(|&i| cap.frames.get(i)) {
         add(f.packet, opcode_name(f.opcode).to_string(), (ws_kind(f.opcode), None, Some(f.opcode)));
     }
     m
@@ -246,10 +289,16 @@ fn carried(cap: &Capture, conn: ConnId) -> std::collections::HashMap<u64, (Strin
 /// include handshake, teardown and segments (false for application-level recordings, whose TCP
 /// headers are made up).
 pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
+    ladder_of(cap, conn, &Parts::of(cap, conn), mode, tcp)
+}
+
+/// [`ladder`] from a connection's [`Parts`] (see [`Parts::all`] for many connections).
+pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bool) -> Ladder {
     let mut drafts = Vec::new();
-    let c = cap.connections.iter().find(|c| c.id == conn);
+    // Connections are numbered in order; look by position first.
+    let c = cap.connections.get(conn as usize).filter(|c| c.id == conn).or_else(|| cap.connections.iter().find(|c| c.id == conn));
     if mode == Mode::Packets && tcp {
-        let rows: Vec<&crate::model::PacketRow> = cap.rows.iter().filter(|r| r.connection == Some(conn)).collect();
+        let rows: Vec<&crate::model::PacketRow> = parts.rows.iter().filter_map(|&i| cap.rows.get(i)).collect();
         let base = |dir: Dir| {
             rows.iter().find(|r| r.direction == Some(dir)).and_then(|r| match r.kind {
                 RowKind::Tcp { seq, .. } => Some(seq),
@@ -257,7 +306,7 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
             })
         };
         let bases = [base(Dir::ClientToServer), base(Dir::ServerToClient)];
-        let carried = carried(cap, conn);
+        let carried = carried(cap, parts);
         for r in rows {
             let dir = r.direction.unwrap_or(Dir::ClientToServer);
             let t = r.ts as f64 / 1e9;
@@ -318,7 +367,7 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
                 ));
             }
         }
-        for (i, x) in cap.http.iter().enumerate().filter(|(_, x)| x.connection == conn) {
+        for (i, x) in parts.http.iter().filter_map(|&i| Some((i, cap.http.get(i)?))) {
             if let Some(r) = &x.request {
                 let upgrade = r.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("upgrade") && !v.is_empty());
                 let kind = if upgrade { ArrowKind::Upgrade } else { ArrowKind::Request };
@@ -357,15 +406,19 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
                 drafts.push(d);
             }
         }
-        let frames: Vec<(usize, &crate::model::WsFrame)> = cap.frames.iter().enumerate().filter(|(_, f)| f.connection == conn).collect();
+        let frames: Vec<(usize, &crate::model::WsFrame)> = parts.frames.iter().filter_map(|&i| Some((i, cap.frames.get(i)?))).collect();
         if !frames.is_empty() {
             // The message a frame completes gives its label: by (direction, last packet).
-            let mut msgs: std::collections::HashMap<(Dir, u64), Vec<&crate::model::WsMessage>> = std::collections::HashMap::new();
-            for m in cap.websocket.iter().filter(|m| m.connection == conn) {
-                msgs.entry((m.direction, m.packet)).or_default().push(m);
+            // Several messages may end in one packet: each completing frame takes the next in order.
+            let mut msgs: std::collections::HashMap<(Dir, u64), std::collections::VecDeque<&crate::model::WsMessage>> =
+                std::collections::HashMap::new();
+            for m in parts.websocket.iter().filter_map(|&i| cap.websocket.get(i)) {
+                msgs.entry((m.direction, m.packet)).or_default().push_back(m);
             }
             for (i, f) in frames {
-                let msg = msgs.get(&(f.direction, f.packet)).and_then(|v| v.iter().find(|m| m.opcode == f.opcode || f.opcode == 0));
+                // A control frame may arrive between a data message's fragments: it completes itself.
+                let completes = f.fin || f.opcode >= 8;
+                let msg = if completes { msgs.get_mut(&(f.direction, f.packet)).and_then(|v| v.pop_front()) } else { None };
                 let mut label = opcode_name(f.opcode).to_string();
                 if let Some(m) = msg {
                     match m.opcode {
@@ -396,7 +449,7 @@ pub fn ladder(cap: &Capture, conn: ConnId, mode: Mode, tcp: bool) -> Ladder {
                 drafts.push(d);
             }
         } else {
-            for (i, m) in cap.websocket.iter().enumerate().filter(|(_, m)| m.connection == conn) {
+            for (i, m) in parts.websocket.iter().filter_map(|&i| Some((i, cap.websocket.get(i)?))) {
                 let mut d = draft(
                     m.direction,
                     (m.time, m.time),

@@ -12,30 +12,89 @@ use std::sync::Arc;
 
 pub use crate::analysis::replay::Replay;
 
-/// Ladders per (connection, mode, tcp shown), valid while the capture's size is unchanged. Kept in
-/// egui's memory: a cache, not state.
-#[derive(Clone, Default)]
-struct Cache(Vec<((u32, Mode, bool, usize), Arc<Ladder>)>);
+/// The diagram as laid out for one capture state and one set of choices: kept in egui's memory
+/// (a cache, not state), so a frame only draws. Keyed on the store's id and generation: another
+/// capture, or anything new from the loader, builds it again.
+#[derive(Clone, PartialEq)]
+struct LayoutKey {
+    store: (u64, u64),
+    ids: Vec<u32>,
+    mode: Mode,
+    tcp: bool,
+    cut_idle: bool,
+}
 
-fn ladder_of(ui: &egui::Ui, cap: &Capture, conn: u32, mode: Mode, tcp: bool) -> Arc<Ladder> {
-    let version = cap.rows.len() + cap.http.len() + cap.frames.len() + cap.websocket.len() + cap.connections.len();
-    let key = (conn, mode, tcp, version);
-    let id = egui::Id::unique("wirescope-ladders");
-    if let Some(l) = ui.data(|d| d.get_temp::<Cache>(id)).and_then(|c| c.0.iter().find(|(k, _)| *k == key).map(|(_, l)| l.clone())) {
-        return l;
+struct Laid {
+    ladders: Vec<Arc<Ladder>>,
+    map: TimeMap,
+    geoms: Vec<Vec<Geometry>>,
+}
+
+#[derive(Clone, Default)]
+struct LayoutCache(Option<(LayoutKey, Arc<Laid>)>);
+
+fn laid_out(ui: &egui::Ui, store: &Store, key: LayoutKey) -> Arc<Laid> {
+    let id = egui::Id::unique("wirescope-diagram-layout");
+    if let Some((k, l)) = ui.data(|d| d.get_temp::<LayoutCache>(id)).and_then(|c| c.0) {
+        if k == key {
+            return l;
+        }
     }
-    let l = Arc::new(ladder::ladder(cap, conn, mode, tcp));
-    ui.data_mut(|d| {
-        let c = d.get_temp_mut_or_default::<Cache>(id);
-        c.0.retain(|((cc, m, t, v), _)| *v == version && !(*cc == conn && *m == mode && *t == tcp));
-        c.0.push((key, l.clone()));
-    });
-    l
+    let cap = &store.cap;
+    let ladders: Vec<Arc<Ladder>> = key.ids.iter().map(|c| Arc::new(ladder::ladder(cap, *c, key.mode, key.tcp))).collect();
+    let opts = MapOptions { cut_idle: key.cut_idle, ..MapOptions::default() };
+    // One time axis for every column; each column's zero is its own first packet, so compare mode
+    // lines up their starts.
+    let map = TimeMap::new(ladders.iter().flat_map(|l| l.moments().collect::<Vec<_>>()), opts);
+    let geoms = ladders.iter().map(|l| ladder::layout(l, &map, 10.0)).collect();
+    let laid = Arc::new(Laid { ladders, map, geoms });
+    ui.data_mut(|d| d.insert_temp(id, LayoutCache(Some((key, laid.clone())))));
+    laid
+}
+
+/// The lab's narration pins (line number, connection, first packet, text), found once per capture
+/// state: they need every connection's ladder.
+type Pins = Arc<Vec<(usize, u32, u64, usize)>>;
+
+fn pins(ui: &egui::Ui, store: &Store, tcp: bool) -> Pins {
+    let Some(live) = store.live.as_ref().filter(|l| l.notes.iter().any(|n| n.pin.is_some())) else { return Pins::default() };
+    let id = egui::Id::unique("wirescope-diagram-pins");
+    let key = (store.id, store.generation, tcp);
+    if let Some((k, p)) = ui.data(|d| d.get_temp::<((u64, u64, bool), Pins)>(id)) {
+        if k == key {
+            return p;
+        }
+    }
+    let cap = &store.cap;
+    let parts = ladder::Parts::all(cap);
+    let none = ladder::Parts::default();
+    let all: Vec<Ladder> =
+        cap.connections.iter().map(|c| ladder::ladder_of(cap, c.id, parts.get(&c.id).unwrap_or(&none), Mode::Messages, tcp)).collect();
+    let found: Vec<(usize, u32, u64, usize)> = live
+        .notes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let (text, next) = match n.pin.as_ref()? {
+                crate::lab::Pin::Next(t) => (t, true),
+                crate::lab::Pin::Last(t) => (t, false),
+            };
+            let (c, p) = ladder::find_pin(all.iter(), n.ts_ns as f64 / 1e9, text, next)?;
+            Some((i + 1, c, p, i))
+        })
+        .collect();
+    let p: Pins = Arc::new(found);
+    ui.data_mut(|d| d.insert_temp(id, (key, p.clone())));
+    p
 }
 
 pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
     match t {
-        Target::Packet(n) => cap.rows.iter().find(|r| r.number == n).and_then(|r| r.connection),
+        // Rows are in packet-number order.
+        Target::Packet(n) => {
+            let i = cap.rows.partition_point(|r| r.number < n);
+            cap.rows.get(i).filter(|r| r.number == n).and_then(|r| r.connection)
+        }
         Target::Http(i) => cap.http.get(i).map(|x| x.connection),
         Target::WsFrame(i) => cap.frames.get(i).map(|f| f.connection),
         Target::WsMessage(i) => cap.websocket.get(i).map(|m| m.connection),
@@ -149,17 +208,16 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     }
     // Application-level recordings (the lab's relay) have made-up TCP headers: no TCP arrows.
     let tcp = !store.app_level;
-    let ladders: Vec<Arc<Ladder>> = ids.iter().map(|id| ladder_of(ui, cap, *id, mode, tcp)).collect();
-    let opts = MapOptions { cut_idle: view.replay.cut_idle(), ..MapOptions::default() };
-    // One time axis for every column; each column's zero is its own first packet, so compare mode
-    // lines up their starts.
-    let map = TimeMap::new(ladders.iter().flat_map(|l| l.moments().collect::<Vec<_>>()), opts);
+    let key = LayoutKey { store: (store.id, store.generation), ids: ids.clone(), mode, tcp, cut_idle: view.replay.cut_idle() };
+    let laid = laid_out(ui, store, key);
+    let map = &laid.map;
     let columns: Vec<Column> = ids
         .iter()
-        .zip(ladders)
-        .map(|(id, l)| {
-            let c = cap.connections.iter().find(|c| c.id == *id);
-            let geoms = ladder::layout(&l, &map, 10.0);
+        .zip(laid.ladders.iter().cloned())
+        .zip(laid.geoms.iter())
+        .map(|((id, l), geoms)| {
+            let c = cap.connections.get(*id as usize).filter(|c| c.id == *id).or_else(|| cap.connections.iter().find(|c| c.id == *id));
+            let geoms = geoms.clone();
             Column {
                 title: format!("#{id} {}", c.map(|c| c.protocol.label()).unwrap_or("")),
                 client: c.map(|c| c.client.clone()).unwrap_or_default(),
@@ -323,23 +381,12 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
     let follow = view.stick_to_newest && store.live.as_ref().is_some_and(|l| l.running);
     // The lab's narration, each line pinned on the arrow it speaks of in that arrow's connection
     // (lines about nothing in particular stay in the narration panel).
-    let notes: Vec<(usize, u32, u64, String)> = match store.live.as_ref().filter(|l| l.notes.iter().any(|n| n.pin.is_some())) {
+    let notes: Vec<(usize, u32, u64, String)> = match store.live.as_ref() {
         None => Vec::new(),
-        Some(live) => {
-            let all: Vec<Arc<Ladder>> = cap.connections.iter().map(|c| ladder_of(ui, cap, c.id, Mode::Messages, tcp)).collect();
-            live.notes
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    let (text, next) = match n.pin.as_ref()? {
-                        crate::lab::Pin::Next(t) => (t, true),
-                        crate::lab::Pin::Last(t) => (t, false),
-                    };
-                    let (c, p) = ladder::find_pin(all.iter().map(|l| l.as_ref()), n.ts_ns as f64 / 1e9, text, next)?;
-                    Some((i + 1, c, p, lang.choose(&n.en, &n.zh).to_string()))
-                })
-                .collect()
-        }
+        Some(live) => pins(ui, store, tcp)
+            .iter()
+            .filter_map(|&(n, c, p, i)| live.notes.get(i).map(|note| (n, c, p, lang.choose(&note.en, &note.zh).to_string())))
+            .collect(),
     };
     // Each connection (and comparison) keeps its own scroll position; a new one starts at the top.
     egui::ScrollArea::vertical()
@@ -409,12 +456,18 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     if y_end - gq.y1 < 3.0 {
                         continue;
                     }
+                    // Out of view: nothing to draw (thousands of unanswered requests cost nothing here).
+                    if origin.y + top + y_end < clip.top() || origin.y + top + gq.y1 > clip.bottom() {
+                        continue;
+                    }
+                    const MOST_SIDE_BY_SIDE: usize = 6;
                     let slot = match slots.iter().position(|end| *end <= gq.y1) {
                         Some(k) => k,
-                        None => {
+                        None if slots.len() < MOST_SIDE_BY_SIDE => {
                             slots.push(0.0);
                             slots.len() - 1
                         }
+                        None => MOST_SIDE_BY_SIDE - 1,
                     };
                     slots[slot] = y_end;
                     let x = lane[1] - slot as f32 * 8.0;

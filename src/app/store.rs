@@ -7,8 +7,15 @@ use crate::proto::websocket::opcode_name;
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// Distinct for every store, so caches of one capture never serve another.
+static NEXT_STORE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 #[derive(Default)]
 pub struct Store {
+    /// Which capture this is (unique per store) and how many loader messages it has taken: what
+    /// the views' caches are keyed on.
+    pub id: u64,
+    pub generation: u64,
     pub source: Option<Source>,
     pub cap: Capture,
     /// Protocol column and Info text for packets that carry an HTTP message or WebSocket frame.
@@ -42,6 +49,7 @@ impl Store {
     /// Every change the loader thread reports goes through here (the one place the store changes
     /// from outside the UI's own commands).
     pub fn apply_msg(&mut self, msg: LoadMsg) -> Applied {
+        self.generation += 1;
         match msg {
             LoadMsg::Batch(events) => events.into_iter().for_each(|e| self.apply(e)),
             LoadMsg::Progress { read, total, connections } => {
@@ -104,7 +112,8 @@ impl Store {
     }
 
     pub fn new(source: Source) -> Store {
-        Store { source: Some(source), progress: Some((0, 1)), ..Store::default() }
+        let id = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Store { id, source: Some(source), progress: Some((0, 1)), ..Store::default() }
     }
 
     pub fn apply(&mut self, e: Event) {

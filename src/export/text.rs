@@ -3,8 +3,19 @@
 use crate::analysis::catalogue::{finding_message, severity_text};
 use crate::analysis::explain::{status_reason, Lang};
 use crate::model::{Capture, Dir, End, Protocol, WsMessage};
-use crate::proto::websocket::{close_code_meaning, opcode_name};
+use crate::proto::websocket::opcode_name;
 use std::fmt::Write as _;
+
+/// A close code's short name: "Normal Closure", or in Chinese its name from the explanations.
+fn close_name(code: u16, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => crate::proto::websocket::close_code_meaning(code),
+        Lang::Zh => {
+            let s = crate::analysis::explain::close_code_meaning(code, Lang::Zh);
+            s.split('：').next().unwrap_or(s)
+        }
+    }
+}
 
 fn preview(m: &WsMessage, width: usize) -> String {
     if m.opcode == 1 || (m.opcode == 8 && m.close_code.is_some()) {
@@ -315,7 +326,7 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
                 n if zh => format!(" 分 {n} 帧"),
                 n => format!(" in {n} frames"),
             };
-            let close = m.close_code.map(|c| format!(" {c} {}", close_code_meaning(c))).unwrap_or_default();
+            let close = m.close_code.map(|c| format!(" {c} {}", close_name(c, lang))).unwrap_or_default();
             let sio = if is_socketio { socketio_note(m) } else { String::new() };
             let _ = writeln!(
                 o,
@@ -340,7 +351,7 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
             // A close frame may carry no status code: endpoints then report 1005 (RFC 6455 §7.1.5).
             let sent = |d: crate::model::Dir| msgs.iter().any(|m| m.opcode == 8 && m.direction == d);
             let code = |c: Option<u16>, d: crate::model::Dir| match c {
-                Some(c) => format!("{c} {}", close_code_meaning(c)),
+                Some(c) => format!("{c} {}", close_name(c, lang)),
                 None if sent(d) => {
                     lang.pick("a close frame with no status code (reported as 1005)", "不带状态码的关闭帧（报告为 1005）").into()
                 }
