@@ -32,7 +32,7 @@ fn loaded(name: &str, lang: Lang) -> Harness<'static, WirescopeApp> {
 
 /// The status bar says how long loading took: that text may differ between runs.
 fn options() -> SnapshotOptions {
-    SnapshotOptions::new().failed_pixel_count_threshold(600)
+    SnapshotOptions::new().max_failed_pixels(600)
 }
 
 fn websocket_views(lang: Lang, suffix: &str) {
