@@ -1311,3 +1311,42 @@ fn every_diagram_control_is_on_screen_at_classroom_sizes() {
         }
     }
 }
+
+/// A response body cut into three segments, the second sent twice (a retransmission): the third
+/// segment's bytes are where the sender put them (61–90 of the 90-byte body, after a 39-byte head), the copy counted once.
+#[test]
+fn a_retransmitted_segment_does_not_shift_the_body_offsets() {
+    use wirescope::synth::TcpConversation;
+    let head = b"HTTP/1.1 200 OK\r\nContent-Length: 90\r\n\r\n";
+    assert_eq!(head.len(), 39);
+    let mut resp = head.to_vec();
+    resp.extend(std::iter::repeat_n(b'x', 90));
+    let mut frames: Vec<(i64, Vec<u8>)> = Vec::new();
+    {
+        let out = &mut |ts: i64, data: &[u8]| frames.push((ts, data.to_vec()));
+        let mut c = TcpConversation::new(([127, 0, 0, 1], 40001), ([127, 0, 0, 1], 8080), 1_700_000_000_000_000_000);
+        c.handshake(out);
+        c.send(true, b"GET /body HTTP/1.1\r\nHost: x\r\n\r\n", out);
+        c.mss = 50;
+        c.send(false, &resp, out);
+        c.close(out);
+    }
+    // Frames: 3 handshake, request + ACK, then the response's segments at 5, 6 and 7.
+    let copy = frames[6].clone();
+    frames.insert(7, (copy.0 + 1, copy.1));
+    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    for (ts, f) in &frames {
+        w.packet(*ts, f).unwrap();
+    }
+    let p = std::env::temp_dir().join(format!("wirescope-retrans-{}.pcap", std::process::id()));
+    std::fs::write(&p, w.into_inner()).unwrap();
+    let mut h = app(Some(Source::File(p.clone())));
+    h.get_by_label("Packets").click();
+    h.run_steps(3);
+    // Packet 9 is the third segment (packet 8 the retransmitted second).
+    h.state_mut().push_command(wirescope::app::Command::Select(wirescope::analysis::ladder::Target::Packet(9)));
+    h.run_steps(4);
+    // The packet's bytes are read back from the file: it goes only now.
+    h.get_by_label_contains("body bytes 61–90");
+    let _ = std::fs::remove_file(&p);
+}

@@ -365,17 +365,27 @@ fn offset_in_message(store: &Store, r: &PacketRow) -> Option<(u64, usize, u64)> 
         }
         .filter(|(first, last, _)| *first < r.number && r.number <= *last)
     })?;
-    // Rows are in packet order: only those between the message's first packet and this one.
-    let (from, to) = (row_index(store, x.0).unwrap_or(0), row_index(store, r.number).unwrap_or(store.cap.rows.len()));
-    let before: u64 = store
-        .cap
-        .rows
-        .get(from..to.max(from))
-        .unwrap_or_default()
-        .iter()
-        .filter(|k| k.number >= x.0 && k.number < r.number && k.connection == Some(c) && k.direction == Some(d))
-        .map(|k| if let RowKind::Tcp { payload, .. } = k.kind { u64::from(payload) } else { 0 })
-        .sum();
+    // By sequence number: a retransmitted segment in between must not count twice. Rows are in
+    // packet order, so both are found by binary search.
+    let seq_of = |n: u64| match row_index(store, n).and_then(|i| store.cap.rows.get(i)).map(|k| k.kind) {
+        Some(RowKind::Tcp { seq, .. }) => Some(seq),
+        _ => None,
+    };
+    let before = match (seq_of(x.0), seq_of(r.number)) {
+        (Some(first), Some(this)) => u64::from(this.wrapping_sub(first)),
+        _ => {
+            let (from, to) = (row_index(store, x.0).unwrap_or(0), row_index(store, r.number).unwrap_or(store.cap.rows.len()));
+            store
+                .cap
+                .rows
+                .get(from..to.max(from))
+                .unwrap_or_default()
+                .iter()
+                .filter(|k| k.number >= x.0 && k.number < r.number && k.connection == Some(c) && k.direction == Some(d))
+                .map(|k| if let RowKind::Tcp { payload, .. } = k.kind { u64::from(payload) } else { 0 })
+                .sum()
+        }
+    };
     Some((before, x.2, x.0))
 }
 
