@@ -1,0 +1,9 @@
+//! Messy and hostile traffic (issue 15): captures built inside the tests to cost rather than to
+//! break, and real-world oddities. Cost is bounded by work counted (bytes allocated and held, as the
+//! counting allocator below sees them, and counters the engine keeps), never by wall time.
+
+mod alloc;
+mod content;
+mod http;
+mod tcp;
+mod tunnel;
