@@ -4,11 +4,14 @@
 # given with -d. Columns: frame, tcp.stream, request method, request uri, response code,
 # websocket opcode(s), fin(s), mask(s), 7-bit payload length(s), 16- and 64-bit extended lengths
 # (several frames in one packet: comma-separated, in frame order).
+# tshark 4.0 does not reassemble out-of-order segments unless told (tcp.reassemble_out_of_order),
+# and then misreads every message behind a reordered segment (captures/lossy-*.pcapng): it is told.
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p expected
 decode=()
 for p in $(seq 18080 18099); do decode+=(-d "tcp.port==$p,http"); done
+decode+=(-o tcp.reassemble_out_of_order:TRUE)
 for f in *.pcap *.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
@@ -30,4 +33,37 @@ for f in *.pcap *.pcapng; do
     -e tcp.ack -e tcp.len -e http.request_in -e websocket.opcode -e websocket.payload.ping \
     -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tcp.tsv"
   echo "expected/$name.tcp.tsv: $(wc -l < "expected/$name.tcp.tsv") rows"
+done
+# TCP analysis facts (captures/expected/NAME.analysis.tsv, for tests/captures_truth.rs), one row per
+# tcp.stream and direction (the sending port): data segments, then how many segments tshark flags
+# tcp.analysis.retransmission (fast and spurious ones included: tshark sets both flags),
+# .fast_retransmission, .spurious_retransmission, .out_of_order, .lost_segment ("previous segment
+# not captured"), .duplicate_ack, .keep_alive, .zero_window, .zero_window_probe, .window_full, and
+# the stream bytes of `tshark -z follow,tcp,raw` from that side (each byte once, in order).
+# Only for captures with something to analyse: the lossy ones (record-lossy.sh).
+for f in lossy-*.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  out="expected/$name.analysis.tsv"
+  streams=$(tshark -n -r "$f" "${decode[@]}" -Y tcp -T fields -e tcp.stream | sort -n | uniq)
+  follow=()
+  for s in $streams; do follow+=(-z "follow,tcp,raw,$s"); done
+  {
+    printf '#stream\tsrcport\tsegments\tretransmission\tfast_retransmission\tspurious_retransmission\tout_of_order\tlost_segment\tduplicate_ack\tkeep_alive\tzero_window\tzero_window_probe\twindow_full\tfollow_bytes\n'
+    join -t $'\t' \
+      <(tshark -n -r "$f" "${decode[@]}" -Y tcp -T fields -e tcp.stream -e tcp.srcport -e tcp.len \
+          -e tcp.analysis.retransmission -e tcp.analysis.fast_retransmission -e tcp.analysis.spurious_retransmission \
+          -e tcp.analysis.out_of_order -e tcp.analysis.lost_segment -e tcp.analysis.duplicate_ack \
+          -e tcp.analysis.keep_alive -e tcp.analysis.zero_window -e tcp.analysis.zero_window_probe \
+          -e tcp.analysis.window_full -E separator=/t |
+        awk -F'\t' '{ k = $1 "/" $2; seen[k] = 1; if ($3 > 0) n[k, 0]++; for (i = 4; i <= 13; i++) if ($i != "") n[k, i - 3]++ }
+          END { for (k in seen) { line = k; for (i = 0; i <= 10; i++) line = line "\t" (n[k, i] + 0); print line } }' | sort) \
+      <(tshark -n -r "$f" -q "${decode[@]}" "${follow[@]}" |
+        awk '/^Filter: tcp.stream eq/ { s = $4 } /^Node 0:/ { split($3, a, ":"); p0 = a[length(a)] }
+          /^Node 1:/ { split($3, a, ":"); p1 = a[length(a)]; b[s "/" p0] += 0; b[s "/" p1] += 0 }
+          /^[0-9a-f]+$/ { b[s "/" p0] += length($0) / 2 } /^\t[0-9a-f]+$/ { b[s "/" p1] += (length($0) - 1) / 2 }
+          END { for (k in b) print k "\t" b[k] }' | sort) |
+      tr '/' '\t' | sort -n -k1,1 -k2,2
+  } > "$out"
+  echo "$out: $(($(wc -l < "$out") - 1)) rows"
 done

@@ -46,10 +46,9 @@ pub enum SegmentKind {
     OutOfWindow,
 }
 
+/// Bytes waiting ahead of a hole (delivered as the filling packet's: see `drain`).
 struct Pending {
     data: Vec<u8>,
-    packet: PacketNo,
-    ts: Nanos,
 }
 
 #[derive(Default)]
@@ -104,7 +103,7 @@ impl Reassembler {
         if start <= self.delivered as i64 {
             let skip = (self.delivered as i64 - start) as usize;
             self.deliver(&payload[skip..], packet, ts, out);
-            self.drain(out);
+            self.drain(packet, ts, out);
             return if skip > 0 { SegmentKind::Overlap } else { SegmentKind::InOrder };
         }
         // Ahead of a hole.
@@ -114,7 +113,7 @@ impl Reassembler {
                 return SegmentKind::Retransmission;
             }
         }
-        if let Some(old) = self.pending.insert(start, Pending { data: payload.to_vec(), packet, ts }) {
+        if let Some(old) = self.pending.insert(start, Pending { data: payload.to_vec() }) {
             self.pending_bytes -= old.data.len();
         }
         self.pending_bytes += payload.len();
@@ -157,7 +156,7 @@ impl Reassembler {
                 self.advance(len);
             }
         }
-        self.drain(out);
+        self.drain(packet, ts, out);
     }
 
     fn deliver(&mut self, bytes: &[u8], packet: PacketNo, ts: Nanos, out: &mut dyn FnMut(Chunk)) {
@@ -170,7 +169,11 @@ impl Reassembler {
         self.next = self.next.map(|s| s.wrapping_add(n as u32));
     }
 
-    fn drain(&mut self, out: &mut dyn FnMut(Chunk)) {
+    /// Delivers the buffered segments that now follow on, as bytes of `packet` (at `ts`): the
+    /// packet that filled the hole completes them, as tshark attributes a reassembled PDU to the
+    /// frame that completed it (a message behind a reordered segment ends when the hole is filled,
+    /// not when its last bytes first arrived).
+    fn drain(&mut self, packet: PacketNo, ts: Nanos, out: &mut dyn FnMut(Chunk)) {
         while let Some(entry) = self.pending.first_entry() {
             let start = *entry.key();
             if start > self.delivered {
@@ -180,7 +183,7 @@ impl Reassembler {
             self.pending_bytes -= p.data.len();
             let skip = (self.delivered - start) as usize;
             if skip < p.data.len() {
-                self.deliver(&p.data[skip..], p.packet, p.ts, out);
+                self.deliver(&p.data[skip..], packet, ts, out);
             }
         }
     }
