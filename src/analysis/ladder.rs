@@ -521,9 +521,12 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
 fn find_answers(d: &[Draft], mode: Mode) -> Vec<Option<usize>> {
     let mut out = vec![None; d.len()];
     if mode == Mode::Packets {
-        // Per direction: data-carrying segments in capture order, and a cursor past the acknowledged.
-        let mut sent: [Vec<(u32, usize)>; 2] = [Vec::new(), Vec::new()];
-        let mut cursor = [0usize; 2];
+        // Per direction: data-carrying segments not yet acknowledged, by relative sequence end (the
+        // latest arrow per end). Segments can be captured out of order (reordering, retransmissions
+        // filling holes): an ACK answers the latest of those it covers, wherever they are in the
+        // capture. Each segment is removed once: O(n log n) for the connection. Relative ends are
+        // compared as plain numbers (a stream past 4 GiB wraps; its answers may be missed).
+        let mut sent: [std::collections::BTreeMap<u32, usize>; 2] = Default::default();
         let mut acked: [Option<u32>; 2] = [None, None];
         let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
         for (i, x) in d.iter().enumerate() {
@@ -534,18 +537,20 @@ fn find_answers(d: &[Draft], mode: Mode) -> Vec<Option<usize>> {
                 if advanced {
                     acked[me] = Some(ack);
                     let mut best = None;
-                    while let Some(&(e, j)) = sent[peer].get(cursor[peer]) {
-                        if (ack.wrapping_sub(e) as i32) < 0 {
+                    while let Some((&e, &j)) = sent[peer].first_key_value() {
+                        if e > ack {
                             break;
                         }
                         best = best.max(Some(j));
-                        cursor[peer] += 1;
+                        sent[peer].pop_first();
                     }
                     out[i] = best;
                 }
             }
-            if carries {
-                sent[me].push((end, i));
+            // A segment the peer had already acknowledged (a spurious retransmission) is answered by
+            // no ACK that advances.
+            if carries && acked[peer].is_none_or(|a| (end.wrapping_sub(a) as i32) > 0) {
+                sent[me].insert(end, i);
             }
         }
         return out;
