@@ -392,3 +392,303 @@ fn breakdown_websocket_messages_by_opcode_match_tshark() {
         assert_eq!(b.ws_opcodes, want.into_iter().collect::<Vec<_>>(), "{name}");
     }
 }
+
+// ---- Loss and reordering (captures/lossy-*.pcapng, recorded by captures/record-lossy.sh) ----
+//
+// tshark's TCP analysis of each lossy capture is in captures/expected/NAME.analysis.tsv (one row per
+// stream and sending port) and its packet facts in NAME.tcp.tsv. wirescope counts differently from
+// Wireshark's tcp.analysis flags, so each figure is checked against what it means, read from
+// tshark's sequence numbers, and that reading is tied to tshark's own flags:
+// - `retransmissions`: segments whose every byte (or some bytes) an earlier segment already
+//   carried. Wireshark flags instead every segment below the highest sequence number seen so far,
+//   as a retransmission, or as out-of-order when it comes within the handshake RTT of the previous
+//   segment — which includes a retransmission that fills a hole the capture never saw filled
+//   before (wirescope: an in-order segment).
+// - `out_of_order`: segments that arrive beyond a hole, waiting for it to fill. Wireshark flags
+//   only the first segment past the hole (tcp.analysis.lost_segment, "previous segment not
+//   captured") and the segments that fill it late (tcp.analysis.out_of_order).
+// - `gap_bytes`: sequence space never captured; stream bytes: what `tshark -z follow,tcp,raw` gives.
+
+/// One row of NAME.analysis.tsv.
+#[derive(Debug, Default, Clone)]
+struct TsharkTcp {
+    segments: u64,
+    retransmission: u64,
+    out_of_order: u64,
+    lost_segment: u64,
+    follow_bytes: u64,
+}
+
+/// Per (tcp.stream, sending port), from captures/expected/NAME.analysis.tsv.
+fn tshark_analysis(name: &str) -> std::collections::BTreeMap<(u64, u16), TsharkTcp> {
+    let path = common::captures_dir().join(format!("expected/{name}.analysis.tsv"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run captures/expected.sh)", path.display()));
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().trim_start_matches('#').split('\t').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap_or_else(|| panic!("{name}: no column {n}"));
+    let mut out = std::collections::BTreeMap::new();
+    for l in lines {
+        let f: Vec<u64> = l.split('\t').map(|x| x.parse().unwrap()).collect();
+        let row = TsharkTcp {
+            segments: f[col("segments")],
+            retransmission: f[col("retransmission")],
+            out_of_order: f[col("out_of_order")],
+            lost_segment: f[col("lost_segment")],
+            follow_bytes: f[col("follow_bytes")],
+        };
+        out.insert((f[col("stream")], f[col("srcport")] as u16), row);
+    }
+    out
+}
+
+/// The captures that have an analysis file.
+fn analysed_captures() -> Vec<(String, std::path::PathBuf)> {
+    let v: Vec<_> = common::capture_files()
+        .into_iter()
+        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), p))
+        .filter(|(n, _)| common::captures_dir().join(format!("expected/{n}.analysis.tsv")).exists())
+        .collect();
+    assert!(v.len() >= 2, "the lossy captures and their analysis files: {v:?}");
+    v
+}
+
+/// What tshark's sequence numbers say about one direction of one stream, read as a byte-coverage
+/// model (which stream bytes each segment carried, in capture order).
+#[derive(Debug, Default, PartialEq)]
+struct SeqReading {
+    /// Segments with payload.
+    segments: u64,
+    /// Every byte (or some bytes) carried before: wirescope's retransmissions.
+    seen_before: u64,
+    /// Nothing carried before, but starting past the first byte not yet carried: out of order.
+    past_a_hole: u64,
+    /// Starting below the highest sequence number any segment of this side announced (the end of
+    /// its payload, or a bare ACK's own number): what Wireshark flags as retransmission or
+    /// out-of-order.
+    below_highest: u64,
+    /// Segments of any kind starting above that highest number: Wireshark's lost_segment.
+    above_highest: u64,
+    /// Stream bytes carried (each once) and the sequence space the side used for data.
+    bytes: u64,
+    span: u64,
+}
+
+fn read_sequence(pkts: &[&common::causal::Pkt]) -> SeqReading {
+    let mut r = SeqReading::default();
+    // Carried byte ranges, merged, in relative sequence numbers (data starts at 1 after a SYN).
+    let mut carried: Vec<(u64, u64)> = Vec::new();
+    let mut highest: Option<u64> = None;
+    let mut data_end = 1;
+    for p in pkts {
+        let (syn, fin, rst) = (p.flags & 0x02 != 0, p.flags & 0x01 != 0, p.flags & 0x04 != 0);
+        let (a, b) = (p.seq, p.seq + p.len);
+        if p.len > 0 {
+            r.segments += 1;
+            let covered: u64 = carried.iter().map(|&(x, y)| y.min(b).saturating_sub(x.max(a))).sum();
+            let contiguous = carried.first().filter(|c| c.0 <= 1).map_or(1, |c| c.1);
+            if covered > 0 {
+                r.seen_before += 1;
+            } else if a > contiguous {
+                r.past_a_hole += 1;
+            }
+            if highest.is_some_and(|h| a < h) {
+                r.below_highest += 1;
+            }
+            carried.push((a, b));
+            carried.sort();
+            let mut merged: Vec<(u64, u64)> = Vec::new();
+            for (x, y) in carried {
+                match merged.last_mut() {
+                    Some(m) if x <= m.1 => m.1 = m.1.max(y),
+                    _ => merged.push((x, y)),
+                }
+            }
+            carried = merged;
+            data_end = data_end.max(b);
+        }
+        if !syn && !rst && highest.is_some_and(|h| a > h) {
+            r.above_highest += 1;
+        }
+        let end = b + u64::from(syn) + u64::from(fin);
+        highest = Some(highest.map_or(end, |h| h.max(end)));
+    }
+    r.bytes = carried.iter().map(|(x, y)| y - x).sum();
+    r.span = data_end - 1;
+    r
+}
+
+/// For each connection of a lossy capture: its tshark stream, and per direction (client to server
+/// first) the sending port and tshark's packets of that side.
+fn lossy_streams<'a>(
+    name: &str,
+    cap: &wirescope::model::Capture,
+    facts: &'a [common::causal::Pkt],
+) -> Vec<(usize, u64, [(u16, Vec<&'a common::causal::Pkt>); 2])> {
+    let by_frame: std::collections::HashMap<u64, &common::causal::Pkt> = facts.iter().map(|p| (p.frame, p)).collect();
+    let port = |ep: &str| ep.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
+    cap.connections
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let stream = by_frame.get(&c.first_packet).unwrap_or_else(|| panic!("{name}: packet {}", c.first_packet)).stream;
+            let side = |p: u16| (p, facts.iter().filter(|f| f.stream == stream && f.src_port == p).collect::<Vec<_>>());
+            (i, stream, [side(port(&c.client)), side(port(&c.server))])
+        })
+        .collect()
+}
+
+/// First the reading itself against tshark's flags and follow, so the checks below stand on it.
+#[test]
+fn lossy_sequence_reading_agrees_with_tshark_flags_and_follow() {
+    for (name, _) in analysed_captures() {
+        let facts = common::causal::read_tcp_tsv(&common::captures_dir().join(format!("expected/{name}.tcp.tsv")));
+        let want = tshark_analysis(&name);
+        let mut streams: std::collections::BTreeMap<(u64, u16), Vec<&common::causal::Pkt>> = Default::default();
+        for p in &facts {
+            streams.entry((p.stream, p.src_port)).or_default().push(p);
+        }
+        assert_eq!(streams.len(), want.len(), "{name}: streams and sides");
+        let mut flagged = 0;
+        for (key, pkts) in &streams {
+            let r = read_sequence(pkts);
+            let t = &want[key];
+            let what = format!("{name} stream {} from port {}", key.0, key.1);
+            assert_eq!(r.segments, t.segments, "{what}: data segments");
+            // Wireshark flags a segment below the highest sequence number seen as a retransmission
+            // (fast and spurious ones included) or as out-of-order, never both.
+            assert_eq!(r.below_highest, t.retransmission + t.out_of_order, "{what}: retransmission + out_of_order flags");
+            assert_eq!(r.above_highest, t.lost_segment, "{what}: lost_segment flags");
+            assert_eq!(r.bytes, t.follow_bytes, "{what}: stream bytes (tshark's follow)");
+            flagged += t.retransmission + t.out_of_order + t.lost_segment;
+        }
+        // The path did lose and reorder: there is something to compare.
+        assert!(flagged >= 20, "{name}: only {flagged} segments flagged by tshark");
+    }
+}
+
+#[test]
+fn lossy_stream_bytes_and_gaps_match_tshark() {
+    for (name, path) in analysed_captures() {
+        let cap = common::analyze_with(&path, Limits::default()).0;
+        let facts = common::causal::read_tcp_tsv(&common::captures_dir().join(format!("expected/{name}.tcp.tsv")));
+        let want = tshark_analysis(&name);
+        assert_eq!(cap.connections.len() * 2, want.len(), "{name}: one connection per tshark stream");
+        for (i, stream, sides) in lossy_streams(&name, &cap, &facts) {
+            let c = &cap.connections[i];
+            let got = [c.bytes_client_to_server, c.bytes_server_to_client];
+            let mut gaps = 0;
+            for (d, (port, pkts)) in sides.iter().enumerate() {
+                let t = &want[&(stream, *port)];
+                assert_eq!(got[d], t.follow_bytes, "{name} #{i} from port {port}: reassembled bytes against tshark's follow");
+                let r = read_sequence(pkts);
+                gaps += r.span - r.bytes;
+            }
+            // Every lost segment was sent again and captured: no hole is left.
+            assert_eq!(c.gap_bytes, gaps, "{name} #{i}: sequence space never captured");
+        }
+    }
+}
+
+#[test]
+fn lossy_retransmissions_are_segments_carried_twice() {
+    for (name, path) in analysed_captures() {
+        let cap = common::analyze_with(&path, Limits::default()).0;
+        let facts = common::causal::read_tcp_tsv(&common::captures_dir().join(format!("expected/{name}.tcp.tsv")));
+        let want = tshark_analysis(&name);
+        for (i, stream, sides) in lossy_streams(&name, &cap, &facts) {
+            let c = &cap.connections[i];
+            let seen: u64 = sides.iter().map(|(_, p)| read_sequence(p).seen_before).sum();
+            let flagged: u64 = sides.iter().map(|(p, _)| want[&(stream, *p)].retransmission).sum();
+            assert_eq!(
+                c.retransmissions, seen,
+                "{name} #{i}: segments tshark's sequence numbers show carried before (Wireshark flags {flagged} retransmissions)"
+            );
+            assert!(c.retransmissions > 0, "{name} #{i}: the server's own losses are captured twice");
+        }
+    }
+}
+
+#[test]
+fn lossy_out_of_order_are_segments_past_a_hole() {
+    for (name, path) in analysed_captures() {
+        let cap = common::analyze_with(&path, Limits::default()).0;
+        let facts = common::causal::read_tcp_tsv(&common::captures_dir().join(format!("expected/{name}.tcp.tsv")));
+        let want = tshark_analysis(&name);
+        for (i, stream, sides) in lossy_streams(&name, &cap, &facts) {
+            let c = &cap.connections[i];
+            let past: u64 = sides.iter().map(|(_, p)| read_sequence(p).past_a_hole).sum();
+            let lost: u64 = sides.iter().map(|(p, _)| want[&(stream, *p)].lost_segment).sum();
+            assert_eq!(c.out_of_order, past, "{name} #{i}: segments past a hole (Wireshark flags {lost} holes as lost_segment)");
+            // Each hole holds back at least the segment that revealed it.
+            assert!(c.out_of_order >= lost && lost > 0, "{name} #{i}: {} out of order, {lost} holes", c.out_of_order);
+        }
+    }
+}
+
+/// captures/lossy_scenarios.py's blob(): `n` bytes of one text line repeated.
+fn blob(n: usize, tag: &str) -> Vec<u8> {
+    let line = format!("{tag}: the quick brown fox jumps over the lazy dog 0123456789\n");
+    line.bytes().cycle().take(n).collect()
+}
+
+#[test]
+fn lossy_http_bodies_are_what_was_sent() {
+    let cap = analyze("lossy-http.pcapng");
+    assert_eq!(cap.findings.len(), 0, "{:?}", cap.findings);
+    assert_eq!(cap.connections.len(), 1, "keep-alive: one connection");
+    let got: Vec<(String, String, u64, u16)> = cap
+        .http
+        .iter()
+        .map(|x| {
+            let (q, r) = (x.request.as_ref().unwrap(), x.response.as_ref().unwrap());
+            (q.method.to_string(), q.target.clone(), q.body_len, r.status)
+        })
+        .collect();
+    let want = [
+        ("GET", "/blob/60000", 0),
+        ("GET", "/blob/150000", 0),
+        ("POST", "/upload", 120_000),
+        ("GET", "/blob/200000", 0),
+        ("GET", "/blob/90000", 0),
+    ];
+    assert_eq!(got, want.map(|(m, t, n)| (m.to_string(), t.to_string(), n, 200)));
+    for x in &cap.http {
+        let (q, r) = (x.request.as_ref().unwrap(), x.response.as_ref().unwrap());
+        assert!(r.complete, "{}", q.target);
+        if let Some(n) = q.target.strip_prefix("/blob/") {
+            // Byte for byte what the server sent, though segments of it were lost and sent again.
+            assert_eq!(r.body_len, n.parse::<u64>().unwrap());
+            assert!(r.body.as_ref().unwrap().bytes == blob(n.parse().unwrap(), &q.target), "{}: body bytes", q.target);
+        } else {
+            // The upload crossed the lossy path towards the capture: holes, filled late.
+            assert!(q.body.as_ref().unwrap().bytes == blob(120_000, "upload"), "upload body bytes");
+            assert_eq!(r.body.as_ref().unwrap().bytes, br#"{"received": 120000}"#);
+        }
+    }
+}
+
+#[test]
+fn lossy_websocket_echoes_every_message() {
+    let cap = analyze("lossy-websocket.pcapng");
+    assert_eq!(cap.findings.len(), 0, "{:?}", cap.findings);
+    let c = &cap.connections[0];
+    assert_eq!(c.protocol, Protocol::Websocket);
+    let data = |d: Dir| cap.websocket.iter().filter(|m| m.direction == d && (m.opcode == 1 || m.opcode == 2)).collect::<Vec<_>>();
+    let (sent, echoed) = (data(Dir::ClientToServer), data(Dir::ServerToClient));
+    assert_eq!((sent.len(), echoed.len()), (50, 50));
+    for (i, (a, b)) in sent.iter().zip(&echoed).enumerate() {
+        assert!(!a.payload_truncated && a.payload.len() as u64 == a.len, "message {i}");
+        assert_eq!((a.opcode, &a.payload), (b.opcode, &b.payload), "message {i}: the echo is the message");
+        // lossy_scenarios.py: text messages start with their number; every third is binary.
+        assert_eq!(a.opcode, if i % 3 == 2 { 2 } else { 1 }, "message {i}");
+        if a.opcode == 1 {
+            assert!(a.payload.starts_with(format!("#{i} ").as_bytes()), "message {i}");
+        }
+    }
+    assert!(sent.iter().filter(|m| m.len > 8000).count() >= 5, "some messages span many segments");
+    let hs = c.websocket.as_ref().unwrap();
+    assert_eq!((hs.client_close_code, hs.server_close_code, hs.close_initiator), (Some(1000), Some(1000), Some(Dir::ClientToServer)));
+    let ping = cap.websocket.iter().find(|m| m.opcode == 9).unwrap();
+    let pong = cap.websocket.iter().find(|m| m.opcode == 10).unwrap();
+    assert_eq!((ping.payload.as_slice(), pong.payload.as_slice()), (&b"still there?"[..], &b"still there?"[..]));
+}

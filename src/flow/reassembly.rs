@@ -241,6 +241,24 @@ mod tests {
         assert!(seen[1].contains("Gap { len: 2"), "{seen:?}");
     }
 
+    /// tshark puts a reassembled PDU in the frame that completed it: bytes waiting behind a hole
+    /// become readable with the packet that fills the hole (captures/lossy-websocket.pcapng:
+    /// tshark's frames 24, 65, 173… where the last bytes first came in 22, 61, 169…).
+    #[test]
+    fn bytes_behind_a_hole_come_with_the_packet_that_fills_it() {
+        let mut r = Reassembler::default();
+        r.syn(0);
+        let mut seen = Vec::new();
+        for (seq, data, packet) in [(1, b"ab", 1), (5, b"ef", 2), (3, b"cd", 3)] {
+            r.segment(seq, data, packet, packet * 10, 1 << 20, &mut |c| {
+                if let Chunk::Data { bytes, packet, ts } = c {
+                    seen.push((bytes.to_vec(), packet, ts));
+                }
+            });
+        }
+        assert_eq!(seen, vec![(b"ab".to_vec(), 1, 10), (b"cd".to_vec(), 3, 30), (b"ef".to_vec(), 3, 30)]);
+    }
+
     #[test]
     fn buffer_cap_forces_a_gap() {
         let mut r = Reassembler::default();
