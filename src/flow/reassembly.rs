@@ -250,7 +250,7 @@ mod tests {
         r.syn(0);
         let mut seen = Vec::new();
         for (seq, data, packet) in [(1, b"ab", 1), (5, b"ef", 2), (3, b"cd", 3)] {
-            r.segment(seq, data, packet, packet * 10, 1 << 20, &mut |c| {
+            r.segment(seq, data, packet, packet as i64 * 10, 1 << 20, &mut |c| {
                 if let Chunk::Data { bytes, packet, ts } = c {
                     seen.push((bytes.to_vec(), packet, ts));
                 }
