@@ -310,6 +310,15 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "socketio-chat.pcapng",
         "Socket.IO（Flask-SocketIO 使用的协议）：Engine.IO 轮询握手、升级探测，然后通过 WebSocket 收发事件。",
     ),
+    // Loss and reordering (captures/record-lossy.sh).
+    (
+        "lossy-http.pcapng",
+        "HTTP/1.1 长连接遇到丢包和乱序：一条连接上四次 60–200 KB 的下载和一次 120 KB 的上传，在服务器端抓包。上传的数据带着空洞到达：空洞后面的报文段只能等待（乱序），服务器不断重复确认第一个缺失的字节（重复 ACK；有了 SACK 它还会说明自己已经收到了哪些），客户端重新发送丢失的报文段，收到三个重复 ACK 后不等定时器就重传（快速重传）。服务器自己的丢包发生在抓包点之后，所以它丢失的报文段会被看到两次。TCP 把每个字节按顺序只交付一次：正文完好无损。",
+    ),
+    (
+        "lossy-websocket.pcapng",
+        "同样的丢包路径上的 WebSocket 回显会话：每个方向 50 条消息（2 字节到 24 KB，文本和二进制）、一次 ping、关闭码 1000。分布在多个报文段上的帧，要等其中最后一个空洞被填上才算完整，所以消息显示在填上空洞的那个包上，而不是携带最后几个字节的那个包；回显永远不会在消息完整之前发出。",
+    ),
 ];
 
 /// The lesson of a bundled example in a language: `en` is the README's.
