@@ -517,13 +517,12 @@ fn read_sequence(pkts: &[&common::causal::Pkt]) -> SeqReading {
     r
 }
 
-/// For each connection of a lossy capture: its tshark stream, and per direction (client to server
-/// first) the sending port and tshark's packets of that side.
-fn lossy_streams<'a>(
-    name: &str,
-    cap: &wirescope::model::Capture,
-    facts: &'a [common::causal::Pkt],
-) -> Vec<(usize, u64, [(u16, Vec<&'a common::causal::Pkt>); 2])> {
+/// One side of a stream: the sending port and tshark's packets from it.
+type Side<'a> = (u16, Vec<&'a common::causal::Pkt>);
+
+/// For each connection of a lossy capture: its index, its tshark stream, and its two sides (client
+/// to server first).
+fn lossy_streams<'a>(name: &str, cap: &wirescope::model::Capture, facts: &'a [common::causal::Pkt]) -> Vec<(usize, u64, [Side<'a>; 2])> {
     let by_frame: std::collections::HashMap<u64, &common::causal::Pkt> = facts.iter().map(|p| (p.frame, p)).collect();
     let port = |ep: &str| ep.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
     cap.connections

@@ -109,9 +109,13 @@ fn arrows_per_kind_match_tshark_and_loopback_times_are_the_capture_times() {
 /// to wait for its cause.
 fn server_vantage(name: &str, l: &Value, facts: &[causal::Pkt], frame: &HashMap<u64, &causal::Pkt>, t0: f64) {
     assert_eq!(l["vantage"], "server", "{name}: recorded in the server's namespace");
-    let first = |want: u16| facts.iter().find(|p| p.flags & 0x12 == want).unwrap().time;
-    let syn = facts.iter().filter(|p| p.flags & 0x12 == 0x02).last().unwrap().time;
-    let (syn_ack, ack) = (first(0x12), facts.iter().find(|p| p.flags & 0x12 == 0x10).unwrap().time);
+    let stream = frame[&l["arrows"][0]["packet"].as_u64().unwrap()].stream;
+    let facts: Vec<_> = facts.iter().filter(|p| p.stream == stream).collect();
+    let first = |want: u16| facts.iter().position(|p| p.flags & 0x12 == want).unwrap();
+    let (syn_ack, ack) = (first(0x12), first(0x10));
+    // The SYN the SYN-ACK answers: the last one before it.
+    let syn = facts[..syn_ack].iter().rfind(|p| p.flags & 0x12 == 0x02).unwrap().time;
+    let (syn_ack, ack) = (facts[syn_ack].time, facts[ack].time);
     let rtt_ms = (ack - syn) * 1e3;
     assert!((l["rtt_ms"].as_f64().unwrap() - rtt_ms).abs() < 1e-3, "{name}: RTT {} ms, tshark's handshake {rtt_ms} ms", l["rtt_ms"]);
     let half = (syn_ack - syn) / 2.0;
