@@ -16,6 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+for tool in ip dumpcap curl python3; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
+python3 -c 'import websockets.asyncio.client' 2>/dev/null || { echo "needs the Python package websockets >= 13" >&2; exit 1; }
+[ -c /dev/net/tun ] && [ "$(id -u)" = 0 ] || { echo "needs root and /dev/net/tun" >&2; exit 1; }
+
 NS_C=wslossy-c
 NS_S=wslossy-s
 PIDS=()
