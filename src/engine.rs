@@ -5,36 +5,15 @@ use crate::dissect::{self, DissectError, Transport as L4};
 use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
-    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PerDir, Protocol, RowKind, Severity, TlsInfo,
-    Transport, WsHandshake,
+    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PacketSummary, PerDir, Protocol, RowKind, Severity,
+    TlsInfo, Transport, WsHandshake,
 };
 use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{tls, Output, Sink, StreamBuf};
 use core::net::SocketAddr;
-use serde::Serialize;
 use std::collections::HashMap;
-
-/// Figures about the packets themselves.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PacketSummary {
-    pub count: u64,
-    pub first_time: Option<f64>,
-    pub last_time: Option<f64>,
-    pub tcp: u64,
-    pub udp: u64,
-    pub non_ip: u64,
-    pub ip_fragments: u64,
-    pub malformed: u64,
-    pub unsupported_link: u64,
-    pub link_types: Vec<u32>,
-    /// pcapng packet comments, by packet number.
-    pub comments: Vec<(PacketNo, String)>,
-    pub file_comments: Vec<String>,
-    /// Set when the file ends in the middle of this packet.
-    pub truncated_at: Option<PacketNo>,
-}
 
 enum App {
     Undecided,

@@ -17,6 +17,7 @@ pub mod dissect;
 pub mod engine;
 pub mod export;
 pub mod flow;
+pub mod fs;
 pub mod lab;
 pub mod limits;
 pub mod load;

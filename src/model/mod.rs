@@ -6,7 +6,7 @@ mod direction;
 mod finding;
 mod headers;
 
-pub use capture::Capture;
+pub use capture::{Capture, PacketSummary};
 pub use direction::{Dir, PerDir};
 pub use finding::{Finding, Severity};
 pub use headers::{Fields, Headers};

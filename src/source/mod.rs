@@ -2,7 +2,9 @@
 //! everything after it is pure.
 
 pub mod live;
+pub mod pcap_writer;
 pub mod pcapfile;
 pub mod recorder;
 
+pub use pcap_writer::{save_capture, CaptureWriter, PcapNgWriter, PcapWriter};
 pub use pcapfile::{CaptureReader, FileFormat, RawPacket, ReadError};
