@@ -22,6 +22,10 @@ pub struct PacketSummary {
     pub file_comments: Vec<String>,
     /// Set when the file ends in the middle of this packet.
     pub truncated_at: Option<PacketNo>,
+    /// Packets found inside a tunnel (VXLAN, GRE ...) and analysed by their inner addresses.
+    pub tunnelled: u64,
+    /// Packets with tunnels nested deeper than `Limits::max_tunnel_depth`, not analysed.
+    pub tunnel_too_deep: u64,
 }
 
 #[derive(Debug, Default)]
