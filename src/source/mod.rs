@@ -1,5 +1,5 @@
-//! Where packets come from: capture files and live interfaces (written to a file as they run). This is the I/O edge;
-//! everything after it is pure.
+//! Where packets come from: capture files and live interfaces (written to a file as they run),
+//! and capture files written back (`pcap_writer`). This is the I/O edge; everything after it is pure.
 
 pub mod live;
 pub mod pcap_writer;
