@@ -454,6 +454,61 @@ mod tests {
         assert_eq!(table.describe(0), None);
     }
 
+    /// What a peeled header leads to: the kind, id and the layer's first bytes.
+    fn peeled(r: R<Option<Peeled<'_>>>) -> Option<(TunnelKind, Option<u32>, &'static str, Vec<u8>)> {
+        let (k, id, layer) = r.expect("no error")?;
+        let (what, b) = match layer {
+            Layer::Ethernet(b) => ("eth", b),
+            Layer::EtherType(_, b) => ("ethertype", b),
+            Layer::Ip(b) => ("ip", b),
+        };
+        Some((k, id, what, b.to_vec()))
+    }
+
+    /// Field layouts from the RFCs: each optional part skipped by its flag or length.
+    #[test]
+    fn optional_fields_are_skipped_by_their_flags() {
+        let inner = [0x45, 1, 2, 3];
+        // GRE with checksum and routing (RFC 1701): checksum+offset, one source route entry of
+        // 4 bytes, the null entry, then IPv4.
+        let mut g = vec![0xc0, 0, 0x08, 0x00, 0xab, 0xcd, 0, 0, 0x08, 0x00, 0, 4, 9, 9, 9, 9, 0, 0, 0, 0];
+        g.extend_from_slice(&inner);
+        assert_eq!(peeled(by_ip_protocol(47, &g)), Some((TunnelKind::Gre, None, "ip", inner.to_vec())));
+        // PPTP's enhanced GRE (version 1) is not taken.
+        assert_eq!(peeled(by_ip_protocol(47, &[0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 0])), None);
+        // ERSPAN III with the O flag: an 8-byte platform subheader after the 12-byte header.
+        let mut e = vec![0, 0, 0x22, 0xeb, 0x20, 0, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 0x01];
+        e.extend_from_slice(&[7; 8]);
+        e.extend_from_slice(&inner);
+        assert_eq!(peeled(by_ip_protocol(47, &e)), Some((TunnelKind::Erspan3, Some(5), "eth", inner.to_vec())));
+        // GTP-U with only the S flag: the 4 optional bytes, no extension header.
+        let mut t = vec![0x32, 0xff, 0, 8, 0, 0, 0x01, 0x02, 0, 7, 0, 0];
+        t.extend_from_slice(&inner);
+        assert_eq!(peeled(by_udp_port(2152, 2152, &t)), Some((TunnelKind::GtpU, Some(0x102), "ip", inner.to_vec())));
+        // A GTP-U echo request is signalling, not user data.
+        assert_eq!(peeled(by_udp_port(2152, 2152, &[0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0])), None);
+        // Geneve carrying IPv4 straight (protocol type 0x0800), no options.
+        let mut v = vec![0, 0, 0x08, 0x00, 0, 1, 0, 0];
+        v.extend_from_slice(&inner);
+        assert_eq!(peeled(by_udp_port(1, 6081, &v)), Some((TunnelKind::Geneve, Some(256), "ip", inner.to_vec())));
+        // MPLS bottom label then a pseudowire control word: Ethernet.
+        let mut m = vec![0, 0x01, 0x01, 64, 0, 0, 0, 0];
+        m.extend_from_slice(&inner);
+        assert_eq!(peeled(by_ether_type(0x8847, &m)), Some((TunnelKind::Mpls, Some(16), "eth", inner.to_vec())));
+        // PPPoE carrying LCP is not IP; a wrong version is an error.
+        assert_eq!(peeled(by_ether_type(0x8864, &[0x11, 0, 0, 1, 0, 2, 0xc0, 0x21])), None);
+        assert!(by_ether_type(0x8864, &[0x21, 0, 0, 1, 0, 2, 0, 0x21]).is_err());
+        // Teredo: an authentication header (client id 2, auth 1, nonce, confirmation) then IPv6;
+        // bytes on port 3544 that are not IPv6 stay UDP.
+        let mut ipv6 = vec![0x60];
+        ipv6.extend_from_slice(&[0; 39]);
+        let mut a = vec![0, 1, 2, 1, 9, 9, 9];
+        a.extend_from_slice(&[0; 9]);
+        a.extend_from_slice(&ipv6);
+        assert_eq!(peeled(by_udp_port(3544, 1, &a)), Some((TunnelKind::Teredo, None, "ip", ipv6)));
+        assert_eq!(peeled(by_udp_port(3544, 1, &[0x45; 60])), None);
+    }
+
     #[test]
     fn garbage_after_a_tunnel_port_is_an_error_or_plain_udp_never_a_panic() {
         for n in 0..80usize {
