@@ -457,3 +457,47 @@ fn the_tunnel_table_grows_linearly_per_tunnel() {
     assert!(large <= small * 4.0 * 1.5, "{small} -> {large}");
     assert!(large / 20_000.0 < 400.0, "{} bytes per tunnel", large / 20_000.0);
 }
+
+/// What the tunnel marking adds to the engine per connection: N and 4N SYN-only connections, each
+/// in its own VXLAN VNI, against the same connections bare. The difference (the tunnel table's
+/// entry, the connection's tunnel number, the key's) stays under 300 bytes a connection and grows
+/// linearly.
+#[test]
+fn a_tunnel_costs_little_per_connection() {
+    let frames = |n: u32, tunnelled: bool| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|i| {
+                let client = [192, 168, (i >> 16) as u8 + 1, (i >> 8) as u8];
+                let mut eth = Vec::new();
+                PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                    .ipv4(client, SERVER, 64)
+                    .tcp(1024 + (i & 0xff) as u16, 80, i, 65535)
+                    .syn()
+                    .write(&mut eth, &[])
+                    .unwrap();
+                if tunnelled {
+                    outer_udp(true, 4789, &vxlan(i, &eth))
+                } else {
+                    eth
+                }
+            })
+            .collect()
+    };
+    let held = |f: &[Vec<u8>]| {
+        let (e, cost) = alloc::measure(|| {
+            let mut e = Engine::new(Limits::default());
+            for (i, p) in f.iter().enumerate() {
+                e.packet(i as u64 + 1, 1_700_000_000_000_000_000 + i as i64, 1, p, 0, None);
+                e.drain_events().for_each(drop);
+            }
+            e
+        });
+        assert_eq!(e.connection_count(), f.len());
+        cost.held as f64
+    };
+    let extra = |n: u32| (held(&frames(n, true)) - held(&frames(n, false))) / f64::from(n);
+    let (small, large) = (extra(2_000), extra(8_000));
+    eprintln!("tunnel cost per connection: {small:.0} B at 2000, {large:.0} B at 8000");
+    assert!(large < 300.0 && small < 300.0, "{small:.0} and {large:.0} bytes a connection for its tunnel");
+    assert!(large <= small * 1.5 + 20.0, "per-connection cost grew: {small:.0} -> {large:.0}");
+}
