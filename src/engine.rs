@@ -275,7 +275,7 @@ impl Flows {
                         connection: None,
                         packet: number,
                         severity: Severity::Warning,
-                        code: "tunnel.depth_limit",
+                        code: "packet.tunnel_depth_limit",
                         message,
                     }));
                 }

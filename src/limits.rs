@@ -21,7 +21,7 @@ pub struct Limits {
     pub packet_rows: bool,
     // Tunnels (issue 15, tunnel decapsulation).
     /// Tunnels peeled around one packet (VXLAN in GRE is 2); a packet nested deeper is counted in
-    /// `packets.tunnel_too_deep`, with one `tunnel.depth_limit` finding, and not analysed.
+    /// `packets.tunnel_too_deep`, with one `packet.tunnel_depth_limit` finding, and not analysed.
     pub max_tunnel_depth: u8,
 }
 

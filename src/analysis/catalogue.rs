@@ -238,7 +238,7 @@ pub const FINDINGS: &[Entry] = &[
     ),
     // Tunnels (issue 15, tunnel decapsulation).
     e(
-        "tunnel.depth_limit",
+        "packet.tunnel_depth_limit",
         "Tunnels nested deeper than the limit (max_tunnel_depth): such packets are counted, not analysed.",
         "隧道嵌套超过上限（max_tunnel_depth）：这类数据包只计数，不分析。",
     ),

@@ -417,7 +417,7 @@ fn nesting_deeper_than_the_limit_is_one_finding() {
     assert_seen(&run_with(two, &frames), C4, S4, "/nested", 200, "GRE 172.16.0.1→172.16.0.2 key 77 (2 levels)");
     let one = Limits { max_tunnel_depth: 1, ..Limits::default() };
     let cap = run_with(one, &frames);
-    let deep: Vec<_> = cap.findings.iter().filter(|f| f.code == "tunnel.depth_limit").collect();
+    let deep: Vec<_> = cap.findings.iter().filter(|f| f.code == "packet.tunnel_depth_limit").collect();
     assert_eq!(deep.len(), 1, "{:?}", cap.findings);
     assert!(deep[0].message.contains("max_tunnel_depth"));
     assert_eq!(cap.packets.tunnel_too_deep, frames.len() as u64);
