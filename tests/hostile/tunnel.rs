@@ -501,3 +501,25 @@ fn a_tunnel_costs_little_per_connection() {
     assert!(large < 300.0 && small < 300.0, "{small:.0} and {large:.0} bytes a connection for its tunnel");
     assert!(large <= small * 1.5 + 20.0, "per-connection cost grew: {small:.0} -> {large:.0}");
 }
+
+/// An IPv6 header (RFC 8200) between two IPv6 tunnel endpoints, A on the client's side.
+fn outer_ip6(from_client: bool, next: u8, payload: &[u8]) -> Vec<u8> {
+    let a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a];
+    let b = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b];
+    let (s, d) = if from_client { (a, b) } else { (b, a) };
+    let mut h = vec![0x60, 0, 0, 0];
+    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    h.extend_from_slice(&[next, 64]);
+    h.extend_from_slice(&s);
+    h.extend_from_slice(&d);
+    h.extend_from_slice(payload);
+    ether(0x86dd, &h)
+}
+
+#[test]
+fn tunnels_over_ipv6() {
+    let four: Vec<_> = inner_v4(40000, "/4in6", 212).iter().map(|f| outer_ip6(f.from_client, 4, f.ip())).collect();
+    assert_seen(&run(&four), C4, S4, "/4in6", 212, "4in6 2001:db8::a→2001:db8::b");
+    let vx: Vec<_> = inner_v6("/vxlan6", 213).iter().map(|f| outer_ip6(f.from_client, 17, &udp(50000, 4789, &vxlan(5, &f.eth)))).collect();
+    assert_seen(&run(&vx), C6, S6, "/vxlan6", 213, "VXLAN 2001:db8::a→2001:db8::b VNI 5");
+}
