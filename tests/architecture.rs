@@ -57,7 +57,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     // Network and UI on top.
-    ("lab", &["analysis", "export", "fs", "model", "proto", "source", "synth"]),
+    ("lab", &["analysis", "fs", "model", "proto", "source", "synth"]),
     ("builder", &["lab", "model", "proto"]),
     ("app", &["analysis", "builder", "dissect", "engine", "export", "fs", "lab", "limits", "load", "model", "proto", "source"]),
     // The binary (src/main.rs, through `wirescope::`).
