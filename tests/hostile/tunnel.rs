@@ -523,3 +523,35 @@ fn tunnels_over_ipv6() {
     let vx: Vec<_> = inner_v6("/vxlan6", 213).iter().map(|f| outer_ip6(f.from_client, 17, &udp(50000, 4789, &vxlan(5, &f.eth)))).collect();
     assert_seen(&run(&vx), C6, S6, "/vxlan6", 213, "VXLAN 2001:db8::a→2001:db8::b VNI 5");
 }
+
+/// The command line's loader (reading thread: dissect and flows; decoding threads: HTTP) keys and
+/// marks tunnelled connections as the one-thread engine does.
+#[test]
+fn the_pipelined_loader_sees_the_same_tunnels() {
+    let mut frames = Vec::new();
+    for (vni, f) in inner_v4(40000, "/a", 200).iter().map(|f| (1, f)).chain(inner_v4(40000, "/b", 404).iter().map(|f| (2, f))) {
+        frames.push(outer_udp(f.from_client, 4789, &vxlan(vni, &f.eth)));
+    }
+    let mut w = wirescope::source::PcapWriter::new(Vec::new(), 1).unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        w.packet(1_700_000_000_000_000_000 + i as i64 * 1000, f).unwrap();
+    }
+    let file = w.into_inner();
+    for shards in [1, 2] {
+        let mut http = Vec::new();
+        let loaded = wirescope::load::load_reader_sharded(&file[..], file.len() as u64, "mem", Limits::default(), shards, |mut b, _, _| {
+            for e in b.take() {
+                if let wirescope::model::Event::Http(x) = e {
+                    http.push((x.connection, x.request.unwrap().target, x.response.unwrap().status));
+                }
+            }
+            true
+        })
+        .unwrap();
+        let conns = loaded.engine.connections();
+        let marks: Vec<_> = conns.iter().map(|c| c.tunnel.clone().unwrap()).collect();
+        assert_eq!(marks, ["VXLAN 10.0.0.1→10.0.0.2 VNI 1", "VXLAN 10.0.0.1→10.0.0.2 VNI 2"], "{shards} shards");
+        http.sort();
+        assert_eq!(http, [(0, "/a".to_string(), 200), (1, "/b".to_string(), 404)], "{shards} shards");
+    }
+}
