@@ -5,7 +5,7 @@
 //! Usage: wirescope-gen OUT.pcap [SIZE_MB]   (default 200)
 
 use std::io::{BufWriter, Write};
-use wirescope::export::pcap_writer::PcapWriter;
+use wirescope::source::PcapWriter;
 use wirescope::synth::{ws_frame, TcpConversation};
 
 struct Rng(u64);

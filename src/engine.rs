@@ -5,36 +5,15 @@ use crate::dissect::{self, DissectError, Transport as L4};
 use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
-    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PerDir, Protocol, RowKind, Severity, TlsInfo,
-    Transport, WsHandshake,
+    nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PacketSummary, PerDir, Protocol, RowKind, Severity,
+    TlsInfo, Transport, WsHandshake,
 };
 use crate::proto::detect::{sniff, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{tls, Output, Sink, StreamBuf};
 use core::net::SocketAddr;
-use serde::Serialize;
 use std::collections::HashMap;
-
-/// Figures about the packets themselves.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PacketSummary {
-    pub count: u64,
-    pub first_time: Option<f64>,
-    pub last_time: Option<f64>,
-    pub tcp: u64,
-    pub udp: u64,
-    pub non_ip: u64,
-    pub ip_fragments: u64,
-    pub malformed: u64,
-    pub unsupported_link: u64,
-    pub link_types: Vec<u32>,
-    /// pcapng packet comments, by packet number.
-    pub comments: Vec<(PacketNo, String)>,
-    pub file_comments: Vec<String>,
-    /// Set when the file ends in the middle of this packet.
-    pub truncated_at: Option<PacketNo>,
-}
 
 enum App {
     Undecided,
@@ -60,6 +39,8 @@ struct Udp {
 struct FlowConn {
     tcp: Option<TcpTracker>,
     udp: Option<Udp>,
+    /// The tunnel it was carried in (a number from `Flows::tunnels`, 0 for none).
+    tunnel: u32,
 }
 
 /// A connection's application side: stream buffers and the protocol decoder. Lives with [`Apps`].
@@ -99,7 +80,9 @@ pub trait FlowOut {
 pub struct Flows {
     limits: Limits,
     conns: Vec<FlowConn>,
-    by_key: HashMap<FlowKey, usize, FlowHasherBuilder>,
+    /// Connections by endpoints and tunnel (see `dissect::tunnel` for what tells tunnels apart).
+    by_key: HashMap<(FlowKey, u32), usize, FlowHasherBuilder>,
+    tunnels: dissect::Tunnels,
     pub packets: PacketSummary,
     last_packet: PacketNo,
     last_ts: Nanos,
@@ -177,13 +160,26 @@ impl Engine {
 
     /// Snapshots of every connection's figures.
     pub fn connections(&self) -> Vec<Connection> {
-        self.flows.conns.iter().zip(&self.apps.conns).map(|(f, a)| snapshot(f, a)).collect()
+        self.flows
+            .conns
+            .iter()
+            .zip(&self.apps.conns)
+            .map(|(f, a)| Connection { tunnel: self.flows.tunnels.describe(f.tunnel), ..snapshot(f, a) })
+            .collect()
     }
 }
 
 impl Flows {
     pub fn new(limits: Limits) -> Self {
-        Flows { limits, conns: Vec::new(), by_key: HashMap::default(), packets: PacketSummary::default(), last_packet: 0, last_ts: 0 }
+        Flows {
+            limits,
+            conns: Vec::new(),
+            by_key: HashMap::default(),
+            tunnels: Default::default(),
+            packets: PacketSummary::default(),
+            last_packet: 0,
+            last_ts: 0,
+        }
     }
 
     /// One packet, as read from a file or an interface; what it carries goes to `out`.
@@ -253,7 +249,7 @@ impl Flows {
         }
         self.last_packet = number;
         self.last_ts = self.last_ts.max(ts);
-        let d = match dissect::dissect(link_type, data) {
+        let d = match dissect::dissect(link_type, data, self.limits.max_tunnel_depth) {
             Ok(d) => d,
             Err(DissectError::NotIp) => {
                 self.packets.non_ip += 1;
@@ -270,6 +266,20 @@ impl Flows {
                     }));
                 }
                 self.packets.unsupported_link += 1;
+                return None;
+            }
+            Err(DissectError::TooDeep(max)) => {
+                if self.packets.tunnel_too_deep == 0 {
+                    let message = format!("tunnels nested more than {max} deep (max_tunnel_depth): such packets are counted, not analysed");
+                    out.event(Event::Finding(Finding {
+                        connection: None,
+                        packet: number,
+                        severity: Severity::Warning,
+                        code: "packet.tunnel_depth_limit",
+                        message,
+                    }));
+                }
+                self.packets.tunnel_too_deep += 1;
                 return None;
             }
             Err(DissectError::Malformed(why)) => {
@@ -294,6 +304,8 @@ impl Flows {
                 });
             }
         };
+        self.packets.tunnelled += u64::from(d.tunnel.is_some());
+        let tunnel = self.tunnels.intern(d.tunnel.as_ref());
         if d.fragment {
             if self.packets.ip_fragments < 20 {
                 out.event(Event::Finding(Finding {
@@ -311,13 +323,13 @@ impl Flows {
                 self.packets.tcp += 1;
                 let src = SocketAddr::new(d.src, seg.src_port);
                 let dst = SocketAddr::new(d.dst, seg.dst_port);
-                let key = FlowKey::new(src, dst, false);
+                let key = (FlowKey::new(src, dst, false), tunnel);
                 let idx = match self.by_key.get(&key) {
                     Some(&i) if !(seg.flags.syn() && !seg.flags.ack() && self.conns[i].tcp.as_ref().is_some_and(|t| t.finished())) => i,
                     _ => {
                         let id = self.conns.len() as u32;
                         let tracker = TcpTracker::new(src, dst, &seg, number, ts);
-                        self.conns.push(FlowConn { tcp: Some(tracker), udp: None });
+                        self.conns.push(FlowConn { tcp: Some(tracker), udp: None, tunnel });
                         self.by_key.insert(key, id as usize);
                         out.new_conn(id, number, None);
                         id as usize
@@ -345,7 +357,7 @@ impl Flows {
                 self.packets.udp += 1;
                 let src = SocketAddr::new(d.src, src_port);
                 let dst = SocketAddr::new(d.dst, dst_port);
-                let key = FlowKey::new(src, dst, true);
+                let key = (FlowKey::new(src, dst, true), tunnel);
                 let idx = match self.by_key.get(&key) {
                     Some(&i) => i,
                     None => {
@@ -363,7 +375,7 @@ impl Flows {
                             start: ts,
                             end: ts,
                         };
-                        self.conns.push(FlowConn { tcp: None, udp: Some(udp) });
+                        self.conns.push(FlowConn { tcp: None, udp: Some(udp), tunnel });
                         self.by_key.insert(key, id as usize);
                         out.new_conn(id, number, Some(if quic { Protocol::Quic } else { Protocol::Udp }));
                         id as usize
@@ -812,6 +824,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             http_exchanges: a.http_exchanges,
             websocket_messages: a.ws_messages,
             tls: a.tls.clone(),
+            tunnel: None,
             websocket: ws,
         };
     }
@@ -843,5 +856,6 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
         websocket_messages: 0,
         tls: None,
         websocket: None,
+        tunnel: None,
     }
 }

@@ -7,8 +7,9 @@
 //!   --events--> model::Capture --read by--> analysis, export, the app
 //! ```
 //! `dissect`, `flow`, `proto`, `model`, `analysis` and `engine` are pure: bytes in, values out, no
-//! I/O and no clock (time comes from packet timestamps). `source` and `export` do the I/O; `lab`
-//! runs the classroom servers and clients on tokio.
+//! I/O and no clock (time comes from packet timestamps). `source` (capture files in and out),
+//! `export` and `fs` (whole-file writes) do the I/O; `lab` runs the classroom servers and clients on
+//! tokio. tests/architecture.rs holds which module may import which.
 
 pub mod analysis;
 pub mod app;
@@ -17,6 +18,7 @@ pub mod dissect;
 pub mod engine;
 pub mod export;
 pub mod flow;
+pub mod fs;
 pub mod lab;
 pub mod limits;
 pub mod load;

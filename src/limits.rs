@@ -19,6 +19,10 @@ pub struct Limits {
     pub frame_events: bool,
     /// Emit one row per packet (the app's packets table).
     pub packet_rows: bool,
+    // Tunnels (issue 15, tunnel decapsulation).
+    /// Tunnels peeled around one packet (VXLAN in GRE is 2); a packet nested deeper is counted in
+    /// `packets.tunnel_too_deep`, with one `packet.tunnel_depth_limit` finding, and not analysed.
+    pub max_tunnel_depth: u8,
 }
 
 impl Default for Limits {
@@ -32,6 +36,8 @@ impl Default for Limits {
             max_findings_per_connection: 200,
             frame_events: true,
             packet_rows: false,
+            // Tunnels (issue 15).
+            max_tunnel_depth: 8,
         }
     }
 }

@@ -664,7 +664,7 @@ fn diagram(a: DiagramArgs) -> Result<()> {
 
 fn emit(path: &Option<PathBuf>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     match path {
-        Some(p) => export::write_atomic(p, write).map_err(|e| match e.kind() {
+        Some(p) => wirescope::fs::write_atomic(p, write).map_err(|e| match e.kind() {
             // A bad capture is reported as itself, not as a failure to write the output.
             std::io::ErrorKind::InvalidData => anyhow::anyhow!("{e}"),
             _ => anyhow::Error::new(e).context(format!("cannot write {}", p.display())),

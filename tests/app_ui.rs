@@ -638,7 +638,7 @@ fn the_bytes_are_shown_on_a_small_screen_too() {
 fn a_head_split_over_packets_and_frames_sharing_packets() {
     use wirescope::synth::{ws_frame, TcpConversation};
     let head = b"GET /split HTTP/1.1\r\nHost: example\r\nAccept: */*\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    let mut w = wirescope::source::PcapWriter::new(Vec::new(), 1).unwrap();
     {
         let out = &mut |ts: i64, data: &[u8]| w.packet(ts, data).unwrap();
         let mut c = TcpConversation::new(([127, 0, 0, 1], 40000), ([127, 0, 0, 1], 8080), 1_700_000_000_000_000_000);
@@ -1334,7 +1334,7 @@ fn a_retransmitted_segment_does_not_shift_the_body_offsets() {
     // Frames: 3 handshake, request + ACK, then the response's segments at 5, 6 and 7.
     let copy = frames[6].clone();
     frames.insert(7, (copy.0 + 1, copy.1));
-    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    let mut w = wirescope::source::PcapWriter::new(Vec::new(), 1).unwrap();
     for (ts, f) in &frames {
         w.packet(*ts, f).unwrap();
     }

@@ -5,8 +5,8 @@ mod common;
 
 use std::io::Write;
 use std::path::PathBuf;
-use wirescope::export::pcap_writer::PcapWriter;
 use wirescope::model::Capture;
+use wirescope::source::PcapWriter;
 use wirescope::synth::{ws_frame, TcpConversation};
 use wirescope::{load, Limits};
 

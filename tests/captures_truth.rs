@@ -219,8 +219,8 @@ fn breakdowns_status_classes_and_the_cost_of_polling() {
 
 #[test]
 fn websocket_recognised_when_the_capture_starts_after_the_upgrade() {
-    use wirescope::export::pcap_writer::PcapWriter;
     use wirescope::source::CaptureReader;
+    use wirescope::source::PcapWriter;
     // Keep packets 8 onwards of the real session: no SYN, no upgrade, only frames and the close.
     let src = std::fs::File::open(common::captures_dir().join("websocket-basics.pcapng")).unwrap();
     let mut r = CaptureReader::new(std::io::BufReader::new(src)).unwrap();

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use wirescope::analysis::ladder::{self, ArrowKind, Mode, Vantage};
-use wirescope::export::pcap_writer::PcapWriter;
+use wirescope::source::PcapWriter;
 use wirescope::synth::TcpConversation;
 use wirescope::Limits;
 

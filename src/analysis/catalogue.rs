@@ -236,6 +236,12 @@ pub const FINDINGS: &[Entry] = &[
         "The TCP connection ended without a WebSocket close frame: both ends report 1006 Abnormal Closure (RFC 6455 §7.1.5, §7.4.1).",
         "TCP 连接在没有 WebSocket 关闭帧的情况下结束：两端都报告 1006 异常关闭（RFC 6455 §7.1.5、§7.4.1）。",
     ),
+    // Tunnels (issue 15, tunnel decapsulation).
+    e(
+        "packet.tunnel_depth_limit",
+        "Tunnels nested deeper than the limit (max_tunnel_depth): such packets are counted, not analysed.",
+        "隧道嵌套超过上限（max_tunnel_depth）：这类数据包只计数，不分析。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

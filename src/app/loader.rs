@@ -3,9 +3,9 @@
 //! waits on it.
 
 use crate::engine::Engine;
-use crate::engine::PacketSummary;
 use crate::limits::Limits;
 use crate::load;
+use crate::model::PacketSummary;
 use crate::model::{Connection, Event};
 use crate::source::recorder::RecordEvent;
 use std::path::PathBuf;

@@ -343,7 +343,7 @@ impl WirescopeApp {
         match purpose {
             files::Purpose::Open => self.commands.push(Command::Open(Source::File(path))),
             files::Purpose::SaveSvg(svg) => {
-                let msg = match crate::export::write_atomic(&path, |w| w.write_all(svg.as_bytes())) {
+                let msg = match crate::fs::write_atomic(&path, |w| w.write_all(svg.as_bytes())) {
                     Ok(()) => format!("saved {}", path.display()),
                     Err(e) => format!("cannot save {}: {e}", path.display()),
                 };
@@ -355,12 +355,12 @@ impl WirescopeApp {
                 let c = ctx.clone();
                 std::thread::spawn(move || {
                     let result = match &from {
-                        Source::Embedded { bytes, .. } => crate::export::save_capture(*bytes, &path),
+                        Source::Embedded { bytes, .. } => crate::source::save_capture(*bytes, &path),
                         other => other
                             .file()
                             .ok_or_else(|| std::io::Error::other("nothing to save"))
                             .and_then(std::fs::File::open)
-                            .and_then(|f| crate::export::save_capture(std::io::BufReader::new(f), &path)),
+                            .and_then(|f| crate::source::save_capture(std::io::BufReader::new(f), &path)),
                     };
                     let msg = match result {
                         Ok(n) => format!("saved {n} packets to {}", path.display()),

@@ -1,12 +1,15 @@
 //! A raw packet to its network and transport layers. Link layers are peeled here (Ethernet with
 //! VLAN tags, Linux cooked v1/v2, BSD loopback, raw IP, NFLOG); IP and TCP/UDP through etherparse
-//! (plain IPv4/TCP, the common case, read directly).
+//! (plain IPv4/TCP, the common case, read directly); tunnels (VXLAN, Geneve, GTP-U, Teredo, GRE and
+//! ERSPAN, IP-in-IP and 6in4, PPPoE, MPLS) are peeled in [`tunnel`], and the packet inside is what
+//! is returned, with the tunnel it came in.
 //! Checksums are never verified: loopback captures carry unfinished ones.
-
 pub mod fields;
 mod link;
+pub mod tunnel;
 
 pub use link::link_type_name;
+pub use tunnel::{Tunnel, TunnelKind, Tunnels};
 
 use core::net::IpAddr;
 use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};
@@ -83,6 +86,8 @@ pub struct Decoded<'a> {
     pub fragment: bool,
     /// The IP header claims more bytes than were captured (snap length).
     pub cut_short: bool,
+    /// The tunnel the packet was carried in (the innermost one when they nest).
+    pub tunnel: Option<Tunnel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,24 +96,93 @@ pub enum DissectError {
     /// Not IP (ARP, LLDP ...): nothing for this analyzer.
     NotIp,
     Malformed(String),
+    /// Tunnels nested deeper than the limit given (`Limits::max_tunnel_depth`).
+    TooDeep(u8),
 }
 
-/// Peels the link layer and parses IP and TCP/UDP.
-pub fn dissect(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, DissectError> {
-    let ip = match link::peel(link_type, data)? {
-        link::Inner::Ethernet(b) => ethernet_payload(b)?,
-        link::Inner::EtherType(t, b) => ip_ether_type(t, b)?,
-        link::Inner::Ip(b) => b,
+/// Peels the link layer, parses IP and TCP/UDP, and peels up to `max_tunnel_depth` tunnels
+/// around the packet inside.
+pub fn dissect(link_type: u32, data: &[u8], max_tunnel_depth: u8) -> Result<Decoded<'_>, DissectError> {
+    peel_all(link_type, data, max_tunnel_depth).map(|(d, _)| d)
+}
+
+/// [`dissect`], with the inner IP header's bytes.
+fn peel_all(link_type: u32, data: &[u8], max_tunnel_depth: u8) -> Result<(Decoded<'_>, &[u8]), DissectError> {
+    use tunnel::Layer;
+    let mut layer = match link::peel(link_type, data)? {
+        link::Inner::Ethernet(b) => Layer::Ethernet(b),
+        link::Inner::EtherType(t, b) => Layer::EtherType(t, b),
+        link::Inner::Ip(b) => Layer::Ip(b),
     };
-    match plain_ipv4_tcp(ip) {
-        Some(d) => Ok(d),
-        None => ip_general(ip),
+    let mut tunnel: Option<Tunnel> = None;
+    let mut outer_ip = None;
+    let mut outer_cut = false;
+    let inside = |e: String, t: &Option<Tunnel>| match t {
+        Some(t) => DissectError::Malformed(format!("inside {t}: {e}")),
+        None => DissectError::Malformed(e),
+    };
+    loop {
+        let ip = match layer {
+            Layer::Ethernet(b) => {
+                let (ty, payload) = ethernet_payload(b).map_err(|e| inside(e, &tunnel))?;
+                layer = Layer::EtherType(ty, payload);
+                continue;
+            }
+            Layer::EtherType(0x0800 | 0x86dd, b) => b,
+            Layer::EtherType(ty, b) => match tunnel::by_ether_type(ty, b).map_err(|e| inside(e, &tunnel))? {
+                Some(p) => {
+                    layer = enter(&mut tunnel, outer_ip, p, max_tunnel_depth)?;
+                    continue;
+                }
+                None => return Err(DissectError::NotIp),
+            },
+            Layer::Ip(b) => b,
+        };
+        let (mut d, ip_payload) = match plain_ipv4_tcp(ip) {
+            Some(d) => (d, &[][..]),
+            None => ip_general(ip).map_err(|e| inside(e, &tunnel))?,
+        };
+        d.cut_short |= outer_cut;
+        let peeled = match d.transport {
+            _ if d.fragment => Ok(None),
+            Transport::Udp { src_port, dst_port, payload } => tunnel::by_udp_port(src_port, dst_port, payload),
+            Transport::Other { protocol } => tunnel::by_ip_protocol(protocol, ip_payload),
+            Transport::Tcp(_) => Ok(None),
+        }
+        .map_err(|e| inside(e, &tunnel))?;
+        match peeled {
+            None => {
+                d.tunnel = tunnel;
+                return Ok((d, ip));
+            }
+            Some(p) => {
+                outer_ip = Some((d.src, d.dst));
+                outer_cut = d.cut_short;
+                layer = enter(&mut tunnel, outer_ip, p, max_tunnel_depth)?;
+            }
+        }
     }
 }
 
-/// IPv4 or IPv6 (extension headers walked) and TCP/UDP, through etherparse.
-fn ip_general(ip: &[u8]) -> Result<Decoded<'_>, DissectError> {
-    let (slice, _ext_err) = LaxIpSlice::from_slice(ip).map_err(|e| DissectError::Malformed(e.to_string()))?;
+/// A tunnel's header was read: what it carries is next, unless the nesting is too deep.
+fn enter<'a>(
+    tunnel: &mut Option<Tunnel>,
+    outer: Option<(IpAddr, IpAddr)>,
+    (kind, id, next): tunnel::Peeled<'a>,
+    max_depth: u8,
+) -> Result<tunnel::Layer<'a>, DissectError> {
+    let depth = tunnel.map_or(0, |t| t.depth);
+    if depth >= max_depth {
+        return Err(DissectError::TooDeep(max_depth));
+    }
+    *tunnel = Some(Tunnel { kind, outer, id, depth: depth + 1 });
+    Ok(next)
+}
+
+/// IPv4 or IPv6 (extension headers walked) and TCP/UDP, through etherparse; with the IP payload
+/// (where another protocol's header starts).
+fn ip_general(ip: &[u8]) -> Result<(Decoded<'_>, &[u8]), String> {
+    let (slice, _ext_err) = LaxIpSlice::from_slice(ip).map_err(|e| e.to_string())?;
     let (src, dst) = (slice.source_addr(), slice.destination_addr());
     let p = slice.payload();
     let (fragment, cut_short, proto, payload) = (p.fragmented, p.incomplete, p.ip_number.0, p.payload);
@@ -126,16 +200,16 @@ fn ip_general(ip: &[u8]) -> Result<Decoded<'_>, DissectError> {
                     window: t.window_size(),
                     payload: t.payload(),
                 }),
-                Err(e) => return Err(DissectError::Malformed(e.to_string())),
+                Err(e) => return Err(e.to_string()),
             },
             17 => match UdpSlice::from_slice_lax(payload) {
                 Ok(u) => Transport::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() },
-                Err(e) => return Err(DissectError::Malformed(e.to_string())),
+                Err(e) => return Err(e.to_string()),
             },
             other => Transport::Other { protocol: other },
         }
     };
-    Ok(Decoded { src, dst, transport, fragment, cut_short })
+    Ok((Decoded { src, dst, transport, fragment, cut_short, tunnel: None }, payload))
 }
 
 /// The common case read directly: IPv4 without options, not a fragment, carrying one whole TCP
@@ -169,41 +243,30 @@ fn plain_ipv4_tcp(ip: &[u8]) -> Option<Decoded<'_>> {
         }),
         fragment: false,
         cut_short: false,
+        tunnel: None,
     })
 }
 
-/// Ethernet II, walking 802.1Q / 802.1ad (QinQ) tags.
-fn ethernet_payload(b: &[u8]) -> Result<&[u8], DissectError> {
+/// Ethernet II, walking 802.1Q / 802.1ad (QinQ) tags: the EtherType and what follows it.
+fn ethernet_payload(b: &[u8]) -> Result<(u16, &[u8]), String> {
     let mut at = 12;
     loop {
-        let Some(t) = b.get(at..at + 2) else { return Err(DissectError::Malformed("Ethernet header cut short".into())) };
+        let Some(t) = b.get(at..at + 2) else { return Err("Ethernet header cut short".into()) };
         let ty = u16::from_be_bytes([t[0], t[1]]);
         match ty {
             0x8100 | 0x88a8 | 0x9100 if at < 12 + 4 * 8 => at += 4,
-            _ => return ip_ether_type(ty, &b[at + 2..]),
+            _ => return Ok((ty, &b[at + 2..])),
         }
     }
 }
 
-fn ip_ether_type(ty: u16, b: &[u8]) -> Result<&[u8], DissectError> {
-    match ty {
-        0x0800 | 0x86dd => Ok(b),
-        _ => Err(DissectError::NotIp),
-    }
-}
-
 /// Byte offsets in the frame where the IP header, the transport header and the payload start
-/// (for highlighting layers in a hex dump).
+/// (for highlighting layers in a hex dump). Inside a tunnel, these are the inner packet's.
 pub fn layer_offsets(link_type: u32, data: &[u8]) -> Option<(usize, usize, usize)> {
     let base = data.as_ptr() as usize;
-    let ip = match link::peel(link_type, data).ok()? {
-        link::Inner::Ethernet(b) => ethernet_payload(b).ok()?,
-        link::Inner::EtherType(t, b) => ip_ether_type(t, b).ok()?,
-        link::Inner::Ip(b) => b,
-    };
+    let (d, ip) = peel_all(link_type, data, crate::limits::Limits::default().max_tunnel_depth).ok()?;
     let (slice, _) = LaxIpSlice::from_slice(ip).ok()?;
     let transport = slice.payload().payload;
-    let d = dissect(link_type, data).ok()?;
     let payload = match d.transport {
         Transport::Tcp(t) => t.payload,
         Transport::Udp { payload, .. } => payload,
@@ -274,7 +337,7 @@ mod tests {
             (228, &ip),
             (239, &nflog),
         ] {
-            let d = dissect(lt, bytes).unwrap_or_else(|e| panic!("link {lt}: {e:?}"));
+            let d = dissect(lt, bytes, 8).unwrap_or_else(|e| panic!("link {lt}: {e:?}"));
             check(&d);
         }
     }
@@ -307,7 +370,7 @@ mod tests {
             }
             if let Some(fast) = plain_ipv4_tcp(&p) {
                 taken += 1;
-                let slow = ip_general(&p).unwrap_or_else(|e| panic!("etherparse refused what the direct path took: {e:?} {p:?}"));
+                let (slow, _) = ip_general(&p).unwrap_or_else(|e| panic!("etherparse refused what the direct path took: {e:?} {p:?}"));
                 assert!(same(&fast, &slow), "{fast:?} != {slow:?} for {p:?}");
             }
         }
@@ -324,7 +387,7 @@ mod tests {
         frag[6] = 0x20;
         let cut = &base[..base.len() - 1];
         assert!(plain_ipv4_tcp(&opts).is_none() && plain_ipv4_tcp(&frag).is_none() && plain_ipv4_tcp(cut).is_none());
-        assert!(dissect(12, cut).unwrap().cut_short);
+        assert!(dissect(12, cut, 8).unwrap().cut_short);
     }
 
     #[test]
@@ -332,9 +395,9 @@ mod tests {
         for n in 0..60 {
             let junk: Vec<u8> = (0..n).map(|i| (i * 37 + 11) as u8).collect();
             for lt in [0, 1, 12, 101, 108, 113, 228, 229, 239, 276, 9999] {
-                let _ = dissect(lt, &junk);
+                let _ = dissect(lt, &junk, 8);
             }
         }
-        assert_eq!(dissect(9999, b"x").err(), Some(DissectError::UnsupportedLink(9999)));
+        assert_eq!(dissect(9999, b"x", 8).err(), Some(DissectError::UnsupportedLink(9999)));
     }
 }

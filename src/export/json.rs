@@ -7,7 +7,7 @@
 //! have no order; readers find them by name.)
 
 use super::PayloadLimit;
-use crate::engine::PacketSummary;
+use crate::model::PacketSummary;
 use crate::model::{Connection, Event, WsMessage};
 use base64::Engine as _;
 use serde::Serialize;

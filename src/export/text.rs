@@ -178,6 +178,9 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
             c.last_packet,
             guessed
         );
+        if let Some(t) = &c.tunnel {
+            let _ = writeln!(o, "        {} {t}", lang.pick("inside", "隧道"));
+        }
         if c.retransmissions + c.out_of_order + c.gap_bytes > 0 {
             let _ = if zh {
                 writeln!(o, "        重传 {}，乱序 {}，抓包中缺失的字节 {}", c.retransmissions, c.out_of_order, c.gap_bytes)

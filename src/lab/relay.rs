@@ -4,7 +4,7 @@
 //! segmentation are not what the kernel did) but whose application bytes and times are real; the
 //! file says so in its first packet's comment, and the app shows it as application-level traffic.
 
-use crate::export::pcap_writer::PcapNgWriter;
+use crate::source::PcapNgWriter;
 use crate::synth::TcpConversation;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -158,7 +158,7 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
     } else {
         let relay = relay.as_ref().ok_or("relay missing")?;
         let n: Vec<(i64, String)> = notes.iter().map(|n| (n.ts_ns, format!("{}\n{}", n.en, n.zh))).collect();
-        crate::export::write_atomic(&opts.out, |w| relay.write_pcapng(w, &n))
+        crate::fs::write_atomic(&opts.out, |w| relay.write_pcapng(w, &n))
             .map_err(|e| format!("cannot write {}: {e}", opts.out.display()))?;
         Mode::Relay
     };

@@ -1,8 +1,32 @@
 //! Everything decoded from one capture, collected from the engine's events. The app's store and
 //! the exporters read this.
 
-use super::{Connection, Event, Finding, HttpExchange, PacketRow, WsFrame, WsMessage};
-use crate::engine::PacketSummary;
+use super::{Connection, Event, Finding, HttpExchange, PacketNo, PacketRow, WsFrame, WsMessage};
+use serde::Serialize;
+
+/// Figures about the packets themselves.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PacketSummary {
+    pub count: u64,
+    pub first_time: Option<f64>,
+    pub last_time: Option<f64>,
+    pub tcp: u64,
+    pub udp: u64,
+    pub non_ip: u64,
+    pub ip_fragments: u64,
+    pub malformed: u64,
+    pub unsupported_link: u64,
+    pub link_types: Vec<u32>,
+    /// pcapng packet comments, by packet number.
+    pub comments: Vec<(PacketNo, String)>,
+    pub file_comments: Vec<String>,
+    /// Set when the file ends in the middle of this packet.
+    pub truncated_at: Option<PacketNo>,
+    /// Packets found inside a tunnel (VXLAN, GRE ...) and analysed by their inner addresses.
+    pub tunnelled: u64,
+    /// Packets with tunnels nested deeper than `Limits::max_tunnel_depth`, not analysed.
+    pub tunnel_too_deep: u64,
+}
 
 #[derive(Debug, Default)]
 pub struct Capture {

@@ -6,7 +6,7 @@ mod direction;
 mod finding;
 mod headers;
 
-pub use capture::Capture;
+pub use capture::{Capture, PacketSummary};
 pub use direction::{Dir, PerDir};
 pub use finding::{Finding, Severity};
 pub use headers::{Fields, Headers};
@@ -170,6 +170,9 @@ pub struct Connection {
     pub websocket_messages: u32,
     pub tls: Option<TlsInfo>,
     pub websocket: Option<WsHandshake>,
+    /// The tunnel the connection was carried in, as its first packet showed it, e.g.
+    /// "VXLAN 10.0.0.1→10.0.0.2 VNI 42"; `client` and `server` are then the inner addresses.
+    pub tunnel: Option<String>,
 }
 
 /// One HTTP message head and body figures.

@@ -3,7 +3,7 @@
 //! lab and the app's live view alike.
 
 use super::live::{self, LiveEvent, LiveOptions, LiveStats};
-use crate::export::pcap_writer::CaptureWriter;
+use super::pcap_writer::CaptureWriter;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -158,7 +158,7 @@ pub fn record(
         let mut f = w.into_inner().inner.into_inner().map_err(|e| e.into_error())?;
         f.flush()?;
         f.sync_all()?;
-        crate::export::replace_with(&part, out)
+        crate::fs::replace_with(&part, out)
     };
     finish().map_err(|e| format!("cannot finish {}: {e}", out.display()))?;
     on_event(RecordEvent::Flushed);

@@ -1,6 +1,8 @@
-//! Writing classic .pcap files (nanosecond timestamps).
+//! Writing captures: classic .pcap (nanosecond timestamps) and .pcapng, and copying a capture
+//! from one format to the other.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 pub struct PcapWriter<W: Write> {
     w: W,
@@ -173,6 +175,39 @@ impl<W: Write> CaptureWriter<W> {
             CaptureWriter::PcapNg(w) => w.into_inner(),
         }
     }
+}
+
+/// Copies a capture to `to` (atomically) as .pcapng or .pcap by the extension, packet comments kept
+/// in .pcapng. A source that ends mid-packet (a capture still being written) is copied up to there.
+/// Gives the number of packets written.
+pub fn save_capture(from: impl std::io::Read, to: &Path) -> std::io::Result<u64> {
+    use super::{CaptureReader, ReadError};
+    let bad = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let mut r = CaptureReader::new(from).map_err(|e| bad(e.to_string()))?;
+    let pcapng = super::recorder::wants_pcapng(to);
+    let mut n = 0;
+    crate::fs::write_atomic(to, |w| {
+        let mut out: Option<CaptureWriter<&mut dyn Write>> = None;
+        loop {
+            let p = match r.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(ReadError::Truncated { .. }) => break,
+                Err(e) => return Err(bad(e.to_string())),
+            };
+            if out.is_none() {
+                out = Some(CaptureWriter::new(&mut *w, p.link_type, "wirescope", pcapng)?);
+            }
+            if let Some(o) = out.as_mut() {
+                o.packet_with_comment(p.ts_ns, p.data, p.orig_len, p.comment.as_deref())?;
+            }
+            n += 1;
+        }
+        if out.is_none() {
+            CaptureWriter::new(&mut *w, 1, "wirescope", pcapng)?;
+        }
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 #[cfg(test)]
