@@ -19,6 +19,19 @@ pub struct Limits {
     pub frame_events: bool,
     /// Emit one row per packet (the app's packets table).
     pub packet_rows: bool,
+    // --- HTTP/1 (issue 15) ---
+    /// Most header fields in one HTTP message head (more: the head is malformed).
+    pub max_header_fields: usize,
+    /// Longest chunk-size line (with its extensions) or trailer line of a chunked body.
+    pub max_chunk_line: usize,
+    /// Trailer bytes kept per chunked body (the rest is read, not kept).
+    pub keep_chunk_trailer: usize,
+    /// HTTP requests queued per connection waiting for their response; beyond it the oldest are
+    /// emitted as unanswered exchanges (a later response is then shown without its request).
+    pub max_pending_requests: usize,
+    /// Client bytes held, on a connection not yet recognised, while waiting for the server's first
+    /// bytes (a status line makes it HTTP whatever the client sent).
+    pub max_sniff_wait: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +45,12 @@ impl Default for Limits {
             max_findings_per_connection: 200,
             frame_events: true,
             packet_rows: false,
+            // --- HTTP/1 (issue 15) ---
+            max_header_fields: 256,
+            max_chunk_line: 8192,
+            keep_chunk_trailer: 16 * 1024,
+            max_pending_requests: 1024,
+            max_sniff_wait: 16 * 1024,
         }
     }
 }
