@@ -236,6 +236,27 @@ pub const FINDINGS: &[Entry] = &[
         "The TCP connection ended without a WebSocket close frame: both ends report 1006 Abnormal Closure (RFC 6455 §7.1.5, §7.4.1).",
         "TCP 连接在没有 WebSocket 关闭帧的情况下结束：两端都报告 1006 异常关闭（RFC 6455 §7.1.5、§7.4.1）。",
     ),
+    // --- HTTP/1 (issue 15) ---
+    e(
+        "http.malformed_request_line",
+        "The request line breaks RFC 9112 §3 (method SP request-target SP HTTP-version); it is read as far as it goes and its raw text kept.",
+        "请求行不符合 RFC 9112 §3（方法 SP 请求目标 SP HTTP 版本）；尽量读出其内容，并保留原始文本。",
+    ),
+    e(
+        "http.possible_smuggling",
+        "Another reading of a request's framing puts a request where this reading does not (or the reverse): both are shown (request smuggling, RFC 9112 §11.2).",
+        "对某个请求的分帧的另一种解读会在别处读出一个请求（或相反）：两种解读都列出（请求走私，RFC 9112 §11.2）。",
+    ),
+    e(
+        "http.multiple_transfer_encodings",
+        "Transfer-Encoding is given several times or lists chunked more than once: implementations may frame the message differently (RFC 9112 §6.1).",
+        "Transfer-Encoding 出现多次或多次列出 chunked：不同实现可能对报文分帧不同（RFC 9112 §6.1）。",
+    ),
+    e(
+        "http.pending_limit",
+        "More requests wait for a response than the cap allows: the oldest are emitted unanswered, and later responses for them are shown without their request.",
+        "等待响应的请求超过上限：最早的请求作为无响应条目输出，之后到达的对应响应单独列出，不带请求。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -44,13 +44,32 @@ pub enum Parsed {
 thread_local! {
     static HTTPARSE_CALLS: Cell<u64> = const { Cell::new(0) };
     static BYTES_SCANNED: Cell<u64> = const { Cell::new(0) };
+    static QUEUE_STEPS: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Work done by the head parser on this thread: httparse calls and bytes examined while looking
-/// for the end of a head (or for the next message start). For cost tests.
+/// Work done by the HTTP/1 decoder on this thread, counted for cost tests.
 #[doc(hidden)]
-pub fn work() -> (u64, u64) {
-    (HTTPARSE_CALLS.with(Cell::get), BYTES_SCANNED.with(Cell::get))
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// httparse calls (each on a whole head).
+    pub httparse_calls: u64,
+    /// Bytes examined while looking for the end of a head or for the next message start.
+    pub bytes_scanned: u64,
+    /// Queued requests looked at while pairing and emitting exchanges.
+    pub queue_steps: u64,
+}
+
+#[doc(hidden)]
+pub fn work() -> Work {
+    Work {
+        httparse_calls: HTTPARSE_CALLS.with(Cell::get),
+        bytes_scanned: BYTES_SCANNED.with(Cell::get),
+        queue_steps: QUEUE_STEPS.with(Cell::get),
+    }
+}
+
+pub(crate) fn count_queue(n: usize) {
+    QUEUE_STEPS.with(|c| c.set(c.get() + n as u64));
 }
 
 fn count_call() {
@@ -500,13 +519,13 @@ mod tests {
     fn a_head_fed_byte_by_byte_is_scanned_once() {
         let req = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: text/html\r\n\r\n";
         let mut scan = Scan::default();
-        let (calls0, _) = work();
+        let calls0 = work().httparse_calls;
         for cut in 0..req.len() {
             assert!(matches!(parse_request_from(&req[..cut], &mut scan, HeadLimits::default()), Parsed::Partial), "cut {cut}");
         }
         assert!(matches!(parse_request_from(req, &mut scan, HeadLimits::default()), Parsed::Complete(_)));
         // httparse ran once, when the head was whole.
-        assert_eq!(work().0 - calls0, 1);
+        assert_eq!(work().httparse_calls - calls0, 1);
         assert!(scan.scanned() <= req.len());
     }
 

@@ -126,8 +126,8 @@ struct Decision {
     framing: Result<Option<Framing>, ()>,
     /// Why another reading of the framing is possible (requests only).
     suspect: Option<String>,
-    /// The body length under that other reading, when it has one.
-    alt_body: Option<u64>,
+    /// Body lengths under other readings (each distinct Content-Length value, say).
+    alt_bodies: Vec<u64>,
 }
 
 enum Step {
@@ -188,6 +188,7 @@ impl Http1 {
 
     /// Where `index` is in `pending` (kept in index order).
     fn pos_of(&self, index: u32) -> Option<usize> {
+        head::count_queue(1);
         self.pending.binary_search_by_key(&index, |p| p.index).ok()
     }
 
@@ -223,6 +224,7 @@ impl Http1 {
     fn enforce_pending_cap(&mut self, sink: &mut Sink) {
         while self.awaiting > self.max_pending {
             let Some(pos) = self.pending.iter().position(|p| p.req_done && !p.resp_started) else { return };
+            head::count_queue(pos + 1);
             let Some(p) = self.pending.remove(pos) else { return };
             self.awaiting -= 1;
             if !self.pending_cap_reported {
@@ -453,9 +455,15 @@ impl Http1 {
                 p.req_end = end_ts;
                 self.push_pending(p, sink);
                 if let Some(why) = decision.suspect {
-                    // The other reading's next request, if its bytes are here already.
-                    if let Some(alt) = decision.alt_body {
-                        self.show_other_reading(buf, alt, packet, &why, sink);
+                    // The other readings' next request, if its bytes are here already. When this
+                    // reading goes on by looking for a request at a line start, the starts it
+                    // finds itself are not shown twice.
+                    let resyncs = decision.framing.is_err();
+                    for &alt in &decision.alt_bodies {
+                        let line_start = usize::try_from(alt).ok().and_then(|a| buf.bytes().get(a.checked_sub(1)?)) == Some(&b'\n');
+                        if !(resyncs && line_start) {
+                            self.show_other_reading(buf, alt, packet, &why, sink);
+                        }
                     }
                     self.suspect = Some(Suspect { packet, why });
                 }
@@ -577,7 +585,7 @@ impl Http1 {
     /// RFC 9112 §6.3 rules 3 to 8, in its order (rules 1 and 2, which depend on the request, are
     /// the caller's). `framing`: `Ok(None)` no body, `Err` the length cannot be determined.
     fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Decision {
-        let plain = |framing| Decision { framing, suspect: None, alt_body: None };
+        let plain = |framing| Decision { framing, suspect: None, alt_bodies: Vec::new() };
         // The usual message, told in one walk over the fields: no Transfer-Encoding and at most one
         // Content-Length made of digits. Everything else is looked at closely below.
         let (mut te_seen, mut cl, mut cls_seen) = (false, None, 0);
@@ -624,7 +632,7 @@ impl Http1 {
         };
         if let Some(last_te) = te().last() {
             let mut suspect = None;
-            let mut alt_body = None;
+            let mut alt_body: Option<u64> = None;
             if cls().next().is_some() {
                 sink.finding(packet, Severity::Warning, "http.te_and_cl", "both Transfer-Encoding and Content-Length: Transfer-Encoding wins, but this is how request smuggling starts (RFC 9112 §6.3 rule 3, §11.2)".into());
                 if request {
@@ -653,7 +661,7 @@ impl Http1 {
             if last_te.eq_ignore_ascii_case("chunked") {
                 // Rule 4: chunked is the final coding.
                 let framing = Framing::Chunked(Box::new(Chunked::new(self.max_chunk_line, self.keep_chunk_trailer)));
-                return Decision { framing: Ok(Some(framing)), suspect, alt_body };
+                return Decision { framing: Ok(Some(framing)), suspect, alt_bodies: alt_body.into_iter().collect() };
             }
             if request {
                 sink.finding(
@@ -663,10 +671,10 @@ impl Http1 {
                     "request Transfer-Encoding does not end in chunked, so its length cannot be determined (RFC 9112 §6.3 rule 4)".into(),
                 );
                 let why = suspect.unwrap_or_else(|| "Transfer-Encoding not ending in chunked, RFC 9112 §6.3 rule 4".to_string());
-                return Decision { framing: Err(()), suspect: Some(why), alt_body: None };
+                return Decision { framing: Err(()), suspect: Some(why), alt_bodies: Vec::new() };
             }
             // Rule 4, for a response: until the close.
-            return Decision { framing: Ok(Some(Framing::UntilClose)), suspect, alt_body };
+            return Decision { framing: Ok(Some(Framing::UntilClose)), suspect, alt_bodies: alt_body.into_iter().collect() };
         }
         if cls().next().is_some() {
             let Some(n) = one_cl() else {
@@ -681,7 +689,14 @@ impl Http1 {
                     ),
                 );
                 let why = format!("invalid Content-Length \"{}\", RFC 9112 §6.3 rule 5", all.join(", "));
-                return Decision { framing: Err(()), suspect: request.then_some(why), alt_body: None };
+                // Each value that is a number is another implementation's reading.
+                let mut alt_bodies: Vec<u64> = Vec::new();
+                for v in cls().filter_map(parse).take(8) {
+                    if !alt_bodies.contains(&v) {
+                        alt_bodies.push(v);
+                    }
+                }
+                return Decision { framing: Err(()), suspect: request.then_some(why), alt_bodies };
             };
             // Rule 5's exception (a list of one repeated value), then rule 6.
             return plain(Ok((n > 0).then_some(Framing::Length(n))));
@@ -693,7 +708,9 @@ impl Http1 {
         let start_off = buf.offset();
         let (first_packet, start_ts) = buf.packet_at(start_off);
         // HTTP/0.9: no status line, the body runs to the close.
-        if let Some(p) = self.pending.iter_mut().find(|p| !p.resp_started).filter(|_| self.evicted.is_empty()) {
+        let first_open = self.pending.iter().position(|p| !p.resp_started);
+        head::count_queue(first_open.map_or(self.pending.len(), |i| i + 1));
+        if let Some(p) = first_open.and_then(|i| self.pending.get_mut(i)).filter(|_| self.evicted.is_empty()) {
             if p.http09 {
                 p.resp_started = true;
                 p.resp_start = start_ts;
@@ -787,6 +804,7 @@ impl Http1 {
                 // Pair with the oldest request still waiting for its final response (one emitted
                 // unanswered at the queue cap first: this response is its).
                 let oldest = if self.evicted.is_empty() { self.pending.iter().position(|p| !p.resp_started) } else { None };
+                head::count_queue(oldest.map_or(self.pending.len(), |i| i + 1));
                 let pos = match oldest {
                     Some(i) => i,
                     None if !self.evicted.is_empty() && !(100..200).contains(&status) => {
