@@ -647,7 +647,12 @@ impl Conn {
                 App::Done => return,
                 App::Undecided => {
                     let both_ended = self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
-                    let s = sniff_waiting(self.bufs[Dir::ClientToServer].bytes(), self.bufs[Dir::ServerToClient].bytes(), both_ended, limits.max_sniff_wait);
+                    let s = sniff_waiting(
+                        self.bufs[Dir::ClientToServer].bytes(),
+                        self.bufs[Dir::ServerToClient].bytes(),
+                        both_ended,
+                        limits.max_sniff_wait,
+                    );
                     match s {
                         Sniffed::NeedMore => return,
                         Sniffed::Http => {

@@ -253,6 +253,11 @@ pub const FINDINGS: &[Entry] = &[
         "Transfer-Encoding 出现多次或多次列出 chunked：不同实现可能对报文分帧不同（RFC 9112 §6.1）。",
     ),
     e(
+        "http.unfinished_head",
+        "A request head had no empty line at its end, but the server answered it: it is taken as the request.",
+        "请求头末尾没有空行，但服务器已作出响应：将其视为该请求。",
+    ),
+    e(
         "http.pending_limit",
         "More requests wait for a response than the cap allows: the oldest are emitted unanswered, and later responses for them are shown without their request.",
         "等待响应的请求超过上限：最早的请求作为无响应条目输出，之后到达的对应响应单独列出，不带请求。",

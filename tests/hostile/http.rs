@@ -222,7 +222,10 @@ fn responses_after_the_queue_cap_keep_their_order() {
     let rows: Vec<(Option<&str>, Option<u64>)> =
         run.exchanges.iter().map(|x| (x.request.as_ref().map(|r| r.target.as_str()), x.response.as_ref().map(|r| r.body_len))).collect();
     // /1 and /2 went out unanswered when /3 and /4 came; the first two responses are theirs.
-    assert_eq!(rows, vec![(Some("/1"), None), (None, Some(3)), (Some("/2"), None), (None, Some(3)), (Some("/3"), Some(5)), (Some("/4"), Some(4))]);
+    assert_eq!(
+        rows,
+        vec![(Some("/1"), None), (None, Some(3)), (Some("/2"), None), (None, Some(3)), (Some("/3"), Some(5)), (Some("/4"), Some(4))]
+    );
     assert_eq!(run.count("http.pending_limit"), 1);
 }
 
@@ -251,7 +254,8 @@ fn malformed_request_lines_are_requests_paired_with_their_response() {
         assert_eq!(r.malformed_line.as_deref(), Some(line));
         assert_eq!(r.headers.value("Host"), Some("example.com"), "{line}");
         assert_eq!(x.response.as_ref().map(|r| (r.status, r.body_len)), Some((400, 11)), "{line}");
-        let f = run.findings.iter().find(|f| f.code == "http.malformed_request_line").unwrap_or_else(|| panic!("{line}: {:?}", run.codes()));
+        let f =
+            run.findings.iter().find(|f| f.code == "http.malformed_request_line").unwrap_or_else(|| panic!("{line}: {:?}", run.codes()));
         assert!(f.message.contains("RFC 9112 §3"), "{}", f.message);
         assert_eq!(run.count("http.response_without_request"), 0, "{line}");
     }
@@ -466,4 +470,20 @@ fn the_request_after_an_impossible_content_length_is_shown() {
     let f = run.findings.iter().find(|f| f.code == "http.possible_smuggling").expect("the finding");
     let first = run.exchanges[0].request.as_ref().unwrap().packet;
     assert!(f.message.contains("/smuggled") && f.message.contains(&format!("packet {first}")), "{}", f.message);
+}
+
+/// A bare "OPTIONS" line with no empty line after it, answered by the server: the server took the
+/// line as a request, and so does the decoder (RFC 9112 §2.1 says a head ends with an empty line;
+/// the answer shows the server did not wait for it).
+#[test]
+fn a_request_line_without_its_empty_line_is_paired_with_the_answer() {
+    let answer = b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    let (run, conns) = talk(Limits::default(), &[(true, b"OPTIONS\r\n"), (false, answer)]);
+    assert_eq!(conns[0].protocol, Protocol::Http);
+    assert_eq!(run.exchanges.len(), 1, "{:?}", run.codes());
+    let x = &run.exchanges[0];
+    assert_eq!(x.request.as_ref().map(|r| (r.method.as_ref(), r.malformed_line.as_deref())), Some(("OPTIONS", Some("OPTIONS"))));
+    assert_eq!(x.response.as_ref().map(|r| r.status), Some(400));
+    assert_eq!(run.count("http.unfinished_head"), 1, "{:?}", run.codes());
+    assert_eq!(run.count("http.incomplete_head"), 0, "{:?}", run.codes());
 }

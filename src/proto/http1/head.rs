@@ -95,6 +95,11 @@ impl Scan {
         self.from
     }
 
+    /// One past the first line's line feed, once seen.
+    pub fn first_line_end(&self) -> Option<usize> {
+        self.first_nl
+    }
+
     /// Where the head ends (after CRLFCRLF or LFLF, or LFCRLF), looking only at bytes not seen
     /// before.
     fn head_end(&mut self, b: &[u8]) -> Option<usize> {
@@ -217,8 +222,7 @@ fn version_suffix(s: &str) -> Option<usize> {
 fn http09(line: &[u8]) -> Option<String> {
     let line = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
     let (m, target) = line.split_once(' ')?;
-    (m == "GET" && target.starts_with('/') && !target.contains([' ', '\t']) && version_suffix(target).is_none())
-        .then(|| target.to_string())
+    (m == "GET" && target.starts_with('/') && !target.contains([' ', '\t']) && version_suffix(target).is_none()).then(|| target.to_string())
 }
 
 /// The first line's bytes so far cannot start a request line: its first token has a byte that is
@@ -276,6 +280,28 @@ pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed 
             .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, true, lim)),
     }
     .or_lenient(b, nl, lim)
+}
+
+/// Whole lines of a request head without its empty line (`b` ends with a line feed), taken as
+/// the head because the server answered them.
+pub fn parse_unfinished_request(b: &[u8], lim: HeadLimits) -> Parsed {
+    let mut whole = Vec::with_capacity(b.len() + 2);
+    whole.extend_from_slice(b);
+    whole.extend_from_slice(b"\r\n");
+    match parse_request_from(&whole, &mut Scan::default(), lim) {
+        Parsed::Complete(mut h) => {
+            h.len = b.len();
+            h.notes.push((
+                Severity::Warning,
+                "http.unfinished_head",
+                "the request head has no empty line at its end (RFC 9112 §2.1) but the server answered it: taken as the request".into(),
+            ));
+            Parsed::Complete(h)
+        }
+        Parsed::Invalid { why, .. } => Parsed::Invalid { why, len: b.len() },
+        Parsed::Http09 { len, target } => Parsed::Http09 { len: len.min(b.len()), target },
+        Parsed::Partial => Parsed::Partial,
+    }
 }
 
 /// A request head in `b` from its first byte (one search from the start).

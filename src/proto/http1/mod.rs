@@ -250,6 +250,10 @@ impl Http1 {
         loop {
             let mut progressed = false;
             for dir in Dir::BOTH {
+                if dir == Dir::ServerToClient && self.answer_ends_request(bufs) {
+                    let c2s = Dir::ClientToServer;
+                    self.request_head(&mut bufs[c2s], sink, true);
+                }
                 loop {
                     match self.step(dir, &mut bufs[dir], sink) {
                         Step::Progress => progressed = true,
@@ -277,7 +281,7 @@ impl Http1 {
                 Step::Progress
             }
             Side::Head => match dir {
-                Dir::ClientToServer => self.request_head(buf, sink),
+                Dir::ClientToServer => self.request_head(buf, sink, false),
                 Dir::ServerToClient => self.response_head(buf, sink),
             },
         }
@@ -336,17 +340,38 @@ impl Http1 {
         }
     }
 
-    fn request_head(&mut self, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
+    /// The server begins a response while the client's head has no end yet but whole lines, the
+    /// first a request line ("OPTIONS\r\n" and nothing more): the server took those lines as
+    /// the request it answers.
+    fn answer_ends_request(&self, bufs: &PerDir<StreamBuf>) -> bool {
+        let (c, s) = (bufs[Dir::ClientToServer].bytes(), bufs[Dir::ServerToClient].bytes());
+        matches!(self.sides[Dir::ServerToClient], Side::Head)
+            && matches!(self.sides[Dir::ClientToServer], Side::Head)
+            && s.starts_with(b"HTTP/")
+            && self.evicted.is_empty()
+            && self.pending.back().is_none_or(|p| p.resp_started)
+            && c.len() < self.max_head
+            && c.ends_with(b"\n")
+            // The first line's end as the head search saw it (no search of its own).
+            && (self.scans[Dir::ClientToServer].0 == bufs[Dir::ClientToServer].offset())
+            && self.scans[Dir::ClientToServer].1.first_line_end().is_some_and(|e| super::detect::looks_like_request(&c[..e.min(c.len())]))
+    }
+
+    /// `unfinished`: the head ends with what is buffered (see [`Self::answer_ends_request`]).
+    fn request_head(&mut self, buf: &mut StreamBuf, sink: &mut Sink, unfinished: bool) -> Step {
         let c2s = Dir::ClientToServer;
         let start_off = buf.offset();
         let (first_packet, start_ts) = buf.packet_at(start_off);
         let (max_head, lim) = (self.max_head, self.head_limits);
-        let parsed = {
+        let mut parsed = {
             let b = buf.bytes();
             let view = &b[..b.len().min(max_head)];
             let scan = self.scan_for(c2s, buf);
             head::parse_request_from(view, scan, lim)
         };
+        if unfinished && matches!(parsed, Parsed::Partial) {
+            parsed = head::parse_unfinished_request(buf.bytes(), lim);
+        }
         match parsed {
             Parsed::Partial => {
                 if buf.len() >= max_head {
@@ -354,9 +379,7 @@ impl Http1 {
                         first_packet,
                         Severity::Error,
                         "http.head_too_large",
-                        format!(
-                            "request head longer than {max_head} bytes (Limits.max_head) without an end; skipping to the next request"
-                        ),
+                        format!("request head longer than {max_head} bytes (Limits.max_head) without an end; skipping to the next request"),
                     );
                     self.start_resync(c2s, buf, max_head);
                     return Step::Progress;
