@@ -50,7 +50,7 @@ impl Default for Limits {
             max_chunk_line: 8192,
             keep_chunk_trailer: 16 * 1024,
             max_pending_requests: 1024,
-            max_sniff_wait: 16 * 1024,
+            max_sniff_wait: 4 * 1024,
         }
     }
 }

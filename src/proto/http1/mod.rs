@@ -212,6 +212,11 @@ impl Http1 {
         self.sides[dir] = Side::Resync;
     }
 
+    /// The server's next bytes answer an HTTP/0.9 request: raw, from the first byte.
+    fn http09_answer_next(&self, dir: Dir) -> bool {
+        dir == Dir::ServerToClient && self.evicted.is_empty() && self.pending.iter().find(|p| !p.resp_started).is_some_and(|p| p.http09)
+    }
+
     /// Queues a request (or a response's stand-in) for pairing.
     fn push_pending(&mut self, p: Pending, sink: &mut Sink) {
         self.pending.push_back(p);
@@ -269,13 +274,13 @@ impl Http1 {
     }
 
     fn step(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
-        match &mut self.sides[dir] {
+        match &self.sides[dir] {
             Side::Stopped | Side::AwaitingResponse => Step::Stall,
             Side::Resync => self.resync(dir, buf),
             Side::Body { .. } => self.body(dir, buf, sink),
             Side::Head if buf.is_empty() => Step::Stall,
             // Empty lines before a message (RFC 9112 §2.2: at least one is to be ignored).
-            Side::Head if matches!(buf.bytes()[0], b'\r' | b'\n') => {
+            Side::Head if matches!(buf.bytes()[0], b'\r' | b'\n') && !self.http09_answer_next(dir) => {
                 let n = buf.bytes().iter().take_while(|c| matches!(c, b'\r' | b'\n')).count();
                 buf.consume(n);
                 Step::Progress
