@@ -365,18 +365,13 @@ fn lenient_request(b: &[u8], nl: usize, why: &str, lim: HeadLimits) -> Option<Pa
     let (mut target, mut version) = (String::new(), None);
     match rest.as_slice() {
         [] => {}
+        // One word after the method is the target, as Wireshark reads it ("OPTIONS HTTP/1.1":
+        // target "HTTP/1.1"; "GET /HTTP/1.1": target "/HTTP/1.1"), with no version.
+        [one] => target = one.to_string(),
         [.., last] if last.starts_with("HTTP/") => {
             version = Some(last.to_string());
             target = rest[..rest.len() - 1].join(" ");
         }
-        // "GET /HTTP/1.1": the space before the version is missing.
-        [one] => match version_suffix(one) {
-            Some(at) => {
-                target = one[..at].to_string();
-                version = Some(one[at..].to_string());
-            }
-            None => target = one.to_string(),
-        },
         _ => target = rest.join(" "),
     }
     if !known && version.is_none() {
@@ -593,9 +588,10 @@ mod tests {
     #[test]
     fn malformed_request_lines_are_read_leniently() {
         for (line, method, target, version) in [
-            ("OPTIONS HTTP/1.1", "OPTIONS", "", "HTTP/1.1"),
+            // Method and target as tshark 4.0 reads them.
+            ("OPTIONS HTTP/1.1", "OPTIONS", "HTTP/1.1", ""),
             ("OPTIONS", "OPTIONS", "", ""),
-            ("GET /HTTP/1.1", "GET", "/", "HTTP/1.1"),
+            ("GET /HTTP/1.1", "GET", "/HTTP/1.1", ""),
             ("GET  /a  HTTP/1.1", "GET", "/a", "HTTP/1.1"),
             ("GET /a b HTTP/1.1", "GET", "/a b", "HTTP/1.1"),
         ] {
