@@ -256,6 +256,13 @@ fn malformed_request_lines_are_requests_paired_with_their_response() {
         assert_eq!(r.malformed_line.as_deref(), Some(line));
         assert_eq!(r.headers.value("Host"), Some("example.com"), "{line}");
         assert_eq!(x.response.as_ref().map(|r| (r.status, r.body_len)), Some((400, 11)), "{line}");
+        // The raw line is in the JSON, and the hand-written printer agrees with serde.
+        let mut fast = Vec::new();
+        wirescope::export::records::exchange(&mut fast, x);
+        let serde = serde_json::to_vec(x).unwrap();
+        assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&serde));
+        let v: serde_json::Value = serde_json::from_slice(&serde).unwrap();
+        assert_eq!(v["request"]["malformed_line"], line, "{line}");
         let f =
             run.findings.iter().find(|f| f.code == "http.malformed_request_line").unwrap_or_else(|| panic!("{line}: {:?}", run.codes()));
         assert!(f.message.contains("RFC 9112 §3"), "{}", f.message);
@@ -338,6 +345,13 @@ fn rfc9112_section_6_3_rule_by_rule() {
             server: [resp("200 OK", "Transfer-Encoding: chunked\r\n", "2\r\nok\r\n0\r\n\r\n"), ok0.clone()].concat(),
             want: vec![("/c", 4, Some((200, 2, false))), ("/next", 0, Some((200, 0, false)))],
             findings: vec![],
+        },
+        Row {
+            rule: "4. (as above, the final coding is chunked) with Transfer-Encoding given twice: RFC 9112 §6.1, a sender MUST NOT apply the chunked transfer coding more than once; an implementation reading only the first field would frame it otherwise",
+            client: [req("POST", "/tt", "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n", "3\r\nabc\r\n0\r\n\r\n"), next.clone()].concat(),
+            server: [ok0.clone(), ok0.clone()].concat(),
+            want: vec![("/tt", 3, Some((200, 0, false))), ("/next", 0, Some((200, 0, false)))],
+            findings: vec!["http.multiple_transfer_encodings", "http.possible_smuggling"],
         },
         Row {
             rule: "4. If a Transfer-Encoding header field is present in a response and the chunked transfer coding is not the final encoding, the message body length is determined by reading the connection until it is closed by the server.",
