@@ -130,8 +130,9 @@ fn a_growing_head_is_scanned_once() {
     let limits = Limits { max_head: 64 << 20, ..Limits::default() };
     let (w1, sent1, _, r1) = growing_head(limits.clone(), 500);
     let (w4, sent4, _, r4) = growing_head(limits, 2000);
-    assert_eq!(w1.httparse_calls, 0, "{w1:?}");
-    assert_eq!(w4.httparse_calls, 0, "{w4:?}");
+    // One try on the first segment, none after.
+    assert_eq!(w1.httparse_calls, 1, "{w1:?}");
+    assert_eq!(w4.httparse_calls, 1, "{w4:?}");
     assert!(w1.bytes_scanned <= 2 * sent1, "{w1:?} for {sent1} bytes");
     assert!(w4.bytes_scanned <= 2 * sent4, "{w4:?} for {sent4} bytes");
     assert!(w4.bytes_scanned <= 5 * w1.bytes_scanned, "N: {w1:?}, 4N: {w4:?}");
@@ -201,8 +202,9 @@ fn pipelined_unanswered_requests_cost_linear_work_and_bounded_memory() {
         let f = r.findings.iter().find(|f| f.code == "http.pending_limit").unwrap();
         assert!(f.message.contains("Limits.max_pending_requests") && f.message.contains("256"), "{}", f.message);
     }
-    assert_eq!(w1.httparse_calls, n as u64);
-    assert_eq!(w4.httparse_calls, 4 * n as u64);
+    // One httparse call per head, two for a head cut by a segment boundary.
+    assert!((n as u64..=2 * n as u64).contains(&w1.httparse_calls), "{w1:?}");
+    assert!((4 * n as u64..=8 * n as u64).contains(&w4.httparse_calls), "{w4:?}");
     // A handful of queue steps per request, not one per request already queued.
     assert!(w1.queue_steps <= 8 * n as u64, "{w1:?}");
     assert!(w4.queue_steps <= 8 * 4 * n as u64, "{w4:?}");

@@ -87,6 +87,9 @@ pub struct Scan {
     from: usize,
     /// End of the first line (one past its LF), once seen.
     first_nl: Option<usize>,
+    /// httparse has had its one try on what first arrived (a head that came whole, the usual
+    /// case, costs no search of its own).
+    tried: bool,
 }
 
 impl Scan {
@@ -257,6 +260,22 @@ const FEW_HEADERS: usize = 64;
 /// A request head from its first byte, `b` holding what has arrived. Resumes the search where
 /// `scan` left it.
 pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed {
+    if !scan.tried {
+        scan.tried = true;
+        count_call();
+        let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+        let mut req = httparse::Request::new(&mut few);
+        if let Ok(httparse::Status::Complete(len)) = req.parse(b) {
+            return Parsed::Complete(Head {
+                len,
+                version: version_str(req.version),
+                headers: collect(&b[..len], req.headers),
+                kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
+                malformed_line: None,
+                notes: Vec::new(),
+            });
+        }
+    }
     let Some(end) = scan.head_end(b) else {
         if let Some(nl) = scan.first_nl {
             if let Some(target) = http09(&b[..nl - 1]) {
@@ -429,6 +448,22 @@ pub fn parse_response_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed
     if b[..n] != b"HTTP/"[..n] {
         return Parsed::Invalid { why: "the status line does not start with HTTP/".into(), len: 0 };
     }
+    if !scan.tried {
+        scan.tried = true;
+        count_call();
+        let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+        let mut resp = httparse::Response::new(&mut few);
+        if let Ok(httparse::Status::Complete(len)) = resp.parse(b) {
+            return Parsed::Complete(Head {
+                len,
+                version: version_str(resp.version),
+                headers: collect(&b[..len], resp.headers),
+                kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+                malformed_line: None,
+                notes: Vec::new(),
+            });
+        }
+    }
     let Some(end) = scan.head_end(b) else { return Parsed::Partial };
     let b = &b[..end];
     let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
@@ -545,8 +580,8 @@ mod tests {
             assert!(matches!(parse_request_from(&req[..cut], &mut scan, HeadLimits::default()), Parsed::Partial), "cut {cut}");
         }
         assert!(matches!(parse_request_from(req, &mut scan, HeadLimits::default()), Parsed::Complete(_)));
-        // httparse ran once, when the head was whole.
-        assert_eq!(work().httparse_calls - calls0, 1);
+        // httparse ran twice: on the first bytes, and when the head was whole.
+        assert_eq!(work().httparse_calls - calls0, 2);
         assert!(scan.scanned() <= req.len());
     }
 

@@ -231,7 +231,7 @@ impl Http1 {
             let Some(pos) = self.pending.iter().position(|p| p.req_done && !p.resp_started) else { return };
             head::count_queue(pos + 1);
             let Some(p) = self.pending.remove(pos) else { return };
-            self.awaiting -= 1;
+            self.awaiting = self.awaiting.saturating_sub(1);
             if !self.pending_cap_reported {
                 self.pending_cap_reported = true;
                 let packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
@@ -1070,7 +1070,7 @@ impl Http1 {
         if let Some(p) = self.pos_of(index).and_then(|at| self.pending.get_mut(at)) {
             if !p.resp_done {
                 p.resp_done = true;
-                self.awaiting -= 1;
+                self.awaiting = self.awaiting.saturating_sub(1);
             }
         }
         self.try_emit(index, sink);
