@@ -258,6 +258,11 @@ pub const FINDINGS: &[Entry] = &[
         "请求头末尾没有空行，但服务器已作出响应：将其视为该请求。",
     ),
     e(
+        "http.te_in_http10",
+        "An HTTP/1.0 message carries Transfer-Encoding: RFC 9112 §6.1 says to treat its framing as faulty, since HTTP/1.0 implementations read the body otherwise.",
+        "HTTP/1.0 报文带有 Transfer-Encoding：RFC 9112 §6.1 规定将其分帧视为有误，因为 HTTP/1.0 实现会以别的方式读取报文体。",
+    ),
+    e(
         "http.pending_limit",
         "More requests wait for a response than the cap allows: the oldest are emitted unanswered, and later responses for them are shown without their request.",
         "等待响应的请求超过上限：最早的请求作为无响应条目输出，之后到达的对应响应单独列出，不带请求。",

@@ -356,6 +356,17 @@ fn rfc9112_section_6_3_rule_by_rule() {
             findings: vec!["http.multiple_transfer_encodings", "http.possible_smuggling"],
         },
         Row {
+            rule: "4. (as above) in an HTTP/1.0 request: RFC 9112 §6.1, a server or client that receives an HTTP/1.0 message containing a Transfer-Encoding header field MUST treat the message as if the framing is faulty, even if a Content-Length is present",
+            client: [
+                "POST /old HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n".to_string(),
+                "GET /next HTTP/1.0\r\n\r\n".to_string(),
+            ]
+            .concat(),
+            server: [ok0.clone(), ok0.clone()].concat(),
+            want: vec![("/old", 2, Some((200, 0, false))), ("/next", 0, Some((200, 0, false)))],
+            findings: vec!["http.te_in_http10", "http.possible_smuggling"],
+        },
+        Row {
             rule: "4. If a Transfer-Encoding header field is present in a response and the chunked transfer coding is not the final encoding, the message body length is determined by reading the connection until it is closed by the server.",
             client: req("GET", "/r", "", ""),
             server: resp("200 OK", "Transfer-Encoding: identity\r\n", "to the close"),

@@ -449,7 +449,7 @@ impl Http1 {
                     );
                 }
                 self.flag_suspect_follower(packet, &method, &target, sink);
-                let decision = self.framing(&h.headers, true, packet, sink);
+                let decision = self.framing(&h.headers, true, h.version == "HTTP/1.0", packet, sink);
                 let upgrade = if h.headers.has_token("Connection", "upgrade") {
                     h.headers.value("Upgrade").map(|u| u.to_ascii_lowercase())
                 } else {
@@ -612,7 +612,7 @@ impl Http1 {
 
     /// RFC 9112 §6.3 rules 3 to 8, in its order (rules 1 and 2, which depend on the request, are
     /// the caller's). `framing`: `Ok(None)` no body, `Err` the length cannot be determined.
-    fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Decision {
+    fn framing(&self, h: &Headers, request: bool, http10: bool, packet: PacketNo, sink: &mut Sink) -> Decision {
         let plain = |framing| Decision { framing, suspect: None, alt_bodies: Vec::new() };
         // The usual message, told in one walk over the fields: no Transfer-Encoding and at most one
         // Content-Length made of digits. Everything else is looked at closely below.
@@ -666,6 +666,18 @@ impl Http1 {
                 if request {
                     suspect = Some("Transfer-Encoding and Content-Length, RFC 9112 §6.3 rule 3".to_string());
                     alt_body = one_cl();
+                }
+            }
+            if http10 {
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "http.te_in_http10",
+                    "an HTTP/1.0 message with Transfer-Encoding, which RFC 9112 §6.1 says to treat as faulty framing: HTTP/1.0 implementations do not know it and read the body otherwise".into(),
+                );
+                if request && suspect.is_none() {
+                    suspect = Some("Transfer-Encoding in an HTTP/1.0 request, RFC 9112 §6.1".to_string());
+                    alt_body = one_cl().or(Some(0));
                 }
             }
             let codings = te().count();
@@ -879,7 +891,7 @@ impl Http1 {
                 let framing = if no_body || tunnel {
                     None
                 } else {
-                    match self.framing(&resp.headers, false, packet, sink).framing {
+                    match self.framing(&resp.headers, false, resp.version == "HTTP/1.0", packet, sink).framing {
                         Ok(f) => f,
                         Err(()) => {
                             // The user agent discards it (rule 5); an observer looks for the
