@@ -32,6 +32,9 @@ pub struct Limits {
     /// Client bytes held, on a connection not yet recognised, while waiting for the server's first
     /// bytes (a status line makes it HTTP whatever the client sent).
     pub max_sniff_wait: usize,
+    /// Bytes of a line looked at, at most, to tell whether it starts an HTTP message, when looking
+    /// for the next one after bytes that were not one.
+    pub max_start_line: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
             keep_chunk_trailer: 16 * 1024,
             max_pending_requests: 1024,
             max_sniff_wait: 4 * 1024,
+            max_start_line: 8192,
         }
     }
 }

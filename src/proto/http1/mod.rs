@@ -88,9 +88,6 @@ impl Default for ResyncAt {
     }
 }
 
-/// Bytes of a line looked at, at most, to tell whether it starts a message.
-const START_WINDOW: usize = 8192;
-
 /// A request whose framing other implementations may read differently (RFC 9112 §6.3, §11.2):
 /// the request that follows it is flagged.
 struct Suspect {
@@ -109,6 +106,8 @@ pub struct Http1 {
     max_chunk_line: usize,
     keep_chunk_trailer: usize,
     max_pending: usize,
+    /// Bytes of a line looked at, at most, to tell whether it starts a message.
+    max_start_line: usize,
     /// The head being read on each side: its first byte's stream offset and the search so far.
     scans: PerDir<(u64, Scan)>,
     resyncs: PerDir<ResyncAt>,
@@ -176,6 +175,7 @@ impl Http1 {
             max_chunk_line: limits.max_chunk_line,
             keep_chunk_trailer: limits.keep_chunk_trailer,
             max_pending: limits.max_pending_requests.max(1),
+            max_start_line: limits.max_start_line.max(16),
             scans: PerDir::new((u64::MAX, Scan::default()), (u64::MAX, Scan::default())),
             resyncs: PerDir::default(),
             awaiting: 0,
@@ -295,7 +295,7 @@ impl Http1 {
     /// Looks for the next message start at a line start, in time linear in the bytes: every byte
     /// is looked at a bounded number of times, and what is rejected is consumed.
     fn resync(&mut self, dir: Dir, buf: &mut StreamBuf) -> Step {
-        let (skip, state, found) = Self::find_start(dir, buf.bytes(), self.resyncs[dir]);
+        let (skip, state, found) = Self::find_start(dir, buf.bytes(), self.resyncs[dir], self.max_start_line);
         buf.consume(skip);
         self.resyncs[dir] = state;
         if found {
@@ -307,7 +307,7 @@ impl Http1 {
     }
 
     /// The search of [`Self::resync`]: (bytes to drop, the state after, whether a start is there).
-    fn find_start(dir: Dir, b: &[u8], mut r: ResyncAt) -> (usize, ResyncAt, bool) {
+    fn find_start(dir: Dir, b: &[u8], mut r: ResyncAt, window: usize) -> (usize, ResyncAt, bool) {
         let mut i = 0;
         loop {
             if !r.at_line_start {
@@ -324,11 +324,11 @@ impl Http1 {
                 }
             }
             let cand = &b[i..];
-            let look = &cand[..cand.len().min(START_WINDOW)];
+            let look = &cand[..cand.len().min(window)];
             let from = r.scanned.min(look.len());
             let nl = look[from..].iter().position(|&c| c == b'\n').map(|p| from + p);
             head::count_scanned(nl.map_or(look.len(), |p| p + 1) - from);
-            if nl.is_none() && look.len() < START_WINDOW {
+            if nl.is_none() && look.len() < window {
                 // The line is not all here: wait, remembering how far its end was looked for.
                 return (i, ResyncAt { at_line_start: true, scanned: look.len() }, false);
             }
@@ -538,7 +538,7 @@ impl Http1 {
     fn show_other_reading(&mut self, buf: &StreamBuf, alt: u64, packet: PacketNo, why: &str, sink: &mut Sink) {
         let b = buf.bytes();
         let Ok(at) = usize::try_from(alt) else { return };
-        if at == 0 || at >= b.len() || !super::detect::looks_like_request(&b[at..b.len().min(at + START_WINDOW)]) {
+        if at == 0 || at >= b.len() || !super::detect::looks_like_request(&b[at..b.len().min(at + self.max_start_line)]) {
             return;
         }
         let view = &b[at..b.len().min(at + self.max_head)];
