@@ -98,20 +98,31 @@ fn delta(a: Work, b: Work) -> Work {
 /// A request head that keeps growing, `segments` segments of header lines and no empty line.
 /// Returns the work done, the bytes sent and the findings.
 fn growing_head(limits: Limits, segments: usize) -> (Work, u64, alloc::Cost, Run) {
+    growing_head_from(true, limits, segments)
+}
+
+/// The same from the client (a request head) or from the server (a response head, after a
+/// request).
+fn growing_head_from(client: bool, limits: Limits, segments: usize) -> (Work, u64, alloc::Cost, Run) {
     let before = work();
     let mut sent = 0u64;
     let (run, cost) = alloc::measure(|| {
         let mut run = Run::new(limits);
         let mut conv = conversation(40001);
         conv.handshake(&mut |t, f| run.frame(t, f));
-        conv.send(true, b"GET / HTTP/1.1\r\nHost: example.com\r\n", &mut |t, f| run.frame(t, f));
+        if client {
+            conv.send(true, b"GET / HTTP/1.1\r\nHost: example.com\r\n", &mut |t, f| run.frame(t, f));
+        } else {
+            conv.send(true, b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", &mut |t, f| run.frame(t, f));
+            conv.send(false, b"HTTP/1.1 200 OK\r\nServer: x\r\n", &mut |t, f| run.frame(t, f));
+        }
         // 30 header lines of 45 bytes per segment: 1350 bytes, under one MSS.
         let mut seg = Vec::new();
         for i in 0..30 {
             seg.extend_from_slice(format!("X-Grow-{i:02}: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n").as_bytes());
         }
         for _ in 0..segments {
-            conv.send(true, &seg, &mut |t, f| run.frame(t, f));
+            conv.send(client, &seg, &mut |t, f| run.frame(t, f));
             sent += seg.len() as u64;
         }
         conv.close(&mut |t, f| run.frame(t, f));
@@ -161,6 +172,22 @@ fn a_growing_head_stops_at_the_cap_in_bounded_memory() {
     }
     assert!(c4.peak < c1.peak + cap, "N: {c1:?}, 4N: {c4:?}");
     assert!(w4.bytes_scanned <= 5 * w1.bytes_scanned, "N: {w1:?}, 4N: {w4:?}");
+}
+
+/// A response head that never ends costs the same: linear work, one finding at the cap.
+#[test]
+fn a_growing_response_head_stops_at_the_cap() {
+    let (w1, sent1, c1, r1) = growing_head_from(false, Limits::default(), 500);
+    let (w4, sent4, c4, r4) = growing_head_from(false, Limits::default(), 2000);
+    for (w, sent, r) in [(w1, sent1, &r1), (w4, sent4, &r4)] {
+        assert_eq!(r.count("http.head_too_large"), 1, "{:?}", r.codes());
+        assert!(w.bytes_scanned <= 3 * sent, "{w:?} for {sent} bytes");
+        assert!(w.httparse_calls <= 3, "{w:?}");
+        // The request is still shown, unanswered.
+        assert_eq!(r.exchanges.len(), 1);
+        assert!(r.exchanges[0].response.is_none());
+    }
+    assert!(c4.peak < c1.peak + Limits::default().max_head as i64, "N: {c1:?}, 4N: {c4:?}");
 }
 
 /// `n` pipelined requests that are never answered.
