@@ -8,7 +8,7 @@ use crate::model::{
     nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PacketSummary, PerDir, Protocol, RowKind, Severity,
     TlsInfo, Transport, WsHandshake,
 };
-use crate::proto::detect::{sniff, Sniffed};
+use crate::proto::detect::{sniff_waiting, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{tls, Output, Sink, StreamBuf};
@@ -659,7 +659,12 @@ impl Conn {
                 App::Done => return,
                 App::Undecided => {
                     let both_ended = self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
-                    let s = sniff(self.bufs[Dir::ClientToServer].bytes(), self.bufs[Dir::ServerToClient].bytes(), both_ended);
+                    let s = sniff_waiting(
+                        self.bufs[Dir::ClientToServer].bytes(),
+                        self.bufs[Dir::ServerToClient].bytes(),
+                        both_ended,
+                        limits.max_sniff_wait,
+                    );
                     match s {
                         Sniffed::NeedMore => return,
                         Sniffed::Http => {

@@ -23,6 +23,22 @@ pub struct Limits {
     /// Tunnels peeled around one packet (VXLAN in GRE is 2); a packet nested deeper is counted in
     /// `packets.tunnel_too_deep`, with one `packet.tunnel_depth_limit` finding, and not analysed.
     pub max_tunnel_depth: u8,
+    // --- HTTP/1 (issue 15) ---
+    /// Most header fields in one HTTP message head (more: the head is malformed).
+    pub max_header_fields: usize,
+    /// Longest chunk-size line (with its extensions) or trailer line of a chunked body.
+    pub max_chunk_line: usize,
+    /// Trailer bytes kept per chunked body (the rest is read, not kept).
+    pub keep_chunk_trailer: usize,
+    /// HTTP requests queued per connection waiting for their response; beyond it the oldest are
+    /// emitted as unanswered exchanges (a later response is then shown without its request).
+    pub max_pending_requests: usize,
+    /// Client bytes held, on a connection not yet recognised, while waiting for the server's first
+    /// bytes (a status line makes it HTTP whatever the client sent).
+    pub max_sniff_wait: usize,
+    /// Bytes of a line looked at, at most, to tell whether it starts an HTTP message, when looking
+    /// for the next one after bytes that were not one.
+    pub max_start_line: usize,
 }
 
 impl Default for Limits {
@@ -38,6 +54,13 @@ impl Default for Limits {
             packet_rows: false,
             // Tunnels (issue 15).
             max_tunnel_depth: 8,
+            // --- HTTP/1 (issue 15) ---
+            max_header_fields: 256,
+            max_chunk_line: 8192,
+            keep_chunk_trailer: 16 * 1024,
+            max_pending_requests: 1024,
+            max_sniff_wait: 4 * 1024,
+            max_start_line: 8192,
         }
     }
 }

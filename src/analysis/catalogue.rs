@@ -242,6 +242,37 @@ pub const FINDINGS: &[Entry] = &[
         "Tunnels nested deeper than the limit (max_tunnel_depth): such packets are counted, not analysed.",
         "隧道嵌套超过上限（max_tunnel_depth）：这类数据包只计数，不分析。",
     ),
+    // --- HTTP/1 (issue 15) ---
+    e(
+        "http.malformed_request_line",
+        "The request line breaks RFC 9112 §3 (method SP request-target SP HTTP-version); it is read as far as it goes and its raw text kept.",
+        "请求行不符合 RFC 9112 §3（方法 SP 请求目标 SP HTTP 版本）；尽量读出其内容，并保留原始文本。",
+    ),
+    e(
+        "http.possible_smuggling",
+        "Another reading of a request's framing puts a request where this reading does not (or the reverse): both are shown (request smuggling, RFC 9112 §11.2).",
+        "对某个请求的分帧的另一种解读会在别处读出一个请求（或相反）：两种解读都列出（请求走私，RFC 9112 §11.2）。",
+    ),
+    e(
+        "http.multiple_transfer_encodings",
+        "Transfer-Encoding is given several times or lists chunked more than once: implementations may frame the message differently (RFC 9112 §6.1).",
+        "Transfer-Encoding 出现多次或多次列出 chunked：不同实现可能对报文分帧不同（RFC 9112 §6.1）。",
+    ),
+    e(
+        "http.unfinished_head",
+        "A request head had no empty line at its end, but the server answered it: it is taken as the request.",
+        "请求头末尾没有空行，但服务器已作出响应：将其视为该请求。",
+    ),
+    e(
+        "http.te_in_http10",
+        "An HTTP/1.0 message carries Transfer-Encoding: RFC 9112 §6.1 says to treat its framing as faulty, since HTTP/1.0 implementations read the body otherwise.",
+        "HTTP/1.0 报文带有 Transfer-Encoding：RFC 9112 §6.1 规定将其分帧视为有误，因为 HTTP/1.0 实现会以别的方式读取报文体。",
+    ),
+    e(
+        "http.pending_limit",
+        "More requests wait for a response than the cap allows: the oldest are emitted unanswered, and later responses for them are shown without their request.",
+        "等待响应的请求超过上限：最早的请求作为无响应条目输出，之后到达的对应响应单独列出，不带请求。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -119,6 +119,10 @@ fn request(out: &mut Vec<u8>, r: &HttpRequest) {
     write_str(out, &r.method);
     lit!(out, ",\"target\":");
     write_str(out, &r.target);
+    if let Some(l) = &r.malformed_line {
+        lit!(out, ",\"malformed_line\":");
+        write_str(out, l);
+    }
     head_middle(out, &r.version, &r.headers, r.head_len, r.body_len, r.wire_body_len);
     head_end(out, r.start_time, r.end_time, &r.body);
 }

@@ -184,6 +184,10 @@ pub struct HttpRequest {
     /// A standard method is a static string (no allocation per request).
     pub method: std::borrow::Cow<'static, str>,
     pub target: String,
+    /// The raw request line when it breaks RFC 9112 §3 and was read leniently (method, target and
+    /// version above are then as far as they could be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub malformed_line: Option<String>,
     /// "HTTP/1.1", "HTTP/1.0", "HTTP/0.9" or "HTTP/1.?": a static string.
     pub version: std::borrow::Cow<'static, str>,
     pub headers: Headers,

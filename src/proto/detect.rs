@@ -35,10 +35,13 @@ pub enum Sniffed {
     NeedMore,
 }
 
-/// True when the bytes start like an HTTP/1 request line ("TOKEN SP target SP HTTP/1.x").
+/// True when the bytes start like an HTTP/1 request line ("TOKEN SP target SP HTTP/1.x"), or
+/// are a known method alone on its line (a malformed request line a server still answers).
 pub fn looks_like_request(b: &[u8]) -> bool {
     let Some(sp) = b.iter().take(20).position(|&c| c == b' ') else {
-        return false;
+        let line = b.iter().take(20).position(|&c| c == b'\n').map(|e| &b[..e]);
+        let line = line.map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+        return line.is_some_and(|l| KNOWN_METHODS.iter().any(|m| m.as_bytes() == l));
     };
     if sp == 0 || !b[..sp].iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
         return false;
@@ -54,8 +57,23 @@ fn method_prefix(b: &[u8]) -> bool {
 }
 
 /// Decides from the first bytes of the client's and the server's directions (either may be empty).
-/// `ended` says no more bytes will come, so a decision must be made now.
+/// `ended` says no more bytes will come, so a decision must be made now. Client bytes that are
+/// nothing known wait for the server's first bytes (a status line makes the connection HTTP,
+/// whatever the client sent) while they are fewer than `wait` (Limits.max_sniff_wait).
+pub fn sniff_waiting(client: &[u8], server: &[u8], ended: bool, wait: usize) -> Sniffed {
+    match sniff(client, server, ended) {
+        Sniffed::Opaque if server.is_empty() && !ended && client.len() < wait => Sniffed::NeedMore,
+        s => s,
+    }
+}
+
+/// [`sniff_waiting`] that does not wait for the server.
 pub fn sniff(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
+    // The server answered with a status line: HTTP, whatever the client sent (a request line it
+    // refused, a probe).
+    if server.starts_with(b"HTTP/1.") {
+        return Sniffed::Http;
+    }
     if !client.is_empty() {
         if client.len() >= H2_PREFACE.len().min(client.len()) && H2_PREFACE.starts_with(&client[..client.len().min(H2_PREFACE.len())]) {
             if client.len() >= H2_PREFACE.len() {
@@ -136,5 +154,16 @@ mod tests {
         assert_eq!(sniff(&[0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2], b"", false), Sniffed::WebSocket);
         assert_eq!(sniff(b"", &[0x81, 0x02, b'h', b'i'], false), Sniffed::WebSocket);
         assert_eq!(sniff(b"SSH-2.0-OpenSSH_9.2\r\n", b"", false), Sniffed::Opaque);
+    }
+
+    #[test]
+    fn a_status_line_makes_it_http_whatever_the_client_sent() {
+        assert_eq!(sniff(b"OPTIONS\r\n\r\n", b"", false), Sniffed::Http);
+        assert_eq!(sniff_waiting(b"\x01\x02garbage\r\n", b"", false, 100), Sniffed::NeedMore);
+        assert_eq!(sniff_waiting(b"\x01\x02garbage\r\n", b"HTTP/1.0 400 Bad Request\r\n", false, 100), Sniffed::Http);
+        // Past the wait, or once the connection ended, the client's bytes decide alone.
+        assert_eq!(sniff_waiting(b"\x01\x02garbage\r\n", b"", false, 10), Sniffed::Opaque);
+        assert_eq!(sniff_waiting(b"\x01\x02garbage\r\n", b"", true, 100), Sniffed::Opaque);
+        assert_eq!(sniff_waiting(b"SSH-2.0-OpenSSH_9.2\r\n", b"SSH-2.0-x\r\n", false, 100), Sniffed::Opaque);
     }
 }

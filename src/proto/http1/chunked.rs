@@ -7,7 +7,8 @@ pub enum ChunkError {
     BadSize(u8),
     /// Chunk data not followed by CRLF.
     MissingCrlf,
-    LineTooLong,
+    /// A line longer than the limit (given).
+    LineTooLong(usize),
 }
 
 impl std::fmt::Display for ChunkError {
@@ -16,8 +17,8 @@ impl std::fmt::Display for ChunkError {
             ChunkError::SizeOverflow => write!(f, "chunk size does not fit in 64 bits"),
             ChunkError::BadSize(c) => write!(f, "chunk size has a non-hex character 0x{c:02x}"),
             ChunkError::MissingCrlf => write!(f, "chunk data is not followed by CRLF"),
-            ChunkError::LineTooLong => {
-                write!(f, "chunk-size line or trailer line longer than 8 KiB")
+            ChunkError::LineTooLong(max) => {
+                write!(f, "chunk-size line or trailer line longer than {max} bytes (Limits.max_chunk_line)")
             }
         }
     }
@@ -44,12 +45,14 @@ enum State {
     Done,
 }
 
-const MAX_LINE: usize = 8192;
-
 #[derive(Debug)]
 pub struct Chunked {
     state: State,
     size: u64,
+    /// Longest size or trailer line (Limits.max_chunk_line).
+    max_line: usize,
+    /// Trailer bytes kept (Limits.keep_chunk_trailer).
+    keep_trailer: usize,
     pub chunks: u32,
     pub extensions: u32,
     /// Trailer field lines, raw.
@@ -58,11 +61,16 @@ pub struct Chunked {
 
 impl Default for Chunked {
     fn default() -> Self {
-        Chunked { state: State::Size { digits: 0 }, size: 0, chunks: 0, extensions: 0, trailer: Vec::new() }
+        let l = crate::limits::Limits::default();
+        Chunked::new(l.max_chunk_line, l.keep_chunk_trailer)
     }
 }
 
 impl Chunked {
+    pub fn new(max_line: usize, keep_trailer: usize) -> Self {
+        Chunked { state: State::Size { digits: 0 }, size: 0, max_line, keep_trailer, chunks: 0, extensions: 0, trailer: Vec::new() }
+    }
+
     pub fn is_done(&self) -> bool {
         self.state == State::Done
     }
@@ -120,8 +128,8 @@ impl Chunked {
                         self.chunks += 1;
                         self.state = if self.size == 0 { State::Trailer { len: 0 } } else { State::Data { left: self.size } };
                         self.size = 0;
-                    } else if len >= MAX_LINE {
-                        return Err(ChunkError::LineTooLong);
+                    } else if len >= self.max_line {
+                        return Err(ChunkError::LineTooLong(self.max_line));
                     } else {
                         if c == b';' && len > 0 {
                             self.extensions += 1;
@@ -160,17 +168,17 @@ impl Chunked {
                             break;
                         }
                         b'\n' => {
-                            if self.trailer.len() < 16 * 1024 {
+                            if self.trailer.len() < self.keep_trailer {
                                 self.trailer.push(b'\n');
                             }
                             self.state = State::Trailer { len: 0 };
                         }
                         b'\r' => {}
                         _ => {
-                            if len >= MAX_LINE {
-                                return Err(ChunkError::LineTooLong);
+                            if len >= self.max_line {
+                                return Err(ChunkError::LineTooLong(self.max_line));
                             }
-                            if self.trailer.len() < 16 * 1024 {
+                            if self.trailer.len() < self.keep_trailer {
                                 self.trailer.push(c);
                             }
                             self.state = State::Trailer { len: len + 1 };

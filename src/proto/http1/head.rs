@@ -1,14 +1,21 @@
 //! Message heads through httparse, with the leniency an observer needs: obs-fold unfolded and
-//! reported, HTTP/0.9 requests recognised.
+//! reported, HTTP/0.9 requests recognised, a request line that httparse refuses still read as far
+//! as it goes (RFC 9112 §3).
+//!
+//! A head that arrives in pieces is never parsed again from its start: [`Scan`] keeps how far the
+//! search for the head's end has got, and httparse runs once, when the whole head is there.
 
 use crate::model::{Headers, Severity};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 pub struct Head {
     pub len: usize,
     pub version: Cow<'static, str>,
     pub headers: Headers,
     pub kind: HeadKind,
+    /// The raw request line, when it does not follow RFC 9112 §3 and was read leniently.
+    pub malformed_line: Option<String>,
     /// Rule breaks found while parsing (severity, code, message).
     pub notes: Vec<(Severity, &'static str, String)>,
 }
@@ -26,10 +33,106 @@ pub enum Parsed {
         len: usize,
         target: String,
     },
-    Invalid(String),
+    /// Not a message head; `len` bytes (the whole head when its end was found, else 0) are known
+    /// to be rejected.
+    Invalid {
+        why: String,
+        len: usize,
+    },
 }
 
-const MAX_HEADERS: usize = 256;
+thread_local! {
+    static HTTPARSE_CALLS: Cell<u64> = const { Cell::new(0) };
+    static BYTES_SCANNED: Cell<u64> = const { Cell::new(0) };
+    static QUEUE_STEPS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Work done by the HTTP/1 decoder on this thread, counted for cost tests.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// httparse calls (each on a whole head).
+    pub httparse_calls: u64,
+    /// Bytes examined while looking for the end of a head or for the next message start.
+    pub bytes_scanned: u64,
+    /// Queued requests looked at while pairing and emitting exchanges.
+    pub queue_steps: u64,
+}
+
+#[doc(hidden)]
+pub fn work() -> Work {
+    Work {
+        httparse_calls: HTTPARSE_CALLS.with(Cell::get),
+        bytes_scanned: BYTES_SCANNED.with(Cell::get),
+        queue_steps: QUEUE_STEPS.with(Cell::get),
+    }
+}
+
+pub(crate) fn count_queue(n: usize) {
+    QUEUE_STEPS.with(|c| c.set(c.get() + n as u64));
+}
+
+fn count_call() {
+    HTTPARSE_CALLS.with(|c| c.set(c.get() + 1));
+}
+
+pub(crate) fn count_scanned(n: usize) {
+    BYTES_SCANNED.with(|c| c.set(c.get() + n as u64));
+}
+
+/// How far the search for a head's end has got (offsets from the head's first byte).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Scan {
+    /// Where the next search starts: every line break before it has been looked at.
+    from: usize,
+    /// End of the first line (one past its LF), once seen.
+    first_nl: Option<usize>,
+    /// httparse has had its one try on what first arrived (a head that came whole, the usual
+    /// case, costs no search of its own).
+    tried: bool,
+}
+
+impl Scan {
+    /// Bytes looked at so far.
+    pub fn scanned(&self) -> usize {
+        self.from
+    }
+
+    /// One past the first line's line feed, once seen.
+    pub fn first_line_end(&self) -> Option<usize> {
+        self.first_nl
+    }
+
+    /// Where the head ends (after CRLFCRLF or LFLF, or LFCRLF), looking only at bytes not seen
+    /// before.
+    fn head_end(&mut self, b: &[u8]) -> Option<usize> {
+        let mut i = self.from.min(b.len());
+        let start = i;
+        let found = loop {
+            let Some(p) = b[i..].iter().position(|&c| c == b'\n') else {
+                i = b.len();
+                break None;
+            };
+            let at = i + p;
+            self.first_nl.get_or_insert(at + 1);
+            match b.get(at + 1..) {
+                Some([b'\n', ..]) => break Some(at + 2),
+                Some([b'\r', b'\n', ..]) => break Some(at + 3),
+                // Not enough bytes to tell: look at this line break again next time.
+                Some([]) | Some([b'\r']) => {
+                    i = at;
+                    break None;
+                }
+                _ => i = at + 1,
+            }
+        };
+        count_scanned(found.unwrap_or(i).saturating_sub(start));
+        if found.is_none() {
+            self.from = i;
+        }
+        found
+    }
+}
 
 fn version_str(v: Option<u8>) -> Cow<'static, str> {
     Cow::Borrowed(match v {
@@ -79,22 +182,6 @@ fn trim_ows(v: &str) -> &str {
     v.trim_matches([' ', '\t'])
 }
 
-/// Where the head ends (after CRLFCRLF or LFLF), if it is all here.
-fn head_end(b: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
-        let at = i + p;
-        let next = b.get(at + 1..);
-        match next {
-            Some([b'\n', ..]) => return Some(at + 2),
-            Some([b'\r', b'\n', ..]) => return Some(at + 3),
-            _ => {}
-        }
-        i = at + 1;
-    }
-    None
-}
-
 /// Replaces obs-fold line breaks (CRLF followed by SP/HT) with spaces (RFC 9112 §5.2).
 fn unfold(head: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(head.len());
@@ -121,29 +208,129 @@ fn unfold(head: &[u8]) -> Option<Vec<u8>> {
     folded.then_some(out)
 }
 
-/// "GET /path" alone on the first line: an HTTP/0.9 request.
-fn http09(b: &[u8]) -> Option<Parsed> {
-    let nl = b.iter().position(|&c| c == b'\n')?;
-    let line = String::from_utf8_lossy(&b[..nl]);
-    let parts: Vec<&str> = line.trim_end().split(' ').collect();
-    (parts.len() == 2 && parts[0] == "GET" && parts[1].starts_with('/'))
-        .then(|| Parsed::Http09 { len: nl + 1, target: parts[1].to_string() })
+/// tchar (RFC 9110 §5.6.2).
+fn is_tchar(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
-/// Header slots tried first, on the stack; heads with more fields are parsed again with MAX_HEADERS.
-const FEW_HEADERS: usize = 64;
+/// A version token such as "HTTP/1.1" at the end of `s`: where it starts.
+fn version_suffix(s: &str) -> Option<usize> {
+    let at = s.rfind("HTTP/")?;
+    let rest = &s.as_bytes()[at + 5..];
+    (rest.len() == 3 && rest[0].is_ascii_digit() && rest[1] == b'.' && rest[2].is_ascii_digit()).then_some(at)
+}
 
-pub fn parse_request(b: &[u8]) -> Parsed {
-    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
-    match request_with(b, &mut few) {
-        Some(p) => p,
-        None => request_with(b, &mut vec![httparse::EMPTY_HEADER; MAX_HEADERS])
-            .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, true)),
+/// "GET /path" alone on the first line (`line`, without its line break): an HTTP/0.9 request.
+/// "GET /HTTP/1.1" is a request line missing a space, not HTTP/0.9.
+fn http09(line: &[u8]) -> Option<String> {
+    let line = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
+    let (m, target) = line.split_once(' ')?;
+    (m == "GET" && target.starts_with('/') && !target.contains([' ', '\t']) && version_suffix(target).is_none()).then(|| target.to_string())
+}
+
+/// The first line's bytes so far cannot start a request line: its first token has a byte that is
+/// not a tchar. Decided from at most the first 32 bytes, so it costs nothing on growing input.
+fn surely_not_request(b: &[u8]) -> bool {
+    for &c in b.iter().take(32) {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => return false,
+            c if is_tchar(c) => {}
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// Limits the head parser applies.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadLimits {
+    /// Most header fields in one head.
+    pub max_fields: usize,
+}
+
+impl Default for HeadLimits {
+    fn default() -> Self {
+        HeadLimits { max_fields: crate::limits::Limits::default().max_header_fields }
     }
 }
 
-/// `None` when the head has more fields than `headers` holds.
+/// Header slots tried first, on the stack; heads with more fields are parsed again with more.
+const FEW_HEADERS: usize = 64;
+
+/// A request head from its first byte, `b` holding what has arrived. Resumes the search where
+/// `scan` left it.
+pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed {
+    if !scan.tried {
+        scan.tried = true;
+        count_call();
+        let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+        let mut req = httparse::Request::new(&mut few);
+        if let Ok(httparse::Status::Complete(len)) = req.parse(b) {
+            return Parsed::Complete(Head {
+                len,
+                version: version_str(req.version),
+                headers: collect(&b[..len], req.headers),
+                kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
+                malformed_line: None,
+                notes: Vec::new(),
+            });
+        }
+    }
+    let Some(end) = scan.head_end(b) else {
+        if let Some(nl) = scan.first_nl {
+            if let Some(target) = http09(&b[..nl - 1]) {
+                return Parsed::Http09 { len: nl, target };
+            }
+        }
+        if surely_not_request(b) {
+            return Parsed::Invalid { why: "the request line does not start with a method token".into(), len: 0 };
+        }
+        return Parsed::Partial;
+    };
+    let nl = scan.first_nl.unwrap_or(end);
+    if let Some(target) = http09(&b[..nl - 1]) {
+        return Parsed::Http09 { len: nl, target };
+    }
+    let b = &b[..end];
+    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+    match request_with(b, &mut few) {
+        Some(p) => p,
+        None => request_with(b, &mut vec![httparse::EMPTY_HEADER; lim.max_fields])
+            .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, true, lim)),
+    }
+    .or_lenient(b, nl, lim)
+}
+
+/// Whole lines of a request head without its empty line (`b` ends with a line feed), taken as
+/// the head because the server answered them.
+pub fn parse_unfinished_request(b: &[u8], lim: HeadLimits) -> Parsed {
+    let mut whole = Vec::with_capacity(b.len() + 2);
+    whole.extend_from_slice(b);
+    whole.extend_from_slice(b"\r\n");
+    match parse_request_from(&whole, &mut Scan::default(), lim) {
+        Parsed::Complete(mut h) => {
+            h.len = b.len();
+            h.notes.push((
+                Severity::Warning,
+                "http.unfinished_head",
+                "the request head has no empty line at its end (RFC 9112 §2.1) but the server answered it: taken as the request".into(),
+            ));
+            Parsed::Complete(h)
+        }
+        Parsed::Invalid { why, .. } => Parsed::Invalid { why, len: b.len() },
+        Parsed::Http09 { len, target } => Parsed::Http09 { len: len.min(b.len()), target },
+        Parsed::Partial => Parsed::Partial,
+    }
+}
+
+/// A request head in `b` from its first byte (one search from the start).
+pub fn parse_request(b: &[u8]) -> Parsed {
+    parse_request_from(b, &mut Scan::default(), HeadLimits::default())
+}
+
+/// `None` when the head has more fields than `headers` holds. `b` is the whole head.
 fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option<Parsed> {
+    count_call();
     let mut req = httparse::Request::new(headers);
     Some(match req.parse(b) {
         Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
@@ -151,25 +338,149 @@ fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option
             version: version_str(req.version),
             headers: collect(&b[..len], req.headers),
             kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
+            malformed_line: None,
             notes: Vec::new(),
         }),
-        // "GET /old\r\n" is Partial to httparse (it waits for a version): only then look for HTTP/0.9.
-        Ok(httparse::Status::Partial) => http09(b).unwrap_or(Parsed::Partial),
+        Ok(httparse::Status::Partial) => Parsed::Invalid { why: "the head does not parse".into(), len: b.len() },
         Err(httparse::Error::TooManyHeaders) => return None,
-        Err(e) => http09(b).unwrap_or_else(|| retry_unfolded(b, e, true)),
+        Err(e) => retry_unfolded(b, e, true, HeadLimits { max_fields: headers.len().max(FEW_HEADERS) }),
     })
 }
 
-pub fn parse_response(b: &[u8]) -> Parsed {
-    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
-    match response_with(b, &mut few) {
-        Some(p) => p,
-        None => response_with(b, &mut vec![httparse::EMPTY_HEADER; MAX_HEADERS])
-            .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, false)),
+impl Parsed {
+    /// When httparse refused a request head: the request line read as far as it goes.
+    fn or_lenient(self, b: &[u8], nl: usize, lim: HeadLimits) -> Parsed {
+        match self {
+            Parsed::Invalid { why, .. } if !line_is_valid(&b[..nl]) => {
+                lenient_request(b, nl, &why, lim).unwrap_or(Parsed::Invalid { why, len: b.len() })
+            }
+            p => p,
+        }
     }
 }
 
+/// httparse accepts the request line alone (`line`, with its line break): then what it refused is
+/// in the fields.
+fn line_is_valid(line: &[u8]) -> bool {
+    let mut alone = Vec::with_capacity(line.len() + 2);
+    alone.extend_from_slice(line);
+    alone.extend_from_slice(b"\r\n");
+    count_call();
+    matches!(httparse::Request::new(&mut []).parse(&alone), Ok(httparse::Status::Complete(_)))
+}
+
+/// A request head whose request line httparse refuses ("OPTIONS HTTP/1.1", a bare "OPTIONS",
+/// "GET /HTTP/1.1", odd whitespace): method, target and version as far as they can be read, the
+/// fields after it. `None` when the line does not start with a method.
+fn lenient_request(b: &[u8], nl: usize, why: &str, lim: HeadLimits) -> Option<Parsed> {
+    let raw = String::from_utf8_lossy(&b[..nl]).trim_end_matches(['\r', '\n']).to_string();
+    let mut parts = raw.split([' ', '\t', '\x0b', '\x0c']).filter(|p| !p.is_empty());
+    let method = parts.next()?;
+    if !method.bytes().all(is_tchar) {
+        return None;
+    }
+    let rest: Vec<&str> = parts.collect();
+    let known = crate::proto::detect::KNOWN_METHODS.contains(&method);
+    let (mut target, mut version) = (String::new(), None);
+    match rest.as_slice() {
+        [] => {}
+        // One word after the method is the target, as Wireshark reads it ("OPTIONS HTTP/1.1":
+        // target "HTTP/1.1"; "GET /HTTP/1.1": target "/HTTP/1.1"), with no version.
+        [one] => target = one.to_string(),
+        [.., last] if last.starts_with("HTTP/") => {
+            version = Some(last.to_string());
+            target = rest[..rest.len() - 1].join(" ");
+        }
+        _ => target = rest.join(" "),
+    }
+    if !known && version.is_none() {
+        return None;
+    }
+    let version: Cow<'static, str> = match version.as_deref() {
+        Some("HTTP/1.1") => Cow::Borrowed("HTTP/1.1"),
+        Some("HTTP/1.0") => Cow::Borrowed("HTTP/1.0"),
+        Some(v) => Cow::Owned(v.to_string()),
+        None => Cow::Borrowed(""),
+    };
+    // The fields after the line, through httparse when they parse, else line by line.
+    let fields = &b[nl..];
+    let mut slots = vec![httparse::EMPTY_HEADER; lim.max_fields];
+    count_call();
+    let headers = match httparse::parse_headers(fields, &mut slots) {
+        Ok(httparse::Status::Complete((_, h))) => collect(fields, h),
+        _ => {
+            let text = String::from_utf8_lossy(fields);
+            let mut h = Headers::new();
+            for l in text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()).take(lim.max_fields) {
+                if let Some((n, v)) = l.split_once(':') {
+                    h.push(n.trim(), trim_ows(v));
+                }
+            }
+            h
+        }
+    };
+    let shape = if rest.is_empty() {
+        "a method alone, without target or version"
+    } else if version.is_empty() {
+        "no HTTP version"
+    } else if target.is_empty() {
+        "no request target"
+    } else {
+        "not method SP request-target SP HTTP-version"
+    };
+    let note = format!(
+        "malformed request line \"{}\" ({shape}; {why}): RFC 9112 §3 requires method SP request-target SP HTTP-version, read as far as it goes",
+        raw.escape_debug()
+    );
+    Some(Parsed::Complete(Head {
+        len: b.len(),
+        version,
+        headers,
+        kind: HeadKind::Request { method: method_str(method), target },
+        malformed_line: Some(raw),
+        notes: vec![(Severity::Warning, "http.malformed_request_line", note)],
+    }))
+}
+
+/// A response head from its first byte, resuming the search where `scan` left it.
+pub fn parse_response_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed {
+    let n = b.len().min(5);
+    if b[..n] != b"HTTP/"[..n] {
+        return Parsed::Invalid { why: "the status line does not start with HTTP/".into(), len: 0 };
+    }
+    if !scan.tried {
+        scan.tried = true;
+        count_call();
+        let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+        let mut resp = httparse::Response::new(&mut few);
+        if let Ok(httparse::Status::Complete(len)) = resp.parse(b) {
+            return Parsed::Complete(Head {
+                len,
+                version: version_str(resp.version),
+                headers: collect(&b[..len], resp.headers),
+                kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+                malformed_line: None,
+                notes: Vec::new(),
+            });
+        }
+    }
+    let Some(end) = scan.head_end(b) else { return Parsed::Partial };
+    let b = &b[..end];
+    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+    match response_with(b, &mut few) {
+        Some(p) => p,
+        None => response_with(b, &mut vec![httparse::EMPTY_HEADER; lim.max_fields])
+            .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, false, lim)),
+    }
+}
+
+/// A response head in `b` from its first byte (one search from the start).
+pub fn parse_response(b: &[u8]) -> Parsed {
+    parse_response_from(b, &mut Scan::default(), HeadLimits::default())
+}
+
 fn response_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option<Parsed> {
+    count_call();
     let mut resp = httparse::Response::new(headers);
     Some(match resp.parse(b) {
         Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
@@ -177,29 +488,60 @@ fn response_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Optio
             version: version_str(resp.version),
             headers: collect(&b[..len], resp.headers),
             kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+            malformed_line: None,
             notes: Vec::new(),
         }),
-        Ok(httparse::Status::Partial) => Parsed::Partial,
+        Ok(httparse::Status::Partial) => Parsed::Invalid { why: "the head does not parse".into(), len: b.len() },
         Err(httparse::Error::TooManyHeaders) => return None,
-        Err(e) => retry_unfolded(b, e, false),
+        Err(e) => retry_unfolded(b, e, false, HeadLimits { max_fields: headers.len().max(FEW_HEADERS) }),
     })
 }
 
-fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool) -> Parsed {
-    let Some(end) = head_end(b) else {
-        return if e == httparse::Error::TooManyHeaders {
-            Parsed::Invalid(format!("more than {MAX_HEADERS} header fields"))
-        } else {
-            Parsed::Invalid(e.to_string())
-        };
+/// `b` is a whole head that httparse refused: parsed again with obs-fold unfolded.
+fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool, lim: HeadLimits) -> Parsed {
+    let why = if e == httparse::Error::TooManyHeaders { format!("more than {} header fields", lim.max_fields) } else { e.to_string() };
+    let Some(unfolded) = unfold(b) else {
+        return Parsed::Invalid { why, len: b.len() };
     };
-    let Some(unfolded) = unfold(&b[..end]) else {
-        return Parsed::Invalid(e.to_string());
+    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+    let mut many;
+    let slots: &mut [httparse::Header] = if e == httparse::Error::TooManyHeaders {
+        many = vec![httparse::EMPTY_HEADER; lim.max_fields];
+        &mut many
+    } else {
+        &mut few
     };
-    let again = if request { parse_request(&unfolded) } else { parse_response(&unfolded) };
+    count_call();
+    let again = if request {
+        let mut req = httparse::Request::new(slots);
+        match req.parse(&unfolded) {
+            Ok(httparse::Status::Complete(len)) => Some(Head {
+                len,
+                version: version_str(req.version),
+                headers: collect(&unfolded[..len], req.headers),
+                kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
+                malformed_line: None,
+                notes: Vec::new(),
+            }),
+            _ => None,
+        }
+    } else {
+        let mut resp = httparse::Response::new(slots);
+        match resp.parse(&unfolded) {
+            Ok(httparse::Status::Complete(len)) => Some(Head {
+                len,
+                version: version_str(resp.version),
+                headers: collect(&unfolded[..len], resp.headers),
+                kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+                malformed_line: None,
+                notes: Vec::new(),
+            }),
+            _ => None,
+        }
+    };
     match again {
-        Parsed::Complete(mut h) => {
-            h.len = end;
+        Some(mut h) => {
+            h.len = b.len();
             h.notes.push((
                 Severity::Warning,
                 "http.obs_fold",
@@ -207,7 +549,7 @@ fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool) -> Parsed {
             ));
             Parsed::Complete(h)
         }
-        _ => Parsed::Invalid(e.to_string()),
+        None => Parsed::Invalid { why, len: b.len() },
     }
 }
 
@@ -227,6 +569,20 @@ mod tests {
         for cut in 0..resp.len() {
             assert!(matches!(parse_response(&resp[..cut]), Parsed::Partial), "cut {cut}");
         }
+    }
+
+    #[test]
+    fn a_head_fed_byte_by_byte_is_scanned_once() {
+        let req = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: text/html\r\n\r\n";
+        let mut scan = Scan::default();
+        let calls0 = work().httparse_calls;
+        for cut in 0..req.len() {
+            assert!(matches!(parse_request_from(&req[..cut], &mut scan, HeadLimits::default()), Parsed::Partial), "cut {cut}");
+        }
+        assert!(matches!(parse_request_from(req, &mut scan, HeadLimits::default()), Parsed::Complete(_)));
+        // httparse ran twice: on the first bytes, and when the head was whole.
+        assert_eq!(work().httparse_calls - calls0, 2);
+        assert!(scan.scanned() <= req.len());
     }
 
     #[test]
@@ -252,11 +608,41 @@ mod tests {
             too_many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
         }
         too_many.extend_from_slice(b"\r\n");
-        assert!(matches!(parse_request(&too_many), Parsed::Invalid(_)));
+        assert!(matches!(parse_request(&too_many), Parsed::Invalid { .. }));
     }
 
     #[test]
     fn http09_request() {
         assert!(matches!(parse_request(b"GET /old\r\n"), Parsed::Http09 { len: 10, .. }));
+        // A missing space before the version is not HTTP/0.9.
+        assert!(matches!(parse_request(b"GET /HTTP/1.1\r\n"), Parsed::Partial));
+    }
+
+    /// RFC 9112 §3: request-line = method SP request-target SP HTTP-version. Lines that break it
+    /// are still read, as far as they go.
+    #[test]
+    fn malformed_request_lines_are_read_leniently() {
+        for (line, method, target, version) in [
+            // Method and target as tshark 4.0 reads them.
+            ("OPTIONS HTTP/1.1", "OPTIONS", "HTTP/1.1", ""),
+            ("OPTIONS", "OPTIONS", "", ""),
+            ("GET /HTTP/1.1", "GET", "/HTTP/1.1", ""),
+            ("GET  /a  HTTP/1.1", "GET", "/a", "HTTP/1.1"),
+            ("GET /a b HTTP/1.1", "GET", "/a b", "HTTP/1.1"),
+        ] {
+            let head = format!("{line}\r\nHost: x\r\n\r\n");
+            let Parsed::Complete(h) = parse_request(head.as_bytes()) else { panic!("{line}: not read") };
+            let HeadKind::Request { method: m, target: t } = &h.kind else { panic!() };
+            assert_eq!((m.as_ref(), t.as_str(), h.version.as_ref()), (method, target, version), "{line}");
+            assert_eq!(h.malformed_line.as_deref(), Some(line));
+            assert_eq!(h.headers.value("Host"), Some("x"), "{line}");
+            assert_eq!(h.len, head.len());
+            assert_eq!(h.notes[0].1, "http.malformed_request_line");
+        }
+        // Not a request at all.
+        assert!(matches!(parse_request(b"\x16\x03\x01\x02\x00"), Parsed::Invalid { .. }));
+        assert!(matches!(parse_request(b"hello there\r\n\r\n"), Parsed::Invalid { .. }));
+        // A valid line with a broken field is not a malformed request line.
+        assert!(matches!(parse_request(b"GET / HTTP/1.1\r\nBad Field\r\n\r\n"), Parsed::Invalid { .. }));
     }
 }

@@ -6,7 +6,7 @@ pub mod chunked;
 pub mod head;
 
 use self::chunked::Chunked;
-use self::head::{HeadKind, Parsed};
+use self::head::{HeadKind, HeadLimits, Parsed, Scan};
 use super::content::{CappedSink, Coding, Decoder};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
@@ -73,6 +73,28 @@ struct Pending {
     pipelined_behind: u32,
 }
 
+/// Where the search for the next message start has got (bytes before it are consumed).
+#[derive(Debug, Clone, Copy)]
+struct ResyncAt {
+    /// The buffer starts a line (the byte before it was a line feed, or it follows a gap).
+    at_line_start: bool,
+    /// When at a line start: bytes of that line already looked at for its end.
+    scanned: usize,
+}
+
+impl Default for ResyncAt {
+    fn default() -> Self {
+        ResyncAt { at_line_start: true, scanned: 0 }
+    }
+}
+
+/// A request whose framing other implementations may read differently (RFC 9112 §6.3, §11.2):
+/// the request that follows it is flagged.
+struct Suspect {
+    packet: PacketNo,
+    why: String,
+}
+
 pub struct Http1 {
     sides: PerDir<Side>,
     pending: VecDeque<Pending>,
@@ -80,7 +102,31 @@ pub struct Http1 {
     keep_body: usize,
     max_decompressed: u64,
     max_head: usize,
+    head_limits: HeadLimits,
+    max_chunk_line: usize,
+    keep_chunk_trailer: usize,
+    max_pending: usize,
+    /// Bytes of a line looked at, at most, to tell whether it starts a message.
+    max_start_line: usize,
+    /// The head being read on each side: its first byte's stream offset and the search so far.
+    scans: PerDir<(u64, Scan)>,
+    resyncs: PerDir<ResyncAt>,
+    /// Entries of `pending` whose response is not done (kept so pipelining costs no walk).
+    awaiting: usize,
+    /// Requests emitted unanswered at the queue cap, oldest first: the next responses are theirs.
+    evicted: VecDeque<u32>,
+    pending_cap_reported: bool,
+    suspect: Option<Suspect>,
     pub exchanges: u32,
+}
+
+/// How a message's body is framed, and whether other implementations may frame it otherwise.
+struct Decision {
+    framing: Result<Option<Framing>, ()>,
+    /// Why another reading of the framing is possible (requests only).
+    suspect: Option<String>,
+    /// Body lengths under other readings (each distinct Content-Length value, say).
+    alt_bodies: Vec<u64>,
 }
 
 enum Step {
@@ -125,7 +171,82 @@ impl Http1 {
             keep_body: limits.keep_body,
             max_decompressed: limits.max_decompressed,
             max_head: limits.max_head,
+            head_limits: HeadLimits { max_fields: limits.max_header_fields },
+            max_chunk_line: limits.max_chunk_line,
+            keep_chunk_trailer: limits.keep_chunk_trailer,
+            max_pending: limits.max_pending_requests.max(1),
+            max_start_line: limits.max_start_line.max(16),
+            scans: PerDir::new((u64::MAX, Scan::default()), (u64::MAX, Scan::default())),
+            resyncs: PerDir::default(),
+            awaiting: 0,
+            evicted: VecDeque::new(),
+            pending_cap_reported: false,
+            suspect: None,
             exchanges: 0,
+        }
+    }
+
+    /// Where `index` is in `pending` (kept in index order).
+    fn pos_of(&self, index: u32) -> Option<usize> {
+        head::count_queue(1);
+        self.pending.binary_search_by_key(&index, |p| p.index).ok()
+    }
+
+    /// The search state for the head starting at the first byte of `buf`.
+    fn scan_for(&mut self, dir: Dir, buf: &StreamBuf) -> &mut Scan {
+        let off = buf.offset();
+        let s = &mut self.scans[dir];
+        if s.0 != off {
+            *s = (off, Scan::default());
+        }
+        &mut s.1
+    }
+
+    /// Gives up on the message at the start of `buf`: drops its first `n` bytes (never looked at
+    /// again) and looks for the next message start.
+    fn start_resync(&mut self, dir: Dir, buf: &mut StreamBuf, n: usize) {
+        let n = n.min(buf.len());
+        let at_line_start = n > 0 && buf.bytes()[n - 1] == b'\n';
+        buf.consume(n);
+        self.resyncs[dir] = ResyncAt { at_line_start, scanned: 0 };
+        self.sides[dir] = Side::Resync;
+    }
+
+    /// The server's next bytes answer an HTTP/0.9 request: raw, from the first byte.
+    fn http09_answer_next(&self, dir: Dir) -> bool {
+        dir == Dir::ServerToClient && self.evicted.is_empty() && self.pending.iter().find(|p| !p.resp_started).is_some_and(|p| p.http09)
+    }
+
+    /// Queues a request (or a response's stand-in) for pairing.
+    fn push_pending(&mut self, p: Pending, sink: &mut Sink) {
+        self.pending.push_back(p);
+        self.awaiting += 1;
+        self.enforce_pending_cap(sink);
+    }
+
+    /// More requests waiting than Limits.max_pending_requests: the oldest complete ones go out
+    /// unanswered.
+    fn enforce_pending_cap(&mut self, sink: &mut Sink) {
+        while self.awaiting > self.max_pending {
+            let Some(pos) = self.pending.iter().position(|p| p.req_done && !p.resp_started) else { return };
+            head::count_queue(pos + 1);
+            let Some(p) = self.pending.remove(pos) else { return };
+            self.awaiting = self.awaiting.saturating_sub(1);
+            if !self.pending_cap_reported {
+                self.pending_cap_reported = true;
+                let packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "http.pending_limit",
+                    format!(
+                        "more than {} requests wait for a response on this connection (Limits.max_pending_requests): the oldest are emitted unanswered, and responses that come later for them are shown without their request",
+                        self.max_pending
+                    ),
+                );
+            }
+            self.evicted.push_back(p.index);
+            self.emit(p, sink);
         }
     }
 
@@ -134,6 +255,10 @@ impl Http1 {
         loop {
             let mut progressed = false;
             for dir in Dir::BOTH {
+                if dir == Dir::ServerToClient && self.answer_ends_request(bufs) {
+                    let c2s = Dir::ClientToServer;
+                    self.request_head(&mut bufs[c2s], sink, true);
+                }
                 loop {
                     match self.step(dir, &mut bufs[dir], sink) {
                         Step::Progress => progressed = true,
@@ -149,72 +274,138 @@ impl Http1 {
     }
 
     fn step(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
-        match &mut self.sides[dir] {
+        match &self.sides[dir] {
             Side::Stopped | Side::AwaitingResponse => Step::Stall,
             Side::Resync => self.resync(dir, buf),
             Side::Body { .. } => self.body(dir, buf, sink),
             Side::Head if buf.is_empty() => Step::Stall,
+            // Empty lines before a message (RFC 9112 §2.2: at least one is to be ignored).
+            Side::Head if matches!(buf.bytes()[0], b'\r' | b'\n') && !self.http09_answer_next(dir) => {
+                let n = buf.bytes().iter().take_while(|c| matches!(c, b'\r' | b'\n')).count();
+                buf.consume(n);
+                Step::Progress
+            }
             Side::Head => match dir {
-                Dir::ClientToServer => self.request_head(buf, sink),
+                Dir::ClientToServer => self.request_head(buf, sink, false),
                 Dir::ServerToClient => self.response_head(buf, sink),
             },
         }
     }
 
+    /// Looks for the next message start at a line start, in time linear in the bytes: every byte
+    /// is looked at a bounded number of times, and what is rejected is consumed.
     fn resync(&mut self, dir: Dir, buf: &mut StreamBuf) -> Step {
-        let b = buf.bytes();
-        let found = (0..b.len()).find(|&i| {
-            (i == 0 || b[i - 1] == b'\n')
-                && match dir {
-                    Dir::ClientToServer => super::detect::looks_like_request(&b[i..]),
-                    Dir::ServerToClient => b[i..].starts_with(b"HTTP/1."),
-                }
-        });
-        match found {
-            Some(i) => {
-                buf.consume(i);
-                self.sides[dir] = Side::Head;
-                Step::Progress
-            }
-            None => {
-                buf.consume(b.len().saturating_sub(16));
-                Step::Stall
-            }
+        let (skip, state, found) = Self::find_start(dir, buf.bytes(), self.resyncs[dir], self.max_start_line);
+        buf.consume(skip);
+        self.resyncs[dir] = state;
+        if found {
+            self.sides[dir] = Side::Head;
+            Step::Progress
+        } else {
+            Step::Stall
         }
     }
 
-    fn request_head(&mut self, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
+    /// The search of [`Self::resync`]: (bytes to drop, the state after, whether a start is there).
+    fn find_start(dir: Dir, b: &[u8], mut r: ResyncAt, window: usize) -> (usize, ResyncAt, bool) {
+        let mut i = 0;
+        loop {
+            if !r.at_line_start {
+                match b[i..].iter().position(|&c| c == b'\n') {
+                    Some(p) => {
+                        head::count_scanned(p + 1);
+                        i += p + 1;
+                        r = ResyncAt { at_line_start: true, scanned: 0 };
+                    }
+                    None => {
+                        head::count_scanned(b.len() - i);
+                        return (b.len(), r, false);
+                    }
+                }
+            }
+            let cand = &b[i..];
+            let look = &cand[..cand.len().min(window)];
+            let from = r.scanned.min(look.len());
+            let nl = look[from..].iter().position(|&c| c == b'\n').map(|p| from + p);
+            head::count_scanned(nl.map_or(look.len(), |p| p + 1) - from);
+            if nl.is_none() && look.len() < window {
+                // The line is not all here: wait, remembering how far its end was looked for.
+                return (i, ResyncAt { at_line_start: true, scanned: look.len() }, false);
+            }
+            let line = &look[..nl.map_or(look.len(), |p| p + 1)];
+            let start = match dir {
+                Dir::ClientToServer => super::detect::looks_like_request(line),
+                Dir::ServerToClient => line.starts_with(b"HTTP/1."),
+            };
+            if start {
+                return (i, ResyncAt::default(), true);
+            }
+            i += line.len();
+            r = ResyncAt { at_line_start: nl.is_some(), scanned: 0 };
+        }
+    }
+
+    /// The server begins a response while the client's head has no end yet but whole lines, the
+    /// first a request line ("OPTIONS\r\n" and nothing more): the server took those lines as
+    /// the request it answers.
+    fn answer_ends_request(&self, bufs: &PerDir<StreamBuf>) -> bool {
+        let (c, s) = (bufs[Dir::ClientToServer].bytes(), bufs[Dir::ServerToClient].bytes());
+        matches!(self.sides[Dir::ServerToClient], Side::Head)
+            && matches!(self.sides[Dir::ClientToServer], Side::Head)
+            && s.starts_with(b"HTTP/")
+            && self.evicted.is_empty()
+            && self.pending.back().is_none_or(|p| p.resp_started)
+            && c.len() < self.max_head
+            && c.ends_with(b"\n")
+            // The first line's end as the head search saw it (no search of its own).
+            && (self.scans[Dir::ClientToServer].0 == bufs[Dir::ClientToServer].offset())
+            && self.scans[Dir::ClientToServer].1.first_line_end().is_some_and(|e| super::detect::looks_like_request(&c[..e.min(c.len())]))
+    }
+
+    /// `unfinished`: the head ends with what is buffered (see [`Self::answer_ends_request`]).
+    fn request_head(&mut self, buf: &mut StreamBuf, sink: &mut Sink, unfinished: bool) -> Step {
+        let c2s = Dir::ClientToServer;
         let start_off = buf.offset();
         let (first_packet, start_ts) = buf.packet_at(start_off);
-        match head::parse_request(buf.bytes()) {
+        let (max_head, lim) = (self.max_head, self.head_limits);
+        let mut parsed = {
+            let b = buf.bytes();
+            let view = &b[..b.len().min(max_head)];
+            let scan = self.scan_for(c2s, buf);
+            head::parse_request_from(view, scan, lim)
+        };
+        if unfinished && matches!(parsed, Parsed::Partial) {
+            parsed = head::parse_unfinished_request(buf.bytes(), lim);
+        }
+        match parsed {
             Parsed::Partial => {
-                if buf.len() > self.max_head {
+                if buf.len() >= max_head {
                     sink.finding(
                         first_packet,
                         Severity::Error,
                         "http.head_too_large",
-                        format!("request head longer than {} bytes without an end; skipping to the next request", self.max_head),
+                        format!("request head longer than {max_head} bytes (Limits.max_head) without an end; skipping to the next request"),
                     );
-                    self.sides[Dir::ClientToServer] = Side::Resync;
+                    self.start_resync(c2s, buf, max_head);
                     return Step::Progress;
                 }
                 Step::Stall
             }
-            Parsed::Invalid(why) => {
+            Parsed::Invalid { why, len } => {
                 sink.finding(
                     first_packet,
                     Severity::Error,
                     "http.malformed_request",
                     format!("malformed request head ({why}), RFC 9112 §3; skipping to the next request"),
                 );
-                buf.consume(1);
-                self.sides[Dir::ClientToServer] = Side::Resync;
+                self.start_resync(c2s, buf, len.max(1));
                 Step::Progress
             }
             Parsed::Http09 { len, target } => {
                 buf.consume(len);
                 let (packet, end_ts) = buf.last_consumed_packet();
                 sink.finding(packet, Severity::Warning, "http.http09", "HTTP/0.9 request (no version, no headers): the response is raw bytes until the connection closes (RFC 9112 Appendix C.1)".into());
+                self.flag_suspect_follower(packet, "GET", &target, sink);
                 let index = self.next_index;
                 self.next_index += 1;
                 let req = HttpRequest {
@@ -222,6 +413,7 @@ impl Http1 {
                     first_packet,
                     method: "GET".into(),
                     target,
+                    malformed_line: None,
                     version: "HTTP/0.9".into(),
                     headers: Headers::new(),
                     head_len: len,
@@ -235,7 +427,8 @@ impl Http1 {
                 p.req_done = true;
                 p.req_end = end_ts;
                 p.http09 = true;
-                self.pending.push_back(p);
+                p.pipelined_behind = self.awaiting as u32;
+                self.push_pending(p, sink);
                 Step::Progress
             }
             Parsed::Complete(h) => {
@@ -255,7 +448,8 @@ impl Http1 {
                         format!("unknown request method \"{method}\" (RFC 9110 §9.1 lists the standard ones)"),
                     );
                 }
-                let framing = self.framing(&h.headers, true, packet, sink);
+                self.flag_suspect_follower(packet, &method, &target, sink);
+                let decision = self.framing(&h.headers, true, h.version == "HTTP/1.0", packet, sink);
                 let upgrade = if h.headers.has_token("Connection", "upgrade") {
                     h.headers.value("Upgrade").map(|u| u.to_ascii_lowercase())
                 } else {
@@ -270,6 +464,7 @@ impl Http1 {
                     first_packet,
                     method,
                     target,
+                    malformed_line: h.malformed_line,
                     version: h.version,
                     headers: h.headers,
                     head_len: h.len,
@@ -284,24 +479,109 @@ impl Http1 {
                 p.head_method = head_method;
                 p.connect = connect;
                 p.upgrade = upgrade;
-                p.pipelined_behind = self.pending.iter().filter(|q| !q.resp_done).count() as u32;
+                p.pipelined_behind = self.awaiting as u32;
                 p.req_end = end_ts;
-                self.pending.push_back(p);
-                match framing {
+                self.push_pending(p, sink);
+                if let Some(why) = decision.suspect {
+                    // The other readings' next request, if its bytes are here already. When this
+                    // reading goes on by looking for a request at a line start, the starts it
+                    // finds itself are not shown twice.
+                    let resyncs = decision.framing.is_err();
+                    for &alt in &decision.alt_bodies {
+                        let line_start = usize::try_from(alt).ok().and_then(|a| buf.bytes().get(a.checked_sub(1)?)) == Some(&b'\n');
+                        if !(resyncs && line_start) {
+                            self.show_other_reading(buf, alt, packet, &why, sink);
+                        }
+                    }
+                    self.suspect = Some(Suspect { packet, why });
+                }
+                match decision.framing {
                     Ok(Some(framing)) => {
                         let acc = self.body_acc(framing, coding, sink);
-                        self.sides[Dir::ClientToServer] = Side::Body { index, acc };
+                        self.sides[c2s] = Side::Body { index, acc };
                     }
                     Ok(None) => self.request_done(index, sink),
                     Err(()) => {
-                        // The length is unknowable: keep the request, stop decoding this direction.
+                        // The length is unknowable: the request is kept, and what follows is
+                        // read as the next request wherever one starts (the reading of an
+                        // implementation that ignored the framing).
                         self.request_done(index, sink);
-                        self.sides[Dir::ClientToServer] = Side::Stopped;
+                        if matches!(self.sides[c2s], Side::Head) {
+                            self.start_resync(c2s, buf, 0);
+                            self.resyncs[c2s] = ResyncAt::default();
+                        }
                     }
                 }
                 Step::Progress
             }
         }
+    }
+
+    /// The request just read follows one whose framing is ambiguous: both readings are shown.
+    fn flag_suspect_follower(&mut self, packet: PacketNo, method: &str, target: &str, sink: &mut Sink) {
+        if let Some(s) = self.suspect.take() {
+            sink.finding(
+                packet,
+                Severity::Warning,
+                "http.possible_smuggling",
+                format!(
+                    "{method} {target} (packet {packet}) follows the request of packet {} whose framing is ambiguous ({}): an implementation that reads that framing otherwise does not see this request where this reading does (request smuggling, RFC 9112 §11.2)",
+                    s.packet, s.why
+                ),
+            );
+        }
+    }
+
+    /// Under another reading of the framing of the request just read (body `alt` bytes long),
+    /// the next request starts `alt` bytes into `buf`: when a whole request head is there, it is
+    /// shown as an exchange of its own, with the finding.
+    fn show_other_reading(&mut self, buf: &StreamBuf, alt: u64, packet: PacketNo, why: &str, sink: &mut Sink) {
+        let b = buf.bytes();
+        let Ok(at) = usize::try_from(alt) else { return };
+        if at == 0 || at >= b.len() || !super::detect::looks_like_request(&b[at..b.len().min(at + self.max_start_line)]) {
+            return;
+        }
+        let view = &b[at..b.len().min(at + self.max_head)];
+        let Parsed::Complete(h) = head::parse_request_from(view, &mut Scan::default(), self.head_limits) else { return };
+        let HeadKind::Request { method, target } = h.kind else { return };
+        let off = buf.offset() + at as u64;
+        let (first_packet, start_ts) = buf.packet_at(off);
+        let (last, end_ts) = buf.packet_at(off + h.len as u64 - 1);
+        sink.finding(
+            first_packet,
+            Severity::Warning,
+            "http.possible_smuggling",
+            format!(
+                "{method} {target} (packet {first_packet}) is a request under another reading of the framing of the request of packet {packet} ({why}: a body of {alt} bytes); this reading takes those bytes as that request's body (request smuggling, RFC 9112 §11.2)"
+            ),
+        );
+        let index = self.next_index;
+        self.next_index += 1;
+        self.exchanges += 1;
+        sink.event(Event::Http(Box::new(HttpExchange {
+            connection: sink.conn,
+            index,
+            request: Some(HttpRequest {
+                packet: last,
+                first_packet,
+                method,
+                target,
+                malformed_line: h.malformed_line,
+                version: h.version,
+                headers: h.headers,
+                head_len: h.len,
+                body_len: 0,
+                wire_body_len: 0,
+                start_time: nanos_to_secs(start_ts),
+                end_time: nanos_to_secs(end_ts),
+                body: None,
+            }),
+            response: None,
+            interim: Vec::new(),
+            pipelined_behind: 0,
+            ttfb_ms: None,
+            duration_ms: None,
+        })));
     }
 
     fn new_pending(&self, index: u32, request: Option<HttpRequest>, req_start: Nanos) -> Pending {
@@ -330,8 +610,10 @@ impl Http1 {
         Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
     }
 
-    /// RFC 9112 §6.3, in its order. `Ok(None)`: no body. `Err`: the length cannot be known.
-    fn framing(&self, h: &Headers, request: bool, packet: PacketNo, sink: &mut Sink) -> Result<Option<Framing>, ()> {
+    /// RFC 9112 §6.3 rules 3 to 8, in its order (rules 1 and 2, which depend on the request, are
+    /// the caller's). `framing`: `Ok(None)` no body, `Err` the length cannot be determined.
+    fn framing(&self, h: &Headers, request: bool, http10: bool, packet: PacketNo, sink: &mut Sink) -> Decision {
+        let plain = |framing| Decision { framing, suspect: None, alt_bodies: Vec::new() };
         // The usual message, told in one walk over the fields: no Transfer-Encoding and at most one
         // Content-Length made of digits. Everything else is looked at closely below.
         let (mut te_seen, mut cl, mut cls_seen) = (false, None, 0);
@@ -347,13 +629,14 @@ impl Http1 {
         }
         if !te_seen && cls_seen <= 1 {
             match cl {
-                None => return Ok(if request { None } else { Some(Framing::UntilClose) }),
-                Some(v) if !v.is_empty() && v.len() <= 19 && v.bytes().all(|c| c.is_ascii_digit()) => {
-                    return Ok(match v.parse::<u64>() {
-                        Ok(0) => None,
+                // Rules 7 and 8.
+                None => return plain(Ok(if request { None } else { Some(Framing::UntilClose) })),
+                // Rule 6 (at most 18 digits: below 2^63).
+                Some(v) if !v.is_empty() && v.len() <= 18 && v.bytes().all(|c| c.is_ascii_digit()) => {
+                    return plain(Ok(match v.parse::<u64>() {
+                        Ok(0) | Err(_) => None,
                         Ok(n) => Some(Framing::Length(n)),
-                        Err(_) => None,
-                    });
+                    }));
                 }
                 Some(_) => {}
             }
@@ -361,12 +644,64 @@ impl Http1 {
         // Walked in place: this runs for every message, and most have one of the two fields or none.
         let te = || h.values("Transfer-Encoding").flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty());
         let cls = || h.values("Content-Length").flat_map(|v| v.split(',')).map(str::trim);
+        // A valid Content-Length value: digits, and below 2^63 (larger ones overflow the signed
+        // 64-bit numbers many implementations use, RFC 9110 §8.6).
+        let parse = |v: &str| {
+            if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() {
+                v.parse::<u64>().ok().filter(|n| *n <= i64::MAX as u64)
+            } else {
+                None
+            }
+        };
+        // The single Content-Length of rule 5's exception, if the field is valid.
+        let one_cl = || {
+            let first = parse(cls().next()?)?;
+            cls().all(|v| parse(v) == Some(first)).then_some(first)
+        };
         if let Some(last_te) = te().last() {
+            let mut suspect = None;
+            let mut alt_body: Option<u64> = None;
             if cls().next().is_some() {
                 sink.finding(packet, Severity::Warning, "http.te_and_cl", "both Transfer-Encoding and Content-Length: Transfer-Encoding wins, but this is how request smuggling starts (RFC 9112 §6.3 rule 3, §11.2)".into());
+                if request {
+                    suspect = Some("Transfer-Encoding and Content-Length, RFC 9112 §6.3 rule 3".to_string());
+                    alt_body = one_cl();
+                }
+            }
+            if http10 {
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "http.te_in_http10",
+                    "an HTTP/1.0 message with Transfer-Encoding, which RFC 9112 §6.1 says to treat as faulty framing: HTTP/1.0 implementations do not know it and read the body otherwise".into(),
+                );
+                if request && suspect.is_none() {
+                    suspect = Some("Transfer-Encoding in an HTTP/1.0 request, RFC 9112 §6.1".to_string());
+                    alt_body = one_cl().or(Some(0));
+                }
+            }
+            let codings = te().count();
+            let chunked = te().filter(|t| t.eq_ignore_ascii_case("chunked")).count();
+            if codings > 1 && (chunked > 1 || h.values("Transfer-Encoding").count() > 1) {
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "http.multiple_transfer_encodings",
+                    format!(
+                        "Transfer-Encoding lists {codings} codings ({}){}: implementations that read only the first field or coding frame this message otherwise (RFC 9112 §6.1, §6.3 rule 4)",
+                        te().collect::<Vec<_>>().join(", "),
+                        if chunked > 1 { ", chunked more than once, which RFC 9112 §6.1 forbids" } else { "" }
+                    ),
+                );
+                if request && suspect.is_none() {
+                    suspect = Some("several Transfer-Encodings, RFC 9112 §6.1".to_string());
+                    alt_body = one_cl().or(Some(0));
+                }
             }
             if last_te.eq_ignore_ascii_case("chunked") {
-                return Ok(Some(Framing::Chunked(Box::default())));
+                // Rule 4: chunked is the final coding.
+                let framing = Framing::Chunked(Box::new(Chunked::new(self.max_chunk_line, self.keep_chunk_trailer)));
+                return Decision { framing: Ok(Some(framing)), suspect, alt_bodies: alt_body.into_iter().collect() };
             }
             if request {
                 sink.finding(
@@ -375,14 +710,14 @@ impl Http1 {
                     "http.te_not_chunked",
                     "request Transfer-Encoding does not end in chunked, so its length cannot be determined (RFC 9112 §6.3 rule 4)".into(),
                 );
-                return Err(());
+                let why = suspect.unwrap_or_else(|| "Transfer-Encoding not ending in chunked, RFC 9112 §6.3 rule 4".to_string());
+                return Decision { framing: Err(()), suspect: Some(why), alt_bodies: Vec::new() };
             }
-            return Ok(Some(Framing::UntilClose));
+            // Rule 4, for a response: until the close.
+            return Decision { framing: Ok(Some(Framing::UntilClose)), suspect, alt_bodies: alt_body.into_iter().collect() };
         }
-        let parse = |v: &str| if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() { v.parse::<u64>().ok() } else { None };
-        if let Some(first_cl) = cls().next() {
-            let first = parse(first_cl);
-            if first.is_none() || cls().any(|v| parse(v) != first) {
+        if cls().next().is_some() {
+            let Some(n) = one_cl() else {
                 let all: Vec<&str> = cls().collect();
                 sink.finding(
                     packet,
@@ -393,22 +728,29 @@ impl Http1 {
                         all.join(", ")
                     ),
                 );
-                return Err(());
-            }
-            return Ok(match first {
-                Some(0) => None,
-                Some(n) => Some(Framing::Length(n)),
-                None => None,
-            });
+                let why = format!("invalid Content-Length \"{}\", RFC 9112 §6.3 rule 5", all.join(", "));
+                // Each value that is a number is another implementation's reading.
+                let mut alt_bodies: Vec<u64> = Vec::new();
+                for v in cls().filter_map(parse).take(8) {
+                    if !alt_bodies.contains(&v) {
+                        alt_bodies.push(v);
+                    }
+                }
+                return Decision { framing: Err(()), suspect: request.then_some(why), alt_bodies };
+            };
+            // Rule 5's exception (a list of one repeated value), then rule 6.
+            return plain(Ok((n > 0).then_some(Framing::Length(n))));
         }
-        Ok(if request { None } else { Some(Framing::UntilClose) })
+        plain(Ok(if request { None } else { Some(Framing::UntilClose) }))
     }
 
     fn response_head(&mut self, buf: &mut StreamBuf, sink: &mut Sink) -> Step {
         let start_off = buf.offset();
         let (first_packet, start_ts) = buf.packet_at(start_off);
         // HTTP/0.9: no status line, the body runs to the close.
-        if let Some(p) = self.pending.iter_mut().find(|p| !p.resp_started) {
+        let first_open = self.pending.iter().position(|p| !p.resp_started);
+        head::count_queue(first_open.map_or(self.pending.len(), |i| i + 1));
+        if let Some(p) = first_open.and_then(|i| self.pending.get_mut(i)).filter(|_| self.evicted.is_empty()) {
             if p.http09 {
                 p.resp_started = true;
                 p.resp_start = start_ts;
@@ -436,29 +778,38 @@ impl Http1 {
                 return Step::Progress;
             }
         }
-        match head::parse_response(buf.bytes()) {
+        let s2c = Dir::ServerToClient;
+        let (max_head, lim) = (self.max_head, self.head_limits);
+        let parsed = {
+            let b = buf.bytes();
+            let view = &b[..b.len().min(max_head)];
+            let scan = self.scan_for(s2c, buf);
+            head::parse_response_from(view, scan, lim)
+        };
+        match parsed {
             Parsed::Partial | Parsed::Http09 { .. } => {
-                if buf.len() > self.max_head {
+                if buf.len() >= max_head {
                     sink.finding(
                         first_packet,
                         Severity::Error,
                         "http.head_too_large",
-                        format!("response head longer than {} bytes without an end; skipping to the next response", self.max_head),
+                        format!(
+                            "response head longer than {max_head} bytes (Limits.max_head) without an end; skipping to the next response"
+                        ),
                     );
-                    self.sides[Dir::ServerToClient] = Side::Resync;
+                    self.start_resync(s2c, buf, max_head);
                     return Step::Progress;
                 }
                 Step::Stall
             }
-            Parsed::Invalid(why) => {
+            Parsed::Invalid { why, len } => {
                 sink.finding(
                     first_packet,
                     Severity::Error,
                     "http.malformed_response",
                     format!("malformed response head ({why}), RFC 9112 §4; skipping to the next response"),
                 );
-                buf.consume(1);
-                self.sides[Dir::ServerToClient] = Side::Resync;
+                self.start_resync(s2c, buf, len.max(1));
                 Step::Progress
             }
             Parsed::Complete(h) => {
@@ -490,9 +841,21 @@ impl Http1 {
                     end_time: nanos_to_secs(end_ts),
                     body: None,
                 };
-                // Pair with the oldest request still waiting for its final response.
-                let pos = match self.pending.iter().position(|p| !p.resp_started) {
+                // Pair with the oldest request still waiting for its final response (one emitted
+                // unanswered at the queue cap first: this response is its).
+                let oldest = if self.evicted.is_empty() { self.pending.iter().position(|p| !p.resp_started) } else { None };
+                head::count_queue(oldest.map_or(self.pending.len(), |i| i + 1));
+                let pos = match oldest {
                     Some(i) => i,
+                    None if !self.evicted.is_empty() && !(100..200).contains(&status) => {
+                        let index = self.evicted.pop_front().unwrap_or(0);
+                        let mut p = self.new_pending(index, None, start_ts);
+                        p.req_done = true;
+                        let at = self.pending.partition_point(|q| q.index < index);
+                        self.pending.insert(at, p);
+                        self.awaiting += 1;
+                        at
+                    }
                     None => {
                         let index = self.next_index;
                         self.next_index += 1;
@@ -505,6 +868,7 @@ impl Http1 {
                         let mut p = self.new_pending(index, None, start_ts);
                         p.req_done = true;
                         self.pending.push_back(p);
+                        self.awaiting += 1;
                         self.pending.len() - 1
                     }
                 };
@@ -527,10 +891,13 @@ impl Http1 {
                 let framing = if no_body || tunnel {
                     None
                 } else {
-                    match self.framing(&resp.headers, false, packet, sink) {
+                    match self.framing(&resp.headers, false, resp.version == "HTTP/1.0", packet, sink).framing {
                         Ok(f) => f,
                         Err(()) => {
-                            self.sides[Dir::ServerToClient] = Side::Stopped;
+                            // The user agent discards it (rule 5); an observer looks for the
+                            // next status line.
+                            self.start_resync(s2c, buf, 0);
+                            self.resyncs[s2c] = ResyncAt::default();
                             None
                         }
                     }
@@ -652,7 +1019,7 @@ impl Http1 {
         };
         let body = (self.keep_body > 0 && len > 0).then_some(Body { bytes, truncated });
         let complete = complete && !gap;
-        let Some(p) = self.pending.iter_mut().find(|p| p.index == index) else {
+        let Some(p) = self.pos_of(index).and_then(|at| self.pending.get_mut(at)) else {
             return;
         };
         match dir {
@@ -701,7 +1068,7 @@ impl Http1 {
     }
 
     fn request_done(&mut self, index: u32, sink: &mut Sink) {
-        let Some(p) = self.pending.iter_mut().find(|p| p.index == index) else {
+        let Some(p) = self.pos_of(index).and_then(|at| self.pending.get_mut(at)) else {
             return;
         };
         p.req_done = true;
@@ -712,14 +1079,17 @@ impl Http1 {
     }
 
     fn response_done(&mut self, index: u32, sink: &mut Sink) {
-        if let Some(p) = self.pending.iter_mut().find(|p| p.index == index) {
-            p.resp_done = true;
+        if let Some(p) = self.pos_of(index).and_then(|at| self.pending.get_mut(at)) {
+            if !p.resp_done {
+                p.resp_done = true;
+                self.awaiting = self.awaiting.saturating_sub(1);
+            }
         }
         self.try_emit(index, sink);
     }
 
     fn try_emit(&mut self, index: u32, sink: &mut Sink) {
-        let Some(pos) = self.pending.iter().position(|p| p.index == index && p.req_done && p.resp_done) else {
+        let Some(pos) = self.pos_of(index).filter(|&at| self.pending[at].req_done && self.pending[at].resp_done) else {
             return;
         };
         if let Some(p) = self.pending.remove(pos) {
@@ -789,6 +1159,7 @@ impl Http1 {
                 format!("{len} bytes were not captured; decoding resumes at the next message that can be recognised"),
             );
             self.sides[dir] = Side::Resync;
+            self.resyncs[dir] = ResyncAt::default();
         }
     }
 
@@ -819,6 +1190,7 @@ impl Http1 {
         for dir in Dir::BOTH {
             self.end(dir, &mut bufs[dir], sink);
         }
+        self.awaiting = 0;
         while let Some(mut p) = self.pending.pop_front() {
             if p.response.is_none() {
                 if let Some(r) = &p.request {
