@@ -19,6 +19,18 @@ pub struct Limits {
     pub frame_events: bool,
     /// Emit one row per packet (the app's packets table).
     pub packet_rows: bool,
+    // --- Content coding, WebSocket, Socket.IO (issue 15, the content work) ---
+    /// Most bytes all compressed bodies and messages of one file may inflate to together (HTTP
+    /// content coding and permessage-deflate). Past it they are counted, not inflated, and one
+    /// `content.decompression_budget` finding says so. A load decoding on several threads gives
+    /// each thread an equal share (each thread decodes its own connections, so the total holds
+    /// without the threads waiting on one another).
+    pub max_decompressed_per_file: u64,
+    /// Payload bytes kept of a WebSocket control frame (RFC 6455 §5.5 allows 125; longer ones
+    /// are a finding, and kept only this far).
+    pub keep_ws_control: usize,
+    /// Engine.IO packets read from one polling body at most.
+    pub max_socketio_packets: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +44,10 @@ impl Default for Limits {
             max_findings_per_connection: 200,
             frame_events: true,
             packet_rows: false,
+            // --- Content coding, WebSocket, Socket.IO (issue 15, the content work) ---
+            max_decompressed_per_file: 1 << 30,
+            keep_ws_control: 4096,
+            max_socketio_packets: 10_000,
         }
     }
 }

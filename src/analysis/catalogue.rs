@@ -236,6 +236,12 @@ pub const FINDINGS: &[Entry] = &[
         "The TCP connection ended without a WebSocket close frame: both ends report 1006 Abnormal Closure (RFC 6455 §7.1.5, §7.4.1).",
         "TCP 连接在没有 WebSocket 关闭帧的情况下结束：两端都报告 1006 异常关闭（RFC 6455 §7.1.5、§7.4.1）。",
     ),
+    // --- Content coding, WebSocket, Socket.IO (issue 15, the content work) ---
+    e(
+        "content.decompression_budget",
+        "The file's decompression budget is spent: later compressed bodies and messages are counted, not inflated.",
+        "本文件的解压总额度已用完：之后的压缩正文和消息只计数，不再解压。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -2,19 +2,100 @@
 //! with the output capped: a bomb stops at the cap and becomes a finding.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-/// Counts decoded bytes, keeps the first `keep` of them, refuses to go past `cap`.
+/// The bytes one engine (one decoding thread) may still inflate for the file being read: every
+/// compressed body and message draws on it; once it is spent they are counted, not inflated.
+pub struct Budget {
+    /// Shared with the decoders of bodies in progress (which cannot see the engine while they
+    /// take bytes). One thread uses it: the atomic only makes it `Send`.
+    left: Arc<AtomicU64>,
+    /// The per-file figure and this engine's share of it, for the finding.
+    total: u64,
+    share: u64,
+    shards: u32,
+    reported: bool,
+}
+
+impl Budget {
+    pub fn new(total: u64, share: u64, shards: u32) -> Self {
+        Budget { left: Arc::new(AtomicU64::new(share)), total, share, shards, reported: false }
+    }
+
+    /// What several engines have left, together (their shards put back together).
+    pub fn merged<'a>(parts: impl Iterator<Item = &'a Budget>) -> Self {
+        let (mut left, mut total, mut reported) = (0u64, 0u64, false);
+        for p in parts {
+            left = left.saturating_add(p.left());
+            total = total.max(p.total);
+            reported |= p.reported;
+        }
+        Budget { left: Arc::new(AtomicU64::new(left)), total, share: left, shards: 1, reported }
+    }
+
+    pub fn left(&self) -> u64 {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// Takes up to `n` bytes from the budget; how many it got.
+    pub fn take(&self, n: u64) -> u64 {
+        take_from(&self.left, n)
+    }
+
+    pub fn handle(&self) -> BudgetHandle {
+        BudgetHandle(self.left.clone())
+    }
+
+    /// The finding's text the first time the budget is found spent, `None` after.
+    pub fn report(&mut self) -> Option<String> {
+        if std::mem::replace(&mut self.reported, true) {
+            return None;
+        }
+        let per_thread =
+            if self.shards > 1 { format!(" ({} for each of {} decoding threads)", self.share, self.shards) } else { String::new() };
+        Some(format!(
+            "the file's decompression budget of {} bytes{per_thread} is spent: compressed bodies and messages from here on are counted, not inflated (limit max_decompressed_per_file, --max-decompressed-total)",
+            self.total
+        ))
+    }
+}
+
+/// A decoder's hold on its engine's [`Budget`].
+#[derive(Clone)]
+pub struct BudgetHandle(Arc<AtomicU64>);
+
+impl BudgetHandle {
+    fn left(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+fn take_from(left: &AtomicU64, n: u64) -> u64 {
+    let mut got = 0;
+    let _ = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+        got = n.min(l);
+        Some(l - got)
+    });
+    got
+}
+
+/// Counts decoded bytes, keeps the first `keep` of them, refuses to go past `cap` or past what is
+/// left of the file's budget.
 pub struct CappedSink {
     pub kept: Vec<u8>,
     keep: usize,
     pub total: u64,
     cap: u64,
     pub cap_hit: bool,
+    budget: Option<BudgetHandle>,
+    /// The file's budget ran out in this body.
+    pub budget_hit: bool,
 }
 
 impl CappedSink {
     pub fn new(keep: usize, cap: u64) -> Self {
-        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false }
+        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false, budget: None, budget_hit: false }
     }
 
     /// Takes bytes that need no decoding (identity).
@@ -27,16 +108,22 @@ impl CappedSink {
 
 impl Write for CappedSink {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        if self.cap_hit {
+        if self.cap_hit || self.budget_hit {
             return Err(io::Error::other("decompression limit reached"));
         }
-        if self.total + b.len() as u64 > self.cap {
-            let allowed = (self.cap - self.total) as usize;
-            self.take(&b[..allowed]);
-            self.cap_hit = true;
+        let mut allowed = b.len().min(usize::try_from(self.cap.saturating_sub(self.total)).unwrap_or(usize::MAX));
+        if let Some(budget) = &self.budget {
+            let got = take_from(&budget.0, allowed as u64) as usize;
+            if got < allowed {
+                self.budget_hit = true;
+            }
+            allowed = got;
+        }
+        self.take(&b[..allowed]);
+        if allowed < b.len() {
+            self.cap_hit |= !self.budget_hit;
             return Err(io::Error::other("decompression limit reached"));
         }
-        self.take(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -155,6 +242,8 @@ pub struct Decoder {
     spare: Option<Box<Inflater>>,
     /// The compressed bytes so far, while the body may still be inflated whole.
     collected: Option<Vec<u8>>,
+    /// The file's budget was spent before this body began: it is counted, not inflated.
+    skip: bool,
 }
 
 /// Compressed bytes collected for inflating in one call at most: about the memory a streaming
@@ -179,6 +268,9 @@ pub struct Decoded {
     pub inflater: Option<Box<Inflater>>,
     /// Inflated in one call (not streamed).
     pub whole: bool,
+    /// The file's decompression budget stopped this body, or was spent before it began (then
+    /// nothing of it was inflated). Not an `error`: the body is not at fault.
+    pub budget_spent: bool,
 }
 
 /// A gzip member header (RFC 1952 §2.3) or a zlib header (RFC 1950 §2.2), read a byte at a time
@@ -289,18 +381,20 @@ impl HeaderReader {
 
 impl Decoder {
     pub fn new(coding: Coding, keep: usize, cap: u64, spare: Option<Box<Inflater>>) -> Self {
-        let sink = CappedSink::new(keep, cap);
-        let inner = match coding {
-            Coding::Gzip => Self::deflate(spare, true, false),
-            Coding::Deflate => {
-                return Decoder { inner: Inner::Undecided(Vec::new()), sink, error: None, spare, collected: Some(Vec::new()) }
-            }
-            Coding::Brotli => {
-                let inner = Inner::Brotli(Box::new(brotli::DecompressorWriter::new(CappedSink::new(keep, cap), 4096)));
-                return Decoder { inner, sink, error: None, spare, collected: None };
-            }
+        Self::with_budget(coding, keep, cap, spare, None)
+    }
+
+    /// The same, drawing on a file's decompression budget.
+    pub fn with_budget(coding: Coding, keep: usize, cap: u64, spare: Option<Box<Inflater>>, budget: Option<BudgetHandle>) -> Self {
+        let skip = budget.as_ref().is_some_and(|b| b.left() == 0);
+        let sink = || CappedSink { budget: budget.clone(), ..CappedSink::new(keep, cap) };
+        let (inner, spare, collected) = match coding {
+            _ if skip => (Inner::Undecided(Vec::new()), spare, None),
+            Coding::Gzip => (Self::deflate(spare, true, false), None, Some(Vec::new())),
+            Coding::Deflate => (Inner::Undecided(Vec::new()), spare, Some(Vec::new())),
+            Coding::Brotli => (Inner::Brotli(Box::new(brotli::DecompressorWriter::new(sink(), 4096))), spare, None),
         };
-        Decoder { inner, sink, error: None, spare: None, collected: Some(Vec::new()) }
+        Decoder { inner, sink: sink(), error: None, spare, collected, skip }
     }
 
     /// The same, always streaming (to compare the two ways in tests).
@@ -310,6 +404,9 @@ impl Decoder {
     }
 
     pub fn write(&mut self, b: &[u8]) {
+        if self.skip {
+            return;
+        }
         if let Some(c) = &mut self.collected {
             if c.len() + b.len() <= WHOLE_MAX {
                 c.extend_from_slice(b);
@@ -363,7 +460,8 @@ impl Decoder {
                 _ => return None,
             }
         };
-        self.sink.take(&plain[..made]);
+        // Under the cap (`made` <= `limit`), but the file's budget may stop it.
+        let _ = self.sink.write_all(&plain[..made]);
         if plain.capacity() > 1 << 20 {
             *plain = Vec::new();
         }
@@ -493,10 +591,18 @@ impl Decoder {
     }
 
     pub fn finish(mut self) -> Decoded {
+        if self.skip {
+            let inflater = match self.inner {
+                Inner::Deflate { inflater, .. } => Some(inflater),
+                _ => self.spare,
+            };
+            return Decoded { sink: self.sink, error: None, inflater, whole: false, budget_spent: true };
+        }
         if let Some(body) = self.collected.take() {
             if let Some(inflater) = self.whole(&body) {
+                let budget_spent = self.sink.budget_hit;
                 let error = self.sink.cap_hit.then(|| "decompression limit reached".to_string());
-                return Decoded { sink: self.sink, error, inflater: Some(inflater), whole: true };
+                return Decoded { sink: self.sink, error, inflater: Some(inflater), whole: true, budget_spent };
             }
             self.stream(&body);
         }
@@ -530,7 +636,13 @@ impl Decoder {
         if sink.cap_hit {
             error = Some("decompression limit reached".into());
         }
-        Decoded { sink, error, inflater, whole: false }
+        // Stopped by the file's budget, not by anything wrong with the body (an earlier fault
+        // would have stopped decoding before the budget could).
+        let budget_spent = sink.budget_hit;
+        if budget_spent {
+            error = None;
+        }
+        Decoded { sink, error, inflater, whole: false, budget_spent }
     }
 }
 

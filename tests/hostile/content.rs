@@ -1,7 +1,123 @@
 //! Content coding, WebSocket and Socket.IO under attack: length fields that lie, a per-file
 //! decompression budget, floods of tiny messages.
 
+use crate::alloc;
+use std::io::Write;
+use wirescope::engine::Engine;
+use wirescope::model::{Event, HttpResponse, WsMessage};
 use wirescope::synth::{ws_frame, TcpConversation};
+use wirescope::Limits;
+
+/// Runs packets through one engine, handing the events to `each` as they come (as `analyze`
+/// streams them); returns the findings' (code, message).
+fn run(limits: Limits, packets: &[(i64, Vec<u8>)], mut each: impl FnMut(&Event)) -> Vec<(&'static str, String)> {
+    let mut engine = Engine::new(limits);
+    let mut findings = Vec::new();
+    let mut take = |engine: &mut Engine| {
+        for e in engine.drain_events() {
+            if let Event::Finding(f) = &e {
+                findings.push((f.code, f.message.clone()));
+            }
+            each(&e);
+        }
+    };
+    for (i, (ts, p)) in packets.iter().enumerate() {
+        engine.packet(i as u64 + 1, *ts, 1, p, 0, None);
+        take(&mut engine);
+    }
+    engine.finish();
+    take(&mut engine);
+    findings
+}
+
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(text).unwrap();
+    e.finish().unwrap()
+}
+
+/// Text that compresses well but not to nothing: `n` bytes of numbered lines.
+fn lines(n: usize, salt: u32) -> Vec<u8> {
+    let mut t = Vec::new();
+    let mut i = 0u32;
+    while t.len() < n {
+        t.extend_from_slice(format!("line {i} of body {salt}: the quick brown fox\n").as_bytes());
+        i += 1;
+    }
+    t.truncate(n);
+    t
+}
+
+/// One keep-alive HTTP connection: a GET answered by each of `bodies` (gzip, Content-Length).
+fn http_gzip(bodies: &[Vec<u8>]) -> Vec<(i64, Vec<u8>)> {
+    let mut packets = Vec::new();
+    let mut out = |ts: i64, p: &[u8]| packets.push((ts, p.to_vec()));
+    let mut conv = TcpConversation::new(([10, 0, 0, 1], 40001), ([10, 0, 0, 2], 80), 1_000_000_000);
+    conv.handshake(&mut out);
+    for b in bodies {
+        conv.send(true, b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n", &mut out);
+        let mut resp = format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", b.len()).into_bytes();
+        resp.extend_from_slice(b);
+        conv.send(false, &resp, &mut out);
+    }
+    conv.close(&mut out);
+    packets
+}
+
+fn responses(limits: Limits, packets: &[(i64, Vec<u8>)]) -> (Vec<HttpResponse>, Vec<(&'static str, String)>) {
+    let mut rs = Vec::new();
+    let findings = run(limits, packets, |e| {
+        if let Event::Http(x) = e {
+            rs.extend(x.response.clone());
+        }
+    });
+    (rs, findings)
+}
+
+/// Issue 15: a gzip body whose trailer claims 0 bytes (or 4 GiB) hung `analyze`. Through the
+/// whole engine it ends, the body is what the test compressed, and the lie is a finding.
+#[test]
+fn a_gzip_trailer_claiming_zero_or_four_gib_ends() {
+    let text = lines(600, 1);
+    for isize in [0u32, 0xffff_ffff] {
+        let mut body = gzip(&text);
+        let n = body.len();
+        body[n - 4..].copy_from_slice(&isize.to_le_bytes());
+        let ((rs, findings), cost) = alloc::measure(|| responses(Limits::default(), &http_gzip(&[body.clone()])));
+        assert_eq!(rs.len(), 1);
+        assert_eq!((rs[0].body_len, rs[0].wire_body_len), (text.len() as u64, body.len() as u64), "ISIZE {isize:#x}");
+        assert!(rs[0].body.as_ref().is_some_and(|b| b.bytes == text && !b.truncated));
+        let bad: Vec<_> = findings.iter().filter(|f| f.0 == "http.content_decoding_failed").collect();
+        assert!(bad.len() == 1 && bad[0].1.contains("trailer does not match"), "{findings:?}");
+        // No buffer sized from the claim: 4 GiB claimed, far less than 1 MiB held at the peak.
+        assert!(cost.peak < 1 << 20, "ISIZE {isize:#x}: {cost:?}");
+    }
+}
+
+/// The file's decompression budget: three bodies of 10 000 bytes with a budget of 15 000. The
+/// first inflates whole, the second up to the budget, the third not at all; every body's wire
+/// bytes are still counted, and one finding names the budget.
+#[test]
+fn the_per_file_budget_counts_bodies_past_it() {
+    let texts = [lines(10_000, 1), lines(10_000, 2), lines(10_000, 3)];
+    let bodies: Vec<Vec<u8>> = texts.iter().map(|t| gzip(t)).collect();
+    let limits = Limits { max_decompressed_per_file: 15_000, ..Limits::default() };
+    let (rs, findings) = responses(limits, &http_gzip(&bodies));
+    assert_eq!(rs.len(), 3);
+    assert_eq!(rs.iter().map(|r| r.body_len).collect::<Vec<_>>(), [10_000, 5_000, 0]);
+    assert_eq!(rs.iter().map(|r| r.wire_body_len).collect::<Vec<_>>(), bodies.iter().map(|b| b.len() as u64).collect::<Vec<_>>());
+    let second = rs[1].body.as_ref().map(|b| (b.bytes == texts[1][..5_000], b.truncated));
+    assert_eq!(second, Some((true, true)), "the second body: its first 5000 bytes, marked truncated");
+    let budget: Vec<_> = findings.iter().filter(|f| f.0 == "content.decompression_budget").collect();
+    assert_eq!(budget.len(), 1, "{findings:?}");
+    assert!(budget[0].1.contains("15000 bytes"), "{}", budget[0].1);
+    // Not a fault of the bodies: no per-body decoding finding.
+    assert!(!findings.iter().any(|f| f.0.starts_with("http.decompression") || f.0 == "http.content_decoding_failed"), "{findings:?}");
+    // Under a budget that covers them, the same bodies all inflate, with no finding.
+    let (rs, findings) = responses(Limits::default(), &http_gzip(&bodies));
+    assert_eq!(rs.iter().map(|r| r.body_len).collect::<Vec<_>>(), [10_000; 3]);
+    assert!(findings.iter().all(|f| f.0 != "content.decompression_budget"));
+}
 
 const UPGRADE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 const ACCEPT: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
