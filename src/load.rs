@@ -13,6 +13,11 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 /// Packets between two calls of the batch callback.
 pub const BATCH: u64 = 4096;
 
+/// Events a load with one decoding thread hands over at most at a time, however few packets made
+/// them: a packet of tiny WebSocket frames makes hundreds of messages, and two million empty
+/// pings in 3000 packets (issue 15) piled up as 674 MiB of events before the first hand-over.
+pub const BATCH_EVENTS: usize = 16 * 1024;
+
 /// The result of reading a whole file: the engine (finished) and, when the file was cut short or
 /// damaged after some packets, a warning to show beside the partial results.
 pub struct Loaded {
@@ -252,6 +257,8 @@ struct OpBatch {
     /// Stream bytes of the data chunks, back to back.
     data: Vec<u8>,
     ops: Vec<Op>,
+    /// The first op not yet replayed (a replay can stop part way, see [`BATCH_EVENTS`]).
+    next: usize,
     /// The place of each op in the order of all ops (of every decoding thread).
     seqs: Vec<u64>,
     /// Packets read into this batch.
@@ -296,6 +303,8 @@ enum Op {
         finish: bool,
         tcp_closed: bool,
     },
+    /// Already replayed (left in place by a replay that stopped part way).
+    Replayed,
 }
 
 impl OpBatch {
@@ -303,6 +312,7 @@ impl OpBatch {
         OpBatch {
             data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
             ops: Vec::with_capacity(READ_BATCH * 3),
+            next: 0,
             seqs: Vec::with_capacity(READ_BATCH * 3),
             packets: 0,
             position: 0,
@@ -312,18 +322,29 @@ impl OpBatch {
 
     /// Replays the recorded calls into this thread's application half, emptying the batch; `tags`
     /// gets (op place, events it produced) for every op that produced events. Ops of a load with
-    /// one decoder are not numbered: its events are all one run.
-    fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>) {
+    /// one decoder are not numbered: its events are all one run, and replaying stops once `most`
+    /// events wait (false: the batch is not done, call again after handing them over).
+    fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>, most: usize) -> bool {
         let data = &self.data;
         if self.seqs.is_empty() {
             let before = apps.pending_events();
-            for op in self.ops.drain(..) {
+            while self.next < self.ops.len() {
+                let op = std::mem::replace(&mut self.ops[self.next], Op::Replayed);
+                self.next += 1;
                 apply(op, data, apps);
+                if apps.pending_events() - before >= most {
+                    break;
+                }
             }
             let made = apps.pending_events() - before;
             if made > 0 {
                 tags.push((0, made as u32));
             }
+            if self.next < self.ops.len() {
+                return false;
+            }
+            self.ops.clear();
+            self.next = 0;
         } else {
             for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
                 let before = apps.pending_events();
@@ -335,6 +356,7 @@ impl OpBatch {
             }
         }
         self.data.clear();
+        true
     }
 }
 
@@ -347,6 +369,7 @@ fn apply(op: Op, data: &[u8], apps: &mut Apps) {
         Op::Gap { conn, dir, len, packet, ts } => apps.chunk(conn, dir, Chunk::Gap { len, packet, ts }),
         Op::End { conn, dir, packet, ts } => apps.chunk(conn, dir, Chunk::End { packet, ts }),
         Op::Done { conn, packet, finish, tcp_closed } => apps.segment_done(conn, packet, finish, tcp_closed),
+        Op::Replayed => {}
     }
 }
 
@@ -411,7 +434,9 @@ struct Shard {
 }
 
 impl Shard {
-    fn decode(&mut self, b: &mut OpBatch) -> ShardOut {
+    /// Decodes the batch, or (`most` events made) part of it: then `packets` is 0 and the batch
+    /// is to be decoded on; the last part carries its packets and read error.
+    fn decode(&mut self, b: &mut OpBatch, most: usize) -> (ShardOut, bool) {
         // Events handed out earlier come back once used: freed here, their vectors reused.
         while let Ok(mut used) = self.home.try_recv() {
             used.clear();
@@ -419,25 +444,42 @@ impl Shard {
         }
         let spare = self.spares.pop().unwrap_or_default();
         let mut tags = Vec::new();
-        b.replay(&mut self.apps, &mut tags);
-        ShardOut { events: self.apps.swap_events(spare), tags, packets: b.packets, position: b.position, error: b.error.take() }
+        let done = b.replay(&mut self.apps, &mut tags, most);
+        let (packets, error) = if done { (b.packets, b.error.take()) } else { (0, None) };
+        (ShardOut { events: self.apps.swap_events(spare), tags, packets, position: b.position, error }, done)
     }
 }
 
 /// Where a pipelined load decodes: on the calling thread, or on threads of their own.
 enum Decoding<'s> {
-    Here { shard: Shard, rx: Receiver<OpBatch>, back: Sender<OpBatch> },
-    Threads { from: Vec<Receiver<ShardOut>>, handles: Vec<std::thread::ScopedJoinHandle<'s, Apps>> },
+    /// `part`: a batch decoded part way (its events handed over first).
+    Here {
+        shard: Shard,
+        rx: Receiver<OpBatch>,
+        back: Sender<OpBatch>,
+        part: Option<OpBatch>,
+    },
+    Threads {
+        from: Vec<Receiver<ShardOut>>,
+        handles: Vec<std::thread::ScopedJoinHandle<'s, Apps>>,
+    },
 }
 
 impl Decoding<'_> {
     /// What every decoder made of the next run of packets; `None` once reading is over.
     fn round(&mut self) -> Option<Vec<ShardOut>> {
         match self {
-            Decoding::Here { shard, rx, back } => {
-                let mut b = rx.recv().ok()?;
-                let out = shard.decode(&mut b);
-                let _ = back.send(b);
+            Decoding::Here { shard, rx, back, part } => {
+                let mut b = match part.take() {
+                    Some(b) => b,
+                    None => rx.recv().ok()?,
+                };
+                let (out, done) = shard.decode(&mut b, BATCH_EVENTS);
+                if done {
+                    let _ = back.send(b);
+                } else {
+                    *part = Some(b);
+                }
                 Some(vec![out])
             }
             Decoding::Threads { from, .. } => from.iter().map(|rx| rx.recv().ok()).collect(),
@@ -505,7 +547,12 @@ pub fn load_reader_sharded<R: Read + Send>(
             let (home_tx, home) = channel::<Vec<Event>>();
             to_shards.push(tx);
             homes.push(Some(home_tx));
-            Decoding::Here { shard: Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() }, rx, back: back_tx.clone() }
+            Decoding::Here {
+                shard: Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() },
+                rx,
+                back: back_tx.clone(),
+                part: None,
+            }
         } else {
             let mut from = Vec::new();
             let mut handles = Vec::new();
@@ -517,7 +564,8 @@ pub fn load_reader_sharded<R: Read + Send>(
                 let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home, spares: Vec::new() };
                 let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
                     for mut b in rx.iter() {
-                        let out = shard.decode(&mut b);
+                        // Threads decode whole batches: their runs are put in order batch by batch.
+                        let (out, _) = shard.decode(&mut b, usize::MAX);
                         let _ = back.send(b);
                         if out_tx.send(out).is_err() {
                             break;
@@ -551,7 +599,8 @@ pub fn load_reader_sharded<R: Read + Send>(
             let first = &mut outs[0];
             let before = n;
             n += first.packets;
-            if n / BATCH > before / BATCH && !batch(std::mem::replace(&mut pending, EventBatch::new(homes.clone())), first.position, size) {
+            let due = n / BATCH > before / BATCH || pending.len() >= BATCH_EVENTS;
+            if due && !batch(std::mem::replace(&mut pending, EventBatch::new(homes.clone())), first.position, size) {
                 warning = Some(format!("loading cancelled after {n} packets"));
                 // Hanging up stops the other threads at their next hand-over.
                 break;

@@ -163,3 +163,82 @@ fn write_ping_flood() {
     w.flush().unwrap();
     std::io::stdout().flush().unwrap();
 }
+
+/// What the engine holds per ping of a flood, events streamed out as they come (each one looked
+/// at, then dropped, as `analyze --format json` does): (peak bytes held, pings seen, pongs seen
+/// with the payload of a ping the server sent).
+fn flood_cost(n: usize, answer_every: usize) -> (alloc::Cost, usize, usize) {
+    let mut packets = Vec::new();
+    ping_flood(n, answer_every, &mut |ts, p| packets.push((ts, p.to_vec())));
+    // Allocated before measuring: which ping numbers the server sent (a pong must echo one,
+    // RFC 6455 §5.5.3).
+    let mut sent = vec![false; n];
+    let (mut pings, mut pongs) = (0, 0);
+    let limits = Limits { frame_events: false, ..Limits::default() };
+    let number = |m: &WsMessage| <[u8; 4]>::try_from(&m.payload[..]).ok().map(|b| u32::from_be_bytes(b) as usize).filter(|&i| i < n);
+    let (_, cost) = alloc::measure(|| {
+        run(limits, &packets, |e| {
+            if let Event::WsMessage(m) = e {
+                match (m.opcode, number(m)) {
+                    (9, i) => {
+                        pings += 1;
+                        if let Some(i) = i {
+                            sent[i] = true;
+                        }
+                    }
+                    (10, Some(i)) if sent[i] && i % answer_every == 0 => pongs += 1,
+                    _ => {}
+                }
+            }
+        })
+    });
+    (cost, pings, pongs)
+}
+
+/// Issue 15: two million empty pings took 674 MiB. Per ping the engine now holds nothing that
+/// lasts: at N and 4N pings the peak stays under a fixed bound (the capture's packets, which the
+/// test itself holds, are outside the measure), and the answered pings still find their pongs.
+#[test]
+fn a_ping_flood_streams_out() {
+    let n = 50_000;
+    let (small, pings, pongs) = flood_cost(n, 100);
+    assert_eq!((pings, pongs), (n, n / 100));
+    let (large, pings, pongs) = flood_cost(4 * n, 100);
+    assert_eq!((pings, pongs), (4 * n, 4 * n / 100));
+    // Four times the pings, the same peak: nothing is held per ping (no queue of unanswered
+    // pings, no message table). The absolute bound, 256 KiB for 200 000 pings (about 1.3 bytes
+    // per ping, a ping being 2 bytes on the wire), is the buffers of one connection.
+    assert!(large.peak <= small.peak + (16 << 10), "{small:?} then {large:?}");
+    assert!(large.peak < 256 << 10, "{large:?}");
+    eprintln!("ping flood: {small:?} at {n}, {large:?} at {}", 4 * n);
+}
+
+/// The same flood through the loader `analyze` uses (one decoding thread, on this thread, so the
+/// counting allocator sees every event): events are handed over in bounded batches, not held
+/// until enough packets have gone by (2 million pings fit in 3000 packets: all their events were
+/// held at once, 674 MiB).
+#[test]
+fn a_ping_flood_is_handed_over_in_bounded_batches() {
+    let load = |n: usize| {
+        let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+        ping_flood(n, 0, &mut |ts, p| w.packet(ts, p).unwrap());
+        let file = w.into_inner();
+        let limits = Limits { frame_events: false, keep_body: 0, ..Limits::default() };
+        let mut messages = 0usize;
+        let (r, cost) = alloc::measure(|| {
+            wirescope::load::load_reader_sharded(std::io::Cursor::new(&file), file.len() as u64, "flood", limits, 1, |batch, _, _| {
+                messages += batch.iter().filter(|e| matches!(e, Event::WsMessage(_))).count();
+                true
+            })
+        });
+        assert!(r.is_ok());
+        assert_eq!(messages, n);
+        cost
+    };
+    let (small, large) = (load(100_000), load(400_000));
+    eprintln!("loaded ping flood: {small:?}, then 4x: {large:?}");
+    // Past the first batches the peak does not grow with the count; 400 000 pings held at once
+    // would be more than 60 MB.
+    assert!(large.peak <= small.peak + (1 << 20), "{small:?} then {large:?}");
+    assert!(large.peak < 32 << 20, "{large:?}");
+}
