@@ -18,6 +18,13 @@ pub const BATCH: u64 = 4096;
 /// pings in 3000 packets (issue 15) piled up as 674 MiB of events before the first hand-over.
 pub const BATCH_EVENTS: usize = 16 * 1024;
 
+/// With several decoding threads, each batch is decoded in steps of about this many stream bytes
+/// (of all threads together), every thread handing over its events after each step: the threads'
+/// events are put back in order step by step, so a step must end at the same place for all of
+/// them, which a count of bytes dealt (unlike a count of events made) gives. A byte makes at
+/// most one event in two (a 2-byte WebSocket frame).
+const STEP_BYTES: usize = 64 * 1024;
+
 /// The result of reading a whole file: the engine (finished) and, when the file was cut short or
 /// damaged after some packets, a warning to show beside the partial results.
 pub struct Loaded {
@@ -259,6 +266,10 @@ struct OpBatch {
     ops: Vec<Op>,
     /// The first op not yet replayed (a replay can stop part way, see [`BATCH_EVENTS`]).
     next: usize,
+    /// With several decoding threads: where each step but the last ends in `ops` (see
+    /// [`STEP_BYTES`]; every thread's batch has as many), and the step to replay next.
+    steps: Vec<usize>,
+    step: usize,
     /// The place of each op in the order of all ops (of every decoding thread).
     seqs: Vec<u64>,
     /// Packets read into this batch.
@@ -313,6 +324,8 @@ impl OpBatch {
             data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
             ops: Vec::with_capacity(READ_BATCH * 3),
             next: 0,
+            steps: Vec::new(),
+            step: 0,
             seqs: Vec::with_capacity(READ_BATCH * 3),
             packets: 0,
             position: 0,
@@ -323,10 +336,12 @@ impl OpBatch {
     /// Replays the recorded calls into this thread's application half, emptying the batch; `tags`
     /// gets (op place, events it produced) for every op that produced events. Ops of a load with
     /// one decoder are not numbered: its events are all one run, and replaying stops once `most`
-    /// events wait (false: the batch is not done, call again after handing them over).
+    /// events wait. Numbered ops are replayed one step at a time. False: the batch is not done,
+    /// call again after handing the events over.
     fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>, most: usize) -> bool {
         let data = &self.data;
-        if self.seqs.is_empty() {
+        // A thread given no ops still has its steps (empty ones) to hand over, as the others do.
+        if self.seqs.is_empty() && self.steps.is_empty() {
             let before = apps.pending_events();
             while self.next < self.ops.len() {
                 let op = std::mem::replace(&mut self.ops[self.next], Op::Replayed);
@@ -346,14 +361,26 @@ impl OpBatch {
             self.ops.clear();
             self.next = 0;
         } else {
-            for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
+            let end = self.steps.get(self.step).copied().unwrap_or(self.ops.len()).min(self.ops.len());
+            for i in self.next..end {
+                let op = std::mem::replace(&mut self.ops[i], Op::Replayed);
                 let before = apps.pending_events();
                 apply(op, data, apps);
                 let made = apps.pending_events() - before;
                 if made > 0 {
-                    tags.push((seq, made as u32));
+                    tags.push((self.seqs[i], made as u32));
                 }
             }
+            self.next = self.next.max(end);
+            self.step += 1;
+            if self.step <= self.steps.len() {
+                return false;
+            }
+            self.ops.clear();
+            self.seqs.clear();
+            self.steps.clear();
+            self.next = 0;
+            self.step = 0;
         }
         self.data.clear();
         true
@@ -378,6 +405,8 @@ fn apply(op: Op, data: &[u8], apps: &mut Apps) {
 struct Dealer<'a> {
     parts: &'a mut [OpBatch],
     seq: u64,
+    /// Stream bytes dealt since the last step ended (several decoding threads only).
+    step_bytes: usize,
 }
 
 impl Dealer<'_> {
@@ -411,6 +440,15 @@ impl FlowOut for Dealer<'_> {
             Chunk::Gap { len, packet, ts } => Op::Gap { conn, dir, len, packet, ts },
             Chunk::End { packet, ts } => Op::End { conn, dir, packet, ts },
         });
+        if let (Chunk::Data { bytes, .. }, [_, _, ..]) = (&c, &*self.parts) {
+            self.step_bytes += bytes.len();
+            if self.step_bytes >= STEP_BYTES {
+                self.step_bytes = 0;
+                for p in self.parts.iter_mut() {
+                    p.steps.push(p.ops.len());
+                }
+            }
+        }
     }
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
         self.part(conn).ops.push(Op::Done { conn, packet, finish, tcp_closed });
@@ -563,13 +601,18 @@ pub fn load_reader_sharded<R: Read + Send>(
                 let back = back_tx.clone();
                 let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home, spares: Vec::new() };
                 let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
-                    for mut b in rx.iter() {
-                        // Threads decode whole batches: their runs are put in order batch by batch.
-                        let (out, _) = shard.decode(&mut b, usize::MAX);
-                        let _ = back.send(b);
-                        if out_tx.send(out).is_err() {
-                            break;
+                    'batches: for mut b in rx.iter() {
+                        // Step by step, as every other thread (see STEP_BYTES).
+                        loop {
+                            let (out, done) = shard.decode(&mut b, usize::MAX);
+                            if out_tx.send(out).is_err() {
+                                break 'batches;
+                            }
+                            if done {
+                                break;
+                            }
                         }
+                        let _ = back.send(b);
                     }
                     shard.apps
                 });
@@ -660,7 +703,7 @@ fn read_and_reassemble<R: Read>(
         let mut packets = 0u64;
         let mut error = None;
         let done = {
-            let mut dealer = Dealer { parts: &mut parts, seq };
+            let mut dealer = Dealer { parts: &mut parts, seq, step_bytes: 0 };
             let done = read_into(reader, &mut error, |p| {
                 flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut dealer);
                 packets += 1;

@@ -242,3 +242,54 @@ fn a_ping_flood_is_handed_over_in_bounded_batches() {
     assert!(large.peak <= small.peak + (1 << 20), "{small:?} then {large:?}");
     assert!(large.peak < 32 << 20, "{large:?}");
 }
+
+/// Several decoding threads hand their events over step by step (a step ends at the same stream
+/// byte for all of them): the order is still the one engine's, event for event, on interleaved
+/// floods long enough for many steps.
+#[test]
+fn a_flood_on_several_connections_loads_the_same_on_one_and_on_several_threads() {
+    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    let mut convs: Vec<TcpConversation> =
+        (0..5u16).map(|i| TcpConversation::new(([10, 0, 0, 1], 41000 + i), ([10, 0, 0, 2], 80), 1_000_000_000 + i64::from(i))).collect();
+    let mut out = |ts: i64, p: &[u8]| w.packet(ts, p).unwrap();
+    for c in &mut convs {
+        c.handshake(&mut out);
+        c.send(true, UPGRADE, &mut out);
+        c.send(false, ACCEPT, &mut out);
+    }
+    for round in 0..60u32 {
+        for (i, c) in convs.iter_mut().enumerate() {
+            // Pings of every size from 0 to 9 bytes, a pong now and then, a text message.
+            let pings: Vec<u8> = (0..300u32).flat_map(|k| ws_frame(true, 9, None, &vec![b'p'; (k % 10) as usize])).collect();
+            c.send(false, &pings, &mut out);
+            if round % 7 == i as u32 % 7 {
+                c.send(true, &ws_frame(true, 10, Some([9, 8, 7, 6]), b"ppp"), &mut out);
+                c.send(true, &ws_frame(true, 1, Some([1, 2, 3, 4]), format!("hello {round}").as_bytes()), &mut out);
+            }
+        }
+    }
+    for c in &mut convs {
+        c.close(&mut out);
+    }
+    let file = w.into_inner();
+    let limits = Limits { frame_events: true, ..Limits::default() };
+    let mut one = Vec::new();
+    wirescope::load::load_reader(&file[..], file.len() as u64, "f", limits.clone(), |eng, _, _| {
+        one.extend(eng.drain_events().map(|e| format!("{e:?}")));
+        true
+    })
+    .unwrap();
+    assert!(one.len() > 5 * 60 * 300 * 2, "{} events", one.len());
+    for shards in [1, 2, 3] {
+        let mut many = Vec::new();
+        wirescope::load::load_reader_sharded(&file[..], file.len() as u64, "f", limits.clone(), shards, |b, _, _| {
+            many.extend(b.iter().map(|e| format!("{e:?}")));
+            true
+        })
+        .unwrap();
+        assert_eq!(one.len(), many.len(), "{shards} threads");
+        if let Some(i) = (0..one.len()).find(|&i| one[i] != many[i]) {
+            panic!("{shards} threads: event {i} differs:\n{}\n{}", one[i], many[i]);
+        }
+    }
+}
