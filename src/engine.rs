@@ -431,7 +431,8 @@ impl Apps {
     /// the same remainder when divided by `shards` (connections never share decoding state, so
     /// they can be decoded apart). [`Apps::merge`] puts the shards back together.
     pub fn shard(limits: Limits, shards: u32) -> Self {
-        Apps { limits, conns: Vec::new(), shards: shards.max(1), out: Output::default(), chunks: Vec::new() }
+        let out = Output::for_shard(&limits, shards.max(1));
+        Apps { limits, conns: Vec::new(), shards: shards.max(1), out, chunks: Vec::new() }
     }
 
     /// One application half from the shards of [`Apps::shard`], given in order (shard 0 first),
@@ -450,7 +451,8 @@ impl Apps {
             .collect();
         let n = iters.len();
         let conns = (0..total).filter_map(|i| iters[i % n].next()).collect();
-        Apps { limits, conns, shards: 1, out: Output { events, ..Output::default() }, chunks: Vec::new() }
+        let out = Output::merged(parts.iter().map(|p| &p.out), events);
+        Apps { limits, conns, shards: 1, out, chunks: Vec::new() }
     }
 
     /// Where connection `id` is in `conns`.

@@ -39,6 +39,18 @@ pub struct Limits {
     /// Bytes of a line looked at, at most, to tell whether it starts an HTTP message, when looking
     /// for the next one after bytes that were not one.
     pub max_start_line: usize,
+    // --- Content coding, WebSocket, Socket.IO (issue 15, the content work) ---
+    /// Most bytes all compressed bodies and messages of one file may inflate to together (HTTP
+    /// content coding and permessage-deflate). Past it they are counted, not inflated, and one
+    /// `content.decompression_budget` finding says so. A load decoding on several threads gives
+    /// each thread an equal share (each thread decodes its own connections, so the total holds
+    /// without the threads waiting on one another).
+    pub max_decompressed_per_file: u64,
+    /// Payload bytes kept of a WebSocket control frame (RFC 6455 §5.5 allows 125; longer ones
+    /// are a finding, and kept only this far).
+    pub keep_ws_control: usize,
+    /// Engine.IO packets read from one polling body at most.
+    pub max_socketio_packets: usize,
 }
 
 impl Default for Limits {
@@ -61,6 +73,10 @@ impl Default for Limits {
             max_pending_requests: 1024,
             max_sniff_wait: 4 * 1024,
             max_start_line: 8192,
+            // --- Content coding, WebSocket, Socket.IO (issue 15, the content work) ---
+            max_decompressed_per_file: 1 << 30,
+            keep_ws_control: 4096,
+            max_socketio_packets: 10_000,
         }
     }
 }

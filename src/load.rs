@@ -13,6 +13,18 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 /// Packets between two calls of the batch callback.
 pub const BATCH: u64 = 4096;
 
+/// Events a load with one decoding thread hands over at most at a time, however few packets made
+/// them: a packet of tiny WebSocket frames makes hundreds of messages, and two million empty
+/// pings in 3000 packets (issue 15) piled up as 674 MiB of events before the first hand-over.
+pub const BATCH_EVENTS: usize = 16 * 1024;
+
+/// With several decoding threads, each batch is decoded in steps of about this many stream bytes
+/// (of all threads together), every thread handing over its events after each step: the threads'
+/// events are put back in order step by step, so a step must end at the same place for all of
+/// them, which a count of bytes dealt (unlike a count of events made) gives. A byte makes at
+/// most one event in two (a 2-byte WebSocket frame).
+const STEP_BYTES: usize = 64 * 1024;
+
 /// The result of reading a whole file: the engine (finished) and, when the file was cut short or
 /// damaged after some packets, a warning to show beside the partial results.
 pub struct Loaded {
@@ -252,6 +264,12 @@ struct OpBatch {
     /// Stream bytes of the data chunks, back to back.
     data: Vec<u8>,
     ops: Vec<Op>,
+    /// The first op not yet replayed (a replay can stop part way, see [`BATCH_EVENTS`]).
+    next: usize,
+    /// With several decoding threads: where each step but the last ends in `ops` (see
+    /// [`STEP_BYTES`]; every thread's batch has as many), and the step to replay next.
+    steps: Vec<usize>,
+    step: usize,
     /// The place of each op in the order of all ops (of every decoding thread).
     seqs: Vec<u64>,
     /// Packets read into this batch.
@@ -296,6 +314,8 @@ enum Op {
         finish: bool,
         tcp_closed: bool,
     },
+    /// Already replayed (left in place by a replay that stopped part way).
+    Replayed,
 }
 
 impl OpBatch {
@@ -303,6 +323,9 @@ impl OpBatch {
         OpBatch {
             data: Vec::with_capacity(READ_BATCH_BYTES + 64 * 1024),
             ops: Vec::with_capacity(READ_BATCH * 3),
+            next: 0,
+            steps: Vec::new(),
+            step: 0,
             seqs: Vec::with_capacity(READ_BATCH * 3),
             packets: 0,
             position: 0,
@@ -312,29 +335,55 @@ impl OpBatch {
 
     /// Replays the recorded calls into this thread's application half, emptying the batch; `tags`
     /// gets (op place, events it produced) for every op that produced events. Ops of a load with
-    /// one decoder are not numbered: its events are all one run.
-    fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>) {
+    /// one decoder are not numbered: its events are all one run, and replaying stops once `most`
+    /// events wait. Numbered ops are replayed one step at a time. False: the batch is not done,
+    /// call again after handing the events over.
+    fn replay(&mut self, apps: &mut Apps, tags: &mut Vec<(u64, u32)>, most: usize) -> bool {
         let data = &self.data;
-        if self.seqs.is_empty() {
+        // A thread given no ops still has its steps (empty ones) to hand over, as the others do.
+        if self.seqs.is_empty() && self.steps.is_empty() {
             let before = apps.pending_events();
-            for op in self.ops.drain(..) {
+            while self.next < self.ops.len() {
+                let op = std::mem::replace(&mut self.ops[self.next], Op::Replayed);
+                self.next += 1;
                 apply(op, data, apps);
+                if apps.pending_events() - before >= most {
+                    break;
+                }
             }
             let made = apps.pending_events() - before;
             if made > 0 {
                 tags.push((0, made as u32));
             }
+            if self.next < self.ops.len() {
+                return false;
+            }
+            self.ops.clear();
+            self.next = 0;
         } else {
-            for (op, seq) in self.ops.drain(..).zip(self.seqs.drain(..)) {
+            let end = self.steps.get(self.step).copied().unwrap_or(self.ops.len()).min(self.ops.len());
+            for i in self.next..end {
+                let op = std::mem::replace(&mut self.ops[i], Op::Replayed);
                 let before = apps.pending_events();
                 apply(op, data, apps);
                 let made = apps.pending_events() - before;
                 if made > 0 {
-                    tags.push((seq, made as u32));
+                    tags.push((self.seqs[i], made as u32));
                 }
             }
+            self.next = self.next.max(end);
+            self.step += 1;
+            if self.step <= self.steps.len() {
+                return false;
+            }
+            self.ops.clear();
+            self.seqs.clear();
+            self.steps.clear();
+            self.next = 0;
+            self.step = 0;
         }
         self.data.clear();
+        true
     }
 }
 
@@ -347,6 +396,7 @@ fn apply(op: Op, data: &[u8], apps: &mut Apps) {
         Op::Gap { conn, dir, len, packet, ts } => apps.chunk(conn, dir, Chunk::Gap { len, packet, ts }),
         Op::End { conn, dir, packet, ts } => apps.chunk(conn, dir, Chunk::End { packet, ts }),
         Op::Done { conn, packet, finish, tcp_closed } => apps.segment_done(conn, packet, finish, tcp_closed),
+        Op::Replayed => {}
     }
 }
 
@@ -355,6 +405,8 @@ fn apply(op: Op, data: &[u8], apps: &mut Apps) {
 struct Dealer<'a> {
     parts: &'a mut [OpBatch],
     seq: u64,
+    /// Stream bytes dealt since the last step ended (several decoding threads only).
+    step_bytes: usize,
 }
 
 impl Dealer<'_> {
@@ -388,6 +440,15 @@ impl FlowOut for Dealer<'_> {
             Chunk::Gap { len, packet, ts } => Op::Gap { conn, dir, len, packet, ts },
             Chunk::End { packet, ts } => Op::End { conn, dir, packet, ts },
         });
+        if let (Chunk::Data { bytes, .. }, [_, _, ..]) = (&c, &*self.parts) {
+            self.step_bytes += bytes.len();
+            if self.step_bytes >= STEP_BYTES {
+                self.step_bytes = 0;
+                for p in self.parts.iter_mut() {
+                    p.steps.push(p.ops.len());
+                }
+            }
+        }
     }
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
         self.part(conn).ops.push(Op::Done { conn, packet, finish, tcp_closed });
@@ -411,7 +472,9 @@ struct Shard {
 }
 
 impl Shard {
-    fn decode(&mut self, b: &mut OpBatch) -> ShardOut {
+    /// Decodes the batch, or (`most` events made) part of it: then `packets` is 0 and the batch
+    /// is to be decoded on; the last part carries its packets and read error.
+    fn decode(&mut self, b: &mut OpBatch, most: usize) -> (ShardOut, bool) {
         // Events handed out earlier come back once used: freed here, their vectors reused.
         while let Ok(mut used) = self.home.try_recv() {
             used.clear();
@@ -419,25 +482,42 @@ impl Shard {
         }
         let spare = self.spares.pop().unwrap_or_default();
         let mut tags = Vec::new();
-        b.replay(&mut self.apps, &mut tags);
-        ShardOut { events: self.apps.swap_events(spare), tags, packets: b.packets, position: b.position, error: b.error.take() }
+        let done = b.replay(&mut self.apps, &mut tags, most);
+        let (packets, error) = if done { (b.packets, b.error.take()) } else { (0, None) };
+        (ShardOut { events: self.apps.swap_events(spare), tags, packets, position: b.position, error }, done)
     }
 }
 
 /// Where a pipelined load decodes: on the calling thread, or on threads of their own.
 enum Decoding<'s> {
-    Here { shard: Shard, rx: Receiver<OpBatch>, back: Sender<OpBatch> },
-    Threads { from: Vec<Receiver<ShardOut>>, handles: Vec<std::thread::ScopedJoinHandle<'s, Apps>> },
+    /// `part`: a batch decoded part way (its events handed over first).
+    Here {
+        shard: Shard,
+        rx: Receiver<OpBatch>,
+        back: Sender<OpBatch>,
+        part: Option<OpBatch>,
+    },
+    Threads {
+        from: Vec<Receiver<ShardOut>>,
+        handles: Vec<std::thread::ScopedJoinHandle<'s, Apps>>,
+    },
 }
 
 impl Decoding<'_> {
     /// What every decoder made of the next run of packets; `None` once reading is over.
     fn round(&mut self) -> Option<Vec<ShardOut>> {
         match self {
-            Decoding::Here { shard, rx, back } => {
-                let mut b = rx.recv().ok()?;
-                let out = shard.decode(&mut b);
-                let _ = back.send(b);
+            Decoding::Here { shard, rx, back, part } => {
+                let mut b = match part.take() {
+                    Some(b) => b,
+                    None => rx.recv().ok()?,
+                };
+                let (out, done) = shard.decode(&mut b, BATCH_EVENTS);
+                if done {
+                    let _ = back.send(b);
+                } else {
+                    *part = Some(b);
+                }
                 Some(vec![out])
             }
             Decoding::Threads { from, .. } => from.iter().map(|rx| rx.recv().ok()).collect(),
@@ -505,7 +585,12 @@ pub fn load_reader_sharded<R: Read + Send>(
             let (home_tx, home) = channel::<Vec<Event>>();
             to_shards.push(tx);
             homes.push(Some(home_tx));
-            Decoding::Here { shard: Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() }, rx, back: back_tx.clone() }
+            Decoding::Here {
+                shard: Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() },
+                rx,
+                back: back_tx.clone(),
+                part: None,
+            }
         } else {
             let mut from = Vec::new();
             let mut handles = Vec::new();
@@ -516,12 +601,18 @@ pub fn load_reader_sharded<R: Read + Send>(
                 let back = back_tx.clone();
                 let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home, spares: Vec::new() };
                 let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
-                    for mut b in rx.iter() {
-                        let out = shard.decode(&mut b);
-                        let _ = back.send(b);
-                        if out_tx.send(out).is_err() {
-                            break;
+                    'batches: for mut b in rx.iter() {
+                        // Step by step, as every other thread (see STEP_BYTES).
+                        loop {
+                            let (out, done) = shard.decode(&mut b, usize::MAX);
+                            if out_tx.send(out).is_err() {
+                                break 'batches;
+                            }
+                            if done {
+                                break;
+                            }
                         }
+                        let _ = back.send(b);
                     }
                     shard.apps
                 });
@@ -551,7 +642,8 @@ pub fn load_reader_sharded<R: Read + Send>(
             let first = &mut outs[0];
             let before = n;
             n += first.packets;
-            if n / BATCH > before / BATCH && !batch(std::mem::replace(&mut pending, EventBatch::new(homes.clone())), first.position, size) {
+            let due = n / BATCH > before / BATCH || pending.len() >= BATCH_EVENTS;
+            if due && !batch(std::mem::replace(&mut pending, EventBatch::new(homes.clone())), first.position, size) {
                 warning = Some(format!("loading cancelled after {n} packets"));
                 // Hanging up stops the other threads at their next hand-over.
                 break;
@@ -611,7 +703,7 @@ fn read_and_reassemble<R: Read>(
         let mut packets = 0u64;
         let mut error = None;
         let done = {
-            let mut dealer = Dealer { parts: &mut parts, seq };
+            let mut dealer = Dealer { parts: &mut parts, seq, step_bytes: 0 };
             let done = read_into(reader, &mut error, |p| {
                 flows.packet(p.number, p.ts_ns, p.link_type, p.data, p.file_offset, p.comment, &mut dealer);
                 packets += 1;

@@ -57,6 +57,9 @@ struct DiagramArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Most bytes all compressed bodies and messages of the file may inflate to together.
+    #[arg(long, default_value_t = Limits::default().max_decompressed_per_file)]
+    max_decompressed_total: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -224,6 +227,10 @@ struct AnalyzeArgs {
     /// Most bytes one message may inflate to (content coding, permessage-deflate).
     #[arg(long, default_value = "67108864")]
     max_decompressed: u64,
+    /// Most bytes all compressed bodies and messages of the file may inflate to together; past
+    /// it they are counted, not inflated (one finding says so).
+    #[arg(long, default_value_t = Limits::default().max_decompressed_per_file)]
+    max_decompressed_total: u64,
     /// The language of the text summary (JSON and HAR are the same in both).
     #[arg(long, value_enum, default_value = "en")]
     lang: LangArg,
@@ -260,7 +267,8 @@ fn main() -> ExitCode {
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<()> {
-    let mut limits = Limits { max_decompressed: a.max_decompressed, ..Limits::default() };
+    let mut limits =
+        Limits { max_decompressed: a.max_decompressed, max_decompressed_per_file: a.max_decompressed_total, ..Limits::default() };
     let name = a.file.display().to_string();
     let mut out_buf: Vec<u8> = Vec::new();
     let warning = match a.format {
@@ -603,7 +611,7 @@ fn lab(a: LabArgs) -> Result<()> {
 
 fn diagram(a: DiagramArgs) -> Result<()> {
     use wirescope::analysis::ladder::{self, MapOptions, Mode, TimeMap};
-    let limits = Limits { packet_rows: true, frame_events: true, ..Limits::default() };
+    let limits = Limits { packet_rows: true, frame_events: true, max_decompressed_per_file: a.max_decompressed_total, ..Limits::default() };
     let mut cap = Capture::default();
     let loaded = load::load_file(&a.file, limits, |eng, _, _| {
         for e in eng.drain_events() {

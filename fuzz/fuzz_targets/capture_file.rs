@@ -8,7 +8,10 @@ use wirescope::model::Capture;
 use wirescope::{load, Limits};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_decompressed: 1 << 20, ..Limits::default() };
+    // One input in three with a tiny per-file decompression budget, so that bodies and messages
+    // past it (counted, not inflated) are reached too.
+    let budget = if data.len() % 3 == 0 { 2048 } else { 1 << 30 };
+    let limits = Limits { max_decompressed: 1 << 20, max_decompressed_per_file: budget, ..Limits::default() };
     let mut cap = Capture::default();
     let mut json = Vec::new();
     let Ok(mut w) = JsonWriter::new(&mut json, PayloadLimit::All, true) else { return };

@@ -2,7 +2,9 @@
 //! WebSocket, Socket.IO and content-coding decoders far faster than whole capture files do.
 //!
 //! Input layout: byte 0 picks a preamble (none, a WebSocket upgrade, or one with
-//! permessage-deflate), then records of [direction and length byte][payload...] until the end.
+//! permessage-deflate; bit 0x20: a per-file decompression budget of 2 KiB, so that bodies and
+//! messages past it are reached), then records of [direction and length byte][payload...] until
+//! the end.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -45,7 +47,8 @@ fuzz_target!(|data: &[u8]| {
         conv.close(&mut out);
     }
 
-    let mut engine = Engine::new(Limits { max_decompressed: 1 << 20, ..Limits::default() });
+    let budget = if mode & 0x20 != 0 { 2048 } else { 1 << 30 };
+    let mut engine = Engine::new(Limits { max_decompressed: 1 << 20, max_decompressed_per_file: budget, ..Limits::default() });
     let mut cap = Capture::default();
     let mut json = Vec::new();
     let Ok(mut w) = JsonWriter::new(&mut json, PayloadLimit::All, true) else { return };

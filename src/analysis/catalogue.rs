@@ -273,6 +273,12 @@ pub const FINDINGS: &[Entry] = &[
         "More requests wait for a response than the cap allows: the oldest are emitted unanswered, and later responses for them are shown without their request.",
         "等待响应的请求超过上限：最早的请求作为无响应条目输出，之后到达的对应响应单独列出，不带请求。",
     ),
+    // --- Content coding, WebSocket, Socket.IO (issue 15, the content work) ---
+    e(
+        "content.decompression_budget",
+        "The file's decompression budget is spent: later compressed bodies and messages are counted, not inflated.",
+        "本文件的解压总额度已用完：之后的压缩正文和消息只计数，不再解压。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -2,19 +2,100 @@
 //! with the output capped: a bomb stops at the cap and becomes a finding.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-/// Counts decoded bytes, keeps the first `keep` of them, refuses to go past `cap`.
+/// The bytes one engine (one decoding thread) may still inflate for the file being read: every
+/// compressed body and message draws on it; once it is spent they are counted, not inflated.
+pub struct Budget {
+    /// Shared with the decoders of bodies in progress (which cannot see the engine while they
+    /// take bytes). One thread uses it: the atomic only makes it `Send`.
+    left: Arc<AtomicU64>,
+    /// The per-file figure and this engine's share of it, for the finding.
+    total: u64,
+    share: u64,
+    shards: u32,
+    reported: bool,
+}
+
+impl Budget {
+    pub fn new(total: u64, share: u64, shards: u32) -> Self {
+        Budget { left: Arc::new(AtomicU64::new(share)), total, share, shards, reported: false }
+    }
+
+    /// What several engines have left, together (their shards put back together).
+    pub fn merged<'a>(parts: impl Iterator<Item = &'a Budget>) -> Self {
+        let (mut left, mut total, mut reported) = (0u64, 0u64, false);
+        for p in parts {
+            left = left.saturating_add(p.left());
+            total = total.max(p.total);
+            reported |= p.reported;
+        }
+        Budget { left: Arc::new(AtomicU64::new(left)), total, share: left, shards: 1, reported }
+    }
+
+    pub fn left(&self) -> u64 {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// Takes up to `n` bytes from the budget; how many it got.
+    pub fn take(&self, n: u64) -> u64 {
+        take_from(&self.left, n)
+    }
+
+    pub fn handle(&self) -> BudgetHandle {
+        BudgetHandle(self.left.clone())
+    }
+
+    /// The finding's text the first time the budget is found spent, `None` after.
+    pub fn report(&mut self) -> Option<String> {
+        if std::mem::replace(&mut self.reported, true) {
+            return None;
+        }
+        let per_thread =
+            if self.shards > 1 { format!(" ({} for each of {} decoding threads)", self.share, self.shards) } else { String::new() };
+        Some(format!(
+            "the file's decompression budget of {} bytes{per_thread} is spent: compressed bodies and messages from here on are counted, not inflated (limit max_decompressed_per_file, --max-decompressed-total)",
+            self.total
+        ))
+    }
+}
+
+/// A decoder's hold on its engine's [`Budget`].
+#[derive(Clone)]
+pub struct BudgetHandle(Arc<AtomicU64>);
+
+impl BudgetHandle {
+    fn left(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+fn take_from(left: &AtomicU64, n: u64) -> u64 {
+    let mut got = 0;
+    let _ = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+        got = n.min(l);
+        Some(l - got)
+    });
+    got
+}
+
+/// Counts decoded bytes, keeps the first `keep` of them, refuses to go past `cap` or past what is
+/// left of the file's budget.
 pub struct CappedSink {
     pub kept: Vec<u8>,
     keep: usize,
     pub total: u64,
     cap: u64,
     pub cap_hit: bool,
+    budget: Option<BudgetHandle>,
+    /// The file's budget ran out in this body.
+    pub budget_hit: bool,
 }
 
 impl CappedSink {
     pub fn new(keep: usize, cap: u64) -> Self {
-        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false }
+        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false, budget: None, budget_hit: false }
     }
 
     /// Takes bytes that need no decoding (identity).
@@ -27,16 +108,22 @@ impl CappedSink {
 
 impl Write for CappedSink {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        if self.cap_hit {
+        if self.cap_hit || self.budget_hit {
             return Err(io::Error::other("decompression limit reached"));
         }
-        if self.total + b.len() as u64 > self.cap {
-            let allowed = (self.cap - self.total) as usize;
-            self.take(&b[..allowed]);
-            self.cap_hit = true;
+        let mut allowed = b.len().min(usize::try_from(self.cap.saturating_sub(self.total)).unwrap_or(usize::MAX));
+        if let Some(budget) = &self.budget {
+            let got = take_from(&budget.0, allowed as u64) as usize;
+            if got < allowed {
+                self.budget_hit = true;
+            }
+            allowed = got;
+        }
+        self.take(&b[..allowed]);
+        if allowed < b.len() {
+            self.cap_hit |= !self.budget_hit;
             return Err(io::Error::other("decompression limit reached"));
         }
-        self.take(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -133,6 +220,8 @@ enum Inner {
         stage: Stage,
         gzip: bool,
         zlib: bool,
+        header: HeaderReader,
+        /// Trailer bytes so far (at most 8).
         pending: Vec<u8>,
         crc: crc32fast::Hasher,
         size: u32,
@@ -153,6 +242,8 @@ pub struct Decoder {
     spare: Option<Box<Inflater>>,
     /// The compressed bytes so far, while the body may still be inflated whole.
     collected: Option<Vec<u8>>,
+    /// The file's budget was spent before this body began: it is counted, not inflated.
+    skip: bool,
 }
 
 /// Compressed bytes collected for inflating in one call at most: about the memory a streaming
@@ -162,6 +253,13 @@ pub const WHOLE_MAX: usize = 32 * 1024;
 /// Output of one whole-body call at most (a larger body streams, under the cap).
 const WHOLE_OUT_MAX: usize = 8 << 20;
 
+/// The smallest output buffer a whole-body call starts with, whatever the trailer claims.
+const WHOLE_ROOM_FLOOR: usize = 4096;
+
+/// DEFLATE makes at most 258 bytes per 2 bits of input, about 1032 per byte (RFC 1951 §3.2.5:
+/// the longest match, coded in the fewest bits).
+pub const DEFLATE_MAX_RATIO: usize = 1032;
+
 /// How decoding went.
 pub struct Decoded {
     pub sink: CappedSink,
@@ -170,48 +268,133 @@ pub struct Decoded {
     pub inflater: Option<Box<Inflater>>,
     /// Inflated in one call (not streamed).
     pub whole: bool,
+    /// The file's decompression budget stopped this body, or was spent before it began (then
+    /// nothing of it was inflated). Not an `error`: the body is not at fault.
+    pub budget_spent: bool,
 }
 
-/// Length of a complete gzip member header at the start of `b`, `Ok(None)` if more bytes are needed.
-fn gzip_header_len(b: &[u8]) -> Result<Option<usize>, String> {
-    if b.len() < 10 {
-        return Ok(None);
+/// A gzip member header (RFC 1952 §2.3) or a zlib header (RFC 1950 §2.2), read a byte at a time
+/// as it arrives: nothing is buffered but the fixed part, so a long FNAME or FEXTRA costs its
+/// length once, however it is cut.
+#[derive(Debug, Clone, Copy)]
+struct HeaderReader {
+    gzip: bool,
+    fixed: [u8; 10],
+    got: u8,
+    phase: HeaderPhase,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderPhase {
+    Fixed,
+    /// The two bytes of XLEN (the low one kept).
+    XLen(u8, u8),
+    /// FEXTRA bytes still to skip.
+    Extra(u32),
+    Name,
+    Comment,
+    /// FHCRC bytes still to skip.
+    Crc(u8),
+    Done,
+}
+
+impl HeaderReader {
+    fn new(gzip: bool) -> Self {
+        HeaderReader { gzip, fixed: [0; 10], got: 0, phase: HeaderPhase::Fixed }
     }
-    if b[0] != 0x1f || b[1] != 0x8b || b[2] != 8 {
-        return Err("not a gzip stream (bad magic or method)".into());
+
+    fn flags(&self) -> u8 {
+        self.fixed[3]
     }
-    let flags = b[3];
-    let mut at = 10;
-    if flags & 0x04 != 0 {
-        let Some(x) = b.get(at..at + 2) else { return Ok(None) };
-        at += 2 + u16::from_le_bytes([x[0], x[1]]) as usize;
+
+    /// The phase after `from` given the flags (FEXTRA, FNAME, FCOMMENT, FHCRC in that order).
+    fn after(&self, from: HeaderPhase) -> HeaderPhase {
+        let f = self.flags();
+        let order = [(HeaderPhase::XLen(0, 0), 0x04), (HeaderPhase::Name, 0x08), (HeaderPhase::Comment, 0x10), (HeaderPhase::Crc(2), 0x02)];
+        let start = match from {
+            HeaderPhase::Fixed => 0,
+            HeaderPhase::XLen(..) | HeaderPhase::Extra(_) => 1,
+            HeaderPhase::Name => 2,
+            HeaderPhase::Comment => 3,
+            HeaderPhase::Crc(_) | HeaderPhase::Done => 4,
+        };
+        order[start..].iter().find(|(_, bit)| f & bit != 0).map_or(HeaderPhase::Done, |(p, _)| *p)
     }
-    for bit in [0x08, 0x10] {
-        if flags & bit != 0 {
-            let Some(z) = b.get(at..).and_then(|r| r.iter().position(|&c| c == 0)) else { return Ok(None) };
-            at += z + 1;
+
+    /// Reads header bytes from `b`: how many it used (all of them while the header goes on), or
+    /// why this is not a header.
+    fn feed(&mut self, b: &[u8]) -> Result<usize, String> {
+        let mut at = 0;
+        while at < b.len() && self.phase != HeaderPhase::Done {
+            match self.phase {
+                HeaderPhase::Fixed => {
+                    let need = if self.gzip { 10 } else { 2 };
+                    let n = (need - self.got as usize).min(b.len() - at);
+                    self.fixed[self.got as usize..self.got as usize + n].copy_from_slice(&b[at..at + n]);
+                    at += n;
+                    self.got += n as u8;
+                    if self.gzip && self.got >= 3 && (self.fixed[0] != 0x1f || self.fixed[1] != 0x8b || self.fixed[2] != 8) {
+                        return Err("not a gzip stream (bad magic or method)".into());
+                    }
+                    if self.got as usize == need {
+                        self.phase = if self.gzip { self.after(HeaderPhase::Fixed) } else { HeaderPhase::Done };
+                    }
+                }
+                HeaderPhase::XLen(0, _) => {
+                    self.phase = HeaderPhase::XLen(1, b[at]);
+                    at += 1;
+                }
+                HeaderPhase::XLen(_, lo) => {
+                    let len = u16::from_le_bytes([lo, b[at]]);
+                    at += 1;
+                    self.phase = if len == 0 { self.after(HeaderPhase::Extra(0)) } else { HeaderPhase::Extra(u32::from(len)) };
+                }
+                HeaderPhase::Extra(left) => {
+                    let n = (left as usize).min(b.len() - at);
+                    at += n;
+                    let left = left - n as u32;
+                    self.phase = if left == 0 { self.after(HeaderPhase::Extra(0)) } else { HeaderPhase::Extra(left) };
+                }
+                p @ (HeaderPhase::Name | HeaderPhase::Comment) => match b[at..].iter().position(|&c| c == 0) {
+                    Some(z) => {
+                        at += z + 1;
+                        self.phase = self.after(p);
+                    }
+                    None => at = b.len(),
+                },
+                HeaderPhase::Crc(left) => {
+                    let n = usize::from(left).min(b.len() - at);
+                    at += n;
+                    let left = left - n as u8;
+                    self.phase = if left == 0 { HeaderPhase::Done } else { HeaderPhase::Crc(left) };
+                }
+                HeaderPhase::Done => {}
+            }
         }
+        Ok(at)
     }
-    if flags & 0x02 != 0 {
-        at += 2;
+
+    fn done(&self) -> bool {
+        self.phase == HeaderPhase::Done
     }
-    Ok((b.len() >= at).then_some(at))
 }
 
 impl Decoder {
     pub fn new(coding: Coding, keep: usize, cap: u64, spare: Option<Box<Inflater>>) -> Self {
-        let sink = CappedSink::new(keep, cap);
-        let inner = match coding {
-            Coding::Gzip => Self::deflate(spare, true, false),
-            Coding::Deflate => {
-                return Decoder { inner: Inner::Undecided(Vec::new()), sink, error: None, spare, collected: Some(Vec::new()) }
-            }
-            Coding::Brotli => {
-                let inner = Inner::Brotli(Box::new(brotli::DecompressorWriter::new(CappedSink::new(keep, cap), 4096)));
-                return Decoder { inner, sink, error: None, spare, collected: None };
-            }
+        Self::with_budget(coding, keep, cap, spare, None)
+    }
+
+    /// The same, drawing on a file's decompression budget.
+    pub fn with_budget(coding: Coding, keep: usize, cap: u64, spare: Option<Box<Inflater>>, budget: Option<BudgetHandle>) -> Self {
+        let skip = budget.as_ref().is_some_and(|b| b.left() == 0);
+        let sink = || CappedSink { budget: budget.clone(), ..CappedSink::new(keep, cap) };
+        let (inner, spare, collected) = match coding {
+            _ if skip => (Inner::Undecided(Vec::new()), spare, None),
+            Coding::Gzip => (Self::deflate(spare, true, false), None, Some(Vec::new())),
+            Coding::Deflate => (Inner::Undecided(Vec::new()), spare, Some(Vec::new())),
+            Coding::Brotli => (Inner::Brotli(Box::new(brotli::DecompressorWriter::new(sink(), 4096))), spare, None),
         };
-        Decoder { inner, sink, error: None, spare: None, collected: Some(Vec::new()) }
+        Decoder { inner, sink: sink(), error: None, spare, collected, skip }
     }
 
     /// The same, always streaming (to compare the two ways in tests).
@@ -221,6 +404,9 @@ impl Decoder {
     }
 
     pub fn write(&mut self, b: &[u8]) {
+        if self.skip {
+            return;
+        }
         if let Some(c) = &mut self.collected {
             if c.len() + b.len() <= WHOLE_MAX {
                 c.extend_from_slice(b);
@@ -245,31 +431,37 @@ impl Decoder {
             }
             _ => return None,
         };
-        let limit = WHOLE_OUT_MAX.min(usize::try_from(self.sink.cap).unwrap_or(usize::MAX));
-        // gzip ends with the length (mod 2^32) of what it holds; otherwise guess, then grow.
-        let mut room = match (format, body.len().checked_sub(4)) {
+        // The output buffer is sized from a guess, never from a length field alone: gzip's
+        // trailer claims the length (mod 2^32) of what it holds, which the sender chooses. The
+        // claim is held between a floor (so doubling always grows it: twice zero is zero) and a
+        // ceiling (what DEFLATE can make of this many bytes at most, the cap, and the one-call
+        // limit); a body that needs more than the ceiling streams instead.
+        let limit = WHOLE_OUT_MAX
+            .min(usize::try_from(self.sink.cap).unwrap_or(usize::MAX))
+            .min(body.len().saturating_mul(DEFLATE_MAX_RATIO).saturating_add(WHOLE_ROOM_FLOOR));
+        let claimed = match (format, body.len().checked_sub(4)) {
             (whole::Format::Gzip, Some(at)) => u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]) as usize,
-            _ => body.len().saturating_mul(8).max(16 * 1024),
+            _ => body.len().saturating_mul(8),
         };
-        if room > limit {
-            return None;
-        }
+        let mut room = claimed.max(WHOLE_ROOM_FLOOR).min(limit);
         let Inflater { whole, plain, .. } = &mut **inflater;
         let w = match whole {
             Some(w) => w,
             None => whole.insert(whole::Whole::new()?),
         };
+        // Each round at least doubles `room` (at least 1) up to `limit`: a few dozen rounds at most.
         let made = loop {
             if plain.len() < room {
                 plain.resize(room, 0);
             }
             match w.inflate(format, body, &mut plain[..room]) {
                 whole::Outcome::Done { used, made } if used == body.len() => break made,
-                whole::Outcome::NoRoom if room < limit => room = room.saturating_mul(2).min(limit),
+                whole::Outcome::NoRoom if room < limit => room = room.saturating_mul(2).max(1).min(limit),
                 _ => return None,
             }
         };
-        self.sink.take(&plain[..made]);
+        // Under the cap (`made` <= `limit`), but the file's budget may stop it.
+        let _ = self.sink.write_all(&plain[..made]);
         if plain.capacity() > 1 << 20 {
             *plain = Vec::new();
         }
@@ -287,6 +479,7 @@ impl Decoder {
             stage: if gzip || zlib { Stage::Header } else { Stage::Body },
             gzip,
             zlib,
+            header: HeaderReader::new(gzip),
             pending: Vec::new(),
             crc: crc32fast::Hasher::new(),
             size: 0,
@@ -316,58 +509,29 @@ impl Decoder {
                 }
             }
             Inner::Undecided(_) => {}
-            Inner::Deflate { inflater, stage, gzip, zlib, pending, crc, size } => {
+            Inner::Deflate { inflater, stage, gzip, zlib, header, pending, crc, size } => {
                 while !b.is_empty() && self.error.is_none() {
                     match *stage {
                         Stage::Done => return,
                         Stage::Header | Stage::Between => {
-                            pending.extend_from_slice(&b[..b.len().min(64 * 1024)]);
-                            let taken = b.len().min(64 * 1024);
-                            b = &b[taken..];
-                            let hdr = if *gzip {
-                                match gzip_header_len(pending) {
-                                    Ok(h) => h,
-                                    Err(e) if *stage == Stage::Between => {
-                                        // Bytes after the last member: not gzip, ignored (as gzip(1) warns).
-                                        let _ = e;
-                                        *stage = Stage::Done;
-                                        return;
-                                    }
-                                    Err(e) => {
-                                        self.error = Some(e);
-                                        return;
-                                    }
+                            match header.feed(b) {
+                                Ok(n) => b = &b[n..],
+                                // Bytes after the last member: not gzip, ignored (as gzip(1) warns).
+                                Err(_) if *stage == Stage::Between => {
+                                    *stage = Stage::Done;
+                                    return;
                                 }
-                            } else {
-                                (pending.len() >= 2).then_some(2)
-                            };
-                            let Some(h) = hdr else {
-                                if pending.len() > 64 * 1024 {
-                                    self.error = Some("gzip header too long".into());
+                                Err(e) => {
+                                    self.error = Some(e);
+                                    return;
                                 }
-                                continue;
-                            };
-                            let rest = pending.split_off(h);
-                            pending.clear();
-                            *stage = Stage::Body;
-                            *crc = crc32fast::Hasher::new();
-                            *size = 0;
-                            inflater.d.reset(false);
-                            // Feed what followed the header through the same loop.
-                            let mut again = Decoder {
-                                inner: Inner::Undecided(Vec::new()),
-                                sink: CappedSink::new(0, 0),
-                                error: None,
-                                spare: None,
-                                collected: None,
-                            };
-                            std::mem::swap(&mut again.inner, &mut self.inner);
-                            std::mem::swap(&mut again.sink, &mut self.sink);
-                            again.stream(&rest);
-                            std::mem::swap(&mut again.inner, &mut self.inner);
-                            std::mem::swap(&mut again.sink, &mut self.sink);
-                            self.error = self.error.take().or(again.error);
-                            return self.stream(b);
+                            }
+                            if header.done() {
+                                *stage = Stage::Body;
+                                *crc = crc32fast::Hasher::new();
+                                *size = 0;
+                                inflater.d.reset(false);
+                            }
                         }
                         Stage::Body => {
                             let Inflater { d, out, .. } = &mut **inflater;
@@ -413,6 +577,7 @@ impl Decoder {
                                         return;
                                     }
                                     *stage = Stage::Between;
+                                    *header = HeaderReader::new(true);
                                 } else {
                                     *stage = Stage::Done;
                                 }
@@ -426,10 +591,18 @@ impl Decoder {
     }
 
     pub fn finish(mut self) -> Decoded {
+        if self.skip {
+            let inflater = match self.inner {
+                Inner::Deflate { inflater, .. } => Some(inflater),
+                _ => self.spare,
+            };
+            return Decoded { sink: self.sink, error: None, inflater, whole: false, budget_spent: true };
+        }
         if let Some(body) = self.collected.take() {
             if let Some(inflater) = self.whole(&body) {
+                let budget_spent = self.sink.budget_hit;
                 let error = self.sink.cap_hit.then(|| "decompression limit reached".to_string());
-                return Decoded { sink: self.sink, error, inflater: Some(inflater), whole: true };
+                return Decoded { sink: self.sink, error, inflater: Some(inflater), whole: true, budget_spent };
             }
             self.stream(&body);
         }
@@ -463,7 +636,13 @@ impl Decoder {
         if sink.cap_hit {
             error = Some("decompression limit reached".into());
         }
-        Decoded { sink, error, inflater, whole: false }
+        // Stopped by the file's budget, not by anything wrong with the body (an earlier fault
+        // would have stopped decoding before the budget could).
+        let budget_spent = sink.budget_hit;
+        if budget_spent {
+            error = None;
+        }
+        Decoded { sink, error, inflater, whole: false, budget_spent }
     }
 }
 
@@ -665,6 +844,64 @@ mod tests {
         }
         // Both ways were exercised.
         assert!(taken > 100 && streamed > 50, "{taken} whole, {streamed} streamed");
+    }
+
+    /// Issue 15: a trailer claiming 0 bytes made the one-call inflate double a zero-sized buffer
+    /// for ever; one claiming 4 GiB must not size a buffer either. Both end, the data is what was
+    /// compressed, and the lie is reported as the streaming decoder sees it (RFC 1952 §2.3.1:
+    /// ISIZE is the input size mod 2^32).
+    #[test]
+    fn a_gzip_trailer_that_lies_about_the_size_ends_and_is_reported() {
+        let text = b"wirescope reads what was sent, not what the trailer says. ".repeat(10);
+        for isize in [0u32, 1, 0xffff_ffff, 8 << 20] {
+            let mut body = gz(&text);
+            let n = body.len();
+            body[n - 4..].copy_from_slice(&isize.to_le_bytes());
+            let mut d = Decoder::new(Coding::Gzip, 1 << 20, 64 << 20, None);
+            d.write(&body);
+            let out = d.finish();
+            assert_eq!(out.sink.kept, text, "ISIZE {isize}");
+            assert_eq!(out.sink.total, text.len() as u64);
+            assert!(out.error.as_deref().is_some_and(|e| e.contains("trailer does not match")), "ISIZE {isize}: {:?}", out.error);
+            assert!(!out.whole, "a lying trailer is not taken by the one-call path");
+        }
+        // An honest trailer on an empty body: the floor, not zero, sizes the buffer.
+        let mut d = Decoder::new(Coding::Gzip, 100, 1000, None);
+        d.write(&gz(b""));
+        let out = d.finish();
+        assert_eq!((out.sink.total, out.error, out.whole), (0, None, true));
+    }
+
+    /// A gzip header's optional fields (FEXTRA, FNAME, FCOMMENT, FHCRC) read however the bytes are
+    /// cut; a long file name a byte at a time costs its length once, and many members in one
+    /// write do not nest calls.
+    #[test]
+    fn gzip_headers_with_every_optional_field_and_many_members() {
+        let text = b"payload".to_vec();
+        let plain = gz(&text);
+        // RFC 1952 §2.3: FLG bits FHCRC 0x02, FEXTRA 0x04, FNAME 0x08, FCOMMENT 0x10.
+        let mut member = vec![0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 255];
+        member.extend_from_slice(&3u16.to_le_bytes());
+        member.extend_from_slice(b"abc");
+        member.extend(std::iter::repeat_n(b'n', 100_000));
+        member.push(0);
+        member.extend_from_slice(b"comment\0");
+        member.extend_from_slice(&[0xaa, 0xbb]);
+        member.extend_from_slice(&plain[10..]);
+        for piece in [1, 7, 4096, 1 << 20] {
+            let mut d = Decoder::new(Coding::Gzip, 100, 1000, None);
+            for p in member.chunks(piece) {
+                d.write(p);
+            }
+            let out = d.finish();
+            assert_eq!((out.sink.kept.as_slice(), out.error), (&text[..], None), "pieces of {piece}");
+        }
+        let empty = gz(b"");
+        let many: Vec<u8> = std::iter::repeat_n(&empty[..], 20_000).flatten().copied().collect();
+        let mut d = Decoder::new(Coding::Gzip, 100, 1000, None);
+        d.write(&many);
+        let out = d.finish();
+        assert_eq!((out.sink.total, out.error), (0, None));
     }
 
     #[test]

@@ -14,10 +14,37 @@ pub use streambuf::StreamBuf;
 use crate::model::{ConnId, Finding, PacketNo, Severity};
 
 /// What decoders make, and the reusable scratch they share: one per engine (per decoding thread).
-#[derive(Default)]
 pub struct Output {
     pub events: Vec<crate::model::Event>,
     pub inflaters: content::InflaterPool,
+    /// What is left of the file's decompression budget for this engine.
+    pub budget: content::Budget,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output::for_shard(&crate::limits::Limits::default(), 1)
+    }
+}
+
+impl Output {
+    /// The output of one of `shards` decoding threads: it gets an equal share of
+    /// [`Limits::max_decompressed_per_file`](crate::limits::Limits::max_decompressed_per_file).
+    pub fn for_shard(limits: &crate::limits::Limits, shards: u32) -> Self {
+        let share = limits.max_decompressed_per_file.div_ceil(u64::from(shards.max(1)));
+        Output {
+            events: Vec::new(),
+            inflaters: content::InflaterPool::default(),
+            budget: content::Budget::new(limits.max_decompressed_per_file, share, shards.max(1)),
+        }
+    }
+
+    /// The output of shards put back together (for the connections still open at the end):
+    /// what all of them have left of the budget.
+    pub fn merged<'a>(parts: impl IntoIterator<Item = &'a Output>, events: Vec<crate::model::Event>) -> Self {
+        let budget = content::Budget::merged(parts.into_iter().map(|p| &p.budget));
+        Output { events, inflaters: content::InflaterPool::default(), budget }
+    }
 }
 
 /// Where decoders put what they find.
@@ -45,6 +72,34 @@ impl Sink<'_> {
     /// A reusable inflater for a compressed body, if one is spare.
     pub fn inflater(&mut self) -> Option<Box<content::Inflater>> {
         self.out.inflaters.take()
+    }
+
+    /// A decoder for a body in `coding`, keeping `keep` bytes, inflating at most `cap` bytes and
+    /// what is left of the file's budget; with a reused inflater.
+    pub fn decoder(&mut self, coding: content::Coding, keep: usize, cap: u64) -> content::Decoder {
+        let inflater = self.out.inflaters.take();
+        content::Decoder::with_budget(coding, keep, cap, inflater, Some(self.out.budget.handle()))
+    }
+
+    /// A body's decoding is over: its inflater goes back to the pool, and a body the file's
+    /// budget stopped (or left uninflated) is reported, once.
+    pub fn decoded(&mut self, d: &mut content::Decoded, packet: PacketNo) {
+        if let Some(i) = d.inflater.take() {
+            self.out.inflaters.give_back(i);
+        }
+        if d.budget_spent {
+            self.budget_spent(packet);
+        }
+    }
+
+    /// The file's decompression budget ran out here: one finding (per decoding thread) names it.
+    pub fn budget_spent(&mut self, packet: PacketNo) {
+        if let Some(message) = self.out.budget.report() {
+            // Once per file: not counted against this connection's findings.
+            let f =
+                Finding { connection: Some(self.conn), packet, severity: Severity::Warning, code: "content.decompression_budget", message };
+            self.out.events.push(crate::model::Event::Finding(f));
+        }
     }
 
     /// An inflater whose body is done, for the next body.

@@ -47,28 +47,40 @@ pub fn parse_packet(s: &str) -> Option<EioPacket> {
     Some(EioPacket { kind, socketio, data: rest.to_string() })
 }
 
-/// A polling body: v4 separates packets with 0x1e; v3 prefixes each with "<length>:".
+/// A polling body, at most [`Limits::max_socketio_packets`](crate::limits::Limits) packets of it.
 pub fn parse_payload(body: &str) -> Vec<EioPacket> {
+    parse_payload_capped(body, crate::limits::Limits::default().max_socketio_packets).0
+}
+
+/// A polling body: v4 separates packets with 0x1e; v3 prefixes each with "<length>:" (a length
+/// in characters, never trusted to size anything: a packet is at most what the body holds). At
+/// most `most` packets are read; the flag says whether more were left unread.
+pub fn parse_payload_capped(body: &str, most: usize) -> (Vec<EioPacket>, bool) {
     if body.contains('\u{1e}') || !body.contains(':') || body.starts_with(|c: char| !c.is_ascii_digit()) {
-        return body.split('\u{1e}').filter_map(parse_packet).collect();
+        let mut parts = body.split('\u{1e}');
+        let out: Vec<EioPacket> = parts.by_ref().take(most).filter_map(parse_packet).collect();
+        return (out, parts.next().is_some());
     }
     let mut out = Vec::new();
     let mut rest = body;
+    let mut more = false;
     while let Some((len, tail)) = rest.split_once(':') {
-        let Ok(n) = len.parse::<usize>() else { break };
-        let take: String = tail.chars().take(n).collect();
-        if let Some(p) = parse_packet(&take) {
-            out.push(p);
-        }
-        rest = &tail[take.len()..];
-        if out.len() > 10_000 {
+        if out.len() >= most {
+            more = true;
             break;
         }
+        let Ok(n) = len.parse::<usize>() else { break };
+        // The first `n` characters, as far as the body goes.
+        let end = tail.char_indices().nth(n).map_or(tail.len(), |(i, _)| i);
+        if let Some(p) = parse_packet(&tail[..end]) {
+            out.push(p);
+        }
+        rest = &tail[end..];
     }
-    if out.is_empty() {
-        return parse_packet(body).into_iter().collect();
+    if out.is_empty() && !more {
+        return (parse_packet(body).into_iter().collect(), false);
     }
-    out
+    (out, more)
 }
 
 fn parse_socketio(s: &str) -> Option<SioPacket> {
@@ -135,10 +147,20 @@ mod tests {
     fn binary_event_and_polling_bodies() {
         let s = parse_packet(r#"451-["upload",{"_placeholder":true,"num":0}]"#).unwrap().socketio.unwrap();
         assert_eq!((s.kind, s.attachments, s.event.as_deref()), ("BINARY_EVENT", 1, Some("upload")));
-        let v4 = parse_payload("40\u{1e}42[\"a\",1]\u{1e}2");
+        let (v4, more) = parse_payload_capped("40\u{1e}42[\"a\",1]\u{1e}2", 100);
         assert_eq!(v4.iter().map(|p| p.kind).collect::<Vec<_>>(), vec!["message", "message", "ping"]);
-        let v3 = parse_payload("2:40\u{0}".trim_end_matches('\u{0}'));
+        assert!(!more);
+        let (v3, _) = parse_payload_capped("2:40\u{0}".trim_end_matches('\u{0}'), 100);
         assert_eq!(v3[0].socketio.as_ref().unwrap().kind, "CONNECT");
+        // v3 lengths that claim more than the body holds, or far more: the packet is what is there.
+        let (v3, _) = parse_payload_capped("2:4099999999999:42[\"é\"]", 100);
+        assert_eq!(v3.len(), 2);
+        assert_eq!(v3[1].socketio.as_ref().unwrap().event.as_deref(), Some("é"));
+        // The packet cap: the rest is left unread, and said so.
+        let (v4, more) = parse_payload_capped(&"2\u{1e}".repeat(50), 10);
+        assert_eq!((v4.len(), more), (10, true));
+        let (v3, more) = parse_payload_capped(&"1:2".repeat(50), 10);
+        assert_eq!((v3.len(), more), (10, true));
         let open = parse_packet(r#"0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000}"#).unwrap();
         assert_eq!(open.kind, "open");
     }

@@ -606,7 +606,7 @@ impl Http1 {
     }
 
     fn body_acc(&mut self, framing: Framing, coding: Option<Coding>, sink: &mut Sink) -> Box<BodyAcc> {
-        let decoder = coding.map(|c| Decoder::new(c, self.keep_body, self.max_decompressed, sink.inflater()));
+        let decoder = coding.map(|c| sink.decoder(c, self.keep_body, self.max_decompressed));
         Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
     }
 
@@ -1001,15 +1001,13 @@ impl Http1 {
         };
         let (len, bytes, truncated) = match decoder {
             Some(d) => {
-                let out = d.finish();
-                if let Some(i) = out.inflater {
-                    sink.give_back_inflater(i);
-                }
+                let mut out = d.finish();
+                sink.decoded(&mut out, packet);
                 if let Some(e) = out.error {
                     let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
                     sink.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
                 }
-                let t = out.sink.total > out.sink.kept.len() as u64;
+                let t = out.sink.total > out.sink.kept.len() as u64 || out.budget_spent;
                 (out.sink.total, out.sink.kept, t)
             }
             None => {

@@ -57,6 +57,8 @@ struct MsgAcc {
     first_packet: PacketNo,
     cap_hit: bool,
     damaged: bool,
+    /// The file's decompression budget ran out: the rest of this message is counted, not inflated.
+    budget_spent: bool,
 }
 
 struct FrameInProgress {
@@ -84,6 +86,7 @@ pub struct WsSession {
     dirs: PerDir<WsDir>,
     deflate: Option<DeflateParams>,
     keep: usize,
+    keep_control: usize,
     max_inflate: u64,
     frame_events: bool,
     scratch: Vec<u8>,
@@ -92,8 +95,6 @@ pub struct WsSession {
     last_ts: Nanos,
     pub messages: u32,
 }
-
-const CONTROL_KEEP: usize = 4096;
 
 /// Where a direction's bytes are read from: its stream buffer, or a segment's payload read in
 /// place while that buffer is empty.
@@ -156,6 +157,7 @@ impl WsSession {
             dirs: PerDir::default(),
             deflate,
             keep: limits.keep_ws_payload,
+            keep_control: limits.keep_ws_control,
             max_inflate: limits.max_decompressed,
             frame_events: limits.frame_events,
             scratch: Vec::new(),
@@ -370,7 +372,7 @@ impl WsSession {
         }
         if !hdr.is_control() {
             if let Some(m) = &mut self.dirs[dir].msg {
-                m.frames += 1;
+                m.frames = m.frames.saturating_add(1);
             }
         }
         self.dirs[dir].frame = Some(FrameInProgress { hdr, got: 0, first_packet, control: Vec::new() });
@@ -388,13 +390,14 @@ impl WsSession {
             first_packet,
             cap_hit: false,
             damaged: false,
+            budget_spent: false,
         }
     }
 
     fn payload(&mut self, dir: Dir, hdr: &FrameHeader, data: &[u8], sink: &mut Sink) {
         if hdr.is_control() {
             if let Some(f) = &mut self.dirs[dir].frame {
-                let room = CONTROL_KEEP.saturating_sub(f.control.len());
+                let room = self.keep_control.saturating_sub(f.control.len());
                 f.control.extend_from_slice(&data[..room.min(data.len())]);
             }
             return;
@@ -421,7 +424,15 @@ impl WsSession {
     }
 
     fn inflate(&mut self, dir: Dir, m: &mut MsgAcc, mut input: &[u8], last: bool, sink: &mut Sink) {
-        if m.cap_hit || m.damaged {
+        if m.cap_hit || m.damaged || m.budget_spent {
+            return;
+        }
+        if sink.out.budget.left() == 0 {
+            // Counted, not inflated; the window this message would have added is lost, so the
+            // direction's inflater cannot go on either.
+            m.budget_spent = true;
+            self.dirs[dir].inflater = None;
+            sink.budget_spent(m.first_packet);
             return;
         }
         // The negotiated max_window_bits (8..=15) only bound how far back the sender refers; an
@@ -446,6 +457,10 @@ impl WsSession {
                     m.cap_hit = true;
                     break;
                 }
+                let made = sink.out.budget.take(made as u64) as usize;
+                if made < (inflater.total_out() - before_out) as usize {
+                    m.budget_spent = true;
+                }
                 m.len += made as u64;
                 let room = self.keep.saturating_sub(m.kept.len());
                 m.kept.extend_from_slice(&out[..room.min(made)]);
@@ -461,11 +476,16 @@ impl WsSession {
                 Ok(Status::StreamEnd) => break,
                 Ok(_) if input.is_empty() && made < out.len() => break,
                 Ok(_) if used == 0 && made == 0 => break,
+                Ok(_) if m.budget_spent => break,
                 Ok(_) => {}
             }
         }
         self.out = out;
         let packet = m.first_packet;
+        if m.budget_spent {
+            self.dirs[dir].inflater = None;
+            sink.budget_spent(packet);
+        }
         if m.cap_hit {
             sink.finding(
                 packet,
@@ -604,11 +624,11 @@ impl WsSession {
         close_reason: Option<String>,
         sink: &mut Sink,
     ) {
-        if m.opcode == 1 && !m.damaged && !m.cap_hit && !m.utf8.valid_at_end() {
+        if m.opcode == 1 && !m.damaged && !m.cap_hit && !m.budget_spent && !m.utf8.valid_at_end() {
             self.violation(dir, packet, Severity::Error, "ws.invalid_utf8", "text message is not valid UTF-8 (RFC 6455 §8.1)".into(), sink);
         }
         self.messages += 1;
-        let payload_truncated = (m.kept.len() as u64) < m.len;
+        let payload_truncated = (m.kept.len() as u64) < m.len || m.budget_spent;
         sink.event(Event::WsMessage(Box::new(WsMessage {
             connection: sink.conn,
             direction: dir,
