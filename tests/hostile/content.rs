@@ -158,7 +158,7 @@ fn write_ping_flood() {
     let n = std::env::var("WS_FLOOD_N").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000_000);
     let answer = std::env::var("WS_FLOOD_ANSWER").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    let mut w = wirescope::export::pcap_writer::PcapWriter::new(file, 1).unwrap();
+    let mut w = wirescope::source::pcap_writer::PcapWriter::new(file, 1).unwrap();
     ping_flood(n, answer, &mut |ts, p| w.packet(ts, p).unwrap());
     w.flush().unwrap();
     std::io::stdout().flush().unwrap();
@@ -220,7 +220,7 @@ fn a_ping_flood_streams_out() {
 #[test]
 fn a_ping_flood_is_handed_over_in_bounded_batches() {
     let load = |n: usize| {
-        let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+        let mut w = wirescope::source::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
         ping_flood(n, 0, &mut |ts, p| w.packet(ts, p).unwrap());
         let file = w.into_inner();
         let limits = Limits { frame_events: false, keep_body: 0, ..Limits::default() };
@@ -248,7 +248,7 @@ fn a_ping_flood_is_handed_over_in_bounded_batches() {
 /// floods long enough for many steps.
 #[test]
 fn a_flood_on_several_connections_loads_the_same_on_one_and_on_several_threads() {
-    let mut w = wirescope::export::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
+    let mut w = wirescope::source::pcap_writer::PcapWriter::new(Vec::new(), 1).unwrap();
     let mut convs: Vec<TcpConversation> =
         (0..5u16).map(|i| TcpConversation::new(([10, 0, 0, 1], 41000 + i), ([10, 0, 0, 2], 80), 1_000_000_000 + i64::from(i))).collect();
     let mut out = |ts: i64, p: &[u8]| w.packet(ts, p).unwrap();
