@@ -304,12 +304,22 @@ fn malformed_request_lines_are_requests_paired_with_their_response() {
 #[test]
 fn a_status_line_makes_a_connection_http() {
     let answer = b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-    let (run, conns) = talk(Limits::default(), &[(true, b"\x01\x02\x03 hello?\r\n\r\n"), (false, answer)]);
+    let (run, conns) = talk(Limits::default(), &[(true, b"hello? is this a server\r\n\r\n"), (false, answer)]);
     assert_eq!(conns[0].protocol, Protocol::Http);
     assert_eq!(run.exchanges.len(), 1);
     assert_eq!(run.exchanges[0].response.as_ref().map(|r| r.status), Some(400));
+    assert_eq!(run.count("http.malformed_request"), 1, "{:?}", run.codes());
     // Something else that only the client speaks stays TCP.
-    let (_, conns) = talk(Limits::default(), &[(true, b"\x01\x02\x03 hello?\r\n\r\n"), (false, b"\x00\x00")]);
+    let (_, conns) = talk(Limits::default(), &[(true, b"hello? is this a server\r\n\r\n"), (false, b"\x00\x00")]);
+    assert_eq!(conns[0].protocol, Protocol::Tcp);
+    // Binary bytes too.
+    let (run, conns) = talk(Limits::default(), &[(true, b"\x01\x02\x03 hello?\r\n\r\n"), (false, answer)]);
+    assert_eq!(conns[0].protocol, Protocol::Http);
+    assert_eq!(run.exchanges[0].response.as_ref().map(|r| r.status), Some(400));
+    // Past Limits.max_sniff_wait client bytes, the client's bytes decide alone.
+    let long = vec![b'x'; 5000];
+    let limits = Limits { max_sniff_wait: 4096, ..Limits::default() };
+    let (_, conns) = talk(limits, &[(true, &long), (false, answer)]);
     assert_eq!(conns[0].protocol, Protocol::Tcp);
 }
 

@@ -88,6 +88,34 @@ impl Default for ResyncAt {
     }
 }
 
+/// Exchange indices in runs of consecutive numbers (a flood of unanswered requests is one run).
+#[derive(Default)]
+struct Evicted(VecDeque<(u32, u32)>);
+
+impl Evicted {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn push(&mut self, index: u32) {
+        match self.0.back_mut() {
+            Some((start, len)) if start.wrapping_add(*len) == index => *len += 1,
+            _ => self.0.push_back((index, 1)),
+        }
+    }
+
+    fn pop(&mut self) -> Option<u32> {
+        let (start, len) = self.0.front_mut()?;
+        let index = *start;
+        *start = start.wrapping_add(1);
+        *len -= 1;
+        if *len == 0 {
+            self.0.pop_front();
+        }
+        Some(index)
+    }
+}
+
 /// A request whose framing other implementations may read differently (RFC 9112 §6.3, §11.2):
 /// the request that follows it is flagged.
 struct Suspect {
@@ -114,7 +142,7 @@ pub struct Http1 {
     /// Entries of `pending` whose response is not done (kept so pipelining costs no walk).
     awaiting: usize,
     /// Requests emitted unanswered at the queue cap, oldest first: the next responses are theirs.
-    evicted: VecDeque<u32>,
+    evicted: Evicted,
     pending_cap_reported: bool,
     suspect: Option<Suspect>,
     pub exchanges: u32,
@@ -179,7 +207,7 @@ impl Http1 {
             scans: PerDir::new((u64::MAX, Scan::default()), (u64::MAX, Scan::default())),
             resyncs: PerDir::default(),
             awaiting: 0,
-            evicted: VecDeque::new(),
+            evicted: Evicted::default(),
             pending_cap_reported: false,
             suspect: None,
             exchanges: 0,
@@ -245,7 +273,7 @@ impl Http1 {
                     ),
                 );
             }
-            self.evicted.push_back(p.index);
+            self.evicted.push(p.index);
             self.emit(p, sink);
         }
     }
@@ -848,7 +876,7 @@ impl Http1 {
                 let pos = match oldest {
                     Some(i) => i,
                     None if !self.evicted.is_empty() && !(100..200).contains(&status) => {
-                        let index = self.evicted.pop_front().unwrap_or(0);
+                        let index = self.evicted.pop().unwrap_or(0);
                         let mut p = self.new_pending(index, None, start_ts);
                         p.req_done = true;
                         let at = self.pending.partition_point(|q| q.index < index);
