@@ -31,3 +31,20 @@ for f in *.pcap *.pcapng; do
     -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tcp.tsv"
   echo "expected/$name.tcp.tsv: $(wc -l < "expected/$name.tcp.tsv") rows"
 done
+# Wireshark's TCP analysis flags per connection (tests/captures_truth.rs): one row per flag and
+# tcp.stream with the number of packets flagged, "flag<TAB>stream<TAB>count"; a first row
+# "streams<TAB>N<TAB>0" gives the number of TCP streams. Flags not listed count 0.
+flags="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment
+  duplicate_ack keep_alive keep_alive_ack zero_window zero_window_probe zero_window_probe_ack window_full window_update"
+for f in *.pcap *.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  {
+    printf 'streams\t%s\t0\n' "$(tshark -n -r "$f" -Y tcp -T fields -e tcp.stream | sort -u | wc -l)"
+    for flag in $flags; do
+      tshark -n -r "$f" -Y "tcp.analysis.$flag" -T fields -e tcp.stream | sort -n | uniq -c |
+        awk -v flag="$flag" '{ printf "%s\t%s\t%s\n", flag, $2, $1 }'
+    done
+  } > "expected/$name.analysis.tsv"
+  echo "expected/$name.analysis.tsv: $(wc -l < "expected/$name.analysis.tsv") rows"
+done

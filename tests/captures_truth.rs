@@ -392,3 +392,69 @@ fn breakdown_websocket_messages_by_opcode_match_tshark() {
         assert_eq!(b.ws_opcodes, want.into_iter().collect::<Vec<_>>(), "{name}");
     }
 }
+
+/// Wireshark's TCP analysis flags, per connection, as tshark counts them on every capture
+/// (captures/expected/*.analysis.tsv, written by captures/expected.sh).
+#[test]
+fn tcp_analysis_counts_match_tshark_on_every_capture() {
+    use wirescope::model::{TcpAnalysis, Transport};
+    fn count(a: &TcpAnalysis, flag: &str) -> u32 {
+        match flag {
+            "retransmission" => a.retransmission,
+            "fast_retransmission" => a.fast_retransmission,
+            "spurious_retransmission" => a.spurious_retransmission,
+            "out_of_order" => a.out_of_order,
+            "lost_segment" => a.lost_segment,
+            "ack_lost_segment" => a.ack_lost_segment,
+            "duplicate_ack" => a.duplicate_ack,
+            "keep_alive" => a.keep_alive,
+            "keep_alive_ack" => a.keep_alive_ack,
+            "zero_window" => a.zero_window,
+            "zero_window_probe" => a.zero_window_probe,
+            "zero_window_probe_ack" => a.zero_window_probe_ack,
+            "window_full" => a.window_full,
+            "window_update" => a.window_update,
+            _ => panic!("unknown flag {flag}"),
+        }
+    }
+    const FLAGS: &[&str] = &[
+        "retransmission",
+        "fast_retransmission",
+        "spurious_retransmission",
+        "out_of_order",
+        "lost_segment",
+        "ack_lost_segment",
+        "duplicate_ack",
+        "keep_alive",
+        "keep_alive_ack",
+        "zero_window",
+        "zero_window_probe",
+        "zero_window_probe_ack",
+        "window_full",
+        "window_update",
+    ];
+    let mut flagged = 0;
+    for path in common::capture_files() {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let tsv = std::fs::read_to_string(common::captures_dir().join(format!("expected/{name}.analysis.tsv"))).unwrap();
+        let rows: Vec<(String, usize, u32)> = tsv
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap())
+            })
+            .collect();
+        let cap = analyze(&format!("{name}.{}", path.extension().unwrap().to_string_lossy()));
+        // tcp.stream numbers TCP connections in the order of their first packet, as we do.
+        let tcp: Vec<_> = cap.connections.iter().filter(|c| c.transport == Transport::Tcp).collect();
+        assert_eq!(rows.iter().find(|r| r.0 == "streams").map(|r| r.1), Some(tcp.len()), "{name}: TCP streams");
+        for flag in FLAGS {
+            for (i, c) in tcp.iter().enumerate() {
+                let want = rows.iter().find(|r| r.0 == *flag && r.1 == i).map_or(0, |r| r.2);
+                flagged += want;
+                assert_eq!(count(&c.tcp_analysis, flag), want, "{name}: {flag} on tcp.stream {i}: {:?}", c.tcp_analysis);
+            }
+        }
+    }
+    assert!(flagged >= 3, "the captures flag {flagged} packets");
+}

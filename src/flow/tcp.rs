@@ -683,8 +683,9 @@ fn analyze(st: &mut State, dir: Dir, seq: u32, ack: u32, flags: u8, raw_window: 
             }
         }
     }
-    // Outside the receive window: data beyond what the peer said it could take.
-    if seglen > 0 && !syn && rev.win_scale.is_some() {
+    // Outside the receive window: data beyond what the peer said it could take (a zero window
+    // probe excepted: RFC 9293 §3.8.6.1 asks for it).
+    if seglen > 0 && !syn && a & A_ZWP == 0 && rev.win_scale.is_some() {
         if let Some(la) = rev.lastack {
             if seq_gt(seq.wrapping_add(seglen), la.wrapping_add(rev.window)) {
                 c.outside_window += 1;
