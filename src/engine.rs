@@ -372,7 +372,11 @@ impl Flows {
                 let key = FlowKey::new(src, dst, false);
                 // A finished connection (both FINs, a RST, or idle too long) is followed by a new
                 // one on the same ports at a SYN (port reuse); after an idle timeout, at any packet.
-                let idx = match self.find(&key) {
+                let found = self.find(&key);
+                if let Some(i) = found {
+                    self.time_out_if_idle(i, ts, out);
+                }
+                let idx = match found {
                     Some(i)
                         if !self.conns[i].tcp().is_some_and(|t| (seg.flags.syn() && !seg.flags.ack() && t.finished()) || t.timed_out()) =>
                     {
@@ -478,6 +482,22 @@ impl Flows {
             if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(id as usize) {
                 tcp.finish(packet, ts, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, packet, true, tcp.end() != End::None);
+            }
+        }
+    }
+
+    /// Finishes connection `i` if it is open and has been idle for longer than the timeout at
+    /// capture time `now` (its next packet came too late).
+    fn time_out_if_idle(&mut self, i: usize, now: Nanos, out: &mut impl FlowOut) {
+        let timeout = self.limits.tcp_idle_timeout;
+        let limits = &self.limits;
+        if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
+            if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout {
+                let (last, end) = (tcp.last_packet, tcp.end_ts);
+                let id = i as u32;
+                tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, last, true, tcp.end() != End::None);
+                self.timed_out += 1;
             }
         }
     }

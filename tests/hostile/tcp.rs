@@ -274,3 +274,144 @@ fn data_on_syn_and_syn_ack_is_read_from_its_first_byte() {
     assert_eq!(ex[0].request.as_ref().map(|r| (r.method.as_ref(), r.target.as_str())), Some(("GET", "/index.php")));
     assert_eq!(ex[0].response.as_ref().map(|r| r.status), Some(200));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Port reuse, idle timeout, overlaps with other bytes, caps.
+
+fn collect(f: impl FnOnce(&mut dyn FnMut(i64, &[u8]))) -> Packets {
+    let mut p = Packets::new();
+    f(&mut |t, b| p.push((t, b.to_vec())));
+    p
+}
+
+const REQ: &[u8] = b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n";
+const REQ2: &[u8] = b"GET /second HTTP/1.1\r\nHost: x\r\n\r\n";
+const RESP: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/// One exchange on a connection from port 40000, ended by `end` ("fin-client", "fin-server",
+/// "rst"), then a new SYN (another ISN) on the same four ports with a second exchange.
+fn reused(end: &str) -> Packets {
+    collect(|out| {
+        let mut c = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0);
+        c.handshake(out);
+        c.send(true, REQ, out);
+        c.send(false, RESP, out);
+        match end {
+            "fin-client" => c.close_from(true, out),
+            "fin-server" => c.close_from(false, out),
+            _ => c.reset(true, out),
+        }
+        let mut c2 = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0 + 1_000_000_000);
+        c2.skip(true, 1_000_000);
+        c2.skip(false, 7_000_000);
+        c2.handshake(out);
+        c2.send(true, REQ2, out);
+        c2.send(false, RESP, out);
+        c2.close(out);
+    })
+}
+
+/// A SYN on four ports whose connection ended (both FINs, either side first, or a RST) starts a
+/// new connection (RFC 9293 §3.10.7.4: a SYN in TIME-WAIT may open a new incarnation); tshark
+/// numbers it as a new tcp.stream ("TCP Port numbers reused"). The old connection keeps its
+/// last ACK.
+#[test]
+fn a_new_syn_on_finished_ports_is_a_new_connection() {
+    for end in ["fin-client", "fin-server", "rst"] {
+        let packets = reused(end);
+        let (e, cap) = run(&packets);
+        let conns = e.connections();
+        assert_eq!(conns.len(), 2, "{end}");
+        let want_end = if end == "rst" { wirescope::model::End::Rst } else { wirescope::model::End::Fin };
+        assert_eq!(conns[0].end, want_end, "{end}");
+        assert_eq!(conns[1].end, wirescope::model::End::Fin, "{end}");
+        // Handshake 3, request + ACK 2, response + ACK 2, then 3 (FIN, FIN, ACK) or 1 (RST).
+        let first = if end == "rst" { 8 } else { 10 };
+        assert_eq!(conns[0].packets_client_to_server + conns[0].packets_server_to_client, first, "{end}");
+        assert_eq!(conns[1].packets_client_to_server + conns[1].packets_server_to_client, 10, "{end}");
+        let targets: Vec<(u32, &str)> =
+            cap.http.iter().map(|x| (x.connection, x.request.as_ref().map_or("", |r| r.target.as_str()))).collect();
+        assert_eq!(targets, [(conns[0].id, "/first"), (conns[1].id, "/second")], "{end}");
+    }
+}
+
+/// The same four ports while the first connection is still open: the SYN (a retransmitted or
+/// stray one) stays on it.
+#[test]
+fn a_syn_on_open_ports_stays_on_the_connection() {
+    let packets = collect(|out| {
+        let mut c = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0);
+        c.handshake(out);
+        c.send(true, REQ, out);
+        let mut c2 = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0 + 1_000_000);
+        c2.syn(out);
+        c.send(false, RESP, out);
+    });
+    let (e, cap) = run(&packets);
+    assert_eq!(e.connections().len(), 1);
+    assert_eq!(cap.http.len(), 1);
+    assert_eq!(cap.http[0].response.as_ref().map(|r| r.status), Some(200));
+}
+
+/// A connection silent for longer than `tcp_idle_timeout` (capture time) is finished; a later
+/// packet on the same ports starts a new connection (as Zeek's tcp_inactivity_timeout does).
+#[test]
+fn an_idle_connection_times_out_by_capture_time() {
+    let minute = 60_000_000_000i64;
+    let packets = collect(|out| {
+        let mut c = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0);
+        c.handshake(out);
+        c.send(true, REQ, out);
+        c.send(false, RESP, out);
+        c.ts += 4 * minute;
+        c.send(true, REQ2, out);
+        c.send(false, RESP, out);
+        // Longer than the default (5 minutes) without a packet.
+        c.ts += 6 * minute;
+        c.send(true, REQ, out);
+        c.send(false, RESP, out);
+        // Another connection keeps the clock going past the sweep.
+        let mut o = TcpConversation::new(([10, 0, 0, 3], 40001), ([10, 0, 0, 2], 80), c.ts + 3 * minute);
+        o.handshake(out);
+    });
+    assert_eq!(Limits::default().tcp_idle_timeout, 5 * minute);
+    let (e, cap) = run(&packets);
+    let conns = e.connections();
+    assert_eq!(conns.len(), 3, "{conns:?}");
+    assert_eq!(cap.http.iter().filter(|x| x.connection == conns[0].id).count(), 2);
+    assert_eq!(cap.http.iter().filter(|x| x.connection == conns[1].id).count(), 1);
+    assert!(conns[1].roles_guessed, "no SYN on the connection after the timeout");
+    // With a longer timeout it is one connection.
+    let mut e = Engine::new(Limits { tcp_idle_timeout: 10 * minute, ..Limits::default() });
+    for (i, (t, p)) in packets.iter().enumerate() {
+        e.packet(i as u64 + 1, *t, 1, p, 0, None);
+    }
+    e.finish();
+    assert_eq!(e.connections().len(), 2);
+}
+
+/// A retransmission carrying other bytes than the first copy: the first copy is read (Zeek's and
+/// tshark's default), and a finding names both packets.
+#[test]
+fn an_overlap_with_other_bytes_keeps_the_first_copy_and_names_both_packets() {
+    let packets = collect(|out| {
+        let mut c = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0);
+        c.handshake(out); // packets 1-3
+        let seq = c.next_seq(true);
+        let ack = c.next_seq(false);
+        c.raw(true, 0x18, seq, ack, 1000, &[], &REQ[..10], out); // 4: "GET /first"
+        c.raw(true, 0x18, seq, ack, 1000, &[], b"PUT /evil HTTP/1.1\r\n", out); // 5: overlaps, then more
+        c.skip(true, 20);
+        c.send(true, &REQ[20..], out); // 6, 7 (ACK)
+        c.send(false, RESP, out);
+    });
+    let (_, cap) = run(&packets);
+    assert_eq!(cap.http.len(), 1);
+    let r = cap.http[0].request.as_ref().unwrap();
+    // Bytes 0-9 from packet 4, 10-19 from packet 5 (new there), the rest from packet 6.
+    assert_eq!((r.method.as_ref(), r.target.as_str()), ("GET", "/firstHTTP/1.1"), "the first copy of bytes 0-9");
+    let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.overlap_mismatch").collect();
+    assert_eq!(f.len(), 1, "{:?}", cap.findings);
+    assert_eq!(f[0].packet, 5);
+    assert!(f[0].message.contains("packet 4") && f[0].message.contains("packet 5"), "{}", f[0].message);
+}
