@@ -80,8 +80,24 @@ impl FlowConn {
 /// A connection's application side. Until its first stream bytes it is only its number (a SYN
 /// scan's connections stay this small); then the decoding state is made.
 enum Conn {
-    Idle { id: u32, first_packet: PacketNo, udp: Option<Protocol> },
+    Idle {
+        id: u32,
+        first_packet: PacketNo,
+        udp: Option<Protocol>,
+    },
     Live(Box<Live>),
+    /// Finished: the decoding state is gone, the figures stay.
+    Done(Done),
+}
+
+/// What a finished connection keeps for its snapshot.
+struct Done {
+    id: u32,
+    protocol: Protocol,
+    http_exchanges: u32,
+    ws_messages: u32,
+    /// Only when there is a TLS or WebSocket handshake to show.
+    info: Option<Box<(Option<TlsInfo>, Option<WsHandshake>)>>,
 }
 
 /// A connection's decoding state: stream buffers and the protocol decoder.
@@ -614,7 +630,7 @@ impl FlowOut for Apps {
         let at = self.local(conn);
         let Some(slot) = self.conns.get_mut(at) else { return };
         let conn = match slot {
-            Conn::Idle { udp: Some(_), .. } => return,
+            Conn::Idle { udp: Some(_), .. } | Conn::Done(_) => return,
             // An end before any byte: nothing to decode.
             Conn::Idle { .. } if matches!(c, Chunk::End { .. }) => return,
             Conn::Idle { id, first_packet, .. } => {
@@ -660,13 +676,19 @@ impl FlowOut for Apps {
 
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
         let at = self.local(conn);
-        let Some(Conn::Live(conn)) = self.conns.get_mut(at) else {
+        let Some(slot) = self.conns.get_mut(at) else { return };
+        let Conn::Live(conn) = slot else {
             self.chunks.clear();
             return;
         };
         conn.deliver(&mut self.chunks, &self.limits, &mut self.out);
         if finish && !matches!(conn.app, App::Done) {
             conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
+            // The decoding state goes; the figures stay.
+            let info = (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take(), conn.ws.take())));
+            let done =
+                Done { id: conn.id, protocol: conn.protocol, http_exchanges: conn.http_exchanges, ws_messages: conn.ws_messages, info };
+            *slot = Conn::Done(done);
         }
     }
 }
@@ -935,6 +957,19 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
         Conn::Live(l) => &**l,
         Conn::Idle { id, first_packet, udp } => {
             idle = Live::idle(*id, *first_packet, *udp);
+            &idle
+        }
+        Conn::Done(d) => {
+            let mut l = Live::idle(d.id, 0, None);
+            l.app = App::Done;
+            l.protocol = d.protocol;
+            l.http_exchanges = d.http_exchanges;
+            l.ws_messages = d.ws_messages;
+            if let Some(info) = &d.info {
+                l.tls = info.0.clone();
+                l.ws = info.1.clone();
+            }
+            idle = l;
             &idle
         }
     };

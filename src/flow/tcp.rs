@@ -118,7 +118,10 @@ struct DirAn {
 
 /// The part of a connection made at its second packet (or first payload).
 struct State {
-    streams: PerDir<Reassembler>,
+    /// Reassembly, made at the first payload and dropped when both directions ended.
+    streams: Option<Box<PerDir<Reassembler>>>,
+    /// Initial sequence numbers from the SYNs (for reassembly made later).
+    isn: PerDir<Option<u32>>,
     an: PerDir<DirAn>,
     counts: TcpAnalysis,
     retransmissions: u64,
@@ -252,7 +255,7 @@ impl TcpTracker {
     }
     /// Bytes the reassembly holds for this connection (buffered and kept unacknowledged).
     pub fn held(&self) -> usize {
-        self.st.as_ref().map_or(0, |s| s.streams.0.iter().map(|r| r.held()).sum())
+        self.st.as_ref().and_then(|s| s.streams.as_ref()).map_or(0, |r| r.0.iter().map(|r| r.held()).sum())
     }
 
     pub fn dir_of(&self, src: SocketAddr) -> Dir {
@@ -293,7 +296,8 @@ impl TcpTracker {
     fn state(&mut self) -> &mut State {
         self.st.get_or_insert_with(|| {
             Box::new(State {
-                streams: PerDir::default(),
+                streams: None,
+                isn: PerDir::default(),
                 an: PerDir::default(),
                 counts: TcpAnalysis::default(),
                 retransmissions: 0,
@@ -350,13 +354,13 @@ impl TcpTracker {
             let d0 = if s0.dir_server { Dir::ServerToClient } else { Dir::ClientToServer };
             let start = self.start_ts;
             let st = self.state();
-            st.streams[d0].syn(s0.seq);
+            st.syn(d0, s0.seq);
             st.syn_ts = Some(start);
             analyze(st, d0, s0.seq, 0, 0x02, s0.window, s0.scale, 0, start);
         }
         let caps = Caps::new(limits);
         if f.syn() {
-            self.state().streams[dir].syn(seg.seq);
+            self.state().syn(dir, seg.seq);
             if !f.ack() {
                 self.state().syn_ts.get_or_insert(ts);
                 self.event(TcpEventKind::Syn, dir, packet, ts, limits);
@@ -372,13 +376,27 @@ impl TcpTracker {
                 self.event(TcpEventKind::HandshakeAck, dir, packet, ts, limits);
             }
         }
+        let dir_ended = self.bits & bit(ENDED_C, dir) != 0;
         let st = self.state();
         analyze(st, dir, seg.seq, seg.ack, f.0, seg.window, scale, seg.payload.len() as u32, ts);
         // An ACK tells us what the peer received: bytes below it need not be kept, and holes
         // below it were lost by the capture.
         let other = dir.flip();
         let mut gap_bytes = 0;
+        if !seg.payload.is_empty() && st.streams.is_none() && !dir_ended {
+            let mut r: Box<PerDir<Reassembler>> = Box::default();
+            for d in Dir::BOTH {
+                if let Some(isn) = st.isn[d] {
+                    r[d].syn(isn);
+                }
+            }
+            st.streams = Some(r);
+        }
         let State { streams, reports, .. } = &mut *st;
+        let Some(streams) = streams.as_mut() else {
+            self.closing(dir, seg, packet, ts, limits, out);
+            return;
+        };
         if f.ack() {
             streams[other].acked(seg.ack, packet, ts, &caps, reports, &mut |c| {
                 if let Chunk::Gap { len, .. } = c {
@@ -406,6 +424,12 @@ impl TcpTracker {
         st.gap_bytes += gap_bytes;
         reports_to_notes(st, limits);
         self.stats[dir].bytes += delivered;
+        self.closing(dir, seg, packet, ts, limits, out);
+    }
+
+    /// A FIN or RST on the segment.
+    fn closing(&mut self, dir: Dir, seg: &TcpSegment, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        let f = seg.flags;
         if f.fin() && !self.fin(dir) {
             self.bits |= bit(FIN_C, dir);
             self.closed(dir);
@@ -454,21 +478,24 @@ impl TcpTracker {
             let mut delivered = 0u64;
             let mut gaps = 0u64;
             let State { streams, reports, .. } = &mut **st;
-            streams[dir].flush(packet, ts, &caps, reports, &mut |c| {
-                match c {
-                    Chunk::Data { bytes, .. } => delivered += bytes.len() as u64,
-                    Chunk::Gap { len, .. } => gaps += len,
-                    Chunk::End { .. } => {}
-                }
-                out(dir, c)
-            });
+            if let Some(streams) = streams.as_mut() {
+                streams[dir].flush(packet, ts, &caps, reports, &mut |c| {
+                    match c {
+                        Chunk::Data { bytes, .. } => delivered += bytes.len() as u64,
+                        Chunk::Gap { len, .. } => gaps += len,
+                        Chunk::End { .. } => {}
+                    }
+                    out(dir, c)
+                });
+            }
             st.gap_bytes += gaps;
             reports_to_notes(st, limits);
             self.stats[dir].bytes += delivered;
             if self.bits & ENDED_C != 0 && self.bits & ENDED_S != 0 {
                 // Both ways done: the reassembly state goes (its buffers are already empty).
-                st.streams = PerDir::default();
+                st.streams = None;
                 st.reports = Vec::new();
+                st.events.shrink_to_fit();
             }
         }
         out(dir, Chunk::End { packet, ts });
@@ -483,6 +510,15 @@ const CAP_MISMATCHES: u8 = 1 << 4;
 
 /// Mismatch findings per connection (each names its two packets); further ones are counted.
 const MISMATCH_NOTES: u32 = 8;
+
+impl State {
+    fn syn(&mut self, dir: Dir, seq: u32) {
+        self.isn[dir].get_or_insert(seq);
+        if let Some(r) = self.streams.as_mut() {
+            r[dir].syn(seq);
+        }
+    }
+}
 
 fn cap_note(s: &mut State, cap: u8, packet: PacketNo, code: &'static str, message: String) {
     if s.caps_hit & cap == 0 {

@@ -415,3 +415,79 @@ fn an_overlap_with_other_bytes_keeps_the_first_copy_and_names_both_packets() {
     assert_eq!(f[0].packet, 5);
     assert!(f[0].message.contains("packet 4") && f[0].message.contains("packet 5"), "{}", f[0].message);
 }
+
+/// Each cap is a finding naming it, once per connection, and the work stays bounded: segments
+/// each after a one-byte hole (the out-of-order segment cap), SYNs sent again and again (the
+/// event cap).
+#[test]
+fn caps_are_findings_once_and_bound_what_is_held() {
+    let limits = Limits { max_out_of_order_segments: 64, max_tcp_events: 8, ..Limits::default() };
+    let attack = |n: u32| {
+        collect(|out| {
+            let mut c = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0);
+            for _ in 0..20 {
+                c.raw(true, 0x02, c.next_seq(true), 0, 1000, &[], &[], out);
+            }
+            c.handshake(out);
+            let (seq, ack) = (c.next_seq(true), c.next_seq(false));
+            for i in 0..n {
+                c.raw(true, 0x18, seq.wrapping_add(1 + 2 * i), ack, 1000, &[], b"x", out);
+            }
+        })
+    };
+    let held = |packets: &Packets| {
+        let (cap, cost) = measure(|| {
+            let mut e = Engine::new(limits.clone());
+            let mut cap = wirescope::model::Capture::default();
+            for (i, (t, p)) in packets.iter().enumerate() {
+                e.packet(i as u64 + 1, *t, 1, p, 0, None);
+                e.drain_events().for_each(|ev| cap.apply(ev));
+            }
+            (cap, e)
+        });
+        (cap.0, cost.peak)
+    };
+    let (cap, small) = held(&attack(5_000));
+    let (_, large) = held(&attack(20_000));
+    let codes = |code: &str| cap.findings.iter().filter(|f| f.code == code).count();
+    assert_eq!(codes("tcp.out_of_order_segments_limit"), 1, "{:?}", cap.findings);
+    assert_eq!(codes("tcp.events_limit"), 1);
+    assert!(cap.findings.iter().any(|f| f.code == "tcp.events_limit" && f.message.contains("max_tcp_events")));
+    // 64 waiting one-byte segments at most: what is held does not grow with the attack.
+    assert!(large <= small + 64 * 1024, "peak {small} → {large} bytes");
+}
+
+/// Connections that carried an exchange and ended (FIN both ways) give their decoding state
+/// back as the file is read: what stays per connection is its figures.
+#[test]
+fn finished_connections_free_their_decoding_state() {
+    let conns = |n: u32| {
+        collect(|out| {
+            for i in 0..n {
+                let ip = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+                let mut c = TcpConversation::new((ip, 1024 + (i % 60000) as u16), ([192, 0, 2, 1], 80), T0 + i as i64 * 1000);
+                c.handshake(out);
+                c.send(true, REQ, out);
+                c.send(false, RESP, out);
+                c.close(out);
+            }
+        })
+    };
+    let (a, b) = (conns(2_000), conns(8_000));
+    let held = |packets: &Packets| {
+        let (e, cost) = measure(|| {
+            let mut e = Engine::new(Limits { frame_events: false, ..Limits::default() });
+            for (i, (t, p)) in packets.iter().enumerate() {
+                e.packet(i as u64 + 1, *t, 1, p, 0, None);
+                e.drain_events().for_each(drop);
+            }
+            e
+        });
+        drop(e);
+        cost.held
+    };
+    let (h1, h4) = (held(&a), held(&b));
+    let per_conn = (h4 - h1) as f64 / 6_000.0;
+    eprintln!("finished connections: {h1} bytes held for 2k, {h4} for 8k: {per_conn:.0} bytes per connection");
+    assert!(per_conn <= 800.0, "{per_conn:.0} bytes per finished connection");
+}
