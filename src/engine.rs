@@ -391,6 +391,11 @@ impl Flows {
                 let found = self.find(&key);
                 if let Some(i) = found {
                     self.time_out_if_idle(i, ts, out);
+                    // A new SYN after FINs both ways: the old connection is over, bytes still
+                    // missing below its FINs included.
+                    if seg.flags.syn() && !seg.flags.ack() {
+                        self.finish_if_closed(i, out);
+                    }
                 }
                 let idx = match found {
                     Some(i)
@@ -498,6 +503,19 @@ impl Flows {
             if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(id as usize) {
                 tcp.finish(packet, ts, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, packet, true, tcp.end() != End::None);
+            }
+        }
+    }
+
+    /// Finishes connection `i` if a FIN went each way but bytes below them are still missing.
+    fn finish_if_closed(&mut self, i: usize, out: &mut impl FlowOut) {
+        let limits = &self.limits;
+        if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
+            if tcp.fins_both() && !tcp.finished() {
+                let (last, end) = (tcp.last_packet, tcp.end_ts);
+                let id = i as u32;
+                tcp.finish(last, end, limits, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, last, true, true);
             }
         }
     }

@@ -122,6 +122,9 @@ struct State {
     streams: Option<Box<PerDir<Reassembler>>>,
     /// Initial sequence numbers from the SYNs (for reassembly made later).
     isn: PerDir<Option<u32>>,
+    /// A FIN came with bytes still missing below it (a retransmission will fill them): its
+    /// sequence number; the direction ends when the stream gets there.
+    fin_seq: PerDir<Option<u32>>,
     an: PerDir<DirAn>,
     counts: TcpAnalysis,
     retransmissions: u64,
@@ -270,10 +273,17 @@ impl TcpTracker {
         self.bits & bit(FIN_C, d) != 0
     }
 
-    /// True once both sides are done (FIN both ways, or RST) or the connection timed out: a new
-    /// SYN on the same ports is a new connection.
+    /// True once both sides are done (FIN both ways and every byte below them delivered, or RST)
+    /// or the connection timed out.
     pub fn finished(&self) -> bool {
-        self.bits & (RST | TIMED_OUT) != 0 || self.bits & (FIN_C | FIN_S) == FIN_C | FIN_S
+        const ALL: u16 = FIN_C | FIN_S | ENDED_C | ENDED_S;
+        self.bits & (RST | TIMED_OUT) != 0 || self.bits & ALL == ALL
+    }
+
+    /// A FIN went each way (bytes below them may still be missing): a new SYN on the same ports
+    /// is a new connection.
+    pub fn fins_both(&self) -> bool {
+        self.bits & (FIN_C | FIN_S) == FIN_C | FIN_S
     }
 
     /// True when the connection was finished for being idle.
@@ -298,6 +308,7 @@ impl TcpTracker {
             Box::new(State {
                 streams: None,
                 isn: PerDir::default(),
+                fin_seq: PerDir::default(),
                 an: PerDir::default(),
                 counts: TcpAnalysis::default(),
                 retransmissions: 0,
@@ -425,6 +436,21 @@ impl TcpTracker {
         reports_to_notes(st, limits);
         self.stats[dir].bytes += delivered;
         self.closing(dir, seg, packet, ts, limits, out);
+        // A segment (or the ACK) may have filled the last hole below a FIN.
+        for d in Dir::BOTH {
+            let Some(fs) = self.st.as_ref().and_then(|s| s.fin_seq[d]) else { continue };
+            if !self.missing_below(d, fs) {
+                self.state().fin_seq[d] = None;
+                self.end_stream(d, packet, ts, limits, out);
+            }
+        }
+    }
+
+    /// True when bytes below sequence number `seq` going `dir` are still to come.
+    fn missing_below(&self, dir: Dir, seq: u32) -> bool {
+        let Some(st) = &self.st else { return false };
+        let next = st.streams.as_ref().and_then(|r| r[dir].next_seq()).or(st.isn[dir].map(|i| i.wrapping_add(1)));
+        next.is_some_and(|n| seq_lt(n, seq))
     }
 
     /// A FIN or RST on the segment.
@@ -434,7 +460,13 @@ impl TcpTracker {
             self.bits |= bit(FIN_C, dir);
             self.closed(dir);
             self.event(TcpEventKind::Fin, dir, packet, ts, limits);
-            self.end_stream(dir, packet, ts, limits, out);
+            let data_seq = if f.syn() { seg.seq.wrapping_add(1) } else { seg.seq };
+            let fin_seq = data_seq.wrapping_add(seg.payload.len() as u32);
+            if self.missing_below(dir, fin_seq) {
+                self.state().fin_seq[dir] = Some(fin_seq);
+            } else {
+                self.end_stream(dir, packet, ts, limits, out);
+            }
         }
         if f.rst() && self.bits & RST == 0 {
             self.bits |= RST;
