@@ -3,7 +3,8 @@
 # compare against. tshark decodes HTTP only on well-known ports unless told, so every lab port is
 # given with -d. Columns: frame, tcp.stream, request method, request uri, response code,
 # websocket opcode(s), fin(s), mask(s), 7-bit payload length(s), 16- and 64-bit extended lengths
-# (several frames in one packet: comma-separated, in frame order).
+# (several frames in one packet: comma-separated, in frame order). Out-of-order segments are
+# reassembled (tshark 4.0 does not by default, and loses a message behind a reordered segment).
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p expected
@@ -12,7 +13,8 @@ for p in $(seq 18080 18099); do decode+=(-d "tcp.port==$p,http"); done
 for f in *.pcap *.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
-  tshark -n -r "$f" "${decode[@]}" -Y "http.request || http.response || websocket" -T fields \
+  tshark -n -r "$f" "${decode[@]}" -o tcp.reassemble_out_of_order:TRUE \
+    -Y "http.request || http.response || websocket" -T fields \
     -e frame.number -e tcp.stream -e http.request.method -e http.request.uri -e http.response.code \
     -e websocket.opcode -e websocket.fin -e websocket.mask -e websocket.payload_length \
     -e websocket.payload_length_ext_16 -e websocket.payload_length_ext_64 \

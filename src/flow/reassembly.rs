@@ -89,7 +89,6 @@ pub enum Report {
 struct Pending {
     data: Vec<u8>,
     packet: PacketNo,
-    ts: Nanos,
 }
 
 #[derive(Default)]
@@ -171,13 +170,13 @@ impl Reassembler {
         // The common case: in order, nothing buffered in the way.
         if from == self.delivered && self.pending.first_key_value().is_none_or(|(&k, _)| k >= to) {
             self.deliver(rest, packet, ts, caps, reports, out);
-            self.drain(caps, reports, out);
+            self.drain(packet, ts, caps, reports, out);
             return if seen_before { SegmentKind::Overlap } else { SegmentKind::InOrder };
         }
-        let (added, overlapped) = self.insert(from, rest, packet, ts, reports);
+        let (added, overlapped) = self.insert(from, rest, packet, reports);
         seen_before |= overlapped;
         let in_order = from == self.delivered;
-        self.drain(caps, reports, out);
+        self.drain(packet, ts, caps, reports, out);
         let mut forced = false;
         while self.pending_bytes > caps.out_of_order_bytes {
             if !forced {
@@ -204,7 +203,7 @@ impl Reassembler {
 
     /// Buffers the bytes of `[from, from + bytes.len())` that no buffered piece holds yet (the
     /// first copy wins), reporting the first byte that differs. Returns (bytes added, overlapped).
-    fn insert(&mut self, from: u64, bytes: &[u8], packet: PacketNo, ts: Nanos, reports: &mut Vec<Report>) -> (bool, bool) {
+    fn insert(&mut self, from: u64, bytes: &[u8], packet: PacketNo, reports: &mut Vec<Report>) -> (bool, bool) {
         let to = from + bytes.len() as u64;
         let mut over: Vec<(u64, u64)> = Vec::new();
         if let Some((&k, p)) = self.pending.range(..from).next_back() {
@@ -240,7 +239,7 @@ impl Reassembler {
         for &(a, b) in &pieces {
             let data = bytes[(a - from) as usize..(b - from) as usize].to_vec();
             self.pending_bytes += data.len();
-            self.pending.insert(a, Pending { data, packet, ts });
+            self.pending.insert(a, Pending { data, packet });
         }
         (!pieces.is_empty(), !over.is_empty())
     }
@@ -318,12 +317,17 @@ impl Reassembler {
                 self.recent_marks.clear();
             }
         }
-        self.drain(caps, reports, out);
+        self.drain(packet, ts, caps, reports, out);
     }
 
     fn deliver(&mut self, bytes: &[u8], packet: PacketNo, ts: Nanos, caps: &Caps, reports: &mut Vec<Report>, out: &mut dyn FnMut(Chunk)) {
         out(Chunk::Data { bytes, packet, ts });
         self.advance(bytes.len() as u64);
+        self.keep(bytes, packet, caps, reports);
+    }
+
+    /// Keeps delivered bytes (that came in `packet`) until the peer acknowledges them.
+    fn keep(&mut self, bytes: &[u8], packet: PacketNo, caps: &Caps, reports: &mut Vec<Report>) {
         if caps.keep_unacked == 0 {
             return;
         }
@@ -358,7 +362,7 @@ impl Reassembler {
         self.next = self.next.map(|s| s.wrapping_add(n as u32));
     }
 
-    fn drain(&mut self, caps: &Caps, reports: &mut Vec<Report>, out: &mut dyn FnMut(Chunk)) {
+    fn drain(&mut self, packet: PacketNo, ts: Nanos, caps: &Caps, reports: &mut Vec<Report>, out: &mut dyn FnMut(Chunk)) {
         while let Some(entry) = self.pending.first_entry() {
             let start = *entry.key();
             if start > self.delivered {
@@ -368,7 +372,12 @@ impl Reassembler {
             self.pending_bytes -= p.data.len();
             let skip = (self.delivered - start) as usize;
             if skip < p.data.len() {
-                self.deliver(&p.data[skip..], p.packet, p.ts, caps, reports, out);
+                // Buffered bytes become readable with the packet that released them (the one
+                // that filled the hole, as tshark shows a reassembled message), but keep the
+                // packet they came in for comparing retransmissions.
+                out(Chunk::Data { bytes: &p.data[skip..], packet, ts });
+                self.advance((p.data.len() - skip) as u64);
+                self.keep(&p.data[skip..], p.packet, caps, reports);
             }
         }
     }

@@ -720,7 +720,9 @@ fn analyze(st: &mut State, dir: Dir, seq: u32, ack: u32, flags: u8, raw_window: 
             break 'fwd;
         }
     }
-    if a & A_DUP_ACK == 0 {
+    // A new acknowledgement number starts the duplicate count again (a window update between
+    // duplicates does not).
+    if fwd.lastack != Some(ack) {
         fwd.dupacks = 0;
     }
     // ACKed unseen segment.
@@ -737,14 +739,16 @@ fn analyze(st: &mut State, dir: Dir, seq: u32, ack: u32, flags: u8, raw_window: 
         if let Some(n) = nextseq_fwd {
             if seq_lt(seq, n) {
                 let end = seq.wrapping_add(seglen);
-                if rev.dupacks >= 2 && rev.lastack == Some(seq) && ts.saturating_sub(rev.lastack_ts) < 20_000_000 {
+                // Spurious (already acknowledged) supersedes the others, fast retransmission
+                // supersedes out-of-order.
+                if seglen > 0 && rev.lastack.is_some_and(|l| !seq_gt(end, l)) {
+                    c.spurious_retransmission += 1;
+                    c.retransmission += 1;
+                } else if rev.dupacks >= 2 && rev.lastack == Some(seq) && ts.saturating_sub(rev.lastack_ts) < 20_000_000 {
                     c.fast_retransmission += 1;
                     c.retransmission += 1;
                 } else if ts.saturating_sub(fwd.nextseq_ts) < rtt.filter(|r| *r > 0).unwrap_or(3_000_000) && n != end {
                     c.out_of_order += 1;
-                } else if seglen > 0 && rev.lastack.is_some_and(|l| !seq_gt(end, l)) {
-                    c.spurious_retransmission += 1;
-                    c.retransmission += 1;
                 } else {
                     c.retransmission += 1;
                 }

@@ -491,3 +491,72 @@ fn finished_connections_free_their_decoding_state() {
     eprintln!("finished connections: {h1} bytes held for 2k, {h4} for 8k: {per_conn:.0} bytes per connection");
     assert!(per_conn <= 800.0, "{per_conn:.0} bytes per finished connection");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A real lossy capture: tests/data/tcp-loss.pcapng, three HTTP downloads through a wire that
+// drops 5% and reorders 20% of the packets (tests/data/record_loss.sh), with tshark 4.0's facts
+// beside it: the analysis flags per tcp.stream and the HTTP messages.
+
+fn data_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn load(path: &std::path::Path) -> wirescope::model::Capture {
+    let mut cap = wirescope::model::Capture::default();
+    let loaded = wirescope::load::load_file(path, Limits::default(), |eng, _, _| {
+        for e in eng.drain_events() {
+            cap.apply(e);
+        }
+        true
+    })
+    .unwrap();
+    cap.connections = loaded.engine.connections();
+    cap
+}
+
+#[test]
+fn a_lossy_capture_counts_and_reassembles_as_tshark_does() {
+    let cap = load(&data_file("tcp-loss.pcapng"));
+    let tsv = std::fs::read_to_string(data_file("tcp-loss.analysis.tsv")).unwrap();
+    let rows: Vec<(&str, usize, u32)> = tsv
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0], f[1].parse().unwrap(), f[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(Some(cap.connections.len()), rows.iter().find(|r| r.0 == "streams").map(|r| r.1));
+    let mut flagged = 0;
+    for (flag, _) in TSHARK_ANALYSIS {
+        for (i, c) in cap.connections.iter().enumerate() {
+            let want = rows.iter().find(|r| r.0 == *flag && r.1 == i).map_or(0, |r| r.2);
+            flagged += want;
+            assert_eq!(analysis_count(&c.tcp_analysis, flag), want, "{flag} on tcp.stream {i}: {:?}", c.tcp_analysis);
+        }
+    }
+    assert!(flagged > 100, "{flagged} flags: the capture is lossy");
+    // Every byte arrived in the end (retransmissions fill every hole): no gaps, and each
+    // message where tshark's reassembly puts it, each body of its Content-Length.
+    assert!(cap.connections.iter().all(|c| c.gap_bytes == 0), "{:?}", cap.connections.iter().map(|c| c.gap_bytes).collect::<Vec<_>>());
+    let http = std::fs::read_to_string(data_file("tcp-loss.http.tsv")).unwrap();
+    let mut requests = Vec::new();
+    let mut responses = Vec::new();
+    for l in http.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let (frame, stream): (u64, u32) = (f[0].parse().unwrap(), f[1].parse().unwrap());
+        if !f[2].is_empty() {
+            requests.push((frame, stream, f[2].to_string(), f[3].to_string()));
+        } else {
+            responses.push((frame, stream, f[4].parse::<u16>().unwrap(), f[5].parse::<u64>().unwrap()));
+        }
+    }
+    let ours_req: Vec<_> = cap
+        .http
+        .iter()
+        .filter_map(|x| x.request.as_ref().map(|r| (r.packet, x.connection, r.method.to_string(), r.target.clone())))
+        .collect();
+    let ours_resp: Vec<_> =
+        cap.http.iter().filter_map(|x| x.response.as_ref().map(|r| (r.packet, x.connection, r.status, r.body_len))).collect();
+    assert_eq!(ours_req, requests);
+    assert_eq!(ours_resp, responses);
+}
