@@ -18,8 +18,9 @@ fn syn_scan(n: u32) -> Vec<(i64, Vec<u8>)> {
     packets
 }
 
-/// Bytes the engine holds after reading `packets` (the file still being read: before `finish`).
-fn held_after(packets: &[(i64, Vec<u8>)]) -> i64 {
+/// Bytes the engine holds after reading `packets` (the file still being read: before `finish`),
+/// and the allocations it made.
+fn held_after(packets: &[(i64, Vec<u8>)]) -> (i64, u64) {
     let (engine, cost) = measure(|| {
         let mut e = Engine::new(Limits::default());
         for (i, (t, p)) in packets.iter().enumerate() {
@@ -33,7 +34,7 @@ fn held_after(packets: &[(i64, Vec<u8>)]) -> i64 {
     });
     assert_eq!(engine.connection_count(), packets.len());
     drop(engine);
-    cost.held
+    (cost.held, cost.allocations)
 }
 
 /// A connection that never carried data costs at most about 200 bytes while the file is read
@@ -43,11 +44,13 @@ fn held_after(packets: &[(i64, Vec<u8>)]) -> i64 {
 fn a_syn_scan_costs_at_most_about_200_bytes_per_connection() {
     let small = syn_scan(10_000);
     let large = syn_scan(40_000);
-    let h1 = held_after(&small);
-    let h4 = held_after(&large);
+    let (h1, a1) = held_after(&small);
+    let (h4, a4) = held_after(&large);
     let per_conn = (h4 - h1) as f64 / 30_000.0;
-    eprintln!("SYN scan: {h1} bytes held for 10k connections, {h4} for 40k: {per_conn:.0} bytes per connection");
+    eprintln!("SYN scan: {h1} bytes held for 10k connections, {h4} for 40k: {per_conn:.0} bytes per connection; {a4} allocations for 40k");
     assert!(per_conn <= 200.0, "{per_conn:.0} bytes per SYN-only connection");
+    // No allocation of its own per probe (the tables grow in chunks).
+    assert!((a4 - a1) as f64 / 30_000.0 <= 0.1, "{a1} → {a4} allocations");
     assert!(h4 <= 4 * h1 + 4 * 200 * 10_000, "growth more than linear: {h1} → {h4}");
 }
 
@@ -455,6 +458,15 @@ fn caps_are_findings_once_and_bound_what_is_held() {
     assert!(cap.findings.iter().any(|f| f.code == "tcp.events_limit" && f.message.contains("max_tcp_events")));
     // 64 waiting one-byte segments at most: what is held does not grow with the attack.
     assert!(large <= small + 64 * 1024, "peak {small} → {large} bytes");
+    // With a byte cap below that, the byte cap is the one hit.
+    let mut e = Engine::new(Limits { max_out_of_order: 16, ..limits.clone() });
+    let mut cap = wirescope::model::Capture::default();
+    for (i, (t, p)) in attack(200).iter().enumerate() {
+        e.packet(i as u64 + 1, *t, 1, p, 0, None);
+    }
+    e.drain_events().for_each(|ev| cap.apply(ev));
+    let codes = |code: &str| cap.findings.iter().filter(|f| f.code == code).count();
+    assert_eq!((codes("tcp.out_of_order_limit"), codes("tcp.out_of_order_segments_limit")), (1, 0), "{:?}", cap.findings);
 }
 
 /// Connections that carried an exchange and ended (FIN both ways) give their decoding state
