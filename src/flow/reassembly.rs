@@ -307,6 +307,20 @@ impl Reassembler {
         self.recent_marks = VecDeque::new();
     }
 
+    /// The stream ends at sequence number `seq` (a FIN the peer acknowledged): everything
+    /// buffered is delivered, and bytes below `seq` never seen come out as a gap.
+    pub fn close_at(&mut self, seq: u32, packet: PacketNo, ts: Nanos, caps: &Caps, reports: &mut Vec<Report>, out: &mut dyn FnMut(Chunk)) {
+        while !self.pending.is_empty() {
+            self.fill_first_hole(packet, ts, caps, reports, out);
+        }
+        let Some(next) = self.next else { return };
+        let missing = seq.wrapping_sub(next) as i32 as i64;
+        if missing > 0 && missing <= MAX_JUMP {
+            out(Chunk::Gap { len: missing as u64, packet, ts });
+            self.advance(missing as u64);
+        }
+    }
+
     fn fill_first_hole(&mut self, packet: PacketNo, ts: Nanos, caps: &Caps, reports: &mut Vec<Report>, out: &mut dyn FnMut(Chunk)) {
         if let Some((&first, _)) = self.pending.first_key_value() {
             if first > self.delivered {

@@ -390,10 +390,6 @@ impl TcpTracker {
         let dir_ended = self.bits & bit(ENDED_C, dir) != 0;
         let st = self.state();
         analyze(st, dir, seg.seq, seg.ack, f.0, seg.window, scale, seg.payload.len() as u32, ts);
-        // An ACK tells us what the peer received: bytes below it need not be kept, and holes
-        // below it were lost by the capture.
-        let other = dir.flip();
-        let mut gap_bytes = 0;
         if !seg.payload.is_empty() && st.streams.is_none() && !dir_ended {
             let mut r: Box<PerDir<Reassembler>> = Box::default();
             for d in Dir::BOTH {
@@ -403,11 +399,58 @@ impl TcpTracker {
             }
             st.streams = Some(r);
         }
-        let State { streams, reports, .. } = &mut *st;
-        let Some(streams) = streams.as_mut() else {
-            self.closing(dir, seg, packet, ts, limits, out);
-            return;
-        };
+        if let Some(mut streams) = st.streams.take() {
+            self.data(&mut streams, dir, seg, packet, ts, &caps, out);
+            let st = self.state();
+            st.streams = Some(streams);
+            reports_to_notes(st, limits);
+        }
+        self.closing(dir, seg, packet, ts, limits, out);
+        // A segment may have filled the last hole below a FIN, or the peer acknowledged the FIN:
+        // bytes still missing below it were lost by the capture (a gap).
+        for d in Dir::BOTH {
+            let Some(st) = self.st.as_mut() else { break };
+            let Some(fs) = st.fin_seq[d] else { continue };
+            let acked = st.an[d.flip()].lastack.is_some_and(|l| !seq_lt(l, fs));
+            if acked {
+                let State { streams, reports, .. } = &mut **st;
+                if let Some(r) = streams.as_mut() {
+                    let mut gaps = 0;
+                    r[d].close_at(fs, packet, ts, &caps, reports, &mut |c| {
+                        if let Chunk::Gap { len, .. } = c {
+                            gaps += len;
+                        }
+                        out(d, c)
+                    });
+                    st.gap_bytes += gaps;
+                }
+            }
+            if acked || !self.missing_below(d, fs) {
+                self.state().fin_seq[d] = None;
+                self.end_stream(d, packet, ts, limits, out);
+            }
+        }
+    }
+
+    /// The segment's data and acknowledgement, through reassembly.
+    #[allow(clippy::too_many_arguments)]
+    fn data(
+        &mut self,
+        streams: &mut PerDir<Reassembler>,
+        dir: Dir,
+        seg: &TcpSegment,
+        packet: PacketNo,
+        ts: Nanos,
+        caps: &Caps,
+        out: &mut dyn FnMut(Dir, Chunk),
+    ) {
+        let f = seg.flags;
+        let other = dir.flip();
+        let mut gap_bytes = 0;
+        let st = self.state();
+        let reports = &mut st.reports;
+        // An ACK tells us what the peer received: bytes below it need not be kept, and holes
+        // below it were lost by the capture.
         if f.ack() {
             streams[other].acked(seg.ack, packet, ts, &caps, reports, &mut |c| {
                 if let Chunk::Gap { len, .. } = c {
@@ -433,17 +476,7 @@ impl TcpTracker {
             _ => {}
         }
         st.gap_bytes += gap_bytes;
-        reports_to_notes(st, limits);
         self.stats[dir].bytes += delivered;
-        self.closing(dir, seg, packet, ts, limits, out);
-        // A segment (or the ACK) may have filled the last hole below a FIN.
-        for d in Dir::BOTH {
-            let Some(fs) = self.st.as_ref().and_then(|s| s.fin_seq[d]) else { continue };
-            if !self.missing_below(d, fs) {
-                self.state().fin_seq[d] = None;
-                self.end_stream(d, packet, ts, limits, out);
-            }
-        }
     }
 
     /// True when bytes below sequence number `seq` going `dir` are still to come.

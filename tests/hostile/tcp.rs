@@ -572,3 +572,44 @@ fn a_lossy_capture_counts_and_reassembles_as_tshark_does() {
     assert_eq!(ours_req, requests);
     assert_eq!(ours_resp, responses);
 }
+
+/// A FIN can come before the retransmission of a segment below it: the direction ends when the
+/// hole is filled, not at the FIN. When the peer acknowledges the FIN with the hole still open,
+/// the capture missed those bytes: a gap of exactly their length, and the connection is over.
+#[test]
+fn a_fin_waits_for_the_bytes_below_it() {
+    let head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+    for retransmitted in [true, false] {
+        let packets = collect(|out| {
+            let mut c = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 80), T0);
+            c.handshake(out);
+            c.send(true, REQ, out);
+            let (s, a) = (c.next_seq(false), c.next_seq(true));
+            let hl = head.len() as u32;
+            c.raw(false, 0x18, s, a, 1000, &[], head, out);
+            // Body bytes 0-4 go missing; 5-9 and the FIN come first.
+            c.raw(false, 0x19, s + hl + 5, a, 1000, &[], b"56789", out);
+            if retransmitted {
+                c.raw(false, 0x18, s + hl, a, 1000, &[], b"01234", out);
+                c.raw(true, 0x11, a, s + hl + 11, 1000, &[], &[], out);
+            } else {
+                // The client acknowledges everything and the FIN: the capture missed 5 bytes.
+                c.raw(true, 0x11, a, s + hl + 11, 1000, &[], &[], out);
+            }
+            c.raw(false, 0x10, s + hl + 11, a + 1, 1000, &[], &[], out);
+        });
+        let (e, cap) = run(&packets);
+        let conns = e.connections();
+        assert_eq!(conns.len(), 1);
+        let resp = cap.http[0].response.as_ref().unwrap();
+        if retransmitted {
+            assert_eq!((conns[0].gap_bytes, resp.body_len, resp.complete), (0, 10, true), "{:?}", cap.findings);
+        } else {
+            assert_eq!(conns[0].gap_bytes, 5);
+            assert!(!resp.complete);
+            // Known at the client's FIN-ACK (packet 8), not at the end of the capture (9).
+            let gap = cap.findings.iter().find(|f| f.code == "http.body_gap").expect("a body gap");
+            assert_eq!(gap.packet, 8, "{:?}", cap.findings);
+        }
+    }
+}
