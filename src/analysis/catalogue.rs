@@ -258,6 +258,11 @@ pub const FINDINGS: &[Entry] = &[
         "已交付但尚未确认的字节过多：较早的字节不再与重传比较（上限 keep_unacked）。",
     ),
     e(
+        "tcp.outside_window",
+        "A segment carries data beyond the window the receiver advertised (RFC 9293 §3.10.7.4): the sender overran it, or the capture missed a window update.",
+        "报文段携带的数据超出了接收方通告的窗口（RFC 9293 §3.10.7.4）：发送方越界，或抓包漏掉了窗口更新。",
+    ),
+    e(
         "tcp.events_limit",
         "Too many TCP events on this connection: further ones are not recorded (limit max_tcp_events).",
         "这条连接上的 TCP 事件过多：其余的不再记录（上限 max_tcp_events）。",

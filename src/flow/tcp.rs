@@ -389,7 +389,17 @@ impl TcpTracker {
         }
         let dir_ended = self.bits & bit(ENDED_C, dir) != 0;
         let st = self.state();
+        let outside = st.counts.outside_window;
         analyze(st, dir, seg.seq, seg.ack, f.0, seg.window, scale, seg.payload.len() as u32, ts);
+        if outside == 0 && st.counts.outside_window == 1 {
+            st.notes.push(Note {
+                packet,
+                code: "tcp.outside_window",
+                message: format!(
+                    "packet {packet} carries data beyond the right edge of the window the receiver advertised (RFC 9293 §3.10.7.4); further ones are counted in tcp_analysis.outside_window"
+                ),
+            });
+        }
         if !seg.payload.is_empty() && st.streams.is_none() && !dir_ended {
             let mut r: Box<PerDir<Reassembler>> = Box::default();
             for d in Dir::BOTH {

@@ -266,6 +266,20 @@ fn tcp_analysis_counts_match_tshark() {
     assert_eq!(outside, [0, 0, 0, 0, 0, 1, 0, 0]);
 }
 
+/// Data past the advertised window is a finding once per connection, naming the packet.
+#[test]
+fn data_past_the_window_is_a_finding() {
+    let packets = analysis_conversations();
+    let (e, cap) = run(&packets);
+    let conn = e.connections()[5].id;
+    let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.outside_window").collect();
+    assert_eq!(f.len(), 1, "{:?}", cap.findings);
+    assert_eq!(f[0].connection, Some(conn));
+    // Conversation 5's fourth data-phase packet: the 300 bytes past a window of 256.
+    let first5 = e.connections()[5].first_packet;
+    assert_eq!(f[0].packet, first5 + 6);
+}
+
 /// TCP Fast Open (RFC 7413): the request on the SYN and the response's first bytes on the
 /// SYN-ACK are read from their first byte (tshark reads GET /index.php and 200 there).
 #[test]
