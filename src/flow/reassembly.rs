@@ -264,7 +264,8 @@ impl Reassembler {
             .or_else(|| mine[n1..].iter().zip(s2).position(|(x, y)| x != y).map(|i| i + n1));
         if let Some(i) = diff {
             let offset = (start + (skip + i) as i64) as u64;
-            let first_packet = self.recent_marks.iter().find(|(e, _)| *e > offset).map_or(0, |m| m.1);
+            let at = self.recent_marks.partition_point(|(e, _)| *e <= offset);
+            let first_packet = self.recent_marks.get(at).map_or(0, |m| m.1);
             reports.push(Report::Mismatch { offset, first_packet, packet });
         }
     }
