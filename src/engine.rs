@@ -1013,8 +1013,9 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             packets_server_to_client: t.stats[s2c].packets,
             bytes_client_to_server: t.stats[c2s].bytes,
             bytes_server_to_client: t.stats[s2c].bytes,
-            retransmissions: t.retransmissions(),
-            out_of_order: t.out_of_order(),
+            // As Wireshark counts them (tcp.analysis.retransmission, .out_of_order).
+            retransmissions: u64::from(t.analysis().retransmission),
+            out_of_order: u64::from(t.analysis().out_of_order),
             gap_bytes: t.gap_bytes(),
             handshake_rtt_ms: t.handshake_rtt_ns().map(|n| n as f64 / 1e6),
             end: t.end(),

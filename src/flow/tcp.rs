@@ -6,7 +6,7 @@
 //! box made at the connection's second packet or first payload, so a SYN scan's connections
 //! stay small. The box's stream buffers are freed when the connection is finished.
 
-use super::reassembly::{Caps, Chunk, Reassembler, Report, SegmentKind};
+use super::reassembly::{Caps, Chunk, Reassembler, Report};
 use crate::dissect::TcpSegment;
 use crate::limits::Limits;
 use crate::model::{Dir, End, Nanos, PacketNo, PerDir, TcpAnalysis, TcpEvent, TcpEventKind};
@@ -127,8 +127,6 @@ struct State {
     fin_seq: PerDir<Option<u32>>,
     an: PerDir<DirAn>,
     counts: TcpAnalysis,
-    retransmissions: u64,
-    out_of_order: u64,
     gap_bytes: u64,
     events: Vec<TcpEvent>,
     syn_ts: Option<Nanos>,
@@ -220,12 +218,6 @@ impl TcpTracker {
     pub fn roles_guessed(&self) -> bool {
         self.bits & GUESSED != 0
     }
-    pub fn retransmissions(&self) -> u64 {
-        self.st.as_ref().map_or(0, |s| s.retransmissions)
-    }
-    pub fn out_of_order(&self) -> u64 {
-        self.st.as_ref().map_or(0, |s| s.out_of_order)
-    }
     pub fn gap_bytes(&self) -> u64 {
         self.st.as_ref().map_or(0, |s| s.gap_bytes)
     }
@@ -311,8 +303,6 @@ impl TcpTracker {
                 fin_seq: PerDir::default(),
                 an: PerDir::default(),
                 counts: TcpAnalysis::default(),
-                retransmissions: 0,
-                out_of_order: 0,
                 gap_bytes: 0,
                 events: Vec::new(),
                 syn_ts: None,
@@ -472,7 +462,7 @@ impl TcpTracker {
         let mut delivered = 0u64;
         // Data on a SYN (TCP Fast Open, RFC 7413) starts one after the SYN's sequence number.
         let data_seq = if f.syn() { seg.seq.wrapping_add(1) } else { seg.seq };
-        let kind = streams[dir].segment(data_seq, seg.payload, packet, ts, &caps, reports, &mut |c| {
+        streams[dir].segment(data_seq, seg.payload, packet, ts, &caps, reports, &mut |c| {
             match c {
                 Chunk::Data { bytes, .. } => delivered += bytes.len() as u64,
                 Chunk::Gap { len, .. } => gap_bytes += len,
@@ -480,11 +470,6 @@ impl TcpTracker {
             }
             out(dir, c)
         });
-        match kind {
-            SegmentKind::Retransmission | SegmentKind::Overlap => st.retransmissions += 1,
-            SegmentKind::OutOfOrder => st.out_of_order += 1,
-            _ => {}
-        }
         st.gap_bytes += gap_bytes;
         self.stats[dir].bytes += delivered;
     }

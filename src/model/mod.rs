@@ -182,6 +182,8 @@ pub struct Connection {
     pub packets_server_to_client: u64,
     pub bytes_client_to_server: u64,
     pub bytes_server_to_client: u64,
+    /// Retransmitted and out-of-order segments as Wireshark counts them (the same as
+    /// `tcp_analysis.retransmission` and `.out_of_order`).
     pub retransmissions: u64,
     pub out_of_order: u64,
     /// Bytes never captured, delivered to decoders as gaps.

@@ -561,6 +561,11 @@ fn a_lossy_capture_counts_and_reassembles_as_tshark_does() {
         }
     }
     assert!(flagged > 100, "{flagged} flags: the capture is lossy");
+    // The connection's own figures are the same counts.
+    for (i, c) in cap.connections.iter().enumerate() {
+        let row = |flag: &str| rows.iter().find(|r| r.0 == flag && r.1 == i).map_or(0, |r| u64::from(r.2));
+        assert_eq!((c.retransmissions, c.out_of_order), (row("retransmission"), row("out_of_order")), "tcp.stream {i}");
+    }
     // Every byte arrived in the end (retransmissions fill every hole): no gaps, and each
     // message where tshark's reassembly puts it, each body of its Content-Length.
     assert!(cap.connections.iter().all(|c| c.gap_bytes == 0), "{:?}", cap.connections.iter().map(|c| c.gap_bytes).collect::<Vec<_>>());
