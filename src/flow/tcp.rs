@@ -452,7 +452,7 @@ impl TcpTracker {
         // An ACK tells us what the peer received: bytes below it need not be kept, and holes
         // below it were lost by the capture.
         if f.ack() {
-            streams[other].acked(seg.ack, packet, ts, &caps, reports, &mut |c| {
+            streams[other].acked(seg.ack, packet, ts, caps, reports, &mut |c| {
                 if let Chunk::Gap { len, .. } = c {
                     gap_bytes += len;
                 }
@@ -462,7 +462,7 @@ impl TcpTracker {
         let mut delivered = 0u64;
         // Data on a SYN (TCP Fast Open, RFC 7413) starts one after the SYN's sequence number.
         let data_seq = if f.syn() { seg.seq.wrapping_add(1) } else { seg.seq };
-        streams[dir].segment(data_seq, seg.payload, packet, ts, &caps, reports, &mut |c| {
+        streams[dir].segment(data_seq, seg.payload, packet, ts, caps, reports, &mut |c| {
             match c {
                 Chunk::Data { bytes, .. } => delivered += bytes.len() as u64,
                 Chunk::Gap { len, .. } => gap_bytes += len,
