@@ -148,6 +148,9 @@ pub struct Flows {
     next_sweep: Option<Nanos>,
     /// Connections finished for being idle.
     pub timed_out: u64,
+    /// Bytes TCP reassembly holds over all connections, and whether its cap was reported.
+    reassembly_held: i64,
+    reassembly_cap_reported: bool,
 }
 
 /// The application side of the engine: stream bytes → HTTP exchanges, WebSocket messages,
@@ -239,6 +242,8 @@ impl Flows {
             open: Vec::new(),
             next_sweep: None,
             timed_out: 0,
+            reassembly_held: 0,
+            reassembly_cap_reported: false,
         }
     }
 
@@ -417,7 +422,29 @@ impl Flows {
                 let FlowConn::Tcp(tcp) = &mut self.conns[idx] else { return None };
                 let dir = tcp.dir_of(src);
                 let conn = idx as u32;
+                let before = tcp.held() as i64;
                 tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| out.chunk(conn, d, c));
+                let mut after = tcp.held() as i64;
+                if after > before && self.reassembly_held + after - before > i64::try_from(limits.max_reassembly_total).unwrap_or(i64::MAX)
+                {
+                    // The file's cap: this connection gives up what it holds.
+                    tcp.release(number, ts, limits, &mut |d, c| out.chunk(conn, d, c));
+                    after = tcp.held() as i64;
+                    if !self.reassembly_cap_reported {
+                        self.reassembly_cap_reported = true;
+                        out.event(Event::Finding(Finding {
+                            connection: Some(conn),
+                            packet: number,
+                            severity: Severity::Info,
+                            code: "tcp.reassembly_total_limit",
+                            message: format!(
+                                "TCP reassembly held more than {} bytes over all connections: a connection's buffered bytes became gaps (limit max_reassembly_total)",
+                                limits.max_reassembly_total
+                            ),
+                        }));
+                    }
+                }
+                self.reassembly_held += after - before;
                 if tcp.has_notes() {
                     for n in tcp.take_notes() {
                         out.event(Event::Finding(Finding {
@@ -514,6 +541,7 @@ impl Flows {
             if tcp.fins_both() && !tcp.finished() {
                 let (last, end) = (tcp.last_packet, tcp.end_ts);
                 let id = i as u32;
+                self.reassembly_held -= tcp.held() as i64;
                 tcp.finish(last, end, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, last, true, true);
             }
@@ -529,6 +557,7 @@ impl Flows {
             if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout {
                 let (last, end) = (tcp.last_packet, tcp.end_ts);
                 let id = i as u32;
+                self.reassembly_held -= tcp.held() as i64;
                 tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, last, true, tcp.end() != End::None);
                 self.timed_out += 1;
@@ -552,6 +581,7 @@ impl Flows {
         self.next_sweep = Some(now.saturating_add(timeout / 4));
         let limits = &self.limits;
         let mut timed_out = 0;
+        let held = &mut self.reassembly_held;
         let conns = &mut self.conns;
         self.open.retain(|&id| {
             let Some(FlowConn::Tcp(tcp)) = conns.get_mut(id as usize) else { return false };
@@ -562,6 +592,7 @@ impl Flows {
                 return true;
             }
             let (last, end) = (tcp.last_packet, tcp.end_ts);
+            *held -= tcp.held() as i64;
             tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
             out.segment_done(id, last, true, tcp.end() != End::None);
             timed_out += 1;

@@ -33,6 +33,10 @@ pub struct Limits {
     /// its streams are flushed and its decoding state freed; a later packet on the same ports
     /// starts a new connection. Five minutes, as Zeek's `tcp_inactivity_timeout`.
     pub tcp_idle_timeout: i64,
+    /// Bytes TCP reassembly may hold over all connections of a file (out-of-order and kept
+    /// unacknowledged); beyond it the connection adding to them gives up its holes as gaps
+    /// (`tcp.reassembly_total_limit`).
+    pub max_reassembly_total: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +55,7 @@ impl Default for Limits {
             keep_unacked: 256 * 1024,
             max_tcp_events: 32,
             tcp_idle_timeout: 300_000_000_000,
+            max_reassembly_total: 256 * 1024 * 1024,
         }
     }
 }

@@ -263,6 +263,11 @@ pub const FINDINGS: &[Entry] = &[
         "报文段携带的数据超出了接收方通告的窗口（RFC 9293 §3.10.7.4）：发送方越界，或抓包漏掉了窗口更新。",
     ),
     e(
+        "tcp.reassembly_total_limit",
+        "TCP reassembly held too many bytes over all connections of the file: a connection's buffered bytes were given up as gaps (limit max_reassembly_total).",
+        "整个文件的 TCP 重组缓存字节过多：某条连接缓存的字节按缺口处理（上限 max_reassembly_total）。",
+    ),
+    e(
         "tcp.events_limit",
         "Too many TCP events on this connection: further ones are not recorded (limit max_tcp_events).",
         "这条连接上的 TCP 事件过多：其余的不再记录（上限 max_tcp_events）。",

@@ -522,6 +522,32 @@ impl TcpTracker {
         }
     }
 
+    /// The file's reassembly cap was reached: buffered bytes are given up (holes become gaps)
+    /// and kept copies dropped; the streams go on.
+    pub fn release(&mut self, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        let caps = Caps::new(limits);
+        let Some(st) = self.st.as_mut() else { return };
+        let State { streams, reports, .. } = &mut **st;
+        let Some(r) = streams.as_mut() else { return };
+        let mut gaps = 0;
+        let mut delivered = PerDir::<u64>::default();
+        for d in Dir::BOTH {
+            r[d].flush(packet, ts, &caps, reports, &mut |c| {
+                match c {
+                    Chunk::Data { bytes, .. } => delivered[d] += bytes.len() as u64,
+                    Chunk::Gap { len, .. } => gaps += len,
+                    Chunk::End { .. } => {}
+                }
+                out(d, c)
+            });
+        }
+        st.gap_bytes += gaps;
+        reports_to_notes(st, limits);
+        for d in Dir::BOTH {
+            self.stats[d].bytes += delivered[d];
+        }
+    }
+
     /// Idle for longer than the timeout: flush both directions and mark it finished.
     pub fn time_out(&mut self, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
         self.bits |= TIMED_OUT;

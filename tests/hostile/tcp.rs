@@ -632,3 +632,42 @@ fn a_fin_waits_for_the_bytes_below_it() {
         }
     }
 }
+
+/// The file's cap on bytes held by reassembly: many connections each buffering out-of-order
+/// bytes (under their own cap) hold no more than it, the first to cross it is a finding (once).
+#[test]
+fn reassembly_over_all_connections_is_capped() {
+    let limits = Limits { max_reassembly_total: 20_000, ..Limits::default() };
+    let attack = |conns: u32| {
+        collect(|out| {
+            for k in 0..conns {
+                let mut c = TcpConversation::new(([10, 0, 1, k as u8], 40000 + k as u16), ([10, 0, 0, 2], 80), T0);
+                c.handshake(out);
+                let (seq, ack) = (c.next_seq(true), c.next_seq(false));
+                // 40 segments of 100 bytes, each after a 100-byte hole: 4000 bytes waiting.
+                for i in 0..40u32 {
+                    c.raw(true, 0x18, seq.wrapping_add(100 + 200 * i), ack, 1000, &[], &[b'z'; 100], out);
+                }
+            }
+        })
+    };
+    let peak = |packets: &Packets| {
+        let (cap, cost) = measure(|| {
+            let mut e = Engine::new(limits.clone());
+            let mut cap = wirescope::model::Capture::default();
+            for (i, (t, p)) in packets.iter().enumerate() {
+                e.packet(i as u64 + 1, *t, 1, p, 0, None);
+                e.drain_events().for_each(|ev| cap.apply(ev));
+            }
+            (cap, e)
+        });
+        (cap.0, cost.peak)
+    };
+    let (cap, p1) = peak(&attack(20));
+    let (_, p4) = peak(&attack(80));
+    // Without the cap 80 connections would hold 320 000 bytes of segments (and their copies);
+    // with it, 60 more connections cost their state only.
+    assert!(p4 - p1 <= 60 * 3_000, "peak {p1} → {p4}");
+    let n = cap.findings.iter().filter(|f| f.code == "tcp.reassembly_total_limit").count();
+    assert_eq!(n, 1, "{:?}", cap.findings);
+}
