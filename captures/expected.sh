@@ -15,7 +15,8 @@ decode+=(-o tcp.reassemble_out_of_order:TRUE)
 for f in *.pcap *.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
-  tshark -n -r "$f" "${decode[@]}" -Y "http.request || http.response || websocket" -T fields \
+  tshark -n -r "$f" "${decode[@]}" -o tcp.reassemble_out_of_order:TRUE \
+    -Y "http.request || http.response || websocket" -T fields \
     -e frame.number -e tcp.stream -e http.request.method -e http.request.uri -e http.response.code \
     -e websocket.opcode -e websocket.fin -e websocket.mask -e websocket.payload_length \
     -e websocket.payload_length_ext_16 -e websocket.payload_length_ext_64 \
@@ -34,7 +35,7 @@ for f in *.pcap *.pcapng; do
     -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tcp.tsv"
   echo "expected/$name.tcp.tsv: $(wc -l < "expected/$name.tcp.tsv") rows"
 done
-# TCP analysis facts (captures/expected/NAME.analysis.tsv, for tests/captures_truth.rs), one row per
+# Per-side TCP facts (captures/expected/NAME.sides.tsv, for tests/captures_truth.rs), one row per
 # tcp.stream and direction (the sending port): data segments, then how many segments tshark flags
 # tcp.analysis.retransmission (fast and spurious ones included: tshark sets both flags),
 # .fast_retransmission, .spurious_retransmission, .out_of_order, .lost_segment ("previous segment
@@ -44,7 +45,7 @@ done
 for f in lossy-*.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
-  out="expected/$name.analysis.tsv"
+  out="expected/$name.sides.tsv"
   streams=$(tshark -n -r "$f" "${decode[@]}" -Y tcp -T fields -e tcp.stream | sort -n | uniq)
   follow=()
   for s in $streams; do follow+=(-z "follow,tcp,raw,$s"); done
@@ -66,4 +67,21 @@ for f in lossy-*.pcapng; do
       tr '/' '\t' | sort -n -k1,1 -k2,2
   } > "$out"
   echo "$out: $(($(wc -l < "$out") - 1)) rows"
+done
+# Wireshark's TCP analysis flags per connection (tests/captures_truth.rs): one row per flag and
+# tcp.stream with the number of packets flagged, "flag<TAB>stream<TAB>count"; a first row
+# "streams<TAB>N<TAB>0" gives the number of TCP streams. Flags not listed count 0.
+flags="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment
+  duplicate_ack keep_alive keep_alive_ack zero_window zero_window_probe zero_window_probe_ack window_full window_update"
+for f in *.pcap *.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  {
+    printf 'streams\t%s\t0\n' "$(tshark -n -r "$f" -Y tcp -T fields -e tcp.stream | sort -u | wc -l)"
+    for flag in $flags; do
+      tshark -n -r "$f" -Y "tcp.analysis.$flag" -T fields -e tcp.stream | sort -n | uniq -c |
+        awk -v flag="$flag" '{ printf "%s\t%s\t%s\n", flag, $2, $1 }'
+    done
+  } > "expected/$name.analysis.tsv"
+  echo "expected/$name.analysis.tsv: $(wc -l < "expected/$name.analysis.tsv") rows"
 done

@@ -2,7 +2,7 @@
 //! packets (from a file or an interface) and drains the events, in batches, wherever it likes.
 
 use crate::dissect::{self, DissectError, Transport as L4};
-use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, TcpTracker};
+use crate::flow::{endpoint, Chunk, FlowHasherBuilder, FlowKey, Slab, TcpTracker};
 use crate::limits::Limits;
 use crate::model::{
     nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PacketSummary, PerDir, Protocol, RowKind, Severity,
@@ -14,6 +14,7 @@ use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{tls, Output, Sink, StreamBuf};
 use core::net::SocketAddr;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 enum App {
     Undecided,
@@ -36,15 +37,57 @@ struct Udp {
 }
 
 /// A connection's transport side: the TCP tracker (or UDP figures). Lives with [`Flows`].
-struct FlowConn {
-    tcp: Option<TcpTracker>,
-    udp: Option<Udp>,
-    /// The tunnel it was carried in (a number from `Flows::tunnels`, 0 for none).
-    tunnel: u32,
+enum FlowConn {
+    Tcp(TcpTracker),
+    Udp(Box<Udp>),
 }
 
-/// A connection's application side: stream buffers and the protocol decoder. Lives with [`Apps`].
-struct Conn {
+impl FlowConn {
+    fn key(&self) -> FlowKey {
+        match self {
+            FlowConn::Tcp(t) => FlowKey::new(t.client(), t.server(), false),
+            FlowConn::Udp(u) => FlowKey::new(u.client, u.server, true),
+        }
+    }
+    fn tcp(&self) -> Option<&TcpTracker> {
+        match self {
+            FlowConn::Tcp(t) => Some(t),
+            FlowConn::Udp(_) => None,
+        }
+    }
+}
+
+/// Connection `i`'s key in the connection table: its endpoints and its tunnel.
+fn key_of(conns: &Slab<FlowConn>, tunnel_of: &HashMap<u32, u32>, i: u32) -> (FlowKey, u32) {
+    let t = if tunnel_of.is_empty() { 0 } else { tunnel_of.get(&i).copied().unwrap_or(0) };
+    (conns[i as usize].key(), t)
+}
+
+/// A connection's application side. Until its first stream bytes it is only its number (a SYN
+/// scan's connections stay this small); then the decoding state is made.
+enum Conn {
+    Idle {
+        id: u32,
+        first_packet: PacketNo,
+        udp: Option<Protocol>,
+    },
+    Live(Box<Live>),
+    /// Finished: the decoding state is gone, the figures stay.
+    Done(Done),
+}
+
+/// What a finished connection keeps for its snapshot.
+struct Done {
+    id: u32,
+    protocol: Protocol,
+    http_exchanges: u32,
+    ws_messages: u32,
+    /// Only when there is a TLS or WebSocket handshake to show.
+    info: Option<Box<(Option<TlsInfo>, Option<WsHandshake>)>>,
+}
+
+/// A connection's decoding state: stream buffers and the protocol decoder.
+struct Live {
     id: u32,
     /// The connection's first packet (named by findings about a missed upgrade).
     first_packet: PacketNo,
@@ -79,13 +122,26 @@ pub trait FlowOut {
 /// The transport side of the engine: packets → connections, TCP reassembly, packet figures.
 pub struct Flows {
     limits: Limits,
-    conns: Vec<FlowConn>,
-    /// Connections by endpoints and tunnel (see `dissect::tunnel` for what tells tunnels apart).
-    by_key: HashMap<(FlowKey, u32), usize, FlowHasherBuilder>,
+    conns: Slab<FlowConn>,
+    /// Connection numbers by their endpoints (the key is read from the connection itself).
+    by_key: hashbrown::HashTable<u32>,
+    hasher: FlowHasherBuilder,
+    /// The tunnels connections were carried in (see `dissect::tunnel` for what tells them apart).
     tunnels: dissect::Tunnels,
+    /// Connection number → tunnel number, for the few connections carried in a tunnel (a
+    /// connection not here is not tunnelled: untunnelled connections cost nothing for this).
+    tunnel_of: HashMap<u32, u32>,
     pub packets: PacketSummary,
     last_packet: PacketNo,
     last_ts: Nanos,
+    /// TCP connections not yet finished, for the idle sweep, and when it next runs.
+    open: Vec<u32>,
+    next_sweep: Option<Nanos>,
+    /// Connections finished for being idle.
+    pub timed_out: u64,
+    /// Bytes TCP reassembly holds over all connections, and whether its cap was reported.
+    reassembly_held: i64,
+    reassembly_cap_reported: bool,
 }
 
 /// The application side of the engine: stream bytes → HTTP exchanges, WebSocket messages,
@@ -94,7 +150,7 @@ pub struct Apps {
     limits: Limits,
     /// Connections `shard`, `shard + shards`, `shard + 2 * shards`, ... (all of them when
     /// `shards` is 1): connection `id` is at `id / shards`.
-    conns: Vec<Conn>,
+    conns: Slab<Conn>,
     shards: u32,
     /// Events made and not yet drained, and the decoders' shared scratch.
     out: Output,
@@ -160,11 +216,13 @@ impl Engine {
 
     /// Snapshots of every connection's figures.
     pub fn connections(&self) -> Vec<Connection> {
+        let tunnel = |i: usize| self.flows.tunnel_of.get(&(i as u32)).and_then(|&t| self.flows.tunnels.describe(t));
         self.flows
             .conns
             .iter()
-            .zip(&self.apps.conns)
-            .map(|(f, a)| Connection { tunnel: self.flows.tunnels.describe(f.tunnel), ..snapshot(f, a) })
+            .zip(self.apps.conns.iter())
+            .enumerate()
+            .map(|(i, (f, a))| Connection { tunnel: tunnel(i), ..snapshot(f, a) })
             .collect()
     }
 }
@@ -173,12 +231,44 @@ impl Flows {
     pub fn new(limits: Limits) -> Self {
         Flows {
             limits,
-            conns: Vec::new(),
-            by_key: HashMap::default(),
+            conns: Slab::default(),
+            by_key: hashbrown::HashTable::new(),
+            hasher: FlowHasherBuilder::default(),
             tunnels: Default::default(),
+            tunnel_of: HashMap::new(),
             packets: PacketSummary::default(),
             last_packet: 0,
             last_ts: 0,
+            open: Vec::new(),
+            next_sweep: None,
+            timed_out: 0,
+            reassembly_held: 0,
+            reassembly_cap_reported: false,
+        }
+    }
+
+    fn find(&self, key: &(FlowKey, u32)) -> Option<usize> {
+        let h = self.hasher.hash_one(key);
+        self.by_key.find(h, |&i| key_of(&self.conns, &self.tunnel_of, i) == *key).map(|&i| i as usize)
+    }
+
+    /// Points `key` at connection `id` (a new one, or one replacing a finished one).
+    fn index(&mut self, key: &(FlowKey, u32), id: u32) {
+        let h = self.hasher.hash_one(key);
+        let (conns, tunnel_of) = (&self.conns, &self.tunnel_of);
+        match self.by_key.find_mut(h, |&i| key_of(conns, tunnel_of, i) == *key) {
+            Some(slot) => *slot = id,
+            None => {
+                let hasher = &self.hasher;
+                self.by_key.insert_unique(h, id, |&i| hasher.hash_one(key_of(conns, tunnel_of, i)));
+            }
+        }
+    }
+
+    /// Connection `id` was carried in tunnel `tunnel` (0: none, and nothing is stored).
+    fn set_tunnel(&mut self, id: u32, tunnel: u32) {
+        if tunnel != 0 {
+            self.tunnel_of.insert(id, tunnel);
         }
     }
 
@@ -324,23 +414,74 @@ impl Flows {
                 let src = SocketAddr::new(d.src, seg.src_port);
                 let dst = SocketAddr::new(d.dst, seg.dst_port);
                 let key = (FlowKey::new(src, dst, false), tunnel);
-                let idx = match self.by_key.get(&key) {
-                    Some(&i) if !(seg.flags.syn() && !seg.flags.ack() && self.conns[i].tcp.as_ref().is_some_and(|t| t.finished())) => i,
+                // A finished connection (both FINs, a RST, or idle too long) is followed by a new
+                // one on the same ports at a SYN (port reuse); after an idle timeout, at any packet.
+                let found = self.find(&key);
+                if let Some(i) = found {
+                    self.time_out_if_idle(i, ts, out);
+                    // A new SYN after FINs both ways: the old connection is over, bytes still
+                    // missing below its FINs included.
+                    if seg.flags.syn() && !seg.flags.ack() {
+                        self.finish_if_closed(i, out);
+                    }
+                }
+                let idx = match found {
+                    Some(i)
+                        if !self.conns[i].tcp().is_some_and(|t| (seg.flags.syn() && !seg.flags.ack() && t.finished()) || t.timed_out()) =>
+                    {
+                        i
+                    }
                     _ => {
                         let id = self.conns.len() as u32;
                         let tracker = TcpTracker::new(src, dst, &seg, number, ts);
-                        self.conns.push(FlowConn { tcp: Some(tracker), udp: None, tunnel });
-                        self.by_key.insert(key, id as usize);
+                        self.conns.push(FlowConn::Tcp(tracker));
+                        self.set_tunnel(id, tunnel);
+                        self.index(&key, id);
+                        self.open.push(id);
                         out.new_conn(id, number, None);
                         id as usize
                     }
                 };
                 let limits = &self.limits;
-                let Some(tcp) = self.conns[idx].tcp.as_mut() else { return None };
+                let FlowConn::Tcp(tcp) = &mut self.conns[idx] else { return None };
                 let dir = tcp.dir_of(src);
                 let conn = idx as u32;
+                let before = tcp.held() as i64;
                 tcp.segment(dir, &seg, number, ts, limits, &mut |d, c| out.chunk(conn, d, c));
+                let mut after = tcp.held() as i64;
+                if after > before && self.reassembly_held + after - before > i64::try_from(limits.max_reassembly_total).unwrap_or(i64::MAX)
+                {
+                    // The file's cap: this connection gives up what it holds.
+                    tcp.release(number, ts, limits, &mut |d, c| out.chunk(conn, d, c));
+                    after = tcp.held() as i64;
+                    if !self.reassembly_cap_reported {
+                        self.reassembly_cap_reported = true;
+                        out.event(Event::Finding(Finding {
+                            connection: Some(conn),
+                            packet: number,
+                            severity: Severity::Info,
+                            code: "tcp.reassembly_total_limit",
+                            message: format!(
+                                "TCP reassembly held more than {} bytes over all connections: a connection's buffered bytes became gaps (limit max_reassembly_total)",
+                                limits.max_reassembly_total
+                            ),
+                        }));
+                    }
+                }
+                self.reassembly_held += after - before;
+                if tcp.has_notes() {
+                    for n in tcp.take_notes() {
+                        out.event(Event::Finding(Finding {
+                            connection: Some(conn),
+                            packet: n.packet,
+                            severity: if n.code == "tcp.overlap_mismatch" { Severity::Warning } else { Severity::Info },
+                            code: n.code,
+                            message: n.message,
+                        }));
+                    }
+                }
                 out.segment_done(conn, number, tcp.finished(), tcp.end() != End::None);
+                self.sweep(ts, out);
                 let kind =
                     RowKind::Tcp { flags: seg.flags.0, seq: seg.seq, ack: seg.ack, window: seg.window, payload: seg.payload.len() as u32 };
                 want.then_some(Placed {
@@ -358,8 +499,8 @@ impl Flows {
                 let src = SocketAddr::new(d.src, src_port);
                 let dst = SocketAddr::new(d.dst, dst_port);
                 let key = (FlowKey::new(src, dst, true), tunnel);
-                let idx = match self.by_key.get(&key) {
-                    Some(&i) => i,
+                let idx = match self.find(&key) {
+                    Some(i) => i,
                     None => {
                         let id = self.conns.len() as u32;
                         let (client, server) =
@@ -375,14 +516,15 @@ impl Flows {
                             start: ts,
                             end: ts,
                         };
-                        self.conns.push(FlowConn { tcp: None, udp: Some(udp), tunnel });
-                        self.by_key.insert(key, id as usize);
+                        self.conns.push(FlowConn::Udp(Box::new(udp)));
+                        self.set_tunnel(id, tunnel);
+                        self.index(&key, id);
                         out.new_conn(id, number, Some(if quic { Protocol::Quic } else { Protocol::Udp }));
                         id as usize
                     }
                 };
                 let mut direction = None;
-                if let Some(u) = self.conns[idx].udp.as_mut() {
+                if let FlowConn::Udp(u) = &mut self.conns[idx] {
                     let dir = if src == u.client { Dir::ClientToServer } else { Dir::ServerToClient };
                     u.packets[dir] += 1;
                     u.bytes[dir] += payload.len() as u64;
@@ -408,13 +550,80 @@ impl Flows {
     /// The capture ended: flush every stream.
     pub fn finish(&mut self, out: &mut impl FlowOut) {
         let (packet, ts) = (self.last_packet, self.last_ts);
-        for (i, conn) in self.conns.iter_mut().enumerate() {
-            let id = i as u32;
-            if let Some(tcp) = conn.tcp.as_mut() {
-                tcp.finish(packet, ts, &mut |d, c| out.chunk(id, d, c));
+        let limits = &self.limits;
+        for id in std::mem::take(&mut self.open) {
+            if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(id as usize) {
+                tcp.finish(packet, ts, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, packet, true, tcp.end() != End::None);
             }
         }
+    }
+
+    /// Finishes connection `i` if a FIN went each way but bytes below them are still missing.
+    fn finish_if_closed(&mut self, i: usize, out: &mut impl FlowOut) {
+        let limits = &self.limits;
+        if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
+            if tcp.fins_both() && !tcp.finished() {
+                let (last, end) = (tcp.last_packet, tcp.end_ts);
+                let id = i as u32;
+                self.reassembly_held -= tcp.held() as i64;
+                tcp.finish(last, end, limits, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, last, true, true);
+            }
+        }
+    }
+
+    /// Finishes connection `i` if it is open and has been idle for longer than the timeout at
+    /// capture time `now` (its next packet came too late).
+    fn time_out_if_idle(&mut self, i: usize, now: Nanos, out: &mut impl FlowOut) {
+        let timeout = self.limits.tcp_idle_timeout;
+        let limits = &self.limits;
+        if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
+            if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout {
+                let (last, end) = (tcp.last_packet, tcp.end_ts);
+                let id = i as u32;
+                self.reassembly_held -= tcp.held() as i64;
+                tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, last, true, tcp.end() != End::None);
+                self.timed_out += 1;
+            }
+        }
+    }
+
+    /// Finishes the TCP connections idle for longer than `tcp_idle_timeout` (capture time). Runs
+    /// when the capture's clock has moved a quarter of the timeout since the last sweep, and
+    /// drops finished connections from the open list: each connection is looked at by a few
+    /// sweeps per packet of its own at most, so the work stays proportional to the packets.
+    fn sweep(&mut self, now: Nanos, out: &mut impl FlowOut) {
+        let timeout = self.limits.tcp_idle_timeout;
+        if timeout <= 0 {
+            return;
+        }
+        let due = *self.next_sweep.get_or_insert(now.saturating_add(timeout / 4));
+        if now < due {
+            return;
+        }
+        self.next_sweep = Some(now.saturating_add(timeout / 4));
+        let limits = &self.limits;
+        let mut timed_out = 0;
+        let held = &mut self.reassembly_held;
+        let conns = &mut self.conns;
+        self.open.retain(|&id| {
+            let Some(FlowConn::Tcp(tcp)) = conns.get_mut(id as usize) else { return false };
+            if tcp.finished() {
+                return false;
+            }
+            if now.saturating_sub(tcp.end_ts) <= timeout {
+                return true;
+            }
+            let (last, end) = (tcp.last_packet, tcp.end_ts);
+            *held -= tcp.held() as i64;
+            tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
+            out.segment_done(id, last, true, tcp.end() != End::None);
+            timed_out += 1;
+            false
+        });
+        self.timed_out += timed_out;
     }
 
     pub fn connection_count(&self) -> usize {
@@ -432,7 +641,7 @@ impl Apps {
     /// they can be decoded apart). [`Apps::merge`] puts the shards back together.
     pub fn shard(limits: Limits, shards: u32) -> Self {
         let out = Output::for_shard(&limits, shards.max(1));
-        Apps { limits, conns: Vec::new(), shards: shards.max(1), out, chunks: Vec::new() }
+        Apps { limits, conns: Slab::default(), shards: shards.max(1), out, chunks: Vec::new() }
     }
 
     /// One application half from the shards of [`Apps::shard`], given in order (shard 0 first),
@@ -489,18 +698,24 @@ impl FlowOut for Apps {
 
     fn new_conn(&mut self, id: u32, first_packet: PacketNo, udp: Option<Protocol>) {
         debug_assert_eq!((id / self.shards) as usize, self.conns.len());
-        let mut c = Conn::new(id, first_packet, &self.limits);
-        if let Some(p) = udp {
-            c.protocol = p;
-            c.app = App::Done;
-        }
-        self.conns.push(c);
+        self.conns.push(Conn::Idle { id, first_packet, udp });
     }
 
     /// Data goes straight into the direction's buffer; decoding happens at `segment_done`.
     fn chunk(&mut self, conn: u32, dir: Dir, c: Chunk<'_>) {
         let at = self.local(conn);
-        let Some(conn) = self.conns.get_mut(at) else { return };
+        let Some(slot) = self.conns.get_mut(at) else { return };
+        let conn = match slot {
+            Conn::Idle { udp: Some(_), .. } | Conn::Done(_) => return,
+            // An end before any byte: nothing to decode.
+            Conn::Idle { .. } if matches!(c, Chunk::End { .. }) => return,
+            Conn::Idle { id, first_packet, .. } => {
+                *slot = Conn::Live(Box::new(Live::new(*id, *first_packet, &self.limits)));
+                let Conn::Live(l) = slot else { return };
+                l
+            }
+            Conn::Live(l) => l,
+        };
         if conn.ended[dir] || matches!(conn.app, App::Done) {
             return;
         }
@@ -515,7 +730,7 @@ impl FlowOut for Apps {
                 let mut rest = bytes;
                 // Bodies and WebSocket frames are decoded in place while nothing waits in the
                 // direction's buffer; what they leave is buffered below.
-                let mut sink = Conn::sink(conn.id, &mut self.out, &mut conn.findings_left, &mut conn.findings_dropped);
+                let mut sink = Live::sink(conn.id, &mut self.out, &mut conn.findings_left, &mut conn.findings_dropped);
                 let n = match &mut conn.app {
                     App::Http(h) => h.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink),
                     App::Ws(w) => w.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink),
@@ -537,10 +752,19 @@ impl FlowOut for Apps {
 
     fn segment_done(&mut self, conn: u32, packet: PacketNo, finish: bool, tcp_closed: bool) {
         let at = self.local(conn);
-        let Some(conn) = self.conns.get_mut(at) else { return };
+        let Some(slot) = self.conns.get_mut(at) else { return };
+        let Conn::Live(conn) = slot else {
+            self.chunks.clear();
+            return;
+        };
         conn.deliver(&mut self.chunks, &self.limits, &mut self.out);
         if finish && !matches!(conn.app, App::Done) {
             conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
+            // The decoding state goes; the figures stay.
+            let info = (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take(), conn.ws.take())));
+            let done =
+                Done { id: conn.id, protocol: conn.protocol, http_exchanges: conn.http_exchanges, ws_messages: conn.ws_messages, info };
+            *slot = Conn::Done(done);
         }
     }
 }
@@ -573,9 +797,9 @@ enum OwnedChunk {
     End,
 }
 
-impl Conn {
+impl Live {
     fn new(id: u32, first_packet: PacketNo, limits: &Limits) -> Self {
-        Conn {
+        Live {
             id,
             first_packet,
             app: App::Undecided,
@@ -589,6 +813,16 @@ impl Conn {
             findings_left: limits.max_findings_per_connection,
             findings_dropped: 0,
         }
+    }
+
+    /// The figures of a connection that never carried a byte (for its snapshot).
+    fn idle(id: u32, first_packet: PacketNo, udp: Option<Protocol>) -> Self {
+        let mut l = Live::new(id, first_packet, &Limits::default());
+        if let Some(p) = udp {
+            l.protocol = p;
+            l.app = App::Done;
+        }
+        l
     }
 
     /// Applies (and empties) what the tracker handed over.
@@ -799,20 +1033,41 @@ impl Conn {
 
 /// A connection's figures from its two halves.
 fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
+    let idle;
+    let a = match a {
+        Conn::Live(l) => &**l,
+        Conn::Idle { id, first_packet, udp } => {
+            idle = Live::idle(*id, *first_packet, *udp);
+            &idle
+        }
+        Conn::Done(d) => {
+            let mut l = Live::idle(d.id, 0, None);
+            l.app = App::Done;
+            l.protocol = d.protocol;
+            l.http_exchanges = d.http_exchanges;
+            l.ws_messages = d.ws_messages;
+            if let Some(info) = &d.info {
+                l.tls = info.0.clone();
+                l.ws = info.1.clone();
+            }
+            idle = l;
+            &idle
+        }
+    };
     let ws = match &a.app {
         App::Ws(w) => Some(w.handshake.clone()),
         _ => a.ws.clone(),
     };
-    if let Some(t) = &f.tcp {
+    if let FlowConn::Tcp(t) = f {
         let c2s = Dir::ClientToServer;
         let s2c = Dir::ServerToClient;
         return Connection {
             id: a.id,
             transport: Transport::Tcp,
-            client: endpoint(t.client),
-            server: endpoint(t.server),
+            client: endpoint(t.client()),
+            server: endpoint(t.server()),
             protocol: if a.protocol == Protocol::Unknown { Protocol::Tcp } else { a.protocol },
-            roles_guessed: t.roles_guessed,
+            roles_guessed: t.roles_guessed(),
             first_packet: t.first_packet,
             last_packet: t.last_packet,
             start_time: nanos_to_secs(t.start_ts),
@@ -821,13 +1076,15 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             packets_server_to_client: t.stats[s2c].packets,
             bytes_client_to_server: t.stats[c2s].bytes,
             bytes_server_to_client: t.stats[s2c].bytes,
-            retransmissions: t.retransmissions,
-            out_of_order: t.out_of_order,
-            gap_bytes: t.gap_bytes,
-            handshake_rtt_ms: t.handshake_rtt_ns.map(|n| n as f64 / 1e6),
+            // As Wireshark counts them (tcp.analysis.retransmission, .out_of_order).
+            retransmissions: u64::from(t.analysis().retransmission),
+            out_of_order: u64::from(t.analysis().out_of_order),
+            gap_bytes: t.gap_bytes(),
+            handshake_rtt_ms: t.handshake_rtt_ns().map(|n| n as f64 / 1e6),
             end: t.end(),
-            closed_by: t.closed_by,
-            tcp_events: t.events.clone(),
+            closed_by: t.closed_by(),
+            tcp_events: t.events(),
+            tcp_analysis: t.analysis(),
             http_exchanges: a.http_exchanges,
             websocket_messages: a.ws_messages,
             tls: a.tls.clone(),
@@ -835,7 +1092,10 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             websocket: ws,
         };
     }
-    let u = f.udp.as_ref();
+    let u = match f {
+        FlowConn::Udp(u) => Some(&**u),
+        FlowConn::Tcp(_) => None,
+    };
     let (c2s, s2c) = (Dir::ClientToServer, Dir::ServerToClient);
     Connection {
         id: a.id,
@@ -859,6 +1119,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
         end: End::None,
         closed_by: None,
         tcp_events: Vec::new(),
+        tcp_analysis: Default::default(),
         http_exchanges: 0,
         websocket_messages: 0,
         tls: None,

@@ -51,6 +51,24 @@ pub struct Limits {
     pub keep_ws_control: usize,
     /// Engine.IO packets read from one polling body at most.
     pub max_socketio_packets: usize,
+    // --- TCP tracking and reassembly (issue 15, the TCP area) ---
+    /// Out-of-order segments buffered per stream direction, each after a hole (so this bounds
+    /// the holes too); beyond it the first hole is declared a gap (`tcp.out_of_order_segments_limit`).
+    pub max_out_of_order_segments: usize,
+    /// Delivered bytes kept per stream direction until the peer acknowledges them, to compare a
+    /// retransmission's bytes with the first copy (`tcp.overlap_mismatch`); beyond it the oldest
+    /// are no longer compared (`tcp.unacked_limit`).
+    pub keep_unacked: usize,
+    /// TCP events (SYN, SYN-ACK, ACK, FIN, RST) kept per connection (`tcp.events_limit`).
+    pub max_tcp_events: usize,
+    /// A TCP connection without a packet for this long (capture time, nanoseconds) is finished:
+    /// its streams are flushed and its decoding state freed; a later packet on the same ports
+    /// starts a new connection. Five minutes, as Zeek's `tcp_inactivity_timeout`.
+    pub tcp_idle_timeout: i64,
+    /// Bytes TCP reassembly may hold over all connections of a file (out-of-order and kept
+    /// unacknowledged); beyond it the connection adding to them gives up its holes as gaps
+    /// (`tcp.reassembly_total_limit`).
+    pub max_reassembly_total: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +95,12 @@ impl Default for Limits {
             max_decompressed_per_file: 1 << 30,
             keep_ws_control: 4096,
             max_socketio_packets: 10_000,
+            // --- TCP tracking and reassembly (issue 15, the TCP area) ---
+            max_out_of_order_segments: 4096,
+            keep_unacked: 256 * 1024,
+            max_tcp_events: 32,
+            tcp_idle_timeout: 300_000_000_000,
+            max_reassembly_total: 256 * 1024 * 1024,
         }
     }
 }

@@ -54,6 +54,57 @@ impl TcpConversation {
         self.seq[i] = self.seq[i].wrapping_add(consumed);
     }
 
+    /// The next sequence number of one side (the ISN before its SYN is sent).
+    pub fn next_seq(&self, from_client: bool) -> u32 {
+        self.seq[if from_client { 0 } else { 1 }]
+    }
+
+    /// Moves one side's next sequence number by `n` (a segment the capture "missed", or one to
+    /// send again: negative).
+    pub fn skip(&mut self, from_client: bool, n: i64) {
+        let i = if from_client { 0 } else { 1 };
+        self.seq[i] = self.seq[i].wrapping_add(n as u32);
+    }
+
+    /// One segment as given: flags (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10), sequence
+    /// and acknowledgement numbers, window and TCP options (window scale: `[3, 3, shift]`, padded
+    /// to four bytes with NOPs by the caller). Changes nothing in the conversation but the clock.
+    #[allow(clippy::too_many_arguments)]
+    pub fn raw(&mut self, from_client: bool, flags: u8, seq: u32, ack: u32, window: u16, options: &[u8], payload: &[u8], out: Out) {
+        let (src, dst) = if from_client { (self.client, self.server) } else { (self.server, self.client) };
+        let mut tcp = etherparse::TcpHeader::new(src.1, dst.1, seq, window);
+        tcp.fin = flags & 0x01 != 0;
+        tcp.syn = flags & 0x02 != 0;
+        tcp.rst = flags & 0x04 != 0;
+        tcp.psh = flags & 0x08 != 0;
+        tcp.ack = flags & 0x10 != 0;
+        tcp.acknowledgment_number = ack;
+        if tcp.set_options_raw(options).is_err() {
+            return;
+        }
+        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(src.0, dst.0, 64).tcp_header(tcp);
+        let mut buf = Vec::with_capacity(64 + payload.len());
+        if b.write(&mut buf, payload).is_ok() {
+            out(self.ts, &buf);
+        }
+        self.ts += self.step;
+    }
+
+    /// A segment from one side at its next sequence number, acknowledging the other side, with
+    /// the window and options given; advances the sender's sequence number (payload, SYN, FIN).
+    pub fn send_with(&mut self, from_client: bool, flags: u8, window: u16, options: &[u8], payload: &[u8], out: Out) {
+        let i = if from_client { 0 } else { 1 };
+        let (seq, ack) = (self.seq[i], if flags & 0x10 != 0 { self.seq[1 - i] } else { 0 });
+        self.raw(from_client, flags, seq, ack, window, options, payload, out);
+        self.seq[i] = seq.wrapping_add(payload.len() as u32 + u32::from(flags & 0x03 != 0));
+    }
+
+    /// The client's SYN alone (a port scan's probe).
+    pub fn syn(&mut self, out: Out) {
+        let mut buf = Vec::with_capacity(128);
+        self.emit(true, 0x02, &[], &mut buf, out);
+    }
+
     pub fn handshake(&mut self, out: Out) {
         let mut buf = Vec::with_capacity(2048);
         self.emit(true, 0x02, &[], &mut buf, out);

@@ -89,6 +89,8 @@ const PURE: &[&str] = &["limits", "model", "synth", "dissect", "flow", "proto", 
 const PURE_EXTERNAL: &[&str] = &[
     "etherparse",
     "httparse",
+    // The connection table (a hash table of connection numbers, keyed by what the connection holds).
+    "hashbrown",
     "simdutf8",
     "flate2",
     "libdeflate_sys",

@@ -395,21 +395,14 @@ fn breakdown_websocket_messages_by_opcode_match_tshark() {
 
 // ---- Loss and reordering (captures/lossy-*.pcapng, recorded by captures/record-lossy.sh) ----
 //
-// tshark's TCP analysis of each lossy capture is in captures/expected/NAME.analysis.tsv (one row per
-// stream and sending port) and its packet facts in NAME.tcp.tsv. wirescope counts differently from
-// Wireshark's tcp.analysis flags, so each figure is checked against what it means, read from
-// tshark's sequence numbers, and that reading is tied to tshark's own flags:
-// - `retransmissions`: segments whose every byte (or some bytes) an earlier segment already
-//   carried. Wireshark flags instead every segment below the highest sequence number seen so far,
-//   as a retransmission, or as out-of-order when it comes within the handshake RTT of the previous
-//   segment — which includes a retransmission that fills a hole the capture never saw filled
-//   before (wirescope: an in-order segment).
-// - `out_of_order`: segments that arrive beyond a hole, waiting for it to fill. Wireshark flags
-//   only the first segment past the hole (tcp.analysis.lost_segment, "previous segment not
-//   captured") and the segments that fill it late (tcp.analysis.out_of_order).
-// - `gap_bytes`: sequence space never captured; stream bytes: what `tshark -z follow,tcp,raw` gives.
+// tshark's per-side facts about each lossy capture are in captures/expected/NAME.sides.tsv (one row
+// per stream and sending port: data segments, tcp.analysis flag counts, follow bytes) and its packet
+// facts in NAME.tcp.tsv. A byte-coverage reading of tshark's sequence numbers is tied to tshark's own
+// flags and follow bytes first; the stream bytes and `gap_bytes` are then checked against it. The
+// Wireshark-style counts (`tcp_analysis`, `retransmissions`, `out_of_order`) are compared with
+// tshark's flags on every capture in `tcp_analysis_counts_match_tshark_on_every_capture`.
 
-/// One row of NAME.analysis.tsv.
+/// One row of NAME.sides.tsv.
 #[derive(Debug, Default, Clone)]
 struct TsharkTcp {
     segments: u64,
@@ -419,9 +412,9 @@ struct TsharkTcp {
     follow_bytes: u64,
 }
 
-/// Per (tcp.stream, sending port), from captures/expected/NAME.analysis.tsv.
+/// Per (tcp.stream, sending port), from captures/expected/NAME.sides.tsv.
 fn tshark_analysis(name: &str) -> std::collections::BTreeMap<(u64, u16), TsharkTcp> {
-    let path = common::captures_dir().join(format!("expected/{name}.analysis.tsv"));
+    let path = common::captures_dir().join(format!("expected/{name}.sides.tsv"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run captures/expected.sh)", path.display()));
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().trim_start_matches('#').split('\t').collect();
@@ -446,7 +439,7 @@ fn analysed_captures() -> Vec<(String, std::path::PathBuf)> {
     let v: Vec<_> = common::capture_files()
         .into_iter()
         .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), p))
-        .filter(|(n, _)| common::captures_dir().join(format!("expected/{n}.analysis.tsv")).exists())
+        .filter(|(n, _)| common::captures_dir().join(format!("expected/{n}.sides.tsv")).exists())
         .collect();
     assert!(v.len() >= 2, "the lossy captures and their analysis files: {v:?}");
     v
@@ -588,42 +581,6 @@ fn lossy_stream_bytes_and_gaps_match_tshark() {
     }
 }
 
-#[test]
-fn lossy_retransmissions_are_segments_carried_twice() {
-    for (name, path) in analysed_captures() {
-        let cap = common::analyze_with(&path, Limits::default()).0;
-        let facts = common::causal::read_tcp_tsv(&common::captures_dir().join(format!("expected/{name}.tcp.tsv")));
-        let want = tshark_analysis(&name);
-        for (i, stream, sides) in lossy_streams(&name, &cap, &facts) {
-            let c = &cap.connections[i];
-            let seen: u64 = sides.iter().map(|(_, p)| read_sequence(p).seen_before).sum();
-            let flagged: u64 = sides.iter().map(|(p, _)| want[&(stream, *p)].retransmission).sum();
-            assert_eq!(
-                c.retransmissions, seen,
-                "{name} #{i}: segments tshark's sequence numbers show carried before (Wireshark flags {flagged} retransmissions)"
-            );
-            assert!(c.retransmissions > 0, "{name} #{i}: the server's own losses are captured twice");
-        }
-    }
-}
-
-#[test]
-fn lossy_out_of_order_are_segments_past_a_hole() {
-    for (name, path) in analysed_captures() {
-        let cap = common::analyze_with(&path, Limits::default()).0;
-        let facts = common::causal::read_tcp_tsv(&common::captures_dir().join(format!("expected/{name}.tcp.tsv")));
-        let want = tshark_analysis(&name);
-        for (i, stream, sides) in lossy_streams(&name, &cap, &facts) {
-            let c = &cap.connections[i];
-            let past: u64 = sides.iter().map(|(_, p)| read_sequence(p).past_a_hole).sum();
-            let lost: u64 = sides.iter().map(|(p, _)| want[&(stream, *p)].lost_segment).sum();
-            assert_eq!(c.out_of_order, past, "{name} #{i}: segments past a hole (Wireshark flags {lost} holes as lost_segment)");
-            // Each hole holds back at least the segment that revealed it.
-            assert!(c.out_of_order >= lost && lost > 0, "{name} #{i}: {} out of order, {lost} holes", c.out_of_order);
-        }
-    }
-}
-
 /// captures/lossy_scenarios.py's blob(): `n` bytes of one text line repeated.
 fn blob(n: usize, tag: &str) -> Vec<u8> {
     let line = format!("{tag}: the quick brown fox jumps over the lazy dog 0123456789\n");
@@ -690,4 +647,75 @@ fn lossy_websocket_echoes_every_message() {
     let ping = cap.websocket.iter().find(|m| m.opcode == 9).unwrap();
     let pong = cap.websocket.iter().find(|m| m.opcode == 10).unwrap();
     assert_eq!((ping.payload.as_slice(), pong.payload.as_slice()), (&b"still there?"[..], &b"still there?"[..]));
+}
+
+/// Wireshark's TCP analysis flags, per connection, as tshark counts them on every capture
+/// (captures/expected/*.analysis.tsv, written by captures/expected.sh).
+#[test]
+fn tcp_analysis_counts_match_tshark_on_every_capture() {
+    use wirescope::model::{TcpAnalysis, Transport};
+    fn count(a: &TcpAnalysis, flag: &str) -> u32 {
+        match flag {
+            "retransmission" => a.retransmission,
+            "fast_retransmission" => a.fast_retransmission,
+            "spurious_retransmission" => a.spurious_retransmission,
+            "out_of_order" => a.out_of_order,
+            "lost_segment" => a.lost_segment,
+            "ack_lost_segment" => a.ack_lost_segment,
+            "duplicate_ack" => a.duplicate_ack,
+            "keep_alive" => a.keep_alive,
+            "keep_alive_ack" => a.keep_alive_ack,
+            "zero_window" => a.zero_window,
+            "zero_window_probe" => a.zero_window_probe,
+            "zero_window_probe_ack" => a.zero_window_probe_ack,
+            "window_full" => a.window_full,
+            "window_update" => a.window_update,
+            _ => panic!("unknown flag {flag}"),
+        }
+    }
+    const FLAGS: &[&str] = &[
+        "retransmission",
+        "fast_retransmission",
+        "spurious_retransmission",
+        "out_of_order",
+        "lost_segment",
+        "ack_lost_segment",
+        "duplicate_ack",
+        "keep_alive",
+        "keep_alive_ack",
+        "zero_window",
+        "zero_window_probe",
+        "zero_window_probe_ack",
+        "window_full",
+        "window_update",
+    ];
+    let mut flagged = 0;
+    for path in common::capture_files() {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let tsv = std::fs::read_to_string(common::captures_dir().join(format!("expected/{name}.analysis.tsv"))).unwrap();
+        let rows: Vec<(String, usize, u32)> = tsv
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap())
+            })
+            .collect();
+        let cap = analyze(&format!("{name}.{}", path.extension().unwrap().to_string_lossy()));
+        // tcp.stream numbers TCP connections in the order of their first packet, as we do.
+        let tcp: Vec<_> = cap.connections.iter().filter(|c| c.transport == Transport::Tcp).collect();
+        assert_eq!(rows.iter().find(|r| r.0 == "streams").map(|r| r.1), Some(tcp.len()), "{name}: TCP streams");
+        for flag in FLAGS {
+            for (i, c) in tcp.iter().enumerate() {
+                let want = rows.iter().find(|r| r.0 == *flag && r.1 == i).map_or(0, |r| r.2);
+                flagged += want;
+                assert_eq!(count(&c.tcp_analysis, flag), want, "{name}: {flag} on tcp.stream {i}: {:?}", c.tcp_analysis);
+            }
+        }
+        // The connection's own figures are the same counts.
+        for (i, c) in tcp.iter().enumerate() {
+            let row = |flag: &str| rows.iter().find(|r| r.0 == flag && r.1 == i).map_or(0, |r| u64::from(r.2));
+            assert_eq!((c.retransmissions, c.out_of_order), (row("retransmission"), row("out_of_order")), "{name}: tcp.stream {i}");
+        }
+    }
+    assert!(flagged > 100, "the captures flag {flagged} packets (the lossy ones are lossy)");
 }

@@ -279,6 +279,42 @@ pub const FINDINGS: &[Entry] = &[
         "The file's decompression budget is spent: later compressed bodies and messages are counted, not inflated.",
         "本文件的解压总额度已用完：之后的压缩正文和消息只计数，不再解压。",
     ),
+    // --- TCP tracking and reassembly (issue 15, the TCP area) ---
+    e(
+        "tcp.overlap_mismatch",
+        "A retransmitted segment carries other bytes than the first copy at the same place in the stream: the first copy is kept (as Zeek and tshark do).",
+        "重传的报文段在流中同一位置携带了与第一份不同的字节：保留第一份（与 Zeek、tshark 相同）。",
+    ),
+    e(
+        "tcp.out_of_order_limit",
+        "Too many out-of-order bytes waited for a missing segment: the hole was given up as a gap (limit max_out_of_order).",
+        "等待缺失报文段的乱序字节过多：该空洞按缺口处理（上限 max_out_of_order）。",
+    ),
+    e(
+        "tcp.out_of_order_segments_limit",
+        "Too many out-of-order segments waited behind holes: the first hole was given up as a gap (limit max_out_of_order_segments).",
+        "在空洞后等待的乱序报文段过多：第一个空洞按缺口处理（上限 max_out_of_order_segments）。",
+    ),
+    e(
+        "tcp.unacked_limit",
+        "Too many delivered bytes were not yet acknowledged: older ones are no longer compared with retransmissions (limit keep_unacked).",
+        "已交付但尚未确认的字节过多：较早的字节不再与重传比较（上限 keep_unacked）。",
+    ),
+    e(
+        "tcp.outside_window",
+        "A segment carries data beyond the window the receiver advertised (RFC 9293 §3.10.7.4): the sender overran it, or the capture missed a window update.",
+        "报文段携带的数据超出了接收方通告的窗口（RFC 9293 §3.10.7.4）：发送方越界，或抓包漏掉了窗口更新。",
+    ),
+    e(
+        "tcp.reassembly_total_limit",
+        "TCP reassembly held too many bytes over all connections of the file: a connection's buffered bytes were given up as gaps (limit max_reassembly_total).",
+        "整个文件的 TCP 重组缓存字节过多：某条连接缓存的字节按缺口处理（上限 max_reassembly_total）。",
+    ),
+    e(
+        "tcp.events_limit",
+        "Too many TCP events on this connection: further ones are not recorded (limit max_tcp_events).",
+        "这条连接上的 TCP 事件过多：其余的不再记录（上限 max_tcp_events）。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -60,6 +60,8 @@ pub struct TcpSegment<'a> {
     pub ack: u32,
     pub flags: TcpFlags,
     pub window: u16,
+    /// The TCP options (window scale is read from them).
+    pub options: &'a [u8],
     pub payload: &'a [u8],
 }
 
@@ -198,6 +200,7 @@ fn ip_general(ip: &[u8]) -> Result<(Decoded<'_>, &[u8]), String> {
                     ack: t.acknowledgment_number(),
                     flags: TcpFlags(t.header_slice().get(13).copied().unwrap_or(0)),
                     window: t.window_size(),
+                    options: payload.get(20..usize::from(payload.get(12).map_or(0, |b| b >> 4)) * 4).unwrap_or(&[]),
                     payload: t.payload(),
                 }),
                 Err(e) => return Err(e.to_string()),
@@ -239,6 +242,7 @@ fn plain_ipv4_tcp(ip: &[u8]) -> Option<Decoded<'_>> {
             ack: be32(28),
             flags: TcpFlags(h[33]),
             window: be16(34),
+            options: &ip[40..20 + tcp_len],
             payload: &ip[20 + tcp_len..total],
         }),
         fragment: false,

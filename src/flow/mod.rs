@@ -4,8 +4,9 @@
 mod reassembly;
 mod tcp;
 
+pub use reassembly::{Caps, Report};
 pub use reassembly::{Chunk, Reassembler, SegmentKind};
-pub use tcp::{guess_server_is_dst, TcpTracker};
+pub use tcp::{guess_server_is_dst, window_scale, Note, TcpTracker};
 
 use core::net::{IpAddr, SocketAddr};
 
@@ -86,5 +87,83 @@ pub fn endpoint(a: SocketAddr) -> String {
     match a {
         SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
         SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
+    }
+}
+
+/// A growable array in fixed-size chunks: growing never copies nor doubles what is held, so a
+/// table of a million small connections costs what they hold (plus at most one chunk).
+pub struct Slab<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+const SLAB_CHUNK: usize = 1024;
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab { chunks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T> Slab<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn push(&mut self, v: T) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < SLAB_CHUNK => c.push(v),
+            _ => {
+                let mut c = Vec::with_capacity(SLAB_CHUNK);
+                c.push(v);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / SLAB_CHUNK)?.get(i % SLAB_CHUNK)
+    }
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / SLAB_CHUNK)?.get_mut(i % SLAB_CHUNK)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.chunks.iter_mut().flatten()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Slab<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / SLAB_CHUNK][i % SLAB_CHUNK]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Slab<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / SLAB_CHUNK][i % SLAB_CHUNK]
+    }
+}
+
+impl<T> IntoIterator for Slab<T> {
+    type Item = T;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
+impl<T> FromIterator<T> for Slab<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(it: I) -> Self {
+        let mut s = Slab::default();
+        for v in it {
+            s.push(v);
+        }
+        s
     }
 }

@@ -100,6 +100,30 @@ pub struct TcpEvent {
     pub time: f64,
 }
 
+/// Segments flagged as Wireshark's `tcp.analysis` flags flag them (the rules of the Wireshark
+/// User's Guide, "TCP Analysis"; one count per flagged packet, both directions together), and
+/// segments outside the receiver's advertised window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TcpAnalysis {
+    /// `tcp.analysis.retransmission` (fast and spurious ones included, as in Wireshark).
+    pub retransmission: u32,
+    pub fast_retransmission: u32,
+    pub spurious_retransmission: u32,
+    pub out_of_order: u32,
+    pub lost_segment: u32,
+    pub ack_lost_segment: u32,
+    pub duplicate_ack: u32,
+    pub keep_alive: u32,
+    pub keep_alive_ack: u32,
+    pub zero_window: u32,
+    pub zero_window_probe: u32,
+    pub zero_window_probe_ack: u32,
+    pub window_full: u32,
+    pub window_update: u32,
+    /// Data beyond the right edge of the window the receiver advertised (not a Wireshark flag).
+    pub outside_window: u32,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TlsInfo {
     pub version: Option<String>,
@@ -158,6 +182,8 @@ pub struct Connection {
     pub packets_server_to_client: u64,
     pub bytes_client_to_server: u64,
     pub bytes_server_to_client: u64,
+    /// Retransmitted and out-of-order segments as Wireshark counts them (the same as
+    /// `tcp_analysis.retransmission` and `.out_of_order`).
     pub retransmissions: u64,
     pub out_of_order: u64,
     /// Bytes never captured, delivered to decoders as gaps.
@@ -166,6 +192,8 @@ pub struct Connection {
     pub end: End,
     pub closed_by: Option<Dir>,
     pub tcp_events: Vec<TcpEvent>,
+    /// Wireshark's TCP analysis counts (all zero for UDP).
+    pub tcp_analysis: TcpAnalysis,
     pub http_exchanges: u32,
     pub websocket_messages: u32,
     pub tls: Option<TlsInfo>,
