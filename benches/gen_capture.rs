@@ -3,6 +3,12 @@
 //! frames, pings, close), all on port 80 so tshark decodes them as well.
 //!
 //! Usage: wirescope-gen OUT.pcap [SIZE_MB]   (default 200)
+//!        wirescope-gen --attack KIND N OUT.pcap
+//!
+//! The attacks (issue 15; benches/attacks.sh times them at N and 4N): `head` (a request head
+//! growing by N segments of header lines, never ended), `pipeline` (N pipelined requests never
+//! answered), `synscan` (N SYN-only connections), `pings` (N empty ping frames on one WebSocket),
+//! `gzip0` (N gzip bodies whose trailer claims 0 bytes of output).
 
 use std::io::{BufWriter, Write};
 use wirescope::source::PcapWriter;
@@ -43,8 +49,92 @@ fn body(rng: &mut Rng, n: usize) -> Vec<u8> {
     v
 }
 
+/// Writes attack `kind` at size `n` to `out`.
+fn attack(kind: &str, n: u64, out: &str) -> std::io::Result<()> {
+    let file = std::fs::File::create(out)?;
+    let mut w = PcapWriter::new(BufWriter::with_capacity(1 << 20, file), 1)?;
+    let mut err = None;
+    let mut emit = |t: i64, d: &[u8]| {
+        if let Err(e) = w.packet(t, d) {
+            err = Some(e);
+        }
+    };
+    let ts = 1_700_000_000_000_000_000i64;
+    let mut conv = TcpConversation::new(([10, 0, 0, 1], 40000), ([10, 1, 0, 1], 80), ts);
+    conv.step = 1_000;
+    match kind {
+        "head" => {
+            conv.handshake(&mut emit);
+            conv.send(true, b"GET / HTTP/1.1\r\nHost: example.test\r\n", &mut emit);
+            let line = format!("X-Filler: {}\r\n", "a".repeat(1400 - 12));
+            for _ in 0..n {
+                conv.send(true, line.as_bytes(), &mut emit);
+            }
+        }
+        "pipeline" => {
+            conv.handshake(&mut emit);
+            let mut batch = Vec::new();
+            for i in 0..n {
+                batch.extend_from_slice(format!("GET /item/{i} HTTP/1.1\r\nHost: example.test\r\n\r\n").as_bytes());
+                if batch.len() > 1300 || i + 1 == n {
+                    conv.send(true, &batch, &mut emit);
+                    batch.clear();
+                }
+            }
+        }
+        "synscan" => {
+            for i in 0..n {
+                let port = 1024 + (i % 60000) as u16;
+                let host = (i / 60000) as u8;
+                let mut c = TcpConversation::new(([10, 2, host, 1], 50000), ([10, 1, 0, 1], port), ts + i as i64 * 1000);
+                c.syn(&mut emit);
+            }
+        }
+        "pings" => {
+            conv.handshake(&mut emit);
+            let req = "GET /chat HTTP/1.1\r\nHost: example.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+            conv.send(true, req.as_bytes(), &mut emit);
+            conv.send(false, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", &mut emit);
+            let ping = ws_frame(true, 9, Some([1, 2, 3, 4]), b"");
+            let batch: Vec<u8> = ping.iter().copied().cycle().take(ping.len() * 200).collect();
+            for _ in 0..n / 200 {
+                conv.send(true, &batch, &mut emit);
+            }
+        }
+        "gzip0" => {
+            conv.handshake(&mut emit);
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(&b"a small text that compresses ".repeat(20))?;
+            let mut gz = e.finish()?;
+            let len = gz.len();
+            gz[len - 4..].copy_from_slice(&0u32.to_le_bytes());
+            for _ in 0..n {
+                conv.send(true, b"GET /z HTTP/1.1\r\nHost: example.test\r\n\r\n", &mut emit);
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", gz.len());
+                conv.send(false, &[head.as_bytes(), &gz].concat(), &mut emit);
+            }
+        }
+        _ => {
+            eprintln!("unknown attack {kind}: head, pipeline, synscan, pings or gzip0");
+            std::process::exit(2);
+        }
+    }
+    drop(emit);
+    if let Some(e) = err {
+        return Err(e);
+    }
+    w.into_inner().flush()
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--attack") {
+        let (Some(kind), Some(n), Some(out)) = (args.get(2), args.get(3).and_then(|s| s.parse().ok()), args.get(4)) else {
+            eprintln!("usage: wirescope-gen --attack KIND N OUT.pcap");
+            std::process::exit(2);
+        };
+        return attack(kind, n, out);
+    }
     let Some(out) = args.get(1) else {
         eprintln!("usage: wirescope-gen OUT.pcap [SIZE_MB]");
         std::process::exit(2);

@@ -216,14 +216,19 @@ impl Engine {
 
     /// Snapshots of every connection's figures.
     pub fn connections(&self) -> Vec<Connection> {
+        self.connections_iter().collect()
+    }
+
+    /// Every connection's figures, made one at a time (a writer streaming them out holds one,
+    /// not a million).
+    pub fn connections_iter(&self) -> impl Iterator<Item = Connection> + '_ {
         let tunnel = |i: usize| self.flows.tunnel_of.get(&(i as u32)).and_then(|&t| self.flows.tunnels.describe(t));
         self.flows
             .conns
             .iter()
             .zip(self.apps.conns.iter())
             .enumerate()
-            .map(|(i, (f, a))| Connection { tunnel: tunnel(i), ..snapshot(f, a) })
-            .collect()
+            .map(move |(i, (f, a))| Connection { tunnel: tunnel(i), ..snapshot(f, a) })
     }
 }
 

@@ -284,7 +284,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             let file = a.file.clone();
             let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
                 load::load_file_pipelined(&file, limits, |events, _, _| tx.send(events).is_ok())
-                    .map(|l| (l.warning, l.engine.packets().clone(), l.engine.connections()))
+                    .map(|l| (l.warning, l.engine.packets().clone(), l.engine))
             })?;
             let mut result = None;
             let written = emit(&a.output, |o| {
@@ -296,9 +296,11 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
                     }
                 }
                 let joined = engine.join().map_err(|_| std::io::Error::other("the engine thread panicked"))?;
-                let (warning, packets, conns) = joined.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                let (warning, packets, engine) = joined.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
                 result = Some(warning);
-                w.finish(&packets, &conns)
+                // Connections are made and written one at a time: a SYN scan's million connections
+                // are never all held as figures at once.
+                w.finish(&packets, engine.connections_iter())
             });
             written?;
             result.flatten()

@@ -191,7 +191,11 @@ impl<'w> JsonWriter<'w> {
         }
     }
 
-    pub fn finish(mut self, packets: &PacketSummary, connections: &[Connection]) -> io::Result<()> {
+    pub fn finish(
+        mut self,
+        packets: &PacketSummary,
+        connections: impl IntoIterator<Item = impl std::borrow::Borrow<Connection>>,
+    ) -> io::Result<()> {
         let out = &mut *self.out;
         out.write_all(&self.scratch)?;
         out.write_all(b"],\"websocket\":")?;
@@ -208,11 +212,11 @@ impl<'w> JsonWriter<'w> {
         tail.extend_from_slice(b",\"packets\":");
         super::compact::to_vec_into(&mut tail, packets).map_err(io::Error::other)?;
         tail.extend_from_slice(b",\"connections\":[");
-        for (i, c) in connections.iter().enumerate() {
+        for (i, c) in connections.into_iter().enumerate() {
             if i > 0 {
                 tail.push(b',');
             }
-            super::compact::to_vec_into(&mut tail, c).map_err(io::Error::other)?;
+            super::compact::to_vec_into(&mut tail, c.borrow()).map_err(io::Error::other)?;
             if tail.len() > 1 << 20 {
                 out.write_all(&tail)?;
                 tail.clear();
