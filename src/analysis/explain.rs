@@ -503,6 +503,107 @@ pub fn tcp_flags_explained(c: &TcpSegmentContext, lang: Lang) -> Vec<(&'static s
     out
 }
 
+/// What Wireshark's TCP analysis found on a connection, the counts that are not zero, each with
+/// its name and what it means: (name, count, meaning).
+pub fn tcp_analysis_explained(a: &crate::model::TcpAnalysis, lang: Lang) -> Vec<(&'static str, u32, &'static str)> {
+    let rows: [(u32, &str, &str, &str, &str); 15] = [
+        (
+            a.retransmission,
+            "retransmission",
+            "重传",
+            "A segment carrying bytes already sent: the sender thought it lost (no ACK in time, or duplicate ACKs).",
+            "携带已发送过字节的报文段：发送方认为它丢失了（超时未收到 ACK，或收到重复 ACK）。",
+        ),
+        (
+            a.fast_retransmission,
+            "fast retransmission",
+            "快速重传",
+            "A retransmission after three duplicate ACKs, without waiting for the timer (RFC 5681 §3.2).",
+            "收到三个重复 ACK 后立即重传，不等超时（RFC 5681 §3.2）。",
+        ),
+        (
+            a.spurious_retransmission,
+            "spurious retransmission",
+            "虚假重传",
+            "A retransmission of bytes the receiver had already acknowledged: the original was not lost.",
+            "重传了接收方已确认的字节：原报文段其实没有丢失。",
+        ),
+        (
+            a.out_of_order,
+            "out of order",
+            "乱序",
+            "A segment that arrived after a later one: the network reordered them.",
+            "一个报文段比它后面的报文段晚到：网络改变了它们的顺序。",
+        ),
+        (
+            a.lost_segment,
+            "previous segment not captured",
+            "前一报文段未捕获",
+            "Bytes before this segment were never seen here: lost on the way, or missed by the capture.",
+            "此报文段之前的字节在这里没有出现：在路上丢失，或抓包时漏掉了。",
+        ),
+        (
+            a.ack_lost_segment,
+            "ACKed unseen segment",
+            "确认了未捕获的报文段",
+            "The peer acknowledged bytes the capture never saw: the capture missed them, the network did not.",
+            "对端确认了抓包中没有出现的字节：是抓包漏掉了，而不是网络丢失。",
+        ),
+        (
+            a.duplicate_ack,
+            "duplicate ACK",
+            "重复 ACK",
+            "The receiver repeats its ACK: it is missing bytes and asks for them again.",
+            "接收方重复发送同一个 ACK：它缺少字节，在请求重发。",
+        ),
+        (
+            a.keep_alive,
+            "keep-alive",
+            "保活",
+            "An empty probe one byte below the next sequence number, to check the peer is still there.",
+            "比下一个序号小 1 的空探测报文，用来确认对端仍在。",
+        ),
+        (a.keep_alive_ack, "keep-alive ACK", "保活确认", "The answer to a keep-alive probe.", "对保活探测的应答。"),
+        (
+            a.zero_window,
+            "zero window",
+            "零窗口",
+            "The receiver's buffer is full: it tells the sender to stop.",
+            "接收方缓冲区已满：通知发送方暂停发送。",
+        ),
+        (
+            a.zero_window_probe,
+            "zero window probe",
+            "零窗口探测",
+            "The sender asks whether a zero window has opened again.",
+            "发送方询问零窗口是否已重新打开。",
+        ),
+        (a.zero_window_probe_ack, "zero window probe ACK", "零窗口探测确认", "The answer to a zero window probe.", "对零窗口探测的应答。"),
+        (
+            a.window_full,
+            "window full",
+            "窗口已满",
+            "The sender filled the receiver's whole advertised window and must wait for an ACK.",
+            "发送方已填满接收方通告的整个窗口，必须等待 ACK。",
+        ),
+        (
+            a.window_update,
+            "window update",
+            "窗口更新",
+            "An ACK that only opens the receive window (no new data, no new acknowledgement).",
+            "只扩大接收窗口的 ACK（没有新数据，也没有新的确认）。",
+        ),
+        (
+            a.outside_window,
+            "data outside the window",
+            "超出窗口的数据",
+            "Data beyond what the receiver allowed: a misbehaving sender, or a capture that missed a window update.",
+            "超出接收方允许范围的数据：发送方行为异常，或抓包漏掉了窗口更新。",
+        ),
+    ];
+    rows.into_iter().filter(|r| r.0 > 0).map(|(n, en, zh, men, mzh)| (lang.pick(en, zh), n, lang.pick(men, mzh))).collect()
+}
+
 /// The seed notes' comparison of HTTP and WebSocket: (aspect, HTTP, WebSocket).
 pub fn comparison(lang: Lang) -> Vec<(&'static str, &'static str, &'static str)> {
     vec![
@@ -546,6 +647,18 @@ pub fn comparison(lang: Lang) -> Vec<(&'static str, &'static str, &'static str)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only the counts that are not zero are listed, each with its own count and meaning.
+    #[test]
+    fn tcp_analysis_lists_what_happened() {
+        let a = crate::model::TcpAnalysis { retransmission: 3, duplicate_ack: 2, ..Default::default() };
+        let en = tcp_analysis_explained(&a, Lang::En);
+        assert_eq!(en.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(), [("retransmission", 3), ("duplicate ACK", 2)]);
+        assert!(en[1].2.contains("missing bytes"));
+        let zh = tcp_analysis_explained(&a, Lang::Zh);
+        assert_eq!((zh[0].0, zh[1].0), ("重传", "重复 ACK"));
+        assert!(tcp_analysis_explained(&Default::default(), Lang::En).is_empty());
+    }
 
     /// Every header the seed notes and the app issue name has an explanation in both languages.
     #[test]

@@ -87,6 +87,22 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
     if c.roles_guessed {
         ui.label(lang.pick("No SYN was captured: client and server were guessed.", "没有捕获到 SYN：客户端和服务器是推测的。"));
     }
+    if let Some(t) = &c.tunnel {
+        ui.add(egui::Label::new(format!("{}: {t}", lang.pick("Carried in a tunnel", "经隧道传输"))).wrap());
+    }
+    let health = crate::analysis::explain::tcp_analysis_explained(&c.tcp_analysis, lang);
+    if !health.is_empty() || c.gap_bytes > 0 {
+        ui.label(egui::RichText::new(lang.pick("TCP analysis (as Wireshark counts it)", "TCP 分析（按 Wireshark 的计数方式）")).strong());
+        for (name, n, meaning) in health {
+            ui.label(format!("{n} × {name}")).on_hover_text(meaning);
+        }
+        if c.gap_bytes > 0 {
+            ui.label(match lang {
+                Lang::Zh => format!("{} 字节从未被捕获（按缺口交给解码器）", c.gap_bytes),
+                _ => format!("{} bytes never captured (handed to the decoders as gaps)", c.gap_bytes),
+            });
+        }
+    }
     if let Some(t) = &c.tls {
         ui.label(format!(
             "TLS {} · SNI {} · ALPN {} · {}",
