@@ -57,6 +57,12 @@ impl FlowConn {
     }
 }
 
+/// One finding: packets of a kind are no longer listed one by one (they are still counted).
+fn listing_stopped(out: &mut impl FlowOut, packet: PacketNo, what: &str, cap: u64) {
+    let message = format!("more than {cap} {what}: the rest are counted in the packet figures, not listed (max_packet_findings)");
+    out.event(Event::Finding(Finding { connection: None, packet, severity: Severity::Info, code: "packet.findings_limit", message }));
+}
+
 /// Connection `i`'s key in the connection table: its endpoints and its tunnel.
 fn key_of(conns: &Slab<FlowConn>, tunnel_of: &HashMap<u32, u32>, i: u32) -> (FlowKey, u32) {
     let t = if tunnel_of.is_empty() { 0 } else { tunnel_of.get(&i).copied().unwrap_or(0) };
@@ -131,6 +137,8 @@ pub struct Flows {
     /// Connection number → tunnel number, for the few connections carried in a tunnel (a
     /// connection not here is not tunnelled: untunnelled connections cost nothing for this).
     tunnel_of: HashMap<u32, u32>,
+    /// The comment cap's finding was made.
+    comments_capped: bool,
     pub packets: PacketSummary,
     last_packet: PacketNo,
     last_ts: Nanos,
@@ -241,6 +249,7 @@ impl Flows {
             hasher: FlowHasherBuilder::default(),
             tunnels: Default::default(),
             tunnel_of: HashMap::new(),
+            comments_capped: false,
             packets: PacketSummary::default(),
             last_packet: 0,
             last_ts: 0,
@@ -338,8 +347,19 @@ impl Flows {
             ps.link_types.push(link_type);
         }
         if let Some(c) = comment {
-            if ps.comments.len() < 100_000 {
+            if ps.comments.len() < self.limits.max_packet_comments {
                 ps.comments.push((number, c));
+            } else if !self.comments_capped {
+                self.comments_capped = true;
+                let message =
+                    format!("more than {} packet comments: the rest are not kept (max_packet_comments)", self.limits.max_packet_comments);
+                out.event(Event::Finding(Finding {
+                    connection: None,
+                    packet: number,
+                    severity: Severity::Info,
+                    code: "packet.comments_limit",
+                    message,
+                }));
             }
         }
         self.last_packet = number;
@@ -378,7 +398,7 @@ impl Flows {
                 return None;
             }
             Err(DissectError::Malformed(why)) => {
-                if self.packets.malformed < 100 {
+                if self.packets.malformed < self.limits.max_packet_findings {
                     out.event(Event::Finding(Finding {
                         connection: None,
                         packet: number,
@@ -386,6 +406,8 @@ impl Flows {
                         code: "packet.malformed",
                         message: format!("malformed packet: {why}"),
                     }));
+                } else if self.packets.malformed == self.limits.max_packet_findings {
+                    listing_stopped(out, number, "malformed packets", self.limits.max_packet_findings);
                 }
                 self.packets.malformed += 1;
                 return want.then_some(Placed {
@@ -402,7 +424,7 @@ impl Flows {
         self.packets.tunnelled += u64::from(d.tunnel.is_some());
         let tunnel = self.tunnels.intern(d.tunnel.as_ref());
         if d.fragment {
-            if self.packets.ip_fragments < 20 {
+            if self.packets.ip_fragments < self.limits.max_packet_findings {
                 out.event(Event::Finding(Finding {
                     connection: None,
                     packet: number,
@@ -410,6 +432,8 @@ impl Flows {
                     code: "ip.fragment",
                     message: "IP fragment: fragments are flagged, not reassembled".into(),
                 }));
+            } else if self.packets.ip_fragments == self.limits.max_packet_findings {
+                listing_stopped(out, number, "IP fragments", self.limits.max_packet_findings);
             }
             self.packets.ip_fragments += 1;
         }

@@ -69,7 +69,20 @@ pub struct Limits {
     /// unacknowledged); beyond it the connection adding to them gives up its holes as gaps
     /// (`tcp.reassembly_total_limit`).
     pub max_reassembly_total: usize,
+    // --- Packets (issue 15) ---
+    /// Findings listed per kind of packet-level problem (malformed packets, IP fragments); past
+    /// it they are counted in `packets` and one finding says the listing stopped.
+    pub max_packet_findings: u64,
+    /// pcapng packet comments kept (past it they are counted, with one finding).
+    pub max_packet_comments: usize,
 }
+
+/// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
+/// error, and nothing is allocated from it.
+/// A pcap record's captured length (Wireshark's own ceiling is 256 KiB).
+pub const MAX_RECORD: usize = 1 << 20;
+/// A pcapng block's length.
+pub const MAX_BLOCK: usize = 16 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -101,6 +114,9 @@ impl Default for Limits {
             max_tcp_events: 32,
             tcp_idle_timeout: 300_000_000_000,
             max_reassembly_total: 256 * 1024 * 1024,
+            // --- Packets (issue 15) ---
+            max_packet_findings: 100,
+            max_packet_comments: 100_000,
         }
     }
 }

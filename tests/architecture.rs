@@ -44,7 +44,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     // I/O edges.
-    ("source", &["fs"]),
+    ("source", &["fs", "limits"]),
     ("load", &["engine", "flow", "limits", "model", "source"]),
     (
         "export",

@@ -261,3 +261,22 @@ fn timestamps_at_the_ends_of_i64_do_not_overflow() {
         assert_eq!(cap.http[0].response.as_ref().map(|r| r.status), Some(200));
     }
 }
+
+/// Malformed packets past the listing cap are still counted, and one finding says the listing
+/// stopped (the oracle: the test sent 150 IPv4 packets whose header length is below 20 bytes).
+#[test]
+fn malformed_packets_past_the_cap_are_counted_with_one_finding() {
+    let bytes = pcap(|out| {
+        for i in 0..150 {
+            // Ethernet (IPv4) then an IPv4 header claiming IHL 2 (8 bytes): malformed.
+            let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+            f.extend_from_slice(&[0x42, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(&[0; 20]);
+            out(1_000_000_000 + i, &f);
+        }
+    });
+    let (cap, _) = run("malformed-cap.pcap", &bytes, Limits { max_packet_findings: 100, ..Limits::default() });
+    let n = |code: &str| cap.findings.iter().filter(|f| f.code == code).count();
+    assert_eq!(cap.packets.malformed, 150);
+    assert_eq!((n("packet.malformed"), n("packet.findings_limit")), (100, 1), "{:?}", codes(&cap));
+}

@@ -315,6 +315,17 @@ pub const FINDINGS: &[Entry] = &[
         "Too many TCP events on this connection: further ones are not recorded (limit max_tcp_events).",
         "这条连接上的 TCP 事件过多：其余的不再记录（上限 max_tcp_events）。",
     ),
+    // --- Packets (issue 15) ---
+    e(
+        "packet.findings_limit",
+        "Too many packets with the same problem (malformed, IP fragments): the rest are counted in the packet figures, not listed one by one (max_packet_findings).",
+        "同一问题的数据包过多（畸形、IP 分片）：其余的只在数据包统计中计数，不再逐个列出（max_packet_findings）。",
+    ),
+    e(
+        "packet.comments_limit",
+        "More pcapng packet comments than are kept: the rest are not kept (max_packet_comments).",
+        "pcapng 数据包注释超过保留上限：其余的不再保留（max_packet_comments）。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -8,10 +8,7 @@
 
 use std::io::{self, Read};
 
-/// Record lengths above this are treated as corruption (Wireshark's own ceiling is 256 KiB).
-const MAX_RECORD: usize = 1 << 20;
-/// pcapng blocks above this are corruption.
-const MAX_BLOCK: usize = 16 << 20;
+use crate::limits::{MAX_BLOCK, MAX_RECORD};
 /// Bytes asked of the source at a time. Packets are handed out as slices of this window, so a
 /// record's bytes are copied once (by the read) instead of twice (read, then into a packet buffer).
 const WINDOW: usize = 1 << 20;
