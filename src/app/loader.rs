@@ -97,6 +97,33 @@ pub enum LoadMsg {
     Live(LiveMsg),
 }
 
+/// When the loader sends the connections' figures while it reads: every `every`, but never more
+/// than a fifth of the time (a snapshot of a million connections takes a while, and taking it at
+/// a fixed rate would make loading quadratic in the number of connections).
+struct Snapshots {
+    every: Duration,
+    next: Instant,
+}
+
+impl Snapshots {
+    fn new(every: Duration) -> Self {
+        Snapshots { every, next: Instant::now() + every }
+    }
+
+    fn due(&self) -> bool {
+        Instant::now() >= self.next
+    }
+
+    /// Takes a snapshot with `f` and sets when the next one is due.
+    fn take<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let t0 = Instant::now();
+        let v = f();
+        let took = t0.elapsed();
+        self.next = Instant::now() + self.every.max(took * 4);
+        v
+    }
+}
+
 pub struct Loader {
     /// Which load this is: messages from an older one are ignored.
     pub id: u64,
@@ -114,15 +141,15 @@ impl Loader {
             .spawn(move || {
                 let t0 = Instant::now();
                 let limits = Limits { packet_rows: true, frame_events: true, ..Limits::default() };
-                let mut last_snapshot = Instant::now();
+                let mut snapshots = Snapshots::new(Duration::from_millis(200));
                 let batch = |eng: &mut crate::engine::Engine, read: u64, total: u64| {
                     let events: Vec<Event> = eng.drain_events().collect();
                     if tx.send((id, LoadMsg::Batch(events))).is_err() {
                         return false;
                     }
-                    if last_snapshot.elapsed() > Duration::from_millis(200) {
-                        last_snapshot = Instant::now();
-                        let _ = tx.send((id, LoadMsg::Progress { read, total, connections: eng.connections() }));
+                    if snapshots.due() {
+                        let connections = snapshots.take(|| eng.connections());
+                        let _ = tx.send((id, LoadMsg::Progress { read, total, connections }));
                     }
                     repaint();
                     !stop.load(Ordering::Relaxed)
@@ -266,12 +293,20 @@ struct Feeder {
     tx: SyncSender<(u64, LoadMsg)>,
     repaint: Arc<dyn Fn() + Send + Sync>,
     last: Instant,
-    last_snapshot: Instant,
+    snapshots: Snapshots,
 }
 
 impl Feeder {
     fn new(id: u64, limits: Limits, tx: SyncSender<(u64, LoadMsg)>, repaint: Arc<dyn Fn() + Send + Sync>) -> Feeder {
-        Feeder { id, engine: Engine::new(limits), number: 0, tx, repaint, last: Instant::now(), last_snapshot: Instant::now() }
+        Feeder {
+            id,
+            engine: Engine::new(limits),
+            number: 0,
+            tx,
+            repaint,
+            last: Instant::now(),
+            snapshots: Snapshots::new(Duration::from_millis(250)),
+        }
     }
 
     fn event(&mut self, ev: RecordEvent) -> bool {
@@ -303,9 +338,10 @@ impl Feeder {
         if !events.is_empty() && self.tx.send((self.id, LoadMsg::Batch(events))).is_err() {
             return false;
         }
-        if snapshot || self.last_snapshot.elapsed() > Duration::from_millis(250) {
-            self.last_snapshot = Instant::now();
-            let _ = self.tx.send((self.id, LoadMsg::Progress { read: self.number, total: 0, connections: self.engine.connections() }));
+        if snapshot || self.snapshots.due() {
+            let engine = &self.engine;
+            let connections = self.snapshots.take(|| engine.connections());
+            let _ = self.tx.send((self.id, LoadMsg::Progress { read: self.number, total: 0, connections }));
         }
         (self.repaint)();
         true
