@@ -21,7 +21,8 @@ fn rust_files(p: &Path, out: &mut Vec<PathBuf>) {
 /// String literals that look like finding codes ("ws.no_close_frame") in the non-test part of a
 /// source file.
 fn code_literals(text: &str) -> Vec<String> {
-    const PREFIXES: &[&str] = &["http", "ws", "tcp", "udp", "ip", "link", "packet", "findings", "tls", "h2", "quic", "sse", "socketio", "content"];
+    const PREFIXES: &[&str] =
+        &["http", "ws", "tcp", "udp", "ip", "link", "packet", "findings", "tls", "h2", "quic", "sse", "socketio", "content"];
     let body = text.split("#[cfg(test)]").next().unwrap_or("");
     let mut out = Vec::new();
     for (i, lit) in body.split('"').enumerate() {
