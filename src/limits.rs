@@ -31,6 +31,11 @@ pub struct Limits {
     pub keep_ws_control: usize,
     /// Engine.IO packets read from one polling body at most.
     pub max_socketio_packets: usize,
+    /// Window bytes the brotli decoders of one decoding thread may hold at once. A brotli stream
+    /// declares its window (up to 16 MiB) in its first byte and its decoder allocates it whole,
+    /// however short the body: a body whose window does not fit is counted, not decoded (a
+    /// finding on it), until bodies in progress end and give theirs back.
+    pub max_brotli_windows: u64,
 }
 
 impl Default for Limits {
@@ -48,6 +53,7 @@ impl Default for Limits {
             max_decompressed_per_file: 1 << 30,
             keep_ws_control: 4096,
             max_socketio_packets: 10_000,
+            max_brotli_windows: 64 << 20,
         }
     }
 }
