@@ -8,7 +8,9 @@
 # stable one with RUSTC_BOOTSTRAP=1 (cargo-fuzz passes -Z flags). Without cargo-fuzz it builds the
 # targets itself with the same coverage instrumentation (stable flags, no sanitizer) and runs them.
 # FUZZ_PROFILE=dev builds without optimisation (quicker to build, slower to fuzz); default release.
-# FUZZ_JOBS=N runs N fuzzing processes per target (default 1).
+# FUZZ_JOBS=N runs N fuzzing processes per target (default 1). FUZZ_LEAKS=1 turns LeakSanitizer's
+# leak check on (off by default: it stops a run at one-time allocations that no single input
+# reproduces, as a 32-byte one did in the first runs here).
 #
 # Corpora grow in fuzz/corpus/TARGET (capture_file is seeded with captures/*.pcap*); crashes,
 # timeouts (10 s per input: a hang is a finding too) and out-of-memory inputs land in
@@ -26,7 +28,8 @@ fi
 profile=${FUZZ_PROFILE:-release}
 jobs=${FUZZ_JOBS:-1}
 # Per input: 10 s, 2 GiB; inputs up to 64 KiB (capture files need room for a few packets).
-libfuzzer_args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -dict=fuzz/http.dict -print_final_stats=1)
+libfuzzer_args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -dict=fuzz/http.dict -print_final_stats=1
+    -detect_leaks="${FUZZ_LEAKS:-0}")
 if [ "$jobs" -gt 1 ]; then
     libfuzzer_args+=(-jobs="$jobs" -workers="$jobs")
 fi
@@ -55,7 +58,7 @@ if cargo fuzz --version >/dev/null 2>&1; then
         ls "fuzz/artifacts/$t" >"$before"
         echo "== $t"
         "${fuzz[@]}" run "${build_flags[@]}" "$t" "fuzz/corpus/$t" -- "${libfuzzer_args[@]}" \
-            -artifact_prefix="fuzz/artifacts/$t/" 2>&1 | grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|Done|artifact_prefix|Test unit written|thread .* panicked)' | tail -40
+            -artifact_prefix="fuzz/artifacts/$t/" 2>&1 | grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|Done|artifact_prefix|Test unit written|thread .* panicked)|wirescope::' | tail -40
         new=$(ls "fuzz/artifacts/$t" | grep -vxF -f "$before" || true)
         if [ -n "$new" ]; then
             found=1
@@ -80,7 +83,7 @@ else
         ls "fuzz/artifacts/$t" >"$before"
         echo "== $t"
         "fuzz/target/$dir/$t" "fuzz/corpus/$t" "${libfuzzer_args[@]}" -artifact_prefix="fuzz/artifacts/$t/" 2>&1 \
-            | grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|Done|Test unit written|thread .* panicked)' | tail -40
+            | grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|Done|Test unit written|thread .* panicked)|wirescope::' | tail -40
         new=$(ls "fuzz/artifacts/$t" | grep -vxF -f "$before" || true)
         if [ -n "$new" ]; then
             found=1

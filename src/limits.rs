@@ -75,6 +75,11 @@ pub struct Limits {
     pub max_packet_findings: u64,
     /// pcapng packet comments kept (past it they are counted, with one finding).
     pub max_packet_comments: usize,
+    /// Window bytes the brotli decoders of one decoding thread may hold at once. A brotli stream
+    /// declares its window (up to 16 MiB) in its first byte and its decoder allocates it whole,
+    /// however short the body: a body whose window does not fit is counted, not decoded (a
+    /// finding on it), until bodies in progress end and give theirs back.
+    pub max_brotli_windows: u64,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -117,6 +122,7 @@ impl Default for Limits {
             // --- Packets (issue 15) ---
             max_packet_findings: 100,
             max_packet_comments: 100_000,
+            max_brotli_windows: 64 << 20,
         }
     }
 }

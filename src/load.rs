@@ -492,10 +492,10 @@ impl Shard {
 enum Decoding<'s> {
     /// `part`: a batch decoded part way (its events handed over first).
     Here {
-        shard: Shard,
+        shard: Box<Shard>,
         rx: Receiver<OpBatch>,
         back: Sender<OpBatch>,
-        part: Option<OpBatch>,
+        part: Option<Box<OpBatch>>,
     },
     Threads {
         from: Vec<Receiver<ShardOut>>,
@@ -509,14 +509,14 @@ impl Decoding<'_> {
         match self {
             Decoding::Here { shard, rx, back, part } => {
                 let mut b = match part.take() {
-                    Some(b) => b,
+                    Some(b) => *b,
                     None => rx.recv().ok()?,
                 };
                 let (out, done) = shard.decode(&mut b, BATCH_EVENTS);
                 if done {
                     let _ = back.send(b);
                 } else {
-                    *part = Some(b);
+                    *part = Some(Box::new(b));
                 }
                 Some(vec![out])
             }
@@ -586,7 +586,7 @@ pub fn load_reader_sharded<R: Read + Send>(
             to_shards.push(tx);
             homes.push(Some(home_tx));
             Decoding::Here {
-                shard: Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() },
+                shard: Box::new(Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() }),
                 rx,
                 back: back_tx.clone(),
                 part: None,

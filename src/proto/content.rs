@@ -11,6 +11,8 @@ pub struct Budget {
     /// Shared with the decoders of bodies in progress (which cannot see the engine while they
     /// take bytes). One thread uses it: the atomic only makes it `Send`.
     left: Arc<AtomicU64>,
+    /// Window bytes the live brotli decoders of this engine may still hold.
+    windows: Arc<AtomicU64>,
     /// The per-file figure and this engine's share of it, for the finding.
     total: u64,
     share: u64,
@@ -19,19 +21,25 @@ pub struct Budget {
 }
 
 impl Budget {
-    pub fn new(total: u64, share: u64, shards: u32) -> Self {
-        Budget { left: Arc::new(AtomicU64::new(share)), total, share, shards, reported: false }
+    pub fn new(total: u64, share: u64, shards: u32, windows: u64) -> Self {
+        Budget { left: Arc::new(AtomicU64::new(share)), windows: Arc::new(AtomicU64::new(windows)), total, share, shards, reported: false }
     }
 
     /// What several engines have left, together (their shards put back together).
     pub fn merged<'a>(parts: impl Iterator<Item = &'a Budget>) -> Self {
-        let (mut left, mut total, mut reported) = (0u64, 0u64, false);
+        let (mut left, mut windows, mut total, mut reported) = (0u64, 0u64, 0u64, false);
         for p in parts {
             left = left.saturating_add(p.left());
+            windows = windows.max(p.windows.load(Ordering::Relaxed));
             total = total.max(p.total);
             reported |= p.reported;
         }
-        Budget { left: Arc::new(AtomicU64::new(left)), total, share: left, shards: 1, reported }
+        Budget::new(total, left, 1, windows).with_reported(reported)
+    }
+
+    fn with_reported(mut self, reported: bool) -> Self {
+        self.reported = reported;
+        self
     }
 
     pub fn left(&self) -> u64 {
@@ -44,7 +52,7 @@ impl Budget {
     }
 
     pub fn handle(&self) -> BudgetHandle {
-        BudgetHandle(self.left.clone())
+        BudgetHandle(self.left.clone(), self.windows.clone())
     }
 
     /// The finding's text the first time the budget is found spent, `None` after.
@@ -61,9 +69,46 @@ impl Budget {
     }
 }
 
-/// A decoder's hold on its engine's [`Budget`].
+/// A decoder's hold on its engine's [`Budget`] (decompressed bytes, brotli window bytes).
 #[derive(Clone)]
-pub struct BudgetHandle(Arc<AtomicU64>);
+pub struct BudgetHandle(Arc<AtomicU64>, Arc<AtomicU64>);
+
+/// Window bytes a live brotli decoder holds, given back when it is dropped.
+struct WindowHold {
+    pool: Arc<AtomicU64>,
+    bytes: u64,
+}
+
+impl WindowHold {
+    fn take(pool: &Arc<AtomicU64>, bytes: u64) -> Option<WindowHold> {
+        pool.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| l.checked_sub(bytes)).ok()?;
+        Some(WindowHold { pool: pool.clone(), bytes })
+    }
+}
+
+impl Drop for WindowHold {
+    fn drop(&mut self) {
+        self.pool.fetch_add(self.bytes, Ordering::Relaxed);
+    }
+}
+
+/// The sliding window a brotli stream declares in its first byte (RFC 7932 §9.1, WBITS), which
+/// its decoder allocates whole: up to 16 MiB for a body of a few bytes. The value that RFC 7932
+/// leaves invalid (0x11) announces the large-window variant, up to 2^30.
+fn brotli_window(first: u8) -> u64 {
+    let bits = if first & 1 == 0 {
+        16
+    } else if (first >> 1) & 7 != 0 {
+        17 + u32::from((first >> 1) & 7)
+    } else {
+        match (first >> 4) & 7 {
+            0 => 17,
+            1 => 30,
+            m => 8 + u32::from(m),
+        }
+    };
+    1 << bits
+}
 
 impl BudgetHandle {
     fn left(&self) -> u64 {
@@ -228,7 +273,9 @@ enum Inner {
     },
     /// Deflate waits for two bytes to tell zlib from raw.
     Undecided(Vec<u8>),
-    Brotli(Box<brotli::DecompressorWriter<CappedSink>>),
+    /// Brotli before its first byte, which tells the window its decoder will allocate.
+    BrotliStart,
+    Brotli(Box<brotli::DecompressorWriter<CappedSink>>, Option<WindowHold>),
 }
 
 /// A decoder for one body. A gzip or deflate body is first collected (up to [`WHOLE_MAX`]
@@ -244,6 +291,8 @@ pub struct Decoder {
     collected: Option<Vec<u8>>,
     /// The file's budget was spent before this body began: it is counted, not inflated.
     skip: bool,
+    /// Where brotli decoders take their window bytes from (none: no limit).
+    windows: Option<Arc<AtomicU64>>,
 }
 
 /// Compressed bytes collected for inflating in one call at most: about the memory a streaming
@@ -392,9 +441,10 @@ impl Decoder {
             _ if skip => (Inner::Undecided(Vec::new()), spare, None),
             Coding::Gzip => (Self::deflate(spare, true, false), None, Some(Vec::new())),
             Coding::Deflate => (Inner::Undecided(Vec::new()), spare, Some(Vec::new())),
-            Coding::Brotli => (Inner::Brotli(Box::new(brotli::DecompressorWriter::new(sink(), 4096))), spare, None),
+            Coding::Brotli => (Inner::BrotliStart, spare, None),
         };
-        Decoder { inner, sink: sink(), error: None, spare, collected, skip }
+        let windows = budget.as_ref().map(|b| b.1.clone());
+        Decoder { inner, sink: sink(), error: None, spare, collected, skip, windows }
     }
 
     /// The same, always streaming (to compare the two ways in tests).
@@ -471,6 +521,11 @@ impl Decoder {
         }
     }
 
+    fn start_brotli(&mut self, hold: Option<WindowHold>) {
+        let sink = std::mem::replace(&mut self.sink, CappedSink::new(0, 0));
+        self.inner = Inner::Brotli(Box::new(brotli::DecompressorWriter::new(sink, 4096)), hold);
+    }
+
     fn deflate(spare: Option<Box<Inflater>>, gzip: bool, zlib: bool) -> Inner {
         let mut inflater = spare.unwrap_or_default();
         inflater.d.reset(false);
@@ -502,12 +557,29 @@ impl Decoder {
             self.inner = Self::deflate(self.spare.take(), false, zlib);
             return self.stream(&head);
         }
+        if let (Inner::BrotliStart, Some(&first)) = (&self.inner, b.first()) {
+            let window = brotli_window(first);
+            let hold = match &self.windows {
+                None => None,
+                Some(pool) => match WindowHold::take(pool, window) {
+                    Some(h) => Some(h),
+                    None => {
+                        self.error = Some(format!(
+                            "its brotli window of {window} bytes does not fit in what this decoding thread's brotli decoders may hold at once (limit max_brotli_windows); the body is counted, not decoded"
+                        ));
+                        return;
+                    }
+                },
+            };
+            self.start_brotli(hold);
+        }
         match &mut self.inner {
-            Inner::Brotli(d) => {
+            Inner::Brotli(d, _) => {
                 if let Err(e) = d.write_all(b) {
                     self.error = Some(e.to_string());
                 }
             }
+            Inner::BrotliStart => {}
             Inner::Undecided(_) => {}
             Inner::Deflate { inflater, stage, gzip, zlib, header, pending, crc, size } => {
                 while !b.is_empty() && self.error.is_none() {
@@ -613,9 +685,14 @@ impl Decoder {
                 self.stream(&head);
             }
         }
+        if matches!(self.inner, Inner::BrotliStart) && self.error.is_none() {
+            // An empty body: a decoder (which allocates nothing without input) says what it is.
+            self.start_brotli(None);
+        }
         let mut error = self.error.take();
         let (sink, inflater) = match self.inner {
-            Inner::Brotli(mut d) => {
+            Inner::BrotliStart => (self.sink, self.spare),
+            Inner::Brotli(mut d, _hold) => {
                 if let Err(e) = d.flush() {
                     error.get_or_insert(e.to_string());
                 }

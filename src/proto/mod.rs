@@ -35,7 +35,7 @@ impl Output {
         Output {
             events: Vec::new(),
             inflaters: content::InflaterPool::default(),
-            budget: content::Budget::new(limits.max_decompressed_per_file, share, shards.max(1)),
+            budget: content::Budget::new(limits.max_decompressed_per_file, share, shards.max(1), limits.max_brotli_windows),
         }
     }
 

@@ -293,3 +293,69 @@ fn a_flood_on_several_connections_loads_the_same_on_one_and_on_several_threads()
         }
     }
 }
+
+/// A brotli stream's first byte declares its window (RFC 7932 §9.1), which the decoder allocates
+/// whole: 16 MiB for a 23-byte body. Bodies left open on many connections held 16 MiB each; now
+/// the live windows of a decoding thread have a cap, past which a body is counted, not decoded,
+/// with a finding naming the limit; a window is given back when its body ends.
+#[test]
+fn brotli_windows_held_at_once_are_capped() {
+    let mut first = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut first, 4096, 5, 24);
+        w.write_all(b"hello brotli hello brotli").unwrap();
+        w.flush().unwrap();
+        // The stream goes on (never finished here): the decoder must keep its window.
+        std::mem::forget(w);
+    }
+    let whole = {
+        let mut v = Vec::new();
+        let mut w = brotli::CompressorWriter::new(&mut v, 4096, 5, 24);
+        w.write_all(&lines(20_000, 7)).unwrap();
+        drop(w);
+        v
+    };
+    let limits = || Limits { max_brotli_windows: 32 << 20, ..Limits::default() };
+    let run_open = |n: u16| {
+        let mut packets = Vec::new();
+        let mut out = |ts: i64, p: &[u8]| packets.push((ts, p.to_vec()));
+        let mut convs: Vec<TcpConversation> =
+            (0..n).map(|i| TcpConversation::new(([10, 0, 0, 1], 42000 + i), ([10, 0, 0, 2], 80), 1_000_000_000)).collect();
+        for c in &mut convs {
+            c.handshake(&mut out);
+            c.send(true, b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n", &mut out);
+            let mut resp = b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 100000\r\n\r\n".to_vec();
+            resp.extend_from_slice(&first);
+            c.send(false, &resp, &mut out);
+        }
+        let (findings, cost) = alloc::measure(|| run(limits(), &packets, |_| {}));
+        let refused = findings.iter().filter(|f| f.1.contains("max_brotli_windows")).count();
+        (refused, cost)
+    };
+    let (refused, small) = run_open(4);
+    assert_eq!(refused, 2, "two 16 MiB windows fit in 32 MiB");
+    let (refused, large) = run_open(16);
+    assert_eq!(refused, 14);
+    // The window of the refused bodies is never allocated: 16 open bodies cost what 4 do.
+    assert!(large.peak < (32 << 20) + (4 << 20), "{large:?}");
+    assert!(large.peak < small.peak + (1 << 20), "{small:?} then {large:?}");
+    // One connection, one body after another: each gives its window back, all decode.
+    let (rs, findings) = responses(limits(), &http_gzip_like(&[whole.clone(), whole.clone(), whole.clone()], "br"));
+    assert_eq!(rs.iter().map(|r| r.body_len).collect::<Vec<_>>(), [20_000; 3], "{findings:?}");
+}
+
+/// [`http_gzip`] with another Content-Encoding.
+fn http_gzip_like(bodies: &[Vec<u8>], coding: &str) -> Vec<(i64, Vec<u8>)> {
+    let mut packets = Vec::new();
+    let mut out = |ts: i64, p: &[u8]| packets.push((ts, p.to_vec()));
+    let mut conv = TcpConversation::new(([10, 0, 0, 1], 40002), ([10, 0, 0, 2], 80), 1_000_000_000);
+    conv.handshake(&mut out);
+    for b in bodies {
+        conv.send(true, b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n", &mut out);
+        let mut resp = format!("HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n", b.len()).into_bytes();
+        resp.extend_from_slice(b);
+        conv.send(false, &resp, &mut out);
+    }
+    conv.close(&mut out);
+    packets
+}

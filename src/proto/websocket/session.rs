@@ -874,6 +874,36 @@ mod tests {
         assert_eq!(server_messages(pmd(true), &[bfinal]).0, vec![b"Hello".to_vec()]);
     }
 
+    /// The file's decompression budget: 7 bytes for three compressed "Hello"s (RFC 7692
+    /// §7.2.3.1, context takeover off so each inflates alone). The first inflates whole, the
+    /// second stops at 2 bytes, the third is not inflated; all three are counted on the wire, and
+    /// one finding names the budget.
+    #[test]
+    fn permessage_deflate_draws_on_the_file_budget() {
+        let hello: &[u8] = &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        let hs = WsHandshake { upgrade_captured: true, permessage_deflate: Some(pmd(false)), ..Default::default() };
+        let limits = Limits { max_decompressed_per_file: 7, ..Limits::default() };
+        let mut s = WsSession::new(hs, &limits);
+        let mut bufs: PerDir<StreamBuf> = PerDir::default();
+        let (mut out, mut left, mut dropped) = (crate::proto::Output::for_shard(&limits, 1), 100, 0);
+        for i in 0..3 {
+            bufs[Dir::ServerToClient].push(hello, i + 1, 0);
+            let mut sink = Sink { conn: 0, out: &mut out, findings_left: &mut left, findings_dropped: &mut dropped };
+            s.process(&mut bufs, &mut sink);
+        }
+        let mut msgs = Vec::new();
+        let mut codes = Vec::new();
+        for e in out.events {
+            match e {
+                Event::WsMessage(m) => msgs.push((m.payload, m.len, m.wire_len, m.payload_truncated)),
+                Event::Finding(f) => codes.push(f.code),
+                _ => {}
+            }
+        }
+        assert_eq!(msgs, vec![(b"Hello".to_vec(), 5, 7, false), (b"He".to_vec(), 2, 7, true), (Vec::new(), 0, 7, true)], "{codes:?}");
+        assert_eq!(codes, vec!["content.decompression_budget"]);
+    }
+
     #[test]
     fn every_prefix_of_a_frame_decodes_the_same() {
         let one: &[u8] = &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
