@@ -267,9 +267,17 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
     if !ws_conns.is_empty() {
         let _ = writeln!(o, "\n{}", lang.pick("WebSocket sessions", "WebSocket 会话"));
     }
+    // Messages by connection, and the Socket.IO connections, in one pass each (not one per
+    // session: a capture of many sessions and many messages stays linear).
+    let mut by_conn: std::collections::HashMap<u32, Vec<&WsMessage>> = std::collections::HashMap::new();
+    for m in &cap.websocket {
+        by_conn.entry(m.connection).or_default().push(m);
+    }
+    let socketio: std::collections::HashSet<u32> =
+        cap.http.iter().filter(|x| x.request.as_ref().is_some_and(|r| r.target.contains("EIO="))).map(|x| x.connection).collect();
     for c in ws_conns {
-        let msgs: Vec<&WsMessage> = cap.websocket.iter().filter(|m| m.connection == c.id).collect();
-        let is_socketio = cap.http.iter().any(|x| x.connection == c.id && x.request.as_ref().is_some_and(|r| r.target.contains("EIO=")));
+        let msgs: Vec<&WsMessage> = by_conn.remove(&c.id).unwrap_or_default();
+        let is_socketio = socketio.contains(&c.id);
         let _ = writeln!(o, "  #{} {} ⇄ {}", c.id, c.client, c.server);
         if let Some(h) = &c.websocket {
             if h.upgrade_captured {
