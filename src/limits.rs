@@ -80,6 +80,10 @@ pub struct Limits {
     /// however short the body: a body whose window does not fit is counted, not decoded (a
     /// finding on it), until bodies in progress end and give theirs back.
     pub max_brotli_windows: u64,
+    /// Findings about connections recorded per file, over all connections (each connection has
+    /// its own cap too); past it one `findings.file_limit` finding says the rest are not recorded.
+    /// A load decoding on several threads gives each an equal share.
+    pub max_findings_per_file: u64,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -122,6 +126,7 @@ impl Default for Limits {
             // --- Packets (issue 15) ---
             max_packet_findings: 100,
             max_packet_comments: 100_000,
+            max_findings_per_file: 100_000,
             max_brotli_windows: 64 << 20,
         }
     }

@@ -326,6 +326,11 @@ pub const FINDINGS: &[Entry] = &[
         "More pcapng packet comments than are kept: the rest are not kept (max_packet_comments).",
         "pcapng 数据包注释超过保留上限：其余的不再保留（max_packet_comments）。",
     ),
+    e(
+        "findings.file_limit",
+        "More findings in this file than are recorded: further ones are not recorded (max_findings_per_file).",
+        "此文件中的发现超过记录上限：其余的不再记录（max_findings_per_file）。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

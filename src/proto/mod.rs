@@ -19,6 +19,12 @@ pub struct Output {
     pub inflaters: content::InflaterPool,
     /// What is left of the file's decompression budget for this engine.
     pub budget: content::Budget,
+    /// Findings this engine may still record for the file (its share of
+    /// [`Limits::max_findings_per_file`](crate::limits::Limits::max_findings_per_file)), and
+    /// whether the finding saying the cap was reached was made.
+    pub findings_left: u64,
+    pub findings_capped: bool,
+    findings_cap: u64,
 }
 
 impl Default for Output {
@@ -36,14 +42,25 @@ impl Output {
             events: Vec::new(),
             inflaters: content::InflaterPool::default(),
             budget: content::Budget::new(limits.max_decompressed_per_file, share, shards.max(1), limits.max_brotli_windows),
+            findings_left: limits.max_findings_per_file.div_ceil(u64::from(shards.max(1))),
+            findings_capped: false,
+            findings_cap: limits.max_findings_per_file,
         }
     }
 
     /// The output of shards put back together (for the connections still open at the end):
     /// what all of them have left of the budget.
     pub fn merged<'a>(parts: impl IntoIterator<Item = &'a Output>, events: Vec<crate::model::Event>) -> Self {
-        let budget = content::Budget::merged(parts.into_iter().map(|p| &p.budget));
-        Output { events, inflaters: content::InflaterPool::default(), budget }
+        let parts: Vec<&Output> = parts.into_iter().collect();
+        let budget = content::Budget::merged(parts.iter().map(|p| &p.budget));
+        Output {
+            events,
+            inflaters: content::InflaterPool::default(),
+            budget,
+            findings_left: parts.iter().map(|p| p.findings_left).sum(),
+            findings_capped: parts.iter().any(|p| p.findings_capped),
+            findings_cap: parts.first().map_or(0, |p| p.findings_cap),
+        }
     }
 }
 
@@ -61,6 +78,24 @@ impl Sink<'_> {
             *self.findings_dropped += 1;
             return;
         }
+        if self.out.findings_left == 0 {
+            if !self.out.findings_capped {
+                self.out.findings_capped = true;
+                let message = format!(
+                    "more than {} findings in this file: further ones are not recorded (max_findings_per_file)",
+                    self.out.findings_cap
+                );
+                self.out.events.push(crate::model::Event::Finding(Finding {
+                    connection: None,
+                    packet,
+                    severity: Severity::Info,
+                    code: "findings.file_limit",
+                    message,
+                }));
+            }
+            return;
+        }
+        self.out.findings_left -= 1;
         *self.findings_left -= 1;
         self.out.events.push(crate::model::Event::Finding(Finding { connection: Some(self.conn), packet, severity, code, message }));
     }
