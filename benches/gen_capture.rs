@@ -135,7 +135,7 @@ fn main() -> std::io::Result<()> {
         };
         return attack(kind, n, out);
     }
-    let Some(out) = args.get(1) else {
+    let Some(out) = args.get(1).filter(|a| !a.starts_with('-')) else {
         eprintln!("usage: wirescope-gen OUT.pcap [SIZE_MB]");
         std::process::exit(2);
     };

@@ -280,3 +280,23 @@ fn malformed_packets_past_the_cap_are_counted_with_one_finding() {
     assert_eq!(cap.packets.malformed, 150);
     assert_eq!((n("packet.malformed"), n("packet.findings_limit")), (100, 1), "{:?}", codes(&cap));
 }
+
+/// The per-file cap on findings about connections: with 30 connections each holding a request
+/// that is never answered, a cap of 10 keeps 10 of their findings and one findings.file_limit.
+#[test]
+fn findings_past_the_file_cap_end_with_one_finding() {
+    let bytes = pcap(|out| {
+        for i in 0..30u16 {
+            let mut c = TcpConversation::new(([10, 0, 0, 1], 40000 + i), ([10, 0, 0, 2], 80), 1_000_000_000 + i64::from(i) * 1_000_000);
+            c.handshake(out);
+            c.send(true, b"GET /never-answered HTTP/1.1\r\nHost: x\r\n\r\n", out);
+            c.close(out);
+        }
+    });
+    let about_conns = |c: &Capture| c.findings.iter().filter(|f| f.connection.is_some()).count();
+    let (all, _) = run("findings-all.pcap", &bytes, Limits::default());
+    assert!(about_conns(&all) >= 30, "each unanswered request is a finding: {:?}", codes(&all));
+    let (capped, _) = run("findings-capped.pcap", &bytes, Limits { max_findings_per_file: 10, ..Limits::default() });
+    assert_eq!(about_conns(&capped), 10, "{:?}", codes(&capped));
+    assert_eq!(capped.findings.iter().filter(|f| f.code == "findings.file_limit").count(), 1);
+}

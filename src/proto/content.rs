@@ -643,9 +643,16 @@ impl Decoder {
                                     let want_size = u32::from_le_bytes([pending[4], pending[5], pending[6], pending[7]]);
                                     let got_crc = std::mem::replace(crc, crc32fast::Hasher::new()).finalize();
                                     if got_crc != want_crc || *size != want_size {
-                                        self.error = Some(format!(
-                                            "gzip trailer does not match the data (CRC-32 {got_crc:08x}, trailer says {want_crc:08x})"
-                                        ));
+                                        self.error = Some(if got_crc != want_crc {
+                                            format!(
+                                                "gzip trailer does not match the data (CRC-32 {got_crc:08x}, trailer says {want_crc:08x})"
+                                            )
+                                        } else {
+                                            format!(
+                                                "gzip trailer does not match the data (size mod 2^32 {size}, trailer says {want_size})",
+                                                size = *size
+                                            )
+                                        });
                                         return;
                                     }
                                     *stage = Stage::Between;
@@ -939,7 +946,12 @@ mod tests {
             let out = d.finish();
             assert_eq!(out.sink.kept, text, "ISIZE {isize}");
             assert_eq!(out.sink.total, text.len() as u64);
-            assert!(out.error.as_deref().is_some_and(|e| e.contains("trailer does not match")), "ISIZE {isize}: {:?}", out.error);
+            let said = format!("trailer says {isize}");
+            assert!(
+                out.error.as_deref().is_some_and(|e| e.contains("trailer does not match") && e.contains(&said)),
+                "ISIZE {isize}: {:?}",
+                out.error
+            );
             assert!(!out.whole, "a lying trailer is not taken by the one-call path");
         }
         // An honest trailer on an empty body: the floor, not zero, sizes the buffer.
