@@ -311,18 +311,22 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
                 limits.keep_ws_payload = 256;
             }
             limits.frame_events = false;
-            let mut cap = Capture::default();
+            // The text summary lists a few messages per connection and counts the rest: those
+            // are tallied as they go by, not kept.
+            let keep = if a.format == Format::Text { a.messages } else { usize::MAX };
+            let mut gathered = export::text::SummaryCapture::new(keep);
             let loaded = load::load_file_pipelined(&a.file, limits, |mut events, _, _| {
                 for e in events.take() {
-                    cap.apply(e);
+                    gathered.apply(e);
                 }
                 true
             })
             .map_err(anyhow::Error::msg)?;
+            let export::text::SummaryCapture { mut cap, tally, .. } = gathered;
             cap.packets = loaded.engine.packets().clone();
             cap.connections = loaded.engine.connections();
             if a.format == Format::Text {
-                out_buf.extend_from_slice(export::text::summary_in(&name, &cap, a.messages, a.lang.into()).as_bytes());
+                out_buf.extend_from_slice(export::text::summary_tallied(&name, &cap, &tally, a.messages, a.lang.into()).as_bytes());
                 emit(&a.output, |o| o.write_all(&out_buf))?;
             } else {
                 let har = export::har::to_har(&cap);

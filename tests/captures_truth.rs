@@ -719,3 +719,35 @@ fn tcp_analysis_counts_match_tshark_on_every_capture() {
     }
     assert!(flagged > 100, "the captures flag {flagged} packets (the lossy ones are lossy)");
 }
+
+/// The text summary from messages tallied as they go by (what `analyze` does, keeping only the
+/// messages it lists) is the summary of the whole capture, on every bundled capture and for a
+/// listing shorter than the sessions.
+#[test]
+fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
+    use wirescope::export::text::{summary_in, summary_tallied, SummaryCapture};
+    for path in common::capture_files() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let full = analyze(&name);
+        for keep in [3, 20] {
+            let mut g = SummaryCapture::new(keep);
+            let loaded = wirescope::load::load_file(&path, Limits::default(), |eng, _, _| {
+                for e in eng.drain_events() {
+                    g.apply(e);
+                }
+                true
+            })
+            .unwrap();
+            g.cap.packets = loaded.engine.packets().clone();
+            g.cap.connections = loaded.engine.connections();
+            assert!(g.cap.websocket.len() <= full.websocket.len());
+            for lang in [wirescope::analysis::explain::Lang::En, wirescope::analysis::explain::Lang::Zh] {
+                assert_eq!(
+                    summary_tallied(&name, &g.cap, &g.tally, keep, lang),
+                    summary_in(&name, &full, keep, lang),
+                    "{name}, {keep} listed"
+                );
+            }
+        }
+    }
+}

@@ -110,8 +110,74 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
     summary_in(name, cap, max_messages, Lang::En)
 }
 
+/// WebSocket message figures for the summary, per connection and direction, counted as messages
+/// go by: the summary of two million pings need not hold two million messages.
+#[derive(Debug, Default)]
+pub struct WsTally {
+    total: u64,
+    /// (connection, direction) → (messages by opcode in order of first appearance, payload bytes).
+    sides: std::collections::HashMap<(u32, Dir), (Vec<(u8, u64)>, u64)>,
+    per_conn: std::collections::HashMap<u32, u64>,
+}
+
+impl WsTally {
+    pub fn add(&mut self, m: &WsMessage) {
+        self.total += 1;
+        *self.per_conn.entry(m.connection).or_default() += 1;
+        let (ops, bytes) = self.sides.entry((m.connection, m.direction)).or_default();
+        match ops.iter_mut().find(|(op, _)| *op == m.opcode) {
+            Some(e) => e.1 += 1,
+            None => ops.push((m.opcode, 1)),
+        }
+        *bytes += m.len;
+    }
+
+    pub fn of(msgs: &[WsMessage]) -> Self {
+        let mut t = WsTally::default();
+        for m in msgs {
+            t.add(m);
+        }
+        t
+    }
+
+    /// Messages seen on connection `c` (kept or not).
+    fn on(&self, c: u32) -> u64 {
+        self.per_conn.get(&c).copied().unwrap_or(0)
+    }
+}
+
+/// A capture gathered for the text summary: WebSocket messages past the `keep` listed per
+/// connection are tallied, not kept.
+pub struct SummaryCapture {
+    pub cap: Capture,
+    pub tally: WsTally,
+    keep: u64,
+}
+
+impl SummaryCapture {
+    pub fn new(keep: usize) -> Self {
+        SummaryCapture { cap: Capture::default(), tally: WsTally::default(), keep: keep as u64 }
+    }
+
+    pub fn apply(&mut self, e: crate::model::Event) {
+        if let crate::model::Event::WsMessage(m) = &e {
+            self.tally.add(m);
+            if self.tally.on(m.connection) > self.keep {
+                return;
+            }
+        }
+        self.cap.apply(e);
+    }
+}
+
 /// The summary in a language (the engine's facts; only the words change).
 pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) -> String {
+    summary_tallied(name, cap, &WsTally::of(&cap.websocket), max_messages, lang)
+}
+
+/// The summary of a capture whose WebSocket messages were tallied in `tally` (`cap.websocket`
+/// holds at least the first `max_messages` of each connection).
+pub fn summary_tallied(name: &str, cap: &Capture, tally: &WsTally, max_messages: usize, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mut o = String::new();
     let count = |p: Protocol| cap.connections.iter().filter(|c| c.protocol == p).count();
@@ -133,7 +199,7 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
         if kinds.is_empty() { none.to_string() } else { kinds.join(lang.pick(", ", "、")) },
         lang.pick(")", "）"),
         counted(cap.http.len() as u64, "HTTP exchange", lang),
-        counted(cap.websocket.len() as u64, "WebSocket message", lang),
+        counted(tally.total, "WebSocket message", lang),
         counted(cap.findings.len() as u64, "finding", lang),
         sep = lang.pick(", ", "，"),
     );
@@ -300,19 +366,12 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
             }
         }
         for d in Dir::BOTH {
-            let mine: Vec<&&WsMessage> = msgs.iter().filter(|m| m.direction == d).collect();
-            let mut by_op: Vec<(u8, usize)> = Vec::new();
-            for m in &mine {
-                match by_op.iter_mut().find(|(op, _)| *op == m.opcode) {
-                    Some(e) => e.1 += 1,
-                    None => by_op.push((m.opcode, 1)),
-                }
-            }
+            let (by_op, total) = tally.sides.get(&(c.id, d)).map_or((&[][..], 0), |(ops, b)| (&ops[..], *b));
+            let count: u64 = by_op.iter().map(|(_, n)| n).sum();
             let parts: Vec<String> = by_op
                 .iter()
                 .map(|(op, n)| if zh { format!("{n} 条{}", opcode_word(*op, lang)) } else { format!("{n} {}", opcode_word(*op, lang)) })
                 .collect();
-            let total: u64 = mine.iter().map(|m| m.len).sum();
             let who = if d == Dir::ClientToServer {
                 lang.pick("client → server", "客户端 → 服务器")
             } else {
@@ -322,7 +381,7 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
                 o,
                 "      {who}{}{}{}{}{}{}{}",
                 lang.pick(": ", "："),
-                counted(mine.len() as u64, "message", lang),
+                counted(count, "message", lang),
                 lang.pick(" (", "（"),
                 if parts.is_empty() { none.into() } else { parts.join(lang.pick(", ", "、")) },
                 lang.pick(")", "）"),
@@ -350,8 +409,8 @@ pub fn summary_in(name: &str, cap: &Capture, max_messages: usize, lang: Lang) ->
                 m.packet
             );
         }
-        if msgs.len() > max_messages {
-            let more = msgs.len() - max_messages;
+        if tally.on(c.id) > max_messages as u64 {
+            let more = tally.on(c.id) - max_messages as u64;
             let _ = if zh {
                 writeln!(o, "      … 还有 {more} 条消息（用 --messages N 列出更多）")
             } else {
