@@ -592,7 +592,7 @@ impl Flows {
     fn finish_if_closed(&mut self, i: usize, out: &mut impl FlowOut) {
         let limits = &self.limits;
         if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
-            if tcp.fins_both() && !tcp.finished() {
+            if (tcp.fins_both() || tcp.rst_pending()) && !tcp.finished() {
                 let (last, end) = (tcp.last_packet, tcp.end_ts);
                 let id = i as u32;
                 self.reassembly_held -= tcp.held() as i64;
@@ -614,7 +614,7 @@ impl Flows {
                 self.reassembly_held -= tcp.held() as i64;
                 tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, last, true, tcp.end() != End::None);
-                self.timed_out += 1;
+                self.timed_out += u64::from(tcp.timed_out());
             }
         }
     }
@@ -649,7 +649,7 @@ impl Flows {
             *held -= tcp.held() as i64;
             tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
             out.segment_done(id, last, true, tcp.end() != End::None);
-            timed_out += 1;
+            timed_out += u64::from(tcp.timed_out());
             false
         });
         self.timed_out += timed_out;

@@ -331,6 +331,17 @@ pub const FINDINGS: &[Entry] = &[
         "More findings in this file than are recorded: further ones are not recorded (max_findings_per_file).",
         "此文件中的发现超过记录上限：其余的不再记录（max_findings_per_file）。",
     ),
+    // TCP area (issue 15, second round): RSTs, port reuse, idle timeout.
+    e(
+        "tcp.rst_outside_window",
+        "A RST whose sequence number is outside the receiver's window (RFC 9293 §3.10.7.4, RFC 5961 §3.2): a receiver ignores it, so the connection goes on; often a forged or blind reset.",
+        "序列号在接收方窗口之外的 RST（RFC 9293 §3.10.7.4，RFC 5961 §3.2）：接收方会忽略它，连接继续；常是伪造或盲目的重置。",
+    ),
+    e(
+        "tcp.data_after_rst",
+        "Data continues the connection's sequence numbers after a RST in the window: the RST did not end it (a racing or injected reset), and the later data is decoded, as tshark does.",
+        "窗口内的 RST 之后，数据仍延续连接的序列号：该 RST 并未结束连接（竞争或注入的重置），之后的数据照常解码，与 tshark 一致。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

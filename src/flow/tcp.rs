@@ -82,6 +82,11 @@ const RST: u16 = 1 << 6;
 const CLOSED: u16 = 1 << 7;
 const CLOSED_BY_SERVER: u16 = 1 << 8;
 const TIMED_OUT: u16 = 1 << 9;
+/// The streams were ended for an in-window RST (RST alone: seen, the end still pending).
+const RST_DONE: u16 = 1 << 10;
+/// One-finding-per-connection marks.
+const NOTED_RST_OUTSIDE: u16 = 1 << 11;
+const NOTED_DATA_AFTER_RST: u16 = 1 << 12;
 
 fn bit(base: u16, dir: Dir) -> u16 {
     match dir {
@@ -136,6 +141,9 @@ struct State {
     /// Caps already reported (one finding each per connection).
     caps_hit: u8,
     mismatches: u32,
+    /// The in-window RST whose end is pending (packet, time): the streams end there unless the
+    /// next packet continues the connection.
+    rst_at: Option<(PacketNo, Nanos)>,
 }
 
 /// A bare SYN kept inline while it is the connection's only packet.
@@ -269,7 +277,13 @@ impl TcpTracker {
     /// or the connection timed out.
     pub fn finished(&self) -> bool {
         const ALL: u16 = FIN_C | FIN_S | ENDED_C | ENDED_S;
-        self.bits & (RST | TIMED_OUT) != 0 || self.bits & ALL == ALL
+        self.bits & (RST_DONE | TIMED_OUT) != 0 || self.bits & ALL == ALL
+    }
+
+    /// An in-window RST came and the streams have not been ended for it yet: they end at the
+    /// next packet unless it continues the connection, at a new SYN, or at the capture's end.
+    pub fn rst_pending(&self) -> bool {
+        self.bits & (RST | RST_DONE) == RST
     }
 
     /// A FIN went each way (bytes below them may still be missing): a new SYN on the same ports
@@ -311,6 +325,7 @@ impl TcpTracker {
                 notes: Vec::new(),
                 caps_hit: 0,
                 mismatches: 0,
+                rst_at: None,
             })
         })
     }
@@ -377,7 +392,45 @@ impl TcpTracker {
                 self.event(TcpEventKind::HandshakeAck, dir, packet, ts, limits);
             }
         }
+        // After an in-window RST: a packet that continues the sequence space (tshark keeps
+        // decoding it too) keeps the connection going; anything else ends it at the RST.
+        if self.rst_pending() {
+            let continues = !f.syn() && !f.rst() && in_window(&self.state().an, dir, seg.seq);
+            if !continues {
+                self.end_at_rst(limits, out);
+            } else if !seg.payload.is_empty() || f.fin() {
+                let rst = self.state().rst_at.take().map_or(0, |r| r.0);
+                self.bits &= !RST;
+                if self.bits & NOTED_DATA_AFTER_RST == 0 {
+                    self.bits |= NOTED_DATA_AFTER_RST;
+                    self.state().notes.push(Note {
+                        packet,
+                        code: "tcp.data_after_rst",
+                        message: format!(
+                            "packet {packet} continues the connection after the RST in packet {rst} (its sequence number is in the window): the RST did not end it and the data is decoded"
+                        ),
+                    });
+                }
+            }
+        }
         let dir_ended = self.bits & bit(ENDED_C, dir) != 0;
+        // RFC 9293 §3.10.7.4 / RFC 5961 §3.2: a RST outside the receive window is ignored.
+        let rst_ok = !f.rst() || in_window(&self.state().an, dir, seg.seq);
+        if !rst_ok {
+            let first = self.bits & NOTED_RST_OUTSIDE == 0;
+            self.bits |= NOTED_RST_OUTSIDE;
+            let st = self.state();
+            st.counts.rst_outside_window += 1;
+            if first {
+                st.notes.push(Note {
+                    packet,
+                    code: "tcp.rst_outside_window",
+                    message: format!(
+                        "the RST in packet {packet} is outside the receiver's window (RFC 9293 §3.10.7.4, RFC 5961 §3.2): it is ignored and the connection goes on; further ones are counted in tcp_analysis.rst_outside_window"
+                    ),
+                });
+            }
+        }
         let st = self.state();
         let outside = st.counts.outside_window;
         analyze(st, dir, seg.seq, seg.ack, f.0, seg.window, scale, seg.payload.len() as u32, ts);
@@ -405,7 +458,7 @@ impl TcpTracker {
             st.streams = Some(streams);
             reports_to_notes(st, limits);
         }
-        self.closing(dir, seg, packet, ts, limits, out);
+        self.closing(dir, seg, rst_ok, packet, ts, limits, out);
         // A segment may have filled the last hole below a FIN, or the peer acknowledged the FIN:
         // bytes still missing below it were lost by the capture (a gap).
         for d in Dir::BOTH {
@@ -482,7 +535,17 @@ impl TcpTracker {
     }
 
     /// A FIN or RST on the segment.
-    fn closing(&mut self, dir: Dir, seg: &TcpSegment, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+    #[allow(clippy::too_many_arguments)]
+    fn closing(
+        &mut self,
+        dir: Dir,
+        seg: &TcpSegment,
+        rst_ok: bool,
+        packet: PacketNo,
+        ts: Nanos,
+        limits: &Limits,
+        out: &mut dyn FnMut(Dir, Chunk),
+    ) {
         let f = seg.flags;
         if f.fin() && !self.fin(dir) {
             self.bits |= bit(FIN_C, dir);
@@ -496,13 +559,22 @@ impl TcpTracker {
                 self.end_stream(dir, packet, ts, limits, out);
             }
         }
-        if f.rst() && self.bits & RST == 0 {
+        // An in-window RST: the streams end at it once the next packet shows the connection
+        // does not go on (see `segment`), or at a new SYN or the capture's end.
+        if f.rst() && rst_ok && self.bits & (RST | RST_DONE) == 0 {
             self.bits |= RST;
             self.closed(dir);
             self.event(TcpEventKind::Rst, dir, packet, ts, limits);
-            for d in Dir::BOTH {
-                self.end_stream(d, packet, ts, limits, out);
-            }
+            self.state().rst_at = Some((packet, ts));
+        }
+    }
+
+    /// Ends both streams at the pending RST.
+    fn end_at_rst(&mut self, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        let (packet, ts) = self.st.as_mut().and_then(|s| s.rst_at.take()).unwrap_or((self.last_packet, self.end_ts));
+        self.bits |= RST_DONE;
+        for d in Dir::BOTH {
+            self.end_stream(d, packet, ts, limits, out);
         }
     }
 
@@ -517,6 +589,9 @@ impl TcpTracker {
 
     /// The capture ended: flush both directions.
     pub fn finish(&mut self, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        if self.rst_pending() {
+            return self.end_at_rst(limits, out);
+        }
         for d in Dir::BOTH {
             self.end_stream(d, packet, ts, limits, out);
         }
@@ -550,7 +625,9 @@ impl TcpTracker {
 
     /// Idle for longer than the timeout: flush both directions and mark it finished.
     pub fn time_out(&mut self, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
-        self.bits |= TIMED_OUT;
+        if !self.rst_pending() {
+            self.bits |= TIMED_OUT;
+        }
         self.finish(packet, ts, limits, out);
     }
 
@@ -667,6 +744,22 @@ fn reports_to_notes(st: &mut State, limits: &Limits) {
             format!("{n} or more overlapping segments carried other bytes than the first copy; only the first {MISMATCH_NOTES} are named"),
         );
     }
+}
+
+/// Whether `seq` going `dir` falls in the receiver's window as the capture shows it (RFC 9293
+/// §3.10.7.4, RFC 5961 §3): from what the receiver acknowledged up to the next expected sequence
+/// number plus the receiver's window. Accepted while either is unknown.
+fn in_window(an: &PerDir<DirAn>, dir: Dir, seq: u32) -> bool {
+    let (fwd, rev) = (&an[dir], &an[dir.flip()]);
+    let Some(next) = fwd.nextseq else { return true };
+    if rev.lastack.is_none() && rev.nextseq.is_none() {
+        return true;
+    }
+    let lo = match rev.lastack {
+        Some(l) if seq_lt(l, next) => l,
+        _ => next,
+    };
+    u64::from(seq.wrapping_sub(lo)) < u64::from(next.wrapping_sub(lo)) + u64::from(rev.window.max(1))
 }
 
 fn seq_gt(a: u32, b: u32) -> bool {

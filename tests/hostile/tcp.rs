@@ -597,3 +597,133 @@ fn reassembly_over_all_connections_is_capped() {
     let n = cap.findings.iter().filter(|f| f.code == "tcp.reassembly_total_limit").count();
     assert_eq!(n, 1, "{:?}", cap.findings);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The adversarial review's captures (/tmp/review-keep, written by its pc.py), rebuilt packet for
+// packet: client 10.0.0.1, server 10.0.0.2:80, ISNs 1000 and 5000, window 65535, 1 ms apart.
+
+/// pc.py's `Conn`: absolute sequence numbers, each side's next one kept here.
+struct Pc {
+    c: TcpConversation,
+    cs: u32,
+    ss: u32,
+}
+
+const F_FIN: u8 = 0x01;
+const F_SYN: u8 = 0x02;
+const F_RST: u8 = 0x04;
+const F_PA: u8 = 0x18;
+const F_ACK: u8 = 0x10;
+
+impl Pc {
+    fn new(port: u16, t: i64) -> Self {
+        let mut c = TcpConversation::new(([10, 0, 0, 1], port), ([10, 0, 0, 2], 80), t);
+        c.step = MS;
+        Pc { c, cs: 1000, ss: 5000 }
+    }
+    /// `pkt`: a segment at the side's next sequence number (or `seq`), acknowledging the other's.
+    fn pkt(&mut self, p: &mut Packets, client: bool, flags: u8, seq: Option<u32>, data: &[u8]) {
+        let (s, a) = if client { (self.cs, self.ss) } else { (self.ss, self.cs) };
+        let a = if flags == F_SYN { 0 } else { a };
+        self.c.raw(client, flags, seq.unwrap_or(s), a, 65535, &[], data, &mut |t, b| p.push((t, b.to_vec())));
+    }
+    fn hs(&mut self, p: &mut Packets) {
+        self.pkt(p, true, F_SYN, None, &[]);
+        self.cs += 1;
+        self.pkt(p, false, F_SYN | F_ACK, None, &[]);
+        self.ss += 1;
+        self.pkt(p, true, F_ACK, None, &[]);
+    }
+    fn send(&mut self, p: &mut Packets, client: bool, data: &[u8]) {
+        self.pkt(p, client, F_PA, None, data);
+        if client {
+            self.cs += data.len() as u32;
+        } else {
+            self.ss += data.len() as u32;
+        }
+    }
+    fn fin(&mut self, p: &mut Packets) {
+        self.pkt(p, true, F_FIN | F_ACK, None, &[]);
+        self.cs += 1;
+        self.pkt(p, false, F_FIN | F_ACK, None, &[]);
+        self.ss += 1;
+        self.pkt(p, true, F_ACK, None, &[]);
+    }
+}
+
+const R200: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+fn targets(cap: &wirescope::model::Capture) -> Vec<(u32, String, Option<u16>)> {
+    cap.http
+        .iter()
+        .map(|x| (x.connection, x.request.as_ref().map_or(String::new(), |r| r.target.clone()), x.response.as_ref().map(|r| r.status)))
+        .collect()
+}
+
+/// The review's t21_rst.py: a RST 10 000 000 past the client's next sequence number, then the
+/// connection goes on; on a second connection a server RST 5 000 000 ahead in the middle of a
+/// POST body. RFC 9293 §3.10.7.4 / RFC 5961 §3.2: a RST outside the receive window is ignored,
+/// so every exchange is decoded, the RSTs are counted and named once per connection.
+#[test]
+fn a_rst_outside_the_window_is_ignored() {
+    let mut p = Packets::new();
+    let mut c = Pc::new(60001, T0);
+    c.hs(&mut p);
+    c.send(&mut p, true, b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send(&mut p, false, R200);
+    let bogus = c.cs + 10_000_000;
+    c.pkt(&mut p, true, F_RST, Some(bogus), &[]);
+    c.send(&mut p, true, b"GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send(&mut p, false, R200);
+    c.fin(&mut p);
+    let mut d = Pc::new(60002, T0 + 100 * MS);
+    d.hs(&mut p);
+    d.send(&mut p, true, b"POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+    let bogus = d.ss + 5_000_000;
+    d.pkt(&mut p, false, F_RST, Some(bogus), &[]);
+    d.send(&mut p, true, b"56789");
+    d.send(&mut p, false, R200);
+    d.send(&mut p, true, b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+    d.send(&mut p, false, R200);
+    d.fin(&mut p);
+    let (e, cap) = run(&p);
+    let conns = e.connections();
+    assert_eq!(conns.len(), 2);
+    let (a, b) = (conns[0].id, conns[1].id);
+    let ok = Some(200);
+    assert_eq!(targets(&cap), [(a, "/1".into(), ok), (a, "/2".into(), ok), (b, "/u".into(), ok), (b, "/after".into(), ok)]);
+    assert_eq!(cap.http[2].request.as_ref().map(|r| r.body_len), Some(10));
+    for c in conns {
+        assert_eq!(c.end, wirescope::model::End::Fin);
+        assert_eq!(c.tcp_analysis.rst_outside_window, 1);
+        assert_eq!(c.gap_bytes, 0);
+    }
+    let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.rst_outside_window").map(|f| f.packet).collect();
+    assert_eq!(f, [6, 16]);
+}
+
+/// The review's t22_fin.py, second connection: a server RST at exactly its next sequence number
+/// (in the window), and then the connection carries on. tshark 4.0 on those bytes (`tshark -r
+/// t22_fin.pcap -T fields -e tcp.stream -e http.request.uri -e http.response.code`) keeps one
+/// stream and decodes the 200 after the RST, GET /b and its 200: so does wirescope, with one
+/// finding. A RST that ends a connection (nothing in its window after it) still ends it: see
+/// a_new_syn_on_finished_ports_is_a_new_connection.
+#[test]
+fn data_continuing_after_an_in_window_rst_is_decoded() {
+    let mut p = Packets::new();
+    let mut d = Pc::new(61002, T0);
+    d.hs(&mut p);
+    d.send(&mut p, true, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    d.pkt(&mut p, false, F_RST | F_ACK, None, &[]);
+    d.send(&mut p, false, R200);
+    d.send(&mut p, true, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    d.send(&mut p, false, R200);
+    d.fin(&mut p);
+    let (e, cap) = run(&p);
+    let conns = e.connections();
+    assert_eq!(conns.len(), 1);
+    let a = conns[0].id;
+    assert_eq!(targets(&cap), [(a, "/a".into(), Some(200)), (a, "/b".into(), Some(200))]);
+    let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.data_after_rst").map(|f| f.packet).collect();
+    assert_eq!(f, [6]);
+}
