@@ -452,11 +452,14 @@ impl Flows {
                     // missing below its FINs included.
                     if seg.flags.syn() && !seg.flags.ack() {
                         self.finish_if_closed(i, out);
+                        self.finish_if_new_syn(i, src, seg.seq, number, out);
                     }
                 }
                 let idx = match found {
                     Some(i)
-                        if !self.conns[i].tcp().is_some_and(|t| (seg.flags.syn() && !seg.flags.ack() && t.finished()) || t.timed_out()) =>
+                        if !self.conns[i]
+                            .tcp()
+                            .is_some_and(|t| (seg.flags.syn() && !seg.flags.ack() && t.finished()) || t.timed_out() || t.superseded()) =>
                     {
                         i
                     }
@@ -598,6 +601,30 @@ impl Flows {
                 self.reassembly_held -= tcp.held() as i64;
                 tcp.finish(last, end, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, last, true, true);
+            }
+        }
+    }
+
+    /// Finishes connection `i`, still open, if a SYN from `src` with sequence number `seq` (in
+    /// packet `packet`) opens a new one on its ports (another initial sequence number than its
+    /// SYN's, not a retransmission): tshark starts a new stream there too.
+    fn finish_if_new_syn(&mut self, i: usize, src: SocketAddr, seq: u32, packet: PacketNo, out: &mut impl FlowOut) {
+        let limits = &self.limits;
+        if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
+            if !tcp.finished() && tcp.is_new_syn(tcp.dir_of(src), seq) {
+                let (last, id) = (tcp.last_packet, i as u32);
+                self.reassembly_held -= tcp.held() as i64;
+                tcp.supersede(limits, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, last, true, tcp.end() != End::None);
+                out.event(Event::Finding(Finding {
+                    connection: Some(id),
+                    packet,
+                    severity: Severity::Info,
+                    code: "tcp.new_syn_on_open_connection",
+                    message: format!(
+                        "packet {packet} is a SYN with another initial sequence number on the ports of this connection, which had not ended (no FIN both ways, no RST): a new connection starts there, and this one ends at its last packet"
+                    ),
+                }));
             }
         }
     }

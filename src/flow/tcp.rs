@@ -87,6 +87,8 @@ const RST_DONE: u16 = 1 << 10;
 /// One-finding-per-connection marks.
 const NOTED_RST_OUTSIDE: u16 = 1 << 11;
 const NOTED_DATA_AFTER_RST: u16 = 1 << 12;
+/// A SYN with another initial sequence number came on the same ports: a new connection took over.
+const SUPERSEDED: u16 = 1 << 13;
 
 fn bit(base: u16, dir: Dir) -> u16 {
     match dir {
@@ -277,7 +279,26 @@ impl TcpTracker {
     /// or the connection timed out.
     pub fn finished(&self) -> bool {
         const ALL: u16 = FIN_C | FIN_S | ENDED_C | ENDED_S;
-        self.bits & (RST_DONE | TIMED_OUT) != 0 || self.bits & ALL == ALL
+        self.bits & (RST_DONE | TIMED_OUT | SUPERSEDED) != 0 || self.bits & ALL == ALL
+    }
+
+    /// A SYN going `dir` with sequence number `seq` opens another connection on these ports: a
+    /// SYN went that way before with another initial sequence number (a retransmitted SYN has
+    /// the same one). tshark: "A new tcp session is started with the same ports".
+    pub fn is_new_syn(&self, dir: Dir, seq: u32) -> bool {
+        let isn = match (&self.first_syn, &self.st) {
+            (Some(s0), _) => (s0.dir_server == (dir == Dir::ServerToClient)).then_some(s0.seq),
+            (None, Some(st)) => st.isn[dir],
+            (None, None) => None,
+        };
+        isn.is_some_and(|i| i != seq)
+    }
+
+    /// A new connection took over the ports (see [`TcpTracker::is_new_syn`]): both streams end.
+    pub fn supersede(&mut self, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        let (packet, ts) = (self.last_packet, self.end_ts);
+        self.bits |= SUPERSEDED;
+        self.finish(packet, ts, limits, out);
     }
 
     /// An in-window RST came and the streams have not been ended for it yet: they end at the
@@ -290,6 +311,11 @@ impl TcpTracker {
     /// is a new connection.
     pub fn fins_both(&self) -> bool {
         self.bits & (FIN_C | FIN_S) == FIN_C | FIN_S
+    }
+
+    /// True when a new connection took over its ports.
+    pub fn superseded(&self) -> bool {
+        self.bits & SUPERSEDED != 0
     }
 
     /// True when the connection was finished for being idle.

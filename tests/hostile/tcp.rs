@@ -352,8 +352,9 @@ fn a_new_syn_on_finished_ports_is_a_new_connection() {
     }
 }
 
-/// The same four ports while the first connection is still open: the SYN (a retransmitted or
-/// stray one) stays on it.
+/// The same four ports while the first connection is still open: a retransmitted SYN (the same
+/// initial sequence number: `TcpConversation` derives it from the ports) stays on it. A SYN with
+/// another one starts a new connection: a_new_syn_with_another_isn_on_open_ports_is_a_new_connection.
 #[test]
 fn a_syn_on_open_ports_stays_on_the_connection() {
     let packets = collect(|out| {
@@ -725,5 +726,34 @@ fn data_continuing_after_an_in_window_rst_is_decoded() {
     let a = conns[0].id;
     assert_eq!(targets(&cap), [(a, "/a".into(), Some(200)), (a, "/b".into(), Some(200))]);
     let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.data_after_rst").map(|f| f.packet).collect();
+    assert_eq!(f, [6]);
+}
+
+/// The review's t13_ana.py, port 52002: a connection with one exchange and no FIN or RST, then a
+/// SYN with another ISN (123456789, server 987654321) and a second exchange. tshark 4.0 on those
+/// bytes (`tshark -r t13_ana.pcap -Y tcp.port==52002 -T fields -e frame.number -e tcp.stream`):
+/// two streams, frames 27-31 and 32-39, the SYN of 32 flagged "A new tcp session is started with
+/// the same ports as an earlier session in this trace". No gap on either.
+#[test]
+fn a_new_syn_with_another_isn_on_open_ports_is_a_new_connection() {
+    let mut p = Packets::new();
+    let mut d = Pc::new(52002, T0);
+    d.hs(&mut p);
+    d.send(&mut p, true, b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    d.send(&mut p, false, R200);
+    (d.cs, d.ss) = (123456789, 987654321);
+    d.hs(&mut p);
+    d.send(&mut p, true, b"GET /y HTTP/1.1\r\nHost: x\r\n\r\n");
+    d.send(&mut p, false, R200);
+    d.fin(&mut p);
+    let (e, cap) = run(&p);
+    let conns = e.connections();
+    assert_eq!(conns.len(), 2);
+    let packets: Vec<u64> = conns.iter().map(|c| c.packets_client_to_server + c.packets_server_to_client).collect();
+    assert_eq!(packets, [5, 8]);
+    assert_eq!(conns.iter().map(|c| c.gap_bytes).sum::<u64>(), 0);
+    let (a, b) = (conns[0].id, conns[1].id);
+    assert_eq!(targets(&cap), [(a, "/x".into(), Some(200)), (b, "/y".into(), Some(200))]);
+    let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.new_syn_on_open_connection").map(|f| f.packet).collect();
     assert_eq!(f, [6]);
 }
