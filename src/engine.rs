@@ -145,6 +145,8 @@ pub struct Flows {
     /// TCP connections not yet finished, for the idle sweep, and when it next runs.
     open: Vec<u32>,
     next_sweep: Option<Nanos>,
+    /// The sweep's clock (see `sweep`).
+    sweep_clock: Option<Nanos>,
     /// Connections finished for being idle.
     pub timed_out: u64,
     /// Bytes TCP reassembly holds over all connections, and whether its cap was reported.
@@ -255,6 +257,7 @@ impl Flows {
             last_ts: 0,
             open: Vec::new(),
             next_sweep: None,
+            sweep_clock: None,
             timed_out: 0,
             reassembly_held: 0,
             reassembly_cap_reported: false,
@@ -447,7 +450,7 @@ impl Flows {
                 // one on the same ports at a SYN (port reuse); after an idle timeout, at any packet.
                 let found = self.find(&key);
                 if let Some(i) = found {
-                    self.time_out_if_idle(i, ts, out);
+                    self.time_out_if_idle(i, ts, src, &seg, out);
                     // A new SYN after FINs both ways: the old connection is over, bytes still
                     // missing below its FINs included.
                     if seg.flags.syn() && !seg.flags.ack() {
@@ -465,6 +468,19 @@ impl Flows {
                     }
                     _ => {
                         let id = self.conns.len() as u32;
+                        // Never silent: a connection split by the idle timeout says so on both.
+                        if let Some(FlowConn::Tcp(old)) = found.and_then(|i| self.conns.get(i)) {
+                            if old.timed_out() {
+                                let secs = self.limits.tcp_idle_timeout / 1_000_000_000;
+                                let (i, last) = (found.unwrap_or(0) as u32, old.last_packet);
+                                for (conn, message) in [
+                                    (i, format!("no packet for more than {secs} s of capture time after packet {last}: the connection was finished there (limit tcp_idle_timeout), and packet {number} on the same ports starts connection {id}")),
+                                    (id, format!("packet {number} comes after connection {i} on the same ports was finished for being idle more than {secs} s (limit tcp_idle_timeout): it starts a new connection")),
+                                ] {
+                                    out.event(Event::Finding(Finding { connection: Some(conn), packet: number, severity: Severity::Info, code: "tcp.idle_timeout", message }));
+                                }
+                            }
+                        }
                         let tracker = TcpTracker::new(src, dst, &seg, number, ts);
                         self.conns.push(FlowConn::Tcp(tracker));
                         self.set_tunnel(id, tunnel);
@@ -631,11 +647,14 @@ impl Flows {
 
     /// Finishes connection `i` if it is open and has been idle for longer than the timeout at
     /// capture time `now` (its next packet came too late).
-    fn time_out_if_idle(&mut self, i: usize, now: Nanos, out: &mut impl FlowOut) {
+    /// A segment from `src` that plainly continues the connection (its sequence number in the
+    /// window: see [`TcpTracker::continues`]) keeps it, however late it comes (tshark keeps one
+    /// stream; a single bad timestamp cannot split a connection).
+    fn time_out_if_idle(&mut self, i: usize, now: Nanos, src: SocketAddr, seg: &dissect::TcpSegment, out: &mut impl FlowOut) {
         let timeout = self.limits.tcp_idle_timeout;
         let limits = &self.limits;
         if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
-            if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout {
+            if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout && !tcp.continues(tcp.dir_of(src), seg) {
                 let (last, end) = (tcp.last_packet, tcp.end_ts);
                 let id = i as u32;
                 self.reassembly_held -= tcp.held() as i64;
@@ -655,6 +674,14 @@ impl Flows {
         if timeout <= 0 {
             return;
         }
+        // The sweep's clock follows the capture's but moves at most a quarter of the timeout per
+        // packet: one packet with a far-off timestamp cannot time out every connection (it takes
+        // several packets agreeing on the time to move it past the timeout).
+        let now = match self.sweep_clock {
+            Some(c) => c.max(now.min(c.saturating_add(timeout / 4))),
+            None => now,
+        };
+        self.sweep_clock = Some(now);
         let due = *self.next_sweep.get_or_insert(now.saturating_add(timeout / 4));
         if now < due {
             return;

@@ -313,6 +313,15 @@ impl TcpTracker {
         self.bits & (FIN_C | FIN_S) == FIN_C | FIN_S
     }
 
+    /// True when a segment going `dir` plainly continues this connection: not a SYN, and its
+    /// sequence number in the receive window of its direction as the capture shows it (both the
+    /// next expected sequence number and the receiver's window known).
+    pub fn continues(&self, dir: Dir, seg: &TcpSegment) -> bool {
+        let Some(st) = &self.st else { return false };
+        let known = st.an[dir].nextseq.is_some() && st.an[dir.flip()].lastack.is_some();
+        !seg.flags.syn() && known && in_window(&st.an, dir, seg.seq)
+    }
+
     /// True when a new connection took over its ports.
     pub fn superseded(&self) -> bool {
         self.bits & SUPERSEDED != 0

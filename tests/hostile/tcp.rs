@@ -371,8 +371,11 @@ fn a_syn_on_open_ports_stays_on_the_connection() {
     assert_eq!(cap.http[0].response.as_ref().map(|r| r.status), Some(200));
 }
 
-/// A connection silent for longer than `tcp_idle_timeout` (capture time) is finished; a later
-/// packet on the same ports starts a new connection (as Zeek's tcp_inactivity_timeout does).
+/// A connection silent for longer than `tcp_idle_timeout` (capture time) is finished when its
+/// next packet does not continue its sequence numbers: that packet starts a new connection (as
+/// Zeek's tcp_inactivity_timeout does), and a `tcp.idle_timeout` finding says so on both. A late
+/// packet that continues them stays on the connection (tshark keeps one stream whatever the
+/// silence: see an_idle_gap_or_a_bad_timestamp_does_not_split_a_connection).
 #[test]
 fn an_idle_connection_times_out_by_capture_time() {
     let minute = 60_000_000_000i64;
@@ -384,8 +387,14 @@ fn an_idle_connection_times_out_by_capture_time() {
         c.ts += 4 * minute;
         c.send(true, REQ2, out);
         c.send(false, RESP, out);
-        // Longer than the default (5 minutes) without a packet.
+        // Longer than the default (5 minutes) without a packet, then packets that continue.
         c.ts += 6 * minute;
+        c.send(true, REQ, out);
+        c.send(false, RESP, out);
+        // Again, then traffic far outside both windows: not this connection any more.
+        c.ts += 6 * minute;
+        c.skip(true, 1_000_000_000);
+        c.skip(false, 1_000_000_000);
         c.send(true, REQ, out);
         c.send(false, RESP, out);
         // Another connection keeps the clock going past the sweep.
@@ -396,9 +405,13 @@ fn an_idle_connection_times_out_by_capture_time() {
     let (e, cap) = run(&packets);
     let conns = e.connections();
     assert_eq!(conns.len(), 3, "{conns:?}");
-    assert_eq!(cap.http.iter().filter(|x| x.connection == conns[0].id).count(), 2);
+    assert_eq!(cap.http.iter().filter(|x| x.connection == conns[0].id).count(), 3);
     assert_eq!(cap.http.iter().filter(|x| x.connection == conns[1].id).count(), 1);
     assert!(conns[1].roles_guessed, "no SYN on the connection after the timeout");
+    let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.idle_timeout").map(|f| (f.connection, f.packet)).collect();
+    // Handshake 3, then three exchanges of 4 packets (data and ACK each way): the 16th splits.
+    assert_eq!(f, [(Some(conns[0].id), 16), (Some(conns[1].id), 16)]);
+    assert!(cap.findings.iter().any(|f| f.code == "tcp.idle_timeout" && f.message.contains("tcp_idle_timeout")));
     // With a longer timeout it is one connection.
     let mut e = Engine::new(Limits { tcp_idle_timeout: 10 * minute, ..Limits::default() });
     for (i, (t, p)) in packets.iter().enumerate() {
@@ -406,6 +419,59 @@ fn an_idle_connection_times_out_by_capture_time() {
     }
     e.finish();
     assert_eq!(e.connections().len(), 2);
+}
+
+/// The review's t5_idle.py (connections A and B) and t6_wsidle.py: a long poll answered after
+/// 400 s; one pure ACK stamped 2100-01-01 inside a live connection; a WebSocket silent for 6
+/// minutes. tshark 4.0 on those bytes (`tshark -r t5_idle.pcap -T fields -e tcp.stream`, same for
+/// t6) keeps each in one stream: so does wirescope, with no idle-timeout finding and no false
+/// ws.upgrade_not_captured.
+#[test]
+fn an_idle_gap_or_a_bad_timestamp_does_not_split_a_connection() {
+    let s = 1_000_000_000i64;
+    let mut p = Packets::new();
+    let mut a = Pc::new(45001, T0);
+    a.hs(&mut p);
+    a.send(&mut p, true, b"GET /longpoll HTTP/1.1\r\nHost: x\r\n\r\n");
+    a.c.ts = T0 + 400 * s;
+    a.send(&mut p, false, R200);
+    a.fin(&mut p);
+    let mut b = Pc::new(45002, T0 + 500 * s);
+    b.hs(&mut p);
+    b.send(&mut p, true, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    b.c.ts = 4_102_444_800 * s;
+    b.pkt(&mut p, true, F_ACK, None, &[]);
+    b.c.ts = T0 + 501 * s;
+    b.send(&mut p, false, R200);
+    b.send(&mut p, true, b"GET /b2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    b.send(&mut p, false, R200);
+    b.fin(&mut p);
+    let mut w = Pc::new(46001, T0 + 600 * s);
+    w.hs(&mut p);
+    w.send(&mut p, true, b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    w.send(&mut p, false, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+    let masked = |m: &[u8]| {
+        let mut f = vec![0x81, 0x80 | m.len() as u8, 1, 2, 3, 4];
+        f.extend(m.iter().enumerate().map(|(i, x)| x ^ [1, 2, 3, 4][i % 4]));
+        f
+    };
+    let plain = |m: &[u8]| [&[0x81, m.len() as u8][..], m].concat();
+    w.send(&mut p, true, &masked(b"hello1"));
+    w.send(&mut p, false, &plain(b"world1"));
+    w.c.ts += 360 * s;
+    w.send(&mut p, true, &masked(b"hello2"));
+    w.send(&mut p, false, &plain(b"world2"));
+    w.fin(&mut p);
+    let (e, cap) = run(&p);
+    let conns = e.connections();
+    assert_eq!(conns.len(), 3, "{conns:?}");
+    let (ca, cb, cw) = (conns[0].id, conns[1].id, conns[2].id);
+    let ok = Some(200);
+    assert_eq!(targets(&cap), [(ca, "/longpoll".into(), ok), (cb, "/b".into(), ok), (cb, "/b2".into(), ok), (cw, "/ws".into(), Some(101))]);
+    assert_eq!(cap.websocket.len(), 4);
+    assert!(cap.websocket.iter().all(|m| m.connection == cw));
+    let codes: Vec<&str> = cap.findings.iter().map(|f| f.code).collect();
+    assert!(!codes.contains(&"tcp.idle_timeout") && !codes.contains(&"ws.upgrade_not_captured"), "{codes:?}");
 }
 
 /// A retransmission carrying other bytes than the first copy: the first copy is read (Zeek's and
@@ -756,4 +822,27 @@ fn a_new_syn_with_another_isn_on_open_ports_is_a_new_connection() {
     assert_eq!(targets(&cap), [(a, "/x".into(), Some(200)), (b, "/y".into(), Some(200))]);
     let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.new_syn_on_open_connection").map(|f| f.packet).collect();
     assert_eq!(f, [6]);
+}
+
+/// One packet stamped 2100-01-01 on one connection does not time out the others: the idle
+/// sweep's clock moves at most a quarter of the timeout per packet. (tshark keeps each stream
+/// whole: it has no timeout.)
+#[test]
+fn one_far_off_timestamp_does_not_time_out_other_connections() {
+    let s = 1_000_000_000i64;
+    let mut p = Packets::new();
+    let mut x = Pc::new(47001, T0);
+    x.hs(&mut p);
+    x.send(&mut p, true, b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut y = Pc::new(47002, T0 + 10 * MS);
+    y.hs(&mut p);
+    y.c.ts = 4_102_444_800 * s;
+    y.pkt(&mut p, true, F_ACK, None, &[]);
+    x.c.ts = T0 + 20 * MS;
+    x.send(&mut p, false, R200);
+    x.fin(&mut p);
+    let (e, cap) = run(&p);
+    assert_eq!(e.connections().len(), 2);
+    assert_eq!(targets(&cap), [(e.connections()[0].id, "/x".into(), Some(200))]);
+    assert!(cap.findings.iter().all(|f| f.code != "tcp.idle_timeout"));
 }
