@@ -929,7 +929,12 @@ fn analyze(st: &mut State, dir: Dir, seq: u32, ack: u32, flags: u8, raw_window: 
                 } else if rev.dupacks >= 2 && rev.lastack == Some(seq) && ts.saturating_sub(rev.lastack_ts) < 20_000_000 {
                     c.fast_retransmission += 1;
                     c.retransmission += 1;
-                } else if ts.saturating_sub(fwd.nextseq_ts) < rtt.filter(|r| *r > 0).unwrap_or(3_000_000) && n != end {
+                } else if ts.saturating_sub(fwd.nextseq_ts) < rtt.filter(|r| *r > 0).unwrap_or(3_000_000)
+                    && n != end.wrapping_add(u32::from(flags & (SYN | FIN) != 0))
+                {
+                    // Out of order only when it does not end where the highest segment ended: a
+                    // SYN or FIN sent again soon (it takes one sequence number) is a
+                    // retransmission, as tshark 4.0 reads it.
                     c.out_of_order += 1;
                 } else {
                     c.retransmission += 1;

@@ -846,3 +846,37 @@ fn one_far_off_timestamp_does_not_time_out_other_connections() {
     assert_eq!(targets(&cap), [(e.connections()[0].id, "/x".into(), Some(200))]);
     assert!(cap.findings.iter().all(|f| f.code != "tcp.idle_timeout"));
 }
+
+/// A SYN, a FIN and a data segment each sent again 1 ms later (before any RTT is known, so inside
+/// Wireshark's 3 ms out-of-order threshold): tshark 4.0 flags each as tcp.analysis.retransmission,
+/// none as out_of_order (`tshark -r FILE -T fields -e tcp.stream -e tcp.analysis.retransmission
+/// -e tcp.analysis.out_of_order` on these bytes, written with the review's pc.py): a copy that
+/// ends where the highest segment ended (a SYN or FIN counting one) is no reordering.
+#[test]
+fn a_syn_or_fin_sent_again_soon_is_a_retransmission() {
+    let mut p = Packets::new();
+    let mut c = Pc::new(50001, T0);
+    c.hs(&mut p);
+    c.send(&mut p, true, b"GET / HTTP/1.1\r\n\r\n");
+    c.pkt(&mut p, false, F_ACK, None, &[]);
+    c.pkt(&mut p, true, F_FIN | F_ACK, None, &[]);
+    c.pkt(&mut p, true, F_FIN | F_ACK, None, &[]);
+    c.cs += 1;
+    c.pkt(&mut p, false, F_FIN | F_ACK, None, &[]);
+    c.ss += 1;
+    c.pkt(&mut p, true, F_ACK, None, &[]);
+    let mut d = Pc::new(50002, T0 + 100 * MS);
+    d.pkt(&mut p, true, F_SYN, None, &[]);
+    d.pkt(&mut p, true, F_SYN, None, &[]);
+    d.cs += 1;
+    d.pkt(&mut p, false, F_SYN | F_ACK, None, &[]);
+    d.ss += 1;
+    d.pkt(&mut p, true, F_ACK, None, &[]);
+    let mut e = Pc::new(50003, T0 + 200 * MS);
+    e.hs(&mut p);
+    e.pkt(&mut p, true, F_PA, None, b"abcd");
+    e.pkt(&mut p, true, F_PA, None, b"abcd");
+    let (eng, _) = run(&p);
+    let got: Vec<(u32, u32)> = eng.connections().iter().map(|c| (c.tcp_analysis.retransmission, c.tcp_analysis.out_of_order)).collect();
+    assert_eq!(got, [(1, 0), (1, 0), (1, 0)]);
+}
