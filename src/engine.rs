@@ -101,8 +101,9 @@ struct Live {
     bufs: PerDir<StreamBuf>,
     ended: PerDir<bool>,
     protocol: Protocol,
-    tls: Option<TlsInfo>,
-    ws: Option<WsHandshake>,
+    /// Boxed: most connections have neither, and these are large.
+    tls: Option<Box<TlsInfo>>,
+    ws: Option<Box<WsHandshake>>,
     http_exchanges: u32,
     ws_messages: u32,
     findings_left: u32,
@@ -844,7 +845,8 @@ impl FlowOut for Apps {
         if finish && !matches!(conn.app, App::Done) {
             conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
             // The decoding state goes; the figures stay.
-            let info = (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take(), conn.ws.take())));
+            let info =
+                (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take().map(|b| *b), conn.ws.take().map(|b| *b))));
             let done =
                 Done { id: conn.id, protocol: conn.protocol, http_exchanges: conn.http_exchanges, ws_messages: conn.ws_messages, info };
             *slot = Conn::Done(done);
@@ -996,7 +998,7 @@ impl Live {
                         }
                         Sniffed::Tls => {
                             self.protocol = Protocol::Tls;
-                            self.tls = Some(TlsInfo::default());
+                            self.tls = Some(Box::default());
                             self.app = App::Tls { client: false, server: false };
                         }
                         Sniffed::WebSocket => {
@@ -1056,7 +1058,7 @@ impl Live {
                     return;
                 }
                 App::Tls { client, server } => {
-                    let info = self.tls.get_or_insert_with(TlsInfo::default);
+                    let info = self.tls.get_or_insert_with(Box::default);
                     for (dir, done) in [(Dir::ClientToServer, client), (Dir::ServerToClient, server)] {
                         let b = self.bufs[dir].bytes();
                         if !*done {
@@ -1095,7 +1097,7 @@ impl Live {
             App::Ws(mut w) => {
                 w.finish(&mut self.bufs, packet, tcp_closed, &mut sink);
                 self.ws_messages = w.messages;
-                self.ws = Some(w.handshake.clone());
+                self.ws = Some(Box::new(w.handshake.clone()));
             }
             _ => {}
         }
@@ -1130,8 +1132,8 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             l.http_exchanges = d.http_exchanges;
             l.ws_messages = d.ws_messages;
             if let Some(info) = &d.info {
-                l.tls = info.0.clone();
-                l.ws = info.1.clone();
+                l.tls = info.0.clone().map(Box::new);
+                l.ws = info.1.clone().map(Box::new);
             }
             idle = l;
             &idle
@@ -1139,7 +1141,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
     };
     let ws = match &a.app {
         App::Ws(w) => Some(w.handshake.clone()),
-        _ => a.ws.clone(),
+        _ => a.ws.as_deref().cloned(),
     };
     if let FlowConn::Tcp(t) = f {
         let c2s = Dir::ClientToServer;
@@ -1170,7 +1172,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             tcp_analysis: t.analysis(),
             http_exchanges: a.http_exchanges,
             websocket_messages: a.ws_messages,
-            tls: a.tls.clone(),
+            tls: a.tls.as_deref().cloned(),
             tunnel: None,
             websocket: ws,
         };

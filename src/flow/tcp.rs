@@ -148,10 +148,14 @@ struct State {
     rst_at: Option<(PacketNo, Nanos)>,
 }
 
-/// A bare SYN kept inline while it is the connection's only packet.
+/// A bare SYN or a bare ACK kept inline while it is the connection's only packet (a scan's
+/// probe or reply).
 #[derive(Clone, Copy)]
 struct FirstSyn {
     seq: u32,
+    /// The acknowledgement number of a bare ACK (`syn` false).
+    ack: u32,
+    syn: bool,
     window: u16,
     scale: Option<u8>,
     dir_server: bool,
@@ -287,7 +291,7 @@ impl TcpTracker {
     /// the same one). tshark: "A new tcp session is started with the same ports".
     pub fn is_new_syn(&self, dir: Dir, seq: u32) -> bool {
         let isn = match (&self.first_syn, &self.st) {
-            (Some(s0), _) => (s0.dir_server == (dir == Dir::ServerToClient)).then_some(s0.seq),
+            (Some(s0), _) => (s0.syn && s0.dir_server == (dir == Dir::ServerToClient)).then_some(s0.seq),
             (None, Some(st)) => st.isn[dir],
             (None, None) => None,
         };
@@ -395,19 +399,28 @@ impl TcpTracker {
         self.stats[dir].packets += 1;
         let f = seg.flags;
         let scale = if f.syn() { window_scale(seg.options) } else { None };
-        // A SYN scan's probe: nothing but the SYN, kept inline.
-        if self.st.is_none() && packet == self.first_packet && f.syn() && !f.ack() && !f.fin() && !f.rst() && seg.payload.is_empty() {
-            self.first_syn = Some(FirstSyn { seq: seg.seq, window: seg.window, scale, dir_server: dir == Dir::ServerToClient });
-            self.event(TcpEventKind::Syn, dir, packet, ts, limits);
+        // A scan's probe or reply: nothing but the SYN, or nothing but an ACK, kept inline.
+        let bare_syn = f.syn() && !f.ack();
+        let bare_ack = !f.syn() && f.ack();
+        if self.st.is_none() && packet == self.first_packet && (bare_syn || bare_ack) && !f.fin() && !f.rst() && seg.payload.is_empty() {
+            let dir_server = dir == Dir::ServerToClient;
+            self.first_syn = Some(FirstSyn { seq: seg.seq, ack: seg.ack, syn: bare_syn, window: seg.window, scale, dir_server });
+            if bare_syn {
+                self.event(TcpEventKind::Syn, dir, packet, ts, limits);
+            }
             return;
         }
         if let Some(s0) = self.first_syn.take() {
             let d0 = if s0.dir_server { Dir::ServerToClient } else { Dir::ClientToServer };
             let start = self.start_ts;
             let st = self.state();
-            st.syn(d0, s0.seq);
-            st.syn_ts = Some(start);
-            analyze(st, d0, s0.seq, 0, 0x02, s0.window, s0.scale, 0, start);
+            if s0.syn {
+                st.syn(d0, s0.seq);
+                st.syn_ts = Some(start);
+                analyze(st, d0, s0.seq, 0, 0x02, s0.window, s0.scale, 0, start);
+            } else {
+                analyze(st, d0, s0.seq, s0.ack, 0x10, s0.window, None, 0, start);
+            }
         }
         let caps = Caps::new(limits);
         if f.syn() {

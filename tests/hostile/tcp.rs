@@ -880,3 +880,37 @@ fn a_syn_or_fin_sent_again_soon_is_a_retransmission() {
     let got: Vec<(u32, u32)> = eng.connections().iter().map(|c| (c.tcp_analysis.retransmission, c.tcp_analysis.out_of_order)).collect();
     assert_eq!(got, [(1, 0), (1, 0), (1, 0)]);
 }
+
+/// `n` one-packet connections (the review's p6_scan.py): "ack" a bare ACK, "gethead" an ACK
+/// carrying the start of a request head (`GET / HTTP/1.1\r\nHost: x\r\n`, never finished).
+fn one_packet_scan(n: u32, kind: &str) -> Packets {
+    let mut p = Packets::with_capacity(n as usize);
+    for i in 0..n {
+        let ip = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        let mut c = TcpConversation::new((ip, 1024 + (i % 50000) as u16), ([10, 255, 0, 1], 80), T0 + i as i64 * 1000);
+        let data: &[u8] = if kind == "gethead" { b"GET / HTTP/1.1\r\nHost: x\r\n" } else { b"" };
+        c.raw(true, if data.is_empty() { 0x10 } else { 0x18 }, i, 1, 65535, &[], data, &mut |t, b| p.push((t, b.to_vec())));
+    }
+    p
+}
+
+/// Bytes held per one-packet connection while the file is read, as the slope between 10k and
+/// 40k connections (prints the figures: `cargo test --test hostile scan_with_data -- --nocapture`).
+/// Measured here before the second TCP round: 530 bytes per ACK-only connection, 1 820 per
+/// "gethead" one; after (a bare first ACK kept inline like a bare SYN, the TLS and WebSocket
+/// handshake figures boxed in the application state): 179 and 1 573.
+#[test]
+fn a_scan_with_data_costs_little_per_connection() {
+    let mut got = Vec::new();
+    for (kind, bound) in [("ack", 220.0), ("gethead", 1650.0)] {
+        let (h1, _) = held_after(&one_packet_scan(10_000, kind));
+        let (h4, _) = held_after(&one_packet_scan(40_000, kind));
+        let per_conn = (h4 - h1) as f64 / 30_000.0;
+        eprintln!("{kind}: {h1} bytes held for 10k connections, {h4} for 40k: {per_conn:.0} bytes per connection");
+        assert!(h4 <= 4 * h1 + 4 * 200 * 10_000, "{kind}: growth more than linear: {h1} → {h4}");
+        got.push((kind, per_conn, bound));
+    }
+    for (kind, per_conn, bound) in got {
+        assert!(per_conn <= bound, "{kind}: {per_conn:.0} bytes per connection");
+    }
+}
