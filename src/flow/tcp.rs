@@ -89,6 +89,9 @@ const NOTED_RST_OUTSIDE: u16 = 1 << 11;
 const NOTED_DATA_AFTER_RST: u16 = 1 << 12;
 /// A SYN with another initial sequence number came on the same ports: a new connection took over.
 const SUPERSEDED: u16 = 1 << 13;
+/// Packets continued the connection after its in-window RST: the RST is no longer pending (the
+/// connection's end still says RST).
+const RST_RESUMED: u16 = 1 << 14;
 
 fn bit(base: u16, dir: Dir) -> u16 {
     match dir {
@@ -308,7 +311,7 @@ impl TcpTracker {
     /// An in-window RST came and the streams have not been ended for it yet: they end at the
     /// next packet unless it continues the connection, at a new SYN, or at the capture's end.
     pub fn rst_pending(&self) -> bool {
-        self.bits & (RST | RST_DONE) == RST
+        self.bits & (RST | RST_DONE | RST_RESUMED) == RST
     }
 
     /// A FIN went each way (bytes below them may still be missing): a new SYN on the same ports
@@ -448,7 +451,7 @@ impl TcpTracker {
                 self.end_at_rst(limits, out);
             } else if !seg.payload.is_empty() || f.fin() {
                 let rst = self.state().rst_at.take().map_or(0, |r| r.0);
-                self.bits &= !RST;
+                self.bits |= RST_RESUMED;
                 if self.bits & NOTED_DATA_AFTER_RST == 0 {
                     self.bits |= NOTED_DATA_AFTER_RST;
                     self.state().notes.push(Note {
@@ -609,8 +612,8 @@ impl TcpTracker {
         }
         // An in-window RST: the streams end at it once the next packet shows the connection
         // does not go on (see `segment`), or at a new SYN or the capture's end.
-        if f.rst() && rst_ok && self.bits & (RST | RST_DONE) == 0 {
-            self.bits |= RST;
+        if f.rst() && rst_ok && !self.rst_pending() && self.bits & RST_DONE == 0 {
+            self.bits = (self.bits | RST) & !RST_RESUMED;
             self.closed(dir);
             self.event(TcpEventKind::Rst, dir, packet, ts, limits);
             self.state().rst_at = Some((packet, ts));

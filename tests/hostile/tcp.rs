@@ -793,6 +793,9 @@ fn data_continuing_after_an_in_window_rst_is_decoded() {
     assert_eq!(targets(&cap), [(a, "/a".into(), Some(200)), (a, "/b".into(), Some(200))]);
     let f: Vec<_> = cap.findings.iter().filter(|f| f.code == "tcp.data_after_rst").map(|f| f.packet).collect();
     assert_eq!(f, [6]);
+    // The RST was seen (packet 5): the connection's end still says so.
+    assert_eq!(conns[0].end, wirescope::model::End::Rst);
+    assert!(conns[0].tcp_events.iter().any(|e| e.kind == wirescope::model::TcpEventKind::Rst && e.packet == 5));
 }
 
 /// The review's t13_ana.py, port 52002: a connection with one exchange and no FIN or RST, then a
