@@ -101,8 +101,9 @@ struct Live {
     bufs: PerDir<StreamBuf>,
     ended: PerDir<bool>,
     protocol: Protocol,
-    tls: Option<TlsInfo>,
-    ws: Option<WsHandshake>,
+    /// Boxed: most connections have neither, and these are large.
+    tls: Option<Box<TlsInfo>>,
+    ws: Option<Box<WsHandshake>>,
     http_exchanges: u32,
     ws_messages: u32,
     findings_left: u32,
@@ -145,6 +146,8 @@ pub struct Flows {
     /// TCP connections not yet finished, for the idle sweep, and when it next runs.
     open: Vec<u32>,
     next_sweep: Option<Nanos>,
+    /// The sweep's clock (see `sweep`).
+    sweep_clock: Option<Nanos>,
     /// Connections finished for being idle.
     pub timed_out: u64,
     /// Bytes TCP reassembly holds over all connections, and whether its cap was reported.
@@ -255,6 +258,7 @@ impl Flows {
             last_ts: 0,
             open: Vec::new(),
             next_sweep: None,
+            sweep_clock: None,
             timed_out: 0,
             reassembly_held: 0,
             reassembly_cap_reported: false,
@@ -447,21 +451,37 @@ impl Flows {
                 // one on the same ports at a SYN (port reuse); after an idle timeout, at any packet.
                 let found = self.find(&key);
                 if let Some(i) = found {
-                    self.time_out_if_idle(i, ts, out);
+                    self.time_out_if_idle(i, ts, src, &seg, out);
                     // A new SYN after FINs both ways: the old connection is over, bytes still
                     // missing below its FINs included.
                     if seg.flags.syn() && !seg.flags.ack() {
                         self.finish_if_closed(i, out);
+                        self.finish_if_new_syn(i, src, seg.seq, number, out);
                     }
                 }
                 let idx = match found {
                     Some(i)
-                        if !self.conns[i].tcp().is_some_and(|t| (seg.flags.syn() && !seg.flags.ack() && t.finished()) || t.timed_out()) =>
+                        if !self.conns[i]
+                            .tcp()
+                            .is_some_and(|t| (seg.flags.syn() && !seg.flags.ack() && t.finished()) || t.timed_out() || t.superseded()) =>
                     {
                         i
                     }
                     _ => {
                         let id = self.conns.len() as u32;
+                        // Never silent: a connection split by the idle timeout says so on both.
+                        if let Some(FlowConn::Tcp(old)) = found.and_then(|i| self.conns.get(i)) {
+                            if old.timed_out() {
+                                let secs = self.limits.tcp_idle_timeout / 1_000_000_000;
+                                let (i, last) = (found.unwrap_or(0) as u32, old.last_packet);
+                                for (conn, message) in [
+                                    (i, format!("no packet for more than {secs} s of capture time after packet {last}: the connection was finished there (limit tcp_idle_timeout), and packet {number} on the same ports starts connection {id}")),
+                                    (id, format!("packet {number} comes after connection {i} on the same ports was finished for being idle more than {secs} s (limit tcp_idle_timeout): it starts a new connection")),
+                                ] {
+                                    out.event(Event::Finding(Finding { connection: Some(conn), packet: number, severity: Severity::Info, code: "tcp.idle_timeout", message }));
+                                }
+                            }
+                        }
                         let tracker = TcpTracker::new(src, dst, &seg, number, ts);
                         self.conns.push(FlowConn::Tcp(tracker));
                         self.set_tunnel(id, tunnel);
@@ -592,7 +612,7 @@ impl Flows {
     fn finish_if_closed(&mut self, i: usize, out: &mut impl FlowOut) {
         let limits = &self.limits;
         if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
-            if tcp.fins_both() && !tcp.finished() {
+            if (tcp.fins_both() || tcp.rst_pending()) && !tcp.finished() {
                 let (last, end) = (tcp.last_packet, tcp.end_ts);
                 let id = i as u32;
                 self.reassembly_held -= tcp.held() as i64;
@@ -602,19 +622,46 @@ impl Flows {
         }
     }
 
+    /// Finishes connection `i`, still open, if a SYN from `src` with sequence number `seq` (in
+    /// packet `packet`) opens a new one on its ports (another initial sequence number than its
+    /// SYN's, not a retransmission): tshark starts a new stream there too.
+    fn finish_if_new_syn(&mut self, i: usize, src: SocketAddr, seq: u32, packet: PacketNo, out: &mut impl FlowOut) {
+        let limits = &self.limits;
+        if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
+            if !tcp.finished() && tcp.is_new_syn(tcp.dir_of(src), seq) {
+                let (last, id) = (tcp.last_packet, i as u32);
+                self.reassembly_held -= tcp.held() as i64;
+                tcp.supersede(limits, &mut |d, c| out.chunk(id, d, c));
+                out.segment_done(id, last, true, tcp.end() != End::None);
+                out.event(Event::Finding(Finding {
+                    connection: Some(id),
+                    packet,
+                    severity: Severity::Info,
+                    code: "tcp.new_syn_on_open_connection",
+                    message: format!(
+                        "packet {packet} is a SYN with another initial sequence number on the ports of this connection, which had not ended (no FIN both ways, no RST): a new connection starts there, and this one ends at its last packet"
+                    ),
+                }));
+            }
+        }
+    }
+
     /// Finishes connection `i` if it is open and has been idle for longer than the timeout at
     /// capture time `now` (its next packet came too late).
-    fn time_out_if_idle(&mut self, i: usize, now: Nanos, out: &mut impl FlowOut) {
+    /// A segment from `src` that plainly continues the connection (its sequence number in the
+    /// window: see [`TcpTracker::continues`]) keeps it, however late it comes (tshark keeps one
+    /// stream; a single bad timestamp cannot split a connection).
+    fn time_out_if_idle(&mut self, i: usize, now: Nanos, src: SocketAddr, seg: &dissect::TcpSegment, out: &mut impl FlowOut) {
         let timeout = self.limits.tcp_idle_timeout;
         let limits = &self.limits;
         if let Some(FlowConn::Tcp(tcp)) = self.conns.get_mut(i) {
-            if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout {
+            if timeout > 0 && !tcp.finished() && now.saturating_sub(tcp.end_ts) > timeout && !tcp.continues(tcp.dir_of(src), seg) {
                 let (last, end) = (tcp.last_packet, tcp.end_ts);
                 let id = i as u32;
                 self.reassembly_held -= tcp.held() as i64;
                 tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
                 out.segment_done(id, last, true, tcp.end() != End::None);
-                self.timed_out += 1;
+                self.timed_out += u64::from(tcp.timed_out());
             }
         }
     }
@@ -628,6 +675,14 @@ impl Flows {
         if timeout <= 0 {
             return;
         }
+        // The sweep's clock follows the capture's but moves at most a quarter of the timeout per
+        // packet: one packet with a far-off timestamp cannot time out every connection (it takes
+        // several packets agreeing on the time to move it past the timeout).
+        let now = match self.sweep_clock {
+            Some(c) => c.max(now.min(c.saturating_add(timeout / 4))),
+            None => now,
+        };
+        self.sweep_clock = Some(now);
         let due = *self.next_sweep.get_or_insert(now.saturating_add(timeout / 4));
         if now < due {
             return;
@@ -649,7 +704,7 @@ impl Flows {
             *held -= tcp.held() as i64;
             tcp.time_out(last, end, limits, &mut |d, c| out.chunk(id, d, c));
             out.segment_done(id, last, true, tcp.end() != End::None);
-            timed_out += 1;
+            timed_out += u64::from(tcp.timed_out());
             false
         });
         self.timed_out += timed_out;
@@ -790,7 +845,8 @@ impl FlowOut for Apps {
         if finish && !matches!(conn.app, App::Done) {
             conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
             // The decoding state goes; the figures stay.
-            let info = (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take(), conn.ws.take())));
+            let info =
+                (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take().map(|b| *b), conn.ws.take().map(|b| *b))));
             let done =
                 Done { id: conn.id, protocol: conn.protocol, http_exchanges: conn.http_exchanges, ws_messages: conn.ws_messages, info };
             *slot = Conn::Done(done);
@@ -942,7 +998,7 @@ impl Live {
                         }
                         Sniffed::Tls => {
                             self.protocol = Protocol::Tls;
-                            self.tls = Some(TlsInfo::default());
+                            self.tls = Some(Box::default());
                             self.app = App::Tls { client: false, server: false };
                         }
                         Sniffed::WebSocket => {
@@ -1002,7 +1058,7 @@ impl Live {
                     return;
                 }
                 App::Tls { client, server } => {
-                    let info = self.tls.get_or_insert_with(TlsInfo::default);
+                    let info = self.tls.get_or_insert_with(Box::default);
                     for (dir, done) in [(Dir::ClientToServer, client), (Dir::ServerToClient, server)] {
                         let b = self.bufs[dir].bytes();
                         if !*done {
@@ -1041,7 +1097,7 @@ impl Live {
             App::Ws(mut w) => {
                 w.finish(&mut self.bufs, packet, tcp_closed, &mut sink);
                 self.ws_messages = w.messages;
-                self.ws = Some(w.handshake.clone());
+                self.ws = Some(Box::new(w.handshake.clone()));
             }
             _ => {}
         }
@@ -1076,8 +1132,8 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             l.http_exchanges = d.http_exchanges;
             l.ws_messages = d.ws_messages;
             if let Some(info) = &d.info {
-                l.tls = info.0.clone();
-                l.ws = info.1.clone();
+                l.tls = info.0.clone().map(Box::new);
+                l.ws = info.1.clone().map(Box::new);
             }
             idle = l;
             &idle
@@ -1085,7 +1141,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
     };
     let ws = match &a.app {
         App::Ws(w) => Some(w.handshake.clone()),
-        _ => a.ws.clone(),
+        _ => a.ws.as_deref().cloned(),
     };
     if let FlowConn::Tcp(t) = f {
         let c2s = Dir::ClientToServer;
@@ -1116,7 +1172,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             tcp_analysis: t.analysis(),
             http_exchanges: a.http_exchanges,
             websocket_messages: a.ws_messages,
-            tls: a.tls.clone(),
+            tls: a.tls.as_deref().cloned(),
             tunnel: None,
             websocket: ws,
         };

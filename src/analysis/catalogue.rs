@@ -331,6 +331,27 @@ pub const FINDINGS: &[Entry] = &[
         "More findings in this file than are recorded: further ones are not recorded (max_findings_per_file).",
         "此文件中的发现超过记录上限：其余的不再记录（max_findings_per_file）。",
     ),
+    // TCP area (issue 15, second round): RSTs, port reuse, idle timeout.
+    e(
+        "tcp.rst_outside_window",
+        "A RST whose sequence number is outside the receiver's window (RFC 9293 §3.10.7.4, RFC 5961 §3.2): a receiver ignores it, so the connection goes on; often a forged or blind reset.",
+        "序列号在接收方窗口之外的 RST（RFC 9293 §3.10.7.4，RFC 5961 §3.2）：接收方会忽略它，连接继续；常是伪造或盲目的重置。",
+    ),
+    e(
+        "tcp.data_after_rst",
+        "Data continues the connection's sequence numbers after a RST in the window: the RST did not end it (a racing or injected reset), and the later data is decoded, as tshark does.",
+        "窗口内的 RST 之后，数据仍延续连接的序列号：该 RST 并未结束连接（竞争或注入的重置），之后的数据照常解码，与 tshark 一致。",
+    ),
+    e(
+        "tcp.idle_timeout",
+        "A connection had no packet for longer than tcp_idle_timeout of capture time and was finished; a later packet on the same ports that does not continue its sequence numbers starts a new connection (limit tcp_idle_timeout).",
+        "连接在抓包时间上空闲超过 tcp_idle_timeout，已被结束；之后同一端口上不延续其序列号的报文开始一个新连接（限制 tcp_idle_timeout）。",
+    ),
+    e(
+        "tcp.new_syn_on_open_connection",
+        "A SYN with a new initial sequence number came on the ports of a connection that had not ended (no FINs, no RST): a new connection starts there, as tshark's \"A new tcp session is started with the same ports\"; the old one ends at its last packet.",
+        "在尚未结束（没有 FIN、没有 RST）的连接的端口上出现了带新初始序列号的 SYN：从这里开始一个新连接，与 tshark 的“以相同端口开始新的 TCP 会话”一致；旧连接在其最后一个报文处结束。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

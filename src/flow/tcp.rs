@@ -82,6 +82,16 @@ const RST: u16 = 1 << 6;
 const CLOSED: u16 = 1 << 7;
 const CLOSED_BY_SERVER: u16 = 1 << 8;
 const TIMED_OUT: u16 = 1 << 9;
+/// The streams were ended for an in-window RST (RST alone: seen, the end still pending).
+const RST_DONE: u16 = 1 << 10;
+/// One-finding-per-connection marks.
+const NOTED_RST_OUTSIDE: u16 = 1 << 11;
+const NOTED_DATA_AFTER_RST: u16 = 1 << 12;
+/// A SYN with another initial sequence number came on the same ports: a new connection took over.
+const SUPERSEDED: u16 = 1 << 13;
+/// Packets continued the connection after its in-window RST: the RST is no longer pending (the
+/// connection's end still says RST).
+const RST_RESUMED: u16 = 1 << 14;
 
 fn bit(base: u16, dir: Dir) -> u16 {
     match dir {
@@ -136,12 +146,19 @@ struct State {
     /// Caps already reported (one finding each per connection).
     caps_hit: u8,
     mismatches: u32,
+    /// The in-window RST whose end is pending (packet, time): the streams end there unless the
+    /// next packet continues the connection.
+    rst_at: Option<(PacketNo, Nanos)>,
 }
 
-/// A bare SYN kept inline while it is the connection's only packet.
+/// A bare SYN or a bare ACK kept inline while it is the connection's only packet (a scan's
+/// probe or reply).
 #[derive(Clone, Copy)]
 struct FirstSyn {
     seq: u32,
+    /// The acknowledgement number of a bare ACK (`syn` false).
+    ack: u32,
+    syn: bool,
     window: u16,
     scale: Option<u8>,
     dir_server: bool,
@@ -269,13 +286,52 @@ impl TcpTracker {
     /// or the connection timed out.
     pub fn finished(&self) -> bool {
         const ALL: u16 = FIN_C | FIN_S | ENDED_C | ENDED_S;
-        self.bits & (RST | TIMED_OUT) != 0 || self.bits & ALL == ALL
+        self.bits & (RST_DONE | TIMED_OUT | SUPERSEDED) != 0 || self.bits & ALL == ALL
+    }
+
+    /// A SYN going `dir` with sequence number `seq` opens another connection on these ports: a
+    /// SYN went that way before with another initial sequence number (a retransmitted SYN has
+    /// the same one). tshark: "A new tcp session is started with the same ports".
+    pub fn is_new_syn(&self, dir: Dir, seq: u32) -> bool {
+        let isn = match (&self.first_syn, &self.st) {
+            (Some(s0), _) => (s0.syn && s0.dir_server == (dir == Dir::ServerToClient)).then_some(s0.seq),
+            (None, Some(st)) => st.isn[dir],
+            (None, None) => None,
+        };
+        isn.is_some_and(|i| i != seq)
+    }
+
+    /// A new connection took over the ports (see [`TcpTracker::is_new_syn`]): both streams end.
+    pub fn supersede(&mut self, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        let (packet, ts) = (self.last_packet, self.end_ts);
+        self.bits |= SUPERSEDED;
+        self.finish(packet, ts, limits, out);
+    }
+
+    /// An in-window RST came and the streams have not been ended for it yet: they end at the
+    /// next packet unless it continues the connection, at a new SYN, or at the capture's end.
+    pub fn rst_pending(&self) -> bool {
+        self.bits & (RST | RST_DONE | RST_RESUMED) == RST
     }
 
     /// A FIN went each way (bytes below them may still be missing): a new SYN on the same ports
     /// is a new connection.
     pub fn fins_both(&self) -> bool {
         self.bits & (FIN_C | FIN_S) == FIN_C | FIN_S
+    }
+
+    /// True when a segment going `dir` plainly continues this connection: not a SYN, and its
+    /// sequence number in the receive window of its direction as the capture shows it (both the
+    /// next expected sequence number and the receiver's window known).
+    pub fn continues(&self, dir: Dir, seg: &TcpSegment) -> bool {
+        let Some(st) = &self.st else { return false };
+        let known = st.an[dir].nextseq.is_some() && st.an[dir.flip()].lastack.is_some();
+        !seg.flags.syn() && known && in_window(&st.an, dir, seg.seq)
+    }
+
+    /// True when a new connection took over its ports.
+    pub fn superseded(&self) -> bool {
+        self.bits & SUPERSEDED != 0
     }
 
     /// True when the connection was finished for being idle.
@@ -311,6 +367,7 @@ impl TcpTracker {
                 notes: Vec::new(),
                 caps_hit: 0,
                 mismatches: 0,
+                rst_at: None,
             })
         })
     }
@@ -345,19 +402,28 @@ impl TcpTracker {
         self.stats[dir].packets += 1;
         let f = seg.flags;
         let scale = if f.syn() { window_scale(seg.options) } else { None };
-        // A SYN scan's probe: nothing but the SYN, kept inline.
-        if self.st.is_none() && packet == self.first_packet && f.syn() && !f.ack() && !f.fin() && !f.rst() && seg.payload.is_empty() {
-            self.first_syn = Some(FirstSyn { seq: seg.seq, window: seg.window, scale, dir_server: dir == Dir::ServerToClient });
-            self.event(TcpEventKind::Syn, dir, packet, ts, limits);
+        // A scan's probe or reply: nothing but the SYN, or nothing but an ACK, kept inline.
+        let bare_syn = f.syn() && !f.ack();
+        let bare_ack = !f.syn() && f.ack();
+        if self.st.is_none() && packet == self.first_packet && (bare_syn || bare_ack) && !f.fin() && !f.rst() && seg.payload.is_empty() {
+            let dir_server = dir == Dir::ServerToClient;
+            self.first_syn = Some(FirstSyn { seq: seg.seq, ack: seg.ack, syn: bare_syn, window: seg.window, scale, dir_server });
+            if bare_syn {
+                self.event(TcpEventKind::Syn, dir, packet, ts, limits);
+            }
             return;
         }
         if let Some(s0) = self.first_syn.take() {
             let d0 = if s0.dir_server { Dir::ServerToClient } else { Dir::ClientToServer };
             let start = self.start_ts;
             let st = self.state();
-            st.syn(d0, s0.seq);
-            st.syn_ts = Some(start);
-            analyze(st, d0, s0.seq, 0, 0x02, s0.window, s0.scale, 0, start);
+            if s0.syn {
+                st.syn(d0, s0.seq);
+                st.syn_ts = Some(start);
+                analyze(st, d0, s0.seq, 0, 0x02, s0.window, s0.scale, 0, start);
+            } else {
+                analyze(st, d0, s0.seq, s0.ack, 0x10, s0.window, None, 0, start);
+            }
         }
         let caps = Caps::new(limits);
         if f.syn() {
@@ -377,7 +443,45 @@ impl TcpTracker {
                 self.event(TcpEventKind::HandshakeAck, dir, packet, ts, limits);
             }
         }
+        // After an in-window RST: a packet that continues the sequence space (tshark keeps
+        // decoding it too) keeps the connection going; anything else ends it at the RST.
+        if self.rst_pending() {
+            let continues = !f.syn() && !f.rst() && in_window(&self.state().an, dir, seg.seq);
+            if !continues {
+                self.end_at_rst(limits, out);
+            } else if !seg.payload.is_empty() || f.fin() {
+                let rst = self.state().rst_at.take().map_or(0, |r| r.0);
+                self.bits |= RST_RESUMED;
+                if self.bits & NOTED_DATA_AFTER_RST == 0 {
+                    self.bits |= NOTED_DATA_AFTER_RST;
+                    self.state().notes.push(Note {
+                        packet,
+                        code: "tcp.data_after_rst",
+                        message: format!(
+                            "packet {packet} continues the connection after the RST in packet {rst} (its sequence number is in the window): the RST did not end it and the data is decoded"
+                        ),
+                    });
+                }
+            }
+        }
         let dir_ended = self.bits & bit(ENDED_C, dir) != 0;
+        // RFC 9293 §3.10.7.4 / RFC 5961 §3.2: a RST outside the receive window is ignored.
+        let rst_ok = !f.rst() || in_window(&self.state().an, dir, seg.seq);
+        if !rst_ok {
+            let first = self.bits & NOTED_RST_OUTSIDE == 0;
+            self.bits |= NOTED_RST_OUTSIDE;
+            let st = self.state();
+            st.counts.rst_outside_window += 1;
+            if first {
+                st.notes.push(Note {
+                    packet,
+                    code: "tcp.rst_outside_window",
+                    message: format!(
+                        "the RST in packet {packet} is outside the receiver's window (RFC 9293 §3.10.7.4, RFC 5961 §3.2): it is ignored and the connection goes on; further ones are counted in tcp_analysis.rst_outside_window"
+                    ),
+                });
+            }
+        }
         let st = self.state();
         let outside = st.counts.outside_window;
         analyze(st, dir, seg.seq, seg.ack, f.0, seg.window, scale, seg.payload.len() as u32, ts);
@@ -405,7 +509,7 @@ impl TcpTracker {
             st.streams = Some(streams);
             reports_to_notes(st, limits);
         }
-        self.closing(dir, seg, packet, ts, limits, out);
+        self.closing(dir, seg, rst_ok, packet, ts, limits, out);
         // A segment may have filled the last hole below a FIN, or the peer acknowledged the FIN:
         // bytes still missing below it were lost by the capture (a gap).
         for d in Dir::BOTH {
@@ -482,7 +586,17 @@ impl TcpTracker {
     }
 
     /// A FIN or RST on the segment.
-    fn closing(&mut self, dir: Dir, seg: &TcpSegment, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+    #[allow(clippy::too_many_arguments)]
+    fn closing(
+        &mut self,
+        dir: Dir,
+        seg: &TcpSegment,
+        rst_ok: bool,
+        packet: PacketNo,
+        ts: Nanos,
+        limits: &Limits,
+        out: &mut dyn FnMut(Dir, Chunk),
+    ) {
         let f = seg.flags;
         if f.fin() && !self.fin(dir) {
             self.bits |= bit(FIN_C, dir);
@@ -496,13 +610,22 @@ impl TcpTracker {
                 self.end_stream(dir, packet, ts, limits, out);
             }
         }
-        if f.rst() && self.bits & RST == 0 {
-            self.bits |= RST;
+        // An in-window RST: the streams end at it once the next packet shows the connection
+        // does not go on (see `segment`), or at a new SYN or the capture's end.
+        if f.rst() && rst_ok && !self.rst_pending() && self.bits & RST_DONE == 0 {
+            self.bits = (self.bits | RST) & !RST_RESUMED;
             self.closed(dir);
             self.event(TcpEventKind::Rst, dir, packet, ts, limits);
-            for d in Dir::BOTH {
-                self.end_stream(d, packet, ts, limits, out);
-            }
+            self.state().rst_at = Some((packet, ts));
+        }
+    }
+
+    /// Ends both streams at the pending RST.
+    fn end_at_rst(&mut self, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        let (packet, ts) = self.st.as_mut().and_then(|s| s.rst_at.take()).unwrap_or((self.last_packet, self.end_ts));
+        self.bits |= RST_DONE;
+        for d in Dir::BOTH {
+            self.end_stream(d, packet, ts, limits, out);
         }
     }
 
@@ -517,6 +640,9 @@ impl TcpTracker {
 
     /// The capture ended: flush both directions.
     pub fn finish(&mut self, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
+        if self.rst_pending() {
+            return self.end_at_rst(limits, out);
+        }
         for d in Dir::BOTH {
             self.end_stream(d, packet, ts, limits, out);
         }
@@ -550,7 +676,9 @@ impl TcpTracker {
 
     /// Idle for longer than the timeout: flush both directions and mark it finished.
     pub fn time_out(&mut self, packet: PacketNo, ts: Nanos, limits: &Limits, out: &mut dyn FnMut(Dir, Chunk)) {
-        self.bits |= TIMED_OUT;
+        if !self.rst_pending() {
+            self.bits |= TIMED_OUT;
+        }
         self.finish(packet, ts, limits, out);
     }
 
@@ -667,6 +795,22 @@ fn reports_to_notes(st: &mut State, limits: &Limits) {
             format!("{n} or more overlapping segments carried other bytes than the first copy; only the first {MISMATCH_NOTES} are named"),
         );
     }
+}
+
+/// Whether `seq` going `dir` falls in the receiver's window as the capture shows it (RFC 9293
+/// §3.10.7.4, RFC 5961 §3): from what the receiver acknowledged up to the next expected sequence
+/// number plus the receiver's window. Accepted while either is unknown.
+fn in_window(an: &PerDir<DirAn>, dir: Dir, seq: u32) -> bool {
+    let (fwd, rev) = (&an[dir], &an[dir.flip()]);
+    let Some(next) = fwd.nextseq else { return true };
+    if rev.lastack.is_none() && rev.nextseq.is_none() {
+        return true;
+    }
+    let lo = match rev.lastack {
+        Some(l) if seq_lt(l, next) => l,
+        _ => next,
+    };
+    u64::from(seq.wrapping_sub(lo)) < u64::from(next.wrapping_sub(lo)) + u64::from(rev.window.max(1))
 }
 
 fn seq_gt(a: u32, b: u32) -> bool {
@@ -801,7 +945,12 @@ fn analyze(st: &mut State, dir: Dir, seq: u32, ack: u32, flags: u8, raw_window: 
                 } else if rev.dupacks >= 2 && rev.lastack == Some(seq) && ts.saturating_sub(rev.lastack_ts) < 20_000_000 {
                     c.fast_retransmission += 1;
                     c.retransmission += 1;
-                } else if ts.saturating_sub(fwd.nextseq_ts) < rtt.filter(|r| *r > 0).unwrap_or(3_000_000) && n != end {
+                } else if ts.saturating_sub(fwd.nextseq_ts) < rtt.filter(|r| *r > 0).unwrap_or(3_000_000)
+                    && n != end.wrapping_add(u32::from(flags & (SYN | FIN) != 0))
+                {
+                    // Out of order only when it does not end where the highest segment ended: a
+                    // SYN or FIN sent again soon (it takes one sequence number) is a
+                    // retransmission, as tshark 4.0 reads it.
                     c.out_of_order += 1;
                 } else {
                     c.retransmission += 1;

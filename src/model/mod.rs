@@ -122,6 +122,8 @@ pub struct TcpAnalysis {
     pub window_update: u32,
     /// Data beyond the right edge of the window the receiver advertised (not a Wireshark flag).
     pub outside_window: u32,
+    /// RSTs outside the receiver's window, ignored (RFC 5961 §3.2; not a Wireshark flag).
+    pub rst_outside_window: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
