@@ -655,40 +655,9 @@ fn lossy_websocket_echoes_every_message() {
 fn tcp_analysis_counts_match_tshark_on_every_capture() {
     use wirescope::model::{TcpAnalysis, Transport};
     fn count(a: &TcpAnalysis, flag: &str) -> u32 {
-        match flag {
-            "retransmission" => a.retransmission,
-            "fast_retransmission" => a.fast_retransmission,
-            "spurious_retransmission" => a.spurious_retransmission,
-            "out_of_order" => a.out_of_order,
-            "lost_segment" => a.lost_segment,
-            "ack_lost_segment" => a.ack_lost_segment,
-            "duplicate_ack" => a.duplicate_ack,
-            "keep_alive" => a.keep_alive,
-            "keep_alive_ack" => a.keep_alive_ack,
-            "zero_window" => a.zero_window,
-            "zero_window_probe" => a.zero_window_probe,
-            "zero_window_probe_ack" => a.zero_window_probe_ack,
-            "window_full" => a.window_full,
-            "window_update" => a.window_update,
-            _ => panic!("unknown flag {flag}"),
-        }
+        a.count(flag).unwrap_or_else(|| panic!("unknown flag {flag}"))
     }
-    const FLAGS: &[&str] = &[
-        "retransmission",
-        "fast_retransmission",
-        "spurious_retransmission",
-        "out_of_order",
-        "lost_segment",
-        "ack_lost_segment",
-        "duplicate_ack",
-        "keep_alive",
-        "keep_alive_ack",
-        "zero_window",
-        "zero_window_probe",
-        "zero_window_probe_ack",
-        "window_full",
-        "window_update",
-    ];
+    const FLAGS: [&str; 14] = TcpAnalysis::FLAGS;
     let mut flagged = 0;
     for path in common::capture_files() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();

@@ -126,6 +126,47 @@ pub struct TcpAnalysis {
     pub rst_outside_window: u32,
 }
 
+impl TcpAnalysis {
+    /// Wireshark's flags by their name under `tcp.analysis.` (`"duplicate_ack"`), in its order.
+    pub const FLAGS: [&'static str; 14] = [
+        "retransmission",
+        "fast_retransmission",
+        "spurious_retransmission",
+        "out_of_order",
+        "lost_segment",
+        "ack_lost_segment",
+        "duplicate_ack",
+        "keep_alive",
+        "keep_alive_ack",
+        "zero_window",
+        "zero_window_probe",
+        "zero_window_probe_ack",
+        "window_full",
+        "window_update",
+    ];
+
+    /// The count of one Wireshark flag, by its name under `tcp.analysis.`.
+    pub fn count(&self, flag: &str) -> Option<u32> {
+        Some(match flag {
+            "retransmission" => self.retransmission,
+            "fast_retransmission" => self.fast_retransmission,
+            "spurious_retransmission" => self.spurious_retransmission,
+            "out_of_order" => self.out_of_order,
+            "lost_segment" => self.lost_segment,
+            "ack_lost_segment" => self.ack_lost_segment,
+            "duplicate_ack" => self.duplicate_ack,
+            "keep_alive" => self.keep_alive,
+            "keep_alive_ack" => self.keep_alive_ack,
+            "zero_window" => self.zero_window,
+            "zero_window_probe" => self.zero_window_probe,
+            "zero_window_probe_ack" => self.zero_window_probe_ack,
+            "window_full" => self.window_full,
+            "window_update" => self.window_update,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TlsInfo {
     pub version: Option<String>,

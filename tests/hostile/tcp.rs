@@ -231,23 +231,7 @@ const TSHARK_ANALYSIS: &[(&str, &[(usize, u32)])] = &[
 
 /// A connection's count of one Wireshark flag, by the flag's name.
 pub fn analysis_count(a: &wirescope::model::TcpAnalysis, flag: &str) -> u32 {
-    match flag {
-        "retransmission" => a.retransmission,
-        "fast_retransmission" => a.fast_retransmission,
-        "spurious_retransmission" => a.spurious_retransmission,
-        "out_of_order" => a.out_of_order,
-        "lost_segment" => a.lost_segment,
-        "ack_lost_segment" => a.ack_lost_segment,
-        "duplicate_ack" => a.duplicate_ack,
-        "keep_alive" => a.keep_alive,
-        "keep_alive_ack" => a.keep_alive_ack,
-        "zero_window" => a.zero_window,
-        "zero_window_probe" => a.zero_window_probe,
-        "zero_window_probe_ack" => a.zero_window_probe_ack,
-        "window_full" => a.window_full,
-        "window_update" => a.window_update,
-        _ => panic!("unknown flag {flag}"),
-    }
+    a.count(flag).unwrap_or_else(|| panic!("unknown flag {flag}"))
 }
 
 #[test]
