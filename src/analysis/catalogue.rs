@@ -86,8 +86,8 @@ pub const FINDINGS: &[Entry] = &[
     ),
     e(
         "http.bad_chunk",
-        "A bad chunk in a chunked body (RFC 9112 §7.1); the rest of this direction is not decoded.",
-        "分块正文中有错误的分块（RFC 9112 §7.1）；这个方向的其余数据不再解析。",
+        "A bad chunk in a chunked body (RFC 9112 §7.1): the body ends there, and decoding resumes at the next line that starts a message.",
+        "分块正文中有错误的分块（RFC 9112 §7.1）：正文到此结束，从下一个消息开头的行继续解析。",
     ),
     e(
         "http.decompression_limit",

@@ -558,3 +558,29 @@ fn a_request_line_without_its_empty_line_is_paired_with_the_answer() {
     assert_eq!(run.count("http.unfinished_head"), 1, "{:?}", run.codes());
     assert_eq!(run.count("http.incomplete_head"), 0, "{:?}", run.codes());
 }
+
+/// A chunked body that goes wrong (RFC 9112 §7.1) ends there, with the finding, and decoding
+/// resumes at the next request: the bytes of /tmp/review-keep/t16_chunk.py. Oracle: tshark 4.0 on
+/// those bytes shows, on every connection, POST /c answered by 200, then GET /next answered by
+/// 200 (frames 13–16, 43–46, 83–86, 93–96, 63–66 of t16_chunk.pcap).
+#[test]
+fn a_bad_chunk_line_does_not_hide_the_next_request() {
+    let head = "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let next = b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+    let ext = format!("5;{}\r\nhello\r\n0\r\n\r\n", "e".repeat(9000));
+    let trailer = format!("5\r\nhello\r\n0\r\nT: {}\r\n\r\n", "v".repeat(20000));
+    for body in [ext.as_str(), trailer.as_str(), "5\r\nhelloXX0\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n"] {
+        let client = format!("{head}{body}");
+        let (run, _) = talk(Limits::default(), &[(true, client.as_bytes()), (false, ok), (true, next), (false, ok)]);
+        let shown: Vec<(&str, Option<u16>)> = run
+            .exchanges
+            .iter()
+            .map(|x| (x.request.as_ref().map_or("", |r| r.target.as_str()), x.response.as_ref().map(|r| r.status)))
+            .collect();
+        let what = &body[..body.len().min(12)];
+        assert_eq!(shown, [("/c", Some(200)), ("/next", Some(200))], "{what:?}: {:?}", run.codes());
+        assert_eq!(run.count("http.bad_chunk"), 1, "{what:?}");
+        assert_eq!(run.count("http.response_without_request"), 0, "{what:?}");
+    }
+}

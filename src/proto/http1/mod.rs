@@ -181,9 +181,10 @@ fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::C
             take(input);
             (input.len(), false, None)
         }
-        Framing::Chunked(c) => match c.feed(input, &mut take) {
-            Ok(n) => (n, c.is_done(), None),
-            Err(e) => (input.len(), false, Some(e)),
+        Framing::Chunked(c) => match c.feed_at(input, &mut take) {
+            (n, Ok(())) => (n, c.is_done(), None),
+            // The bytes before the bad one are used; the search for the next message starts there.
+            (n, Err(e)) => (n, false, Some(e)),
         },
     };
     *wire += r.0 as u64;
@@ -1005,10 +1006,14 @@ impl Http1 {
                 packet,
                 Severity::Error,
                 "http.bad_chunk",
-                format!("{e} (RFC 9112 §7.1); the rest of this direction is not decoded"),
+                format!("{e} (RFC 9112 §7.1): the body ends here, and decoding resumes at the next line that starts a message"),
             );
-            self.finish_body(dir, false, buf, sink);
-            self.sides[dir] = Side::Stopped;
+            self.finish_body_as(dir, false, false, buf, sink);
+            if matches!(self.sides[dir], Side::Head) {
+                // Never at a line start: the offending byte's line is skipped first.
+                self.resyncs[dir] = ResyncAt { at_line_start: false, scanned: 0 };
+                self.sides[dir] = Side::Resync;
+            }
         } else if done {
             self.finish_body(dir, true, buf, sink);
         }
@@ -1016,6 +1021,12 @@ impl Http1 {
 
     /// Completes the body in progress on `dir` and the message it belongs to.
     fn finish_body(&mut self, dir: Dir, complete: bool, buf: &StreamBuf, sink: &mut Sink) {
+        self.finish_body_as(dir, complete, true, buf, sink)
+    }
+
+    /// `report`: an incomplete body gets the body_incomplete finding (not when another finding
+    /// already said why).
+    fn finish_body_as(&mut self, dir: Dir, complete: bool, report: bool, buf: &StreamBuf, sink: &mut Sink) {
         let side = std::mem::replace(&mut self.sides[dir], Side::Head);
         let Side::Body { index, acc } = side else {
             self.sides[dir] = side;
@@ -1059,7 +1070,7 @@ impl Http1 {
                     r.headers.extend(chunked_trailer);
                 }
                 p.req_end = ts;
-                if !complete {
+                if !complete && report {
                     sink.finding(
                         packet,
                         Severity::Warning,
@@ -1080,7 +1091,7 @@ impl Http1 {
                     r.headers.extend(chunked_trailer);
                 }
                 p.resp_end = ts;
-                if !complete {
+                if !complete && report {
                     sink.finding(
                         packet,
                         Severity::Warning,
