@@ -331,6 +331,22 @@ pub const FINDINGS: &[Entry] = &[
         "More findings in this file than are recorded: further ones are not recorded (max_findings_per_file).",
         "此文件中的发现超过记录上限：其余的不再记录（max_findings_per_file）。",
     ),
+    // --- HTTP/1 after review (issue 15, the HTTP area) ---
+    e(
+        "http.malformed_field_line",
+        "A header field line that is not name \":\" value (RFC 9112 §5.1, RFC 9110 §5.5): skipped, the rest of the request is read.",
+        "不是“名称:值”形式的头部字段行（RFC 9112 §5.1、RFC 9110 §5.5）：跳过该行，继续读取请求的其余部分。",
+    ),
+    e(
+        "http.too_many_fields",
+        "More header fields than are kept (max_header_fields): the first are kept, the rest counted.",
+        "头部字段超过保留上限（max_header_fields）：保留前面的字段，其余只计数。",
+    ),
+    e(
+        "http.interim_limit",
+        "More 1xx interim responses to one request than are kept (max_interim_responses): the rest are counted.",
+        "同一请求的 1xx 临时响应超过保留上限（max_interim_responses）：其余的只计数。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

@@ -584,3 +584,108 @@ fn a_bad_chunk_line_does_not_hide_the_next_request() {
         assert_eq!(run.count("http.response_without_request"), 0, "{what:?}");
     }
 }
+
+/// A head with a field line httparse refuses is still a request (RFC 9112 §5.1: whitespace
+/// before the colon must be answered 400 — by a server that read the request), its good fields
+/// read, framed by §6.3, and the lenient reading of the refused framing field shown as the other
+/// reading. Bytes of /tmp/review-keep/t25_spcolon.py; tshark 4.0 on them shows POST /a with
+/// Content-Length 40 answered by 200, a second 200 with no request, GET /later answered by 200.
+#[test]
+fn a_malformed_field_line_keeps_the_request() {
+    let smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+    let client = format!("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n{smuggled}");
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let later = b"GET /later HTTP/1.1\r\nHost: x\r\n\r\n";
+    let (run, _) = talk(Limits::default(), &[(true, client.as_bytes()), (false, ok), (false, ok), (true, later), (false, ok)]);
+    let shown: Vec<(&str, u64, Option<u16>)> = run
+        .exchanges
+        .iter()
+        .map(|x| {
+            (
+                x.request.as_ref().map_or("", |r| r.target.as_str()),
+                x.request.as_ref().map_or(0, |r| r.body_len),
+                x.response.as_ref().map(|r| r.status),
+            )
+        })
+        .collect();
+    // tshark's reading, plus /smuggled under the reading that takes the refused field.
+    assert!(shown.contains(&("/a", 40, Some(200))), "{shown:?} {:?}", run.codes());
+    assert!(shown.contains(&("", 0, Some(200))), "{shown:?}");
+    assert!(shown.contains(&("/later", 0, Some(200))), "{shown:?}");
+    assert!(shown.contains(&("/smuggled", 0, None)), "{shown:?}");
+    let f = run.findings.iter().find(|f| f.code == "http.malformed_field_line").expect("the finding");
+    assert!(f.message.contains("RFC 9112 §5.1") && f.message.contains("Transfer-Encoding : chunked"), "{}", f.message);
+    assert!(run.findings.iter().any(|f| f.code == "http.possible_smuggling" && f.message.contains("/smuggled")), "{:?}", run.codes());
+
+    // A NUL in a value (RFC 9110 §5.5): tshark 4.0 shows GET /nul with Content-Length 2.
+    let nul = b"GET /nul HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nhi";
+    let first = b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n";
+    let (run, _) = talk(Limits::default(), &[(true, first), (false, ok), (true, nul), (false, ok)]);
+    let got: Vec<_> = run
+        .exchanges
+        .iter()
+        .map(|x| (x.request.as_ref().map(|r| (r.target.clone(), r.body_len)), x.response.as_ref().map(|r| r.status)))
+        .collect();
+    assert_eq!(got, [(Some(("/first".into(), 0)), Some(200)), (Some(("/nul".into(), 2)), Some(200))], "{:?}", run.codes());
+    assert_eq!(run.count("http.malformed_field_line"), 1);
+
+    // A lowercase version (RFC 9112 §2.3: HTTP-name is case-sensitive): still the request the
+    // server answered.
+    let (run, _) = talk(Limits::default(), &[(true, first), (false, ok), (true, b"get /low http/1.1\r\nHost: x\r\n\r\n"), (false, ok)]);
+    let got: Vec<_> =
+        run.exchanges.iter().map(|x| (x.request.as_ref().map(|r| r.target.clone()), x.response.as_ref().map(|r| r.status))).collect();
+    assert_eq!(got, [(Some("/first".into()), Some(200)), (Some("/low".into()), Some(200))], "{:?}", run.codes());
+    assert_eq!(run.count("http.malformed_request_line"), 1);
+
+    // More fields than Limits.max_header_fields (what the test sent): every request is kept, the
+    // first fields read, one finding per head naming the cap.
+    let limits = Limits { max_header_fields: 10, ..Limits::default() };
+    let many: String = (0..30).map(|i| format!("X-{i}: v\r\n")).collect();
+    let head = format!("GET /many HTTP/1.1\r\n{many}\r\n");
+    let (run, _) = talk(limits, &[(true, head.as_bytes()), (false, ok), (true, head.as_bytes()), (false, ok)]);
+    assert_eq!(run.exchanges.len(), 2, "{:?}", run.codes());
+    for x in &run.exchanges {
+        let r = x.request.as_ref().unwrap();
+        assert_eq!((r.target.as_str(), r.headers.len()), ("/many", 10));
+        assert_eq!(x.response.as_ref().map(|r| r.status), Some(200));
+    }
+    let f = run.findings.iter().find(|f| f.code == "http.too_many_fields").expect("the finding");
+    assert!(f.message.contains("Limits.max_header_fields"), "{}", f.message);
+}
+
+/// Interim responses (the bytes of /tmp/review-keep/p11_1xx.py: `HTTP/1.1 102 Processing` heads
+/// before the 200) are kept up to Limits.max_interim_responses, the rest counted with one finding
+/// naming the cap; memory held does not grow with their number (the test sent N and 4N).
+#[test]
+fn interim_responses_have_a_cap() {
+    let run_with = |n: usize| {
+        alloc::measure(|| {
+            let mut run = Run::new(Limits::default());
+            let mut conv = conversation(40003);
+            conv.handshake(&mut |t, f| run.frame(t, f));
+            conv.send(true, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", &mut |t, f| run.frame(t, f));
+            let mut seg = Vec::new();
+            for i in 0..n {
+                seg.extend_from_slice(b"HTTP/1.1 102 Processing\r\n\r\n");
+                if seg.len() > 1400 || i + 1 == n {
+                    conv.send(false, &seg, &mut |t, f| run.frame(t, f));
+                    seg.clear();
+                }
+            }
+            conv.send(false, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", &mut |t, f| run.frame(t, f));
+            conv.close(&mut |t, f| run.frame(t, f));
+            run.finish();
+            run
+        })
+    };
+    let (r1, c1) = run_with(5000);
+    let (r4, c4) = run_with(20000);
+    for r in [&r1, &r4] {
+        assert_eq!(r.exchanges.len(), 1);
+        let x = &r.exchanges[0];
+        assert_eq!((x.interim.len(), x.response.as_ref().map(|r| r.status)), (Limits::default().max_interim_responses, Some(200)));
+        assert_eq!(r.count("http.interim_limit"), 1);
+        assert!(r.findings.iter().any(|f| f.message.contains("Limits.max_interim_responses")));
+    }
+    assert!(c4.peak < c1.peak + (1 << 20), "N: {c1:?}, 4N: {c4:?}");
+}

@@ -144,6 +144,9 @@ pub struct Http1 {
     /// Requests emitted unanswered at the queue cap, oldest first: the next responses are theirs.
     evicted: Evicted,
     pending_cap_reported: bool,
+    /// Limits.max_interim_responses, and interim responses past it on this connection.
+    max_interim: usize,
+    interim_dropped: u64,
     suspect: Option<Suspect>,
     pub exchanges: u32,
 }
@@ -210,6 +213,8 @@ impl Http1 {
             awaiting: 0,
             evicted: Evicted::default(),
             pending_cap_reported: false,
+            max_interim: limits.max_interim_responses,
+            interim_dropped: 0,
             suspect: None,
             exchanges: 0,
         }
@@ -478,7 +483,13 @@ impl Http1 {
                     );
                 }
                 self.flag_suspect_follower(packet, &method, &target, sink);
-                let decision = self.framing(&h.headers, true, h.version == "HTTP/1.0", packet, sink);
+                let mut decision = self.framing(&h.headers, true, h.version == "HTTP/1.0", packet, sink);
+                if decision.suspect.is_none() {
+                    if let Some((why, alt)) = self.refused_reading(&h.refused_framing, buf.bytes()) {
+                        decision.suspect = Some(why);
+                        decision.alt_bodies = alt.into_iter().collect();
+                    }
+                }
                 let upgrade = if h.headers.has_token("Connection", "upgrade") {
                     h.headers.value("Upgrade").map(|u| u.to_ascii_lowercase())
                 } else {
@@ -544,6 +555,27 @@ impl Http1 {
                 Step::Progress
             }
         }
+    }
+
+    /// A framing field on a line refused as malformed (RFC 9112 §5.1: "Transfer-Encoding : chunked")
+    /// is read by lenient implementations: why that is ambiguous, and the body length under that
+    /// reading when it can be told from `body` (the bytes after the head).
+    fn refused_reading(&self, refused: &[(String, String)], body: &[u8]) -> Option<(String, Option<u64>)> {
+        let (name, value) = refused.first()?;
+        let why = format!("a malformed \"{name}\" field line that lenient implementations read, RFC 9112 §5.1");
+        let alt = if name.eq_ignore_ascii_case("Transfer-Encoding") {
+            let last = value.rsplit(',').next().unwrap_or("").trim();
+            last.eq_ignore_ascii_case("chunked")
+                .then(|| {
+                    let mut c = Chunked::new(self.max_chunk_line, 0);
+                    let (n, r) = c.feed_at(body, &mut |_| {});
+                    (r.is_ok() && c.is_done()).then_some(n as u64)
+                })
+                .flatten()
+        } else {
+            value.parse::<u64>().ok().filter(|_| value.bytes().all(|c| c.is_ascii_digit()))
+        };
+        Some((why, alt))
     }
 
     /// The request just read follows one whose framing is ambiguous: both readings are shown.
@@ -903,7 +935,22 @@ impl Http1 {
                 };
                 let p = &mut self.pending[pos];
                 if (100..200).contains(&status) && status != 101 {
-                    p.interim.push(resp);
+                    if p.interim.len() < self.max_interim {
+                        p.interim.push(resp);
+                    } else {
+                        self.interim_dropped += 1;
+                        if self.interim_dropped == 1 {
+                            sink.finding(
+                                packet,
+                                Severity::Warning,
+                                "http.interim_limit",
+                                format!(
+                                    "more than {} interim 1xx responses to one request (Limits.max_interim_responses): the first are kept, further ones on this connection are counted and dropped",
+                                    self.max_interim
+                                ),
+                            );
+                        }
+                    }
                     return Step::Progress;
                 }
                 p.resp_started = true;
