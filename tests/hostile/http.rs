@@ -638,7 +638,7 @@ fn a_malformed_field_line_keeps_the_request() {
     assert_eq!(run.count("http.malformed_request_line"), 1);
 
     // More fields than Limits.max_header_fields (what the test sent): every request is kept, the
-    // first fields read, one finding per head naming the cap.
+    // first fields read, one finding naming the cap.
     let limits = Limits { max_header_fields: 10, ..Limits::default() };
     let many: String = (0..30).map(|i| format!("X-{i}: v\r\n")).collect();
     let head = format!("GET /many HTTP/1.1\r\n{many}\r\n");
@@ -649,6 +649,7 @@ fn a_malformed_field_line_keeps_the_request() {
         assert_eq!((r.target.as_str(), r.headers.len()), ("/many", 10));
         assert_eq!(x.response.as_ref().map(|r| r.status), Some(200));
     }
+    assert_eq!(run.count("http.too_many_fields"), 1, "once per connection");
     let f = run.findings.iter().find(|f| f.code == "http.too_many_fields").expect("the finding");
     assert!(f.message.contains("Limits.max_header_fields"), "{}", f.message);
 }

@@ -147,6 +147,7 @@ pub struct Http1 {
     /// Limits.max_interim_responses, and interim responses past it on this connection.
     max_interim: usize,
     interim_dropped: u64,
+    fields_cap_reported: bool,
     suspect: Option<Suspect>,
     pub exchanges: u32,
 }
@@ -215,6 +216,7 @@ impl Http1 {
             pending_cap_reported: false,
             max_interim: limits.max_interim_responses,
             interim_dropped: 0,
+            fields_cap_reported: false,
             suspect: None,
             exchanges: 0,
         }
@@ -469,6 +471,10 @@ impl Http1 {
                 buf.consume(h.len);
                 let (packet, end_ts) = buf.last_consumed_packet();
                 for (sev, code, msg) in h.notes {
+                    // The field cap is reported once per connection.
+                    if code == "http.too_many_fields" && std::mem::replace(&mut self.fields_cap_reported, true) {
+                        continue;
+                    }
                     sink.finding(packet, sev, code, msg);
                 }
                 let HeadKind::Request { method, target } = h.kind else {
