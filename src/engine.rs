@@ -953,6 +953,11 @@ impl Live {
                             self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
                         }
                         Sniffed::Opaque => {
+                            let (c, sv) = (&self.bufs[Dir::ClientToServer], &self.bufs[Dir::ServerToClient]);
+                            if !both_ended && sv.is_empty() && c.len() >= limits.max_sniff_wait {
+                                let first = self.first_packet;
+                                sink.finding(first, Severity::Info, "tcp.sniff_wait_limit", format!("the client sent {} bytes that are no known protocol before the server's first byte, more than are held waiting for it (Limits.max_sniff_wait, {}): the connection is taken as plain TCP without looking at the server's answer", c.len(), limits.max_sniff_wait));
+                            }
                             self.protocol = Protocol::Tcp;
                             self.app = App::Opaque;
                         }

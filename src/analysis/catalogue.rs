@@ -347,6 +347,11 @@ pub const FINDINGS: &[Entry] = &[
         "More 1xx interim responses to one request than are kept (max_interim_responses): the rest are counted.",
         "同一请求的 1xx 临时响应超过保留上限（max_interim_responses）：其余的只计数。",
     ),
+    e(
+        "tcp.sniff_wait_limit",
+        "The client sent more unrecognised bytes before the server's first byte than are held waiting for it (max_sniff_wait): taken as plain TCP.",
+        "在服务器发送第一个字节之前，客户端发送的无法识别的字节超过等待上限（max_sniff_wait）：按普通 TCP 处理。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

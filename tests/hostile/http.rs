@@ -690,3 +690,19 @@ fn interim_responses_have_a_cap() {
     }
     assert!(c4.peak < c1.peak + (1 << 20), "N: {c1:?}, 4N: {c4:?}");
 }
+
+/// More than Limits.max_sniff_wait client bytes that are no protocol before the server's first
+/// byte (t12_sniff.py's junk5k, 5000 bytes against a 4096-byte cap, the numbers the test set): the
+/// connection is plain TCP, and a finding names the cap (it is not silent).
+#[test]
+fn the_sniff_wait_cap_is_reported() {
+    let long = vec![b'Z'; 5000];
+    let answer = b"HTTP/1.0 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad";
+    let (run, conns) = talk(Limits { max_sniff_wait: 4096, ..Limits::default() }, &[(true, &long), (false, answer)]);
+    assert_eq!(conns[0].protocol, Protocol::Tcp);
+    assert_eq!(run.count("tcp.sniff_wait_limit"), 1, "{:?}", run.codes());
+    assert!(run.findings.iter().any(|f| f.message.contains("Limits.max_sniff_wait")));
+    // Under the cap, no finding, and the status line makes it HTTP.
+    let (run, conns) = talk(Limits { max_sniff_wait: 8192, ..Limits::default() }, &[(true, &long), (false, answer)]);
+    assert_eq!((conns[0].protocol, run.count("tcp.sniff_wait_limit")), (Protocol::Http, 0));
+}

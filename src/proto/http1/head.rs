@@ -499,7 +499,7 @@ fn lenient_request(b: &[u8], nl: usize, why: &str, line_ok: bool, lim: HeadLimit
             Severity::Warning,
             "http.too_many_fields",
             format!(
-                "more than {} header fields (Limits.max_header_fields): the first {} are kept, {over} more are counted and dropped",
+                "more than {} header fields (Limits.max_header_fields): the first {} are kept, {over} more are counted and dropped (reported once per connection)",
                 lim.max_fields, lim.max_fields
             ),
         ));
