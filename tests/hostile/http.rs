@@ -706,3 +706,57 @@ fn the_sniff_wait_cap_is_reported() {
     let (run, conns) = talk(Limits { max_sniff_wait: 8192, ..Limits::default() }, &[(true, &long), (false, answer)]);
     assert_eq!((conns[0].protocol, run.count("tcp.sniff_wait_limit")), (Protocol::Http, 0));
 }
+
+/// The other reading of a request's framing (t1_smuggle.py's bytes): its request is marked
+/// `other_reading`, comes out after the request whose framing it reads otherwise (index order),
+/// is not counted in the connection's exchanges, and is not shown when both readings end at the
+/// same byte. "Content-Length: +5" and "5 5": tshark 4.0 on these bytes shows /a and /smuggled
+/// (it reads 5), so that reading is the other one, with the finding; and "Transfer-Encoding:
+/// chunked" (two spaces) with Content-Length 5 and body "0\r\n\r\n" ends at the same byte both
+/// ways, where tshark 4.0 shows /a and /smuggled once.
+#[test]
+fn the_other_reading_is_marked_ordered_and_not_doubled() {
+    let smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    for (fields, body, want) in [
+        ("Content-Length: +5\r\n", "hello", vec![("/a", false), ("/smuggled", true)]),
+        ("Content-Length: 5 5\r\n", "hello", vec![("/a", false), ("/smuggled", true)]),
+        ("Transfer-Encoding:  chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n", vec![("/a", false), ("/smuggled", false)]),
+        (
+            "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n",
+            "0\r\n\r\n",
+            vec![("/a", false), ("ET /smuggled", true), ("/smuggled", false)],
+        ),
+    ] {
+        let client = format!("POST /a HTTP/1.1\r\nHost: x\r\n{fields}\r\n{body}{smuggled}");
+        let mut run = Run::new(Limits::default());
+        let mut conv = conversation(40004);
+        conv.handshake(&mut |t, f| run.frame(t, f));
+        conv.send(true, client.as_bytes(), &mut |t, f| run.frame(t, f));
+        conv.send(false, ok, &mut |t, f| run.frame(t, f));
+        conv.send(false, ok, &mut |t, f| run.frame(t, f));
+        conv.close(&mut |t, f| run.frame(t, f));
+        // Emission order, not sorted: as the JSON lists them.
+        run.engine.finish();
+        run.drain();
+        let conns = run.engine.connections();
+        let got: Vec<(String, bool)> = run
+            .exchanges
+            .iter()
+            .filter_map(|x| {
+                x.request.as_ref().map(|r| (if r.method == "ET" { format!("ET {}", r.target) } else { r.target.clone() }, x.other_reading))
+            })
+            .collect();
+        let want: Vec<(String, bool)> = want.iter().map(|(t, o)| (t.to_string(), *o)).collect();
+        assert_eq!(got, want, "{fields:?}: {:?}", run.codes());
+        let indices: Vec<u32> = run.exchanges.iter().map(|x| x.index).collect();
+        assert!(indices.windows(2).all(|w| w[0] < w[1]), "{fields:?}: {indices:?}");
+        let alts = run.exchanges.iter().filter(|x| x.other_reading).count();
+        assert_eq!(conns[0].http_exchanges as usize, run.exchanges.len() - alts, "{fields:?}");
+        assert_eq!(run.count("http.possible_smuggling") >= 1, alts > 0, "{fields:?}: {:?}", run.codes());
+        for x in run.exchanges.iter().filter(|x| x.other_reading) {
+            let v = serde_json::to_value(x).unwrap();
+            assert_eq!(v["other_reading"], true);
+        }
+    }
+}

@@ -148,6 +148,9 @@ pub struct Http1 {
     max_interim: usize,
     interim_dropped: u64,
     fields_cap_reported: bool,
+    /// Requests under another reading of a request's framing, held until that request (the
+    /// index given) is emitted, so exchanges come out in index order.
+    held_alts: VecDeque<(u32, Box<HttpExchange>)>,
     suspect: Option<Suspect>,
     pub exchanges: u32,
 }
@@ -217,6 +220,7 @@ impl Http1 {
             max_interim: limits.max_interim_responses,
             interim_dropped: 0,
             fields_cap_reported: false,
+            held_alts: VecDeque::new(),
             suspect: None,
             exchanges: 0,
         }
@@ -528,15 +532,30 @@ impl Http1 {
                 p.pipelined_behind = self.awaiting as u32;
                 p.req_end = end_ts;
                 self.push_pending(p, sink);
+                // Where this reading's body ends, when the bytes tell: another reading that ends
+                // at the same byte is no other reading.
+                let main_end = match &decision.framing {
+                    Ok(None) => Some(0),
+                    Ok(Some(Framing::Length(n))) => Some(*n),
+                    Ok(Some(Framing::Chunked(_))) if !decision.alt_bodies.is_empty() => {
+                        let mut c = Chunked::new(self.max_chunk_line, 0);
+                        let (n, r) = c.feed_at(buf.bytes(), &mut |_| {});
+                        (r.is_ok() && c.is_done()).then_some(n as u64)
+                    }
+                    _ => None,
+                };
+                if main_end.is_some() && !decision.alt_bodies.is_empty() && decision.alt_bodies.iter().all(|a| Some(*a) == main_end) {
+                    decision.suspect = None;
+                }
                 if let Some(why) = decision.suspect {
                     // The other readings' next request, if its bytes are here already. When this
                     // reading goes on by looking for a request at a line start, the starts it
                     // finds itself are not shown twice.
                     let resyncs = decision.framing.is_err();
-                    for &alt in &decision.alt_bodies {
+                    for &alt in decision.alt_bodies.iter().filter(|a| Some(**a) != main_end) {
                         let line_start = usize::try_from(alt).ok().and_then(|a| buf.bytes().get(a.checked_sub(1)?)) == Some(&b'\n');
                         if !(resyncs && line_start) {
-                            self.show_other_reading(buf, alt, packet, &why, sink);
+                            self.show_other_reading(buf, alt, packet, index, &why, sink);
                         }
                     }
                     self.suspect = Some(Suspect { packet, why });
@@ -602,7 +621,7 @@ impl Http1 {
     /// Under another reading of the framing of the request just read (body `alt` bytes long),
     /// the next request starts `alt` bytes into `buf`: when a whole request head is there, it is
     /// shown as an exchange of its own, with the finding.
-    fn show_other_reading(&mut self, buf: &StreamBuf, alt: u64, packet: PacketNo, why: &str, sink: &mut Sink) {
+    fn show_other_reading(&mut self, buf: &StreamBuf, alt: u64, packet: PacketNo, main: u32, why: &str, sink: &mut Sink) {
         let b = buf.bytes();
         let Ok(at) = usize::try_from(alt) else { return };
         if at == 0 || at >= b.len() || !super::detect::looks_like_request(&b[at..b.len().min(at + self.max_start_line)]) {
@@ -624,8 +643,7 @@ impl Http1 {
         );
         let index = self.next_index;
         self.next_index += 1;
-        self.exchanges += 1;
-        sink.event(Event::Http(Box::new(HttpExchange {
+        let x = Box::new(HttpExchange {
             connection: sink.conn,
             index,
             request: Some(HttpRequest {
@@ -648,7 +666,18 @@ impl Http1 {
             pipelined_behind: 0,
             ttfb_ms: None,
             duration_ms: None,
-        })));
+            other_reading: true,
+        });
+        self.held_alts.push_back((main, x));
+    }
+
+    /// Emits the other readings held for requests up to `index`.
+    fn emit_alts(&mut self, index: u32, sink: &mut Sink) {
+        while self.held_alts.front().is_some_and(|(m, _)| *m <= index) {
+            if let Some((_, x)) = self.held_alts.pop_front() {
+                sink.event(Event::Http(x));
+            }
+        }
     }
 
     fn new_pending(&self, index: u32, request: Option<HttpRequest>, req_start: Nanos) -> Pending {
@@ -798,7 +827,13 @@ impl Http1 {
                 let why = format!("invalid Content-Length \"{}\", RFC 9112 §6.3 rule 5", all.join(", "));
                 // Each value that is a number is another implementation's reading.
                 let mut alt_bodies: Vec<u64> = Vec::new();
-                for v in cls().filter_map(parse).take(8) {
+                // And the leading digits of one that is not ("+5", "5 5": tshark 4.0 reads 5).
+                let lenient = |v: &str| {
+                    let v = v.strip_prefix('+').unwrap_or(v);
+                    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+                    parse(&v[..digits])
+                };
+                for v in cls().filter_map(|v| parse(v).or_else(|| lenient(v))).take(8) {
                     if !alt_bodies.contains(&v) {
                         alt_bodies.push(v);
                     }
@@ -1204,7 +1239,9 @@ impl Http1 {
             pipelined_behind: p.pipelined_behind,
             ttfb_ms,
             duration_ms,
+            other_reading: false,
         })));
+        self.emit_alts(p.index, sink);
     }
 
     /// Bytes never captured on `dir`.
@@ -1299,5 +1336,6 @@ impl Http1 {
             }
             self.emit(p, sink);
         }
+        self.emit_alts(u32::MAX, sink);
     }
 }
