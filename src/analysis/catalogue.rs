@@ -349,8 +349,8 @@ pub const FINDINGS: &[Entry] = &[
     ),
     e(
         "tcp.sniff_wait_limit",
-        "The client sent more unrecognised bytes before the server's first byte than are held waiting for it (max_sniff_wait): taken as plain TCP.",
-        "在服务器发送第一个字节之前，客户端发送的无法识别的字节超过等待上限（max_sniff_wait）：按普通 TCP 处理。",
+        "The client sent more unrecognised bytes before the server's first byte than are held waiting for it (max_sniff_wait): the rest are counted, not decoded; the server's answer still tells the protocol.",
+        "在服务器发送第一个字节之前，客户端发送的无法识别的字节超过等待上限（max_sniff_wait）：其余字节只计数不解析；仍根据服务器的回应判断协议。",
     ),
 ];
 
