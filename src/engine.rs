@@ -993,7 +993,7 @@ impl Live {
                         // The client's bytes not held while sniffing: a gap after the held ones.
                         None if self.sniff_over.is_some() => {
                             if let Some((n, packet)) = self.sniff_over.take() {
-                                h.gap(Dir::ClientToServer, n, packet, &mut self.bufs[Dir::ClientToServer], &mut sink);
+                                h.gap_not_held(Dir::ClientToServer, n, packet, &mut self.bufs[Dir::ClientToServer], &mut sink);
                             }
                         }
                         None => return,

@@ -708,6 +708,8 @@ fn the_sniff_wait_cap_is_reported() {
         let ((run, conns), cost) = alloc::measure(|| talk(limits.clone(), &[(true, &long), (false, answer)]));
         assert_eq!(conns[0].protocol, Protocol::Http);
         assert_eq!(run.count("tcp.sniff_wait_limit"), 1, "{:?}", run.codes());
+        // Bytes captured but not held are not "not captured".
+        assert_eq!(run.count("tcp.gap"), 0, "{:?}", run.codes());
         assert!(run.findings.iter().any(|f| f.code == "tcp.sniff_wait_limit" && f.message.contains("Limits.max_sniff_wait")));
         let statuses: Vec<_> = run.exchanges.iter().filter_map(|x| x.response.as_ref().map(|r| r.status)).collect();
         assert_eq!(statuses, [400]);

@@ -1246,6 +1246,16 @@ impl Http1 {
 
     /// Bytes never captured on `dir`.
     pub fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
+        self.gap_as(dir, len, packet, buf, sink, true)
+    }
+
+    /// Bytes captured but not held (past Limits.max_sniff_wait, whose finding says so): a gap
+    /// without the tcp.gap finding.
+    pub fn gap_not_held(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
+        self.gap_as(dir, len, packet, buf, sink, false)
+    }
+
+    fn gap_as(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink, report: bool) {
         if let Side::Body { acc, .. } = &mut self.sides[dir] {
             let fits = match &mut acc.framing {
                 Framing::Length(left) if *left >= len + buf.len() as u64 => {
@@ -1279,6 +1289,11 @@ impl Http1 {
         }
         buf.skip_gap(len);
         if !matches!(self.sides[dir], Side::Stopped | Side::AwaitingResponse) {
+            if !report {
+                self.sides[dir] = Side::Resync;
+                self.resyncs[dir] = ResyncAt::default();
+                return;
+            }
             sink.finding(
                 packet,
                 Severity::Warning,
