@@ -405,46 +405,16 @@ fn field_line_ok(l: &[u8]) -> Option<(&[u8], &[u8])> {
         .then_some((name, value))
 }
 
-/// A request head httparse refuses (a request line such as "OPTIONS HTTP/1.1", a bare "OPTIONS",
-/// "GET /HTTP/1.1", odd whitespace, a lowercase version; or field lines it does not accept, or
-/// too many of them): method, target and version as far as they can be read, the fields that
-/// follow the rules, each refused line skipped with a finding quoting it. `None` when the line
-/// does not start with a method. `line_ok`: httparse accepts the request line itself.
-fn lenient_request(b: &[u8], nl: usize, why: &str, line_ok: bool, lim: HeadLimits) -> Option<Parsed> {
-    let raw = String::from_utf8_lossy(&b[..nl]).trim_end_matches(['\r', '\n']).to_string();
-    let mut parts = raw.split([' ', '\t', '\x0b', '\x0c']).filter(|p| !p.is_empty());
-    let method = parts.next()?;
-    if !method.bytes().all(is_tchar) {
-        return None;
-    }
-    let rest: Vec<&str> = parts.collect();
-    let known = crate::proto::detect::KNOWN_METHODS.contains(&method.to_ascii_uppercase().as_str());
-    let (mut target, mut version) = (String::new(), None);
-    match rest.as_slice() {
-        [] => {}
-        // One word after the method is the target, as Wireshark reads it ("OPTIONS HTTP/1.1":
-        // target "HTTP/1.1"; "GET /HTTP/1.1": target "/HTTP/1.1"), with no version.
-        [one] => target = one.to_string(),
-        [.., last] if last.get(..5).is_some_and(|v| v.eq_ignore_ascii_case("HTTP/")) => {
-            version = Some(last.to_string());
-            target = rest[..rest.len() - 1].join(" ");
-        }
-        _ => target = rest.join(" "),
-    }
-    if !known && version.is_none() {
-        return None;
-    }
-    let version: Cow<'static, str> = match version.as_deref() {
-        Some("HTTP/1.1") => Cow::Borrowed("HTTP/1.1"),
-        Some("HTTP/1.0") => Cow::Borrowed("HTTP/1.0"),
-        Some(v) => Cow::Owned(v.to_string()),
-        None => Cow::Borrowed(""),
-    };
+/// Field lines (`fields`: the head after its first line) read one at a time: those that follow
+/// the rules are kept (up to Limits.max_header_fields), the others skipped with a finding quoting
+/// them; refused Transfer-Encoding and Content-Length lines are returned trimmed.
+#[allow(clippy::type_complexity)]
+fn lenient_fields(fields: &[u8], lim: HeadLimits) -> (Headers, Vec<(Severity, &'static str, String)>, Vec<(String, String)>) {
     let mut notes = Vec::new();
     let mut refused_framing = Vec::new();
     // The fields after the line, one line at a time (obs-fold lines joined to the one before).
     let mut lines: Vec<Vec<u8>> = Vec::new();
-    for l in b[nl..].split(|&c| c == b'\n') {
+    for l in fields.split(|&c| c == b'\n') {
         let l = l.strip_suffix(b"\r").unwrap_or(l);
         if l.is_empty() {
             continue;
@@ -504,6 +474,45 @@ fn lenient_request(b: &[u8], nl: usize, why: &str, line_ok: bool, lim: HeadLimit
             ),
         ));
     }
+    (h, notes, refused_framing)
+}
+
+/// A request head httparse refuses (a request line such as "OPTIONS HTTP/1.1", a bare "OPTIONS",
+/// "GET /HTTP/1.1", odd whitespace, a lowercase version; or field lines it does not accept, or
+/// too many of them): method, target and version as far as they can be read, the fields that
+/// follow the rules, each refused line skipped with a finding quoting it. `None` when the line
+/// does not start with a method. `line_ok`: httparse accepts the request line itself.
+fn lenient_request(b: &[u8], nl: usize, why: &str, line_ok: bool, lim: HeadLimits) -> Option<Parsed> {
+    let raw = String::from_utf8_lossy(&b[..nl]).trim_end_matches(['\r', '\n']).to_string();
+    let mut parts = raw.split([' ', '\t', '\x0b', '\x0c']).filter(|p| !p.is_empty());
+    let method = parts.next()?;
+    if !method.bytes().all(is_tchar) {
+        return None;
+    }
+    let rest: Vec<&str> = parts.collect();
+    let known = crate::proto::detect::KNOWN_METHODS.contains(&method.to_ascii_uppercase().as_str());
+    let (mut target, mut version) = (String::new(), None);
+    match rest.as_slice() {
+        [] => {}
+        // One word after the method is the target, as Wireshark reads it ("OPTIONS HTTP/1.1":
+        // target "HTTP/1.1"; "GET /HTTP/1.1": target "/HTTP/1.1"), with no version.
+        [one] => target = one.to_string(),
+        [.., last] if last.get(..5).is_some_and(|v| v.eq_ignore_ascii_case("HTTP/")) => {
+            version = Some(last.to_string());
+            target = rest[..rest.len() - 1].join(" ");
+        }
+        _ => target = rest.join(" "),
+    }
+    if !known && version.is_none() {
+        return None;
+    }
+    let version: Cow<'static, str> = match version.as_deref() {
+        Some("HTTP/1.1") => Cow::Borrowed("HTTP/1.1"),
+        Some("HTTP/1.0") => Cow::Borrowed("HTTP/1.0"),
+        Some(v) => Cow::Owned(v.to_string()),
+        None => Cow::Borrowed(""),
+    };
+    let (h, mut notes, refused_framing) = lenient_fields(&b[nl..], lim);
     if !line_ok {
         let shape = if rest.is_empty() {
             "a method alone, without target or version"
@@ -564,6 +573,34 @@ pub fn parse_response_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed
         Some(p) => p,
         None => response_with(b, &mut vec![httparse::EMPTY_HEADER; lim.max_fields])
             .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, false, lim)),
+    }
+    .or_lenient_response(b, lim)
+}
+
+impl Parsed {
+    /// A response head httparse refused for its fields (the status line alone parses): the
+    /// fields read as far as they go, as for a request.
+    fn or_lenient_response(self, b: &[u8], lim: HeadLimits) -> Parsed {
+        let Parsed::Invalid { why, len } = self else { return self };
+        let nl = b.iter().position(|&c| c == b'\n').map_or(b.len(), |p| p + 1);
+        let mut alone = Vec::with_capacity(nl + 2);
+        alone.extend_from_slice(&b[..nl]);
+        alone.extend_from_slice(b"\r\n");
+        count_call();
+        let mut resp = httparse::Response::new(&mut []);
+        if !matches!(resp.parse(&alone), Ok(httparse::Status::Complete(_))) {
+            return Parsed::Invalid { why, len };
+        }
+        let (headers, notes, refused_framing) = lenient_fields(&b[nl..], lim);
+        Parsed::Complete(Head {
+            len: b.len(),
+            version: version_str(resp.version),
+            headers,
+            kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+            malformed_line: None,
+            notes,
+            refused_framing,
+        })
     }
 }
 
@@ -708,6 +745,17 @@ mod tests {
         let Parsed::Complete(h) = parse_request(&too_many) else { panic!("300 fields") };
         assert_eq!(h.headers.len(), 256);
         assert!(h.notes.iter().any(|n| n.1 == "http.too_many_fields"));
+    }
+
+    /// RFC 9112 §5.1 in a response: the field line with whitespace before its colon is skipped,
+    /// the response and its other fields kept.
+    #[test]
+    fn a_response_with_a_malformed_field_line_is_kept() {
+        let Parsed::Complete(h) = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length : 9\r\nX: y\r\n\r\n") else { panic!("not kept") };
+        assert!(matches!(h.kind, HeadKind::Response { status: 200, .. }));
+        assert_eq!((h.headers.value("X"), h.headers.value("Content-Length")), (Some("y"), None));
+        assert_eq!(h.notes.iter().map(|n| n.1).collect::<Vec<_>>(), ["http.malformed_field_line"]);
+        assert_eq!(h.refused_framing, [("Content-Length".to_string(), "9".to_string())]);
     }
 
     #[test]
