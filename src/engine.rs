@@ -108,6 +108,9 @@ struct Live {
     ws_messages: u32,
     findings_left: u32,
     findings_dropped: u32,
+    /// Client bytes not held while the protocol is undecided and the server has not spoken
+    /// (past Limits.max_sniff_wait), and the packet of the first: a gap once it is HTTP.
+    sniff_over: Option<(u64, PacketNo)>,
 }
 
 /// What the transport side hands to the application side, in order. [`Apps`] applies it at once;
@@ -811,6 +814,9 @@ impl FlowOut for Apps {
                     pending.push((dir, OwnedChunk::Owned { bytes: bytes.to_vec(), packet, ts }));
                     return;
                 }
+                if conn.sniff_drops(dir, bytes.len(), packet, &self.limits, &mut self.out) {
+                    return;
+                }
                 let mut rest = bytes;
                 // Bodies and WebSocket frames are decoded in place while nothing waits in the
                 // direction's buffer; what they leave is buffered below.
@@ -897,7 +903,31 @@ impl Live {
             ws_messages: 0,
             findings_left: limits.max_findings_per_connection,
             findings_dropped: 0,
+            sniff_over: None,
         }
+    }
+
+    /// While the protocol is undecided and the server has not spoken, the client's bytes past
+    /// Limits.max_sniff_wait are not held (counted, one finding): true when `len` bytes are so
+    /// dropped.
+    fn sniff_drops(&mut self, dir: Dir, len: usize, packet: PacketNo, limits: &Limits, out: &mut Output) -> bool {
+        let c2s = Dir::ClientToServer;
+        if dir != c2s || !matches!(self.app, App::Undecided) {
+            return false;
+        }
+        if self.sniff_over.is_none() && (self.bufs[c2s].len() < limits.max_sniff_wait || !self.bufs[Dir::ServerToClient].is_empty()) {
+            return false;
+        }
+        match &mut self.sniff_over {
+            Some((n, _)) => *n += len as u64,
+            None => {
+                self.sniff_over = Some((len as u64, packet));
+                let held = self.bufs[c2s].len();
+                let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
+                sink.finding(packet, Severity::Info, "tcp.sniff_wait_limit", format!("the client sent more than {} bytes (Limits.max_sniff_wait) before the server's first byte, none of a known protocol: the first {held} are held to tell the protocol from the server's answer, the rest are counted, not decoded", limits.max_sniff_wait));
+            }
+        }
+        true
     }
 
     /// The figures of a connection that never carried a byte (for its snapshot).
@@ -917,7 +947,7 @@ impl Live {
             match c {
                 OwnedChunk::Pushed => data_seen = true,
                 OwnedChunk::Owned { bytes, packet, ts } => {
-                    if !self.ended[dir] {
+                    if !self.ended[dir] && !self.sniff_drops(dir, bytes.len(), packet, limits, out) {
                         self.bufs[dir].push(&bytes, packet, ts);
                         data_seen = true;
                     }
@@ -980,12 +1010,10 @@ impl Live {
                 App::Done => return,
                 App::Undecided => {
                     let both_ended = self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
-                    let s = sniff_waiting(
-                        self.bufs[Dir::ClientToServer].bytes(),
-                        self.bufs[Dir::ServerToClient].bytes(),
-                        both_ended,
-                        limits.max_sniff_wait,
-                    );
+                    let s = sniff_waiting(self.bufs[Dir::ClientToServer].bytes(), self.bufs[Dir::ServerToClient].bytes(), both_ended);
+                    if !matches!(s, Sniffed::NeedMore | Sniffed::Http) {
+                        self.sniff_over = None;
+                    }
                     match s {
                         Sniffed::NeedMore => return,
                         Sniffed::Http => {
@@ -1018,6 +1046,12 @@ impl Live {
                     let switch = h.process(&mut self.bufs, &mut sink);
                     self.http_exchanges = h.exchanges;
                     match switch {
+                        // The client's bytes not held while sniffing: a gap after the held ones.
+                        None if self.sniff_over.is_some() => {
+                            if let Some((n, packet)) = self.sniff_over.take() {
+                                h.gap_not_held(Dir::ClientToServer, n, packet, &mut self.bufs[Dir::ClientToServer], &mut sink);
+                            }
+                        }
                         None => return,
                         Some(Switch::WebSocket { request_headers, response_headers, request_packet, response_packet }) => {
                             let hs = handshake::from_headers(&request_headers, &response_headers, request_packet, response_packet);

@@ -84,6 +84,9 @@ pub struct Limits {
     /// its own cap too); past it one `findings.file_limit` finding says the rest are not recorded.
     /// A load decoding on several threads gives each an equal share.
     pub max_findings_per_file: u64,
+    // --- HTTP/1 after review (issue 15, the HTTP area) ---
+    /// 1xx interim responses kept with one request; more are counted, with a finding.
+    pub max_interim_responses: usize,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -128,6 +131,8 @@ impl Default for Limits {
             max_packet_comments: 100_000,
             max_findings_per_file: 100_000,
             max_brotli_windows: 64 << 20,
+            // --- HTTP/1 after review (issue 15, the HTTP area) ---
+            max_interim_responses: 16,
         }
     }
 }

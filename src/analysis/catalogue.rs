@@ -86,8 +86,8 @@ pub const FINDINGS: &[Entry] = &[
     ),
     e(
         "http.bad_chunk",
-        "A bad chunk in a chunked body (RFC 9112 §7.1); the rest of this direction is not decoded.",
-        "分块正文中有错误的分块（RFC 9112 §7.1）；这个方向的其余数据不再解析。",
+        "A bad chunk in a chunked body (RFC 9112 §7.1): the body ends there, and decoding resumes at the next line that starts a message.",
+        "分块正文中有错误的分块（RFC 9112 §7.1）：正文到此结束，从下一个消息开头的行继续解析。",
     ),
     e(
         "http.decompression_limit",
@@ -351,6 +351,27 @@ pub const FINDINGS: &[Entry] = &[
         "tcp.new_syn_on_open_connection",
         "A SYN with a new initial sequence number came on the ports of a connection that had not ended (no FINs, no RST): a new connection starts there, as tshark's \"A new tcp session is started with the same ports\"; the old one ends at its last packet.",
         "在尚未结束（没有 FIN、没有 RST）的连接的端口上出现了带新初始序列号的 SYN：从这里开始一个新连接，与 tshark 的“以相同端口开始新的 TCP 会话”一致；旧连接在其最后一个报文处结束。",
+    ),
+    // --- HTTP/1 after review (issue 15, the HTTP area) ---
+    e(
+        "http.malformed_field_line",
+        "A header field line that is not name \":\" value (RFC 9112 §5.1, RFC 9110 §5.5): skipped, the rest of the request is read.",
+        "不是“名称:值”形式的头部字段行（RFC 9112 §5.1、RFC 9110 §5.5）：跳过该行，继续读取请求的其余部分。",
+    ),
+    e(
+        "http.too_many_fields",
+        "More header fields than are kept (max_header_fields): the first are kept, the rest counted.",
+        "头部字段超过保留上限（max_header_fields）：保留前面的字段，其余只计数。",
+    ),
+    e(
+        "http.interim_limit",
+        "More 1xx interim responses to one request than are kept (max_interim_responses): the rest are counted.",
+        "同一请求的 1xx 临时响应超过保留上限（max_interim_responses）：其余的只计数。",
+    ),
+    e(
+        "tcp.sniff_wait_limit",
+        "The client sent more unrecognised bytes before the server's first byte than are held waiting for it (max_sniff_wait): the rest are counted, not decoded; the server's answer still tells the protocol.",
+        "在服务器发送第一个字节之前，客户端发送的无法识别的字节超过等待上限（max_sniff_wait）：其余字节只计数不解析；仍根据服务器的回应判断协议。",
     ),
 ];
 

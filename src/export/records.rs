@@ -174,6 +174,9 @@ pub fn exchange(out: &mut Vec<u8>, x: &HttpExchange) {
     opt_float(out, x.ttfb_ms);
     lit!(out, ",\"duration_ms\":");
     opt_float(out, x.duration_ms);
+    if x.other_reading {
+        lit!(out, ",\"other_reading\":true");
+    }
     out.push(b'}');
 }
 
@@ -259,10 +262,15 @@ mod tests {
             pipelined_behind: 3,
             ttfb_ms: Some(f64::INFINITY),
             duration_ms: None,
+            other_reading: false,
         };
         let mut mine = Vec::new();
         exchange(&mut mine, &x);
         assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&x).unwrap());
+        let alt = HttpExchange { other_reading: true, ..x.clone() };
+        let mut mine = Vec::new();
+        exchange(&mut mine, &alt);
+        assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&alt).unwrap());
 
         let m = WsMessage {
             connection: 1,

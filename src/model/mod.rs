@@ -322,6 +322,11 @@ pub struct HttpExchange {
     pub ttfb_ms: Option<f64>,
     /// Time from the first byte of the request to the last byte of the response.
     pub duration_ms: Option<f64>,
+    /// A request seen only under another reading of the framing of the request before it
+    /// (request smuggling, RFC 9112 §11.2): not part of the reading the decoder follows, never
+    /// answered, not counted in the connection's exchanges. In JSON only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub other_reading: bool,
 }
 
 /// A WebSocket frame as it appeared on the wire.

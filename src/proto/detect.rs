@@ -59,11 +59,11 @@ fn method_prefix(b: &[u8]) -> bool {
 /// Decides from the first bytes of the client's and the server's directions (either may be empty).
 /// `ended` says no more bytes will come, so a decision must be made now. Client bytes that are
 /// nothing known wait for the server's first bytes (a status line makes the connection HTTP,
-/// whatever the client sent) while they are fewer than `wait` (Limits.max_sniff_wait).
-pub fn sniff_waiting(client: &[u8], server: &[u8], ended: bool, wait: usize) -> Sniffed {
+/// whatever the client sent) however many they are: the caller holds at most the first
+/// Limits.max_sniff_wait of them and counts the rest.
+pub fn sniff_waiting(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
     match sniff(client, server, ended) {
-        // Held bytes are at most `wait` per connection, and never more than the connection sent.
-        Sniffed::Opaque if server.is_empty() && !ended && client.len() < wait => Sniffed::NeedMore,
+        Sniffed::Opaque if server.is_empty() && !ended => Sniffed::NeedMore,
         s => s,
     }
 }
@@ -160,13 +160,12 @@ mod tests {
     #[test]
     fn a_status_line_makes_it_http_whatever_the_client_sent() {
         assert_eq!(sniff(b"OPTIONS\r\n\r\n", b"", false), Sniffed::Http);
-        assert_eq!(sniff_waiting(b"garbage?\r\n", b"", false, 100), Sniffed::NeedMore);
-        assert_eq!(sniff_waiting(b"garbage?\r\n", b"HTTP/1.0 400 Bad Request\r\n", false, 100), Sniffed::Http);
+        assert_eq!(sniff_waiting(b"garbage?\r\n", b"", false), Sniffed::NeedMore);
+        assert_eq!(sniff_waiting(b"garbage?\r\n", b"HTTP/1.0 400 Bad Request\r\n", false), Sniffed::Http);
         assert_eq!(sniff(b"\x01\x02garbage\r\n", b"HTTP/1.0 400 Bad Request\r\n", false), Sniffed::Http);
-        assert_eq!(sniff_waiting(b"\x01\x02garbage\r\n", b"", false, 100), Sniffed::NeedMore);
+        assert_eq!(sniff_waiting(b"\x01\x02garbage\r\n", b"", false), Sniffed::NeedMore);
         // Past the wait, or once the connection ended, the client's bytes decide alone.
-        assert_eq!(sniff_waiting(b"garbage?\r\n", b"", false, 10), Sniffed::Opaque);
-        assert_eq!(sniff_waiting(b"garbage?\r\n", b"", true, 100), Sniffed::Opaque);
-        assert_eq!(sniff_waiting(b"SSH-2.0-OpenSSH_9.2\r\n", b"SSH-2.0-x\r\n", false, 100), Sniffed::Opaque);
+        assert_eq!(sniff_waiting(b"garbage?\r\n", b"", true), Sniffed::Opaque);
+        assert_eq!(sniff_waiting(b"SSH-2.0-OpenSSH_9.2\r\n", b"SSH-2.0-x\r\n", false), Sniffed::Opaque);
     }
 }

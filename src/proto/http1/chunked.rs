@@ -95,12 +95,25 @@ impl Chunked {
     /// Consumes from `input`, handing chunk data to `data`. Returns bytes consumed; stops early when
     /// the body ends. Short input is never an error: it is consumed and parsing resumes next time.
     pub fn feed(&mut self, input: &[u8], data: &mut dyn FnMut(&[u8])) -> Result<usize, ChunkError> {
+        let (n, r) = self.feed_at(input, data);
+        r.map(|()| n)
+    }
+
+    /// As [`Self::feed`], and on an error also how many bytes come before the offending one
+    /// (those are consumed; the rest is left for a search of the next message start).
+    pub fn feed_at(&mut self, input: &[u8], data: &mut dyn FnMut(&[u8])) -> (usize, Result<(), ChunkError>) {
         let mut i = 0;
-        while i < input.len() {
+        let r = self.feed_inner(input, data, &mut i);
+        (i, r)
+    }
+
+    fn feed_inner(&mut self, input: &[u8], data: &mut dyn FnMut(&[u8]), at: &mut usize) -> Result<(), ChunkError> {
+        let i = at;
+        while *i < input.len() {
             match self.state {
                 State::Done => break,
                 State::Size { digits } => {
-                    let c = input[i];
+                    let c = input[*i];
                     let v = match c {
                         b'0'..=b'9' => c - b'0',
                         b'a'..=b'f' => c - b'a' + 10,
@@ -119,11 +132,11 @@ impl Chunked {
                     }
                     self.size = self.size << 4 | v as u64;
                     self.state = State::Size { digits: digits.saturating_add(1) };
-                    i += 1;
+                    *i += 1;
                 }
                 State::Ext { len } => {
-                    let c = input[i];
-                    i += 1;
+                    let c = input[*i];
+                    *i += 1;
                     if c == b'\n' {
                         self.chunks += 1;
                         self.state = if self.size == 0 { State::Trailer { len: 0 } } else { State::Data { left: self.size } };
@@ -138,30 +151,30 @@ impl Chunked {
                     }
                 }
                 State::Data { left } => {
-                    let n = (left.min((input.len() - i) as u64)) as usize;
-                    data(&input[i..i + n]);
-                    i += n;
+                    let n = (left.min((input.len() - *i) as u64)) as usize;
+                    data(&input[*i..*i + n]);
+                    *i += n;
                     let left = left - n as u64;
                     self.state = if left == 0 { State::DataCr } else { State::Data { left } };
                 }
                 State::DataCr => {
-                    match input[i] {
+                    match input[*i] {
                         b'\r' => self.state = State::DataLf,
                         b'\n' => self.state = State::Size { digits: 0 },
                         _ => return Err(ChunkError::MissingCrlf),
                     }
-                    i += 1;
+                    *i += 1;
                 }
                 State::DataLf => {
-                    if input[i] != b'\n' {
+                    if input[*i] != b'\n' {
                         return Err(ChunkError::MissingCrlf);
                     }
-                    i += 1;
+                    *i += 1;
                     self.state = State::Size { digits: 0 };
                 }
                 State::Trailer { len } => {
-                    let c = input[i];
-                    i += 1;
+                    let c = input[*i];
+                    *i += 1;
                     match c {
                         b'\n' if len == 0 => {
                             self.state = State::Done;
@@ -187,7 +200,7 @@ impl Chunked {
                 }
             }
         }
-        Ok(i)
+        Ok(())
     }
 
     /// Trailer fields as (name, value) pairs.

@@ -18,6 +18,9 @@ pub struct Head {
     pub malformed_line: Option<String>,
     /// Rule breaks found while parsing (severity, code, message).
     pub notes: Vec<(Severity, &'static str, String)>,
+    /// Framing fields (Transfer-Encoding, Content-Length) on lines refused as malformed, as
+    /// (name, value) with the whitespace trimmed: a lenient implementation reads them.
+    pub refused_framing: Vec<(String, String)>,
 }
 
 pub enum HeadKind {
@@ -266,6 +269,9 @@ pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed 
         let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
         let mut req = httparse::Request::new(&mut few);
         if let Ok(httparse::Status::Complete(len)) = req.parse(b) {
+            if req.headers.len() > lim.max_fields {
+                return capped_fields(&b[..len], lim);
+            }
             return Parsed::Complete(Head {
                 len,
                 version: version_str(req.version),
@@ -273,6 +279,7 @@ pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed 
                 kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
                 malformed_line: None,
                 notes: Vec::new(),
+                refused_framing: Vec::new(),
             });
         }
     }
@@ -299,6 +306,14 @@ pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed 
             .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, true, lim)),
     }
     .or_lenient(b, nl, lim)
+    .or_capped(b, lim)
+}
+
+/// A whole request head with more fields than Limits.max_header_fields: read leniently, the
+/// first fields kept.
+fn capped_fields(b: &[u8], lim: HeadLimits) -> Parsed {
+    let nl = b.iter().position(|&c| c == b'\n').map_or(b.len(), |p| p + 1);
+    lenient_request(b, nl, "too many fields", true, lim).unwrap_or(Parsed::Invalid { why: "too many fields".into(), len: b.len() })
 }
 
 /// Whole lines of a request head without its empty line (`b` ends with a line feed), taken as
@@ -340,6 +355,7 @@ fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option
             kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
             malformed_line: None,
             notes: Vec::new(),
+            refused_framing: Vec::new(),
         }),
         Ok(httparse::Status::Partial) => Parsed::Invalid { why: "the head does not parse".into(), len: b.len() },
         Err(httparse::Error::TooManyHeaders) => return None,
@@ -348,11 +364,22 @@ fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option
 }
 
 impl Parsed {
-    /// When httparse refused a request head: the request line read as far as it goes.
+    fn or_capped(self, b: &[u8], lim: HeadLimits) -> Parsed {
+        match self {
+            Parsed::Complete(h) if h.headers.len() > lim.max_fields && h.malformed_line.is_none() => {
+                capped_fields(&b[..h.len.min(b.len())], lim)
+            }
+            p => p,
+        }
+    }
+
+    /// When httparse refused a request head: the request line and the fields read as far as they
+    /// go (RFC 9112 §3, §5).
     fn or_lenient(self, b: &[u8], nl: usize, lim: HeadLimits) -> Parsed {
         match self {
-            Parsed::Invalid { why, .. } if !line_is_valid(&b[..nl]) => {
-                lenient_request(b, nl, &why, lim).unwrap_or(Parsed::Invalid { why, len: b.len() })
+            Parsed::Invalid { why, .. } => {
+                let line_ok = line_is_valid(&b[..nl]);
+                lenient_request(b, nl, &why, line_ok, lim).unwrap_or(Parsed::Invalid { why, len: b.len() })
             }
             p => p,
         }
@@ -369,10 +396,93 @@ fn line_is_valid(line: &[u8]) -> bool {
     matches!(httparse::Request::new(&mut []).parse(&alone), Ok(httparse::Status::Complete(_)))
 }
 
-/// A request head whose request line httparse refuses ("OPTIONS HTTP/1.1", a bare "OPTIONS",
-/// "GET /HTTP/1.1", odd whitespace): method, target and version as far as they can be read, the
-/// fields after it. `None` when the line does not start with a method.
-fn lenient_request(b: &[u8], nl: usize, why: &str, lim: HeadLimits) -> Option<Parsed> {
+/// A field line as RFC 9110 §5 and RFC 9112 §5.1 have it: a token, a colon with no whitespace
+/// before it, a value without control characters other than HT (obs-text allowed).
+fn field_line_ok(l: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = l.iter().position(|&c| c == b':')?;
+    let (name, value) = (&l[..colon], &l[colon + 1..]);
+    (!name.is_empty() && name.iter().all(|&c| is_tchar(c)) && value.iter().all(|&c| c == b'\t' || (c >= 0x20 && c != 0x7f)))
+        .then_some((name, value))
+}
+
+/// Field lines (`fields`: the head after its first line) read one at a time: those that follow
+/// the rules are kept (up to Limits.max_header_fields), the others skipped with a finding quoting
+/// them; refused Transfer-Encoding and Content-Length lines are returned trimmed.
+#[allow(clippy::type_complexity)]
+fn lenient_fields(fields: &[u8], lim: HeadLimits) -> (Headers, Vec<(Severity, &'static str, String)>, Vec<(String, String)>) {
+    let mut notes = Vec::new();
+    let mut refused_framing = Vec::new();
+    // The fields after the line, one line at a time (obs-fold lines joined to the one before).
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    for l in fields.split(|&c| c == b'\n') {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if l.is_empty() {
+            continue;
+        }
+        match lines.last_mut() {
+            Some(prev) if matches!(l[0], b' ' | b'\t') => {
+                prev.push(b' ');
+                prev.extend_from_slice(l.trim_ascii_start());
+            }
+            _ => lines.push(l.to_vec()),
+        }
+    }
+    let mut h = Headers::new();
+    let (mut kept, mut over, mut refused) = (0usize, 0usize, 0usize);
+    for l in &lines {
+        match field_line_ok(l) {
+            Some((n, v)) if kept < lim.max_fields => {
+                kept += 1;
+                h.push(&String::from_utf8_lossy(n), trim_ows(&String::from_utf8_lossy(v)));
+            }
+            Some(_) => over += 1,
+            None => {
+                refused += 1;
+                let text = String::from_utf8_lossy(l);
+                if let Some((n, v)) = text.split_once(':') {
+                    let n = n.trim_matches([' ', '\t']);
+                    if (n.eq_ignore_ascii_case("Transfer-Encoding") || n.eq_ignore_ascii_case("Content-Length"))
+                        && refused_framing.len() < 4
+                    {
+                        refused_framing.push((n.to_string(), v.trim_matches([' ', '\t', '\0']).to_string()));
+                    }
+                }
+                if refused <= 4 {
+                    let shown: String = text.chars().take(200).collect();
+                    notes.push((
+                        Severity::Warning,
+                        "http.malformed_field_line",
+                        format!(
+                            "header field line \"{}\" is not name \":\" value (RFC 9112 §5.1: no whitespace between the name and the colon, and a server must answer 400; RFC 9110 §5.5: no control characters in a value): skipped, the rest of the head is read",
+                            shown.escape_debug()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if refused > 4 {
+        notes.push((Severity::Warning, "http.malformed_field_line", format!("{} more malformed header field lines skipped", refused - 4)));
+    }
+    if over > 0 {
+        notes.push((
+            Severity::Warning,
+            "http.too_many_fields",
+            format!(
+                "more than {} header fields (Limits.max_header_fields): the first {} are kept, {over} more are counted and dropped (reported once per connection)",
+                lim.max_fields, lim.max_fields
+            ),
+        ));
+    }
+    (h, notes, refused_framing)
+}
+
+/// A request head httparse refuses (a request line such as "OPTIONS HTTP/1.1", a bare "OPTIONS",
+/// "GET /HTTP/1.1", odd whitespace, a lowercase version; or field lines it does not accept, or
+/// too many of them): method, target and version as far as they can be read, the fields that
+/// follow the rules, each refused line skipped with a finding quoting it. `None` when the line
+/// does not start with a method. `line_ok`: httparse accepts the request line itself.
+fn lenient_request(b: &[u8], nl: usize, why: &str, line_ok: bool, lim: HeadLimits) -> Option<Parsed> {
     let raw = String::from_utf8_lossy(&b[..nl]).trim_end_matches(['\r', '\n']).to_string();
     let mut parts = raw.split([' ', '\t', '\x0b', '\x0c']).filter(|p| !p.is_empty());
     let method = parts.next()?;
@@ -380,14 +490,14 @@ fn lenient_request(b: &[u8], nl: usize, why: &str, lim: HeadLimits) -> Option<Pa
         return None;
     }
     let rest: Vec<&str> = parts.collect();
-    let known = crate::proto::detect::KNOWN_METHODS.contains(&method);
+    let known = crate::proto::detect::KNOWN_METHODS.contains(&method.to_ascii_uppercase().as_str());
     let (mut target, mut version) = (String::new(), None);
     match rest.as_slice() {
         [] => {}
         // One word after the method is the target, as Wireshark reads it ("OPTIONS HTTP/1.1":
         // target "HTTP/1.1"; "GET /HTTP/1.1": target "/HTTP/1.1"), with no version.
         [one] => target = one.to_string(),
-        [.., last] if last.starts_with("HTTP/") => {
+        [.., last] if last.get(..5).is_some_and(|v| v.eq_ignore_ascii_case("HTTP/")) => {
             version = Some(last.to_string());
             target = rest[..rest.len() - 1].join(" ");
         }
@@ -402,43 +512,34 @@ fn lenient_request(b: &[u8], nl: usize, why: &str, lim: HeadLimits) -> Option<Pa
         Some(v) => Cow::Owned(v.to_string()),
         None => Cow::Borrowed(""),
     };
-    // The fields after the line, through httparse when they parse, else line by line.
-    let fields = &b[nl..];
-    let mut slots = vec![httparse::EMPTY_HEADER; lim.max_fields];
-    count_call();
-    let headers = match httparse::parse_headers(fields, &mut slots) {
-        Ok(httparse::Status::Complete((_, h))) => collect(fields, h),
-        _ => {
-            let text = String::from_utf8_lossy(fields);
-            let mut h = Headers::new();
-            for l in text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()).take(lim.max_fields) {
-                if let Some((n, v)) = l.split_once(':') {
-                    h.push(n.trim(), trim_ows(v));
-                }
-            }
-            h
-        }
-    };
-    let shape = if rest.is_empty() {
-        "a method alone, without target or version"
-    } else if version.is_empty() {
-        "no HTTP version"
-    } else if target.is_empty() {
-        "no request target"
-    } else {
-        "not method SP request-target SP HTTP-version"
-    };
-    let note = format!(
-        "malformed request line \"{}\" ({shape}; {why}): RFC 9112 §3 requires method SP request-target SP HTTP-version, read as far as it goes",
-        raw.escape_debug()
-    );
+    let (h, mut notes, refused_framing) = lenient_fields(&b[nl..], lim);
+    if !line_ok {
+        let shape = if rest.is_empty() {
+            "a method alone, without target or version"
+        } else if version.is_empty() {
+            "no HTTP version"
+        } else if target.is_empty() {
+            "no request target"
+        } else {
+            "not method SP request-target SP HTTP-version"
+        };
+        notes.push((
+            Severity::Warning,
+            "http.malformed_request_line",
+            format!(
+                "malformed request line \"{}\" ({shape}; {why}): RFC 9112 §3 requires method SP request-target SP HTTP-version, read as far as it goes",
+                raw.escape_debug()
+            ),
+        ));
+    }
     Some(Parsed::Complete(Head {
         len: b.len(),
         version,
-        headers,
+        headers: h,
         kind: HeadKind::Request { method: method_str(method), target },
-        malformed_line: Some(raw),
-        notes: vec![(Severity::Warning, "http.malformed_request_line", note)],
+        malformed_line: (!line_ok).then_some(raw),
+        notes,
+        refused_framing,
     }))
 }
 
@@ -461,6 +562,7 @@ pub fn parse_response_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed
                 kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
                 malformed_line: None,
                 notes: Vec::new(),
+                refused_framing: Vec::new(),
             });
         }
     }
@@ -471,6 +573,34 @@ pub fn parse_response_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed
         Some(p) => p,
         None => response_with(b, &mut vec![httparse::EMPTY_HEADER; lim.max_fields])
             .unwrap_or_else(|| retry_unfolded(b, httparse::Error::TooManyHeaders, false, lim)),
+    }
+    .or_lenient_response(b, lim)
+}
+
+impl Parsed {
+    /// A response head httparse refused for its fields (the status line alone parses): the
+    /// fields read as far as they go, as for a request.
+    fn or_lenient_response(self, b: &[u8], lim: HeadLimits) -> Parsed {
+        let Parsed::Invalid { why, len } = self else { return self };
+        let nl = b.iter().position(|&c| c == b'\n').map_or(b.len(), |p| p + 1);
+        let mut alone = Vec::with_capacity(nl + 2);
+        alone.extend_from_slice(&b[..nl]);
+        alone.extend_from_slice(b"\r\n");
+        count_call();
+        let mut resp = httparse::Response::new(&mut []);
+        if !matches!(resp.parse(&alone), Ok(httparse::Status::Complete(_))) {
+            return Parsed::Invalid { why, len };
+        }
+        let (headers, notes, refused_framing) = lenient_fields(&b[nl..], lim);
+        Parsed::Complete(Head {
+            len: b.len(),
+            version: version_str(resp.version),
+            headers,
+            kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+            malformed_line: None,
+            notes,
+            refused_framing,
+        })
     }
 }
 
@@ -490,6 +620,7 @@ fn response_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Optio
             kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
             malformed_line: None,
             notes: Vec::new(),
+            refused_framing: Vec::new(),
         }),
         Ok(httparse::Status::Partial) => Parsed::Invalid { why: "the head does not parse".into(), len: b.len() },
         Err(httparse::Error::TooManyHeaders) => return None,
@@ -522,6 +653,7 @@ fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool, lim: HeadLimits) 
                 kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
                 malformed_line: None,
                 notes: Vec::new(),
+                refused_framing: Vec::new(),
             }),
             _ => None,
         }
@@ -535,6 +667,7 @@ fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool, lim: HeadLimits) 
                 kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
                 malformed_line: None,
                 notes: Vec::new(),
+                refused_framing: Vec::new(),
             }),
             _ => None,
         }
@@ -608,7 +741,21 @@ mod tests {
             too_many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
         }
         too_many.extend_from_slice(b"\r\n");
-        assert!(matches!(parse_request(&too_many), Parsed::Invalid { .. }));
+        // More than Limits.max_header_fields (256): the request, its first 256 fields, a finding.
+        let Parsed::Complete(h) = parse_request(&too_many) else { panic!("300 fields") };
+        assert_eq!(h.headers.len(), 256);
+        assert!(h.notes.iter().any(|n| n.1 == "http.too_many_fields"));
+    }
+
+    /// RFC 9112 §5.1 in a response: the field line with whitespace before its colon is skipped,
+    /// the response and its other fields kept.
+    #[test]
+    fn a_response_with_a_malformed_field_line_is_kept() {
+        let Parsed::Complete(h) = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length : 9\r\nX: y\r\n\r\n") else { panic!("not kept") };
+        assert!(matches!(h.kind, HeadKind::Response { status: 200, .. }));
+        assert_eq!((h.headers.value("X"), h.headers.value("Content-Length")), (Some("y"), None));
+        assert_eq!(h.notes.iter().map(|n| n.1).collect::<Vec<_>>(), ["http.malformed_field_line"]);
+        assert_eq!(h.refused_framing, [("Content-Length".to_string(), "9".to_string())]);
     }
 
     #[test]
@@ -642,7 +789,10 @@ mod tests {
         // Not a request at all.
         assert!(matches!(parse_request(b"\x16\x03\x01\x02\x00"), Parsed::Invalid { .. }));
         assert!(matches!(parse_request(b"hello there\r\n\r\n"), Parsed::Invalid { .. }));
-        // A valid line with a broken field is not a malformed request line.
-        assert!(matches!(parse_request(b"GET / HTTP/1.1\r\nBad Field\r\n\r\n"), Parsed::Invalid { .. }));
+        // A valid line with a broken field is not a malformed request line: the field is skipped
+        // (RFC 9112 §5.1), the request kept.
+        let Parsed::Complete(h) = parse_request(b"GET / HTTP/1.1\r\nBad Field\r\nHost: x\r\n\r\n") else { panic!("bad field") };
+        assert_eq!((h.malformed_line.as_deref(), h.headers.value("Host")), (None, Some("x")));
+        assert_eq!(h.notes.iter().map(|n| n.1).collect::<Vec<_>>(), ["http.malformed_field_line"]);
     }
 }

@@ -144,6 +144,13 @@ pub struct Http1 {
     /// Requests emitted unanswered at the queue cap, oldest first: the next responses are theirs.
     evicted: Evicted,
     pending_cap_reported: bool,
+    /// Limits.max_interim_responses, and interim responses past it on this connection.
+    max_interim: usize,
+    interim_dropped: u64,
+    fields_cap_reported: bool,
+    /// Requests under another reading of a request's framing, held until that request (the
+    /// index given) is emitted, so exchanges come out in index order.
+    held_alts: VecDeque<(u32, Box<HttpExchange>)>,
     suspect: Option<Suspect>,
     pub exchanges: u32,
 }
@@ -181,9 +188,10 @@ fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::C
             take(input);
             (input.len(), false, None)
         }
-        Framing::Chunked(c) => match c.feed(input, &mut take) {
-            Ok(n) => (n, c.is_done(), None),
-            Err(e) => (input.len(), false, Some(e)),
+        Framing::Chunked(c) => match c.feed_at(input, &mut take) {
+            (n, Ok(())) => (n, c.is_done(), None),
+            // The bytes before the bad one are used; the search for the next message starts there.
+            (n, Err(e)) => (n, false, Some(e)),
         },
     };
     *wire += r.0 as u64;
@@ -209,6 +217,10 @@ impl Http1 {
             awaiting: 0,
             evicted: Evicted::default(),
             pending_cap_reported: false,
+            max_interim: limits.max_interim_responses,
+            interim_dropped: 0,
+            fields_cap_reported: false,
+            held_alts: VecDeque::new(),
             suspect: None,
             exchanges: 0,
         }
@@ -463,6 +475,10 @@ impl Http1 {
                 buf.consume(h.len);
                 let (packet, end_ts) = buf.last_consumed_packet();
                 for (sev, code, msg) in h.notes {
+                    // The field cap is reported once per connection.
+                    if code == "http.too_many_fields" && std::mem::replace(&mut self.fields_cap_reported, true) {
+                        continue;
+                    }
                     sink.finding(packet, sev, code, msg);
                 }
                 let HeadKind::Request { method, target } = h.kind else {
@@ -477,7 +493,13 @@ impl Http1 {
                     );
                 }
                 self.flag_suspect_follower(packet, &method, &target, sink);
-                let decision = self.framing(&h.headers, true, h.version == "HTTP/1.0", packet, sink);
+                let mut decision = self.framing(&h.headers, true, h.version == "HTTP/1.0", packet, sink);
+                if decision.suspect.is_none() {
+                    if let Some((why, alt)) = self.refused_reading(&h.refused_framing, buf.bytes()) {
+                        decision.suspect = Some(why);
+                        decision.alt_bodies = alt.into_iter().collect();
+                    }
+                }
                 let upgrade = if h.headers.has_token("Connection", "upgrade") {
                     h.headers.value("Upgrade").map(|u| u.to_ascii_lowercase())
                 } else {
@@ -510,15 +532,30 @@ impl Http1 {
                 p.pipelined_behind = self.awaiting as u32;
                 p.req_end = end_ts;
                 self.push_pending(p, sink);
+                // Where this reading's body ends, when the bytes tell: another reading that ends
+                // at the same byte is no other reading.
+                let main_end = match &decision.framing {
+                    Ok(None) => Some(0),
+                    Ok(Some(Framing::Length(n))) => Some(*n),
+                    Ok(Some(Framing::Chunked(_))) if !decision.alt_bodies.is_empty() => {
+                        let mut c = Chunked::new(self.max_chunk_line, 0);
+                        let (n, r) = c.feed_at(buf.bytes(), &mut |_| {});
+                        (r.is_ok() && c.is_done()).then_some(n as u64)
+                    }
+                    _ => None,
+                };
+                if main_end.is_some() && !decision.alt_bodies.is_empty() && decision.alt_bodies.iter().all(|a| Some(*a) == main_end) {
+                    decision.suspect = None;
+                }
                 if let Some(why) = decision.suspect {
                     // The other readings' next request, if its bytes are here already. When this
                     // reading goes on by looking for a request at a line start, the starts it
                     // finds itself are not shown twice.
                     let resyncs = decision.framing.is_err();
-                    for &alt in &decision.alt_bodies {
+                    for &alt in decision.alt_bodies.iter().filter(|a| Some(**a) != main_end) {
                         let line_start = usize::try_from(alt).ok().and_then(|a| buf.bytes().get(a.checked_sub(1)?)) == Some(&b'\n');
                         if !(resyncs && line_start) {
-                            self.show_other_reading(buf, alt, packet, &why, sink);
+                            self.show_other_reading(buf, alt, packet, index, &why, sink);
                         }
                     }
                     self.suspect = Some(Suspect { packet, why });
@@ -545,6 +582,27 @@ impl Http1 {
         }
     }
 
+    /// A framing field on a line refused as malformed (RFC 9112 §5.1: "Transfer-Encoding : chunked")
+    /// is read by lenient implementations: why that is ambiguous, and the body length under that
+    /// reading when it can be told from `body` (the bytes after the head).
+    fn refused_reading(&self, refused: &[(String, String)], body: &[u8]) -> Option<(String, Option<u64>)> {
+        let (name, value) = refused.first()?;
+        let why = format!("a malformed \"{name}\" field line that lenient implementations read, RFC 9112 §5.1");
+        let alt = if name.eq_ignore_ascii_case("Transfer-Encoding") {
+            let last = value.rsplit(',').next().unwrap_or("").trim();
+            last.eq_ignore_ascii_case("chunked")
+                .then(|| {
+                    let mut c = Chunked::new(self.max_chunk_line, 0);
+                    let (n, r) = c.feed_at(body, &mut |_| {});
+                    (r.is_ok() && c.is_done()).then_some(n as u64)
+                })
+                .flatten()
+        } else {
+            value.parse::<u64>().ok().filter(|_| value.bytes().all(|c| c.is_ascii_digit()))
+        };
+        Some((why, alt))
+    }
+
     /// The request just read follows one whose framing is ambiguous: both readings are shown.
     fn flag_suspect_follower(&mut self, packet: PacketNo, method: &str, target: &str, sink: &mut Sink) {
         if let Some(s) = self.suspect.take() {
@@ -563,7 +621,7 @@ impl Http1 {
     /// Under another reading of the framing of the request just read (body `alt` bytes long),
     /// the next request starts `alt` bytes into `buf`: when a whole request head is there, it is
     /// shown as an exchange of its own, with the finding.
-    fn show_other_reading(&mut self, buf: &StreamBuf, alt: u64, packet: PacketNo, why: &str, sink: &mut Sink) {
+    fn show_other_reading(&mut self, buf: &StreamBuf, alt: u64, packet: PacketNo, main: u32, why: &str, sink: &mut Sink) {
         let b = buf.bytes();
         let Ok(at) = usize::try_from(alt) else { return };
         if at == 0 || at >= b.len() || !super::detect::looks_like_request(&b[at..b.len().min(at + self.max_start_line)]) {
@@ -585,8 +643,7 @@ impl Http1 {
         );
         let index = self.next_index;
         self.next_index += 1;
-        self.exchanges += 1;
-        sink.event(Event::Http(Box::new(HttpExchange {
+        let x = Box::new(HttpExchange {
             connection: sink.conn,
             index,
             request: Some(HttpRequest {
@@ -609,7 +666,18 @@ impl Http1 {
             pipelined_behind: 0,
             ttfb_ms: None,
             duration_ms: None,
-        })));
+            other_reading: true,
+        });
+        self.held_alts.push_back((main, x));
+    }
+
+    /// Emits the other readings held for requests up to `index`.
+    fn emit_alts(&mut self, index: u32, sink: &mut Sink) {
+        while self.held_alts.front().is_some_and(|(m, _)| *m <= index) {
+            if let Some((_, x)) = self.held_alts.pop_front() {
+                sink.event(Event::Http(x));
+            }
+        }
     }
 
     fn new_pending(&self, index: u32, request: Option<HttpRequest>, req_start: Nanos) -> Pending {
@@ -759,7 +827,13 @@ impl Http1 {
                 let why = format!("invalid Content-Length \"{}\", RFC 9112 §6.3 rule 5", all.join(", "));
                 // Each value that is a number is another implementation's reading.
                 let mut alt_bodies: Vec<u64> = Vec::new();
-                for v in cls().filter_map(parse).take(8) {
+                // And the leading digits of one that is not ("+5", "5 5": tshark 4.0 reads 5).
+                let lenient = |v: &str| {
+                    let v = v.strip_prefix('+').unwrap_or(v);
+                    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+                    parse(&v[..digits])
+                };
+                for v in cls().filter_map(|v| parse(v).or_else(|| lenient(v))).take(8) {
                     if !alt_bodies.contains(&v) {
                         alt_bodies.push(v);
                     }
@@ -902,7 +976,22 @@ impl Http1 {
                 };
                 let p = &mut self.pending[pos];
                 if (100..200).contains(&status) && status != 101 {
-                    p.interim.push(resp);
+                    if p.interim.len() < self.max_interim {
+                        p.interim.push(resp);
+                    } else {
+                        self.interim_dropped += 1;
+                        if self.interim_dropped == 1 {
+                            sink.finding(
+                                packet,
+                                Severity::Warning,
+                                "http.interim_limit",
+                                format!(
+                                    "more than {} interim 1xx responses to one request (Limits.max_interim_responses): the first are kept, further ones on this connection are counted and dropped",
+                                    self.max_interim
+                                ),
+                            );
+                        }
+                    }
                     return Step::Progress;
                 }
                 p.resp_started = true;
@@ -1005,10 +1094,14 @@ impl Http1 {
                 packet,
                 Severity::Error,
                 "http.bad_chunk",
-                format!("{e} (RFC 9112 §7.1); the rest of this direction is not decoded"),
+                format!("{e} (RFC 9112 §7.1): the body ends here, and decoding resumes at the next line that starts a message"),
             );
-            self.finish_body(dir, false, buf, sink);
-            self.sides[dir] = Side::Stopped;
+            self.finish_body_as(dir, false, false, buf, sink);
+            if matches!(self.sides[dir], Side::Head) {
+                // Never at a line start: the offending byte's line is skipped first.
+                self.resyncs[dir] = ResyncAt { at_line_start: false, scanned: 0 };
+                self.sides[dir] = Side::Resync;
+            }
         } else if done {
             self.finish_body(dir, true, buf, sink);
         }
@@ -1016,6 +1109,12 @@ impl Http1 {
 
     /// Completes the body in progress on `dir` and the message it belongs to.
     fn finish_body(&mut self, dir: Dir, complete: bool, buf: &StreamBuf, sink: &mut Sink) {
+        self.finish_body_as(dir, complete, true, buf, sink)
+    }
+
+    /// `report`: an incomplete body gets the body_incomplete finding (not when another finding
+    /// already said why).
+    fn finish_body_as(&mut self, dir: Dir, complete: bool, report: bool, buf: &StreamBuf, sink: &mut Sink) {
         let side = std::mem::replace(&mut self.sides[dir], Side::Head);
         let Side::Body { index, acc } = side else {
             self.sides[dir] = side;
@@ -1059,7 +1158,7 @@ impl Http1 {
                     r.headers.extend(chunked_trailer);
                 }
                 p.req_end = ts;
-                if !complete {
+                if !complete && report {
                     sink.finding(
                         packet,
                         Severity::Warning,
@@ -1080,7 +1179,7 @@ impl Http1 {
                     r.headers.extend(chunked_trailer);
                 }
                 p.resp_end = ts;
-                if !complete {
+                if !complete && report {
                     sink.finding(
                         packet,
                         Severity::Warning,
@@ -1140,11 +1239,23 @@ impl Http1 {
             pipelined_behind: p.pipelined_behind,
             ttfb_ms,
             duration_ms,
+            other_reading: false,
         })));
+        self.emit_alts(p.index, sink);
     }
 
     /// Bytes never captured on `dir`.
     pub fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
+        self.gap_as(dir, len, packet, buf, sink, true)
+    }
+
+    /// Bytes captured but not held (past Limits.max_sniff_wait, whose finding says so): a gap
+    /// without the tcp.gap finding.
+    pub fn gap_not_held(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
+        self.gap_as(dir, len, packet, buf, sink, false)
+    }
+
+    fn gap_as(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink, report: bool) {
         if let Side::Body { acc, .. } = &mut self.sides[dir] {
             let fits = match &mut acc.framing {
                 Framing::Length(left) if *left >= len + buf.len() as u64 => {
@@ -1178,6 +1289,11 @@ impl Http1 {
         }
         buf.skip_gap(len);
         if !matches!(self.sides[dir], Side::Stopped | Side::AwaitingResponse) {
+            if !report {
+                self.sides[dir] = Side::Resync;
+                self.resyncs[dir] = ResyncAt::default();
+                return;
+            }
             sink.finding(
                 packet,
                 Severity::Warning,
@@ -1235,5 +1351,6 @@ impl Http1 {
             }
             self.emit(p, sink);
         }
+        self.emit_alts(u32::MAX, sink);
     }
 }
