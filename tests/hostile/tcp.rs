@@ -503,18 +503,7 @@ fn caps_are_findings_once_and_bound_what_is_held() {
             }
         })
     };
-    let held = |packets: &Packets| {
-        let (cap, cost) = measure(|| {
-            let mut e = Engine::new(limits.clone());
-            let mut cap = wirescope::model::Capture::default();
-            for (i, (t, p)) in packets.iter().enumerate() {
-                e.packet(i as u64 + 1, *t, 1, p, 0, None);
-                e.drain_events().for_each(|ev| cap.apply(ev));
-            }
-            (cap, e)
-        });
-        (cap.0, cost.peak)
-    };
+    let held = |packets: &Packets| run_peak(&limits, packets);
     let (cap, small) = held(&attack(5_000));
     let (_, large) = held(&attack(20_000));
     let codes = |code: &str| cap.findings.iter().filter(|f| f.code == code).count();
@@ -628,18 +617,7 @@ fn reassembly_over_all_connections_is_capped() {
             }
         })
     };
-    let peak = |packets: &Packets| {
-        let (cap, cost) = measure(|| {
-            let mut e = Engine::new(limits.clone());
-            let mut cap = wirescope::model::Capture::default();
-            for (i, (t, p)) in packets.iter().enumerate() {
-                e.packet(i as u64 + 1, *t, 1, p, 0, None);
-                e.drain_events().for_each(|ev| cap.apply(ev));
-            }
-            (cap, e)
-        });
-        (cap.0, cost.peak)
-    };
+    let peak = |packets: &Packets| run_peak(&limits, packets);
     let (cap, p1) = peak(&attack(20));
     let (_, p4) = peak(&attack(80));
     // Without the cap 80 connections would hold 320 000 bytes of segments (and their copies);
@@ -900,4 +878,19 @@ fn a_scan_with_data_costs_little_per_connection() {
     for (kind, per_conn, bound) in got {
         assert!(per_conn <= bound, "{kind}: {per_conn:.0} bytes per connection");
     }
+}
+
+/// The capture the engine makes of `packets`, and the peak of bytes it held while making it
+/// (the engine included).
+fn run_peak(limits: &Limits, packets: &Packets) -> (wirescope::model::Capture, i64) {
+    let (cap, cost) = measure(|| {
+        let mut e = Engine::new(limits.clone());
+        let mut cap = wirescope::model::Capture::default();
+        for (i, (t, p)) in packets.iter().enumerate() {
+            e.packet(i as u64 + 1, *t, 1, p, 0, None);
+            e.drain_events().for_each(|ev| cap.apply(ev));
+        }
+        (cap, e)
+    });
+    (cap.0, cost.peak)
 }

@@ -272,15 +272,7 @@ pub fn parse_request_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed 
             if req.headers.len() > lim.max_fields {
                 return capped_fields(&b[..len], lim);
             }
-            return Parsed::Complete(Head {
-                len,
-                version: version_str(req.version),
-                headers: collect(&b[..len], req.headers),
-                kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
-                malformed_line: None,
-                notes: Vec::new(),
-                refused_framing: Vec::new(),
-            });
+            return Parsed::Complete(Head::of_request(&req, &b[..len]));
         }
     }
     let Some(end) = scan.head_end(b) else {
@@ -348,15 +340,7 @@ fn request_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Option
     count_call();
     let mut req = httparse::Request::new(headers);
     Some(match req.parse(b) {
-        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
-            len,
-            version: version_str(req.version),
-            headers: collect(&b[..len], req.headers),
-            kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
-            malformed_line: None,
-            notes: Vec::new(),
-            refused_framing: Vec::new(),
-        }),
+        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head::of_request(&req, &b[..len])),
         Ok(httparse::Status::Partial) => Parsed::Invalid { why: "the head does not parse".into(), len: b.len() },
         Err(httparse::Error::TooManyHeaders) => return None,
         Err(e) => retry_unfolded(b, e, true, HeadLimits { max_fields: headers.len().max(FEW_HEADERS) }),
@@ -555,15 +539,7 @@ pub fn parse_response_from(b: &[u8], scan: &mut Scan, lim: HeadLimits) -> Parsed
         let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
         let mut resp = httparse::Response::new(&mut few);
         if let Ok(httparse::Status::Complete(len)) = resp.parse(b) {
-            return Parsed::Complete(Head {
-                len,
-                version: version_str(resp.version),
-                headers: collect(&b[..len], resp.headers),
-                kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
-                malformed_line: None,
-                notes: Vec::new(),
-                refused_framing: Vec::new(),
-            });
+            return Parsed::Complete(Head::of_response(&resp, &b[..len]));
         }
     }
     let Some(end) = scan.head_end(b) else { return Parsed::Partial };
@@ -604,6 +580,34 @@ impl Parsed {
     }
 }
 
+impl Head {
+    /// The head httparse read whole from `head` (its bytes).
+    fn of_request(req: &httparse::Request<'_, '_>, head: &[u8]) -> Head {
+        Head {
+            len: head.len(),
+            version: version_str(req.version),
+            headers: collect(head, req.headers),
+            kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
+            malformed_line: None,
+            notes: Vec::new(),
+            refused_framing: Vec::new(),
+        }
+    }
+
+    /// The head httparse read whole from `head` (its bytes).
+    fn of_response(resp: &httparse::Response<'_, '_>, head: &[u8]) -> Head {
+        Head {
+            len: head.len(),
+            version: version_str(resp.version),
+            headers: collect(head, resp.headers),
+            kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
+            malformed_line: None,
+            notes: Vec::new(),
+            refused_framing: Vec::new(),
+        }
+    }
+}
+
 /// A response head in `b` from its first byte (one search from the start).
 pub fn parse_response(b: &[u8]) -> Parsed {
     parse_response_from(b, &mut Scan::default(), HeadLimits::default())
@@ -613,15 +617,7 @@ fn response_with<'b>(b: &'b [u8], headers: &mut [httparse::Header<'b>]) -> Optio
     count_call();
     let mut resp = httparse::Response::new(headers);
     Some(match resp.parse(b) {
-        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
-            len,
-            version: version_str(resp.version),
-            headers: collect(&b[..len], resp.headers),
-            kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
-            malformed_line: None,
-            notes: Vec::new(),
-            refused_framing: Vec::new(),
-        }),
+        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head::of_response(&resp, &b[..len])),
         Ok(httparse::Status::Partial) => Parsed::Invalid { why: "the head does not parse".into(), len: b.len() },
         Err(httparse::Error::TooManyHeaders) => return None,
         Err(e) => retry_unfolded(b, e, false, HeadLimits { max_fields: headers.len().max(FEW_HEADERS) }),
@@ -646,29 +642,13 @@ fn retry_unfolded(b: &[u8], e: httparse::Error, request: bool, lim: HeadLimits) 
     let again = if request {
         let mut req = httparse::Request::new(slots);
         match req.parse(&unfolded) {
-            Ok(httparse::Status::Complete(len)) => Some(Head {
-                len,
-                version: version_str(req.version),
-                headers: collect(&unfolded[..len], req.headers),
-                kind: HeadKind::Request { method: method_str(req.method.unwrap_or("")), target: req.path.unwrap_or("").to_string() },
-                malformed_line: None,
-                notes: Vec::new(),
-                refused_framing: Vec::new(),
-            }),
+            Ok(httparse::Status::Complete(len)) => Some(Head::of_request(&req, &unfolded[..len])),
             _ => None,
         }
     } else {
         let mut resp = httparse::Response::new(slots);
         match resp.parse(&unfolded) {
-            Ok(httparse::Status::Complete(len)) => Some(Head {
-                len,
-                version: version_str(resp.version),
-                headers: collect(&unfolded[..len], resp.headers),
-                kind: HeadKind::Response { status: resp.code.unwrap_or(0), reason: resp.reason.unwrap_or("").to_string() },
-                malformed_line: None,
-                notes: Vec::new(),
-                refused_framing: Vec::new(),
-            }),
+            Ok(httparse::Status::Complete(len)) => Some(Head::of_response(&resp, &unfolded[..len])),
             _ => None,
         }
     };
