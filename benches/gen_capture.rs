@@ -119,7 +119,6 @@ fn attack(kind: &str, n: u64, out: &str) -> std::io::Result<()> {
             std::process::exit(2);
         }
     }
-    drop(emit);
     if let Some(e) = err {
         return Err(e);
     }

@@ -110,13 +110,16 @@ pub fn summary(name: &str, cap: &Capture, max_messages: usize) -> String {
     summary_in(name, cap, max_messages, Lang::En)
 }
 
+/// One direction of a session: messages by opcode (in order of first appearance), payload bytes.
+type Side = (Vec<(u8, u64)>, u64);
+
 /// WebSocket message figures for the summary, per connection and direction, counted as messages
 /// go by: the summary of two million pings need not hold two million messages.
 #[derive(Debug, Default)]
 pub struct WsTally {
     total: u64,
     /// (connection, direction) → (messages by opcode in order of first appearance, payload bytes).
-    sides: std::collections::HashMap<(u32, Dir), (Vec<(u8, u64)>, u64)>,
+    sides: std::collections::HashMap<(u32, Dir), Side>,
     per_conn: std::collections::HashMap<u32, u64>,
 }
 
