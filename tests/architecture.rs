@@ -7,6 +7,8 @@
 //! model → analysis / export / app; ../shared/LAYOUT.md) and the module docs, not from what the code
 //! imports today; an allowance that goes against that flow carries its reason.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -378,16 +380,6 @@ fn module_of(rel: &Path) -> Vec<String> {
     parts
 }
 
-fn rust_files(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        for e in std::fs::read_dir(p).unwrap().flatten() {
-            rust_files(&e.path(), out);
-        }
-    } else if p.extension().is_some_and(|e| e == "rs") {
-        out.push(p.to_path_buf());
-    }
-}
-
 fn allowed(layer: &str) -> Option<&'static [&'static str]> {
     MAY_IMPORT.iter().find(|(l, _)| *l == layer).map(|(_, a)| *a)
 }
@@ -487,7 +479,7 @@ fn every_module_imports_only_what_its_layer_may() {
     let ext = externals();
     assert!(ext.contains("egui_kittest") && ext.contains("tokio"), "dependencies not read: {ext:?}");
     let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
+    common::rust_files(&root().join("src"), &mut files);
     files.sort();
     assert!(files.len() >= 40, "sources not found: {files:?}");
     let mut bad = Vec::new();

@@ -4,19 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wirescope::analysis::catalogue::{example_lesson, finding_text, has_han, FINDINGS};
 use wirescope::analysis::explain::Lang;
-
-fn rust_files(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        for e in std::fs::read_dir(p).unwrap().flatten() {
-            rust_files(&e.path(), out);
-        }
-    } else if p.extension().is_some_and(|e| e == "rs") {
-        out.push(p.to_path_buf());
-    }
-}
 
 /// String literals that look like finding codes ("ws.no_close_frame") in the non-test part of a
 /// source file.
@@ -46,7 +36,7 @@ fn every_finding_code_the_engine_can_emit_has_a_chinese_text() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for p in ["src/proto", "src/flow", "src/dissect", "src/engine.rs"] {
-        rust_files(&root.join(p), &mut files);
+        common::rust_files(&root.join(p), &mut files);
     }
     let mut codes = std::collections::BTreeSet::new();
     for f in &files {
@@ -145,7 +135,7 @@ fn every_explanation_has_both_languages() {
 fn every_ui_string_pair_is_translated() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
+    common::rust_files(&root.join("src"), &mut files);
     let mut n = 0;
     let mut bad = Vec::new();
     for f in &files {

@@ -34,6 +34,17 @@ pub fn analyze_with(path: &Path, limits: Limits) -> (Capture, Option<String>) {
 
 pub mod causal;
 
+/// Every `.rs` file under `p`, into `out`.
+pub fn rust_files(p: &Path, out: &mut Vec<PathBuf>) {
+    if p.is_dir() {
+        for e in std::fs::read_dir(p).unwrap().flatten() {
+            rust_files(&e.path(), out);
+        }
+    } else if p.extension().is_some_and(|e| e == "rs") {
+        out.push(p.to_path_buf());
+    }
+}
+
 pub fn analyze(name: &str) -> Capture {
     analyze_with(&captures_dir().join(name), Limits::default()).0
 }
