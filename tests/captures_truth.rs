@@ -282,6 +282,14 @@ fn fast_json_matches_serde_json_on_every_record() {
                     compact::to_vec_into(&mut mine, f).unwrap();
                     serde_json::to_vec(f).unwrap()
                 }
+                Event::H2Frame(f) => {
+                    compact::to_vec_into(&mut mine, f).unwrap();
+                    serde_json::to_vec(f).unwrap()
+                }
+                Event::Sse(f) => {
+                    compact::to_vec_into(&mut mine, f).unwrap();
+                    serde_json::to_vec(f).unwrap()
+                }
                 Event::Finding(f) => {
                     compact::to_vec_into(&mut mine, f).unwrap();
                     serde_json::to_vec(f).unwrap()

@@ -188,6 +188,8 @@ impl<'w> JsonWriter<'w> {
             Event::WsFrame(_) => Ok(()),
             Event::Finding(f) => self.findings.push(f),
             Event::Packet(_) => Ok(()),
+            // Written by the HTTP/2 and SSE work (issue 13).
+            Event::H2Frame(_) | Event::Sse(_) => Ok(()),
         }
     }
 

@@ -177,6 +177,10 @@ pub fn exchange(out: &mut Vec<u8>, x: &HttpExchange) {
     if x.other_reading {
         lit!(out, ",\"other_reading\":true");
     }
+    if let Some(id) = x.stream {
+        lit!(out, ",\"stream\":");
+        uint(out, u64::from(id));
+    }
     out.push(b'}');
 }
 
@@ -263,11 +267,12 @@ mod tests {
             ttfb_ms: Some(f64::INFINITY),
             duration_ms: None,
             other_reading: false,
+            stream: None,
         };
         let mut mine = Vec::new();
         exchange(&mut mine, &x);
         assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&x).unwrap());
-        let alt = HttpExchange { other_reading: true, ..x.clone() };
+        let alt = HttpExchange { other_reading: true, stream: Some(7), ..x.clone() };
         let mut mine = Vec::new();
         exchange(&mut mine, &alt);
         assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&alt).unwrap());

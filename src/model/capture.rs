@@ -1,7 +1,7 @@
 //! Everything decoded from one capture, collected from the engine's events. The app's store and
 //! the exporters read this.
 
-use super::{Connection, Event, Finding, HttpExchange, PacketNo, PacketRow, WsFrame, WsMessage};
+use super::{Connection, Event, Finding, H2Frame, HttpExchange, PacketNo, PacketRow, SseEvent, WsFrame, WsMessage};
 use serde::Serialize;
 
 /// Figures about the packets themselves.
@@ -37,6 +37,8 @@ pub struct Capture {
     pub http: Vec<HttpExchange>,
     pub websocket: Vec<WsMessage>,
     pub frames: Vec<WsFrame>,
+    pub h2_frames: Vec<H2Frame>,
+    pub sse: Vec<SseEvent>,
     pub findings: Vec<Finding>,
 }
 
@@ -47,6 +49,8 @@ impl Capture {
             Event::Http(x) => self.http.push(*x),
             Event::WsMessage(m) => self.websocket.push(*m),
             Event::WsFrame(f) => self.frames.push(*f),
+            Event::H2Frame(f) => self.h2_frames.push(*f),
+            Event::Sse(e) => self.sse.push(*e),
             Event::Finding(f) => self.findings.push(f),
         }
     }

@@ -172,6 +172,10 @@ pub struct TlsInfo {
     pub version: Option<String>,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
+    /// The suite the server chose (IANA name, e.g. "TLS_AES_128_GCM_SHA256").
+    pub cipher_suite: Option<String>,
+    /// Records were decrypted with keys from a key log: the inner protocol is decoded.
+    pub decrypted: bool,
 }
 
 /// What the upgrade handshake said, and whether the Accept value checks out.
@@ -327,6 +331,55 @@ pub struct HttpExchange {
     /// answered, not counted in the connection's exchanges. In JSON only when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub other_reading: bool,
+    /// The HTTP/2 (or HTTP/3) stream the exchange was carried on; none for HTTP/1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<u32>,
+}
+
+/// An HTTP/2 frame (RFC 9113 §6) as it crossed the connection: each is an event so that the
+/// ladder can draw connection frames (SETTINGS, PING, WINDOW_UPDATE, GOAWAY) and stream resets.
+#[derive(Debug, Clone, Serialize)]
+pub struct H2Frame {
+    pub connection: ConnId,
+    pub direction: Dir,
+    /// The packet that completed the frame, and the one it started in.
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub time: f64,
+    /// Stream identifier (0 for connection frames).
+    pub stream: u32,
+    /// The frame type's name ("DATA", "HEADERS", "SETTINGS" ...; "UNKNOWN(0x..)" otherwise).
+    pub kind: std::borrow::Cow<'static, str>,
+    pub flags: u8,
+    /// Payload length from the frame header.
+    pub len: u32,
+    /// What the frame says, in short: "ACK", "error=CANCEL", "+65535", "SETTINGS_MAX_CONCURRENT_STREAMS=100".
+    pub detail: String,
+}
+
+/// One Server-Sent Event (text/event-stream, WHATWG HTML §9.2) from a response body.
+#[derive(Debug, Clone, Serialize)]
+pub struct SseEvent {
+    pub connection: ConnId,
+    /// The exchange whose response carries the stream (its `index`), and its HTTP/2 stream.
+    pub exchange: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<u32>,
+    /// The packet that completed the event (its blank line), and the one it started in.
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `event:` field; none means "message".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    pub data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<u64>,
+    /// `data` was cut at the limit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub data_truncated: bool,
 }
 
 /// A WebSocket frame as it appeared on the wire.
@@ -407,5 +460,7 @@ pub enum Event {
     Http(Box<HttpExchange>),
     WsFrame(Box<WsFrame>),
     WsMessage(Box<WsMessage>),
+    H2Frame(Box<H2Frame>),
+    Sse(Box<SseEvent>),
     Finding(Finding),
 }

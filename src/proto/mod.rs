@@ -2,6 +2,7 @@
 //! consumes what it can, waits for more on short input, reports rule breaks as findings and carries on.
 
 pub mod content;
+pub mod decoder;
 pub mod detect;
 pub mod http1;
 pub mod socketio;
@@ -9,6 +10,7 @@ pub mod streambuf;
 pub mod tls;
 pub mod websocket;
 
+pub use decoder::{Figures, Finish, Shared, StreamDecoder};
 pub use streambuf::StreamBuf;
 
 use crate::model::{ConnId, Finding, PacketNo, Severity};

@@ -667,6 +667,7 @@ impl Http1 {
             ttfb_ms: None,
             duration_ms: None,
             other_reading: true,
+            stream: None,
         });
         self.held_alts.push_back((main, x));
     }
@@ -1240,6 +1241,7 @@ impl Http1 {
             ttfb_ms,
             duration_ms,
             other_reading: false,
+            stream: None,
         })));
         self.emit_alts(p.index, sink);
     }

@@ -1,7 +1,14 @@
 //! TLS recognised at the record layer: the ClientHello's SNI and ALPN, the negotiated version from
 //! the ServerHello. Everything after is marked encrypted. Bounds-checked reads only.
 
+pub mod keylog;
+
 use crate::model::TlsInfo;
+
+/// The key log a capture is read with, shared by every TLS connection of an engine (and its
+/// decoding threads): Decryption Secrets Blocks met while reading the file add to it before the
+/// packets they are for are decoded.
+pub type Keys = std::sync::Arc<std::sync::RwLock<keylog::KeyLog>>;
 
 struct R<'a>(&'a [u8]);
 
