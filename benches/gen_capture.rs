@@ -4,11 +4,15 @@
 //!
 //! Usage: wirescope-gen OUT.pcap [SIZE_MB]   (default 200)
 //!        wirescope-gen --attack KIND N OUT.pcap
+//!        wirescope-gen --web clear|tls13|h2 OUT.pcap [SIZE_MB]   (benches/secure.sh; see gen_web.rs)
 //!
 //! The attacks (issue 15; benches/attacks.sh times them at N and 4N): `head` (a request head
 //! growing by N segments of header lines, never ended), `pipeline` (N pipelined requests never
 //! answered), `synscan` (N SYN-only connections), `pings` (N empty ping frames on one WebSocket),
 //! `gzip0` (N gzip bodies whose trailer claims 0 bytes of output).
+
+#[path = "gen_web.rs"]
+mod web;
 
 use std::io::{BufWriter, Write};
 use wirescope::source::PcapWriter;
@@ -133,6 +137,23 @@ fn main() -> std::io::Result<()> {
             std::process::exit(2);
         };
         return attack(kind, n, out);
+    }
+    if args.get(1).map(String::as_str) == Some("--web") {
+        let kind = match args.get(2).map(String::as_str) {
+            Some("clear") => web::Web::Clear,
+            Some("tls13") => web::Web::Tls13,
+            Some("h2") => web::Web::H2,
+            _ => {
+                eprintln!("usage: wirescope-gen --web clear|tls13|h2 OUT.pcap [SIZE_MB]");
+                std::process::exit(2);
+            }
+        };
+        let Some(out) = args.get(3) else {
+            eprintln!("usage: wirescope-gen --web clear|tls13|h2 OUT.pcap [SIZE_MB]");
+            std::process::exit(2);
+        };
+        let mb: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(100);
+        return web::generate(kind, out, mb << 20);
     }
     let Some(out) = args.get(1).filter(|a| !a.starts_with('-')) else {
         eprintln!("usage: wirescope-gen OUT.pcap [SIZE_MB]");
