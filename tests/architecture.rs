@@ -47,7 +47,18 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     // I/O edges.
     ("source", &["fs", "limits"]),
-    ("load", &["engine", "flow", "limits", "model", "source"]),
+    (
+        "load",
+        &[
+            "engine",
+            "flow",
+            "limits",
+            "model",
+            "source",
+            // The TLS key log every decoding thread of a file shares (LoadOptions.keys).
+            "proto::tls::Keys",
+        ],
+    ),
     (
         "export",
         &[
