@@ -29,7 +29,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "limits",
             "model",
             // A connection picked up mid-stream: the side that sends something shaped like an HTTP
-            // request is the client. detect is a stateless byte sniffer, below every decoder.
+            // request is the client. flow uses detect's stateless byte sniffing only (not its
+            // Sniffer decoder, which builds the decoders through proto::handover).
             "proto::detect",
         ],
     ),
