@@ -8,22 +8,10 @@ use crate::model::{
     nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PacketSummary, PerDir, Protocol, RowKind, Severity,
     TlsInfo, Transport, WsHandshake,
 };
-use crate::proto::detect::{sniff_waiting, Sniffed};
-use crate::proto::http1::{Http1, Switch};
-use crate::proto::websocket::{handshake, WsSession};
-use crate::proto::{tls, Output, Sink, StreamBuf};
+use crate::proto::{tls, Figures, Finish, Output, Shared, Sink, Sniffer, StreamBuf, StreamDecoder};
 use core::net::SocketAddr;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-
-enum App {
-    Undecided,
-    Http(Box<Http1>),
-    Ws(Box<WsSession>),
-    Tls { client: bool, server: bool },
-    Opaque,
-    Done,
-}
 
 struct Udp {
     client: SocketAddr,
@@ -92,25 +80,19 @@ struct Done {
     info: Option<Box<(Option<TlsInfo>, Option<WsHandshake>)>>,
 }
 
-/// A connection's decoding state: stream buffers and the protocol decoder.
+/// A connection's decoding state: stream buffers and the decoder reading them (the engine only
+/// glues: which protocol it is, and what follows it, is the decoders' business).
 struct Live {
     id: u32,
-    /// The connection's first packet (named by findings about a missed upgrade).
-    first_packet: PacketNo,
-    app: App,
+    /// `None` once the connection is finished.
+    dec: Option<Box<dyn StreamDecoder>>,
     bufs: PerDir<StreamBuf>,
     ended: PerDir<bool>,
-    protocol: Protocol,
-    /// Boxed: most connections have neither, and these are large.
-    tls: Option<Box<TlsInfo>>,
-    ws: Option<Box<WsHandshake>>,
-    http_exchanges: u32,
-    ws_messages: u32,
+    /// The figures of the decoders the stream was handed over from (HTTP's exchanges under
+    /// WebSocket). Boxed, and only when there are any: the sniffer has none.
+    kept: Option<Box<Figures>>,
     findings_left: u32,
     findings_dropped: u32,
-    /// Client bytes not held while the protocol is undecided and the server has not spoken
-    /// (past Limits.max_sniff_wait), and the packet of the first: a gap once it is HTTP.
-    sniff_over: Option<(u64, PacketNo)>,
 }
 
 /// What the transport side hands to the application side, in order. [`Apps`] applies it at once;
@@ -161,7 +143,8 @@ pub struct Flows {
 /// The application side of the engine: stream bytes → HTTP exchanges, WebSocket messages,
 /// findings (as events).
 pub struct Apps {
-    limits: Limits,
+    /// The limits and the key log every decoder of this half reads.
+    shared: Shared,
     /// Connections `shard`, `shard + shards`, `shard + 2 * shards`, ... (all of them when
     /// `shards` is 1): connection `id` is at `id / shards`.
     conns: Slab<Conn>,
@@ -189,7 +172,13 @@ impl Engine {
     }
 
     pub fn limits(&self) -> &Limits {
-        &self.apps.limits
+        &self.apps.shared.limits
+    }
+
+    /// The key log TLS connections are decrypted with (before the first packet: connections
+    /// already started keep the one they started with).
+    pub fn set_keys(&mut self, keys: tls::Keys) {
+        self.apps.set_keys(keys);
     }
 
     /// Events produced since the last call.
@@ -728,14 +717,22 @@ impl Apps {
     /// they can be decoded apart). [`Apps::merge`] puts the shards back together.
     pub fn shard(limits: Limits, shards: u32) -> Self {
         let out = Output::for_shard(&limits, shards.max(1));
-        Apps { limits, conns: Slab::default(), shards: shards.max(1), out, chunks: Vec::new() }
+        let shared = Shared { limits: std::sync::Arc::new(limits), keys: tls::Keys::default() };
+        Apps { shared, conns: Slab::default(), shards: shards.max(1), out, chunks: Vec::new() }
+    }
+
+    /// The key log TLS connections are decrypted with. Set it before the first packet
+    /// (connections already started keep the one they started with); the shards of one file
+    /// share one.
+    pub fn set_keys(&mut self, keys: tls::Keys) {
+        self.shared.keys = keys;
     }
 
     /// One application half from the shards of [`Apps::shard`], given in order (shard 0 first),
     /// with connections in id order and the events still pending, shard by shard.
     pub fn merge(mut parts: Vec<Apps>) -> Apps {
         let Some(first) = parts.first() else { return Apps::new(Limits::default()) };
-        let limits = first.limits.clone();
+        let shared = first.shared.clone();
         let total: usize = parts.iter().map(|p| p.conns.len()).sum();
         let mut events = Vec::new();
         let mut iters: Vec<_> = parts
@@ -748,7 +745,7 @@ impl Apps {
         let n = iters.len();
         let conns = (0..total).filter_map(|i| iters[i % n].next()).collect();
         let out = Output::merged(parts.iter().map(|p| &p.out), events);
-        Apps { limits, conns, shards: 1, out, chunks: Vec::new() }
+        Apps { shared, conns, shards: 1, out, chunks: Vec::new() }
     }
 
     /// Where connection `id` is in `conns`.
@@ -797,13 +794,13 @@ impl FlowOut for Apps {
             // An end before any byte: nothing to decode.
             Conn::Idle { .. } if matches!(c, Chunk::End { .. }) => return,
             Conn::Idle { id, first_packet, .. } => {
-                *slot = Conn::Live(Box::new(Live::new(*id, *first_packet, &self.limits)));
+                *slot = Conn::Live(Box::new(Live::new(*id, *first_packet, &self.shared)));
                 let Conn::Live(l) = slot else { return };
                 l
             }
             Conn::Live(l) => l,
         };
-        if conn.ended[dir] || matches!(conn.app, App::Done) {
+        if conn.ended[dir] || conn.dec.is_none() {
             return;
         }
         let pending = &mut self.chunks;
@@ -814,24 +811,7 @@ impl FlowOut for Apps {
                     pending.push((dir, OwnedChunk::Owned { bytes: bytes.to_vec(), packet, ts }));
                     return;
                 }
-                if conn.sniff_drops(dir, bytes.len(), packet, &self.limits, &mut self.out) {
-                    return;
-                }
-                let mut rest = bytes;
-                // Bodies and WebSocket frames are decoded in place while nothing waits in the
-                // direction's buffer; what they leave is buffered below.
-                let mut sink = Live::sink(conn.id, &mut self.out, &mut conn.findings_left, &mut conn.findings_dropped);
-                let n = match &mut conn.app {
-                    App::Http(h) => h.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink),
-                    App::Ws(w) => w.take_direct(dir, rest, packet, ts, &mut conn.bufs[dir], &mut sink),
-                    _ => 0,
-                };
-                rest = &rest[n..];
-                if n > 0 {
-                    pending.push((dir, OwnedChunk::Pushed));
-                }
-                if !rest.is_empty() {
-                    conn.bufs[dir].push(rest, packet, ts);
+                if conn.take(dir, bytes, packet, ts, &mut self.out) {
                     pending.push((dir, OwnedChunk::Pushed));
                 }
             }
@@ -847,14 +827,14 @@ impl FlowOut for Apps {
             self.chunks.clear();
             return;
         };
-        conn.deliver(&mut self.chunks, &self.limits, &mut self.out);
-        if finish && !matches!(conn.app, App::Done) {
-            conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
+        conn.deliver(&mut self.chunks, &mut self.out);
+        if finish && conn.dec.is_some() {
+            conn.finish_app(packet, tcp_closed, &self.shared.limits, &mut self.out);
             // The decoding state goes; the figures stay.
-            let info =
-                (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take().map(|b| *b), conn.ws.take().map(|b| *b))));
-            let done =
-                Done { id: conn.id, protocol: conn.protocol, http_exchanges: conn.http_exchanges, ws_messages: conn.ws_messages, info };
+            let f = conn.kept.take().map(|b| *b).unwrap_or_default();
+            let info = (f.tls.is_some() || f.websocket.is_some()).then(|| Box::new((f.tls, f.websocket)));
+            let protocol = f.protocol.unwrap_or(Protocol::Unknown);
+            let done = Done { id: conn.id, protocol, http_exchanges: f.http_exchanges, ws_messages: f.ws_messages, info };
             *slot = Conn::Done(done);
         }
     }
@@ -889,88 +869,85 @@ enum OwnedChunk {
 }
 
 impl Live {
-    fn new(id: u32, first_packet: PacketNo, limits: &Limits) -> Self {
+    fn new(id: u32, first_packet: PacketNo, shared: &Shared) -> Self {
         Live {
             id,
-            first_packet,
-            app: App::Undecided,
+            dec: Some(Box::new(Sniffer::new(shared.clone(), first_packet))),
             bufs: PerDir::default(),
             ended: PerDir::default(),
-            protocol: Protocol::Unknown,
-            tls: None,
-            ws: None,
-            http_exchanges: 0,
-            ws_messages: 0,
-            findings_left: limits.max_findings_per_connection,
+            kept: None,
+            findings_left: shared.limits.max_findings_per_connection,
             findings_dropped: 0,
-            sniff_over: None,
         }
     }
 
-    /// While the protocol is undecided and the server has not spoken, the client's bytes past
-    /// Limits.max_sniff_wait are not held (counted, one finding): true when `len` bytes are so
-    /// dropped.
-    fn sniff_drops(&mut self, dir: Dir, len: usize, packet: PacketNo, limits: &Limits, out: &mut Output) -> bool {
-        let c2s = Dir::ClientToServer;
-        if dir != c2s || !matches!(self.app, App::Undecided) {
-            return false;
+    /// The connection's figures: the decoder's over those it was handed over from.
+    fn figures(&self) -> Figures {
+        let mut f = self.kept.as_deref().cloned().unwrap_or_default();
+        if let Some(d) = &self.dec {
+            d.figures(&mut f);
         }
-        if self.sniff_over.is_none() && (self.bufs[c2s].len() < limits.max_sniff_wait || !self.bufs[Dir::ServerToClient].is_empty()) {
-            return false;
+        f
+    }
+
+    /// The decoder's figures join the kept ones (it is being replaced, or finished).
+    fn keep_figures(&mut self, dec: &dyn StreamDecoder) {
+        let mut f = self.kept.take().map(|b| *b).unwrap_or_default();
+        dec.figures(&mut f);
+        let blank = f.protocol.is_none() && f.http_exchanges == 0 && f.ws_messages == 0 && f.tls.is_none() && f.websocket.is_none();
+        if !blank {
+            self.kept = Some(Box::new(f));
         }
-        match &mut self.sniff_over {
-            Some((n, _)) => *n += len as u64,
-            None => {
-                self.sniff_over = Some((len as u64, packet));
-                let held = self.bufs[c2s].len();
+    }
+
+    /// Segment bytes for `dir`: the decoder takes what it can in place (a body, WebSocket frames,
+    /// bytes the sniffer does not hold) while nothing waits in the direction's buffer; the rest
+    /// is buffered. True when anything was taken or buffered.
+    fn take(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo, ts: Nanos, out: &mut Output) -> bool {
+        let n = match &mut self.dec {
+            Some(d) => {
                 let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
-                sink.finding(packet, Severity::Info, "tcp.sniff_wait_limit", format!("the client sent more than {} bytes (Limits.max_sniff_wait) before the server's first byte, none of a known protocol: the first {held} are held to tell the protocol from the server's answer, the rest are counted, not decoded", limits.max_sniff_wait));
+                d.take_direct(dir, bytes, packet, ts, &mut self.bufs[dir], &mut sink).min(bytes.len())
             }
+            None => 0,
+        };
+        let rest = bytes.get(n..).unwrap_or_default();
+        if !rest.is_empty() {
+            self.bufs[dir].push(rest, packet, ts);
         }
-        true
-    }
-
-    /// The figures of a connection that never carried a byte (for its snapshot).
-    fn idle(id: u32, first_packet: PacketNo, udp: Option<Protocol>) -> Self {
-        let mut l = Live::new(id, first_packet, &Limits::default());
-        if let Some(p) = udp {
-            l.protocol = p;
-            l.app = App::Done;
-        }
-        l
+        n > 0 || !rest.is_empty()
     }
 
     /// Applies (and empties) what the tracker handed over.
-    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, limits: &Limits, out: &mut Output) {
+    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, out: &mut Output) {
         let mut data_seen = false;
         for (dir, c) in chunks.drain(..) {
             match c {
                 OwnedChunk::Pushed => data_seen = true,
                 OwnedChunk::Owned { bytes, packet, ts } => {
-                    if !self.ended[dir] && !self.sniff_drops(dir, bytes.len(), packet, limits, out) {
-                        self.bufs[dir].push(&bytes, packet, ts);
-                        data_seen = true;
+                    if !self.ended[dir] {
+                        data_seen |= self.take(dir, &bytes, packet, ts, out);
                     }
                 }
                 OwnedChunk::Gap { len, packet } => {
                     if data_seen {
-                        self.advance(limits, out);
+                        self.advance(out);
                         data_seen = false;
                     }
                     self.gap(dir, len, packet, out);
                 }
                 OwnedChunk::End => {
                     if data_seen {
-                        self.advance(limits, out);
+                        self.advance(out);
                         data_seen = false;
                     }
                     self.ended[dir] = true;
-                    self.end_dir(dir, limits, out);
+                    self.end_dir(dir, out);
                 }
             }
         }
         if data_seen {
-            self.advance(limits, out);
+            self.advance(out);
         }
     }
 
@@ -980,160 +957,38 @@ impl Live {
 
     fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, out: &mut Output) {
         let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
-        match &mut self.app {
-            App::Http(h) => h.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
-            App::Ws(w) => w.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
-            _ => self.bufs[dir].skip_gap(len),
+        match &mut self.dec {
+            Some(d) => d.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
+            None => self.bufs[dir].skip_gap(len),
         }
     }
 
-    fn end_dir(&mut self, dir: Dir, limits: &Limits, out: &mut Output) {
-        if matches!(self.app, App::Undecided) {
-            self.advance(limits, out);
-        }
+    fn end_dir(&mut self, dir: Dir, out: &mut Output) {
+        // The end may decide what the sniffer waited for.
+        self.advance(out);
         let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
-        match &mut self.app {
-            App::Http(h) => {
-                h.end(dir, &mut self.bufs[dir], &mut sink);
-                self.http_exchanges = h.exchanges;
-            }
-            App::Ws(w) => w.end(dir, &mut self.bufs[dir], &mut sink),
-            _ => {}
+        if let Some(d) = &mut self.dec {
+            d.end(dir, &mut self.bufs[dir], &mut sink);
         }
     }
 
-    /// Runs the decoders over what is buffered.
-    fn advance(&mut self, limits: &Limits, out: &mut Output) {
-        loop {
+    /// Runs the decoder over what is buffered, and its successors when it hands the stream over.
+    fn advance(&mut self, out: &mut Output) {
+        while let Some(d) = &mut self.dec {
             let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
-            match &mut self.app {
-                App::Done => return,
-                App::Undecided => {
-                    let both_ended = self.ended[Dir::ClientToServer] && self.ended[Dir::ServerToClient];
-                    let s = sniff_waiting(self.bufs[Dir::ClientToServer].bytes(), self.bufs[Dir::ServerToClient].bytes(), both_ended);
-                    if !matches!(s, Sniffed::NeedMore | Sniffed::Http) {
-                        self.sniff_over = None;
-                    }
-                    match s {
-                        Sniffed::NeedMore => return,
-                        Sniffed::Http => {
-                            self.protocol = Protocol::Http;
-                            self.app = App::Http(Box::new(Http1::new(limits)));
-                        }
-                        Sniffed::Http2 => {
-                            self.protocol = Protocol::Http2;
-                            self.app = App::Opaque;
-                        }
-                        Sniffed::Tls => {
-                            self.protocol = Protocol::Tls;
-                            self.tls = Some(Box::default());
-                            self.app = App::Tls { client: false, server: false };
-                        }
-                        Sniffed::WebSocket => {
-                            let first = self.first_packet;
-                            sink.finding(first, Severity::Info, "ws.upgrade_not_captured", "WebSocket frames without a captured upgrade (the capture started after the handshake): recognised from the frame headers".into());
-                            self.protocol = Protocol::Websocket;
-                            let hs = WsHandshake { upgrade_captured: false, ..Default::default() };
-                            self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
-                        }
-                        Sniffed::Opaque => {
-                            self.protocol = Protocol::Tcp;
-                            self.app = App::Opaque;
-                        }
-                    }
-                }
-                App::Http(h) => {
-                    let switch = h.process(&mut self.bufs, &mut sink);
-                    self.http_exchanges = h.exchanges;
-                    match switch {
-                        // The client's bytes not held while sniffing: a gap after the held ones.
-                        None if self.sniff_over.is_some() => {
-                            if let Some((n, packet)) = self.sniff_over.take() {
-                                h.gap_not_held(Dir::ClientToServer, n, packet, &mut self.bufs[Dir::ClientToServer], &mut sink);
-                            }
-                        }
-                        None => return,
-                        Some(Switch::WebSocket { request_headers, response_headers, request_packet, response_packet }) => {
-                            let hs = handshake::from_headers(&request_headers, &response_headers, request_packet, response_packet);
-                            if hs.accept_ok == Some(false) {
-                                sink.finding(
-                                    response_packet,
-                                    Severity::Error,
-                                    "ws.bad_accept",
-                                    format!(
-                                        "Sec-WebSocket-Accept is {} but the key {} requires {} (RFC 6455 §4.2.2)",
-                                        hs.accept.as_deref().unwrap_or("?"),
-                                        hs.key.as_deref().unwrap_or("?"),
-                                        hs.expected_accept.as_deref().unwrap_or("?")
-                                    ),
-                                );
-                            }
-                            if hs.key.is_none() {
-                                sink.finding(
-                                    request_packet,
-                                    Severity::Error,
-                                    "ws.missing_key",
-                                    "the upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1)".into(),
-                                );
-                            }
-                            self.protocol = Protocol::Websocket;
-                            self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
-                        }
-                        Some(Switch::Http2) => {
-                            self.protocol = Protocol::Http2;
-                            self.app = App::Opaque;
-                        }
-                        Some(Switch::Tunnel) => self.app = App::Opaque,
-                    }
-                }
-                App::Ws(w) => {
-                    w.process(&mut self.bufs, &mut sink);
-                    self.ws_messages = w.messages;
-                    return;
-                }
-                App::Tls { client, server } => {
-                    let info = self.tls.get_or_insert_with(Box::default);
-                    for (dir, done) in [(Dir::ClientToServer, client), (Dir::ServerToClient, server)] {
-                        let b = self.bufs[dir].bytes();
-                        if !*done {
-                            let parsed = if dir == Dir::ClientToServer { tls::client_hello(b, info) } else { tls::server_hello(b, info) };
-                            let record_len = if b.len() >= 5 { 5 + u16::from_be_bytes([b[3], b[4]]) as usize } else { usize::MAX };
-                            if parsed.is_some() || b.len() >= record_len || b.len() > 20_000 || self.ended[dir] {
-                                *done = true;
-                            }
-                        }
-                        if *done {
-                            let n = self.bufs[dir].len();
-                            self.bufs[dir].consume(n);
-                        }
-                    }
-                    return;
-                }
-                App::Opaque => {
-                    for d in Dir::BOTH {
-                        let n = self.bufs[d].len();
-                        self.bufs[d].consume(n);
-                    }
-                    return;
-                }
+            let Some(next) = d.process(&mut self.bufs, self.ended.clone(), &mut sink) else { return };
+            if let Some(old) = self.dec.replace(next) {
+                self.keep_figures(&*old);
             }
         }
     }
 
     fn finish_app(&mut self, packet: PacketNo, tcp_closed: bool, limits: &Limits, out: &mut Output) {
-        self.advance(limits, out);
-        let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
-        match std::mem::replace(&mut self.app, App::Done) {
-            App::Http(mut h) => {
-                h.finish(&mut self.bufs, &mut sink);
-                self.http_exchanges = h.exchanges;
-            }
-            App::Ws(mut w) => {
-                w.finish(&mut self.bufs, packet, tcp_closed, &mut sink);
-                self.ws_messages = w.messages;
-                self.ws = Some(Box::new(w.handshake.clone()));
-            }
-            _ => {}
+        self.advance(out);
+        if let Some(mut d) = self.dec.take() {
+            let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
+            d.finish(&mut self.bufs, Finish { packet, tcp_closed }, &mut sink);
+            self.keep_figures(&*d);
         }
         if self.findings_dropped > 0 {
             let n = self.findings_dropped;
@@ -1152,40 +1007,25 @@ impl Live {
 
 /// A connection's figures from its two halves.
 fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
-    let idle;
-    let a = match a {
-        Conn::Live(l) => &**l,
-        Conn::Idle { id, first_packet, udp } => {
-            idle = Live::idle(*id, *first_packet, *udp);
-            &idle
-        }
+    let (id, fig) = match a {
+        Conn::Live(l) => (l.id, l.figures()),
+        Conn::Idle { id, udp, .. } => (*id, Figures { protocol: *udp, ..Figures::default() }),
         Conn::Done(d) => {
-            let mut l = Live::idle(d.id, 0, None);
-            l.app = App::Done;
-            l.protocol = d.protocol;
-            l.http_exchanges = d.http_exchanges;
-            l.ws_messages = d.ws_messages;
-            if let Some(info) = &d.info {
-                l.tls = info.0.clone().map(Box::new);
-                l.ws = info.1.clone().map(Box::new);
-            }
-            idle = l;
-            &idle
+            let (tls, websocket) = d.info.as_deref().cloned().unwrap_or_default();
+            let f = Figures { protocol: Some(d.protocol), http_exchanges: d.http_exchanges, ws_messages: d.ws_messages, tls, websocket };
+            (d.id, f)
         }
     };
-    let ws = match &a.app {
-        App::Ws(w) => Some(w.handshake.clone()),
-        _ => a.ws.as_deref().cloned(),
-    };
+    let protocol = fig.protocol.unwrap_or(Protocol::Unknown);
     if let FlowConn::Tcp(t) = f {
         let c2s = Dir::ClientToServer;
         let s2c = Dir::ServerToClient;
         return Connection {
-            id: a.id,
+            id,
             transport: Transport::Tcp,
             client: endpoint(t.client()),
             server: endpoint(t.server()),
-            protocol: if a.protocol == Protocol::Unknown { Protocol::Tcp } else { a.protocol },
+            protocol: if protocol == Protocol::Unknown { Protocol::Tcp } else { protocol },
             roles_guessed: t.roles_guessed(),
             first_packet: t.first_packet,
             last_packet: t.last_packet,
@@ -1204,11 +1044,11 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             closed_by: t.closed_by(),
             tcp_events: t.events(),
             tcp_analysis: t.analysis(),
-            http_exchanges: a.http_exchanges,
-            websocket_messages: a.ws_messages,
-            tls: a.tls.as_deref().cloned(),
+            http_exchanges: fig.http_exchanges,
+            websocket_messages: fig.ws_messages,
+            tls: fig.tls,
             tunnel: None,
-            websocket: ws,
+            websocket: fig.websocket,
         };
     }
     let u = match f {
@@ -1217,11 +1057,11 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
     };
     let (c2s, s2c) = (Dir::ClientToServer, Dir::ServerToClient);
     Connection {
-        id: a.id,
+        id,
         transport: Transport::Udp,
         client: u.map(|u| endpoint(u.client)).unwrap_or_default(),
         server: u.map(|u| endpoint(u.server)).unwrap_or_default(),
-        protocol: a.protocol,
+        protocol,
         roles_guessed: true,
         first_packet: u.map(|u| u.first_packet).unwrap_or(0),
         last_packet: u.map(|u| u.last_packet).unwrap_or(0),

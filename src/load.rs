@@ -4,11 +4,27 @@ use crate::engine::{Apps, Engine, FlowOut, Flows};
 use crate::flow::Chunk;
 use crate::limits::Limits;
 use crate::model::{Dir, Event, Nanos, PacketNo, Protocol};
+use crate::proto::tls::Keys;
 use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+
+/// What a file is decoded with: the limits, and the TLS key log every decoding thread shares
+/// (filled from `--keylog` and the file's Decryption Secrets Blocks). A bare [`Limits`] converts
+/// to it, with an empty key log.
+#[derive(Clone, Default)]
+pub struct LoadOptions {
+    pub limits: Limits,
+    pub keys: Keys,
+}
+
+impl From<Limits> for LoadOptions {
+    fn from(limits: Limits) -> Self {
+        LoadOptions { limits, keys: Keys::default() }
+    }
+}
 
 /// Packets between two calls of the batch callback.
 pub const BATCH: u64 = 4096;
@@ -35,9 +51,9 @@ pub struct Loaded {
 /// Opens `path` and runs every packet through a new engine. `batch` runs every [`BATCH`] packets
 /// and once at the end (after `finish`), with the bytes read so far and the file size, so the caller
 /// can drain events and show progress; returning false cancels the load.
-pub fn load_file(path: &Path, limits: Limits, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
+pub fn load_file(path: &Path, opts: impl Into<LoadOptions>, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
-    load_reader(file, size, &name, limits, batch)
+    load_reader(file, size, &name, opts, batch)
 }
 
 /// The file, its size and its name for messages. No BufReader: the capture reader reads ahead in
@@ -84,11 +100,13 @@ pub fn load_reader<R: Read + Send>(
     src: R,
     size: u64,
     name: &str,
-    limits: Limits,
+    opts: impl Into<LoadOptions>,
     mut batch: impl FnMut(&mut Engine, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
+    let LoadOptions { limits, keys } = opts.into();
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut engine = Engine::new(limits);
+    engine.set_keys(keys);
     engine.packets_mut().file_comments = reader.file_comments.clone();
     let mut warning = None;
     let mut n = 0u64;
@@ -254,9 +272,13 @@ impl Drop for EventBatch {
 /// while loading (the command line): `batch` gets the events so far, with the bytes read so far
 /// and the file size, every [`BATCH`] packets and once at the end; returning false cancels.
 /// The result is the same engine, event for event, as [`load_file`]'s.
-pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(EventBatch, u64, u64) -> bool) -> Result<Loaded, String> {
+pub fn load_file_pipelined(
+    path: &Path,
+    opts: impl Into<LoadOptions>,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
+) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
-    load_reader_sharded(file, size, &name, limits, decoding_threads(), batch)
+    load_reader_sharded(file, size, &name, opts, decoding_threads(), batch)
 }
 
 /// What the transport half handed over for a run of packets, recorded for one decoding thread.
@@ -551,10 +573,10 @@ pub fn load_reader_pipelined<R: Read + Send>(
     src: R,
     size: u64,
     name: &str,
-    limits: Limits,
+    opts: impl Into<LoadOptions>,
     batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
-    load_reader_sharded(src, size, name, limits, decoding_threads(), batch)
+    load_reader_sharded(src, size, name, opts, decoding_threads(), batch)
 }
 
 /// [`load_reader_pipelined`] with `shards` decoding threads.
@@ -562,10 +584,17 @@ pub fn load_reader_sharded<R: Read + Send>(
     src: R,
     size: u64,
     name: &str,
-    limits: Limits,
+    opts: impl Into<LoadOptions>,
     shards: usize,
     mut batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
+    let LoadOptions { limits, keys } = opts.into();
+    // Every shard decodes with the same key log.
+    let apps = |shards: u32| {
+        let mut a = Apps::shard(limits.clone(), shards);
+        a.set_keys(keys.clone());
+        a
+    };
     let shards = shards.clamp(1, 64);
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
     let mut flows = Flows::new(limits.clone());
@@ -585,12 +614,7 @@ pub fn load_reader_sharded<R: Read + Send>(
             let (home_tx, home) = channel::<Vec<Event>>();
             to_shards.push(tx);
             homes.push(Some(home_tx));
-            Decoding::Here {
-                shard: Box::new(Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() }),
-                rx,
-                back: back_tx.clone(),
-                part: None,
-            }
+            Decoding::Here { shard: Box::new(Shard { apps: apps(1), home, spares: Vec::new() }), rx, back: back_tx.clone(), part: None }
         } else {
             let mut from = Vec::new();
             let mut handles = Vec::new();
@@ -599,7 +623,7 @@ pub fn load_reader_sharded<R: Read + Send>(
                 let (out_tx, out_rx) = sync_channel::<ShardOut>(2);
                 let (home_tx, home) = channel::<Vec<Event>>();
                 let back = back_tx.clone();
-                let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home, spares: Vec::new() };
+                let mut shard = Shard { apps: apps(shards as u32), home, spares: Vec::new() };
                 let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
                     'batches: for mut b in rx.iter() {
                         // Step by step, as every other thread (see STEP_BYTES).

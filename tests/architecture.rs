@@ -29,7 +29,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "limits",
             "model",
             // A connection picked up mid-stream: the side that sends something shaped like an HTTP
-            // request is the client. detect is a stateless byte sniffer, below every decoder.
+            // request is the client. flow uses detect's stateless byte sniffing only (not its
+            // Sniffer decoder, which builds the decoders through proto::handover).
             "proto::detect",
         ],
     ),
@@ -47,7 +48,18 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     // I/O edges.
     ("source", &["fs", "limits"]),
-    ("load", &["engine", "flow", "limits", "model", "source"]),
+    (
+        "load",
+        &[
+            "engine",
+            "flow",
+            "limits",
+            "model",
+            "source",
+            // The TLS key log every decoding thread of a file shares (LoadOptions.keys).
+            "proto::tls::Keys",
+        ],
+    ),
     (
         "export",
         &[

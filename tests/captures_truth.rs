@@ -118,6 +118,9 @@ fn check_ws_session(name: &str, compressed: bool) {
     assert_eq!(cap.findings.len(), 0, "{:?}", cap.findings);
     let c = &cap.connections[0];
     assert_eq!(c.protocol, Protocol::Websocket);
+    // The upgrade's request and 101 stay counted after the stream went to WebSocket (tshark:
+    // one http.request and one http.response in stream 0).
+    assert_eq!(c.http_exchanges, 1);
     let hs = c.websocket.as_ref().unwrap();
     assert_eq!(hs.accept_ok, Some(true));
     assert_eq!(hs.subprotocol.as_deref(), Some("chat.v1"));

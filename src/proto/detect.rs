@@ -1,4 +1,10 @@
-//! Recognising a protocol from the first bytes of each direction, on any port.
+//! Recognising a protocol from the first bytes of each direction, on any port: the stateless
+//! [`sniff`], and the [`Sniffer`], the decoder a connection starts with, which holds the first
+//! bytes until they tell the protocol and then hands the stream to that protocol's decoder.
+
+use super::decoder::{Figures, Finish, Shared, StreamDecoder};
+use super::{Sink, StreamBuf};
+use crate::model::{Dir, Nanos, PacketNo, PerDir, Protocol, Severity};
 
 /// Request methods from RFC 9110 and the WebDAV and PATCH RFCs.
 pub const KNOWN_METHODS: &[&str] = &[
@@ -112,6 +118,84 @@ pub fn sniff(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
         return Sniffed::NeedMore;
     }
     Sniffed::Opaque
+}
+
+/// The decoder of a connection whose protocol is not known yet. It holds both directions' first
+/// bytes (the client's up to Limits.max_sniff_wait while the server is silent: the rest are
+/// counted, one finding) until [`sniff_waiting`] decides, and hands the stream over to the
+/// decoder [`handover::after_sniff`](super::handover::after_sniff) builds.
+pub struct Sniffer {
+    shared: Shared,
+    /// The connection's first packet (0: not known, the first buffered byte's is named).
+    first_packet: PacketNo,
+    /// Client bytes not held, and the packet of the first.
+    not_held: Option<(u64, PacketNo)>,
+    /// The server has bytes buffered (it has spoken since its last gap).
+    server_spoke: bool,
+    /// The buffers' extents (offset and length each way) and `ended` when the last sniff said
+    /// to wait: unchanged, the answer is the same, and the bytes are not looked at again.
+    waited_at: Option<([(u64, usize); 2], bool)>,
+}
+
+impl Sniffer {
+    pub fn new(shared: Shared, first_packet: PacketNo) -> Self {
+        Sniffer { shared, first_packet, not_held: None, server_spoke: false, waited_at: None }
+    }
+}
+
+impl StreamDecoder for Sniffer {
+    fn protocol(&self) -> Protocol {
+        Protocol::Unknown
+    }
+
+    /// Nothing is decoded here; but while the server has not spoken, the client's bytes past
+    /// Limits.max_sniff_wait are not held (counted, one finding): they are taken, not buffered.
+    fn take_direct(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo, _ts: Nanos, buf: &mut StreamBuf, sink: &mut Sink) -> usize {
+        if dir == Dir::ServerToClient {
+            self.server_spoke |= !bytes.is_empty();
+            return 0;
+        }
+        let max = self.shared.limits.max_sniff_wait;
+        if self.not_held.is_none() && (buf.len() < max || self.server_spoke) {
+            return 0;
+        }
+        match &mut self.not_held {
+            Some((n, _)) => *n += bytes.len() as u64,
+            None => {
+                self.not_held = Some((bytes.len() as u64, packet));
+                let held = buf.len();
+                sink.finding(packet, Severity::Info, "tcp.sniff_wait_limit", format!("the client sent more than {max} bytes (Limits.max_sniff_wait) before the server's first byte, none of a known protocol: the first {held} are held to tell the protocol from the server's answer, the rest are counted, not decoded"));
+            }
+        }
+        bytes.len()
+    }
+
+    fn process(&mut self, bufs: &mut PerDir<StreamBuf>, ended: PerDir<bool>, sink: &mut Sink) -> Option<Box<dyn StreamDecoder>> {
+        let (c2s, s2c) = (&bufs[Dir::ClientToServer], &bufs[Dir::ServerToClient]);
+        let both_ended = ended[Dir::ClientToServer] && ended[Dir::ServerToClient];
+        let at = ([(c2s.offset(), c2s.len()), (s2c.offset(), s2c.len())], both_ended);
+        if self.waited_at == Some(at) {
+            return None;
+        }
+        let s = sniff_waiting(c2s.bytes(), s2c.bytes(), both_ended);
+        if s == Sniffed::NeedMore {
+            self.waited_at = Some(at);
+            return None;
+        }
+        let first = if self.first_packet == 0 { c2s.packet_at(c2s.offset()).0 } else { self.first_packet };
+        super::handover::after_sniff(&self.shared, s, first, self.not_held.take(), sink)
+    }
+
+    fn gap(&mut self, dir: Dir, len: u64, _packet: PacketNo, buf: &mut StreamBuf, _sink: &mut Sink) {
+        buf.skip_gap(len);
+        if dir == Dir::ServerToClient {
+            self.server_spoke = false;
+        }
+    }
+
+    fn finish(&mut self, _bufs: &mut PerDir<StreamBuf>, _at: Finish, _sink: &mut Sink) {}
+
+    fn figures(&self, _f: &mut Figures) {}
 }
 
 /// A TLS record header: content type 20..=24, version 3.x.

@@ -4,13 +4,17 @@
 pub mod content;
 pub mod decoder;
 pub mod detect;
+pub mod handover;
 pub mod http1;
+pub mod opaque;
 pub mod socketio;
 pub mod streambuf;
 pub mod tls;
 pub mod websocket;
 
 pub use decoder::{Figures, Finish, Shared, StreamDecoder};
+pub use detect::Sniffer;
+pub use opaque::Opaque;
 pub use streambuf::StreamBuf;
 
 use crate::model::{ConnId, Finding, PacketNo, Severity};

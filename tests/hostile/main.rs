@@ -4,6 +4,7 @@
 
 mod alloc;
 mod content;
+mod handover;
 mod http;
 mod tcp;
 mod tunnel;

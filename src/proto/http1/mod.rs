@@ -8,9 +8,10 @@ pub mod head;
 use self::chunked::Chunked;
 use self::head::{HeadKind, HeadLimits, Parsed, Scan};
 use super::content::{CappedSink, Coding, Decoder};
-use super::{Sink, StreamBuf};
-use crate::limits::Limits;
-use crate::model::{nanos_to_secs, Body, Dir, Event, Headers, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
+use super::{Figures, Finish, Shared, Sink, StreamBuf, StreamDecoder};
+use crate::model::{
+    nanos_to_secs, Body, Dir, Event, Headers, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Protocol, Severity,
+};
 use std::collections::VecDeque;
 
 /// What the connection turns into after this HTTP conversation.
@@ -153,6 +154,11 @@ pub struct Http1 {
     held_alts: VecDeque<(u32, Box<HttpExchange>)>,
     suspect: Option<Suspect>,
     pub exchanges: u32,
+    /// Client bytes the sniffer counted without holding them (past Limits.max_sniff_wait), and
+    /// the packet of the first: a gap after the held ones, once those are decoded.
+    not_held: Option<(u64, PacketNo)>,
+    /// To build the decoder the connection switches to.
+    shared: Shared,
 }
 
 /// How a message's body is framed, and whether other implementations may frame it otherwise.
@@ -199,7 +205,8 @@ fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::C
 }
 
 impl Http1 {
-    pub fn new(limits: &Limits) -> Self {
+    pub fn new(shared: Shared) -> Self {
+        let limits = &*shared.limits;
         Http1 {
             sides: PerDir::new(Side::Head, Side::Head),
             pending: VecDeque::new(),
@@ -223,7 +230,16 @@ impl Http1 {
             held_alts: VecDeque::new(),
             suspect: None,
             exchanges: 0,
+            not_held: None,
+            shared,
         }
+    }
+
+    /// `len` client bytes, the first in packet `packet`, came after those buffered but were not
+    /// held (the sniffer's Limits.max_sniff_wait, whose finding says so): decoding skips them,
+    /// as a gap, once it has read the buffered ones.
+    pub fn gap_after_held(&mut self, len: u64, packet: PacketNo) {
+        self.not_held = Some((len, packet));
     }
 
     /// Where `index` is in `pending` (kept in index order).
@@ -1354,5 +1370,44 @@ impl Http1 {
             self.emit(p, sink);
         }
         self.emit_alts(u32::MAX, sink);
+    }
+}
+
+impl StreamDecoder for Http1 {
+    fn protocol(&self) -> Protocol {
+        Protocol::Http
+    }
+
+    fn take_direct(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo, ts: Nanos, buf: &mut StreamBuf, sink: &mut Sink) -> usize {
+        Http1::take_direct(self, dir, bytes, packet, ts, buf, sink)
+    }
+
+    fn process(&mut self, bufs: &mut PerDir<StreamBuf>, _ended: PerDir<bool>, sink: &mut Sink) -> Option<Box<dyn StreamDecoder>> {
+        loop {
+            if let Some(switch) = Http1::process(self, bufs, sink) {
+                return Some(super::handover::after_http1(&self.shared, switch, sink));
+            }
+            // The client's bytes not held while sniffing: a gap after the held ones.
+            let (n, packet) = self.not_held.take()?;
+            let c2s = Dir::ClientToServer;
+            self.gap_not_held(c2s, n, packet, &mut bufs[c2s], sink);
+        }
+    }
+
+    fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
+        Http1::gap(self, dir, len, packet, buf, sink)
+    }
+
+    fn end(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) {
+        Http1::end(self, dir, buf, sink)
+    }
+
+    fn finish(&mut self, bufs: &mut PerDir<StreamBuf>, _at: Finish, sink: &mut Sink) {
+        Http1::finish(self, bufs, sink)
+    }
+
+    fn figures(&self, f: &mut Figures) {
+        f.protocol = Some(Protocol::Http);
+        f.http_exchanges = self.exchanges;
     }
 }

@@ -3,8 +3,10 @@
 use super::frame::{parse_header, unmask, FrameHeader};
 use super::{close_code_meaning, close_code_valid_on_wire, opcode_name};
 use crate::limits::Limits;
-use crate::model::{nanos_to_secs, DeflateParams, Dir, Event, Nanos, PacketNo, PerDir, Severity, WsFrame, WsHandshake, WsMessage};
-use crate::proto::{Sink, StreamBuf};
+use crate::model::{
+    nanos_to_secs, DeflateParams, Dir, Event, Headers, Nanos, PacketNo, PerDir, Protocol, Severity, WsFrame, WsHandshake, WsMessage,
+};
+use crate::proto::{Figures, Finish, Sink, StreamBuf, StreamDecoder};
 use flate2::{Decompress, FlushDecompress, Status};
 use std::collections::HashSet;
 
@@ -165,6 +167,54 @@ impl WsSession {
             last_ts: 0,
             messages: 0,
         }
+    }
+
+    /// The session after an HTTP/1 upgrade, its handshake read from the two heads and checked:
+    /// a Sec-WebSocket-Accept that does not match the key, or no key, is a finding.
+    pub fn from_upgrade(
+        limits: &Limits,
+        request_headers: &Headers,
+        response_headers: &Headers,
+        request_packet: PacketNo,
+        response_packet: PacketNo,
+        sink: &mut Sink,
+    ) -> Self {
+        let hs = super::handshake::from_headers(request_headers, response_headers, request_packet, response_packet);
+        if hs.accept_ok == Some(false) {
+            sink.finding(
+                response_packet,
+                Severity::Error,
+                "ws.bad_accept",
+                format!(
+                    "Sec-WebSocket-Accept is {} but the key {} requires {} (RFC 6455 §4.2.2)",
+                    hs.accept.as_deref().unwrap_or("?"),
+                    hs.key.as_deref().unwrap_or("?"),
+                    hs.expected_accept.as_deref().unwrap_or("?")
+                ),
+            );
+        }
+        if hs.key.is_none() {
+            sink.finding(
+                request_packet,
+                Severity::Error,
+                "ws.missing_key",
+                "the upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1)".into(),
+            );
+        }
+        WsSession::new(hs, limits)
+    }
+
+    /// A session recognised from its frames alone (the capture started after the handshake),
+    /// said by a finding at `first_packet`, the connection's first.
+    pub fn without_upgrade(limits: &Limits, first_packet: PacketNo, sink: &mut Sink) -> Self {
+        sink.finding(
+            first_packet,
+            Severity::Info,
+            "ws.upgrade_not_captured",
+            "WebSocket frames without a captured upgrade (the capture started after the handshake): recognised from the frame headers"
+                .into(),
+        );
+        WsSession::new(WsHandshake { upgrade_captured: false, ..Default::default() }, limits)
     }
 
     fn violation(&mut self, dir: Dir, packet: PacketNo, sev: Severity, code: &'static str, msg: String, sink: &mut Sink) {
@@ -723,6 +773,39 @@ impl WsSession {
             self.handshake.abnormal_close = true;
             sink.finding(end_packet, Severity::Warning, "ws.no_close_frame", "the TCP connection ended without a WebSocket close frame: both ends report 1006 Abnormal Closure (RFC 6455 §7.1.5, §7.4.1)".into());
         }
+    }
+}
+
+impl StreamDecoder for WsSession {
+    fn protocol(&self) -> Protocol {
+        Protocol::Websocket
+    }
+
+    fn take_direct(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo, ts: Nanos, buf: &mut StreamBuf, sink: &mut Sink) -> usize {
+        WsSession::take_direct(self, dir, bytes, packet, ts, buf, sink)
+    }
+
+    fn process(&mut self, bufs: &mut PerDir<StreamBuf>, _ended: PerDir<bool>, sink: &mut Sink) -> Option<Box<dyn StreamDecoder>> {
+        WsSession::process(self, bufs, sink);
+        None
+    }
+
+    fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
+        WsSession::gap(self, dir, len, packet, buf, sink)
+    }
+
+    fn end(&mut self, dir: Dir, buf: &mut StreamBuf, sink: &mut Sink) {
+        WsSession::end(self, dir, buf, sink)
+    }
+
+    fn finish(&mut self, bufs: &mut PerDir<StreamBuf>, at: Finish, sink: &mut Sink) {
+        WsSession::finish(self, bufs, at.packet, at.tcp_closed, sink)
+    }
+
+    fn figures(&self, f: &mut Figures) {
+        f.protocol = Some(Protocol::Websocket);
+        f.ws_messages = self.messages;
+        f.websocket = Some(self.handshake.clone());
     }
 }
 
