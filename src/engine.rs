@@ -11,7 +11,7 @@ use crate::model::{
 use crate::proto::detect::{sniff_waiting, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
-use crate::proto::{tls, Output, Sink, StreamBuf};
+use crate::proto::{quic, tls, Output, Sink, StreamBuf};
 use core::net::SocketAddr;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -34,6 +34,8 @@ struct Udp {
     last_packet: PacketNo,
     start: Nanos,
     end: Nanos,
+    /// Only for a flow that looked like QUIC at its first datagram.
+    quic: Option<Box<quic::QuicFlow>>,
 }
 
 /// A connection's transport side: the TCP tracker (or UDP figures). Lives with [`Flows`].
@@ -557,7 +559,7 @@ impl Flows {
                         let id = self.conns.len() as u32;
                         let (client, server) =
                             if src_port == 443 || (src_port < dst_port && src_port < 1024) { (dst, src) } else { (src, dst) };
-                        let quic = (src_port == 443 || dst_port == 443) && payload.first().is_some_and(|b| b & 0xc0 == 0xc0);
+                        let quic = quic::looks_like_quic(src_port, dst_port, payload);
                         let udp = Udp {
                             client,
                             server,
@@ -567,6 +569,7 @@ impl Flows {
                             last_packet: number,
                             start: ts,
                             end: ts,
+                            quic: quic.then(Box::default),
                         };
                         self.conns.push(FlowConn::Udp(Box::new(udp)));
                         self.set_tunnel(id, tunnel);
@@ -583,6 +586,12 @@ impl Flows {
                     u.last_packet = number;
                     u.end = u.end.max(ts);
                     direction = Some(dir);
+                    if let Some(q) = &mut u.quic {
+                        let conn = Some(idx as u32);
+                        q.datagram(dir, payload, &self.limits, &mut |severity, code, message| {
+                            out.event(Event::Finding(Finding { connection: conn, packet: number, severity, code, message }))
+                        });
+                    }
                 }
                 let kind = RowKind::Udp { payload: payload.len() as u32 };
                 want.then_some(Placed { src: d.src, dst: d.dst, src_port, dst_port, kind, connection: Some(idx as u32), direction })
@@ -1209,6 +1218,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             tls: a.tls.as_deref().cloned(),
             tunnel: None,
             websocket: ws,
+            quic: None,
         };
     }
     let u = match f {
@@ -1241,8 +1251,9 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
         tcp_analysis: Default::default(),
         http_exchanges: 0,
         websocket_messages: 0,
-        tls: None,
+        tls: u.and_then(|u| u.quic.as_ref()?.tls.clone()),
         websocket: None,
+        quic: u.and_then(|u| Some(u.quic.as_ref()?.info.clone())),
         tunnel: None,
     }
 }
