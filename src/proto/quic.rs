@@ -647,3 +647,186 @@ impl QuicFlow {
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    const DCID: &str = "8394c8f03e515708";
+
+    // RFC 9001 Appendix A.2: the client's CRYPTO frame (a ClientHello for example.com), padded with
+    // PADDING frames to 1162 bytes, and the protected packet (packet number 2).
+    const A2_CRYPTO: &str = "060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e868
+        04fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578
+        616d706c652e636f6dff01000100000a00080006001d00170018001000070005
+        04616c706e000500050100000000003300260024001d00209370b2c9caa47fba
+        baf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b000302030400
+        0d0010000e0403050306030203080408050806002d00020101001c0002400100
+        3900320408ffffffffffffffff05048000ffff07048000ffff08011001048000
+        75300901100f088394c8f03e51570806048000ffff";
+    const A2_HEADER: &str = "c300000001088394c8f03e5157080000449e00000002";
+    const A2_PROTECTED: &str = "c000000001088394c8f03e5157080000449e7b9aec34d1b1c98dd7689fb8ec11
+        d242b123dc9bd8bab936b47d92ec356c0bab7df5976d27cd449f63300099f399
+        1c260ec4c60d17b31f8429157bb35a1282a643a8d2262cad67500cadb8e7378c
+        8eb7539ec4d4905fed1bee1fc8aafba17c750e2c7ace01e6005f80fcb7df6212
+        30c83711b39343fa028cea7f7fb5ff89eac2308249a02252155e2347b63d58c5
+        457afd84d05dfffdb20392844ae812154682e9cf012f9021a6f0be17ddd0c208
+        4dce25ff9b06cde535d0f920a2db1bf362c23e596d11a4f5a6cf3948838a3aec
+        4e15daf8500a6ef69ec4e3feb6b1d98e610ac8b7ec3faf6ad760b7bad1db4ba3
+        485e8a94dc250ae3fdb41ed15fb6a8e5eba0fc3dd60bc8e30c5c4287e53805db
+        059ae0648db2f64264ed5e39be2e20d82df566da8dd5998ccabdae053060ae6c
+        7b4378e846d29f37ed7b4ea9ec5d82e7961b7f25a9323851f681d582363aa5f8
+        9937f5a67258bf63ad6f1a0b1d96dbd4faddfcefc5266ba6611722395c906556
+        be52afe3f565636ad1b17d508b73d8743eeb524be22b3dcbc2c7468d54119c74
+        68449a13d8e3b95811a198f3491de3e7fe942b330407abf82a4ed7c1b311663a
+        c69890f4157015853d91e923037c227a33cdd5ec281ca3f79c44546b9d90ca00
+        f064c99e3dd97911d39fe9c5d0b23a229a234cb36186c4819e8b9c5927726632
+        291d6a418211cc2962e20fe47feb3edf330f2c603a9d48c0fcb5699dbfe58964
+        25c5bac4aee82e57a85aaf4e2513e4f05796b07ba2ee47d80506f8d2c25e50fd
+        14de71e6c418559302f939b0e1abd576f279c4b2e0feb85c1f28ff18f58891ff
+        ef132eef2fa09346aee33c28eb130ff28f5b766953334113211996d20011a198
+        e3fc433f9f2541010ae17c1bf202580f6047472fb36857fe843b19f5984009dd
+        c324044e847a4f4a0ab34f719595de37252d6235365e9b84392b061085349d73
+        203a4a13e96f5432ec0fd4a1ee65accdd5e3904df54c1da510b0ff20dcc0c77f
+        cb2c0e0eb605cb0504db87632cf3d8b4dae6e705769d1de354270123cb11450e
+        fc60ac47683d7b8d0f811365565fd98c4c8eb936bcab8d069fc33bd801b03ade
+        a2e1fbc5aa463d08ca19896d2bf59a071b851e6c239052172f296bfb5e724047
+        90a2181014f3b94a4e97d117b438130368cc39dbb2d198065ae3986547926cd2
+        162f40a29f0c3c8745c0f50fba3852e566d44575c29d39a03f0cda721984b6f4
+        40591f355e12d439ff150aab7613499dbd49adabc8676eef023b15b65bfc5ca0
+        6948109f23f350db82123535eb8a7433bdabcb909271a6ecbcb58b936a88cd4e
+        8f2e6ff5800175f113253d8fa9ca8885c2f552e657dc603f252e1a8e308f76f0
+        be79e2fb8f5d5fbbe2e30ecadd220723c8c0aea8078cdfcb3868263ff8f09400
+        54da48781893a7e49ad5aff4af300cd804a6b6279ab3ff3afb64491c85194aab
+        760d58a606654f9f4400e8b38591356fbf6425aca26dc85244259ff2b19c41b9
+        f96f3ca9ec1dde434da7d2d392b905ddf3d1f9af93d1af5950bd493f5aa731b4
+        056df31bd267b6b90a079831aaf579be0a39013137aac6d404f518cfd4684064
+        7e78bfe706ca4cf5e9c5453e9f7cfd2b8b4c8d169a44e55c88d4a9a7f9474241
+        e221af44860018ab0856972e194cd934";
+    // RFC 9001 Appendix A.3: the server's Initial (an ACK and a CRYPTO frame with the ServerHello).
+    const A3_HEADER: &str = "c1000000010008f067a5502a4262b50040750001";
+    const A3_PAYLOAD: &str = "02000000000600405a020000560303eefce7f7b37ba1d1632e96677825ddf739
+        88cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c94
+        0d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00
+        020304";
+    const A3_PROTECTED: &str = "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a
+        5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3
+        dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84
+        022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4
+        2158407dd074ee";
+
+    #[test]
+    fn rfc9001_a1_initial_keys() {
+        let (initial, c, s) = initial_material(V1, &unhex(DCID)).unwrap();
+        assert_eq!(initial, unhex("7db5df06e7a69e432496adedb00851923595221596ae2ae9fb8115c1e9ed0a44"));
+        assert_eq!(c.secret, unhex("c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea"));
+        assert_eq!(c.key, unhex("1f369613dd76d5467730efcbe3b1a22d"));
+        assert_eq!(c.iv, unhex("fa044b2f42a3fd3b46fb255c"));
+        assert_eq!(c.hp, unhex("9f50449e04a0e810283a1e9933adedd2"));
+        assert_eq!(s.secret, unhex("3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b"));
+        assert_eq!(s.key, unhex("cf3a5331653c364c88f0f379b6067e37"));
+        assert_eq!(s.iv, unhex("0ac1493ca1905853b0bba03e"));
+        assert_eq!(s.hp, unhex("c206b8d9b9f0f37644430b490eeaa314"));
+    }
+
+    #[test]
+    fn rfc9369_a1_initial_keys_v2() {
+        let (initial, c, s) = initial_material(V2, &unhex(DCID)).unwrap();
+        assert_eq!(initial, unhex("2062e8b3cd8d52092614b8071d0aa1fb7c2e3ac193f78b280e72d8f5751f6aba"));
+        assert_eq!(c.secret, unhex("14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b"));
+        assert_eq!((c.key, c.iv, c.hp), (unhex("8b1a0bc121284290a29e0971b5cd045d"), unhex("91f73e2351d8fa91660e909f"), unhex("45b95e15235d6f45a6b19cbcb0294ba9")));
+        assert_eq!(s.secret, unhex("0263db1782731bf4588e7e4d93b7463907cb8cd8200b5da55a8bd488eafc37c1"));
+        assert_eq!((s.key, s.iv, s.hp), (unhex("82db637861d55e1d011f19ea71d5d2a7"), unhex("dd13c276499c0249d3310652"), unhex("edf6d05c83121201b436e16877593c3a")));
+        assert!(initial_material(0xff00_001d, &unhex(DCID)).is_none());
+    }
+
+    #[test]
+    fn rfc9001_a2_client_initial_opens_to_the_given_bytes() {
+        let protected = unhex(A2_PROTECTED);
+        assert_eq!(protected.len(), 1200);
+        let (p, rest) = parse_long(&protected).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!((p.kind, p.version, p.dcid, p.scid, p.token), (Kind::Initial, V1, &unhex(DCID)[..], &[][..], &[][..]));
+        assert_eq!(p.pn_offset, 18);
+        let (_, c, _) = initial_material(V1, p.dcid).unwrap();
+        let mut scratch = Vec::new();
+        let (pn, plain) = open(&Keys::new(&c).unwrap(), &p, None, &mut scratch).unwrap();
+        assert_eq!(pn, 2);
+        let mut want = unhex(A2_CRYPTO);
+        want.resize(1162, 0);
+        assert_eq!(plain, &want[..]);
+        let header = unhex(A2_HEADER);
+        assert_eq!(&scratch[..header.len()], &header[..]);
+        // One flipped ciphertext bit: the tag no longer verifies.
+        let mut bad = protected.clone();
+        bad[600] ^= 1;
+        let (p, _) = parse_long(&bad).unwrap();
+        assert_eq!(open(&Keys::new(&c).unwrap(), &p, None, &mut scratch).err(), Some(OpenError::Auth));
+    }
+
+    #[test]
+    fn rfc9001_a3_server_initial_opens_to_the_given_bytes() {
+        let protected = unhex(A3_PROTECTED);
+        let (p, _) = parse_long(&protected).unwrap();
+        let (_, _, s) = initial_material(V1, &unhex(DCID)).unwrap();
+        let mut scratch = Vec::new();
+        let (pn, plain) = open(&Keys::new(&s).unwrap(), &p, None, &mut scratch).unwrap();
+        assert_eq!(pn, 1);
+        assert_eq!(plain, &unhex(A3_PAYLOAD)[..]);
+        assert_eq!(&scratch[..20], &unhex(A3_HEADER)[..]);
+    }
+
+    #[test]
+    fn a_flow_reads_the_client_hello_and_server_hello() {
+        let mut flow = QuicFlow::default();
+        let limits = Limits::default();
+        let mut found = Vec::new();
+        let mut emit = |s: Severity, c: &'static str, m: String| found.push((s, c, m));
+        flow.datagram(Dir::ClientToServer, &unhex(A2_PROTECTED), &limits, &mut emit);
+        flow.datagram(Dir::ServerToClient, &unhex(A3_PROTECTED), &limits, &mut emit);
+        assert!(found.is_empty(), "{found:?}");
+        let tls = flow.tls.as_ref().unwrap();
+        assert_eq!(tls.sni.as_deref(), Some("example.com"));
+        // RFC 9001 A.2's ClientHello offers the ALPN protocol "alpn" (0x616c706e).
+        assert_eq!(tls.alpn, ["alpn"]);
+        assert_eq!(tls.version.as_deref(), Some("TLS 1.3"));
+        let i = &flow.info;
+        assert_eq!((i.version.as_str(), i.version_name.as_str()), ("0x00000001", "QUIC v1"));
+        assert_eq!(i.dcid.as_deref(), Some(DCID));
+        assert_eq!(i.client_cid.as_deref(), Some(""));
+        assert_eq!(i.server_cid.as_deref(), Some("f067a5502a4262b5"));
+        assert_eq!((i.initial_packets_client_to_server, i.initial_packets_server_to_client, i.initials_decrypted), (1, 1, 2));
+        assert!(i.client_hello && i.server_hello);
+        assert!(flow.crypto.is_none(), "the keys and buffers go once both hellos are read");
+    }
+
+    #[test]
+    fn packet_numbers_decode_as_rfc9000_a3() {
+        // RFC 9000 A.3's example: largest 0xa82f30ea, truncated 0x9b32 in 16 bits.
+        assert_eq!(decode_pn(Some(0xa82f_30ea), 0x9b32, 16), 0xa82f_9b32);
+        assert_eq!(decode_pn(None, 2, 32), 2);
+    }
+
+    #[test]
+    fn crypto_stream_reassembles_by_offset_and_is_bounded() {
+        let limits = Limits { max_quic_crypto: 100, max_quic_crypto_fragments: 2, ..Limits::default() };
+        let mut s = CryptoStream::default();
+        s.add(6, b"world", &limits).unwrap();
+        s.add(3, b"lo ", &limits).unwrap();
+        assert!(s.done.is_empty());
+        s.add(0, b"hel", &limits).unwrap();
+        assert_eq!(s.done, b"hello world");
+        s.add(0, b"hello", &limits).unwrap();
+        assert_eq!(s.done, b"hello world");
+        assert_eq!(s.add(95, b"123456", &limits), Err(CryptoCap::Bytes));
+        assert_eq!(s.add(u64::MAX, b"1", &limits), Err(CryptoCap::Bytes));
+        s.add(20, b"a", &limits).unwrap();
+        s.add(30, b"b", &limits).unwrap();
+        assert_eq!(s.add(40, b"c", &limits), Err(CryptoCap::Fragments));
+    }
+}
