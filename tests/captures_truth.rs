@@ -728,3 +728,49 @@ fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
         }
     }
 }
+
+// ---- QUIC Initial packets (captures/quic-initial.pcapng, recorded by captures/record-quic.sh) ----
+
+/// The QUIC facts of the capture as tshark decodes them (it decrypts Initial packets itself):
+/// captures/expected/quic-initial.quic.tsv, one row per datagram with long headers.
+#[test]
+fn quic_initial_matches_tshark() {
+    let tsv = std::fs::read_to_string(common::captures_dir().join("expected/quic-initial.quic.tsv")).unwrap();
+    let rows: Vec<Vec<Vec<String>>> = tsv
+        .lines()
+        .map(|l| l.split('\t').map(|f| if f.is_empty() { Vec::new() } else { f.split(',').map(String::from).collect() }).collect())
+        .collect();
+    // Columns: frame, udp.srcport, long packet type(s), version(s), DCID(s), SCID(s), handshake
+    // type(s), SNI, ALPN.
+    let hello = rows.iter().find(|r| r[6].iter().any(|t| t == "1")).expect("tshark saw a ClientHello");
+    let client_port = &hello[1][0];
+    let first_from = |client: bool| rows.iter().find(|r| (&r[1][0] == client_port) == client && r[2].first().is_some_and(|t| t == "0")).unwrap();
+    let count = |client: bool, ty: &str| -> u32 {
+        rows.iter().filter(|r| (&r[1][0] == client_port) == client).map(|r| r[2].iter().filter(|t| *t == ty).count() as u32).sum()
+    };
+    let cap = analyze("quic-initial.pcapng");
+    let quic: Vec<_> = cap.connections.iter().filter(|c| c.protocol == Protocol::Quic).collect();
+    assert_eq!(quic.len(), 1, "{:?}", cap.connections);
+    let c = quic[0];
+    assert!(c.client.ends_with(&format!(":{client_port}")), "client {}", c.client);
+    let q = c.quic.as_ref().expect("QUIC facts");
+    let t = c.tls.as_ref().expect("TLS facts from the Initial CRYPTO frames");
+    let client = first_from(true);
+    let server = first_from(false);
+    assert_eq!(q.version, client[3][0]);
+    assert_eq!(q.version_name, "QUIC v1");
+    assert_eq!(q.dcid.as_deref(), Some(client[4][0].as_str()));
+    assert_eq!(q.client_cid.as_deref(), Some(client[5][0].as_str()));
+    assert_eq!(q.server_cid.as_deref(), Some(server[5][0].as_str()));
+    assert_eq!(t.sni.as_deref(), hello[7].first().map(String::as_str));
+    assert_eq!(t.alpn, hello[8]);
+    assert_eq!(q.initial_packets_client_to_server, count(true, "0"));
+    assert_eq!(q.initial_packets_server_to_client, count(false, "0"));
+    assert_eq!(q.handshake_packets, count(true, "2") + count(false, "2"));
+    assert_eq!(q.server_hello, rows.iter().any(|r| &r[1][0] != client_port && r[6].iter().any(|t| t == "2")));
+    assert!(q.client_hello);
+    // The ServerHello's supported_versions: QUIC always runs TLS 1.3 (RFC 9001 §4.2).
+    assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
+    let findings: Vec<_> = cap.findings.iter().filter(|f| f.connection == Some(c.id)).collect();
+    assert!(findings.is_empty(), "{findings:?}");
+}
