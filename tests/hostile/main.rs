@@ -5,5 +5,6 @@
 mod alloc;
 mod content;
 mod http;
+mod quic;
 mod tcp;
 mod tunnel;
