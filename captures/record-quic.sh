@@ -2,13 +2,23 @@
 # Records captures/quic-initial.pcapng: one HTTP/3 GET over QUIC v1 between an aioquic client and
 # server on 127.0.0.1:4433 (captures/quic_session.py; ALPN h3, SNI quic.wirescope.test), and keeps
 # the client's key log as captures/quic-initial.keys. Then writes tshark's decode of the long-header
-# packets (tshark decrypts QUIC Initials itself) to captures/expected/quic-initial.quic.tsv:
-# frame, udp source port, long packet type(s), version(s), DCID(s), SCID(s), TLS handshake type(s),
-# SNI, ALPN (several packets in one datagram: comma-separated, in order).
+# packets (tshark decrypts QUIC Initials itself) to captures/expected/quic-initial.quic.tsv, one
+# row per QUIC datagram: frame, udp source port, long packet type(s), version(s), DCID(s), SCID(s),
+# TLS handshake type(s), SNI, ALPN, header form(s) (1 long, 0 short) (several packets in one
+# datagram: comma-separated, in order). `record-quic.sh --expected` only rewrites the TSV.
 # Needs root (capture on lo), dumpcap, openssl, tshark and Python 3 with aioquic (a venv is fine:
 # PYTHON=/path/to/venv/bin/python). Bounded: the session has a 15 s timeout, dumpcap 30 s.
 set -euo pipefail
 cd "$(dirname "$0")"
+expected() {
+  mkdir -p expected
+  tshark -n -r quic-initial.pcapng -d udp.port==4433,quic -Y quic -T fields \
+    -e frame.number -e udp.srcport -e quic.long.packet_type -e quic.version -e quic.dcid -e quic.scid \
+    -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.extensions_alpn_str \
+    -e quic.header_form -E separator=/t -E occurrence=a -E aggregator=, > expected/quic-initial.quic.tsv
+  echo "quic-initial.pcapng: $(tshark -r quic-initial.pcapng | wc -l) packets; expected/quic-initial.quic.tsv: $(wc -l < expected/quic-initial.quic.tsv) rows ($(tshark --version | head -1))"
+}
+if [ "${1:-}" = --expected ]; then expected; exit; fi
 PY=${PYTHON:-python3}
 for tool in dumpcap openssl tshark "$PY"; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 "$PY" -c 'import aioquic' 2>/dev/null || { echo "needs the Python package aioquic" >&2; exit 1; }
@@ -25,9 +35,4 @@ timeout 20 "$PY" quic_session.py --port 4433 --cert "$tmp/cert.pem" --key "$tmp/
 sleep 1
 kill -INT "$cap"; wait "$cap" || true; cap=""
 cp "$tmp/quic.pcapng" quic-initial.pcapng
-mkdir -p expected
-tshark -n -r quic-initial.pcapng -d udp.port==4433,quic -Y quic.long.packet_type -T fields \
-  -e frame.number -e udp.srcport -e quic.long.packet_type -e quic.version -e quic.dcid -e quic.scid \
-  -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.extensions_alpn_str \
-  -E separator=/t -E occurrence=a -E aggregator=, > expected/quic-initial.quic.tsv
-echo "quic-initial.pcapng: $(tshark -r quic-initial.pcapng | wc -l) packets; expected/quic-initial.quic.tsv: $(wc -l < expected/quic-initial.quic.tsv) rows ($(tshark --version | head -1))"
+expected

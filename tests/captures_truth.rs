@@ -732,7 +732,7 @@ fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
 // ---- QUIC Initial packets (captures/quic-initial.pcapng, recorded by captures/record-quic.sh) ----
 
 /// The QUIC facts of the capture as tshark decodes them (it decrypts Initial packets itself):
-/// captures/expected/quic-initial.quic.tsv, one row per datagram with long headers.
+/// captures/expected/quic-initial.quic.tsv, one row per QUIC datagram.
 #[test]
 fn quic_initial_matches_tshark() {
     let tsv = std::fs::read_to_string(common::captures_dir().join("expected/quic-initial.quic.tsv")).unwrap();
@@ -741,7 +741,7 @@ fn quic_initial_matches_tshark() {
         .map(|l| l.split('\t').map(|f| if f.is_empty() { Vec::new() } else { f.split(',').map(String::from).collect() }).collect())
         .collect();
     // Columns: frame, udp.srcport, long packet type(s), version(s), DCID(s), SCID(s), handshake
-    // type(s), SNI, ALPN.
+    // type(s), SNI, ALPN, header form(s).
     let hello = rows.iter().find(|r| r[6].iter().any(|t| t == "1")).expect("tshark saw a ClientHello");
     let client_port = &hello[1][0];
     let first_from = |client: bool| rows.iter().find(|r| (&r[1][0] == client_port) == client && r[2].first().is_some_and(|t| t == "0")).unwrap();
@@ -767,6 +767,8 @@ fn quic_initial_matches_tshark() {
     assert_eq!(q.initial_packets_client_to_server, count(true, "0"));
     assert_eq!(q.initial_packets_server_to_client, count(false, "0"));
     assert_eq!(q.handshake_packets, count(true, "2") + count(false, "2"));
+    let short: usize = rows.iter().map(|r| r[9].iter().filter(|f| *f == "0").count()).sum();
+    assert_eq!(q.short_header_packets as usize, short);
     assert_eq!(q.server_hello, rows.iter().any(|r| &r[1][0] != client_port && r[6].iter().any(|t| t == "2")));
     assert!(q.client_hello);
     // The ServerHello's supported_versions: QUIC always runs TLS 1.3 (RFC 9001 §4.2).
