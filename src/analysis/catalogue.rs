@@ -486,6 +486,11 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "lossy-websocket.pcapng",
         "同样的丢包路径上的 WebSocket 回显会话：每个方向 50 条消息（2 字节到 24 KB，文本和二进制）、一次 ping、关闭码 1000。分布在多个报文段上的帧，要等其中最后一个空洞被填上才算完整，所以消息显示在填上空洞的那个包上，而不是携带最后几个字节的那个包；回显永远不会在消息完整之前发出。",
     ),
+    // QUIC (captures/record-quic.sh).
+    (
+        "quic-initial.pcapng",
+        "QUIC v1 上的一次 HTTP/3 GET（aioquic 客户端和服务器，127.0.0.1:4433，SNI quic.wirescope.test，ALPN h3；`record-quic.sh`）：任何人都能解密的 Initial 包（密钥由客户端首个目标连接 ID 推导）露出 ClientHello 和 ServerHello；合并在同一数据报里的 Handshake 包和 1-RTT 包仍是密文。`quic-initial.keys` 是客户端的密钥日志（用于解密 1-RTT：`tshark -o tls.keylog_file:captures/quic-initial.keys`）；`expected/quic-initial.quic.tsv` 是 tshark 对包头的解码。",
+    ),
 ];
 
 /// The lesson of a bundled example in a language: `en` is the README's.
