@@ -744,7 +744,8 @@ fn quic_initial_matches_tshark() {
     // type(s), SNI, ALPN, header form(s).
     let hello = rows.iter().find(|r| r[6].iter().any(|t| t == "1")).expect("tshark saw a ClientHello");
     let client_port = &hello[1][0];
-    let first_from = |client: bool| rows.iter().find(|r| (&r[1][0] == client_port) == client && r[2].first().is_some_and(|t| t == "0")).unwrap();
+    let first_from =
+        |client: bool| rows.iter().find(|r| (&r[1][0] == client_port) == client && r[2].first().is_some_and(|t| t == "0")).unwrap();
     let count = |client: bool, ty: &str| -> u32 {
         rows.iter().filter(|r| (&r[1][0] == client_port) == client).map(|r| r[2].iter().filter(|t| *t == ty).count() as u32).sum()
     };

@@ -82,7 +82,13 @@ fn quic_ui(ui: &mut egui::Ui, lang: Lang, q: &crate::model::QuicInfo) {
     ));
     ui.label(format!("{}: {} ({})", lang.pick("Version", "版本"), q.version_name, q.version));
     let ids = [
-        (lang.pick("Client's first Destination Connection ID (the Initial keys come from it)", "客户端首个目标连接 ID（Initial 密钥由它推导）"), &q.dcid),
+        (
+            lang.pick(
+                "Client's first Destination Connection ID (the Initial keys come from it)",
+                "客户端首个目标连接 ID（Initial 密钥由它推导）",
+            ),
+            &q.dcid,
+        ),
         (lang.pick("Client connection ID", "客户端连接 ID"), &q.client_cid),
         (lang.pick("Server connection ID", "服务器连接 ID"), &q.server_cid),
     ];
@@ -113,8 +119,14 @@ fn quic_ui(ui: &mut egui::Ui, lang: Lang, q: &crate::model::QuicInfo) {
         ),
     });
     let hellos = match (q.client_hello, q.server_hello) {
-        (true, true) => lang.pick("ClientHello and ServerHello read from the Initial CRYPTO frames", "已从 Initial 包的 CRYPTO 帧读出 ClientHello 和 ServerHello"),
-        (true, false) => lang.pick("ClientHello read from the Initial CRYPTO frames; no ServerHello", "已从 Initial 包的 CRYPTO 帧读出 ClientHello；没有 ServerHello"),
+        (true, true) => lang.pick(
+            "ClientHello and ServerHello read from the Initial CRYPTO frames",
+            "已从 Initial 包的 CRYPTO 帧读出 ClientHello 和 ServerHello",
+        ),
+        (true, false) => lang.pick(
+            "ClientHello read from the Initial CRYPTO frames; no ServerHello",
+            "已从 Initial 包的 CRYPTO 帧读出 ClientHello；没有 ServerHello",
+        ),
         (false, true) => lang.pick("ServerHello read; the ClientHello was not", "已读出 ServerHello；未读出 ClientHello"),
         (false, false) => lang.pick("No TLS hello could be read from the Initial packets", "无法从 Initial 包读出 TLS hello"),
     };

@@ -22,12 +22,10 @@ pub const V1: u32 = 1;
 /// QUIC version 2 (RFC 9369).
 pub const V2: u32 = 0x6b33_43cf;
 
-const SALT_V1: [u8; 20] = [
-    0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a,
-];
-const SALT_V2: [u8; 20] = [
-    0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9,
-];
+const SALT_V1: [u8; 20] =
+    [0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a];
+const SALT_V2: [u8; 20] =
+    [0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9];
 
 /// The name of a QUIC version number.
 pub fn version_name(v: u32) -> String {
@@ -46,7 +44,9 @@ pub fn version_name(v: u32) -> String {
 /// IDs, a datagram of at least 1200 bytes, RFC 9000 §14.1).
 pub fn looks_like_quic(src_port: u16, dst_port: u16, payload: &[u8]) -> bool {
     let long = payload.first().is_some_and(|b| b & 0xc0 == 0xc0);
-    long && (src_port == 443 || dst_port == 443 || (payload.len() >= 1200 && parse_long(payload).is_ok_and(|(p, _)| p.kind == Kind::Initial)))
+    long && (src_port == 443
+        || dst_port == 443
+        || (payload.len() >= 1200 && parse_long(payload).is_ok_and(|(p, _)| p.kind == Kind::Initial)))
 }
 
 /// The kind of a long-header packet.
@@ -297,10 +297,8 @@ pub fn open<'s>(keys: &Keys, p: &Long<'_>, largest: Option<u64>, scratch: &'s mu
         return Err(OpenError::TooShort);
     }
     let (header, body) = scratch.split_at_mut(header_len);
-    let plain = keys
-        .aead
-        .open_in_place(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::from(&*header), body)
-        .map_err(|_| OpenError::Auth)?;
+    let plain =
+        keys.aead.open_in_place(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::from(&*header), body).map_err(|_| OpenError::Auth)?;
     Ok((pn, plain))
 }
 
@@ -311,8 +309,14 @@ pub enum Frame<'a> {
     Padding(usize),
     Ping,
     Ack,
-    Crypto { offset: u64, data: &'a [u8] },
-    ConnectionClose { code: u64, reason: &'a [u8] },
+    Crypto {
+        offset: u64,
+        data: &'a [u8],
+    },
+    ConnectionClose {
+        code: u64,
+        reason: &'a [u8],
+    },
 }
 
 /// The frames of a decrypted Initial payload, in order; stops with an error text at the first
@@ -474,7 +478,8 @@ pub struct QuicFlow {
 }
 
 /// The finding codes of this module, each reported once per flow.
-const CODES: [&str; 6] = ["quic.malformed", "quic.decrypt_failed", "quic.bad_frame", "quic.crypto_limit", "quic.unknown_version", "quic.bad_hello"];
+const CODES: [&str; 6] =
+    ["quic.malformed", "quic.decrypt_failed", "quic.bad_frame", "quic.crypto_limit", "quic.unknown_version", "quic.bad_hello"];
 
 impl QuicFlow {
     fn note(&mut self, code: usize, severity: Severity, message: String, emit: &mut dyn FnMut(Severity, &'static str, String)) {
@@ -515,7 +520,8 @@ impl QuicFlow {
         }
         match p.kind {
             Kind::VersionNegotiation => {
-                let offered = p.versions.chunks_exact(4).take(16).map(|v| format!("0x{:08x}", u32::from_be_bytes([v[0], v[1], v[2], v[3]])));
+                let offered =
+                    p.versions.chunks_exact(4).take(16).map(|v| format!("0x{:08x}", u32::from_be_bytes([v[0], v[1], v[2], v[3]])));
                 self.info.offered_versions = offered.collect();
                 return;
             }
@@ -588,7 +594,8 @@ impl QuicFlow {
                 }
             }
             Frame::ConnectionClose { code, reason } => {
-                self.info.close = Some(format!("0x{code:x} {}", String::from_utf8_lossy(reason.get(..200.min(reason.len())).unwrap_or_default())));
+                self.info.close =
+                    Some(format!("0x{code:x} {}", String::from_utf8_lossy(reason.get(..200.min(reason.len())).unwrap_or_default())));
             }
             _ => {}
         });
@@ -617,7 +624,10 @@ impl QuicFlow {
             Err(len) => {
                 c.hello[dir] = true;
                 c.streams[dir] = CryptoStream::default();
-                let m = format!("a TLS handshake message of {len} bytes in QUIC CRYPTO frames is over {} bytes (limit max_quic_crypto): it is not read", limits.max_quic_crypto);
+                let m = format!(
+                    "a TLS handshake message of {len} bytes in QUIC CRYPTO frames is over {} bytes (limit max_quic_crypto): it is not read",
+                    limits.max_quic_crypto
+                );
                 return self.note(3, Severity::Info, m, emit);
             }
         };
@@ -637,7 +647,11 @@ impl QuicFlow {
             self.crypto = None;
         }
         if !read {
-            let side = if dir == Dir::ClientToServer { "client's first message is not a readable ClientHello" } else { "server's first message is not a readable ServerHello" };
+            let side = if dir == Dir::ClientToServer {
+                "client's first message is not a readable ClientHello"
+            } else {
+                "server's first message is not a readable ServerHello"
+            };
             self.note(5, Severity::Warning, format!("in the QUIC Initial CRYPTO frames the {side}"), emit);
         }
     }
@@ -739,9 +753,15 @@ mod tests {
         let (initial, c, s) = initial_material(V2, &unhex(DCID)).unwrap();
         assert_eq!(initial, unhex("2062e8b3cd8d52092614b8071d0aa1fb7c2e3ac193f78b280e72d8f5751f6aba"));
         assert_eq!(c.secret, unhex("14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b"));
-        assert_eq!((c.key, c.iv, c.hp), (unhex("8b1a0bc121284290a29e0971b5cd045d"), unhex("91f73e2351d8fa91660e909f"), unhex("45b95e15235d6f45a6b19cbcb0294ba9")));
+        assert_eq!(
+            (c.key, c.iv, c.hp),
+            (unhex("8b1a0bc121284290a29e0971b5cd045d"), unhex("91f73e2351d8fa91660e909f"), unhex("45b95e15235d6f45a6b19cbcb0294ba9"))
+        );
         assert_eq!(s.secret, unhex("0263db1782731bf4588e7e4d93b7463907cb8cd8200b5da55a8bd488eafc37c1"));
-        assert_eq!((s.key, s.iv, s.hp), (unhex("82db637861d55e1d011f19ea71d5d2a7"), unhex("dd13c276499c0249d3310652"), unhex("edf6d05c83121201b436e16877593c3a")));
+        assert_eq!(
+            (s.key, s.iv, s.hp),
+            (unhex("82db637861d55e1d011f19ea71d5d2a7"), unhex("dd13c276499c0249d3310652"), unhex("edf6d05c83121201b436e16877593c3a"))
+        );
         assert!(initial_material(0xff00_001d, &unhex(DCID)).is_none());
     }
 
