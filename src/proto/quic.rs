@@ -826,6 +826,40 @@ mod tests {
     }
 
     #[test]
+    fn coalesced_packets_version_negotiation_and_retry_are_read() {
+        // RFC 9001 A.3's server Initial twice in one datagram, then zero padding.
+        let one = unhex(A3_PROTECTED);
+        let mut d = [one.clone(), one.clone()].concat();
+        d.extend_from_slice(&[0; 30]);
+        let (a, rest) = parse_long(&d).unwrap();
+        assert_eq!(a.packet.len(), one.len());
+        let (b, rest) = parse_long(rest).unwrap();
+        assert_eq!((b.kind, b.scid), (Kind::Initial, &unhex("f067a5502a4262b5")[..]));
+        assert_eq!(rest, &[0; 30][..]);
+        let mut flow = QuicFlow::default();
+        let mut found = Vec::new();
+        flow.datagram(Dir::ServerToClient, &d, &Limits::default(), &mut |s, c, m| found.push((s, c, m)));
+        assert_eq!((flow.info.initial_packets_server_to_client, flow.info.short_header_packets), (2, 0));
+        // Version Negotiation (RFC 9000 §17.2.1): version 0, CIDs, the versions offered.
+        let vn = unhex("c0 00000000 04 01020304 04 05060708 00000001 6b3343cf");
+        let (p, _) = parse_long(&vn).unwrap();
+        assert_eq!((p.kind, p.dcid, p.scid, p.versions), (Kind::VersionNegotiation, &[1, 2, 3, 4][..], &[5, 6, 7, 8][..], &unhex("000000016b3343cf")[..]));
+        flow.datagram(Dir::ServerToClient, &vn, &Limits::default(), &mut |s, c, m| found.push((s, c, m)));
+        assert_eq!(flow.info.offered_versions, ["0x00000001", "0x6b3343cf"]);
+        // Retry (§17.2.5): type 3 in v1, a token and a 16-byte integrity tag.
+        let retry = unhex("f0 00000001 00 08 f067a5502a4262b5 746f6b656e 04a265ba2eff4d829058fb3f0f2496ba");
+        let (p, rest) = parse_long(&retry).unwrap();
+        assert_eq!((p.kind, p.token, rest.len()), (Kind::Retry, &b"token"[..], 0));
+        flow.datagram(Dir::ServerToClient, &retry, &Limits::default(), &mut |s, c, m| found.push((s, c, m)));
+        assert!(flow.info.retry);
+        assert!(found.is_empty(), "{found:?}");
+        // v2 (RFC 9369 §3.2): the Initial type is 0b01.
+        let mut v2 = unhex("d0 6b3343cf 00 00 00 01 00");
+        v2.push(0);
+        assert_eq!(parse_long(&v2).unwrap().0.kind, Kind::Initial);
+    }
+
+    #[test]
     fn packet_numbers_decode_as_rfc9000_a3() {
         // RFC 9000 A.3's example: largest 0xa82f30ea, truncated 0x9b32 in 16 bits.
         assert_eq!(decode_pn(Some(0xa82f_30ea), 0x9b32, 16), 0xa82f_9b32);
