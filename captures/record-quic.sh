@@ -4,8 +4,10 @@
 # the client's key log as captures/quic-initial.keys. Then writes tshark's decode of the long-header
 # packets (tshark decrypts QUIC Initials itself) to captures/expected/quic-initial.quic.tsv, one
 # row per QUIC datagram: frame, udp source port, long packet type(s), version(s), DCID(s), SCID(s),
-# TLS handshake type(s), SNI, ALPN, header form(s) (1 long, 0 short) (several packets in one
-# datagram: comma-separated, in order). `record-quic.sh --expected` only rewrites the TSV.
+# TLS handshake type(s), SNI, ALPN, header form(s) (1 long, 0 short), cipher suite(s) (several
+# packets in one datagram: comma-separated, in order); and, decrypted with the key log, the 1-RTT
+# STREAM frames and HTTP/3 frame types in expected/quic-initial.1rtt.tsv. `record-quic.sh --expected` only
+# rewrites the TSVs.
 # Needs root (capture on lo), dumpcap, openssl, tshark and Python 3 with aioquic (a venv is fine:
 # PYTHON=/path/to/venv/bin/python). Bounded: the session has a 15 s timeout, dumpcap 30 s.
 set -euo pipefail
@@ -15,7 +17,12 @@ expected() {
   tshark -n -r quic-initial.pcapng -d udp.port==4433,quic -Y quic -T fields \
     -e frame.number -e udp.srcport -e quic.long.packet_type -e quic.version -e quic.dcid -e quic.scid \
     -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.extensions_alpn_str \
-    -e quic.header_form -E separator=/t -E occurrence=a -E aggregator=, > expected/quic-initial.quic.tsv
+    -e quic.header_form -e tls.handshake.ciphersuite -E separator=/t -E occurrence=a -E aggregator=, > expected/quic-initial.quic.tsv
+  # With the key log: the STREAM frames of the 1-RTT packets (stream id(s), length(s)) and the
+  # HTTP/3 frame type(s) tshark reads from them.
+  tshark -n -r quic-initial.pcapng -d udp.port==4433,quic -o tls.keylog_file:quic-initial.keys -Y quic.stream.stream_id -T fields \
+    -e frame.number -e udp.srcport -e quic.stream.stream_id -e quic.stream.length -e http3.frame_type \
+    -E separator=/t -E occurrence=a -E aggregator=, > expected/quic-initial.1rtt.tsv
   echo "quic-initial.pcapng: $(tshark -r quic-initial.pcapng | wc -l) packets; expected/quic-initial.quic.tsv: $(wc -l < expected/quic-initial.quic.tsv) rows ($(tshark --version | head -1))"
 }
 if [ "${1:-}" = --expected ]; then expected; exit; fi

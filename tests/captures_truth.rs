@@ -741,7 +741,7 @@ fn quic_initial_matches_tshark() {
         .map(|l| l.split('\t').map(|f| if f.is_empty() { Vec::new() } else { f.split(',').map(String::from).collect() }).collect())
         .collect();
     // Columns: frame, udp.srcport, long packet type(s), version(s), DCID(s), SCID(s), handshake
-    // type(s), SNI, ALPN, header form(s).
+    // type(s), SNI, ALPN, header form(s), cipher suite(s).
     let hello = rows.iter().find(|r| r[6].iter().any(|t| t == "1")).expect("tshark saw a ClientHello");
     let client_port = &hello[1][0];
     let first_from =
@@ -772,8 +772,94 @@ fn quic_initial_matches_tshark() {
     assert_eq!(q.short_header_packets as usize, short);
     assert_eq!(q.server_hello, rows.iter().any(|r| &r[1][0] != client_port && r[6].iter().any(|t| t == "2")));
     assert!(q.client_hello);
+    let server_hello = rows.iter().find(|r| &r[1][0] != client_port && r[6].iter().any(|t| t == "2")).unwrap();
+    let suite = u16::from_str_radix(server_hello[10][0].trim_start_matches("0x"), 16).unwrap();
+    assert_eq!(t.cipher_suite.as_deref(), wirescope::proto::quic::suite_name(suite));
     // The ServerHello's supported_versions: QUIC always runs TLS 1.3 (RFC 9001 §4.2).
     assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
     let findings: Vec<_> = cap.findings.iter().filter(|f| f.connection == Some(c.id)).collect();
     assert!(findings.is_empty(), "{findings:?}");
+}
+
+/// The stretch of issue 13 item 5: with the capture's key log (captures/quic-initial.keys, written
+/// by the aioquic client) the 1-RTT packets open, and their STREAM frames and the HTTP/3 frames on
+/// them are tshark's (captures/expected/quic-initial.1rtt.tsv, tshark given the same key log).
+#[test]
+fn quic_one_rtt_with_the_key_log_matches_tshark() {
+    use std::collections::BTreeMap;
+    use wirescope::proto::quic::{Frame, OneRtt, QuicFlow};
+    let unhex = |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect::<Vec<u8>>();
+    let keys = std::fs::read_to_string(common::captures_dir().join("quic-initial.keys")).unwrap();
+    let secret = |label: &str| -> (Vec<u8>, Vec<u8>) {
+        let l = keys.lines().find(|l| l.starts_with(&format!("{label} "))).unwrap();
+        let f: Vec<&str> = l.split(' ').collect();
+        (unhex(f[1]), unhex(f[2]))
+    };
+    let (random, client_secret) = secret("CLIENT_TRAFFIC_SECRET_0");
+    let (_, server_secret) = secret("SERVER_TRAFFIC_SECRET_0");
+    // The UDP datagrams, client port first seen.
+    let file = std::fs::File::open(common::captures_dir().join("quic-initial.pcapng")).unwrap();
+    let mut reader = wirescope::source::CaptureReader::new(file).unwrap();
+    let mut datagrams = Vec::new();
+    while let Some(p) = reader.next_packet().unwrap() {
+        let d = wirescope::dissect::dissect(p.link_type, p.data, 8).unwrap();
+        let wirescope::dissect::Transport::Udp { src_port, payload, .. } = d.transport else { panic!() };
+        datagrams.push((p.number, src_port, payload.to_vec()));
+    }
+    let client_port = datagrams[0].1;
+    let dir = |port| if port == client_port { Dir::ClientToServer } else { Dir::ServerToClient };
+    let mut flow = QuicFlow::default();
+    for (_, port, d) in &datagrams {
+        flow.datagram(dir(*port), d, &Limits::default(), &mut |_, c, m| panic!("{c}: {m}"));
+    }
+    // The ClientHello's random is the one the key log names.
+    assert_eq!(flow.client_random.map(|r| r.to_vec()), Some(random));
+    let (c_len, s_len) = (flow.info.client_cid.as_ref().unwrap().len() / 2, flow.info.server_cid.as_ref().unwrap().len() / 2);
+    let mut one = OneRtt::new(flow.cipher_suite.unwrap(), &client_secret, &server_secret, c_len, s_len).unwrap();
+    // Per packet: STREAM ids and lengths, and the HTTP/3 frames completed (RFC 9114 §7: type and
+    // length varints; unidirectional streams start with a stream type, §6.2, and only the control
+    // stream, type 0, carries frames).
+    fn varint(b: &[u8]) -> Option<(u64, usize)> {
+        let n = 1usize << (b.first()? >> 6);
+        let v = b.get(..n)?.iter().skip(1).fold(u64::from(b[0] & 0x3f), |v, &x| v << 8 | u64::from(x));
+        Some((v, n))
+    }
+    let mut streams: BTreeMap<(bool, u64), (Vec<u8>, usize, Option<u64>)> = BTreeMap::new();
+    let mut got = Vec::new();
+    for (number, port, d) in &datagrams {
+        let (mut ids, mut lens, mut h3) = (Vec::new(), Vec::new(), Vec::new());
+        let _ = one.datagram(dir(*port), d, |f| {
+            let Frame::Stream { id, offset, data, .. } = f else { return };
+            ids.push(id.to_string());
+            lens.push(data.len().to_string());
+            // A bidirectional stream has a byte stream each way.
+            let (buf, at, kind) = streams.entry((*port == client_port, id)).or_default();
+            assert_eq!(offset as usize, buf.len(), "in order on loopback");
+            buf.extend_from_slice(data);
+            if id & 2 != 0 && kind.is_none() {
+                if let Some((t, n)) = varint(&buf[*at..]) {
+                    *kind = Some(t);
+                    *at += n;
+                }
+            }
+            if id & 2 != 0 && *kind != Some(0) {
+                return;
+            }
+            while let Some((t, n)) = varint(&buf[*at..]) {
+                let Some((len, m)) = varint(&buf[*at + n..]) else { break };
+                if buf.len() < *at + n + m + len as usize {
+                    break;
+                }
+                h3.push(t.to_string());
+                *at += n + m + len as usize;
+            }
+        });
+        if !ids.is_empty() {
+            got.push(format!("{number}\t{port}\t{}\t{}\t{}", ids.join(","), lens.join(","), h3.join(",")));
+        }
+    }
+    let want = std::fs::read_to_string(common::captures_dir().join("expected/quic-initial.1rtt.tsv")).unwrap();
+    assert_eq!(got, want.lines().collect::<Vec<_>>());
+    assert_eq!(one.failed, 0);
+    assert_eq!(one.opened, u32::try_from(flow.info.short_header_packets).unwrap());
 }

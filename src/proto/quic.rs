@@ -205,7 +205,11 @@ impl hkdf::KeyType for Len {
 
 /// HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, through ring.
 fn expand_label(secret: &[u8], label: &str, len: usize) -> Vec<u8> {
-    let prk = hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, secret);
+    expand_label_with(hkdf::HKDF_SHA256, secret, label, len)
+}
+
+fn expand_label_with(alg: hkdf::Algorithm, secret: &[u8], label: &str, len: usize) -> Vec<u8> {
+    let prk = hkdf::Prk::new_less_safe(alg, secret);
     let full = [b"tls13 ", label.as_bytes()].concat();
     let info = [&(len as u16).to_be_bytes()[..], &[full.len() as u8], &full, &[0]];
     let mut out = vec![0; len];
@@ -239,11 +243,47 @@ pub fn initial_material(version: u32, dcid: &[u8]) -> Option<(Vec<u8>, KeyMateri
     Some((initial, client, server))
 }
 
+/// The TLS 1.3 suites QUIC uses (RFC 9001 §5.3): (IANA number, name, hash, AEAD, header
+/// protection, key length).
+type Suite = (u16, &'static str, hkdf::Algorithm, &'static aead::Algorithm, &'static aead::quic::Algorithm, usize);
+
+fn suite(n: u16) -> Option<Suite> {
+    match n {
+        0x1301 => Some((n, "TLS_AES_128_GCM_SHA256", hkdf::HKDF_SHA256, &aead::AES_128_GCM, &aead::quic::AES_128, 16)),
+        0x1302 => Some((n, "TLS_AES_256_GCM_SHA384", hkdf::HKDF_SHA384, &aead::AES_256_GCM, &aead::quic::AES_256, 32)),
+        0x1303 => Some((n, "TLS_CHACHA20_POLY1305_SHA256", hkdf::HKDF_SHA256, &aead::CHACHA20_POLY1305, &aead::quic::CHACHA20, 32)),
+        _ => None,
+    }
+}
+
+/// The IANA name of a TLS 1.3 cipher suite QUIC can use.
+pub fn suite_name(n: u16) -> Option<&'static str> {
+    suite(n).map(|s| s.1)
+}
+
+/// The packet protection material of a traffic secret (a key log's CLIENT_TRAFFIC_SECRET_0, ...)
+/// for cipher suite `n` (RFC 9001 §5.1, QUIC v1 labels).
+pub fn secret_material(n: u16, secret: &[u8]) -> Option<KeyMaterial> {
+    let (_, _, alg, _, _, len) = suite(n)?;
+    Some(KeyMaterial {
+        key: expand_label_with(alg, secret, "quic key", len),
+        iv: expand_label_with(alg, secret, "quic iv", 12),
+        hp: expand_label_with(alg, secret, "quic hp", len),
+        secret: secret.to_vec(),
+    })
+}
+
 impl Keys {
-    /// AES-128-GCM keys from their material.
+    /// AES-128-GCM keys from their material (Initial packets).
     pub fn new(m: &KeyMaterial) -> Option<Keys> {
-        let aead = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &m.key).ok()?);
-        let hp = aead::quic::HeaderProtectionKey::new(&aead::quic::AES_128, &m.hp).ok()?;
+        Keys::for_suite(0x1301, m)
+    }
+
+    /// The keys of cipher suite `n` from their material.
+    pub fn for_suite(n: u16, m: &KeyMaterial) -> Option<Keys> {
+        let (_, _, _, alg, hp_alg, _) = suite(n)?;
+        let aead = aead::LessSafeKey::new(aead::UnboundKey::new(alg, &m.key).ok()?);
+        let hp = aead::quic::HeaderProtectionKey::new(hp_alg, &m.hp).ok()?;
         Some(Keys { aead, hp, iv: m.iv.as_slice().try_into().ok()? })
     }
 }
@@ -275,11 +315,25 @@ fn decode_pn(largest: Option<u64>, truncated: u64, bits: u32) -> u64 {
 /// Removes header protection from `p` and decrypts it into `scratch`: returns the packet number
 /// and the plaintext frames (a part of `scratch`, which holds the unprotected header before them).
 pub fn open<'s>(keys: &Keys, p: &Long<'_>, largest: Option<u64>, scratch: &'s mut Vec<u8>) -> Result<(u64, &'s [u8]), OpenError> {
+    open_at(keys, p.packet, p.pn_offset, 0x0f, largest, scratch)
+}
+
+/// [`open`] for a packet whose packet number starts at `pn_offset`; `bits` are the first byte's
+/// protected bits (0x0f long header, 0x1f short).
+fn open_at<'s>(
+    keys: &Keys,
+    packet: &[u8],
+    pn_offset: usize,
+    bits: u8,
+    largest: Option<u64>,
+    scratch: &'s mut Vec<u8>,
+) -> Result<(u64, &'s [u8]), OpenError> {
+    let p = Long { first: 0, version: 0, kind: Kind::Unknown, dcid: &[], scid: &[], token: &[], versions: &[], pn_offset, packet };
     let sample = p.packet.get(p.pn_offset + 4..p.pn_offset + 20).ok_or(OpenError::TooShort)?;
     let mask = keys.hp.new_mask(sample).map_err(|_| OpenError::TooShort)?;
     scratch.clear();
     scratch.extend_from_slice(p.packet);
-    scratch[0] ^= mask[0] & 0x0f;
+    scratch[0] ^= mask[0] & bits;
     let pn_len = usize::from(scratch[0] & 3) + 1;
     let mut truncated = 0u64;
     for i in 0..pn_len {
@@ -317,11 +371,29 @@ pub enum Frame<'a> {
         code: u64,
         reason: &'a [u8],
     },
+    /// 1-RTT only: a STREAM frame (RFC 9000 §19.8).
+    Stream {
+        id: u64,
+        offset: u64,
+        data: &'a [u8],
+        fin: bool,
+    },
+    /// 1-RTT only: another frame, read past (its type).
+    Other(u64),
 }
 
 /// The frames of a decrypted Initial payload, in order; stops with an error text at the first
 /// frame that is truncated or not allowed in an Initial packet.
-pub fn frames(payload: &[u8], mut each: impl FnMut(Frame<'_>)) -> Result<(), String> {
+pub fn frames(payload: &[u8], each: impl FnMut(Frame<'_>)) -> Result<(), String> {
+    read_frames(payload, false, each)
+}
+
+/// The frames of a decrypted 1-RTT payload (every frame type of RFC 9000 §19 and DATAGRAM).
+pub fn frames_1rtt(payload: &[u8], each: impl FnMut(Frame<'_>)) -> Result<(), String> {
+    read_frames(payload, true, each)
+}
+
+fn read_frames(payload: &[u8], one_rtt: bool, mut each: impl FnMut(Frame<'_>)) -> Result<(), String> {
     let mut r = R(payload);
     while !r.0.is_empty() {
         let at = payload.len() - r.0.len();
@@ -368,6 +440,57 @@ pub fn frames(payload: &[u8], mut each: impl FnMut(Frame<'_>)) -> Result<(), Str
                 let reason = usize::try_from(len).ok().and_then(|n| r.take(n)).ok_or_else(bad)?;
                 each(Frame::ConnectionClose { code, reason });
             }
+            0x08..=0x0f if one_rtt => {
+                let id = r.varint().ok_or_else(bad)?;
+                let offset = if ty & 0x04 != 0 { r.varint().ok_or_else(bad)? } else { 0 };
+                let data = if ty & 0x02 != 0 {
+                    let len = r.varint().ok_or_else(bad)?;
+                    usize::try_from(len).ok().and_then(|n| r.take(n)).ok_or_else(bad)?
+                } else {
+                    std::mem::take(&mut r.0)
+                };
+                each(Frame::Stream { id, offset, data, fin: ty & 0x01 != 0 });
+            }
+            0x04 | 0x05 | 0x10..=0x17 | 0x19 if one_rtt => {
+                // RESET_STREAM 3 integers, STOP_SENDING 2, MAX_STREAM_DATA and
+                // STREAM_DATA_BLOCKED 2, the other limits and RETIRE_CONNECTION_ID 1.
+                let n = match ty {
+                    0x04 => 3,
+                    0x05 | 0x11 | 0x15 => 2,
+                    _ => 1,
+                };
+                for _ in 0..n {
+                    r.varint().ok_or_else(bad)?;
+                }
+                each(Frame::Other(ty));
+            }
+            0x07 if one_rtt => {
+                let len = r.varint().ok_or_else(bad)?;
+                usize::try_from(len).ok().and_then(|n| r.take(n)).ok_or_else(bad)?;
+                each(Frame::Other(ty));
+            }
+            0x18 if one_rtt => {
+                r.varint().ok_or_else(bad)?;
+                r.varint().ok_or_else(bad)?;
+                r.vec8().ok_or_else(bad)?;
+                r.take(16).ok_or_else(bad)?;
+                each(Frame::Other(ty));
+            }
+            0x1a | 0x1b if one_rtt => {
+                r.take(8).ok_or_else(bad)?;
+                each(Frame::Other(ty));
+            }
+            0x1e if one_rtt => each(Frame::Other(ty)),
+            0x30 | 0x31 if one_rtt => {
+                if ty == 0x31 {
+                    let len = r.varint().ok_or_else(bad)?;
+                    usize::try_from(len).ok().and_then(|n| r.take(n)).ok_or_else(bad)?;
+                } else {
+                    r.0 = &[];
+                }
+                each(Frame::Other(ty));
+            }
+            other if one_rtt => return Err(format!("unknown frame type 0x{other:x} at byte {at}")),
             other => return Err(format!("frame type 0x{other:x} at byte {at}, which an Initial packet may not carry (RFC 9000 §12.4)")),
         }
     }
@@ -475,6 +598,10 @@ pub struct QuicFlow {
     keys_tried: bool,
     /// Finding codes already reported on this flow (one of each is listed).
     reported: u8,
+    /// The ClientHello's random (what a key log's lines are found by) and the suite the
+    /// ServerHello chose: with a key log's secrets they open the 1-RTT packets ([`OneRtt`]).
+    pub client_random: Option<[u8; 32]>,
+    pub cipher_suite: Option<u16>,
 }
 
 /// The finding codes of this module, each reported once per flow.
@@ -633,8 +760,18 @@ impl QuicFlow {
         };
         let tls = self.tls.get_or_insert_with(TlsInfo::default);
         let read = match (dir, msg) {
-            (Dir::ClientToServer, Some((1, m))) => tls::client_hello_message(m, tls).is_some(),
-            (Dir::ServerToClient, Some((2, m))) => tls::server_hello_message(m, tls).is_some(),
+            (Dir::ClientToServer, Some((1, m))) => {
+                // Type, length, legacy_version, then the random (RFC 8446 §4.1.2).
+                self.client_random = m.get(6..38).and_then(|r| r.try_into().ok());
+                tls::client_hello_message(m, tls).is_some()
+            }
+            (Dir::ServerToClient, Some((2, m))) => {
+                // Type, length, legacy_version, random, legacy_session_id_echo, cipher_suite.
+                let sid = m.get(38).map_or(0, |&n| usize::from(n));
+                self.cipher_suite = m.get(39 + sid..41 + sid).map(|b| u16::from_be_bytes([b[0], b[1]]));
+                tls.cipher_suite = self.cipher_suite.map(|n| suite_name(n).map_or_else(|| format!("0x{n:04x}"), str::to_string));
+                tls::server_hello_message(m, tls).is_some()
+            }
             _ => false,
         };
         c.hello[dir] = true;
@@ -654,6 +791,59 @@ impl QuicFlow {
             };
             self.note(5, Severity::Warning, format!("in the QUIC Initial CRYPTO frames the {side}"), emit);
         }
+    }
+}
+
+/// 1-RTT packet protection of one connection from its traffic secrets (a key log's
+/// CLIENT_TRAFFIC_SECRET_0 and SERVER_TRAFFIC_SECRET_0): short-header packets are opened and their
+/// frames handed out. A key update (the Key Phase bit flipping, RFC 9001 §6) is not followed: its
+/// packets fail to open and are counted in `failed`.
+pub struct OneRtt {
+    keys: PerDir<Keys>,
+    /// The DCID length of packets each way: the connection ID the receiver chose.
+    dcid_len: PerDir<usize>,
+    largest: PerDir<Option<u64>>,
+    scratch: Vec<u8>,
+    pub opened: u32,
+    pub failed: u32,
+}
+
+impl OneRtt {
+    /// For suite `suite`, the two traffic secrets and the two connection IDs' lengths.
+    pub fn new(suite: u16, client_secret: &[u8], server_secret: &[u8], client_cid_len: usize, server_cid_len: usize) -> Option<OneRtt> {
+        let keys = |s| Keys::for_suite(suite, &secret_material(suite, s)?);
+        Some(OneRtt {
+            keys: PerDir::new(keys(client_secret)?, keys(server_secret)?),
+            dcid_len: PerDir::new(server_cid_len, client_cid_len),
+            largest: PerDir::default(),
+            scratch: Vec::new(),
+            opened: 0,
+            failed: 0,
+        })
+    }
+
+    /// One datagram sent in direction `dir`: long-header packets are skipped, the short-header
+    /// one (the datagram's rest) is opened and its frames given to `each`.
+    pub fn datagram(&mut self, dir: Dir, d: &[u8], each: impl FnMut(Frame<'_>)) -> Result<(), String> {
+        let mut rest = d;
+        while let Some(&b) = rest.first() {
+            if b & 0x80 != 0 {
+                rest = parse_long(rest).map_err(|e| e.text().to_string())?.1;
+                continue;
+            }
+            if b & 0x40 == 0 {
+                return Ok(());
+            }
+            let opened = open_at(&self.keys[dir], rest, 1 + self.dcid_len[dir], 0x1f, self.largest[dir], &mut self.scratch);
+            let Ok((pn, plain)) = opened else {
+                self.failed += 1;
+                return Err("a 1-RTT packet does not open with the key log's secrets".into());
+            };
+            self.opened += 1;
+            self.largest[dir] = Some(self.largest[dir].map_or(pn, |l| l.max(pn)));
+            return frames_1rtt(plain, each);
+        }
+        Ok(())
     }
 }
 
@@ -843,7 +1033,10 @@ mod tests {
         // Version Negotiation (RFC 9000 §17.2.1): version 0, CIDs, the versions offered.
         let vn = unhex("c0 00000000 04 01020304 04 05060708 00000001 6b3343cf");
         let (p, _) = parse_long(&vn).unwrap();
-        assert_eq!((p.kind, p.dcid, p.scid, p.versions), (Kind::VersionNegotiation, &[1, 2, 3, 4][..], &[5, 6, 7, 8][..], &unhex("000000016b3343cf")[..]));
+        assert_eq!(
+            (p.kind, p.dcid, p.scid, p.versions),
+            (Kind::VersionNegotiation, &[1, 2, 3, 4][..], &[5, 6, 7, 8][..], &unhex("000000016b3343cf")[..])
+        );
         flow.datagram(Dir::ServerToClient, &vn, &Limits::default(), &mut |s, c, m| found.push((s, c, m)));
         assert_eq!(flow.info.offered_versions, ["0x00000001", "0x6b3343cf"]);
         // Retry (§17.2.5): type 3 in v1, a token and a 16-byte integrity tag.
