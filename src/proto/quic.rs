@@ -4,8 +4,11 @@
 //! Destination Connection ID (RFC 9001 §5.2; QUIC v2, RFC 9369, too). Header protection is removed
 //! (§5.4) and the payload decrypted (AES-128-GCM), the CRYPTO frames reassembled by offset (bounded
 //! by `Limits.max_quic_crypto` and `max_quic_crypto_fragments`) into the TLS ClientHello and
-//! ServerHello, read by [`super::tls`] for SNI, ALPN and version. Handshake and 1-RTT packets are
-//! only counted.
+//! ServerHello, read by [`super::tls`] for SNI, ALPN, version and cipher suite. Handshake and
+//! 1-RTT packets are only counted by the flow; [`OneRtt`] opens 1-RTT packets with a key log's
+//! traffic secrets (by the ClientHello random the flow keeps) and reads their frames (STREAM and
+//! the rest); the engine does not feed it yet (the key log is the TLS work's), and HTTP/3 heads
+//! are not decoded: no maintained QPACK crate builds here.
 //!
 //! The packet and frame layouts are read here by hand, with bounds-checked reads only: the QUIC
 //! crates (quinn-proto, quiche, s2n-quic) are endpoints that own a connection's state machine and
@@ -569,7 +572,6 @@ struct Crypto {
     largest: PerDir<Option<u64>>,
     streams: PerDir<CryptoStream>,
     hello: PerDir<bool>,
-    scratch: Vec<u8>,
 }
 
 impl Crypto {
@@ -582,7 +584,6 @@ impl Crypto {
             largest: PerDir::default(),
             streams: PerDir::default(),
             hello: PerDir::default(),
-            scratch: Vec::new(),
         }))
     }
 }
@@ -699,7 +700,9 @@ impl QuicFlow {
         if c.hello[dir] || p.version != c.version {
             return;
         }
-        let opened = open(&c.keys[dir], p, c.largest[dir], &mut c.scratch);
+        // Per packet, not kept: a flow waiting for its ServerHello holds no datagram-sized buffer.
+        let mut scratch = Vec::new();
+        let opened = open(&c.keys[dir], p, c.largest[dir], &mut scratch);
         let (pn, plain) = match opened {
             Ok(x) => x,
             Err(e) => {
@@ -1050,6 +1053,36 @@ mod tests {
         let mut v2 = unhex("d0 6b3343cf 00 00 00 01 00");
         v2.push(0);
         assert_eq!(parse_long(&v2).unwrap().0.kind, Kind::Initial);
+    }
+
+    #[test]
+    fn one_rtt_frames_survive_every_cut_and_garbage() {
+        // STREAM with offset, length and FIN; MAX_DATA; NEW_CONNECTION_ID; PATH_CHALLENGE;
+        // HANDSHAKE_DONE; ACK; a STREAM to the end.
+        let payload = unhex("0f 04 10 03 616263 10 4400 18 01 00 04 01020304 00112233445566778899aabbccddeeff 1a 0001020304050607 1e 02 05 00 00 00 08 00 78797a");
+        let mut seen = Vec::new();
+        frames_1rtt(&payload, |f| seen.push(format!("{f:?}"))).unwrap();
+        assert_eq!(seen.len(), 7, "{seen:?}");
+        assert_eq!(seen[0], format!("{:?}", Frame::Stream { id: 4, offset: 16, data: b"abc", fin: true }));
+        assert_eq!(seen[6], format!("{:?}", Frame::Stream { id: 0, offset: 0, data: b"xyz", fin: false }));
+        for cut in 0..payload.len() {
+            let _ = frames_1rtt(&payload[..cut], |_| {});
+        }
+        let mut one = OneRtt::new(0x1303, &[1; 32], &[2; 32], 8, 8).unwrap();
+        assert!(OneRtt::new(0x1304, &[1; 32], &[2; 32], 8, 8).is_none());
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for n in 0..300 {
+            let d: Vec<u8> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let _ = one.datagram(Dir::ClientToServer, &d, |_| {});
+        }
+        assert_eq!(one.opened, 0);
     }
 
     #[test]

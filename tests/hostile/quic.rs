@@ -216,3 +216,25 @@ fn random_datagrams_on_443_never_panic() {
     assert_eq!(cap.connections.len(), 7);
     assert!(cost.peak < 1 << 20, "{cost:?}");
 }
+
+#[test]
+fn a_thousand_quic_flows_that_never_finish_cost_little() {
+    // One client Initial each (a ClientHello-less CRYPTO frame), from 1000 ports: each flow keeps
+    // its Initial keys while it waits for a ServerHello.
+    let mut f = Vec::new();
+    crypto(0, b"\x01\x00\x01\x00", &mut f);
+    let one = initial(0, &f);
+    let datagrams: Vec<Vec<u8>> = (0..1000u16).map(|i| udp(20000 + i, &one)).collect();
+    let (e, cost) = alloc::measure(|| {
+        let mut e = Engine::new(Limits::default());
+        for (i, d) in datagrams.iter().enumerate() {
+            e.packet(i as u64 + 1, 1_700_000_000_000_000_000 + i as i64 * 1000, 1, d, 0, None);
+            e.drain_events().for_each(drop);
+        }
+        e
+    });
+    assert_eq!(e.connection_count(), 1000);
+    let per_flow = cost.held / 1000;
+    eprintln!("QUIC flow waiting for its ServerHello: {per_flow} bytes held ({cost:?})");
+    assert!(per_flow < 4096, "{per_flow} bytes per flow");
+}
