@@ -597,6 +597,8 @@ pub struct QuicFlow {
     crypto: Option<Box<Crypto>>,
     /// Keys were tried (a version without known keys, or dropped when done).
     keys_tried: bool,
+    /// A Retry came and the client's next Initial (to the Retry's connection ID) brings new keys.
+    retry_pending: bool,
     /// Finding codes already reported on this flow (one of each is listed).
     reported: u8,
     /// The ClientHello's random (what a key log's lines are found by) and the suite the
@@ -663,6 +665,7 @@ impl QuicFlow {
             }
             Kind::Retry => {
                 self.info.retry = true;
+                self.retry_pending = !client;
                 if !client {
                     self.info.server_cid = Some(hex(p.scid));
                 }
@@ -691,9 +694,10 @@ impl QuicFlow {
             }
         }
         // Keys from the client's first DCID; again from a later one after a Retry (RFC 9001 §5.2).
-        let rekey = client && self.info.retry && self.crypto.as_ref().is_some_and(|c| c.dcid != p.dcid);
+        let rekey = client && self.retry_pending && self.crypto.as_ref().is_some_and(|c| c.dcid != p.dcid);
         if client && (!self.keys_tried || rekey) {
             self.keys_tried = true;
+            self.retry_pending = false;
             self.crypto = Crypto::new(p.version, p.dcid);
         }
         let Some(c) = self.crypto.as_deref_mut() else { return };

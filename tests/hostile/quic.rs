@@ -24,7 +24,12 @@ fn udp(sport: u16, payload: &[u8]) -> Vec<u8> {
 /// A client Initial (QUIC v1, packet number `pn` in 4 bytes) carrying `frames`, padded to 1200
 /// bytes, protected with the client keys of DCID.
 fn initial(pn: u32, frames: &[u8]) -> Vec<u8> {
-    let (_, c, _) = initial_material(V1, &DCID).unwrap();
+    initial_to(&DCID, pn, frames)
+}
+
+/// [`initial`] to another DCID (its keys come from it).
+fn initial_to(dcid: &[u8; 8], pn: u32, frames: &[u8]) -> Vec<u8> {
+    let (_, c, _) = initial_material(V1, dcid).unwrap();
     let mut plain = frames.to_vec();
     let room = 1200usize.saturating_sub(1 + 4 + 1 + 8 + 1 + 1 + 2 + 4 + 16);
     if plain.len() < room {
@@ -35,7 +40,7 @@ fn initial(pn: u32, frames: &[u8]) -> Vec<u8> {
     let mut out = vec![0xc3];
     out.extend_from_slice(&V1.to_be_bytes());
     out.push(8);
-    out.extend_from_slice(&DCID);
+    out.extend_from_slice(dcid);
     out.push(0); // SCID
     out.push(0); // token length
     out.extend_from_slice(&(0x4000 | len as u16).to_be_bytes());
@@ -237,4 +242,63 @@ fn a_thousand_quic_flows_that_never_finish_cost_little() {
     let per_flow = cost.held / 1000;
     eprintln!("QUIC flow waiting for its ServerHello: {per_flow} bytes held ({cost:?})");
     assert!(per_flow < 4096, "{per_flow} bytes per flow");
+}
+
+/// A bare TLS ClientHello (RFC 8446 §4.1.2) with one extension, server_name `name`.
+fn client_hello(name: &str) -> Vec<u8> {
+    let mut sni = vec![0];
+    sni.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    sni.extend_from_slice(name.as_bytes());
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&(sni.len() as u16 + 2).to_be_bytes());
+    ext.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    ext.extend(sni);
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend(ext);
+    let mut m = vec![1];
+    m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    m.extend(body);
+    m
+}
+
+#[test]
+fn after_a_retry_the_new_dcid_brings_new_keys_once() {
+    // The client's first Initial (DCID A) is answered with a Retry whose SCID is B; the client
+    // sends its ClientHello again to B, sealed with B's keys (RFC 9001 §5.2), then one more
+    // Initial still sealed with B's keys though it goes to the server's new CID C.
+    let a = DCID;
+    let b = [0xb0; 8];
+    let c = [0xc0; 8];
+    let mut hello = Vec::new();
+    crypto(0, &client_hello("after.retry"), &mut hello);
+    let first = initial_to(&a, 0, &hello);
+    let mut retry = vec![0xf0];
+    retry.extend_from_slice(&V1.to_be_bytes());
+    retry.push(0);
+    retry.push(8);
+    retry.extend_from_slice(&b);
+    retry.extend_from_slice(b"token");
+    retry.extend_from_slice(&[0x55; 16]);
+    let second = initial_to(&b, 1, &hello);
+    let mut third = initial_to(&b, 2, &[0x01]);
+    third[6..14].copy_from_slice(&c); // the DCID is not protected: readdress it to C
+    let server = |payload: &[u8]| {
+        let bd = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1]).ipv4([10, 0, 0, 2], [10, 0, 0, 1], 64).udp(443, 50010);
+        let mut v = Vec::new();
+        bd.write(&mut v, payload).unwrap();
+        v
+    };
+    let cap = run_with(Limits::default(), &[udp(50010, &first), server(&retry), udp(50010, &second), udp(50010, &third)]);
+    let conn = &cap.connections[0];
+    let q = conn.quic.as_ref().unwrap();
+    assert!(q.retry && q.client_hello, "{q:?} {:?}", cap.findings);
+    assert_eq!(conn.tls.as_ref().unwrap().sni.as_deref(), Some("after.retry"));
+    assert_eq!(q.server_cid.as_deref(), Some("b0b0b0b0b0b0b0b0"));
+    // The first Initial opened with A's keys and the second with B's; the third is not opened
+    // (the ClientHello is read) and, above all, C brings no new keys: no decrypt_failed.
+    assert_eq!((q.initial_packets_client_to_server, q.initials_decrypted), (3, 2));
+    assert!(cap.findings.is_empty(), "{:?}", cap.findings);
 }
