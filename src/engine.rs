@@ -8,7 +8,7 @@ use crate::model::{
     nanos_to_secs, Connection, Dir, End, Event, Finding, Nanos, PacketNo, PacketRow, PacketSummary, PerDir, Protocol, RowKind, Severity,
     TlsInfo, Transport, WsHandshake,
 };
-use crate::proto::{tls, Figures, Finish, Output, Shared, Sink, Sniffer, StreamBuf, StreamDecoder};
+use crate::proto::{quic, tls, Figures, Finish, Output, Shared, Sink, Sniffer, StreamBuf, StreamDecoder};
 use core::net::SocketAddr;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -22,6 +22,8 @@ struct Udp {
     last_packet: PacketNo,
     start: Nanos,
     end: Nanos,
+    /// Only for a flow that looked like QUIC at its first datagram.
+    quic: Option<Box<quic::QuicFlow>>,
 }
 
 /// A connection's transport side: the TCP tracker (or UDP figures). Lives with [`Flows`].
@@ -546,7 +548,7 @@ impl Flows {
                         let id = self.conns.len() as u32;
                         let (client, server) =
                             if src_port == 443 || (src_port < dst_port && src_port < 1024) { (dst, src) } else { (src, dst) };
-                        let quic = (src_port == 443 || dst_port == 443) && payload.first().is_some_and(|b| b & 0xc0 == 0xc0);
+                        let quic = quic::looks_like_quic(src_port, dst_port, payload);
                         let udp = Udp {
                             client,
                             server,
@@ -556,6 +558,7 @@ impl Flows {
                             last_packet: number,
                             start: ts,
                             end: ts,
+                            quic: quic.then(Box::default),
                         };
                         self.conns.push(FlowConn::Udp(Box::new(udp)));
                         self.set_tunnel(id, tunnel);
@@ -572,6 +575,12 @@ impl Flows {
                     u.last_packet = number;
                     u.end = u.end.max(ts);
                     direction = Some(dir);
+                    if let Some(q) = &mut u.quic {
+                        let conn = Some(idx as u32);
+                        q.datagram(dir, payload, &self.limits, &mut |severity, code, message| {
+                            out.event(Event::Finding(Finding { connection: conn, packet: number, severity, code, message }))
+                        });
+                    }
                 }
                 let kind = RowKind::Udp { payload: payload.len() as u32 };
                 want.then_some(Placed { src: d.src, dst: d.dst, src_port, dst_port, kind, connection: Some(idx as u32), direction })
@@ -1049,6 +1058,7 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
             tls: fig.tls,
             tunnel: None,
             websocket: fig.websocket,
+            quic: None,
         };
     }
     let u = match f {
@@ -1081,8 +1091,9 @@ fn snapshot(f: &FlowConn, a: &Conn) -> Connection {
         tcp_analysis: Default::default(),
         http_exchanges: 0,
         websocket_messages: 0,
-        tls: None,
+        tls: u.and_then(|u| u.quic.as_ref()?.tls.clone()),
         websocket: None,
+        quic: u.and_then(|u| Some(u.quic.as_ref()?.info.clone())),
         tunnel: None,
     }
 }

@@ -87,6 +87,12 @@ pub struct Limits {
     // --- HTTP/1 after review (issue 15, the HTTP area) ---
     /// 1xx interim responses kept with one request; more are counted, with a finding.
     pub max_interim_responses: usize,
+    // --- QUIC (issue 13, QUIC Initial packets) ---
+    /// CRYPTO bytes kept per QUIC flow and direction while the TLS hello is reassembled from the
+    /// Initial packets (by offset); data reaching past it is not kept (`quic.crypto_limit`).
+    pub max_quic_crypto: usize,
+    /// CRYPTO fragments held ahead of a hole per QUIC flow and direction (`quic.crypto_limit`).
+    pub max_quic_crypto_fragments: usize,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -133,6 +139,9 @@ impl Default for Limits {
             max_brotli_windows: 64 << 20,
             // --- HTTP/1 after review (issue 15, the HTTP area) ---
             max_interim_responses: 16,
+            // --- QUIC (issue 13) ---
+            max_quic_crypto: 64 * 1024,
+            max_quic_crypto_fragments: 64,
         }
     }
 }

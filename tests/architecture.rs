@@ -114,6 +114,8 @@ const PURE_EXTERNAL: &[&str] = &[
     "serde_json",
     "sha1",
     "base64",
+    // QUIC Initial packet protection (proto::quic): HKDF, header protection, AES-GCM.
+    "ring",
     "thiserror",
     "proptest",
 ];

@@ -731,3 +731,140 @@ fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
         }
     }
 }
+
+// ---- QUIC Initial packets (captures/quic-initial.pcapng, recorded by captures/record-quic.sh) ----
+
+/// The QUIC facts of the capture as tshark decodes them (it decrypts Initial packets itself):
+/// captures/expected/quic-initial.quic.tsv, one row per QUIC datagram.
+#[test]
+fn quic_initial_matches_tshark() {
+    let tsv = std::fs::read_to_string(common::captures_dir().join("expected/quic-initial.quic.tsv")).unwrap();
+    let rows: Vec<Vec<Vec<String>>> = tsv
+        .lines()
+        .map(|l| l.split('\t').map(|f| if f.is_empty() { Vec::new() } else { f.split(',').map(String::from).collect() }).collect())
+        .collect();
+    // Columns: frame, udp.srcport, long packet type(s), version(s), DCID(s), SCID(s), handshake
+    // type(s), SNI, ALPN, header form(s), cipher suite(s).
+    let hello = rows.iter().find(|r| r[6].iter().any(|t| t == "1")).expect("tshark saw a ClientHello");
+    let client_port = &hello[1][0];
+    let first_from =
+        |client: bool| rows.iter().find(|r| (&r[1][0] == client_port) == client && r[2].first().is_some_and(|t| t == "0")).unwrap();
+    let count = |client: bool, ty: &str| -> u32 {
+        rows.iter().filter(|r| (&r[1][0] == client_port) == client).map(|r| r[2].iter().filter(|t| *t == ty).count() as u32).sum()
+    };
+    let cap = analyze("quic-initial.pcapng");
+    let quic: Vec<_> = cap.connections.iter().filter(|c| c.protocol == Protocol::Quic).collect();
+    assert_eq!(quic.len(), 1, "{:?}", cap.connections);
+    let c = quic[0];
+    assert!(c.client.ends_with(&format!(":{client_port}")), "client {}", c.client);
+    let q = c.quic.as_ref().expect("QUIC facts");
+    let t = c.tls.as_ref().expect("TLS facts from the Initial CRYPTO frames");
+    let client = first_from(true);
+    let server = first_from(false);
+    assert_eq!(q.version, client[3][0]);
+    assert_eq!(q.version_name, "QUIC v1");
+    assert_eq!(q.dcid.as_deref(), Some(client[4][0].as_str()));
+    assert_eq!(q.client_cid.as_deref(), Some(client[5][0].as_str()));
+    assert_eq!(q.server_cid.as_deref(), Some(server[5][0].as_str()));
+    assert_eq!(t.sni.as_deref(), hello[7].first().map(String::as_str));
+    assert_eq!(t.alpn, hello[8]);
+    assert_eq!(q.initial_packets_client_to_server, count(true, "0"));
+    assert_eq!(q.initial_packets_server_to_client, count(false, "0"));
+    assert_eq!(q.handshake_packets, count(true, "2") + count(false, "2"));
+    let short: usize = rows.iter().map(|r| r[9].iter().filter(|f| *f == "0").count()).sum();
+    assert_eq!(q.short_header_packets as usize, short);
+    assert_eq!(q.server_hello, rows.iter().any(|r| &r[1][0] != client_port && r[6].iter().any(|t| t == "2")));
+    assert!(q.client_hello);
+    let server_hello = rows.iter().find(|r| &r[1][0] != client_port && r[6].iter().any(|t| t == "2")).unwrap();
+    let suite = u16::from_str_radix(server_hello[10][0].trim_start_matches("0x"), 16).unwrap();
+    assert_eq!(t.cipher_suite.as_deref(), wirescope::proto::quic::suite_name(suite));
+    // The ServerHello's supported_versions: QUIC always runs TLS 1.3 (RFC 9001 §4.2).
+    assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
+    let findings: Vec<_> = cap.findings.iter().filter(|f| f.connection == Some(c.id)).collect();
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+/// The stretch of issue 13 item 5: with the capture's key log (captures/quic-initial.keys, written
+/// by the aioquic client) the 1-RTT packets open, and their STREAM frames and the HTTP/3 frames on
+/// them are tshark's (captures/expected/quic-initial.1rtt.tsv, tshark given the same key log).
+#[test]
+fn quic_one_rtt_with_the_key_log_matches_tshark() {
+    use std::collections::BTreeMap;
+    use wirescope::proto::quic::{Frame, OneRtt, QuicFlow};
+    let unhex = |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect::<Vec<u8>>();
+    let keys = std::fs::read_to_string(common::captures_dir().join("quic-initial.keys")).unwrap();
+    let secret = |label: &str| -> (Vec<u8>, Vec<u8>) {
+        let l = keys.lines().find(|l| l.starts_with(&format!("{label} "))).unwrap();
+        let f: Vec<&str> = l.split(' ').collect();
+        (unhex(f[1]), unhex(f[2]))
+    };
+    let (random, client_secret) = secret("CLIENT_TRAFFIC_SECRET_0");
+    let (_, server_secret) = secret("SERVER_TRAFFIC_SECRET_0");
+    // The UDP datagrams, client port first seen.
+    let file = std::fs::File::open(common::captures_dir().join("quic-initial.pcapng")).unwrap();
+    let mut reader = wirescope::source::CaptureReader::new(file).unwrap();
+    let mut datagrams = Vec::new();
+    while let Some(p) = reader.next_packet().unwrap() {
+        let d = wirescope::dissect::dissect(p.link_type, p.data, 8).unwrap();
+        let wirescope::dissect::Transport::Udp { src_port, payload, .. } = d.transport else { panic!() };
+        datagrams.push((p.number, src_port, payload.to_vec()));
+    }
+    let client_port = datagrams[0].1;
+    let dir = |port| if port == client_port { Dir::ClientToServer } else { Dir::ServerToClient };
+    let mut flow = QuicFlow::default();
+    for (_, port, d) in &datagrams {
+        flow.datagram(dir(*port), d, &Limits::default(), &mut |_, c, m| panic!("{c}: {m}"));
+    }
+    // The ClientHello's random is the one the key log names.
+    assert_eq!(flow.client_random.map(|r| r.to_vec()), Some(random));
+    let (c_len, s_len) = (flow.info.client_cid.as_ref().unwrap().len() / 2, flow.info.server_cid.as_ref().unwrap().len() / 2);
+    let mut one = OneRtt::new(flow.cipher_suite.unwrap(), &client_secret, &server_secret, c_len, s_len).unwrap();
+    // Per packet: STREAM ids and lengths, and the HTTP/3 frames completed (RFC 9114 §7: type and
+    // length varints; unidirectional streams start with a stream type, §6.2, and only the control
+    // stream, type 0, carries frames).
+    fn varint(b: &[u8]) -> Option<(u64, usize)> {
+        let n = 1usize << (b.first()? >> 6);
+        let v = b.get(..n)?.iter().skip(1).fold(u64::from(b[0] & 0x3f), |v, &x| v << 8 | u64::from(x));
+        Some((v, n))
+    }
+    // Per (from the client, stream id): the bytes, how far they are read, the stream type.
+    type Stream = (Vec<u8>, usize, Option<u64>);
+    let mut streams: BTreeMap<(bool, u64), Stream> = BTreeMap::new();
+    let mut got = Vec::new();
+    for (number, port, d) in &datagrams {
+        let (mut ids, mut lens, mut h3) = (Vec::new(), Vec::new(), Vec::new());
+        let _ = one.datagram(dir(*port), d, |f| {
+            let Frame::Stream { id, offset, data, .. } = f else { return };
+            ids.push(id.to_string());
+            lens.push(data.len().to_string());
+            // A bidirectional stream has a byte stream each way.
+            let (buf, at, kind) = streams.entry((*port == client_port, id)).or_default();
+            assert_eq!(offset as usize, buf.len(), "in order on loopback");
+            buf.extend_from_slice(data);
+            if id & 2 != 0 && kind.is_none() {
+                if let Some((t, n)) = varint(&buf[*at..]) {
+                    *kind = Some(t);
+                    *at += n;
+                }
+            }
+            if id & 2 != 0 && *kind != Some(0) {
+                return;
+            }
+            while let Some((t, n)) = varint(&buf[*at..]) {
+                let Some((len, m)) = varint(&buf[*at + n..]) else { break };
+                if buf.len() < *at + n + m + len as usize {
+                    break;
+                }
+                h3.push(t.to_string());
+                *at += n + m + len as usize;
+            }
+        });
+        if !ids.is_empty() {
+            got.push(format!("{number}\t{port}\t{}\t{}\t{}", ids.join(","), lens.join(","), h3.join(",")));
+        }
+    }
+    let want = std::fs::read_to_string(common::captures_dir().join("expected/quic-initial.1rtt.tsv")).unwrap();
+    assert_eq!(got, want.lines().collect::<Vec<_>>());
+    assert_eq!(one.failed, 0);
+    assert_eq!(one.opened, flow.info.short_header_packets);
+}

@@ -373,6 +373,36 @@ pub const FINDINGS: &[Entry] = &[
         "The client sent more unrecognised bytes before the server's first byte than are held waiting for it (max_sniff_wait): the rest are counted, not decoded; the server's answer still tells the protocol.",
         "在服务器发送第一个字节之前，客户端发送的无法识别的字节超过等待上限（max_sniff_wait）：其余字节只计数不解析；仍根据服务器的回应判断协议。",
     ),
+    e(
+        "quic.malformed",
+        "A QUIC long header cannot be read: the datagram ends inside it, a connection ID is over 20 bytes, or its Length reaches past the datagram. The rest of the datagram is skipped.",
+        "无法读取 QUIC 长包头：数据报在包头内结束、连接 ID 超过 20 字节，或其 Length 字段超出数据报末尾。数据报的其余部分被跳过。",
+    ),
+    e(
+        "quic.decrypt_failed",
+        "A QUIC Initial packet could not be decrypted with the keys derived from the client's first Destination Connection ID (RFC 9001 §5.2): it is too short, corrupted, or protected with other keys.",
+        "无法用客户端首个目标连接 ID 推导出的密钥（RFC 9001 §5.2）解密 QUIC Initial 包：包太短、已损坏，或使用了其他密钥保护。",
+    ),
+    e(
+        "quic.bad_frame",
+        "A decrypted QUIC Initial packet holds a truncated frame or a frame type an Initial may not carry (RFC 9000 §12.4); the rest of that packet is not read.",
+        "解密后的 QUIC Initial 包含有截断的帧，或 Initial 包不允许携带的帧类型（RFC 9000 §12.4）；该包其余部分不再读取。",
+    ),
+    e(
+        "quic.crypto_limit",
+        "CRYPTO data of a QUIC flow reaches past max_quic_crypto bytes, or too many fragments wait ahead of a hole (max_quic_crypto_fragments): it is not kept, and a TLS hello beyond it is not read.",
+        "QUIC 流的 CRYPTO 数据超出 max_quic_crypto 字节，或在空洞之前等待的分片过多（max_quic_crypto_fragments）：这些数据不保留，超出部分的 TLS hello 不会被读取。",
+    ),
+    e(
+        "quic.unknown_version",
+        "A QUIC version without known Initial keys (not v1 or v2): its packets are counted, not decrypted.",
+        "QUIC 版本没有已知的 Initial 密钥（不是 v1 或 v2）：其数据包只计数，不解密。",
+    ),
+    e(
+        "quic.bad_hello",
+        "The first TLS message reassembled from a QUIC side's Initial CRYPTO frames is not a readable ClientHello (client) or ServerHello (server).",
+        "从 QUIC 一方 Initial 包的 CRYPTO 帧重组出的第一个 TLS 消息不是可读的 ClientHello（客户端）或 ServerHello（服务器）。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.
@@ -455,6 +485,11 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
     (
         "lossy-websocket.pcapng",
         "同样的丢包路径上的 WebSocket 回显会话：每个方向 50 条消息（2 字节到 24 KB，文本和二进制）、一次 ping、关闭码 1000。分布在多个报文段上的帧，要等其中最后一个空洞被填上才算完整，所以消息显示在填上空洞的那个包上，而不是携带最后几个字节的那个包；回显永远不会在消息完整之前发出。",
+    ),
+    // QUIC (captures/record-quic.sh).
+    (
+        "quic-initial.pcapng",
+        "QUIC v1 上的一次 HTTP/3 GET（aioquic 客户端和服务器，127.0.0.1:4433，SNI quic.wirescope.test，ALPN h3；`record-quic.sh`）：任何人都能解密的 Initial 包（密钥由客户端首个目标连接 ID 推导）露出 ClientHello 和 ServerHello；合并在同一数据报里的 Handshake 包和 1-RTT 包仍是密文。`quic-initial.keys` 是客户端的密钥日志（用于解密 1-RTT：`tshark -o tls.keylog_file:captures/quic-initial.keys`）；`expected/quic-initial.quic.tsv` 是 tshark 对包头的解码。",
     ),
 ];
 

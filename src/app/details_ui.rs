@@ -73,6 +73,78 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
     cmds
 }
 
+/// A QUIC flow's facts: what anyone on the path can read (long headers, decrypted Initials).
+fn quic_ui(ui: &mut egui::Ui, lang: Lang, q: &crate::model::QuicInfo) {
+    ui.separator();
+    ui.label(RichText::new(lang.pick("QUIC", "QUIC")).strong()).on_hover_text(lang.pick(
+        "QUIC (RFC 9000) carries TLS 1.3 over UDP. Its Initial packets are encrypted with keys derived from the client's first Destination Connection ID (RFC 9001 §5.2): anyone on the path can decrypt them, so the ClientHello's SNI and ALPN are visible; Handshake and 1-RTT packets are not.",
+        "QUIC（RFC 9000）在 UDP 上承载 TLS 1.3。它的 Initial 包用由客户端首个目标连接 ID 推导出的密钥加密（RFC 9001 §5.2）：路径上的任何人都能解密，所以 ClientHello 中的 SNI 和 ALPN 是可见的；Handshake 包和 1-RTT 包则不能解密。",
+    ));
+    ui.label(format!("{}: {} ({})", lang.pick("Version", "版本"), q.version_name, q.version));
+    let ids = [
+        (
+            lang.pick(
+                "Client's first Destination Connection ID (the Initial keys come from it)",
+                "客户端首个目标连接 ID（Initial 密钥由它推导）",
+            ),
+            &q.dcid,
+        ),
+        (lang.pick("Client connection ID", "客户端连接 ID"), &q.client_cid),
+        (lang.pick("Server connection ID", "服务器连接 ID"), &q.server_cid),
+    ];
+    for (name, id) in ids {
+        if let Some(id) = id {
+            let id = if id.is_empty() { lang.pick("(empty)", "（空）") } else { id.as_str() };
+            ui.add(egui::Label::new(format!("{name}: {id}")).wrap());
+        }
+    }
+    ui.label(match lang {
+        Lang::Zh => format!(
+            "Initial 包：客户端→服务器 {}，服务器→客户端 {}，其中已解密 {}",
+            q.initial_packets_client_to_server, q.initial_packets_server_to_client, q.initials_decrypted
+        ),
+        _ => format!(
+            "Initial packets: {} client→server, {} server→client, {} of them decrypted",
+            q.initial_packets_client_to_server, q.initial_packets_server_to_client, q.initials_decrypted
+        ),
+    });
+    ui.label(match lang {
+        Lang::Zh => format!(
+            "Handshake 包 {}，0-RTT 包 {}，1-RTT（短包头）包 {}：只有两端持有其密钥，已加密",
+            q.handshake_packets, q.zero_rtt_packets, q.short_header_packets
+        ),
+        _ => format!(
+            "{} Handshake, {} 0-RTT and {} 1-RTT (short header) packets: encrypted with keys only the endpoints have",
+            q.handshake_packets, q.zero_rtt_packets, q.short_header_packets
+        ),
+    });
+    let hellos = match (q.client_hello, q.server_hello) {
+        (true, true) => lang.pick(
+            "ClientHello and ServerHello read from the Initial CRYPTO frames",
+            "已从 Initial 包的 CRYPTO 帧读出 ClientHello 和 ServerHello",
+        ),
+        (true, false) => lang.pick(
+            "ClientHello read from the Initial CRYPTO frames; no ServerHello",
+            "已从 Initial 包的 CRYPTO 帧读出 ClientHello；没有 ServerHello",
+        ),
+        (false, true) => lang.pick("ServerHello read; the ClientHello was not", "已读出 ServerHello；未读出 ClientHello"),
+        (false, false) => lang.pick("No TLS hello could be read from the Initial packets", "无法从 Initial 包读出 TLS hello"),
+    };
+    ui.label(hellos);
+    if q.retry {
+        ui.label(lang.pick(
+            "The server sent a Retry: the client's next Initial uses the new connection ID, and new Initial keys",
+            "服务器发送了 Retry：客户端的下一个 Initial 使用新的连接 ID 和新的 Initial 密钥",
+        ));
+    }
+    if !q.offered_versions.is_empty() {
+        ui.label(format!("{}: {}", lang.pick("Version Negotiation offered", "版本协商提供的版本"), q.offered_versions.join(", ")));
+    }
+    if let Some(close) = &q.close {
+        ui.label(format!("{}: {close}", lang.pick("CONNECTION_CLOSE in an Initial", "Initial 包中的 CONNECTION_CLOSE")));
+    }
+}
+
 fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<Command> {
     let mut cmds = Vec::new();
     let Some(c) = store.cap.connections.iter().find(|c| c.id == id) else { return cmds };
@@ -111,6 +183,9 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
             t.alpn.join(","),
             lang.pick("encrypted", "已加密")
         ));
+    }
+    if let Some(q) = &c.quic {
+        quic_ui(ui, lang, q);
     }
     if let Some(hs) = &c.websocket {
         ws_handshake_ui(ui, lang, hs, store, id);

@@ -271,6 +271,24 @@ pub fn summary_tallied(name: &str, cap: &Capture, tally: &WsTally, max_messages:
                 lang.pick("(encrypted)", "（已加密）")
             );
         }
+        if let Some(q) = &c.quic {
+            let cid = |c: &Option<String>| c.as_deref().map_or("-", |c| if c.is_empty() { "(empty)" } else { c }).to_string();
+            let _ = writeln!(
+                o,
+                "        {} ({}) {} {} {} {} {} {}/{}, {} {}",
+                q.version_name,
+                q.version,
+                lang.pick("client CID", "客户端连接 ID"),
+                cid(&q.client_cid),
+                lang.pick("server CID", "服务器连接 ID"),
+                cid(&q.server_cid),
+                lang.pick("Initial packets", "Initial 包"),
+                q.initial_packets_client_to_server,
+                q.initial_packets_server_to_client,
+                lang.pick("decrypted", "已解密"),
+                q.initials_decrypted
+            );
+        }
     }
     if !cap.http.is_empty() {
         let _ = writeln!(o, "\n{}", lang.pick("HTTP exchanges", "HTTP 交换"));

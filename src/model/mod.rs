@@ -178,6 +178,42 @@ pub struct TlsInfo {
     pub decrypted: bool,
 }
 
+/// What a QUIC flow's long headers and Initial packets showed (RFC 9000 §17.2, RFC 9001 §5.2).
+/// The ClientHello's SNI and ALPN and the ServerHello's version are in the connection's `tls`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QuicInfo {
+    /// The version of the first long header, as tshark's `quic.version` prints it ("0x00000001").
+    pub version: String,
+    /// Its name: "QUIC v1", "QUIC v2", "draft-29", ...
+    pub version_name: String,
+    /// The Destination Connection ID of the client's first Initial (the Initial keys come from it), hex.
+    pub dcid: Option<String>,
+    /// The connection ID the client chose (its Initial's Source Connection ID), hex.
+    pub client_cid: Option<String>,
+    /// The connection ID the server chose (its Initial's, or Retry's, Source Connection ID), hex.
+    pub server_cid: Option<String>,
+    /// Initial packets each way (each of several coalesced in one datagram counts).
+    pub initial_packets_client_to_server: u32,
+    pub initial_packets_server_to_client: u32,
+    /// Initial packets whose protection was removed and payload decrypted.
+    pub initials_decrypted: u32,
+    /// Handshake, 0-RTT and short-header (1-RTT) packets, both ways: counted, not decrypted.
+    pub handshake_packets: u32,
+    pub zero_rtt_packets: u32,
+    pub short_header_packets: u32,
+    /// A Retry packet was seen.
+    pub retry: bool,
+    /// The versions a Version Negotiation packet offered (at most 16).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offered_versions: Vec<String>,
+    /// The ClientHello and the ServerHello were read from the Initial CRYPTO frames.
+    pub client_hello: bool,
+    pub server_hello: bool,
+    /// A CONNECTION_CLOSE in an Initial: its error code (hex) and reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close: Option<String>,
+}
+
 /// What the upgrade handshake said, and whether the Accept value checks out.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct WsHandshake {
@@ -245,6 +281,9 @@ pub struct Connection {
     pub websocket_messages: u32,
     pub tls: Option<TlsInfo>,
     pub websocket: Option<WsHandshake>,
+    /// A QUIC flow's long-header facts and its decrypted Initial packets (UDP only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<QuicInfo>,
     /// The tunnel the connection was carried in, as its first packet showed it, e.g.
     /// "VXLAN 10.0.0.1→10.0.0.2 VNI 42"; `client` and `server` are then the inner addresses.
     pub tunnel: Option<String>,

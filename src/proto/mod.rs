@@ -7,6 +7,7 @@ pub mod detect;
 pub mod handover;
 pub mod http1;
 pub mod opaque;
+pub mod quic;
 pub mod socketio;
 pub mod streambuf;
 pub mod tls;

@@ -6,5 +6,6 @@ mod alloc;
 mod content;
 mod handover;
 mod http;
+mod quic;
 mod tcp;
 mod tunnel;

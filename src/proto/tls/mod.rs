@@ -76,6 +76,35 @@ pub fn client_hello(b: &[u8], info: &mut TlsInfo) -> Option<()> {
     if ty != 1 {
         return None;
     }
+    client_hello_body(body, info)
+}
+
+/// The type and body of a bare handshake message (no record header), if it is all there.
+fn message(m: &[u8]) -> Option<(u8, &[u8])> {
+    let mut r = R(m);
+    let ty = r.u8()?;
+    let len = r.u24()?;
+    Some((ty, r.take(len)?))
+}
+
+/// [`client_hello`] from a bare handshake message (type, 3-byte length, body), as QUIC carries it
+/// in CRYPTO frames (RFC 9001 §4).
+pub fn client_hello_message(m: &[u8], info: &mut TlsInfo) -> Option<()> {
+    match message(m)? {
+        (1, body) => client_hello_body(body, info),
+        _ => None,
+    }
+}
+
+/// [`server_hello`] from a bare handshake message.
+pub fn server_hello_message(m: &[u8], info: &mut TlsInfo) -> Option<()> {
+    match message(m)? {
+        (2, body) => server_hello_body(body, info),
+        _ => None,
+    }
+}
+
+fn client_hello_body(body: &[u8], info: &mut TlsInfo) -> Option<()> {
     let mut r = R(body);
     let legacy = r.u16()?;
     info.version.get_or_insert_with(|| version_name(legacy));
@@ -115,6 +144,10 @@ pub fn server_hello(b: &[u8], info: &mut TlsInfo) -> Option<()> {
     if ty != 2 {
         return None;
     }
+    server_hello_body(body, info)
+}
+
+fn server_hello_body(body: &[u8], info: &mut TlsInfo) -> Option<()> {
     let mut r = R(body);
     let mut version = r.u16()?;
     r.take(32)?;
