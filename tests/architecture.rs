@@ -91,6 +91,8 @@ const PURE: &[&str] = &["limits", "model", "synth", "dissect", "flow", "proto", 
 const PURE_EXTERNAL: &[&str] = &[
     "etherparse",
     "httparse",
+    // TLS record decryption (AES-GCM, ChaCha20-Poly1305, HKDF, HMAC).
+    "ring",
     // The connection table (a hash table of connection numbers, keyed by what the connection holds).
     "hashbrown",
     "simdutf8",

@@ -2,6 +2,7 @@
 //! the ServerHello. Everything after is marked encrypted. Bounds-checked reads only.
 
 pub mod keylog;
+pub mod session;
 
 use crate::model::TlsInfo;
 
