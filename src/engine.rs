@@ -11,7 +11,7 @@ use crate::model::{
 use crate::proto::detect::{sniff_waiting, Sniffed};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
-use crate::proto::{tls, Output, Sink, StreamBuf};
+use crate::proto::{tls, Figures, Finish, Output, Shared, Sink, StreamBuf, StreamDecoder};
 use core::net::SocketAddr;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -20,7 +20,8 @@ enum App {
     Undecided,
     Http(Box<Http1>),
     Ws(Box<WsSession>),
-    Tls { client: bool, server: bool },
+    /// A decoder of the stream-decoder interface (the TLS layer).
+    Layer(Box<dyn StreamDecoder>),
     Opaque,
     Done,
 }
@@ -170,6 +171,8 @@ pub struct Apps {
     out: Output,
     /// What the TCP tracker hands over for one segment, applied at `segment_done`.
     chunks: Vec<(Dir, OwnedChunk)>,
+    /// The limits and key log the stream decoders share.
+    shared: Shared,
 }
 
 /// The whole engine on one thread: [`Flows`] feeding [`Apps`].
@@ -190,6 +193,11 @@ impl Engine {
 
     pub fn limits(&self) -> &Limits {
         &self.apps.limits
+    }
+
+    /// The key log TLS connections are decrypted with (see [`Apps::set_keys`]).
+    pub fn set_keys(&mut self, keys: tls::Keys) {
+        self.apps.set_keys(keys);
     }
 
     /// Events produced since the last call.
@@ -728,7 +736,8 @@ impl Apps {
     /// they can be decoded apart). [`Apps::merge`] puts the shards back together.
     pub fn shard(limits: Limits, shards: u32) -> Self {
         let out = Output::for_shard(&limits, shards.max(1));
-        Apps { limits, conns: Slab::default(), shards: shards.max(1), out, chunks: Vec::new() }
+        let shared = Shared { limits: std::sync::Arc::new(limits.clone()), keys: tls::Keys::default() };
+        Apps { limits, conns: Slab::default(), shards: shards.max(1), out, chunks: Vec::new(), shared }
     }
 
     /// One application half from the shards of [`Apps::shard`], given in order (shard 0 first),
@@ -736,6 +745,7 @@ impl Apps {
     pub fn merge(mut parts: Vec<Apps>) -> Apps {
         let Some(first) = parts.first() else { return Apps::new(Limits::default()) };
         let limits = first.limits.clone();
+        let shared = first.shared.clone();
         let total: usize = parts.iter().map(|p| p.conns.len()).sum();
         let mut events = Vec::new();
         let mut iters: Vec<_> = parts
@@ -748,7 +758,17 @@ impl Apps {
         let n = iters.len();
         let conns = (0..total).filter_map(|i| iters[i % n].next()).collect();
         let out = Output::merged(parts.iter().map(|p| &p.out), events);
-        Apps { limits, conns, shards: 1, out, chunks: Vec::new() }
+        Apps { limits, conns, shards: 1, out, chunks: Vec::new(), shared }
+    }
+
+    /// The key log TLS connections are decrypted with (shared: secrets added to it later, from a
+    /// file's Decryption Secrets Blocks, are used by the connections after).
+    pub fn set_keys(&mut self, keys: tls::Keys) {
+        self.shared.keys = keys;
+    }
+
+    pub fn keys(&self) -> tls::Keys {
+        self.shared.keys.clone()
     }
 
     /// Where connection `id` is in `conns`.
@@ -847,9 +867,9 @@ impl FlowOut for Apps {
             self.chunks.clear();
             return;
         };
-        conn.deliver(&mut self.chunks, &self.limits, &mut self.out);
+        conn.deliver(&mut self.chunks, &self.limits, &self.shared, &mut self.out);
         if finish && !matches!(conn.app, App::Done) {
-            conn.finish_app(packet, tcp_closed, &self.limits, &mut self.out);
+            conn.finish_app(packet, tcp_closed, &self.limits, &self.shared, &mut self.out);
             // The decoding state goes; the figures stay.
             let info =
                 (conn.tls.is_some() || conn.ws.is_some()).then(|| Box::new((conn.tls.take().map(|b| *b), conn.ws.take().map(|b| *b))));
@@ -941,7 +961,7 @@ impl Live {
     }
 
     /// Applies (and empties) what the tracker handed over.
-    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, limits: &Limits, out: &mut Output) {
+    fn deliver(&mut self, chunks: &mut Vec<(Dir, OwnedChunk)>, limits: &Limits, sh: &Shared, out: &mut Output) {
         let mut data_seen = false;
         for (dir, c) in chunks.drain(..) {
             match c {
@@ -954,23 +974,23 @@ impl Live {
                 }
                 OwnedChunk::Gap { len, packet } => {
                     if data_seen {
-                        self.advance(limits, out);
+                        self.advance(limits, sh, out);
                         data_seen = false;
                     }
                     self.gap(dir, len, packet, out);
                 }
                 OwnedChunk::End => {
                     if data_seen {
-                        self.advance(limits, out);
+                        self.advance(limits, sh, out);
                         data_seen = false;
                     }
                     self.ended[dir] = true;
-                    self.end_dir(dir, limits, out);
+                    self.end_dir(dir, limits, sh, out);
                 }
             }
         }
         if data_seen {
-            self.advance(limits, out);
+            self.advance(limits, sh, out);
         }
     }
 
@@ -983,13 +1003,14 @@ impl Live {
         match &mut self.app {
             App::Http(h) => h.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
             App::Ws(w) => w.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
+            App::Layer(l) => l.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
             _ => self.bufs[dir].skip_gap(len),
         }
     }
 
-    fn end_dir(&mut self, dir: Dir, limits: &Limits, out: &mut Output) {
+    fn end_dir(&mut self, dir: Dir, limits: &Limits, sh: &Shared, out: &mut Output) {
         if matches!(self.app, App::Undecided) {
-            self.advance(limits, out);
+            self.advance(limits, sh, out);
         }
         let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
         match &mut self.app {
@@ -998,12 +1019,28 @@ impl Live {
                 self.http_exchanges = h.exchanges;
             }
             App::Ws(w) => w.end(dir, &mut self.bufs[dir], &mut sink),
+            App::Layer(l) => {
+                l.end(dir, &mut self.bufs[dir], &mut sink);
+                self.take_figures();
+            }
             _ => {}
         }
     }
 
+    /// The figures of a stream decoder, into the connection's.
+    fn take_figures(&mut self) {
+        let App::Layer(l) = &self.app else { return };
+        let mut f = Figures::default();
+        l.figures(&mut f);
+        self.protocol = f.protocol.unwrap_or(self.protocol);
+        self.tls = f.tls.map(Box::new);
+        self.ws = f.websocket.map(Box::new).or(self.ws.take());
+        self.http_exchanges = f.http_exchanges;
+        self.ws_messages = f.ws_messages;
+    }
+
     /// Runs the decoders over what is buffered.
-    fn advance(&mut self, limits: &Limits, out: &mut Output) {
+    fn advance(&mut self, limits: &Limits, sh: &Shared, out: &mut Output) {
         loop {
             let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
             match &mut self.app {
@@ -1027,7 +1064,7 @@ impl Live {
                         Sniffed::Tls => {
                             self.protocol = Protocol::Tls;
                             self.tls = Some(Box::default());
-                            self.app = App::Tls { client: false, server: false };
+                            self.app = App::Layer(Box::new(tls::TlsLayer::new(sh.clone(), tls::adapter::http1_inner)));
                         }
                         Sniffed::WebSocket => {
                             let first = self.first_packet;
@@ -1091,22 +1128,10 @@ impl Live {
                     self.ws_messages = w.messages;
                     return;
                 }
-                App::Tls { client, server } => {
-                    let info = self.tls.get_or_insert_with(Box::default);
-                    for (dir, done) in [(Dir::ClientToServer, client), (Dir::ServerToClient, server)] {
-                        let b = self.bufs[dir].bytes();
-                        if !*done {
-                            let parsed = if dir == Dir::ClientToServer { tls::client_hello(b, info) } else { tls::server_hello(b, info) };
-                            let record_len = if b.len() >= 5 { 5 + u16::from_be_bytes([b[3], b[4]]) as usize } else { usize::MAX };
-                            if parsed.is_some() || b.len() >= record_len || b.len() > 20_000 || self.ended[dir] {
-                                *done = true;
-                            }
-                        }
-                        if *done {
-                            let n = self.bufs[dir].len();
-                            self.bufs[dir].consume(n);
-                        }
-                    }
+                App::Layer(l) => {
+                    // The TLS layer hands over to no one (its inner decoder changes inside it).
+                    let _ = l.process(&mut self.bufs, self.ended.clone(), &mut sink);
+                    self.take_figures();
                     return;
                 }
                 App::Opaque => {
@@ -1120,8 +1145,13 @@ impl Live {
         }
     }
 
-    fn finish_app(&mut self, packet: PacketNo, tcp_closed: bool, limits: &Limits, out: &mut Output) {
-        self.advance(limits, out);
+    fn finish_app(&mut self, packet: PacketNo, tcp_closed: bool, limits: &Limits, sh: &Shared, out: &mut Output) {
+        self.advance(limits, sh, out);
+        if let App::Layer(l) = &mut self.app {
+            let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
+            l.finish(&mut self.bufs, Finish { packet, tcp_closed }, &mut sink);
+            self.take_figures();
+        }
         let mut sink = Self::sink(self.id, out, &mut self.findings_left, &mut self.findings_dropped);
         match std::mem::replace(&mut self.app, App::Done) {
             App::Http(mut h) => {

@@ -87,6 +87,14 @@ pub struct Limits {
     // --- HTTP/1 after review (issue 15, the HTTP area) ---
     /// 1xx interim responses kept with one request; more are counted, with a finding.
     pub max_interim_responses: usize,
+    // --- TLS decryption (issue 13) ---
+    /// Longest handshake message read whole (ClientHello, ServerHello, EncryptedExtensions);
+    /// a longer one is skipped, with a `tls.handshake_too_long` finding. Other messages
+    /// (certificates) are stepped over without being kept.
+    pub max_tls_handshake: usize,
+    /// Encrypted bytes held in one direction while waiting for the other direction's ServerHello
+    /// (the keys need its random and suite); past it the direction is not decrypted (`tls.no_key`).
+    pub max_tls_wait: usize,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -133,6 +141,9 @@ impl Default for Limits {
             max_brotli_windows: 64 << 20,
             // --- HTTP/1 after review (issue 15, the HTTP area) ---
             max_interim_responses: 16,
+            // --- TLS decryption (issue 13) ---
+            max_tls_handshake: 64 * 1024,
+            max_tls_wait: 256 * 1024,
         }
     }
 }

@@ -4,6 +4,8 @@ use crate::engine::{Apps, Engine, FlowOut, Flows};
 use crate::flow::Chunk;
 use crate::limits::Limits;
 use crate::model::{Dir, Event, Nanos, PacketNo, Protocol};
+/// The key log a capture is read with (shared with the engine, filled from a file or the capture).
+pub use crate::proto::tls::Keys;
 use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
 use std::io::Read;
@@ -36,8 +38,46 @@ pub struct Loaded {
 /// and once at the end (after `finish`), with the bytes read so far and the file size, so the caller
 /// can drain events and show progress; returning false cancels the load.
 pub fn load_file(path: &Path, limits: Limits, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
+    load_file_keys(path, limits, Keys::default(), batch)
+}
+
+/// [`load_file`] with a key log for TLS decryption; the file's Decryption Secrets Blocks are
+/// added to `keys` as they are read.
+pub fn load_file_keys(path: &Path, limits: Limits, keys: Keys, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
-    load_reader(file, size, &name, limits, batch)
+    load_reader_keys(file, size, &name, limits, keys, batch)
+}
+
+/// Reads a key log file (NSS format, as SSLKEYLOGFILE writes it). An unreadable file is an
+/// error; lines that are not key log lines are counted (`KeyLog::bad_lines`), not fatal.
+pub fn read_keylog(path: &Path) -> Result<Keys, String> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read key log {name}: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(format!("cannot read key log {name}: it is a directory"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read key log {name}: {}", io_reason(&e)))?;
+    let keys = Keys::default();
+    add_secrets(&keys, &bytes);
+    Ok(keys)
+}
+
+/// How many connections a key log has secrets for, and how many of its lines were not read.
+pub fn keylog_counts(keys: &Keys) -> (usize, u64) {
+    keys.read().map_or((0, 0), |k| (k.len(), k.bad_lines))
+}
+
+/// Key log text (a file's, or a Decryption Secrets Block's) into `keys`.
+fn add_secrets(keys: &Keys, text: &[u8]) {
+    if let Ok(mut k) = keys.write() {
+        k.add_text(&String::from_utf8_lossy(text));
+    }
+}
+
+/// Sends a reader's Decryption Secrets Blocks into `keys`.
+fn keep_secrets<R: Read>(reader: &mut CaptureReader<R>, keys: &Keys) {
+    let keys = keys.clone();
+    reader.on_tls_secrets(Box::new(move |text| add_secrets(&keys, text)));
 }
 
 /// The file, its size and its name for messages. No BufReader: the capture reader reads ahead in
@@ -85,10 +125,24 @@ pub fn load_reader<R: Read + Send>(
     size: u64,
     name: &str,
     limits: Limits,
+    batch: impl FnMut(&mut Engine, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    load_reader_keys(src, size, name, limits, Keys::default(), batch)
+}
+
+/// [`load_reader`] with a key log (see [`load_file_keys`]).
+pub fn load_reader_keys<R: Read + Send>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    keys: Keys,
     mut batch: impl FnMut(&mut Engine, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
+    keep_secrets(&mut reader, &keys);
     let mut engine = Engine::new(limits);
+    engine.set_keys(keys);
     engine.packets_mut().file_comments = reader.file_comments.clone();
     let mut warning = None;
     let mut n = 0u64;
@@ -255,8 +309,18 @@ impl Drop for EventBatch {
 /// and the file size, every [`BATCH`] packets and once at the end; returning false cancels.
 /// The result is the same engine, event for event, as [`load_file`]'s.
 pub fn load_file_pipelined(path: &Path, limits: Limits, batch: impl FnMut(EventBatch, u64, u64) -> bool) -> Result<Loaded, String> {
+    load_file_pipelined_keys(path, limits, Keys::default(), batch)
+}
+
+/// [`load_file_pipelined`] with a key log (see [`load_file_keys`]).
+pub fn load_file_pipelined_keys(
+    path: &Path,
+    limits: Limits,
+    keys: Keys,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
+) -> Result<Loaded, String> {
     let (file, size, name) = open(path)?;
-    load_reader_sharded(file, size, &name, limits, decoding_threads(), batch)
+    load_reader_sharded_keys(file, size, &name, limits, decoding_threads(), keys, batch)
 }
 
 /// What the transport half handed over for a run of packets, recorded for one decoding thread.
@@ -557,6 +621,11 @@ pub fn load_reader_pipelined<R: Read + Send>(
     load_reader_sharded(src, size, name, limits, decoding_threads(), batch)
 }
 
+fn keyed(mut apps: Apps, keys: &Keys) -> Apps {
+    apps.set_keys(keys.clone());
+    apps
+}
+
 /// [`load_reader_pipelined`] with `shards` decoding threads.
 pub fn load_reader_sharded<R: Read + Send>(
     src: R,
@@ -564,10 +633,25 @@ pub fn load_reader_sharded<R: Read + Send>(
     name: &str,
     limits: Limits,
     shards: usize,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    load_reader_sharded_keys(src, size, name, limits, shards, Keys::default(), batch)
+}
+
+/// [`load_reader_sharded`] with a key log (see [`load_file_keys`]): every decoding thread reads
+/// the same one.
+pub fn load_reader_sharded_keys<R: Read + Send>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    shards: usize,
+    keys: Keys,
     mut batch: impl FnMut(EventBatch, u64, u64) -> bool,
 ) -> Result<Loaded, String> {
     let shards = shards.clamp(1, 64);
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
+    keep_secrets(&mut reader, &keys);
     let mut flows = Flows::new(limits.clone());
     flows.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;
@@ -586,7 +670,7 @@ pub fn load_reader_sharded<R: Read + Send>(
             to_shards.push(tx);
             homes.push(Some(home_tx));
             Decoding::Here {
-                shard: Box::new(Shard { apps: Apps::new(limits.clone()), home, spares: Vec::new() }),
+                shard: Box::new(Shard { apps: keyed(Apps::new(limits.clone()), &keys), home, spares: Vec::new() }),
                 rx,
                 back: back_tx.clone(),
                 part: None,
@@ -599,7 +683,7 @@ pub fn load_reader_sharded<R: Read + Send>(
                 let (out_tx, out_rx) = sync_channel::<ShardOut>(2);
                 let (home_tx, home) = channel::<Vec<Event>>();
                 let back = back_tx.clone();
-                let mut shard = Shard { apps: Apps::shard(limits.clone(), shards as u32), home, spares: Vec::new() };
+                let mut shard = Shard { apps: keyed(Apps::shard(limits.clone(), shards as u32), &keys), home, spares: Vec::new() };
                 let spawned = std::thread::Builder::new().name(format!("wirescope-dec{i}")).spawn_scoped(scope, move || {
                     'batches: for mut b in rx.iter() {
                         // Step by step, as every other thread (see STEP_BYTES).

@@ -47,7 +47,18 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     // I/O edges.
     ("source", &["fs", "limits"]),
-    ("load", &["engine", "flow", "limits", "model", "source"]),
+    (
+        "load",
+        &[
+            "engine",
+            "flow",
+            "limits",
+            "model",
+            "source",
+            // The key log a capture is read with (from a file, the environment, its secrets blocks).
+            "proto::tls",
+        ],
+    ),
     (
         "export",
         &[
