@@ -373,6 +373,47 @@ pub const FINDINGS: &[Entry] = &[
         "The client sent more unrecognised bytes before the server's first byte than are held waiting for it (max_sniff_wait): the rest are counted, not decoded; the server's answer still tells the protocol.",
         "在服务器发送第一个字节之前，客户端发送的无法识别的字节超过等待上限（max_sniff_wait）：其余字节只计数不解析；仍根据服务器的回应判断协议。",
     ),
+    // TLS decryption from a key log (issue 13).
+    e(
+        "tls.no_key",
+        "A key log was given but has no secrets for this connection (or the ServerHello was not captured): its records stay encrypted.",
+        "已提供密钥日志，但其中没有这条连接的密钥（或没有抓到 ServerHello）：它的记录仍是加密的。",
+    ),
+    e(
+        "tls.decrypt_failed",
+        "A record's authentication tag did not check out: the key log holds a wrong key for this connection, or the record is damaged. This direction stays encrypted from here.",
+        "记录的认证标签校验失败：密钥日志中这条连接的密钥不对，或记录已损坏。这个方向从此处起保持加密。",
+    ),
+    e(
+        "tls.unsupported_suite",
+        "The connection uses a cipher suite that is not decrypted (AES-GCM and ChaCha20-Poly1305 suites are): it stays encrypted.",
+        "这条连接使用的密码套件不支持解密（支持 AES-GCM 与 ChaCha20-Poly1305 套件）：它保持加密。",
+    ),
+    e(
+        "tls.record_too_long",
+        "A TLS record is longer than 2^14 + 256 bytes, more than the protocol allows (RFC 8446 §5.2): the rest of this direction is not read.",
+        "TLS 记录长度超过 2^14 + 256 字节，超出协议允许的上限（RFC 8446 §5.2）：这个方向的其余部分不再解析。",
+    ),
+    e(
+        "tls.bad_record",
+        "Bytes that are not a TLS record where one should start: the rest of this direction is not read.",
+        "应当是 TLS 记录开头的位置出现了非 TLS 的字节：这个方向的其余部分不再解析。",
+    ),
+    e(
+        "tls.gap",
+        "Bytes of a TLS connection were not captured: records past the gap cannot be framed or decrypted, so this direction is decoded only up to it.",
+        "TLS 连接有字节未被抓到：缺口之后的记录无法划分或解密，这个方向只解析到缺口为止。",
+    ),
+    e(
+        "tls.truncated_record",
+        "The direction ended inside a TLS record: its last record was not captured whole.",
+        "这个方向在一条 TLS 记录的中间结束：最后一条记录没有被完整抓到。",
+    ),
+    e(
+        "tls.handshake_too_long",
+        "A hello message is longer than the limit read (max_tls_handshake): it is skipped, not read.",
+        "握手 hello 消息超过读取上限（max_tls_handshake）：已跳过，未解析。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.

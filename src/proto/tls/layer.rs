@@ -125,7 +125,13 @@ impl TlsLayer {
     /// decrypted (reported, or silent when no key log was given at all).
     fn install_key(&mut self, dir: Dir, packet: PacketNo, sink: &mut Sink) -> bool {
         let Some(hello) = self.server.clone() else {
-            self.stop(dir, Stop::NoKey, packet, "records are encrypted but the ServerHello (its random and suite) was not captured: they cannot be decrypted".into(), sink);
+            self.stop(
+                dir,
+                Stop::NoKey,
+                packet,
+                "records are encrypted but the ServerHello (its random and suite) was not captured: they cannot be decrypted".into(),
+                sink,
+            );
             return false;
         };
         let secrets = match self.secrets() {
@@ -133,7 +139,13 @@ impl TlsLayer {
             Err(given) => {
                 if given {
                     let cr = self.client_random.map_or_else(|| "(ClientHello not captured)".into(), |c| hex(&c));
-                    self.stop(dir, Stop::NoKey, packet, format!("records cannot be decrypted: the key log has no secrets for client random {cr}"), sink);
+                    self.stop(
+                        dir,
+                        Stop::NoKey,
+                        packet,
+                        format!("records cannot be decrypted: the key log has no secrets for client random {cr}"),
+                        sink,
+                    );
                 } else {
                     self.sides[dir].skipping = true;
                 }
@@ -142,7 +154,13 @@ impl TlsLayer {
         };
         let Some(suite) = session::suite(hello.cipher_suite).filter(|s| s.tls13 == (hello.version == 0x0304)) else {
             let name = session::suite_name(hello.cipher_suite);
-            self.stop(dir, Stop::Unsupported, packet, format!("records use {name}, which is not decrypted (AES-GCM and ChaCha20-Poly1305 suites are)"), sink);
+            self.stop(
+                dir,
+                Stop::Unsupported,
+                packet,
+                format!("records use {name}, which is not decrypted (AES-GCM and ChaCha20-Poly1305 suites are)"),
+                sink,
+            );
             return false;
         };
         let client = dir == Dir::ClientToServer;
@@ -167,7 +185,13 @@ impl TlsLayer {
             }
             None => {
                 let what = if suite.tls13 { "this direction's traffic secret" } else { "CLIENT_RANDOM (the master secret)" };
-                self.stop(dir, Stop::NoKey, packet, format!("records cannot be decrypted: the key log has no {what} for this connection"), sink);
+                self.stop(
+                    dir,
+                    Stop::NoKey,
+                    packet,
+                    format!("records cannot be decrypted: the key log has no {what} for this connection"),
+                    sink,
+                );
                 false
             }
         }
@@ -193,7 +217,10 @@ impl TlsLayer {
                 continue;
             }
             if h.len > MAX_CIPHERTEXT {
-                let msg = format!("record of {} bytes is longer than 2^14 + 256 (RFC 8446 §5.2, RFC 5246 §6.2.3): the rest of this direction is not read", h.len);
+                let msg = format!(
+                    "record of {} bytes is longer than 2^14 + 256 (RFC 8446 §5.2, RFC 5246 §6.2.3): the rest of this direction is not read",
+                    h.len
+                );
                 self.stop(dir, Stop::TooLong, first_packet, msg, sink);
                 self.sides[dir].unframed = true;
                 continue;
@@ -238,11 +265,19 @@ impl TlsLayer {
             match opened {
                 Err(e) => {
                     let why = match e {
-                        session::OpenError::BadTag => "the authentication tag does not match: a wrong key in the key log, or a damaged record",
+                        session::OpenError::BadTag => {
+                            "the authentication tag does not match: a wrong key in the key log, or a damaged record"
+                        }
                         session::OpenError::TooShort => "the record is shorter than its nonce and tag",
                         session::OpenError::NoContentType => "the plaintext has no content type (all padding)",
                     };
-                    self.stop(dir, Stop::DecryptFailed, first_packet, format!("record could not be decrypted: {why}; the rest of this direction is not decrypted"), sink);
+                    self.stop(
+                        dir,
+                        Stop::DecryptFailed,
+                        first_packet,
+                        format!("record could not be decrypted: {why}; the rest of this direction is not decrypted"),
+                        sink,
+                    );
                 }
                 Ok((ty, range)) => {
                     self.sides[dir].decrypted += 1;
@@ -397,7 +432,9 @@ impl StreamDecoder for TlsLayer {
         self.records(dir, buf, other, sink);
         buf.skip_gap(len);
         if !self.sides[dir].unframed && self.secrets() != Err(false) {
-            let msg = format!("{len} bytes were not captured: records cannot be framed or decrypted past them, the rest of this direction is not read");
+            let msg = format!(
+                "{len} bytes were not captured: records cannot be framed or decrypted past them, the rest of this direction is not read"
+            );
             self.stop(dir, Stop::Gap, packet, msg, sink);
         }
         self.sides[dir].unframed = true;

@@ -285,8 +285,10 @@ impl RecordKey {
             }
         };
         let sealed = body.get_mut(start..).ok_or(OpenError::TooShort)?;
-        let plain =
-            self.key.open_in_place(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::from(&aad[..]), sealed).map_err(|_| OpenError::BadTag)?;
+        let plain = self
+            .key
+            .open_in_place(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::from(&aad[..]), sealed)
+            .map_err(|_| OpenError::BadTag)?;
         let mut len = plain.len();
         self.seq = self.seq.wrapping_add(1);
         if self.framing != Framing::Tls13 {
