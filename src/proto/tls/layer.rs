@@ -479,3 +479,248 @@ impl StreamDecoder for TlsLayer {
         f.tls = Some(self.info.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+    use crate::proto::Output;
+    use ring::aead;
+
+    const CR: [u8; 32] = [1; 32];
+    const SR: [u8; 32] = [2; 32];
+    const C_HS: [u8; 32] = [3; 32];
+    const S_HS: [u8; 32] = [4; 32];
+    const C_AP: [u8; 32] = [5; 32];
+    const S_AP: [u8; 32] = [6; 32];
+
+    fn record(ty: u8, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![ty, 3, 3];
+        r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        r.extend_from_slice(body);
+        r
+    }
+
+    fn msg(ty: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![ty];
+        m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        m.extend_from_slice(body);
+        m
+    }
+
+    fn client_hello() -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&CR);
+        b.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 0]);
+        record(22, &msg(1, &b))
+    }
+
+    fn server_hello() -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&SR);
+        b.extend_from_slice(&[0, 0x13, 0x01, 0]);
+        b.extend_from_slice(&[0, 6, 0, 43, 0, 2, 3, 4]);
+        record(22, &msg(2, &b))
+    }
+
+    /// A TLS 1.3 record sealed with ring under `secret` (TLS_AES_128_GCM_SHA256) at `seq`.
+    fn sealed(secret: &[u8], seq: u64, ty: u8, plain: &[u8]) -> Vec<u8> {
+        let (mut key, mut iv) = ([0u8; 16], [0u8; 12]);
+        session::expand_label(session::Hash::Sha256, secret, b"key", b"", &mut key).unwrap();
+        session::expand_label(session::Hash::Sha256, secret, b"iv", b"", &mut iv).unwrap();
+        for (b, s) in iv[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *b ^= s;
+        }
+        let mut inner = plain.to_vec();
+        inner.push(ty);
+        inner.extend_from_slice(&[0; 3]); // padding
+        let len = (inner.len() + 16) as u16;
+        let header = [23, 3, 3, (len >> 8) as u8, len as u8];
+        let k = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &key).unwrap());
+        k.seal_in_place_append_tag(aead::Nonce::assume_unique_for_key(iv), aead::Aad::from(header), &mut inner).unwrap();
+        let mut r = header.to_vec();
+        r.extend(inner);
+        r
+    }
+
+    fn finished() -> Vec<u8> {
+        msg(20, &[9; 32])
+    }
+
+    fn keylog(c_ap: &[u8; 32]) -> String {
+        let h = |b: &[u8]| hex(b);
+        format!(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET {cr} {}\nSERVER_HANDSHAKE_TRAFFIC_SECRET {cr} {}\nCLIENT_TRAFFIC_SECRET_0 {cr} {}\nSERVER_TRAFFIC_SECRET_0 {cr} {}\n",
+            h(&C_HS),
+            h(&S_HS),
+            h(c_ap),
+            h(&S_AP),
+            cr = h(&CR)
+        )
+    }
+
+    /// The two directions of a TLS 1.3 connection: one GET and its 200, the response in two
+    /// records and after a KeyUpdate.
+    fn streams() -> (Vec<u8>, Vec<u8>) {
+        let mut c = client_hello();
+        c.extend(record(20, &[1]));
+        c.extend(sealed(&C_HS, 0, 22, &finished()));
+        c.extend(sealed(&C_AP, 0, 23, b"GET /x HTTP/1.1\r\nHost: t\r\n\r\n"));
+        let mut s = server_hello();
+        s.extend(record(20, &[1]));
+        let mut flight = msg(8, &[0, 0]);
+        flight.extend(finished());
+        s.extend(sealed(&S_HS, 0, 22, &flight));
+        s.extend(sealed(&S_AP, 0, 23, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234"));
+        s.extend(sealed(&S_AP, 1, 22, &msg(24, &[0])));
+        let mut next = [0u8; 32];
+        session::expand_label(session::Hash::Sha256, &S_AP, b"traffic upd", b"", &mut next).unwrap();
+        s.extend(sealed(&next, 0, 23, b"56789"));
+        (c, s)
+    }
+
+    struct Run {
+        out: Output,
+        layer: TlsLayer,
+        bufs: PerDir<StreamBuf>,
+        left: u32,
+        dropped: u32,
+    }
+
+    impl Run {
+        fn new(keys: &str) -> Self {
+            let shared = Shared::default();
+            shared.keys.write().unwrap().add_text(keys);
+            let layer = TlsLayer::new(shared, super::super::adapter::http1_inner);
+            Run { out: Output::default(), layer, bufs: PerDir::default(), left: 200, dropped: 0 }
+        }
+
+        fn push(&mut self, dir: Dir, bytes: &[u8], packet: PacketNo) {
+            self.bufs[dir].push(bytes, packet, packet as i64);
+            let mut sink = Sink { conn: 0, out: &mut self.out, findings_left: &mut self.left, findings_dropped: &mut self.dropped };
+            self.layer.process(&mut self.bufs, PerDir::default(), &mut sink);
+        }
+
+        fn finish(&mut self) {
+            let mut sink = Sink { conn: 0, out: &mut self.out, findings_left: &mut self.left, findings_dropped: &mut self.dropped };
+            for d in Dir::BOTH {
+                self.layer.end(d, &mut self.bufs[d], &mut sink);
+            }
+            self.layer.finish(&mut self.bufs, Finish { packet: 999, tcp_closed: true }, &mut sink);
+        }
+
+        fn findings(&self) -> Vec<&'static str> {
+            self.out.events.iter().filter_map(|e| if let Event::Finding(f) = e { Some(f.code) } else { None }).collect()
+        }
+
+        fn exchanges(&self) -> Vec<(String, Option<u16>, Option<u64>)> {
+            let ex = self.out.events.iter().filter_map(|e| if let Event::Http(x) = e { Some(x) } else { None });
+            ex.map(|x| {
+                let r = x.request.as_ref().map(|r| r.target.clone()).unwrap_or_default();
+                (r, x.response.as_ref().map(|r| r.status), x.response.as_ref().map(|r| r.body_len))
+            })
+            .collect()
+        }
+    }
+
+    #[test]
+    fn decrypts_whole_and_byte_by_byte_alike() {
+        let (c, s) = streams();
+        // All at once; then in pieces of 1, 7 and 1000 bytes (records split and several in one).
+        for piece in [usize::MAX, 1, 7, 1000] {
+            let mut r = Run::new(&keylog(&C_AP));
+            let (mut ci, mut si) = (c.chunks(piece.min(c.len())), s.chunks(piece.min(s.len())));
+            let mut packet = 1;
+            loop {
+                let a = ci.next();
+                let b = si.next();
+                if let Some(a) = a {
+                    r.push(Dir::ClientToServer, a, packet);
+                }
+                if let Some(b) = b {
+                    r.push(Dir::ServerToClient, b, packet + 1);
+                }
+                packet += 2;
+                if a.is_none() && b.is_none() {
+                    break;
+                }
+            }
+            r.finish();
+            assert_eq!(r.findings(), Vec::<&str>::new(), "pieces of {piece}");
+            assert_eq!(r.exchanges(), vec![("/x".to_string(), Some(200), Some(10))], "pieces of {piece}");
+            let info = r.layer.info();
+            assert!(info.decrypted);
+            assert_eq!(info.cipher_suite.as_deref(), Some("TLS_AES_128_GCM_SHA256"));
+            assert_eq!(info.version.as_deref(), Some("TLS 1.3"));
+        }
+    }
+
+    #[test]
+    fn wrong_missing_and_no_keys() {
+        let (c, s) = streams();
+        // A wrong client application secret: that direction fails once, the server's decrypts.
+        let mut r = Run::new(&keylog(&[7; 32]));
+        r.push(Dir::ClientToServer, &c, 1);
+        r.push(Dir::ServerToClient, &s, 2);
+        r.finish();
+        // HTTP sees the response alone (the request stayed encrypted).
+        assert_eq!(r.findings(), vec!["tls.decrypt_failed", "http.response_without_request"]);
+        assert_eq!(r.exchanges(), vec![(String::new(), Some(200), Some(10))]);
+        // A key log for another connection: no key, once per direction.
+        let other = keylog(&C_AP).replace(&hex(&CR), &hex(&[8; 32]));
+        let mut r = Run::new(&other);
+        r.push(Dir::ClientToServer, &c, 1);
+        r.push(Dir::ServerToClient, &s, 2);
+        r.push(Dir::ServerToClient, &s[s.len() - 30..], 3);
+        r.finish();
+        assert_eq!(r.findings(), vec!["tls.no_key", "tls.no_key"]);
+        assert!(!r.layer.info().decrypted && r.exchanges().is_empty());
+        // No key log at all: nothing to say, the hellos are still read.
+        let mut r = Run::new("");
+        r.push(Dir::ClientToServer, &c, 1);
+        r.push(Dir::ServerToClient, &s, 2);
+        r.finish();
+        assert_eq!(r.findings(), Vec::<&str>::new());
+        assert_eq!(r.layer.info().cipher_suite.as_deref(), Some("TLS_AES_128_GCM_SHA256"));
+    }
+
+    #[test]
+    fn a_record_too_long_stops_the_direction_and_a_cut_record_is_reported() {
+        let (c, s) = streams();
+        let mut r = Run::new(&keylog(&C_AP));
+        r.push(Dir::ClientToServer, &c, 1);
+        let mut bad = server_hello();
+        let too_long = MAX_CIPHERTEXT + 1;
+        bad.extend_from_slice(&[23, 3, 3, (too_long >> 8) as u8, too_long as u8]);
+        bad.extend(vec![0u8; 40_000]);
+        r.push(Dir::ServerToClient, &bad, 2);
+        r.push(Dir::ServerToClient, &s, 3);
+        assert!(r.bufs[Dir::ServerToClient].is_empty(), "nothing held after the bad record");
+        r.finish();
+        assert_eq!(r.findings(), vec!["tls.record_too_long", "http.no_response"]);
+        // The client's request was decrypted (its keys need only the ServerHello).
+        assert_eq!(r.exchanges(), vec![("/x".to_string(), None, None)]);
+
+        let mut r = Run::new(&keylog(&C_AP));
+        r.push(Dir::ClientToServer, &c[..c.len() - 3], 1);
+        r.push(Dir::ServerToClient, &s, 2);
+        r.finish();
+        // The request's record is cut: HTTP sees the response alone.
+        assert_eq!(r.findings(), vec!["http.response_without_request", "tls.truncated_record"]);
+    }
+
+    #[test]
+    fn not_tls_and_gaps() {
+        let mut r = Run::new(&keylog(&C_AP));
+        r.push(Dir::ClientToServer, b"GET / HTTP/1.1\r\n\r\n", 1);
+        r.push(Dir::ClientToServer, b"more", 2);
+        assert!(r.bufs[Dir::ClientToServer].is_empty());
+        let (_, s) = streams();
+        r.push(Dir::ServerToClient, &s[..100], 3);
+        let mut sink = Sink { conn: 0, out: &mut r.out, findings_left: &mut r.left, findings_dropped: &mut r.dropped };
+        r.layer.gap(Dir::ServerToClient, 50, 4, &mut r.bufs[Dir::ServerToClient], &mut sink);
+        r.push(Dir::ServerToClient, &s[150..], 5);
+        r.finish();
+        assert_eq!(r.findings(), vec!["tls.bad_record", "tls.gap"]);
+    }
+}
