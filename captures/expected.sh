@@ -96,3 +96,13 @@ for f in *.pcap *.pcapng; do
   } > "expected/$name.analysis.tsv"
   echo "expected/$name.analysis.tsv: $(wc -l < "expected/$name.analysis.tsv") rows"
 done
+# The TLS captures' ServerHellos (tests/tls_truth.rs): tcp.stream, the chosen cipher suite and the
+# supported_versions version (TLS 1.3; empty for TLS 1.2).
+for f in https-*.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  tshark -n -r "$f" "${decode[@]}" -Y "tls.handshake.type == 2" -T fields \
+    -e tcp.stream -e tls.handshake.ciphersuite -e tls.handshake.extensions.supported_version \
+    -E separator=/t > "expected/$name.tls.tsv"
+  echo "expected/$name.tls.tsv: $(wc -l < "expected/$name.tls.tsv") rows"
+done
