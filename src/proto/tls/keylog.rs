@@ -21,7 +21,7 @@ pub struct Secret {
 impl Secret {
     fn from_hex(hex: &str) -> Option<Self> {
         let n = hex.len() / 2;
-        if hex.len() % 2 != 0 || !(n == 32 || n == 48) {
+        if !hex.len().is_multiple_of(2) || !(n == 32 || n == 48) {
             return None;
         }
         let mut bytes = [0u8; 48];

@@ -28,7 +28,7 @@ impl Hash {
             Hash::Sha384 => hmac::HMAC_SHA384,
         }
     }
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Hash::Sha256 => 32,
             Hash::Sha384 => 48,
@@ -206,7 +206,7 @@ impl RecordKey {
     /// TLS 1.3 keys of a traffic secret (RFC 8446 §7.3).
     pub fn tls13(suite: &'static Suite, secret: Secret) -> Option<Self> {
         let s = secret.bytes();
-        if s.len() != suite.hash.len() {
+        if s.len() != suite.hash.output_len() {
             return None;
         }
         let mut key = [0u8; 32];
