@@ -497,6 +497,19 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "lossy-websocket.pcapng",
         "同样的丢包路径上的 WebSocket 回显会话：每个方向 50 条消息（2 字节到 24 KB，文本和二进制）、一次 ping、关闭码 1000。分布在多个报文段上的帧，要等其中最后一个空洞被填上才算完整，所以消息显示在填上空洞的那个包上，而不是携带最后几个字节的那个包；回显永远不会在消息完整之前发出。",
     ),
+    // TLS with key logs (captures/record-tls.sh).
+    (
+        "https-tls12.pcapng",
+        "基于 TLS 1.2 的 HTTPS（密钥日志 https-tls12.keys，CLIENT_RANDOM 行）：三条连接，ECDHE-RSA 分别配 AES-128-GCM、AES-256-GCM 和 ChaCha20-Poly1305，每条四个请求（GET 200、一个分成三条记录的 37 KB GET、一个 404、一个 POST 201）。没有密钥日志时只能看到握手中的 SNI、ALPN 和密码套件。",
+    ),
+    (
+        "https-tls13.pcapng",
+        "同样的内容改用 TLS 1.3（https-tls13.keys，每条连接四个流量密钥）：TLS_AES_128_GCM_SHA256、TLS_AES_256_GCM_SHA384、TLS_CHACHA20_POLY1305_SHA256。ServerHello 之后的一切都是加密的，连证书也是。",
+    ),
+    (
+        "https-embedded-keys.pcapng",
+        "一条 TLS 1.3 连接，密钥就在文件里，放在 pcapng 的解密密钥块（Decryption Secrets Block，editcap --inject-secrets）中：不提供密钥日志也能直接看到解密后的内容。",
+    ),
 ];
 
 /// The lesson of a bundled example in a language: `en` is the README's.
