@@ -21,7 +21,8 @@ enum App {
     Http(Box<Http1>),
     Ws(Box<WsSession>),
     /// A decoder of the stream-decoder interface (the TLS layer).
-    Layer(Box<dyn StreamDecoder>),
+    /// (Boxed twice: a thin pointer keeps every connection's state as small as before.)
+    Layer(Box<Box<dyn StreamDecoder>>),
     Opaque,
     Done,
 }
@@ -1064,7 +1065,7 @@ impl Live {
                         Sniffed::Tls => {
                             self.protocol = Protocol::Tls;
                             self.tls = Some(Box::default());
-                            self.app = App::Layer(Box::new(tls::TlsLayer::new(sh.clone(), tls::adapter::http1_inner)));
+                            self.app = App::Layer(Box::new(Box::new(tls::TlsLayer::new(sh.clone(), tls::adapter::http1_inner))));
                         }
                         Sniffed::WebSocket => {
                             let first = self.first_packet;
