@@ -2,7 +2,7 @@
 //! for the TLS layer until those decoders implement the trait themselves (issue 13's engine
 //! refactor), when [`http1_inner`] is replaced by the engine's own maker.
 
-use crate::model::{Dir, Nanos, PacketNo, PerDir, Protocol};
+use crate::model::{Dir, Nanos, PacketNo, PerDir, Protocol, Severity};
 use crate::proto::http1::{Http1, Switch};
 use crate::proto::websocket::{handshake, WsSession};
 use crate::proto::{Figures, Finish, Shared, Sink, StreamBuf, StreamDecoder};
@@ -34,6 +34,21 @@ impl StreamDecoder for Http1Inner {
         match self.h.process(bufs, sink)? {
             Switch::WebSocket { request_headers, response_headers, request_packet, response_packet } => {
                 let hs = handshake::from_headers(&request_headers, &response_headers, request_packet, response_packet);
+                // The engine's handshake checks, as over TCP.
+                if hs.accept_ok == Some(false) {
+                    let (accept, key, want) = (hs.accept.as_deref(), hs.key.as_deref(), hs.expected_accept.as_deref());
+                    let message = format!(
+                        "Sec-WebSocket-Accept is {} but the key {} requires {} (RFC 6455 §4.2.2)",
+                        accept.unwrap_or("?"),
+                        key.unwrap_or("?"),
+                        want.unwrap_or("?")
+                    );
+                    sink.finding(response_packet, Severity::Error, "ws.bad_accept", message);
+                }
+                if hs.key.is_none() {
+                    let message = "the upgrade request has no Sec-WebSocket-Key (RFC 6455 §4.1)".to_string();
+                    sink.finding(request_packet, Severity::Error, "ws.missing_key", message);
+                }
                 let exchanges = self.h.exchanges;
                 Some(Box::new(WsInner { w: WsSession::new(hs, &self.shared.limits), exchanges }))
             }
