@@ -12,10 +12,20 @@ mkdir -p expected
 decode=()
 for p in $(seq 18080 18099); do decode+=(-d "tcp.port==$p,http"); done
 decode+=(-o tcp.reassemble_out_of_order:TRUE)
+# The TLS captures (captures/record-tls.sh): TLS on their ports, decrypted with NAME.keys (the key
+# log recorded beside each; https-embedded-keys.pcapng carries its keys in a Decryption Secrets
+# Block, which tshark reads itself). HTTP inside is found by ALPN.
+for p in 18443 18444 18445; do decode+=(-d "tcp.port==$p,tls"); done
+# tshark's options for capture $1: the decode above, and its key log if it has one.
+opts() {
+  local keys="${1%.*}.keys"
+  if [ -e "$keys" ]; then echo "-o tls.keylog_file:$keys"; fi
+}
 for f in *.pcap *.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
-  tshark -n -r "$f" "${decode[@]}" -o tcp.reassemble_out_of_order:TRUE \
+  # shellcheck disable=SC2046
+  tshark -n -r "$f" "${decode[@]}" $(opts "$f") -o tcp.reassemble_out_of_order:TRUE \
     -Y "http.request || http.response || websocket" -T fields \
     -e frame.number -e tcp.stream -e http.request.method -e http.request.uri -e http.response.code \
     -e websocket.opcode -e websocket.fin -e websocket.mask -e websocket.payload_length \
@@ -29,7 +39,8 @@ done
 for f in *.pcap *.pcapng; do
   [ -e "$f" ] || continue
   name="${f%.*}"
-  tshark -n -r "$f" "${decode[@]}" -Y tcp -T fields \
+  # shellcheck disable=SC2046
+  tshark -n -r "$f" "${decode[@]}" $(opts "$f") -Y tcp -T fields \
     -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.srcport -e tcp.flags -e tcp.seq -e tcp.nxtseq \
     -e tcp.ack -e tcp.len -e http.request_in -e websocket.opcode -e websocket.payload.ping \
     -E separator=/t -E occurrence=a -E aggregator=, > "expected/$name.tcp.tsv"
@@ -84,4 +95,14 @@ for f in *.pcap *.pcapng; do
     done
   } > "expected/$name.analysis.tsv"
   echo "expected/$name.analysis.tsv: $(wc -l < "expected/$name.analysis.tsv") rows"
+done
+# The TLS captures' ServerHellos (tests/tls_truth.rs): tcp.stream, the chosen cipher suite and the
+# supported_versions version (TLS 1.3; empty for TLS 1.2).
+for f in https-*.pcapng; do
+  [ -e "$f" ] || continue
+  name="${f%.*}"
+  tshark -n -r "$f" "${decode[@]}" -Y "tls.handshake.type == 2" -T fields \
+    -e tcp.stream -e tls.handshake.ciphersuite -e tls.handshake.extensions.supported_version \
+    -E separator=/t > "expected/$name.tls.tsv"
+  echo "expected/$name.tls.tsv: $(wc -l < "expected/$name.tls.tsv") rows"
 done

@@ -93,6 +93,14 @@ pub struct Limits {
     pub max_quic_crypto: usize,
     /// CRYPTO fragments held ahead of a hole per QUIC flow and direction (`quic.crypto_limit`).
     pub max_quic_crypto_fragments: usize,
+    // --- TLS decryption (issue 13) ---
+    /// Longest handshake message read whole (ClientHello, ServerHello, EncryptedExtensions);
+    /// a longer one is skipped, with a `tls.handshake_too_long` finding. Other messages
+    /// (certificates) are stepped over without being kept.
+    pub max_tls_handshake: usize,
+    /// Encrypted bytes held in one direction while waiting for the other direction's ServerHello
+    /// (the keys need its random and suite); past it the direction is not decrypted (`tls.no_key`).
+    pub max_tls_wait: usize,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -142,6 +150,9 @@ impl Default for Limits {
             // --- QUIC (issue 13) ---
             max_quic_crypto: 64 * 1024,
             max_quic_crypto_fragments: 64,
+            // --- TLS decryption (issue 13) ---
+            max_tls_handshake: 64 * 1024,
+            max_tls_wait: 256 * 1024,
         }
     }
 }

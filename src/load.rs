@@ -4,7 +4,8 @@ use crate::engine::{Apps, Engine, FlowOut, Flows};
 use crate::flow::Chunk;
 use crate::limits::Limits;
 use crate::model::{Dir, Event, Nanos, PacketNo, Protocol};
-use crate::proto::tls::Keys;
+/// The key log a capture is read with (shared with the engine, filled from a file or the capture).
+pub use crate::proto::tls::Keys;
 use crate::source::{CaptureReader, ReadError};
 use std::fs::File;
 use std::io::Read;
@@ -56,6 +57,79 @@ pub fn load_file(path: &Path, opts: impl Into<LoadOptions>, batch: impl FnMut(&m
     load_reader(file, size, &name, opts, batch)
 }
 
+/// Reads a key log file (NSS format, as SSLKEYLOGFILE writes it). An unreadable file is an
+/// error; lines that are not key log lines are counted (`KeyLog::bad_lines`), not fatal.
+pub fn read_keylog(path: &Path) -> Result<Keys, String> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read key log {name}: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(format!("cannot read key log {name}: it is a directory"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read key log {name}: {}", io_reason(&e)))?;
+    let keys = Keys::default();
+    add_secrets(&keys, &bytes);
+    Ok(keys)
+}
+
+/// How many connections a key log has secrets for, and how many of its lines were not read.
+pub fn keylog_counts(keys: &Keys) -> (usize, u64) {
+    keys.read().map_or((0, 0), |k| (k.len(), k.bad_lines))
+}
+
+/// Key log text (a file's, or a Decryption Secrets Block's) into `keys`.
+fn add_secrets(keys: &Keys, text: &[u8]) {
+    if let Ok(mut k) = keys.write() {
+        k.add_text(&String::from_utf8_lossy(text));
+    }
+}
+
+/// Sends a reader's Decryption Secrets Blocks into `keys`.
+fn keep_secrets<R: Read>(reader: &mut CaptureReader<R>, keys: &Keys) {
+    let keys = keys.clone();
+    reader.on_tls_secrets(Box::new(move |text| add_secrets(&keys, text)));
+}
+
+/// [`load_file`] with a key log for TLS decryption; the file's Decryption Secrets Blocks are
+/// added to `keys` as they are read.
+pub fn load_file_keys(path: &Path, limits: Limits, keys: Keys, batch: impl FnMut(&mut Engine, u64, u64) -> bool) -> Result<Loaded, String> {
+    load_file(path, LoadOptions { limits, keys }, batch)
+}
+
+/// [`load_file_pipelined`] with a key log (see [`load_file_keys`]).
+pub fn load_file_pipelined_keys(
+    path: &Path,
+    limits: Limits,
+    keys: Keys,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    load_file_pipelined(path, LoadOptions { limits, keys }, batch)
+}
+
+/// [`load_reader`] with a key log (see [`load_file_keys`]).
+pub fn load_reader_keys<R: Read + Send>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    keys: Keys,
+    batch: impl FnMut(&mut Engine, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    load_reader(src, size, name, LoadOptions { limits, keys }, batch)
+}
+
+/// [`load_reader_sharded`] with a key log (see [`load_file_keys`]).
+pub fn load_reader_sharded_keys<R: Read + Send>(
+    src: R,
+    size: u64,
+    name: &str,
+    limits: Limits,
+    shards: usize,
+    keys: Keys,
+    batch: impl FnMut(EventBatch, u64, u64) -> bool,
+) -> Result<Loaded, String> {
+    load_reader_sharded(src, size, name, LoadOptions { limits, keys }, shards, batch)
+}
+
 /// The file, its size and its name for messages. No BufReader: the capture reader reads ahead in
 /// large blocks itself.
 fn open(path: &Path) -> Result<(File, u64, String), String> {
@@ -105,6 +179,7 @@ pub fn load_reader<R: Read + Send>(
 ) -> Result<Loaded, String> {
     let LoadOptions { limits, keys } = opts.into();
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
+    keep_secrets(&mut reader, &keys);
     let mut engine = Engine::new(limits);
     engine.set_keys(keys);
     engine.packets_mut().file_comments = reader.file_comments.clone();
@@ -597,6 +672,7 @@ pub fn load_reader_sharded<R: Read + Send>(
     };
     let shards = shards.clamp(1, 64);
     let mut reader = CaptureReader::new(src).map_err(|e| format!("{name}: {e}"))?;
+    keep_secrets(&mut reader, &keys);
     let mut flows = Flows::new(limits.clone());
     flows.packets.file_comments = reader.file_comments.clone();
     let mut warning = None;

@@ -44,6 +44,9 @@ enum Cmd {
 struct DiagramArgs {
     /// The capture file (.pcap or .pcapng).
     file: PathBuf,
+    /// A TLS key log to decrypt TLS with (see `analyze --keylog`).
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
     /// The connection (its number in `analyze`); default: the first WebSocket, else the first one.
     #[arg(long, short)]
     connection: Option<u32>,
@@ -210,6 +213,10 @@ enum Format {
 struct AnalyzeArgs {
     /// The capture file (.pcap or .pcapng).
     file: PathBuf,
+    /// A TLS key log (NSS format, as SSLKEYLOGFILE writes it) to decrypt TLS with; without it,
+    /// $SSLKEYLOGFILE when set. Decryption Secrets Blocks in the file are read as well.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
     #[arg(long, short, value_enum, default_value = "text")]
     format: Format,
     /// Payload bytes printed per WebSocket message in JSON: a number, 0 for none, or "all".
@@ -266,7 +273,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// The key log to read a capture with: `--keylog`, else $SSLKEYLOGFILE (said on stderr), else
+/// an empty one (the capture's Decryption Secrets Blocks still add to it).
+fn keys(arg: &Option<PathBuf>) -> Result<load::Keys> {
+    let path = match arg {
+        Some(p) => p.clone(),
+        None => match std::env::var_os("SSLKEYLOGFILE").filter(|v| !v.is_empty()) {
+            Some(p) => {
+                eprintln!("wirescope: TLS keys from SSLKEYLOGFILE={}", PathBuf::from(&p).display());
+                PathBuf::from(p)
+            }
+            None => return Ok(Default::default()),
+        },
+    };
+    load::read_keylog(&path).map_err(anyhow::Error::msg)
+}
+
 fn analyze(a: AnalyzeArgs) -> Result<()> {
+    let keys = keys(&a.keylog)?;
     let mut limits =
         Limits { max_decompressed: a.max_decompressed, max_decompressed_per_file: a.max_decompressed_total, ..Limits::default() };
     let name = a.file.display().to_string();
@@ -283,7 +307,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<load::EventBatch>(4);
             let file = a.file.clone();
             let engine = std::thread::Builder::new().name("wirescope-decode".into()).spawn(move || {
-                load::load_file_pipelined(&file, limits, |events, _, _| tx.send(events).is_ok())
+                load::load_file_pipelined_keys(&file, limits, keys, |events, _, _| tx.send(events).is_ok())
                     .map(|l| (l.warning, l.engine.packets().clone(), l.engine))
             })?;
             let mut result = None;
@@ -315,7 +339,7 @@ fn analyze(a: AnalyzeArgs) -> Result<()> {
             // are tallied as they go by, not kept.
             let keep = if a.format == Format::Text { a.messages } else { usize::MAX };
             let mut gathered = export::text::SummaryCapture::new(keep);
-            let loaded = load::load_file_pipelined(&a.file, limits, |mut events, _, _| {
+            let loaded = load::load_file_pipelined_keys(&a.file, limits, keys, |mut events, _, _| {
                 for e in events.take() {
                     gathered.apply(e);
                 }
@@ -618,8 +642,9 @@ fn lab(a: LabArgs) -> Result<()> {
 fn diagram(a: DiagramArgs) -> Result<()> {
     use wirescope::analysis::ladder::{self, MapOptions, Mode, TimeMap};
     let limits = Limits { packet_rows: true, frame_events: true, max_decompressed_per_file: a.max_decompressed_total, ..Limits::default() };
+    let keys = keys(&a.keylog)?;
     let mut cap = Capture::default();
-    let loaded = load::load_file(&a.file, limits, |eng, _, _| {
+    let loaded = load::load_file_keys(&a.file, limits, keys, |eng, _, _| {
         for e in eng.drain_events() {
             cap.apply(e);
         }

@@ -56,8 +56,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "limits",
             "model",
             "source",
-            // The TLS key log every decoding thread of a file shares (LoadOptions.keys).
-            "proto::tls::Keys",
+            // The key log a capture is read with (from a file, the environment, its secrets blocks),
+            // shared by every decoding thread of a file (LoadOptions.keys).
+            "proto::tls",
         ],
     ),
     (
@@ -114,7 +115,8 @@ const PURE_EXTERNAL: &[&str] = &[
     "serde_json",
     "sha1",
     "base64",
-    // QUIC Initial packet protection (proto::quic): HKDF, header protection, AES-GCM.
+    // TLS record decryption and QUIC Initial packet protection: AES-GCM, ChaCha20-Poly1305,
+    // HKDF, HMAC, header protection.
     "ring",
     "thiserror",
     "proptest",

@@ -302,7 +302,7 @@ fn fast_json_matches_serde_json_on_every_record() {
             assert_eq!(String::from_utf8_lossy(&mine), String::from_utf8_lossy(&theirs), "{}", path.display());
             records += 1;
         };
-        let loaded = wirescope::load::load_file(&path, limits.clone(), |eng, _, _| {
+        let loaded = wirescope::load::load_file_keys(&path, limits.clone(), common::keys_of(&path), |eng, _, _| {
             for e in eng.drain_events() {
                 check(&e);
             }
@@ -329,7 +329,7 @@ fn fast_json_matches_serde_json_on_every_record() {
 /// capture cut short.
 #[test]
 fn two_thread_load_matches_one_thread_load_on_every_capture() {
-    use wirescope::load::{load_reader, load_reader_sharded};
+    use wirescope::load::{load_reader_keys, load_reader_sharded_keys};
     let limits = Limits { frame_events: true, packet_rows: true, ..Limits::default() };
     let mut compared = 0;
     for path in common::capture_files() {
@@ -337,7 +337,7 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
         for cut in [bytes.len(), bytes.len() * 2 / 3] {
             let b = &bytes[..cut];
             let mut one = Vec::new();
-            let l1 = load_reader(b, cut as u64, "f", limits.clone(), |eng, _, _| {
+            let l1 = load_reader_keys(b, cut as u64, "f", limits.clone(), common::keys_of(&path), |eng, _, _| {
                 one.extend(eng.drain_events().map(|e| format!("{e:?}")));
                 true
             })
@@ -355,7 +355,7 @@ fn two_thread_load_matches_one_thread_load_on_every_capture() {
                     two.extend(seen);
                     true
                 };
-                let l2 = load_reader_sharded(b, cut as u64, "f", limits.clone(), shards, each).unwrap();
+                let l2 = load_reader_sharded_keys(b, cut as u64, "f", limits.clone(), shards, common::keys_of(&path), each).unwrap();
                 let what = format!("{} cut at {cut}, {shards} decoders", path.display());
                 assert!(!one.is_empty(), "{what}");
                 assert_eq!(one.len(), two.len(), "{what}");
@@ -711,7 +711,7 @@ fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
         let full = analyze(&name);
         for keep in [3, 20] {
             let mut g = SummaryCapture::new(keep);
-            let loaded = wirescope::load::load_file(&path, Limits::default(), |eng, _, _| {
+            let loaded = wirescope::load::load_file_keys(&path, Limits::default(), common::keys_of(&path), |eng, _, _| {
                 for e in eng.drain_events() {
                     g.apply(e);
                 }

@@ -21,8 +21,15 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_wirescope")
 }
 
+/// The command's JSON; a TLS capture is read with its bundled key log (captures/NAME.keys).
 fn json(args: &[&str], file: &Path) -> Value {
-    let out = Command::new(bin()).args(args).arg(file).output().unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.args(args).arg(file).env_remove("SSLKEYLOGFILE");
+    let keys = file.with_extension("keys");
+    if keys.exists() {
+        cmd.arg("--keylog").arg(keys);
+    }
+    let out = cmd.output().unwrap();
     assert!(out.status.success(), "{args:?} {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }

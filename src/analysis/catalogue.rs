@@ -403,6 +403,47 @@ pub const FINDINGS: &[Entry] = &[
         "The first TLS message reassembled from a QUIC side's Initial CRYPTO frames is not a readable ClientHello (client) or ServerHello (server).",
         "从 QUIC 一方 Initial 包的 CRYPTO 帧重组出的第一个 TLS 消息不是可读的 ClientHello（客户端）或 ServerHello（服务器）。",
     ),
+    // TLS decryption from a key log (issue 13).
+    e(
+        "tls.no_key",
+        "A key log was given but has no secrets for this connection (or the ServerHello was not captured): its records stay encrypted.",
+        "已提供密钥日志，但其中没有这条连接的密钥（或没有抓到 ServerHello）：它的记录仍是加密的。",
+    ),
+    e(
+        "tls.decrypt_failed",
+        "A record's authentication tag did not check out: the key log holds a wrong key for this connection, or the record is damaged. This direction stays encrypted from here.",
+        "记录的认证标签校验失败：密钥日志中这条连接的密钥不对，或记录已损坏。这个方向从此处起保持加密。",
+    ),
+    e(
+        "tls.unsupported_suite",
+        "The connection uses a cipher suite that is not decrypted (AES-GCM and ChaCha20-Poly1305 suites are): it stays encrypted.",
+        "这条连接使用的密码套件不支持解密（支持 AES-GCM 与 ChaCha20-Poly1305 套件）：它保持加密。",
+    ),
+    e(
+        "tls.record_too_long",
+        "A TLS record is longer than 2^14 + 256 bytes, more than the protocol allows (RFC 8446 §5.2): the rest of this direction is not read.",
+        "TLS 记录长度超过 2^14 + 256 字节，超出协议允许的上限（RFC 8446 §5.2）：这个方向的其余部分不再解析。",
+    ),
+    e(
+        "tls.bad_record",
+        "Bytes that are not a TLS record where one should start: the rest of this direction is not read.",
+        "应当是 TLS 记录开头的位置出现了非 TLS 的字节：这个方向的其余部分不再解析。",
+    ),
+    e(
+        "tls.gap",
+        "Bytes of a TLS connection were not captured: records past the gap cannot be framed or decrypted, so this direction is decoded only up to it.",
+        "TLS 连接有字节未被抓到：缺口之后的记录无法划分或解密，这个方向只解析到缺口为止。",
+    ),
+    e(
+        "tls.truncated_record",
+        "The direction ended inside a TLS record: its last record was not captured whole.",
+        "这个方向在一条 TLS 记录的中间结束：最后一条记录没有被完整抓到。",
+    ),
+    e(
+        "tls.handshake_too_long",
+        "A hello message is longer than the limit read (max_tls_handshake): it is skipped, not read.",
+        "握手 hello 消息超过读取上限（max_tls_handshake）：已跳过，未解析。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.
@@ -490,6 +531,19 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
     (
         "quic-initial.pcapng",
         "QUIC v1 上的一次 HTTP/3 GET（aioquic 客户端和服务器，127.0.0.1:4433，SNI quic.wirescope.test，ALPN h3；`record-quic.sh`）：任何人都能解密的 Initial 包（密钥由客户端首个目标连接 ID 推导）露出 ClientHello 和 ServerHello；合并在同一数据报里的 Handshake 包和 1-RTT 包仍是密文。`quic-initial.keys` 是客户端的密钥日志（用于解密 1-RTT：`tshark -o tls.keylog_file:captures/quic-initial.keys`）；`expected/quic-initial.quic.tsv` 是 tshark 对包头的解码。",
+    ),
+    // TLS with key logs (captures/record-tls.sh).
+    (
+        "https-tls12.pcapng",
+        "基于 TLS 1.2 的 HTTPS（密钥日志 https-tls12.keys，CLIENT_RANDOM 行）：三条连接，ECDHE-RSA 分别配 AES-128-GCM、AES-256-GCM 和 ChaCha20-Poly1305，每条四个请求（GET 200、一个分成三条记录的 37 KB GET、一个 404、一个 POST 201）。没有密钥日志时只能看到握手中的 SNI、ALPN 和密码套件。",
+    ),
+    (
+        "https-tls13.pcapng",
+        "同样的内容改用 TLS 1.3（https-tls13.keys，每条连接四个流量密钥）：TLS_AES_128_GCM_SHA256、TLS_AES_256_GCM_SHA384、TLS_CHACHA20_POLY1305_SHA256。ServerHello 之后的一切都是加密的，连证书也是。",
+    ),
+    (
+        "https-embedded-keys.pcapng",
+        "一条 TLS 1.3 连接，密钥就在文件里，放在 pcapng 的解密密钥块（Decryption Secrets Block，editcap --inject-secrets）中：不提供密钥日志也能直接看到解密后的内容。",
     ),
 ];
 

@@ -264,11 +264,16 @@ pub fn summary_tallied(name: &str, cap: &Capture, tally: &WsTally, max_messages:
         if let Some(t) = &c.tls {
             let _ = writeln!(
                 o,
-                "        TLS {} SNI {} ALPN {} {}",
+                "        TLS {} SNI {} ALPN {}{} {}",
                 t.version.as_deref().unwrap_or("?"),
                 t.sni.as_deref().unwrap_or("-"),
                 if t.alpn.is_empty() { "-".into() } else { t.alpn.join(",") },
-                lang.pick("(encrypted)", "（已加密）")
+                t.cipher_suite.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+                if t.decrypted {
+                    lang.pick("(decrypted with the key log)", "（已用密钥日志解密）")
+                } else {
+                    lang.pick("(encrypted)", "（已加密）")
+                }
             );
         }
         if let Some(q) = &c.quic {

@@ -97,7 +97,17 @@ pub struct CaptureReader<R: Read> {
     next_number: u64,
     /// Comments on the file (pcapng section header).
     pub file_comments: Vec<String>,
+    /// Where the TLS key log text of Decryption Secrets Blocks goes, as each block is read (so
+    /// before the packets after it).
+    on_tls_secrets: Option<SecretsSink>,
 }
+
+/// Takes the contents of a Decryption Secrets Block of TLS key log text.
+pub type SecretsSink = Box<dyn FnMut(&[u8]) + Send>;
+
+/// pcapng Decryption Secrets Block (pcapng §4.7) and its secrets type for a TLS key log ("TLSK").
+const DSB: u32 = 0x0000_000a;
+const SECRETS_TLS_KEY_LOG: u32 = 0x544c_534b;
 
 impl<R: Read> CaptureReader<R> {
     pub fn new(mut src: R) -> Result<Self, ReadError> {
@@ -120,6 +130,7 @@ impl<R: Read> CaptureReader<R> {
             offset: 4,
             next_number: 1,
             file_comments: Vec::new(),
+            on_tls_secrets: None,
         };
         match magic {
             [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] => {
@@ -150,6 +161,11 @@ impl<R: Read> CaptureReader<R> {
             }
         }
         Ok(r)
+    }
+
+    /// Hands the TLS key log text of every Decryption Secrets Block to `sink` as the block is read.
+    pub fn on_tls_secrets(&mut self, sink: SecretsSink) {
+        self.on_tls_secrets = Some(sink);
     }
 
     pub fn format(&self) -> FileFormat {
@@ -339,6 +355,15 @@ impl<R: Read> CaptureReader<R> {
                         file_offset: body_start + 4,
                         comment: None,
                     }));
+                }
+                DSB => {
+                    let body = self.buf.get(..body_end).unwrap_or(&[]);
+                    if body.len() >= 8 && u32_at(body, 0, be) == SECRETS_TLS_KEY_LOG {
+                        let len = (u32_at(body, 4, be) as usize).min(body.len() - 8);
+                        if let (Some(sink), Some(text)) = (self.on_tls_secrets.as_mut(), body.get(8..8 + len)) {
+                            sink(text);
+                        }
+                    }
                 }
                 _ => continue, // statistics, name resolution, custom blocks: not needed
             }

@@ -18,9 +18,20 @@ pub fn capture_files() -> Vec<PathBuf> {
     v
 }
 
+/// The key log bundled beside a capture (captures/NAME.keys, recorded with it), if there is one.
+pub fn keys_of(path: &Path) -> load::Keys {
+    let keys = path.with_extension("keys");
+    if keys.exists() {
+        load::read_keylog(&keys).unwrap_or_else(|e| panic!("{e}"))
+    } else {
+        load::Keys::default()
+    }
+}
+
+/// A capture decoded as `analyze` does, with its bundled key log (see [`keys_of`]).
 pub fn analyze_with(path: &Path, limits: Limits) -> (Capture, Option<String>) {
     let mut cap = Capture::default();
-    let loaded = load::load_file(path, limits, |eng, _, _| {
+    let loaded = load::load_file_keys(path, limits, keys_of(path), |eng, _, _| {
         for e in eng.drain_events() {
             cap.apply(e);
         }

@@ -1,8 +1,14 @@
-//! TLS recognised at the record layer: the ClientHello's SNI and ALPN, the negotiated version from
-//! the ServerHello. Everything after is marked encrypted. Bounds-checked reads only.
+//! TLS: the hello messages read at the record layer (the ClientHello's SNI and ALPN, the
+//! ServerHello's version, suite and random), and with a key log the records decrypted
+//! ([`TlsLayer`]) for the protocol inside. Bounds-checked reads
+//! only.
 
+pub mod decrypt;
 pub mod keylog;
 pub mod layer;
+pub mod session;
+
+pub use layer::{MakeInner, TlsLayer};
 
 use crate::model::TlsInfo;
 
@@ -76,7 +82,97 @@ pub fn client_hello(b: &[u8], info: &mut TlsInfo) -> Option<()> {
     if ty != 1 {
         return None;
     }
-    client_hello_body(body, info)
+    client_hello_body(body, info).map(|_| ())
+}
+
+/// Reads SNI, ALPN and the offered version from a ClientHello's body (after the 4-byte
+/// handshake header); returns its random.
+pub fn client_hello_body(body: &[u8], info: &mut TlsInfo) -> Option<[u8; 32]> {
+    let mut r = R(body);
+    let legacy = r.u16()?;
+    info.version.get_or_insert_with(|| version_name(legacy));
+    let random: [u8; 32] = r.take(32)?.try_into().ok()?;
+    r.vec8()?;
+    r.vec16()?;
+    r.vec8()?;
+    let Some(exts) = r.vec16() else { return Some(random) };
+    let mut exts = R(exts);
+    while let (Some(ty), Some(data)) = (exts.u16(), exts.vec16()) {
+        let mut e = R(data);
+        match ty {
+            0 => {
+                let Some(list) = e.vec16() else { continue };
+                let mut list = R(list);
+                while let (Some(kind), Some(name)) = (list.u8(), list.vec16()) {
+                    if kind == 0 {
+                        info.sni = Some(String::from_utf8_lossy(name).into_owned());
+                    }
+                }
+            }
+            16 => {
+                let Some(list) = e.vec16() else { continue };
+                let mut list = R(list);
+                while let Some(p) = list.vec8() {
+                    if info.alpn.len() < 16 {
+                        info.alpn.push(String::from_utf8_lossy(p).into_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(random)
+}
+
+/// The version the server chose (supported_versions wins over the legacy field).
+pub fn server_hello(b: &[u8], info: &mut TlsInfo) -> Option<()> {
+    let (ty, body) = handshake(b)?;
+    if ty != 2 {
+        return None;
+    }
+    let h = server_hello_body(body)?;
+    info.version = Some(version_name(h.version));
+    Some(())
+}
+
+/// What a ServerHello says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerHello {
+    pub random: [u8; 32],
+    /// supported_versions when present, else the legacy version.
+    pub version: u16,
+    pub cipher_suite: u16,
+    /// The protocol chosen by ALPN (TLS 1.2: here; TLS 1.3: in EncryptedExtensions).
+    pub alpn: Option<String>,
+}
+
+/// The random of a HelloRetryRequest (RFC 8446 §4.1.3): a ServerHello that asks for another
+/// ClientHello.
+pub const HELLO_RETRY_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+    0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// Reads a ServerHello's body (after the 4-byte handshake header).
+pub fn server_hello_body(body: &[u8]) -> Option<ServerHello> {
+    let mut r = R(body);
+    let mut version = r.u16()?;
+    let random: [u8; 32] = r.take(32)?.try_into().ok()?;
+    r.vec8()?;
+    let cipher_suite = r.u16()?;
+    r.u8()?;
+    let mut alpn = None;
+    if let Some(exts) = r.vec16() {
+        let mut exts = R(exts);
+        while let (Some(ty), Some(data)) = (exts.u16(), exts.vec16()) {
+            if ty == 43 && data.len() == 2 {
+                version = u16::from_be_bytes([data[0], data[1]]);
+            } else if ty == 16 {
+                alpn = alpn_chosen(data);
+            }
+        }
+    }
+    Some(ServerHello { random, version, cipher_suite, alpn })
 }
 
 /// The type and body of a bare handshake message (no record header), if it is all there.
@@ -91,7 +187,7 @@ fn message(m: &[u8]) -> Option<(u8, &[u8])> {
 /// in CRYPTO frames (RFC 9001 §4).
 pub fn client_hello_message(m: &[u8], info: &mut TlsInfo) -> Option<()> {
     match message(m)? {
-        (1, body) => client_hello_body(body, info),
+        (1, body) => client_hello_body(body, info).map(|_| ()),
         _ => None,
     }
 }
@@ -99,71 +195,30 @@ pub fn client_hello_message(m: &[u8], info: &mut TlsInfo) -> Option<()> {
 /// [`server_hello`] from a bare handshake message.
 pub fn server_hello_message(m: &[u8], info: &mut TlsInfo) -> Option<()> {
     match message(m)? {
-        (2, body) => server_hello_body(body, info),
+        (2, body) => {
+            let h = server_hello_body(body)?;
+            info.version = Some(version_name(h.version));
+            Some(())
+        }
         _ => None,
     }
 }
 
-fn client_hello_body(body: &[u8], info: &mut TlsInfo) -> Option<()> {
-    let mut r = R(body);
-    let legacy = r.u16()?;
-    info.version.get_or_insert_with(|| version_name(legacy));
-    r.take(32)?;
-    r.vec8()?;
-    r.vec16()?;
-    r.vec8()?;
-    let mut exts = R(r.vec16()?);
+/// The ALPN protocol an EncryptedExtensions message (TLS 1.3) names.
+pub fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
+    let mut exts = R(R(body).vec16()?);
     while let (Some(ty), Some(data)) = (exts.u16(), exts.vec16()) {
-        let mut e = R(data);
-        match ty {
-            0 => {
-                let mut list = R(e.vec16()?);
-                while let (Some(kind), Some(name)) = (list.u8(), list.vec16()) {
-                    if kind == 0 {
-                        info.sni = Some(String::from_utf8_lossy(name).into_owned());
-                    }
-                }
-            }
-            16 => {
-                let mut list = R(e.vec16()?);
-                while let Some(p) = list.vec8() {
-                    if info.alpn.len() < 16 {
-                        info.alpn.push(String::from_utf8_lossy(p).into_owned());
-                    }
-                }
-            }
-            _ => {}
+        if ty == 16 {
+            return alpn_chosen(data);
         }
     }
-    Some(())
+    None
 }
 
-/// The version the server chose (supported_versions wins over the legacy field).
-pub fn server_hello(b: &[u8], info: &mut TlsInfo) -> Option<()> {
-    let (ty, body) = handshake(b)?;
-    if ty != 2 {
-        return None;
-    }
-    server_hello_body(body, info)
-}
-
-fn server_hello_body(body: &[u8], info: &mut TlsInfo) -> Option<()> {
-    let mut r = R(body);
-    let mut version = r.u16()?;
-    r.take(32)?;
-    r.vec8()?;
-    r.u16()?;
-    r.u8()?;
-    if let Some(exts) = r.vec16() {
-        let mut exts = R(exts);
-        while let (Some(ty), Some(data)) = (exts.u16(), exts.vec16()) {
-            if ty == 43 && data.len() == 2 {
-                version = u16::from_be_bytes([data[0], data[1]]);
-            }
-        }
-    }
-    info.version = Some(version_name(version));
-    Some(())
+/// The one protocol of a server's ALPN extension.
+fn alpn_chosen(data: &[u8]) -> Option<String> {
+    let mut list = R(R(data).vec16()?);
+    list.vec8().map(|p| String::from_utf8_lossy(p).into_owned())
 }
 
 #[cfg(test)]
