@@ -243,11 +243,11 @@ impl Builder {
         }
     }
 
-    fn tls_options(&self) -> Result<crate::lab::tls::TlsOptions, String> {
+    fn tls_options(&self) -> Result<crate::net::tls::TlsOptions, String> {
         let ca = self.form.ca_path.trim();
         let extra_roots_pem =
             if ca.is_empty() { None } else { Some(std::fs::read(ca).map_err(|e| format!("cannot read the CA file {ca}: {e}"))?) };
-        Ok(crate::lab::tls::TlsOptions { verify: self.form.verify_tls, extra_roots_pem })
+        Ok(crate::net::tls::TlsOptions { verify: self.form.verify_tls, extra_roots_pem })
     }
 
     fn send_http(&mut self, ctx: &egui::Context) {

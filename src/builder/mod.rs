@@ -3,7 +3,7 @@
 //! driven by commands, reporting every message. Runs on a tokio runtime; the UI talks to it over
 //! channels and never waits on the network.
 
-use crate::lab::client::{self, HttpConn, Tally};
+use crate::net::http_client::{self as client, HttpConn, Tally};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -325,7 +325,7 @@ async fn run_ws_raw(spec: WsSpec, mut cmds: mpsc::UnboundedReceiver<WsCommand>, 
             spec.headers.iter().filter(|(n, _)| !n.trim().is_empty()).map(|(n, v)| (n.trim(), v.as_str())).collect();
         let host = u.host_header();
         let fut =
-            crate::lab::rawws::connect_with(addr, &host, &u.path_and_query, spec.deflate, &protocols, &headers, Arc::new(Tally::default()));
+            crate::net::rawws::connect_with(addr, &host, &u.path_and_query, spec.deflate, &protocols, &headers, Arc::new(Tally::default()));
         tokio::time::timeout(spec.timeout, fut).await.map_err(|_| format!("opening the WebSocket to {addr} timed out"))?
     };
     let (mut ws, headers) = match opened.await {

@@ -4,13 +4,10 @@
 //! the traffic is captured by `source::recorder`, or recorded by `relay` when capturing is not
 //! permitted. Nothing here leaves 127.0.0.1.
 
-pub mod client;
-pub mod rawws;
 pub mod relay;
 pub mod run;
 pub mod scenarios;
 pub mod servers;
-pub mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};

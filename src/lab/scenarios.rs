@@ -1,10 +1,10 @@
 //! The scripted clients of the lab: one async function per scenario. Each narrates what it is about
 //! to do (English and Chinese), does it against the lab servers, and returns measured figures.
 
-use super::client::{ws_connect, HttpConn, Reply, Tally};
 use super::servers::{Servers, ANSWER};
 use super::{Figure, Narrator, Outcome, Pin};
 use crate::analysis::explain::{close_code_meaning, status_meaning, Lang};
+use crate::net::http_client::{self, ws_connect, HttpConn, Reply, Tally};
 use crate::proto::websocket::handshake::{accept_for, sha1_hex, GUID};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
@@ -615,7 +615,7 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
                     if let Ok(mut v) = rx3.lock() {
                         v.push(String::from_utf8_lossy(&body).into_owned());
                     }
-                    Ok::<_, std::convert::Infallible>(hyper::Response::new(super::servers::full("thanks\n")))
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(crate::net::http_client::full("thanks\n")))
                 }
             });
             tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(s), svc));
@@ -623,15 +623,8 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
     };
     let register = async {
         let body = format!("{{\"url\":\"http://{cb_addr}/hook\"}}");
-        super::client::one_shot(
-            cx.addr(cx.servers.http),
-            "POST",
-            "/webhooks",
-            &[("content-type", "application/json")],
-            body.into_bytes(),
-            T,
-        )
-        .await
+        http_client::one_shot(cx.addr(cx.servers.http), "POST", "/webhooks", &[("content-type", "application/json")], body.into_bytes(), T)
+            .await
     };
     let (_, reg) = tokio::join!(accept, register);
     let reg = reg?;
@@ -682,7 +675,7 @@ async fn streaming(cx: &Ctx<'_>) -> Result<Outcome, String> {
         "Over plain HTTP, GET /answer: the server answers only when the whole text is ready.",
         "通过普通 HTTP 的 GET /answer：服务器要等整段文字生成完才响应。",
     );
-    let r = super::client::one_shot(cx.addr(cx.servers.http), "GET", "/answer", &[], Vec::new(), Duration::from_secs(15)).await?;
+    let r = http_client::one_shot(cx.addr(cx.servers.http), "GET", "/answer", &[], Vec::new(), Duration::from_secs(15)).await?;
     check(&r, 200, "GET /answer")?;
     let first = first.unwrap_or(ws_total);
     cx.say(
@@ -723,7 +716,7 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
             },
         );
         let tally = Arc::new(Tally::default());
-        let mut ws = super::rawws::connect(addr, if on { "/deflate" } else { "/plain" }, on, tally.clone()).await?;
+        let mut ws = crate::net::rawws::connect(addr, if on { "/deflate" } else { "/plain" }, on, tally.clone()).await?;
         if ws.deflate() != on {
             return Err("permessage-deflate was not negotiated as asked".into());
         }

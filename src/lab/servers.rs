@@ -2,10 +2,11 @@
 //! WebSocket server (tokio-tungstenite), a hand-framed WebSocket server that speaks
 //! permessage-deflate (tungstenite has no compression), and a proxy that kills idle connections.
 
-use super::rawws;
+use crate::net::http_client::{self, full, Body};
+use crate::net::rawws;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -17,8 +18,6 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Message;
-
-pub type Body = BoxBody<Bytes, Infallible>;
 
 /// How long a long-poll request waits for an event before answering empty.
 pub const LONG_POLL_WAIT: Duration = Duration::from_secs(10);
@@ -160,10 +159,6 @@ impl Servers {
         }
         Ok(s)
     }
-}
-
-pub fn full(b: impl Into<Bytes>) -> Body {
-    Full::new(b.into()).boxed()
 }
 
 fn text(status: u16, body: &str) -> Response<Body> {
@@ -384,7 +379,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
             let body = read_body(req).await;
             let url = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["url"].as_str().map(str::to_string));
             let Some(url) = url else { return json(400, "{\"error\":\"give a callback as {\\\"url\\\": ...}\"}".into()) };
-            let Some(addr) = super::client::parse_http_url(&url).ok().filter(|u| u.addr.ip().is_loopback()) else {
+            let Some(addr) = http_client::parse_http_url(&url).ok().filter(|u| u.addr.ip().is_loopback()) else {
                 return json(400, "{\"error\":\"the lab only calls back to http://127.0.0.1\"}".into());
             };
             let st2 = st.clone();
@@ -392,7 +387,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
                 for (i, what) in ["order.created", "order.paid", "order.shipped"].iter().enumerate() {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     let body = format!("{{\"event\":\"{what}\",\"order\":42,\"seq\":{}}}", i + 1);
-                    let status = match super::client::one_shot(
+                    let status = match http_client::one_shot(
                         addr.addr,
                         "POST",
                         &addr.path_and_query,

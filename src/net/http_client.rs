@@ -2,11 +2,11 @@
 //! and `wirescope send`: hyper for HTTP, tokio-tungstenite for WebSocket, over a stream wrapper that
 //! counts (and optionally keeps) the bytes each way, with connect/first-byte/total timings.
 
-use super::servers::{full, Body};
 use bytes::Bytes;
-use http_body_util::BodyExt;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -18,6 +18,14 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 pub use super::tls::{Stream, TlsOptions};
+
+/// A request or response body as the clients and the lab's servers build them.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// A whole body from bytes.
+pub fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into()).boxed()
+}
 
 /// Bytes that went each way over one connection; the raw bytes too when asked for (capped).
 #[derive(Default)]
