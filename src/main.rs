@@ -410,7 +410,7 @@ fn send(a: SendArgs) -> Result<()> {
         Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
         None => None,
     };
-    let tls = wirescope::net::tls::TlsOptions { verify: !a.insecure, extra_roots_pem };
+    let tls = wirescope::net::tls::TlsOptions { verify: !a.insecure, extra_roots_pem, ..Default::default() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let scheme = a.url.split("://").next().unwrap_or("").to_ascii_lowercase();
     if scheme == "ws" || scheme == "wss" {

@@ -241,7 +241,7 @@ fn https_and_wss_verify_certificates_by_default() {
         let (etx, erx) = std::sync::mpsc::channel();
         let ws = WsSpec {
             url: format!("wss://127.0.0.1:{}/echo", addr.port()),
-            tls: wirescope::net::tls::TlsOptions { verify: true, extra_roots_pem: Some(ca) },
+            tls: wirescope::net::tls::TlsOptions { verify: true, extra_roots_pem: Some(ca), ..Default::default() },
             timeout: Duration::from_secs(5),
             ..WsSpec::default()
         };

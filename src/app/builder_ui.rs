@@ -247,7 +247,7 @@ impl Builder {
         let ca = self.form.ca_path.trim();
         let extra_roots_pem =
             if ca.is_empty() { None } else { Some(std::fs::read(ca).map_err(|e| format!("cannot read the CA file {ca}: {e}"))?) };
-        Ok(crate::net::tls::TlsOptions { verify: self.form.verify_tls, extra_roots_pem })
+        Ok(crate::net::tls::TlsOptions { verify: self.form.verify_tls, extra_roots_pem, ..Default::default() })
     }
 
     fn send_http(&mut self, ctx: &egui::Context) {

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-const T: Duration = Duration::from_secs(5);
+pub(super) const T: Duration = Duration::from_secs(5);
 
 /// What a scenario runs against.
 pub struct Ctx<'a> {
@@ -29,20 +29,20 @@ impl Ctx<'_> {
     pub fn addr(&self, a: SocketAddr) -> SocketAddr {
         self.relay.map_or(a, |r| r.front(a))
     }
-    fn say(&self, en: impl Into<String>, zh: impl Into<String>) {
+    pub(super) fn say(&self, en: impl Into<String>, zh: impl Into<String>) {
         self.say.say(en, zh);
     }
     /// A line about one arrow: the diagram pins it there.
-    fn say_at(&self, pin: Option<super::Pin>, en: impl Into<String>, zh: impl Into<String>) {
+    pub(super) fn say_at(&self, pin: Option<super::Pin>, en: impl Into<String>, zh: impl Into<String>) {
         self.say.say_at(pin, en, zh);
     }
 }
 
-fn ms(d: Duration) -> String {
+pub(super) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn fig(out: &mut Outcome, en: &str, zh: &str, value: impl Into<String>) {
+pub(super) fn fig(out: &mut Outcome, en: &str, zh: &str, value: impl Into<String>) {
     let value = value.into();
     out.figures.push(Figure { en: en.into(), zh: zh.into(), value_zh: value.clone(), value });
 }
@@ -60,11 +60,11 @@ fn error_zh(e: &str) -> String {
 }
 
 /// A figure whose value has words in it.
-fn fig2(out: &mut Outcome, en: &str, zh: &str, value: String, value_zh: String) {
+pub(super) fn fig2(out: &mut Outcome, en: &str, zh: &str, value: String, value_zh: String) {
     out.figures.push(Figure { en: en.into(), zh: zh.into(), value, value_zh });
 }
 
-fn check(r: &Reply, want: u16, what: &str) -> Result<(), String> {
+pub(super) fn check(r: &Reply, want: u16, what: &str) -> Result<(), String> {
     if r.status == want {
         Ok(())
     } else {
@@ -87,6 +87,8 @@ pub async fn run(id: &str, cx: &Ctx<'_>) -> Result<Outcome, String> {
         "streaming" => streaming(cx).await,
         "deflate" => deflate(cx).await,
         "chunked-gzip" => chunked_gzip(cx).await,
+        "https-wss" => super::tls_h2::https_wss(cx).await,
+        "h1-vs-h2" => super::tls_h2::h1_vs_h2(cx).await,
         _ => Err(format!("no lab scenario \"{id}\" (see `wirescope lab list`)")),
     }
 }
