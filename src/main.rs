@@ -555,6 +555,15 @@ fn lab(a: LabArgs) -> Result<()> {
             println!("WebSocket  ws://{}/echo  ws://{}/chat  ws://{}/tokens  ws://{}/kill", s.ws, s.ws, s.ws, s.ws);
             println!("WebSocket with permessage-deflate  ws://{}/", s.deflate_ws);
             println!("Idle-killing proxy to the WebSocket server  ws://{}/echo", s.idle_proxy);
+            let cert = std::env::temp_dir().join(format!("wirescope-lab-cert-{}.pem", std::process::id()));
+            wirescope::fs::write_atomic(&cert, |w| w.write_all(s.cert.pem().as_bytes()))?;
+            println!(
+                "HTTPS (HTTP/1.1 or h2 by ALPN)  https://localhost:{}/hello   WSS  wss://localhost:{}/echo",
+                s.https.port(),
+                s.wss.port()
+            );
+            println!("  their certificate, made now: {} (wirescope send ... --cacert that file)", cert.display());
+            println!("HTTP/2 without TLS (h2c, prior knowledge)  http://{}/hello", s.h2c);
             println!("Serving on 127.0.0.1 until Ctrl+C.");
             tokio::signal::ctrl_c().await?;
             Ok(())
