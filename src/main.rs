@@ -125,6 +125,9 @@ struct SendArgs {
     /// https/wss: do not check the server's certificate (like curl -k).
     #[arg(short = 'k', long)]
     insecure: bool,
+    /// HTTP: speak HTTP/2 (h2 by ALPN over https, h2c with prior knowledge over http).
+    #[arg(long)]
+    http2: bool,
     /// https/wss: also trust the CA certificates in this PEM file.
     #[arg(long)]
     cacert: Option<PathBuf>,
@@ -504,7 +507,17 @@ fn send(a: SendArgs) -> Result<()> {
         (_, _, false) => (BodyKind::Form, a.form.join("\n")),
         _ => (BodyKind::Raw, String::new()),
     };
-    let spec = HttpSpec { method: a.method.clone(), url: a.url.clone(), query: Vec::new(), headers, body_kind, body, timeout, tls };
+    let spec = HttpSpec {
+        method: a.method.clone(),
+        url: a.url.clone(),
+        query: Vec::new(),
+        headers,
+        body_kind,
+        body,
+        timeout,
+        tls,
+        http2: a.http2,
+    };
     let r = rt.block_on(builder::send_http(&spec)).map_err(anyhow::Error::msg)?;
     if a.raw {
         println!("----- sent ({} bytes) -----\n{}", r.raw_sent.len(), String::from_utf8_lossy(&r.raw_sent));

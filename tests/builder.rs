@@ -294,3 +294,35 @@ fn running_lab_servers_are_known_until_dropped() {
     drop(s);
     assert_ne!(wirescope::lab::servers::running(), Some(me), "dropped servers are no longer offered");
 }
+
+#[test]
+fn http2_by_alpn_and_h2c_and_the_keys_are_logged() {
+    let rt = rt();
+    rt.block_on(async {
+        let s = Servers::start().await.unwrap();
+        // h2c with prior knowledge: the lab's h2c server answers only HTTP/2.
+        let mut h2c = spec("GET", format!("http://{}/hello", s.h2c));
+        h2c.http2 = true;
+        let r = send_http(&h2c).await.unwrap();
+        assert_eq!((r.reply.status, r.reply.version.as_str(), &r.reply.body[..]), (200, "HTTP/2.0", &b"hello, world\n"[..]));
+        assert!(r.raw_sent.starts_with(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), "the connection preface goes first");
+        // Over TLS the server picks h2 by ALPN; without the toggle the same server speaks HTTP/1.1.
+        let url = format!("https://localhost:{}/hello", s.https.port());
+        let mut h2 = spec("GET", url.clone());
+        h2.tls.extra_roots_pem = Some(s.cert.pem().into_bytes());
+        let before = wirescope::builder::key_log().all().len();
+        let h1 = h2.clone();
+        h2.http2 = true;
+        assert_eq!(send_http(&h2).await.unwrap().reply.version, "HTTP/2.0");
+        assert_eq!(send_http(&h1).await.unwrap().reply.version, "HTTP/1.1");
+        // The builder logged the secrets of both connections, the same lines the server's rustls
+        // logged for them (the server is the independent witness).
+        // (Other tests' connections may log lines of their own meanwhile.)
+        let logged = wirescope::builder::key_log().all();
+        let server = s.keys.all();
+        assert_eq!(server.len(), 10, "two TLS 1.3 connections, five secrets each: {server:?}");
+        for line in &server {
+            assert!(logged[before..].contains(line), "{line} not logged by the builder");
+        }
+    });
+}
