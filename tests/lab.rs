@@ -382,6 +382,7 @@ fn https_and_wss_recording_embeds_its_keys() {
         // Two TLS connections, each naming localhost in its SNI; the ciphertext is larger.
         let tls: Vec<&Value> = v["connections"].as_array().unwrap().iter().filter(|c| c["tls"]["sni"] == "localhost").collect();
         assert_eq!(tls.len(), 2, "{}", v["connections"]);
+        assert!(tls.iter().all(|c| c["end"] == "fin"), "each TLS connection ends with FIN, not a reset: {}", v["connections"]);
         let sizes: Vec<u64> = figure(&out, "https:// plaintext → TLS request bytes").split(" → ").map(|n| n.parse().unwrap()).collect();
         assert!(sizes[1] > sizes[0], "{sizes:?}");
         // The keys: one or more DSBs of NSS key-log lines (TLSK), five per TLS 1.3 connection.

@@ -22,11 +22,60 @@ pub const SECRET_MESSAGE: &str = "meet me at the library at noon";
 /// The server name the client asks for (in the ClientHello's SNI; the certificate covers it).
 const SNI: &str = "localhost";
 
+/// The sizes (header included) of the whole TLS records in `bytes`.
+fn record_sizes(bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(h) = bytes.get(at..at + 5) {
+        let n = 5 + usize::from(u16::from_be_bytes([h[3], h[4]]));
+        if at + n > bytes.len() {
+            break;
+        }
+        out.push(n);
+        at += n;
+    }
+    out
+}
+
+fn sizes_text(v: &[usize]) -> String {
+    v.iter().map(usize::to_string).collect::<Vec<_>>().join(" + ")
+}
+
 fn sent(t: &Tally) -> u64 {
     t.sent.load(Ordering::Relaxed)
 }
 fn received(t: &Tally) -> u64 {
     t.received.load(Ordering::Relaxed)
+}
+
+/// A client TLS stream that ends with a TCP FIN alone, no close_notify alert. The lab server
+/// closes first (the request says Connection: close: close_notify, then FIN) and has let go of its
+/// socket by the time the client closes, so a close_notify from the client would be data arriving
+/// at a closed socket, answered with a reset; browsers often just close the TCP connection too.
+struct FinOnly(tokio_rustls::client::TlsStream<Tapped<TcpStream>>);
+
+impl tokio::io::AsyncRead for FinOnly {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for FinOnly {
+    fn poll_write(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_flush(cx)
+    }
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        let tls = &mut self.get_mut().0;
+        std::task::ready!(std::pin::Pin::new(&mut *tls).poll_flush(cx))?;
+        std::pin::Pin::new(tls.get_mut().0).poll_shutdown(cx)
+    }
 }
 
 /// What one TLS connection showed: the handshake and the version and suite agreed.
@@ -102,7 +151,7 @@ pub async fn https_wss(cx: &Ctx<'_>) -> Result<Outcome, String> {
         format!("Now the same over https://. The TLS handshake starts in the clear: the ClientHello names the server it wants in SNI (\"{SNI}\") and offers ALPN http/1.1; anyone on the path sees that name."),
         format!("现在用 https:// 做同样的事。TLS 握手开头是明文：ClientHello 在 SNI 里写明要访问的服务器（“{SNI}”），并通过 ALPN 提议 http/1.1；路径上的人都能看到这个名字。"),
     );
-    let wire = Arc::new(Tally::default());
+    let wire = Tally::keeping();
     let (tls, hs) = tls_connect(cx.addr(s.https), &opts, wire.clone()).await?;
     cx.say(
         format!(
@@ -115,26 +164,27 @@ pub async fn https_wss(cx: &Ctx<'_>) -> Result<Outcome, String> {
         ),
     );
     let inner = Arc::new(Tally::default());
-    let mut c = HttpConn::over(tls, s.https, inner.clone(), Duration::ZERO, Some(hs.handshake)).await?;
+    let mut c = HttpConn::over(FinOnly(tls), s.https, inner.clone(), Duration::ZERO, Some(hs.handshake)).await?;
     let (w0s, w0r) = (sent(&wire), received(&wire));
     let r = c.request("POST", "/validate", &[("content-type", "application/json"), ("connection", "close")], SECRET_BODY.into(), T).await?;
     check(&r, 200, "POST /validate over TLS")?;
     let (tls_req, tls_resp) = (sent(&wire) - w0s, received(&wire) - w0r);
     let (in_req, in_resp) = (sent(&inner), received(&inner));
+    let (raw_out, raw_in) = wire.raw();
+    let resp_records = sizes_text(&record_sizes(raw_in.get(w0r as usize..).unwrap_or_default()));
+    let req_records = sizes_text(&record_sizes(raw_out.get(w0s as usize..).unwrap_or_default()));
     cx.say(
         format!(
-            "The same POST: {in_req} bytes of HTTP left as {tls_req} bytes of TLS application data, the response's {in_resp} bytes came back as {tls_resp}. The ciphertext is larger: each record adds a 5-byte header, a 16-byte authentication tag and (TLS 1.3) a content-type byte. An eavesdropper sees these sizes and times, the SNI and the addresses; not the method, the path, the headers or the password."
+            "The same POST: {in_req} bytes of HTTP left as {tls_req} bytes of TLS application data (records of {req_records} bytes); the response's {in_resp} bytes came back as {tls_resp} (records of {resp_records} bytes: after the response, the server's close_notify alert, which TLS 1.3 encrypts too). The ciphertext is larger: each record adds a 5-byte header, a 16-byte authentication tag and (TLS 1.3) a content-type byte. An eavesdropper sees these sizes and times, the SNI and the addresses; not the method, the path, the headers or the password."
         ),
         format!(
-            "同样的 POST：{in_req} 字节的 HTTP 变成 {tls_req} 字节的 TLS 应用数据发出，响应的 {in_resp} 字节以 {tls_resp} 字节返回。密文比明文大：每条记录多 5 字节记录头、16 字节认证标签，以及（TLS 1.3）1 字节内容类型。窃听者只能看到这些大小和时间、SNI 和地址；看不到方法、路径、头部和密码。"
+            "同样的 POST：{in_req} 字节的 HTTP 变成 {tls_req} 字节的 TLS 应用数据发出（记录大小 {req_records} 字节）；响应的 {in_resp} 字节以 {tls_resp} 字节返回（记录大小 {resp_records} 字节：响应之后是服务器的 close_notify 告警，TLS 1.3 也把它加密）。密文比明文大：每条记录多 5 字节记录头、16 字节认证标签，以及（TLS 1.3）1 字节内容类型。窃听者只能看到这些大小和时间、SNI 和地址；看不到方法、路径、头部和密码。"
         ),
     );
     fig(&mut out, "http:// request / response bytes", "http:// 请求 / 响应字节", format!("{plain_req} / {plain_resp}"));
     fig(&mut out, "https:// plaintext → TLS request bytes", "https:// 请求：明文 → TLS", format!("{in_req} → {tls_req}"));
-    fig(&mut out, "https:// plaintext → TLS response bytes", "https:// 响应：明文 → TLS", format!("{in_resp} → {tls_resp}"));
+    fig(&mut out, "https:// plaintext → TLS response records", "https:// 响应：明文 → TLS 记录", format!("{in_resp} → {resp_records}"));
     fig(&mut out, "TLS handshake", "TLS 握手", format!("{} ({}, {})", ms(hs.handshake), hs.version, hs.suite));
-    // Let the connection read the server's close_notify and FIN before it goes (else a reset).
-    tokio::time::sleep(Duration::from_millis(100)).await;
     drop(c);
 
     // ---- wss ----
