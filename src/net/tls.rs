@@ -265,3 +265,31 @@ pub async fn handshake_over<S: AsyncRead + AsyncWrite + Unpin>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::KeyLog as _;
+
+    #[test]
+    fn key_lines_are_nss_lines_handed_out_once() {
+        let k = KeyLines::new();
+        assert_eq!(k.take_new(), None);
+        k.log("CLIENT_TRAFFIC_SECRET_0", &[0xab; 32], &[0x01, 0xff]);
+        k.log("SERVER_TRAFFIC_SECRET_0", &[0xab; 32], &[0x02]);
+        let want = format!("CLIENT_TRAFFIC_SECRET_0 {} 01ff\nSERVER_TRAFFIC_SECRET_0 {} 02", "ab".repeat(32), "ab".repeat(32));
+        assert_eq!(k.take_new().as_deref(), Some(want.as_str()));
+        assert_eq!(k.take_new(), None, "only lines logged since the last take");
+        k.log("EXPORTER_SECRET", &[0; 32], &[3]);
+        assert_eq!(k.take_new().unwrap(), format!("EXPORTER_SECRET {} 03", "00".repeat(32)));
+        assert_eq!(k.all().len(), 3);
+    }
+
+    #[test]
+    fn the_generated_certificate_is_trusted_by_a_client_given_its_pem() {
+        let cert = ServerCert::generate().unwrap();
+        assert!(cert.server_config(&[b"h2"], None).is_ok());
+        let opts = TlsOptions { extra_roots_pem: Some(cert.pem().into_bytes()), ..TlsOptions::default() };
+        assert!(client_config(&opts).is_ok());
+    }
+}

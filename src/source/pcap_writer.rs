@@ -278,4 +278,27 @@ mod tests {
         let p = r.next_packet().unwrap().unwrap();
         assert_eq!((p.data, p.comment), (&b"x"[..], None));
     }
+
+    #[test]
+    fn decryption_secrets_block_is_laid_out_as_the_pcapng_draft_says() {
+        let mut ng = PcapNgWriter::new(Vec::new(), 1, "lo").unwrap();
+        let start = ng.get_ref().len();
+        ng.tls_secrets("CLIENT_RANDOM 00 11").unwrap();
+        ng.packet(7, b"after", 5).unwrap();
+        let bytes = ng.into_inner();
+        // draft-ietf-opsawg-pcapng §4.7: type 0x0000000A, total length, secrets type "TLSK",
+        // secrets length, the secrets padded to 32 bits, total length again.
+        let text = b"CLIENT_RANDOM 00 11\n";
+        let mut want = Vec::new();
+        want.extend_from_slice(&0x0au32.to_le_bytes());
+        want.extend_from_slice(&40u32.to_le_bytes());
+        want.extend_from_slice(&0x544c534bu32.to_le_bytes());
+        want.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        want.extend_from_slice(text);
+        want.extend_from_slice(&40u32.to_le_bytes());
+        assert_eq!(&bytes[start..start + 40], &want[..]);
+        // Readers that do not know the block skip it: the packet after it reads back.
+        let mut r = CaptureReader::new(&bytes[..]).unwrap();
+        assert_eq!(r.next_packet().unwrap().unwrap().data, b"after");
+    }
 }
