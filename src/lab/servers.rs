@@ -315,14 +315,13 @@ async fn serve_wss(listener: TcpListener, config: Arc<tokio_rustls::rustls::Serv
             let Ok(tls) = acceptor.accept(stream).await else { return };
             let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else { return };
             while let Some(Ok(m)) = ws.next().await {
-                match m {
-                    m @ (Message::Text(_) | Message::Binary(_)) => {
-                        if ws.send(m).await.is_err() {
-                            break;
-                        }
-                    }
-                    Message::Close(_) => break,
-                    _ => {}
+                let go_on = match m {
+                    Message::Text(_) | Message::Binary(_) => ws.send(m).await.is_ok(),
+                    Message::Close(_) => false,
+                    _ => true,
+                };
+                if !go_on {
+                    break;
                 }
             }
             let _ = ws.flush().await;
