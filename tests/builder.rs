@@ -326,3 +326,66 @@ fn http2_by_alpn_and_h2c_and_the_keys_are_logged() {
         }
     });
 }
+
+/// What the window's live capture does (src/app/loader.rs): record on loopback, asking the
+/// builder's key log before each packet. The builder's own https:// request, HTTP/2 by ALPN, is
+/// then readable in the file: tshark decrypts it with the keys the capture embedded.
+#[test]
+fn a_live_capture_embeds_the_builders_tls_keys() {
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let tshark = std::process::Command::new("tshark").arg("-v").output().is_ok_and(|o| o.status.success());
+    if !root || !tshark {
+        eprintln!("needs root (to capture) and tshark (to decrypt): skipped");
+        return;
+    }
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let rt = rt();
+    let s = rt.block_on(Servers::start()).unwrap();
+    let file = std::env::temp_dir().join(format!("wirescope-builder-keys-{}.pcapng", std::process::id()));
+    let opts = wirescope::source::live::LiveOptions {
+        interface: "lo".into(),
+        filter: Some(format!("tcp port {}", s.https.port())),
+        snaplen: 262_144,
+        promiscuous: false,
+        count: None,
+        duration: Some(Duration::from_secs(30)),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let (f2, stop2) = (file.clone(), stop.clone());
+    let capture = std::thread::spawn(move || {
+        wirescope::source::recorder::record_with_secrets(
+            &opts,
+            &f2,
+            &stop2,
+            &AtomicBool::new(false),
+            || None,
+            || wirescope::builder::key_log().take_new(),
+            |ev| {
+                if let wirescope::source::recorder::RecordEvent::Started { .. } = ev {
+                    let _ = started_tx.send(());
+                }
+                true
+            },
+        )
+    });
+    started.recv_timeout(Duration::from_secs(10)).expect("the capture started");
+    let mut h2 = spec("GET", format!("https://localhost:{}/items", s.https.port()));
+    h2.tls.extra_roots_pem = Some(s.cert.pem().into_bytes());
+    h2.http2 = true;
+    let r = rt.block_on(send_http(&h2)).unwrap();
+    assert_eq!((r.reply.status, r.reply.version.as_str()), (200, "HTTP/2.0"));
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    capture.join().unwrap().unwrap();
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args(["-Y", "http2.headers.path", "-T", "fields", "-e", "http2.headers.method", "-e", "http2.headers.path"])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "GET\t/items"), "tshark did not decrypt the builder's request: {text:?}");
+}
