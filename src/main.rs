@@ -579,6 +579,7 @@ fn lab(a: LabArgs) -> Result<()> {
             println!("HTTP/2 without TLS (h2c, prior knowledge)  http://{}/hello", s.h2c);
             println!("Serving on 127.0.0.1 until Ctrl+C.");
             tokio::signal::ctrl_c().await?;
+            let _ = std::fs::remove_file(&cert);
             Ok(())
         });
     }
