@@ -23,6 +23,7 @@ pub mod lab;
 pub mod limits;
 pub mod load;
 pub mod model;
+pub mod net;
 pub mod proto;
 pub mod source;
 pub mod synth;

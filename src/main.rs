@@ -128,6 +128,9 @@ struct SendArgs {
     /// https/wss: do not check the server's certificate (like curl -k).
     #[arg(short = 'k', long)]
     insecure: bool,
+    /// HTTP: speak HTTP/2 (h2 by ALPN over https, h2c with prior knowledge over http).
+    #[arg(long)]
+    http2: bool,
     /// https/wss: also trust the CA certificates in this PEM file.
     #[arg(long)]
     cacert: Option<PathBuf>,
@@ -434,7 +437,7 @@ fn send(a: SendArgs) -> Result<()> {
         Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
         None => None,
     };
-    let tls = wirescope::lab::tls::TlsOptions { verify: !a.insecure, extra_roots_pem };
+    let tls = wirescope::net::tls::TlsOptions { verify: !a.insecure, extra_roots_pem, ..Default::default() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let scheme = a.url.split("://").next().unwrap_or("").to_ascii_lowercase();
     if scheme == "ws" || scheme == "wss" {
@@ -528,7 +531,17 @@ fn send(a: SendArgs) -> Result<()> {
         (_, _, false) => (BodyKind::Form, a.form.join("\n")),
         _ => (BodyKind::Raw, String::new()),
     };
-    let spec = HttpSpec { method: a.method.clone(), url: a.url.clone(), query: Vec::new(), headers, body_kind, body, timeout, tls };
+    let spec = HttpSpec {
+        method: a.method.clone(),
+        url: a.url.clone(),
+        query: Vec::new(),
+        headers,
+        body_kind,
+        body,
+        timeout,
+        tls,
+        http2: a.http2,
+    };
     let r = rt.block_on(builder::send_http(&spec)).map_err(anyhow::Error::msg)?;
     if a.raw {
         println!("----- sent ({} bytes) -----\n{}", r.raw_sent.len(), String::from_utf8_lossy(&r.raw_sent));
@@ -579,8 +592,18 @@ fn lab(a: LabArgs) -> Result<()> {
             println!("WebSocket  ws://{}/echo  ws://{}/chat  ws://{}/tokens  ws://{}/kill", s.ws, s.ws, s.ws, s.ws);
             println!("WebSocket with permessage-deflate  ws://{}/", s.deflate_ws);
             println!("Idle-killing proxy to the WebSocket server  ws://{}/echo", s.idle_proxy);
+            let cert = std::env::temp_dir().join(format!("wirescope-lab-cert-{}.pem", std::process::id()));
+            wirescope::fs::write_atomic(&cert, |w| w.write_all(s.cert.pem().as_bytes()))?;
+            println!(
+                "HTTPS (HTTP/1.1 or h2 by ALPN)  https://localhost:{}/hello   WSS  wss://localhost:{}/echo",
+                s.https.port(),
+                s.wss.port()
+            );
+            println!("  their certificate, made now: {} (wirescope send ... --cacert that file)", cert.display());
+            println!("HTTP/2 without TLS (h2c, prior knowledge)  http://{}/hello", s.h2c);
             println!("Serving on 127.0.0.1 until Ctrl+C.");
             tokio::signal::ctrl_c().await?;
+            let _ = std::fs::remove_file(&cert);
             Ok(())
         });
     }

@@ -72,9 +72,12 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     // Network and UI on top.
-    ("lab", &["analysis", "fs", "model", "proto", "source", "synth"]),
-    ("builder", &["lab", "model", "proto"]),
-    ("app", &["analysis", "builder", "dissect", "engine", "export", "fs", "lab", "limits", "load", "model", "proto", "source"]),
+    // Clients and their small servers (HTTP, TLS, hand-framed WebSocket): the WebSocket frame
+    // parser and Accept computation come from the decoders, frames are built by synth.
+    ("net", &["proto::websocket", "synth"]),
+    ("lab", &["analysis", "fs", "model", "net", "proto", "source", "synth"]),
+    ("builder", &["model", "net", "proto"]),
+    ("app", &["analysis", "builder", "dissect", "engine", "export", "fs", "lab", "limits", "load", "model", "net", "proto", "source"]),
     // The binary (src/main.rs, through `wirescope::`).
     (
         "main",
@@ -89,6 +92,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "limits",
             "load",
             "model",
+            "net",
             "source",
             // `analyze --messages` prints opcode names, as the text summary does.
             "proto::websocket",

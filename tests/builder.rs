@@ -241,7 +241,7 @@ fn https_and_wss_verify_certificates_by_default() {
         let (etx, erx) = std::sync::mpsc::channel();
         let ws = WsSpec {
             url: format!("wss://127.0.0.1:{}/echo", addr.port()),
-            tls: wirescope::lab::tls::TlsOptions { verify: true, extra_roots_pem: Some(ca) },
+            tls: wirescope::net::tls::TlsOptions { verify: true, extra_roots_pem: Some(ca), ..Default::default() },
             timeout: Duration::from_secs(5),
             ..WsSpec::default()
         };
@@ -293,4 +293,99 @@ fn running_lab_servers_are_known_until_dropped() {
     assert_eq!(r.reply.status, 200);
     drop(s);
     assert_ne!(wirescope::lab::servers::running(), Some(me), "dropped servers are no longer offered");
+}
+
+#[test]
+fn http2_by_alpn_and_h2c_and_the_keys_are_logged() {
+    let rt = rt();
+    rt.block_on(async {
+        let s = Servers::start().await.unwrap();
+        // h2c with prior knowledge: the lab's h2c server answers only HTTP/2.
+        let mut h2c = spec("GET", format!("http://{}/hello", s.h2c));
+        h2c.http2 = true;
+        let r = send_http(&h2c).await.unwrap();
+        assert_eq!((r.reply.status, r.reply.version.as_str(), &r.reply.body[..]), (200, "HTTP/2.0", &b"hello, world\n"[..]));
+        assert!(r.raw_sent.starts_with(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), "the connection preface goes first");
+        // Over TLS the server picks h2 by ALPN; without the toggle the same server speaks HTTP/1.1.
+        let url = format!("https://localhost:{}/hello", s.https.port());
+        let mut h2 = spec("GET", url.clone());
+        h2.tls.extra_roots_pem = Some(s.cert.pem().into_bytes());
+        let before = wirescope::builder::key_log().all().len();
+        let h1 = h2.clone();
+        h2.http2 = true;
+        assert_eq!(send_http(&h2).await.unwrap().reply.version, "HTTP/2.0");
+        assert_eq!(send_http(&h1).await.unwrap().reply.version, "HTTP/1.1");
+        // The builder logged the secrets of both connections, the same lines the server's rustls
+        // logged for them (the server is the independent witness).
+        // (Other tests' connections may log lines of their own meanwhile.)
+        let logged = wirescope::builder::key_log().all();
+        let server = s.keys.all();
+        assert_eq!(server.len(), 10, "two TLS 1.3 connections, five secrets each: {server:?}");
+        for line in &server {
+            assert!(logged[before..].contains(line), "{line} not logged by the builder");
+        }
+    });
+}
+
+/// What the window's live capture does (src/app/loader.rs): record on loopback, asking the
+/// builder's key log before each packet. The builder's own https:// request, HTTP/2 by ALPN, is
+/// then readable in the file: tshark decrypts it with the keys the capture embedded.
+#[test]
+fn a_live_capture_embeds_the_builders_tls_keys() {
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let tshark = std::process::Command::new("tshark").arg("-v").output().is_ok_and(|o| o.status.success());
+    if !root || !tshark {
+        eprintln!("needs root (to capture) and tshark (to decrypt): skipped");
+        return;
+    }
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let rt = rt();
+    let s = rt.block_on(Servers::start()).unwrap();
+    let file = std::env::temp_dir().join(format!("wirescope-builder-keys-{}.pcapng", std::process::id()));
+    let opts = wirescope::source::live::LiveOptions {
+        interface: "lo".into(),
+        filter: Some(format!("tcp port {}", s.https.port())),
+        snaplen: 262_144,
+        promiscuous: false,
+        count: None,
+        duration: Some(Duration::from_secs(30)),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let (f2, stop2) = (file.clone(), stop.clone());
+    let capture = std::thread::spawn(move || {
+        wirescope::source::recorder::record_with_secrets(
+            &opts,
+            &f2,
+            &stop2,
+            &AtomicBool::new(false),
+            || None,
+            || wirescope::builder::key_log().take_new(),
+            |ev| {
+                if let wirescope::source::recorder::RecordEvent::Started { .. } = ev {
+                    let _ = started_tx.send(());
+                }
+                true
+            },
+        )
+    });
+    started.recv_timeout(Duration::from_secs(10)).expect("the capture started");
+    let mut h2 = spec("GET", format!("https://localhost:{}/items", s.https.port()));
+    h2.tls.extra_roots_pem = Some(s.cert.pem().into_bytes());
+    h2.http2 = true;
+    let r = rt.block_on(send_http(&h2)).unwrap();
+    assert_eq!((r.reply.status, r.reply.version.as_str()), (200, "HTTP/2.0"));
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    capture.join().unwrap().unwrap();
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args(["-Y", "http2.headers.path", "-T", "fields", "-e", "http2.headers.method", "-e", "http2.headers.path"])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "GET\t/items"), "tshark did not decrypt the builder's request: {text:?}");
 }

@@ -17,6 +17,13 @@ fn is_root() -> bool {
 
 /// Runs a scenario and decodes its recording with `analyze --format json`.
 fn run(id: &str, relay: bool) -> (Value, String) {
+    let (v, out, file) = run_keep(id, relay);
+    let _ = std::fs::remove_file(&file);
+    (v, out)
+}
+
+/// As [`run`], keeping the recording (the caller removes it).
+fn run_keep(id: &str, relay: bool) -> (Value, String, std::path::PathBuf) {
     let file = std::env::temp_dir().join(format!("wirescope-labtest-{id}-{relay}-{}.pcapng", std::process::id()));
     let mut cmd = Command::new(bin());
     cmd.args(["lab", id, "-q", "-w"]).arg(&file);
@@ -43,8 +50,7 @@ fn run(id: &str, relay: bool) -> (Value, String) {
         let n = common::causal::check(&format!("lab {id}"), d.as_array().unwrap(), &pairs);
         assert!(n > 0 || pairs.is_empty(), "lab {id} ({mode}): no causal pair checked of {}", pairs.len());
     }
-    let _ = std::fs::remove_file(&file);
-    (v, stdout)
+    (v, stdout, file)
 }
 
 fn exchanges(v: &Value) -> Vec<String> {
@@ -304,6 +310,8 @@ fn lab_list_and_unknown_scenario() {
         "streaming",
         "deflate",
         "chunked-gzip",
+        "https-wss",
+        "h1-vs-h2",
     ] {
         assert!(ids.contains(&id), "{id} missing from:\n{text}");
     }
@@ -312,4 +320,186 @@ fn lab_list_and_unknown_scenario() {
     let bad = Command::new(bin()).args(["lab", "no-such"]).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no lab scenario \"no-such\""));
+}
+
+fn has_tshark() -> bool {
+    Command::new("tshark").arg("-v").output().is_ok_and(|o| o.status.success())
+}
+
+/// tshark's fields (tab-separated) of the packets matching `filter`.
+fn tshark(file: &std::path::Path, extra: &[&str], filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(file).args(extra).args(["-Y", filter, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').map(str::to_string).collect()).collect()
+}
+
+/// The Decryption Secrets Blocks of a little-endian pcapng file, read by the format's own framing
+/// (block type, total length; draft-ietf-opsawg-pcapng §3.1, §4.7): for each, how many packets
+/// (Enhanced Packet Blocks) came before it, its secrets type and its text.
+fn secrets_blocks(bytes: &[u8]) -> Vec<(usize, u32, String)> {
+    let (mut at, mut packets, mut out) = (0usize, 0usize, Vec::new());
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    while at + 12 <= bytes.len() {
+        let (kind, len) = (u32_at(at), u32_at(at + 4) as usize);
+        assert!(len >= 12 && at + len <= bytes.len(), "bad block at {at}");
+        match kind {
+            6 => packets += 1,
+            0x0a => {
+                let n = u32_at(at + 12) as usize;
+                out.push((packets, u32_at(at + 8), String::from_utf8_lossy(&bytes[at + 16..at + 16 + n]).into_owned()));
+            }
+            _ => {}
+        }
+        at += len;
+    }
+    out
+}
+
+/// A figure's value as the CLI prints it ("  label      value").
+fn figure<'a>(out: &'a str, label: &str) -> &'a str {
+    out.lines().find_map(|l| l.trim_start().strip_prefix(label)).map(str::trim).unwrap_or_else(|| panic!("no figure {label:?} in:\n{out}"))
+}
+
+#[test]
+fn https_and_wss_recording_embeds_its_keys() {
+    for relay in [false, true] {
+        let (v, out, file) = run_keep("https-wss", relay);
+        // In the clear: the POST and the WebSocket message as the client sent them.
+        let x = exchanges(&v);
+        assert!(x.contains(&"POST /validate 200".to_string()) && x.contains(&"GET /echo 101".to_string()), "{x:?}");
+        assert!(texts(&v, "client_to_server").contains(&"meet me at the library at noon".to_string()));
+        // The client's own count of the plaintext POST's bytes is what the recording holds.
+        let plain = v["connections"].as_array().unwrap().iter().find(|c| c["protocol"] == "http").unwrap();
+        assert_eq!(
+            figure(&out, "http:// request / response bytes"),
+            format!("{} / {}", plain["bytes_client_to_server"], plain["bytes_server_to_client"])
+        );
+        // Two TLS connections, each naming localhost in its SNI; the ciphertext is larger.
+        let tls: Vec<&Value> = v["connections"].as_array().unwrap().iter().filter(|c| c["tls"]["sni"] == "localhost").collect();
+        assert_eq!(tls.len(), 2, "{}", v["connections"]);
+        assert!(tls.iter().all(|c| c["end"] == "fin"), "each TLS connection ends with FIN, not a reset: {}", v["connections"]);
+        let sizes: Vec<u64> = figure(&out, "https:// plaintext → TLS request bytes").split(" → ").map(|n| n.parse().unwrap()).collect();
+        assert!(sizes[1] > sizes[0], "{sizes:?}");
+        // The keys: one or more DSBs of NSS key-log lines (TLSK), five per TLS 1.3 connection.
+        let blocks = secrets_blocks(&std::fs::read(&file).unwrap());
+        assert!(!blocks.is_empty(), "no Decryption Secrets Block");
+        let lines: Vec<(usize, String)> = blocks
+            .iter()
+            .flat_map(|(k, kind, text)| {
+                assert_eq!(*kind, 0x544c534b, "secrets type TLSK");
+                text.lines().map(|l| (*k, l.to_string())).collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(lines.len(), 10, "{lines:?}");
+        assert_eq!(figure(&out, "TLS key-log lines embedded"), "10");
+        for (_, l) in &lines {
+            let f: Vec<&str> = l.split(' ').collect();
+            assert!(f.len() == 3 && f[1].len() == 64 && f[2].len() >= 64, "{l}");
+            assert!(
+                [
+                    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                    "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                    "CLIENT_TRAFFIC_SECRET_0",
+                    "SERVER_TRAFFIC_SECRET_0",
+                    "EXPORTER_SECRET"
+                ]
+                .contains(&f[0]),
+                "{l}"
+            );
+        }
+        if has_tshark() {
+            // Each ClientHello's random has its keys, in a block before the connection's first
+            // encrypted application record.
+            let hellos = tshark(&file, &[], "tls.handshake.type == 1", &["tcp.stream", "tls.handshake.random"]);
+            assert_eq!(hellos.len(), 2, "{hellos:?}");
+            for h in &hellos {
+                let first_app: usize =
+                    tshark(&file, &[], &format!("tcp.stream == {} && tls.record.content_type == 23", h[0]), &["frame.number"])[0][0]
+                        .parse()
+                        .unwrap();
+                let before = lines
+                    .iter()
+                    .filter(|(_, l)| l.contains(&h[1]))
+                    .map(|(k, _)| *k)
+                    .max()
+                    .unwrap_or_else(|| panic!("no keys for {}", h[1]));
+                assert!(before < first_app, "keys after packet {before}, first application data in packet {first_app}");
+            }
+            // tshark decrypts with the embedded keys: both POSTs and both messages, TLS ones included.
+            let tls_streams: Vec<&str> = hellos.iter().map(|h| h[0].as_str()).collect();
+            let posts = tshark(&file, &[], "http.request.method == \"POST\"", &["tcp.stream", "http.file_data"]);
+            assert_eq!(posts.len(), 2, "{posts:?}");
+            assert!(posts.iter().any(|p| tls_streams.contains(&p[0].as_str()) && p[1].contains("correct horse")), "{posts:?}");
+            let msgs = tshark(&file, &[], "websocket.payload.text", &["tcp.stream", "websocket.payload.text"]);
+            assert!(msgs.iter().any(|m| tls_streams.contains(&m[0].as_str()) && m[1] == "meet me at the library at noon"), "{msgs:?}");
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+}
+
+#[test]
+fn http2_multiplexing_against_head_of_line_blocking() {
+    for relay in [false, true] {
+        let (v, out, file) = run_keep("h1-vs-h2", relay);
+        // One HTTP/1.1 connection with the six requests, one after another, and one HTTP/2 one.
+        let conns = v["connections"].as_array().unwrap();
+        assert_eq!(conns.len(), 2, "{}", v["connections"]);
+        let h1: Vec<String> = v["http"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["request"]["version"] == "HTTP/1.1")
+            .map(|e| {
+                assert_eq!(e["connection"], 0);
+                format!("{} {}", e["request"]["target"].as_str().unwrap(), e["response"]["status"])
+            })
+            .collect();
+        let want: Vec<String> = [(1, 1000), (2, 200), (3, 200), (4, 200), (5, 200), (6, 200)]
+            .iter()
+            .map(|(n, ms)| format!("/slow?ms={ms}&n={n} 200"))
+            .collect();
+        assert_eq!(h1, want);
+        // (Which protocol the analyzer names for the h2c connection is its own matter: hyper's
+        // server sends its SETTINGS at once, so the relay may record them before the preface.)
+        let secs = |label: &str| figure(&out, label).trim_end_matches(" s").parse::<f64>().unwrap();
+        let (h1_last, h2_last) = (secs("HTTP/1.1: time to the last response"), secs("HTTP/2: time to the last response"));
+        if has_tshark() {
+            let port = conns[1]["server"].as_str().unwrap().rsplit(':').next().unwrap().to_string();
+            let decode = format!("tcp.port=={port},http2");
+            let d = ["-d", decode.as_str()];
+            // tshark's decode: six requests, each on a stream of its own, all on one TCP connection.
+            let reqs = tshark(&file, &d, "http2.headers.method", &["tcp.stream", "http2.streamid", "http2.headers.path"]);
+            let streams: std::collections::BTreeSet<&str> = reqs.iter().map(|r| r[0].as_str()).collect();
+            assert_eq!(streams.len(), 1, "{reqs:?}");
+            let ids: std::collections::BTreeSet<String> =
+                reqs.iter().flat_map(|r| r[1].split(',').filter(|id| *id != "0").map(str::to_string).collect::<Vec<_>>()).collect();
+            assert_eq!(ids.len(), 6, "{reqs:?}");
+            // The last response of each, timed from its connection's SYN in the recording.
+            let syn = |stream: &str| -> f64 {
+                tshark(&file, &d, &format!("tcp.stream == {stream} && tcp.flags.syn == 1 && tcp.flags.ack == 0"), &["frame.time_epoch"])[0]
+                    [0]
+                .parse()
+                .unwrap()
+            };
+            let last = |rows: Vec<Vec<String>>| -> f64 { rows.iter().map(|r| r[0].parse::<f64>().unwrap()).fold(0.0, f64::max) };
+            let h2_stream = streams.iter().next().unwrap().to_string();
+            let h2_end = last(tshark(&file, &d, "http2.headers.status", &["frame.time_epoch"])) - syn(&h2_stream);
+            let h1_stream = if h2_stream == "0" { "1" } else { "0" };
+            let h1_end = last(tshark(&file, &d, "http.response.code", &["frame.time_epoch"])) - syn(h1_stream);
+            assert!(h2_end < h1_end, "HTTP/2's last response at {h2_end:.3} s, HTTP/1.1's at {h1_end:.3} s");
+            // The narration's numbers are the run's: they match the recording's times.
+            assert!(
+                (h1_end - h1_last).abs() < 0.25 && (h2_end - h2_last).abs() < 0.25,
+                "said {h1_last}/{h2_last}, recorded {h1_end:.3}/{h2_end:.3}"
+            );
+        } else {
+            assert!(h2_last < h1_last, "{out}");
+        }
+        let _ = std::fs::remove_file(&file);
+    }
 }

@@ -36,6 +36,8 @@ pub struct BuilderForm {
     pub body_kind: BodyKind,
     pub body: String,
     pub timeout_s: f64,
+    /// Speak HTTP/2 (h2 by ALPN over https, h2c prior knowledge over http).
+    pub http2: bool,
     /// https/wss: check certificates (on by default), and a CA file to trust as well.
     pub verify_tls: bool,
     pub ca_path: String,
@@ -63,6 +65,7 @@ impl Default for BuilderForm {
             body_kind: BodyKind::Raw,
             body: String::new(),
             timeout_s: 10.0,
+            http2: false,
             verify_tls: true,
             ca_path: String::new(),
             ws_url: String::new(),
@@ -243,11 +246,11 @@ impl Builder {
         }
     }
 
-    fn tls_options(&self) -> Result<crate::lab::tls::TlsOptions, String> {
+    fn tls_options(&self) -> Result<crate::net::tls::TlsOptions, String> {
         let ca = self.form.ca_path.trim();
         let extra_roots_pem =
             if ca.is_empty() { None } else { Some(std::fs::read(ca).map_err(|e| format!("cannot read the CA file {ca}: {e}"))?) };
-        Ok(crate::lab::tls::TlsOptions { verify: self.form.verify_tls, extra_roots_pem })
+        Ok(crate::net::tls::TlsOptions { verify: self.form.verify_tls, extra_roots_pem, ..Default::default() })
     }
 
     fn send_http(&mut self, ctx: &egui::Context) {
@@ -272,6 +275,7 @@ impl Builder {
             body_kind: f.body_kind,
             body: f.body.clone(),
             timeout: Duration::from_secs_f64(f.timeout_s.clamp(0.1, 600.0)),
+            http2: f.http2,
         };
         let (tx, rx) = channel();
         let c = ctx.clone();
@@ -487,6 +491,10 @@ fn http_tab(ui: &mut egui::Ui, lang: Lang, b: &mut Builder) {
     ui.horizontal(|ui| {
         let l = ui.label(lang.pick("Timeout (s)", "超时（秒）"));
         ui.add(egui::DragValue::new(&mut b.form.timeout_s).range(0.1..=600.0).speed(0.5)).labelled_by(l.id);
+        ui.checkbox(&mut b.form.http2, "HTTP/2").on_hover_text(lang.pick(
+            "https://: offer h2 by ALPN (HTTP/1.1 if the server declines); http://: h2c with prior knowledge",
+            "https://：通过 ALPN 提议 h2（服务器不支持时用 HTTP/1.1）；http://：直接使用 h2c（事先知道对方支持）",
+        ));
     });
     tls_ui(ui, lang, &mut b.form);
     egui::CollapsingHeader::new(lang.pick("Query parameters", "查询参数")).default_open(!b.form.query.is_empty()).show(ui, |ui| {

@@ -207,7 +207,17 @@ impl Loader {
                 let result: Result<Option<LiveMsg>, String> = match job {
                     LiveJob::Capture(opts) => {
                         let tx3 = tx.clone();
-                        crate::source::recorder::record(&opts, &path, &stop, &paused, || None, on_event).map(|stats| {
+                        crate::source::recorder::record_with_secrets(
+                            &opts,
+                            &path,
+                            &stop,
+                            &paused,
+                            || None,
+                            // The request builder's TLS keys, so its own https/wss traffic decrypts.
+                            || crate::builder::key_log().take_new(),
+                            on_event,
+                        )
+                        .map(|stats| {
                             // The final counts, drops included, as libpcap reports them at the end.
                             let _ = tx3.send((id, LoadMsg::Live(LiveMsg::Stats(stats))));
                             None

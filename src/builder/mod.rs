@@ -3,7 +3,8 @@
 //! driven by commands, reporting every message. Runs on a tokio runtime; the UI talks to it over
 //! channels and never waits on the network.
 
-use crate::lab::client::{self, HttpConn, Tally};
+use crate::net::http_client::{self as client, H2Conn, HttpConn, Tally, Tapped};
+use crate::net::tls::KeyLines;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +32,24 @@ pub struct HttpSpec {
     pub body: String,
     pub timeout: Duration,
     pub tls: client::TlsOptions,
+    /// Speak HTTP/2: over https:// offered by ALPN (HTTP/1.1 if the server declines), over
+    /// http:// with prior knowledge (h2c, RFC 9113 §3.3).
+    pub http2: bool,
+}
+
+/// The secrets of every TLS connection the builder makes (NSS key-log lines). A live capture
+/// takes them as it runs and writes them into its file, so the builder's own https:// and wss://
+/// traffic can be decrypted there.
+pub fn key_log() -> Arc<KeyLines> {
+    static KEYS: std::sync::OnceLock<Arc<KeyLines>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(KeyLines::new).clone()
+}
+
+/// The options with the builder's key log, unless the caller gave one.
+fn logged(tls: &client::TlsOptions) -> client::TlsOptions {
+    let mut t = tls.clone();
+    t.key_log.get_or_insert_with(key_log);
+    t
 }
 
 impl Default for HttpSpec {
@@ -44,6 +63,7 @@ impl Default for HttpSpec {
             body: String::new(),
             timeout: Duration::from_secs(10),
             tls: client::TlsOptions::default(),
+            http2: false,
         }
     }
 }
@@ -119,9 +139,16 @@ pub async fn send_http(spec: &HttpSpec) -> Result<HttpResult, String> {
     let (body, implied) = body_bytes(spec)?;
     let addr = client::resolve(&u).await?;
     let tally = Tally::keeping();
-    let tls = (u.scheme == "https").then_some((u.host.as_str(), &spec.tls));
-    let mut conn = HttpConn::open(addr, tls, tally.clone(), spec.timeout).await?;
-    conn.host = u.host_header();
+    let mut opts = logged(&spec.tls);
+    if spec.http2 {
+        opts.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    }
+    let tls = (u.scheme == "https").then_some((u.host.as_str(), &opts));
+    let (stream, connect_time, tls_time) = client::open_stream(addr, tls, spec.timeout).await?;
+    let agreed_h2 = match &stream {
+        client::Stream::Tls(s) => s.get_ref().1.alpn_protocol() == Some(b"h2"),
+        client::Stream::Plain(_) => spec.http2,
+    };
     let mut headers: Vec<(&str, &str)> =
         spec.headers.iter().filter(|(n, _)| !n.trim().is_empty()).map(|(n, v)| (n.trim(), v.as_str())).collect();
     if let Some(ct) = implied {
@@ -131,9 +158,17 @@ pub async fn send_http(spec: &HttpSpec) -> Result<HttpResult, String> {
     }
     headers.retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
     let target = target_with_query(&u.path_and_query, &spec.query);
-    let reply = conn.request(&method, &target, &headers, body, spec.timeout).await?;
+    let reply = if agreed_h2 {
+        let scheme = if u.scheme == "https" { "https" } else { "http" };
+        let conn = H2Conn::over(Tapped::new(stream, tally.clone()), addr, scheme, u.host_header()).await?;
+        conn.request(&method, &target, &headers, body, spec.timeout).await?
+    } else {
+        let mut conn = HttpConn::over(stream, addr, tally.clone(), connect_time, tls_time).await?;
+        conn.host = u.host_header();
+        conn.request(&method, &target, &headers, body, spec.timeout).await?
+    };
     let (raw_sent, raw_received) = tally.raw();
-    Ok(HttpResult { reply, connect: conn.connect_time, tls: conn.tls_time, raw_sent, raw_received })
+    Ok(HttpResult { reply, connect: connect_time, tls: tls_time, raw_sent, raw_received })
 }
 
 /// A curl command line that sends the same request (for "Copy as cURL").
@@ -235,7 +270,7 @@ pub async fn run_ws(spec: WsSpec, mut cmds: mpsc::UnboundedReceiver<WsCommand>, 
     let headers: Vec<(&str, &str)> =
         spec.headers.iter().filter(|(n, _)| !n.trim().is_empty()).map(|(n, v)| (n.trim(), v.as_str())).collect();
     let (mut ws, resp) =
-        match client::ws_connect_tls(&spec.url, &protocols, &headers, Arc::new(Tally::default()), spec.timeout, &spec.tls).await {
+        match client::ws_connect_tls(&spec.url, &protocols, &headers, Arc::new(Tally::default()), spec.timeout, &logged(&spec.tls)).await {
             Ok(x) => x,
             Err(e) => {
                 events(WsEvent::Error(e));
@@ -325,7 +360,7 @@ async fn run_ws_raw(spec: WsSpec, mut cmds: mpsc::UnboundedReceiver<WsCommand>, 
             spec.headers.iter().filter(|(n, _)| !n.trim().is_empty()).map(|(n, v)| (n.trim(), v.as_str())).collect();
         let host = u.host_header();
         let fut =
-            crate::lab::rawws::connect_with(addr, &host, &u.path_and_query, spec.deflate, &protocols, &headers, Arc::new(Tally::default()));
+            crate::net::rawws::connect_with(addr, &host, &u.path_and_query, spec.deflate, &protocols, &headers, Arc::new(Tally::default()));
         tokio::time::timeout(spec.timeout, fut).await.map_err(|_| format!("opening the WebSocket to {addr} timed out"))?
     };
     let (mut ws, headers) = match opened.await {

@@ -4,13 +4,11 @@
 //! the traffic is captured by `source::recorder`, or recorded by `relay` when capturing is not
 //! permitted. Nothing here leaves 127.0.0.1.
 
-pub mod client;
-pub mod rawws;
 pub mod relay;
 pub mod run;
 pub mod scenarios;
 pub mod servers;
-pub mod tls;
+pub mod tls_h2;
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -160,6 +158,25 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         teaches: Bi {
             en: "Transfer-Encoding: chunked sends a body of unknown length piece by piece; Content-Encoding: gzip compresses it.",
             zh: "Transfer-Encoding: chunked 把长度未知的响应体分块发送；Content-Encoding: gzip 对其压缩。",
+        },
+    },
+    ScenarioInfo {
+        id: "https-wss",
+        title: Bi { en: "HTTPS and WSS: what an eavesdropper sees", zh: "HTTPS 与 WSS：窃听者能看到什么" },
+        teaches: Bi {
+            en: "The same POST and WebSocket message over http/ws and inside TLS: the SNI, the handshake, ciphertext larger than plaintext; the recording carries its keys, so it can be decrypted.",
+            zh: "同样的 POST 和 WebSocket 消息，分别走 http/ws 和 TLS：SNI、握手、密文比明文大；录制里带着密钥，可以解密查看。",
+        },
+    },
+    ScenarioInfo {
+        id: "h1-vs-h2",
+        title: Bi {
+            en: "HTTP/1.1 head-of-line blocking against HTTP/2 multiplexing",
+            zh: "HTTP/1.1 队头阻塞对比 HTTP/2 多路复用",
+        },
+        teaches: Bi {
+            en: "Six requests, one slow, on one HTTP/1.1 connection and on one HTTP/2 connection: on HTTP/1.1 the quick ones wait behind the slow one, on HTTP/2 they do not.",
+            zh: "六个请求（其中一个很慢）分别放在一个 HTTP/1.1 连接和一个 HTTP/2 连接上：HTTP/1.1 上快请求要排在慢请求后面，HTTP/2 上不用。",
         },
     },
 ];

@@ -85,7 +85,9 @@ impl Relay {
 
     /// The recording as Ethernet/IPv4/TCP packets, in time order, with `notes` (time, text) as packet
     /// comments on the first packet at or after each note.
-    pub fn write_pcapng(&self, w: impl std::io::Write, notes: &[(i64, String)]) -> std::io::Result<()> {
+    /// `tls_keys`: key-log lines of the TLS connections relayed, embedded ahead of every packet
+    /// as a Decryption Secrets Block (none: no block).
+    pub fn write_pcapng(&self, w: impl std::io::Write, notes: &[(i64, String)], tls_keys: &[String]) -> std::io::Result<()> {
         let conns = self.log.conns.lock().map(|c| c.clone()).unwrap_or_default();
         let mut frames: Vec<(i64, usize, Vec<u8>)> = Vec::new();
         for c in &conns {
@@ -114,6 +116,9 @@ impl Relay {
         }
         frames.sort_by_key(|(ts, i, _)| (*ts, *i));
         let mut w = PcapNgWriter::new(w, 1, "wirescope-relay")?;
+        if !tls_keys.is_empty() {
+            w.tls_secrets(&tls_keys.join("\n"))?;
+        }
         let mut notes = notes.iter().peekable();
         for (n, (ts, _, f)) in frames.iter().enumerate() {
             let mut comment: Vec<String> = Vec::new();

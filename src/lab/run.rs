@@ -81,18 +81,19 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
         let lopts =
             LiveOptions { interface: iface, filter: Some(filter), snaplen: 262_144, promiscuous: false, count: None, duration: None };
         let (tx, rx) = std::sync::mpsc::channel::<Result<(), String>>();
-        let (out, stop2, pending) = (opts.out.clone(), stop.clone(), pending.clone());
+        let (out, stop2, pending, keys) = (opts.out.clone(), stop.clone(), pending.clone(), servers.keys.clone());
         let mut on_packet = on_packet;
         let handle = std::thread::Builder::new()
             .name("wirescope-lab-capture".into())
             .spawn(move || {
                 let tx2 = tx.clone();
-                let r = recorder::record(
+                let r = recorder::record_with_secrets(
                     &lopts,
                     &out,
                     &stop2,
                     &AtomicBool::new(false),
                     || pending.lock().ok().and_then(|mut p| (!p.is_empty()).then(|| p.drain(..).collect::<Vec<_>>().join("\n"))),
+                    || keys.take_new(),
                     |ev| {
                         if let RecordEvent::Started { .. } = ev {
                             let _ = tx2.send(Ok(()));
@@ -123,8 +124,7 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
         if !opts.relay {
             return Err(capture_problem.unwrap_or_else(|| "neither capture nor relay allowed".into()));
         }
-        let targets = [servers.http, servers.ws, servers.deflate_ws, servers.idle_proxy, servers.callback_addr];
-        Some(rt.block_on(Relay::start(&targets)).map_err(|e| format!("cannot start the recording relay: {e}"))?)
+        Some(rt.block_on(Relay::start(&servers.targets())).map_err(|e| format!("cannot start the recording relay: {e}"))?)
     } else {
         None
     };
@@ -158,7 +158,7 @@ pub fn run(id: &str, opts: &Options, say: Narrator, on_packet: Option<OnPacket>)
     } else {
         let relay = relay.as_ref().ok_or("relay missing")?;
         let n: Vec<(i64, String)> = notes.iter().map(|n| (n.ts_ns, format!("{}\n{}", n.en, n.zh))).collect();
-        crate::fs::write_atomic(&opts.out, |w| relay.write_pcapng(w, &n))
+        crate::fs::write_atomic(&opts.out, |w| relay.write_pcapng(w, &n, &servers.keys.all()))
             .map_err(|e| format!("cannot write {}: {e}", opts.out.display()))?;
         Mode::Relay
     };

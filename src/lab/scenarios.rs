@@ -1,10 +1,10 @@
 //! The scripted clients of the lab: one async function per scenario. Each narrates what it is about
 //! to do (English and Chinese), does it against the lab servers, and returns measured figures.
 
-use super::client::{ws_connect, HttpConn, Reply, Tally};
 use super::servers::{Servers, ANSWER};
 use super::{Figure, Narrator, Outcome, Pin};
 use crate::analysis::explain::{close_code_meaning, status_meaning, Lang};
+use crate::net::http_client::{self, ws_connect, HttpConn, Reply, Tally};
 use crate::proto::websocket::handshake::{accept_for, sha1_hex, GUID};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-const T: Duration = Duration::from_secs(5);
+pub(super) const T: Duration = Duration::from_secs(5);
 
 /// What a scenario runs against.
 pub struct Ctx<'a> {
@@ -29,20 +29,20 @@ impl Ctx<'_> {
     pub fn addr(&self, a: SocketAddr) -> SocketAddr {
         self.relay.map_or(a, |r| r.front(a))
     }
-    fn say(&self, en: impl Into<String>, zh: impl Into<String>) {
+    pub(super) fn say(&self, en: impl Into<String>, zh: impl Into<String>) {
         self.say.say(en, zh);
     }
     /// A line about one arrow: the diagram pins it there.
-    fn say_at(&self, pin: Option<super::Pin>, en: impl Into<String>, zh: impl Into<String>) {
+    pub(super) fn say_at(&self, pin: Option<super::Pin>, en: impl Into<String>, zh: impl Into<String>) {
         self.say.say_at(pin, en, zh);
     }
 }
 
-fn ms(d: Duration) -> String {
+pub(super) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn fig(out: &mut Outcome, en: &str, zh: &str, value: impl Into<String>) {
+pub(super) fn fig(out: &mut Outcome, en: &str, zh: &str, value: impl Into<String>) {
     let value = value.into();
     out.figures.push(Figure { en: en.into(), zh: zh.into(), value_zh: value.clone(), value });
 }
@@ -60,11 +60,11 @@ fn error_zh(e: &str) -> String {
 }
 
 /// A figure whose value has words in it.
-fn fig2(out: &mut Outcome, en: &str, zh: &str, value: String, value_zh: String) {
+pub(super) fn fig2(out: &mut Outcome, en: &str, zh: &str, value: String, value_zh: String) {
     out.figures.push(Figure { en: en.into(), zh: zh.into(), value, value_zh });
 }
 
-fn check(r: &Reply, want: u16, what: &str) -> Result<(), String> {
+pub(super) fn check(r: &Reply, want: u16, what: &str) -> Result<(), String> {
     if r.status == want {
         Ok(())
     } else {
@@ -87,6 +87,8 @@ pub async fn run(id: &str, cx: &Ctx<'_>) -> Result<Outcome, String> {
         "streaming" => streaming(cx).await,
         "deflate" => deflate(cx).await,
         "chunked-gzip" => chunked_gzip(cx).await,
+        "https-wss" => super::tls_h2::https_wss(cx).await,
+        "h1-vs-h2" => super::tls_h2::h1_vs_h2(cx).await,
         _ => Err(format!("no lab scenario \"{id}\" (see `wirescope lab list`)")),
     }
 }
@@ -615,7 +617,7 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
                     if let Ok(mut v) = rx3.lock() {
                         v.push(String::from_utf8_lossy(&body).into_owned());
                     }
-                    Ok::<_, std::convert::Infallible>(hyper::Response::new(super::servers::full("thanks\n")))
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(crate::net::http_client::full("thanks\n")))
                 }
             });
             tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(s), svc));
@@ -623,15 +625,8 @@ async fn webhook(cx: &Ctx<'_>) -> Result<Outcome, String> {
     };
     let register = async {
         let body = format!("{{\"url\":\"http://{cb_addr}/hook\"}}");
-        super::client::one_shot(
-            cx.addr(cx.servers.http),
-            "POST",
-            "/webhooks",
-            &[("content-type", "application/json")],
-            body.into_bytes(),
-            T,
-        )
-        .await
+        http_client::one_shot(cx.addr(cx.servers.http), "POST", "/webhooks", &[("content-type", "application/json")], body.into_bytes(), T)
+            .await
     };
     let (_, reg) = tokio::join!(accept, register);
     let reg = reg?;
@@ -682,7 +677,7 @@ async fn streaming(cx: &Ctx<'_>) -> Result<Outcome, String> {
         "Over plain HTTP, GET /answer: the server answers only when the whole text is ready.",
         "通过普通 HTTP 的 GET /answer：服务器要等整段文字生成完才响应。",
     );
-    let r = super::client::one_shot(cx.addr(cx.servers.http), "GET", "/answer", &[], Vec::new(), Duration::from_secs(15)).await?;
+    let r = http_client::one_shot(cx.addr(cx.servers.http), "GET", "/answer", &[], Vec::new(), Duration::from_secs(15)).await?;
     check(&r, 200, "GET /answer")?;
     let first = first.unwrap_or(ws_total);
     cx.say(
@@ -723,7 +718,7 @@ async fn deflate(cx: &Ctx<'_>) -> Result<Outcome, String> {
             },
         );
         let tally = Arc::new(Tally::default());
-        let mut ws = super::rawws::connect(addr, if on { "/deflate" } else { "/plain" }, on, tally.clone()).await?;
+        let mut ws = crate::net::rawws::connect(addr, if on { "/deflate" } else { "/plain" }, on, tally.clone()).await?;
         if ws.deflate() != on {
             return Err("permessage-deflate was not negotiated as asked".into());
         }

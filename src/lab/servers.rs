@@ -1,11 +1,16 @@
 //! The lab's servers, all on 127.0.0.1 with ports the OS picks: an HTTP server (hyper), a
 //! WebSocket server (tokio-tungstenite), a hand-framed WebSocket server that speaks
-//! permessage-deflate (tungstenite has no compression), and a proxy that kills idle connections.
+//! permessage-deflate (tungstenite has no compression), a proxy that kills idle connections, and
+//! the same HTTP routes over TLS (HTTP/1.1 or HTTP/2 by ALPN), as h2c (HTTP/2 with prior
+//! knowledge) and a WebSocket echo over TLS. TLS uses a certificate made when the servers start
+//! and logs every connection's secrets to [`Servers::keys`], which the recording embeds.
 
-use super::rawws;
+use crate::net::http_client::{self, full, Body};
+use crate::net::rawws;
+use crate::net::tls::{KeyLines, ServerCert};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -18,8 +23,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Message;
 
-pub type Body = BoxBody<Bytes, Infallible>;
-
 /// How long a long-poll request waits for an event before answering empty.
 pub const LONG_POLL_WAIT: Duration = Duration::from_secs(10);
 /// The idle proxy's limit.
@@ -28,6 +31,8 @@ pub const IDLE_LIMIT: Duration = Duration::from_millis(1500);
 pub const ANSWER: &str = "WebSocket lets the server push each token the moment it is ready, so the reader sees the answer grow \
                           instead of waiting for the whole reply";
 pub const TOKEN_DELAY: Duration = Duration::from_millis(60);
+/// The longest a `/slow?ms=N` request is held.
+pub const SLOW_MAX: Duration = Duration::from_secs(5);
 
 /// A server-side event of the push-vs-poll scenario.
 #[derive(Debug, Clone)]
@@ -89,6 +94,16 @@ pub struct Servers {
     /// Bound early for the webhook scenario's callback receiver (the lab client's own server).
     pub callback: Option<TcpListener>,
     pub callback_addr: SocketAddr,
+    /// The HTTP routes over TLS: HTTP/2 when the client offers h2 (ALPN), else HTTP/1.1.
+    pub https: SocketAddr,
+    /// The WebSocket echo over TLS.
+    pub wss: SocketAddr,
+    /// The HTTP routes as HTTP/2 over plain TCP, prior knowledge (h2c, RFC 9113 §3.3).
+    pub h2c: SocketAddr,
+    /// The certificate `https` and `wss` present (for `localhost` and `127.0.0.1`).
+    pub cert: Arc<ServerCert>,
+    /// The secrets of every TLS connection to `https` and `wss`, in NSS key-log format.
+    pub keys: Arc<KeyLines>,
     pub state: Arc<State>,
 }
 
@@ -123,7 +138,12 @@ impl Servers {
     }
 
     pub fn ports(&self) -> Vec<u16> {
-        vec![self.http.port(), self.ws.port(), self.deflate_ws.port(), self.idle_proxy.port(), self.callback_addr.port()]
+        self.targets().iter().map(SocketAddr::port).collect()
+    }
+
+    /// Every address a client may connect to (what the recording relay stands in front of).
+    pub fn targets(&self) -> Vec<SocketAddr> {
+        vec![self.http, self.ws, self.deflate_ws, self.idle_proxy, self.callback_addr, self.https, self.wss, self.h2c]
     }
 
     pub async fn start() -> std::io::Result<Servers> {
@@ -142,6 +162,13 @@ impl Servers {
         let dws = TcpListener::bind("127.0.0.1:0").await?;
         let proxy = TcpListener::bind("127.0.0.1:0").await?;
         let callback = TcpListener::bind("127.0.0.1:0").await?;
+        let https = TcpListener::bind("127.0.0.1:0").await?;
+        let wss = TcpListener::bind("127.0.0.1:0").await?;
+        let h2c = TcpListener::bind("127.0.0.1:0").await?;
+        let cert = Arc::new(ServerCert::generate().map_err(std::io::Error::other)?);
+        let keys = KeyLines::new();
+        let https_config = cert.server_config(&[b"h2", b"http/1.1"], Some(keys.clone())).map_err(std::io::Error::other)?;
+        let wss_config = cert.server_config(&[b"http/1.1"], Some(keys.clone())).map_err(std::io::Error::other)?;
         let s = Servers {
             http: http.local_addr()?,
             ws: ws.local_addr()?,
@@ -149,21 +176,25 @@ impl Servers {
             idle_proxy: proxy.local_addr()?,
             callback_addr: callback.local_addr()?,
             callback: Some(callback),
+            https: https.local_addr()?,
+            wss: wss.local_addr()?,
+            h2c: h2c.local_addr()?,
+            cert,
+            keys,
             state: state.clone(),
         };
         tokio::spawn(serve_http(http, state.clone()));
         tokio::spawn(serve_ws(ws, state.clone()));
         tokio::spawn(rawws::serve(dws));
         tokio::spawn(idle_proxy(proxy, s.ws));
+        tokio::spawn(serve_https(https, https_config, state.clone()));
+        tokio::spawn(serve_wss(wss, wss_config));
+        tokio::spawn(serve_h2c(h2c, state.clone()));
         if let Ok(mut r) = RUNNING.lock() {
             r.push(s.addresses());
         }
         Ok(s)
     }
-}
-
-pub fn full(b: impl Into<Bytes>) -> Body {
-    Full::new(b.into()).boxed()
 }
 
 fn text(status: u16, body: &str) -> Response<Body> {
@@ -230,6 +261,74 @@ async fn serve_http(listener: TcpListener, state: Arc<State>) {
     }
 }
 
+/// The HTTP routes over TLS: HTTP/2 when ALPN chose h2, HTTP/1.1 otherwise.
+async fn serve_https(listener: TcpListener, config: Arc<tokio_rustls::rustls::ServerConfig>, state: Arc<State>) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        let (st, acceptor) = (state.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else { return };
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            let svc = hyper::service::service_fn(move |req| {
+                let st = st.clone();
+                async move { Ok::<_, Infallible>(route(req, st).await) }
+            });
+            if h2 {
+                let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), svc)
+                    .await;
+            } else {
+                let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(tls), svc).await;
+            }
+        });
+    }
+}
+
+/// The HTTP routes as h2c: HTTP/2 from the first byte (the client sends the preface).
+async fn serve_h2c(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        let st = state.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let st = st.clone();
+                async move { Ok::<_, Infallible>(route(req, st).await) }
+            });
+            let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+/// A WebSocket echo over TLS (text and binary come back; tungstenite answers pings and closes).
+async fn serve_wss(listener: TcpListener, config: Arc<tokio_rustls::rustls::ServerConfig>) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else { return };
+            let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else { return };
+            while let Some(Ok(m)) = ws.next().await {
+                let go_on = match m {
+                    Message::Text(_) | Message::Binary(_) => ws.send(m).await.is_ok(),
+                    Message::Close(_) => false,
+                    _ => true,
+                };
+                if !go_on {
+                    break;
+                }
+            }
+            let _ = ws.flush().await;
+        });
+    }
+}
+
 async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -262,6 +361,12 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
         ("GET", ["private"]) => with(text(401, "log in first\n"), "www-authenticate", "Basic realm=\"lab\""),
         ("GET", ["admin"]) => text(403, "you are logged in, but not allowed here\n"),
         ("GET", ["limited"]) => with(text(429, "too many requests; try again later\n"), "retry-after", "5"),
+        ("GET", ["slow"]) => {
+            // Held as long as asked (a slow query, say), at most SLOW_MAX.
+            let ms = Duration::from_millis(u64::from(query_u32(&req, "ms"))).min(SLOW_MAX);
+            tokio::time::sleep(ms).await;
+            text(200, &format!("answered after {} ms\n", ms.as_millis()))
+        }
         ("GET", ["boom"]) => text(500, "the server failed while handling this request\n"),
         ("GET", ["items"]) => {
             let list = st.items.lock().map(|m| m.values().cloned().collect::<Vec<_>>().join(",")).unwrap_or_default();
@@ -384,7 +489,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
             let body = read_body(req).await;
             let url = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["url"].as_str().map(str::to_string));
             let Some(url) = url else { return json(400, "{\"error\":\"give a callback as {\\\"url\\\": ...}\"}".into()) };
-            let Some(addr) = super::client::parse_http_url(&url).ok().filter(|u| u.addr.ip().is_loopback()) else {
+            let Some(addr) = http_client::parse_http_url(&url).ok().filter(|u| u.addr.ip().is_loopback()) else {
                 return json(400, "{\"error\":\"the lab only calls back to http://127.0.0.1\"}".into());
             };
             let st2 = st.clone();
@@ -392,7 +497,7 @@ async fn route(req: Request<Incoming>, st: Arc<State>) -> Response<Body> {
                 for (i, what) in ["order.created", "order.paid", "order.shipped"].iter().enumerate() {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     let body = format!("{{\"event\":\"{what}\",\"order\":42,\"seq\":{}}}", i + 1);
-                    let status = match super::client::one_shot(
+                    let status = match http_client::one_shot(
                         addr.addr,
                         "POST",
                         &addr.path_and_query,

@@ -38,6 +38,11 @@ impl<W: Write> PcapWriter<W> {
     }
 }
 
+/// pcapng block type of a Decryption Secrets Block.
+pub const DECRYPTION_SECRETS_BLOCK: u32 = 0x0000_000a;
+/// The DSB secrets type of a TLS key log ("TLSK").
+pub const TLS_KEY_LOG: u32 = 0x544c_534b;
+
 /// Writing .pcapng: one section, one interface (nanosecond timestamps), enhanced packet blocks.
 pub struct PcapNgWriter<W: Write> {
     w: W,
@@ -107,6 +112,21 @@ impl<W: Write> PcapNgWriter<W> {
         block(&mut self.w, 6, &b)
     }
 
+    /// A Decryption Secrets Block (pcapng block type 0x0000000A, draft-ietf-opsawg-pcapng §4.7) of
+    /// TLS key-log lines (secrets type 0x544c534b "TLSK", NSS key-log format, one per line), as
+    /// `editcap --inject-secrets tls,KEYS` writes it. It belongs before the packets it decrypts.
+    pub fn tls_secrets(&mut self, keylog: &str) -> io::Result<()> {
+        let mut text = keylog.as_bytes().to_vec();
+        if !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        let mut b = Vec::with_capacity(8 + text.len());
+        b.extend_from_slice(&TLS_KEY_LOG.to_le_bytes());
+        b.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        b.extend_from_slice(&text);
+        block(&mut self.w, DECRYPTION_SECRETS_BLOCK, &b)
+    }
+
     pub fn get_ref(&self) -> &W {
         &self.w
     }
@@ -144,6 +164,14 @@ impl<W: Write> CaptureWriter<W> {
         match self {
             CaptureWriter::Pcap(w) => w.packet(ts_ns, data),
             CaptureWriter::PcapNg(w) => w.packet_with_comment(ts_ns, data, orig_len, comment),
+        }
+    }
+
+    /// Embeds TLS key-log lines (.pcapng only; a .pcap has no place for them): false when dropped.
+    pub fn tls_secrets(&mut self, keylog: &str) -> io::Result<bool> {
+        match self {
+            CaptureWriter::Pcap(_) => Ok(false),
+            CaptureWriter::PcapNg(w) => w.tls_secrets(keylog).map(|()| true),
         }
     }
 
@@ -249,5 +277,28 @@ mod tests {
         assert_eq!((p.data, p.comment.as_deref()), (&b"abcde"[..], Some("step 1: 三次握手")));
         let p = r.next_packet().unwrap().unwrap();
         assert_eq!((p.data, p.comment), (&b"x"[..], None));
+    }
+
+    #[test]
+    fn decryption_secrets_block_is_laid_out_as_the_pcapng_draft_says() {
+        let mut ng = PcapNgWriter::new(Vec::new(), 1, "lo").unwrap();
+        let start = ng.get_ref().len();
+        ng.tls_secrets("CLIENT_RANDOM 00 11").unwrap();
+        ng.packet(7, b"after", 5).unwrap();
+        let bytes = ng.into_inner();
+        // draft-ietf-opsawg-pcapng §4.7: type 0x0000000A, total length, secrets type "TLSK",
+        // secrets length, the secrets padded to 32 bits, total length again.
+        let text = b"CLIENT_RANDOM 00 11\n";
+        let mut want = Vec::new();
+        want.extend_from_slice(&0x0au32.to_le_bytes());
+        want.extend_from_slice(&40u32.to_le_bytes());
+        want.extend_from_slice(&0x544c534bu32.to_le_bytes());
+        want.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        want.extend_from_slice(text);
+        want.extend_from_slice(&40u32.to_le_bytes());
+        assert_eq!(&bytes[start..start + 40], &want[..]);
+        // Readers that do not know the block skip it: the packet after it reads back.
+        let mut r = CaptureReader::new(&bytes[..]).unwrap();
+        assert_eq!(r.next_packet().unwrap().unwrap().data, b"after");
     }
 }

@@ -68,7 +68,22 @@ pub fn record(
     out: &Path,
     stop: &AtomicBool,
     paused: &AtomicBool,
+    comment: impl FnMut() -> Option<String>,
+    on_event: impl FnMut(RecordEvent) -> bool,
+) -> Result<LiveStats, String> {
+    record_with_secrets(opts, out, stop, paused, comment, || None, on_event)
+}
+
+/// As [`record`]; `secrets` is asked before each packet for TLS key-log lines logged since the
+/// last ask (the lab's and the builder's own TLS connections), written as a Decryption Secrets
+/// Block ahead of that packet (.pcapng only), so the file decrypts in wirescope and Wireshark.
+pub fn record_with_secrets(
+    opts: &LiveOptions,
+    out: &Path,
+    stop: &AtomicBool,
+    paused: &AtomicBool,
     mut comment: impl FnMut() -> Option<String>,
+    mut secrets: impl FnMut() -> Option<String>,
     mut on_event: impl FnMut(RecordEvent) -> bool,
 ) -> Result<LiveStats, String> {
     let part = part_path(out);
@@ -104,6 +119,13 @@ pub fn record(
             if paused.load(Ordering::Relaxed) {
                 skipped += 1;
                 return;
+            }
+            if let Some(keys) = secrets() {
+                if let Err(e) = w.tls_secrets(&keys) {
+                    io_err.get_or_insert(format!("writing {}: {e}", part.display()));
+                    stop.store(true, Ordering::Relaxed);
+                    return;
+                }
             }
             let file_offset = w.get_ref().written + w.data_offset();
             let note = comment();

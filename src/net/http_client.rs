@@ -2,11 +2,11 @@
 //! and `wirescope send`: hyper for HTTP, tokio-tungstenite for WebSocket, over a stream wrapper that
 //! counts (and optionally keeps) the bytes each way, with connect/first-byte/total timings.
 
-use super::servers::{full, Body};
 use bytes::Bytes;
-use http_body_util::BodyExt;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -18,6 +18,14 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 pub use super::tls::{Stream, TlsOptions};
+
+/// A request or response body as the clients and the lab's servers build them.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// A whole body from bytes.
+pub fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into()).boxed()
+}
 
 /// Bytes that went each way over one connection; the raw bytes too when asked for (capped).
 #[derive(Default)]
@@ -258,8 +266,20 @@ impl HttpConn {
         timeout: Duration,
     ) -> Result<HttpConn, String> {
         let (stream, connect_time, tls_time) = open_stream(addr, tls, timeout).await?;
+        HttpConn::over(stream, addr, tally, connect_time, tls_time).await
+    }
+
+    /// HTTP/1.1 over a stream already open (TLS over a counted TCP stream, for instance); the
+    /// tally counts what HTTP sees.
+    pub async fn over<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+        io: S,
+        addr: SocketAddr,
+        tally: Arc<Tally>,
+        connect_time: Duration,
+        tls_time: Option<Duration>,
+    ) -> Result<HttpConn, String> {
         let (sender, conn) = hyper::client::conn::http1::Builder::new()
-            .handshake(TokioIo::new(Tapped::new(stream, tally.clone())))
+            .handshake(TokioIo::new(Tapped::new(io, tally.clone())))
             .await
             .map_err(|e| format!("HTTP handshake with {addr} failed: {e}"))?;
         tokio::spawn(async move {
@@ -294,28 +314,91 @@ impl HttpConn {
             self.sender.ready().await.map_err(|e| format!("the connection to {} closed: {e}", self.addr))?;
             let t0 = Instant::now();
             let resp = self.sender.send_request(req).await.map_err(|e| format!("request to {} failed: {e}", self.addr))?;
-            let first_byte = t0.elapsed();
-            let status = resp.status();
-            let version = format!("{:?}", resp.version());
-            let headers =
-                resp.headers().iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-            let body = http_body_util::Limited::new(resp.into_body(), MAX_BODY).collect().await.map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    format!("the response body is larger than {} MiB; wirescope stops reading there", MAX_BODY >> 20)
-                } else {
-                    format!("reading the response body failed: {e}")
-                }
-            })?;
-            let body = body.to_bytes();
-            Ok(Reply {
-                status: status.as_u16(),
-                reason: status.canonical_reason().unwrap_or("").to_string(),
-                version,
-                headers,
-                body,
-                first_byte,
-                total: t0.elapsed(),
-            })
+            read_reply(resp, t0).await
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| format!("no complete response from {} within {:.1} s (timeout)", self.addr, timeout.as_secs_f64()))?
+    }
+}
+
+/// Reads a whole response (up to [`MAX_BODY`]); `t0` is when the request went.
+async fn read_reply(resp: hyper::Response<hyper::body::Incoming>, t0: Instant) -> Result<Reply, String> {
+    let first_byte = t0.elapsed();
+    let status = resp.status();
+    let version = format!("{:?}", resp.version());
+    let headers =
+        resp.headers().iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let body = http_body_util::Limited::new(resp.into_body(), MAX_BODY).collect().await.map_err(|e| {
+        if e.is::<http_body_util::LengthLimitError>() {
+            format!("the response body is larger than {} MiB; wirescope stops reading there", MAX_BODY >> 20)
+        } else {
+            format!("reading the response body failed: {e}")
+        }
+    })?;
+    Ok(Reply {
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_string(),
+        version,
+        headers,
+        body: body.to_bytes(),
+        first_byte,
+        total: t0.elapsed(),
+    })
+}
+
+/// One HTTP/2 connection (RFC 9113): every request is a stream of its own, and requests sent
+/// together are in flight together (cloning the connection's sender shares the connection).
+#[derive(Clone)]
+pub struct H2Conn {
+    sender: hyper::client::conn::http2::SendRequest<Body>,
+    pub addr: SocketAddr,
+    /// "http" (h2c, prior knowledge) or "https" (h2 chosen by ALPN).
+    pub scheme: &'static str,
+    /// The :authority of every request.
+    pub authority: String,
+}
+
+impl H2Conn {
+    /// HTTP/2 over a stream already open: a TCP stream (h2c with prior knowledge: the client
+    /// starts with the connection preface, RFC 9113 §3.3) or a TLS stream that agreed on h2.
+    pub async fn over<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+        io: S,
+        addr: SocketAddr,
+        scheme: &'static str,
+        authority: String,
+    ) -> Result<H2Conn, String> {
+        let (sender, conn) = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| format!("HTTP/2 handshake with {addr} failed: {e}"))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(H2Conn { sender, addr, scheme, authority })
+    }
+
+    /// Sends one request on a new stream and reads the whole response.
+    pub async fn request(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Reply, String> {
+        let mut sender = self.sender.clone();
+        let fut = async move {
+            let uri = format!("{}://{}{target}", self.scheme, self.authority);
+            let mut b = Request::builder().method(method).uri(uri).version(hyper::Version::HTTP_2);
+            for (n, v) in headers {
+                b = b.header(*n, *v);
+            }
+            let req = b.body(full(body)).map_err(|e| format!("cannot build the request: {e}"))?;
+            sender.ready().await.map_err(|e| format!("the HTTP/2 connection to {} closed: {e}", self.addr))?;
+            let t0 = Instant::now();
+            let resp = sender.send_request(req).await.map_err(|e| format!("request to {} failed: {e}", self.addr))?;
+            read_reply(resp, t0).await
         };
         tokio::time::timeout(timeout, fut)
             .await

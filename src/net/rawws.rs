@@ -3,7 +3,7 @@
 //! `proto::websocket::frame`) and compress with flate2: raw deflate, sync flush, the trailing
 //! 00 00 FF FF removed (§7.2.1), one shared context per direction (context takeover).
 
-use super::client::{connect_error, Tally, Tapped};
+use super::http_client::{connect_error, Tally, Tapped};
 use crate::proto::websocket::frame::{parse_header, unmask};
 use crate::proto::websocket::handshake::accept_for;
 use base64::Engine as _;
