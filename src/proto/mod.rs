@@ -5,6 +5,7 @@ pub mod content;
 pub mod decoder;
 pub mod detect;
 pub mod http1;
+pub mod http2;
 pub mod socketio;
 pub mod streambuf;
 pub mod tls;
