@@ -22,7 +22,15 @@ enum App {
     Ws(Box<WsSession>),
     Tls { client: bool, server: bool },
     Opaque,
+    /// A decoder on the StreamDecoder trait (HTTP/2 for now).
+    Stream(Box<dyn crate::proto::StreamDecoder>),
     Done,
+}
+
+/// An HTTP/2 decoder for a connection (the Shared context made here until the engine keeps one).
+fn http2(limits: &Limits, upgrade: Option<crate::model::HttpRequest>, first_index: u32) -> App {
+    let shared = crate::proto::Shared { limits: std::sync::Arc::new(limits.clone()), ..Default::default() };
+    App::Stream(Box::new(crate::proto::http2::Http2::new(&shared, upgrade).with_first_index(first_index)))
 }
 
 struct Udp {
@@ -983,6 +991,7 @@ impl Live {
         match &mut self.app {
             App::Http(h) => h.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
             App::Ws(w) => w.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
+            App::Stream(d) => d.gap(dir, len, packet, &mut self.bufs[dir], &mut sink),
             _ => self.bufs[dir].skip_gap(len),
         }
     }
@@ -998,6 +1007,7 @@ impl Live {
                 self.http_exchanges = h.exchanges;
             }
             App::Ws(w) => w.end(dir, &mut self.bufs[dir], &mut sink),
+            App::Stream(d) => d.end(dir, &mut self.bufs[dir], &mut sink),
             _ => {}
         }
     }
@@ -1022,7 +1032,7 @@ impl Live {
                         }
                         Sniffed::Http2 => {
                             self.protocol = Protocol::Http2;
-                            self.app = App::Opaque;
+                            self.app = http2(limits, None, 0);
                         }
                         Sniffed::Tls => {
                             self.protocol = Protocol::Tls;
@@ -1079,9 +1089,9 @@ impl Live {
                             self.protocol = Protocol::Websocket;
                             self.app = App::Ws(Box::new(WsSession::new(hs, limits)));
                         }
-                        Some(Switch::Http2) => {
+                        Some(Switch::Http2 { request }) => {
                             self.protocol = Protocol::Http2;
-                            self.app = App::Opaque;
+                            self.app = http2(limits, request.map(|r| *r), h.exchanges);
                         }
                         Some(Switch::Tunnel) => self.app = App::Opaque,
                     }
@@ -1109,6 +1119,14 @@ impl Live {
                     }
                     return;
                 }
+                App::Stream(d) => {
+                    // A switch to another decoder is not followed yet (HTTP/2 never switches).
+                    let _ = d.process(&mut self.bufs, self.ended.clone(), &mut sink);
+                    let mut f = crate::proto::Figures::default();
+                    d.figures(&mut f);
+                    (self.http_exchanges, self.ws_messages) = (f.http_exchanges, f.ws_messages);
+                    return;
+                }
                 App::Opaque => {
                     for d in Dir::BOTH {
                         let n = self.bufs[d].len();
@@ -1132,6 +1150,12 @@ impl Live {
                 w.finish(&mut self.bufs, packet, tcp_closed, &mut sink);
                 self.ws_messages = w.messages;
                 self.ws = Some(Box::new(w.handshake.clone()));
+            }
+            App::Stream(mut d) => {
+                d.finish(&mut self.bufs, crate::proto::Finish { packet, tcp_closed }, &mut sink);
+                let mut f = crate::proto::Figures::default();
+                d.figures(&mut f);
+                (self.http_exchanges, self.ws_messages) = (f.http_exchanges, f.ws_messages);
             }
             _ => {}
         }

@@ -22,7 +22,8 @@ pub enum Switch {
         request_packet: PacketNo,
         response_packet: PacketNo,
     },
-    Http2,
+    /// An h2c Upgrade (RFC 7540 §3.2): the upgrade request becomes HTTP/2 stream 1.
+    Http2 { request: Option<Box<HttpRequest>> },
     /// CONNECT tunnel or an unknown upgrade: opaque bytes from here on.
     Tunnel,
 }
@@ -1006,6 +1007,7 @@ impl Http1 {
                     if status == 101 { p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default() } else { Headers::new() };
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
                 let resp_headers = if status == 101 { resp.headers.clone() } else { Headers::new() };
+                let up_request = if status == 101 { p.request.clone().map(Box::new) } else { None };
                 let framing = if no_body || tunnel {
                     None
                 } else {
@@ -1049,7 +1051,7 @@ impl Http1 {
                             response_packet: packet,
                         }
                     } else if up.contains("h2c") {
-                        Switch::Http2
+                        Switch::Http2 { request: up_request }
                     } else {
                         Switch::Tunnel
                     });

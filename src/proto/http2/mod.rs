@@ -158,6 +158,8 @@ pub struct Http2 {
     suppressed: u64,
     goaway: bool,
     last_ts: Nanos,
+    /// Exchanges of the decoder before this one (HTTP/1 before an h2c Upgrade), for the figures.
+    before: u32,
 }
 
 fn opposite(d: Dir) -> Dir {
@@ -194,6 +196,7 @@ impl Http2 {
             suppressed: 0,
             goaway: false,
             last_ts: 0,
+            before: 0,
         };
         if let Some(r) = upgrade_request {
             h.next_index = 1;
@@ -213,8 +216,10 @@ impl Http2 {
     }
 
     /// The exchange index the first HTTP/2 stream gets (the HTTP/1 exchanges before an h2c
-    /// Upgrade take the ones before it). Call before any byte is decoded.
+    /// Upgrade take the ones before it, and are counted in its figures). Call before any byte is
+    /// decoded.
     pub fn with_first_index(mut self, first: u32) -> Self {
+        self.before = first;
         if let Some(s) = self.streams.get_mut(&1) {
             s.index = first;
             self.next_index = first + 1;
@@ -1075,7 +1080,7 @@ impl StreamDecoder for Http2 {
 
     fn figures(&self, f: &mut Figures) {
         f.protocol = Some(Protocol::Http2);
-        f.http_exchanges = self.exchanges;
+        f.http_exchanges = self.before + self.exchanges;
         f.ws_messages = self.ws_messages;
     }
 }
