@@ -5,5 +5,6 @@
 mod alloc;
 mod content;
 mod http;
+mod http2;
 mod tcp;
 mod tunnel;

@@ -157,6 +157,9 @@ pub struct Http2 {
     /// Frames past a flood cap, by kind (not emitted as events, counted here).
     suppressed: u64,
     goaway: bool,
+    /// RST_STREAM error codes already reported, per direction (bit 14: any unregistered code):
+    /// one finding per code, the frames themselves are events.
+    rst_codes: PerDir<u16>,
     last_ts: Nanos,
     /// Exchanges of the decoder before this one (HTTP/1 before an h2c Upgrade), for the figures.
     before: u32,
@@ -195,6 +198,7 @@ impl Http2 {
             untracked: 0,
             suppressed: 0,
             goaway: false,
+            rst_codes: PerDir::default(),
             last_ts: 0,
             before: 0,
         };
@@ -639,9 +643,11 @@ impl Http2 {
                     return shown.then(|| "malformed".into());
                 };
                 let label = frame::error_label(code);
-                if shown {
+                let bit = 1u16 << code.min(14);
+                if shown && self.rst_codes[dir] & bit == 0 {
+                    self.rst_codes[dir] |= bit;
                     let sev = if code == 0 || code == 8 { Severity::Info } else { Severity::Warning };
-                    sink.finding(packet, sev, "h2.rst_stream", format!("stream {} reset {} with {label} (RFC 9113 §6.4)", h.stream, dir.arrow()));
+                    sink.finding(packet, sev, "h2.rst_stream", format!("stream {} reset {} with {label} (RFC 9113 §6.4; later resets with this code that way are in the frames only)", h.stream, dir.arrow()));
                 }
                 if let Some(mut s) = self.streams.remove(&h.stream) {
                     s.end[dir] = ts;
