@@ -353,3 +353,33 @@ fn random_frames_do_not_panic() {
         let _ = run_with(Limits::default(), None, &[(C2S, c), (S2C, s)], 1 + round % 13);
     }
 }
+
+/// RFC 8441: an extended CONNECT with :protocol websocket answered 200; the stream's DATA are
+/// WebSocket frames (RFC 6455, masked from the client), decoded as a WebSocket session.
+#[test]
+fn websocket_over_http2_is_decoded() {
+    let mut c = client_start();
+    let mut h = vec![0x02, 7];
+    h.extend(b"CONNECT");
+    h.extend([0x00, 9]);
+    h.extend(b":protocol");
+    h.push(9);
+    h.extend(b"websocket");
+    h.extend([0x86, 0x84, 0x41, 15]);
+    h.extend(b"www.example.com");
+    c.extend(frame(frame::HEADERS, frame::FLAG_END_HEADERS, 1, &h));
+    let mut s = frame(frame::SETTINGS, 0, 0, &[0, 8, 0, 0, 0, 1]);
+    s.extend(frame(frame::HEADERS, frame::FLAG_END_HEADERS, 1, &[0x88]));
+    let ping = frame(frame::DATA, 0, 1, &crate::synth::ws_frame(true, 1, Some([1, 2, 3, 4]), b"hello"));
+    let echo = frame(frame::DATA, 0, 1, &crate::synth::ws_frame(true, 1, None, b"hello"));
+    let close = frame(frame::DATA, frame::FLAG_END_STREAM, 1, &crate::synth::ws_frame(true, 8, Some([9, 9, 9, 9]), &[3, 232]));
+    let r = run_with(Limits::default(), None, &[(C2S, c), (S2C, s), (C2S, ping), (S2C, echo), (C2S, close)], 5);
+    let msgs: Vec<_> = r.events.iter().filter_map(|e| if let Event::WsMessage(m) = e { Some(&**m) } else { None }).collect();
+    assert_eq!(msgs.len(), 3, "{:?}", r.codes());
+    assert_eq!((msgs[0].direction, msgs[0].opcode, msgs[0].payload.as_slice()), (C2S, 1, &b"hello"[..]));
+    assert_eq!((msgs[1].direction, msgs[1].opcode), (S2C, 1));
+    assert_eq!((msgs[2].opcode, msgs[2].close_code), (8, Some(1000)));
+    let x = r.exchanges();
+    assert_eq!(x[0].request.as_ref().unwrap().method, "CONNECT");
+    assert_eq!(x[0].response.as_ref().unwrap().status, 200);
+}
