@@ -163,6 +163,9 @@ pub struct Http2 {
     last_ts: Nanos,
     /// Exchanges of the decoder before this one (HTTP/1 before an h2c Upgrade), for the figures.
     before: u32,
+    /// The client's settings from an h2c Upgrade's HTTP2-Settings header (RFC 7540 §3.2.1),
+    /// applied before the first frame.
+    upgrade_settings: Vec<(u16, u32)>,
 }
 
 fn opposite(d: Dir) -> Dir {
@@ -201,8 +204,14 @@ impl Http2 {
             rst_codes: PerDir::default(),
             last_ts: 0,
             before: 0,
+            upgrade_settings: Vec::new(),
         };
         if let Some(r) = upgrade_request {
+            use base64::Engine as _;
+            let v = r.headers.value("HTTP2-Settings").unwrap_or("").trim().trim_end_matches('=');
+            if let Ok(b) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v) {
+                h.upgrade_settings = b.chunks_exact(6).take(64).map(|e| (u16::from_be_bytes([e[0], e[1]]), u32::from_be_bytes([e[2], e[3], e[4], e[5]]))).collect();
+            }
             h.next_index = 1;
             let start = (r.start_time * 1e9) as Nanos;
             let end = (r.end_time * 1e9) as Nanos;
@@ -1052,6 +1061,10 @@ impl StreamDecoder for Http2 {
     }
 
     fn process(&mut self, bufs: &mut PerDir<StreamBuf>, _ended: PerDir<bool>, sink: &mut Sink) -> Option<Box<dyn StreamDecoder>> {
+        for (id, v) in std::mem::take(&mut self.upgrade_settings) {
+            let (packet, _) = bufs[Dir::ClientToServer].last_consumed_packet();
+            self.setting(Dir::ClientToServer, id, v, packet, sink);
+        }
         for dir in Dir::BOTH {
             self.run(dir, &mut bufs[dir], sink);
         }

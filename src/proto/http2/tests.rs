@@ -354,6 +354,19 @@ fn random_frames_do_not_panic() {
     }
 }
 
+/// A short WebSocket frame (RFC 6455 §5.2), masked when `mask` is given.
+fn ws(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![if fin { 0x80 | opcode } else { opcode }, payload.len() as u8 | if mask.is_some() { 0x80 } else { 0 }];
+    match mask {
+        Some(m) => {
+            f.extend(m);
+            f.extend(payload.iter().enumerate().map(|(i, b)| b ^ m[i % 4]));
+        }
+        None => f.extend(payload),
+    }
+    f
+}
+
 /// RFC 8441: an extended CONNECT with :protocol websocket answered 200; the stream's DATA are
 /// WebSocket frames (RFC 6455, masked from the client), decoded as a WebSocket session.
 #[test]
@@ -370,9 +383,9 @@ fn websocket_over_http2_is_decoded() {
     c.extend(frame(frame::HEADERS, frame::FLAG_END_HEADERS, 1, &h));
     let mut s = frame(frame::SETTINGS, 0, 0, &[0, 8, 0, 0, 0, 1]);
     s.extend(frame(frame::HEADERS, frame::FLAG_END_HEADERS, 1, &[0x88]));
-    let ping = frame(frame::DATA, 0, 1, &crate::synth::ws_frame(true, 1, Some([1, 2, 3, 4]), b"hello"));
-    let echo = frame(frame::DATA, 0, 1, &crate::synth::ws_frame(true, 1, None, b"hello"));
-    let close = frame(frame::DATA, frame::FLAG_END_STREAM, 1, &crate::synth::ws_frame(true, 8, Some([9, 9, 9, 9]), &[3, 232]));
+    let ping = frame(frame::DATA, 0, 1, &ws(true, 1, Some([1, 2, 3, 4]), b"hello"));
+    let echo = frame(frame::DATA, 0, 1, &ws(true, 1, None, b"hello"));
+    let close = frame(frame::DATA, frame::FLAG_END_STREAM, 1, &ws(true, 8, Some([9, 9, 9, 9]), &[3, 232]));
     let r = run_with(Limits::default(), None, &[(C2S, c), (S2C, s), (C2S, ping), (S2C, echo), (C2S, close)], 5);
     let msgs: Vec<_> = r.events.iter().filter_map(|e| if let Event::WsMessage(m) = e { Some(&**m) } else { None }).collect();
     assert_eq!(msgs.len(), 3, "{:?}", r.codes());
@@ -382,4 +395,45 @@ fn websocket_over_http2_is_decoded() {
     let x = r.exchanges();
     assert_eq!(x[0].request.as_ref().unwrap().method, "CONNECT");
     assert_eq!(x[0].response.as_ref().unwrap().status, 200);
+}
+
+/// The HTTP2-Settings of an h2c Upgrade (RFC 7540 §3.2.1) are the client's first SETTINGS: here a
+/// 200,000-byte stream window, so 100,000 bytes on stream 1 fit (the connection window is raised
+/// by a WINDOW_UPDATE); without them the stream's 65,535 bytes are exceeded.
+#[test]
+fn upgrade_settings_set_the_stream_window() {
+    let req = |settings: Option<&str>| {
+        let mut headers = Headers::new();
+        if let Some(v) = settings {
+            headers.push("HTTP2-Settings", v);
+        }
+        HttpRequest {
+            packet: 1,
+            first_packet: 1,
+            method: "GET".into(),
+            target: "/".into(),
+            malformed_line: None,
+            version: "HTTP/1.1".into(),
+            headers,
+            head_len: 0,
+            body_len: 0,
+            wire_body_len: 0,
+            start_time: 0.0,
+            end_time: 0.0,
+            body: None,
+        }
+    };
+    let mut c = client_start();
+    c.extend(frame(frame::WINDOW_UPDATE, 0, 0, &200_000u32.to_be_bytes()));
+    let mut s = frame(frame::HEADERS, frame::FLAG_END_HEADERS, 1, &[0x88]);
+    for i in 0..7 {
+        let n = if i < 6 { 16384 } else { 100_000 - 6 * 16384 };
+        s.extend(frame(frame::DATA, if i == 6 { frame::FLAG_END_STREAM } else { 0 }, 1, &vec![b'x'; n]));
+    }
+    // SETTINGS_INITIAL_WINDOW_SIZE (4) = 200000, base64url without padding.
+    let with = run_with(Limits::default(), Some(req(Some("AAQAAw1A"))), &[(C2S, c.clone()), (S2C, s.clone())], usize::MAX);
+    assert!(with.codes().is_empty(), "{:?}", with.codes());
+    assert_eq!(with.exchanges()[0].response.as_ref().unwrap().body_len, 100_000);
+    let without = run_with(Limits::default(), Some(req(None)), &[(C2S, c), (S2C, s)], usize::MAX);
+    assert_eq!(without.codes(), ["h2.flow_control_exceeded"]);
 }
