@@ -557,6 +557,19 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "lossy-websocket.pcapng",
         "同样的丢包路径上的 WebSocket 回显会话：每个方向 50 条消息（2 字节到 24 KB，文本和二进制）、一次 ping、关闭码 1000。分布在多个报文段上的帧，要等其中最后一个空洞被填上才算完整，所以消息显示在填上空洞的那个包上，而不是携带最后几个字节的那个包；回显永远不会在消息完整之前发出。",
     ),
+    // HTTP/2 (captures/record-http2.sh).
+    (
+        "http2-prior-knowledge.pcapng",
+        "以先验知识方式使用明文 HTTP/2（Node 的 http2 客户端和服务器）：连接前言、双方的 SETTINGS 及其 ACK、同一连接上依次发出的六个请求（流 1–11：200、404、gzip 正文、分成七个 DATA 帧并伴随 WINDOW_UPDATE 的 100000 字节、尾部字段、得到 201 的 POST）、PING。",
+    ),
+    (
+        "http2-multiplexed.pcapng",
+        "nghttp 在一条连接上多路复用五个请求（PRIORITY 帧、带优先级的 HEADERS）：响应交错到达，慢的那个最后完成。",
+    ),
+    (
+        "http2-upgrade.pcapng",
+        "h2c 升级（curl --http2 对 hypercorn）：HTTP/1.1 请求得到 101，随后同一请求在 HTTP/2 流 1 上得到回答，curl 用 RST_STREAM 关闭流 1，第二个请求走流 3。",
+    ),
 ];
 
 /// The lesson of a bundled example in a language: `en` is the README's.
