@@ -20,7 +20,10 @@ enum App {
     Undecided,
     Http(Box<Http1>),
     Ws(Box<WsSession>),
-    Tls { client: bool, server: bool },
+    Tls {
+        client: bool,
+        server: bool,
+    },
     Opaque,
     /// A decoder on the StreamDecoder trait (HTTP/2 for now).
     Stream(Box<dyn crate::proto::StreamDecoder>),

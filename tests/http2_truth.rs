@@ -12,7 +12,8 @@ use wirescope::model::{Capture, Protocol};
 /// tshark's frame type numbers (RFC 9113 §6), named as our events name them.
 fn type_name(t: &str) -> String {
     let n: u8 = t.parse().unwrap();
-    let names = ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"];
+    let names =
+        ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"];
     names.get(n as usize).map_or(format!("UNKNOWN(0x{n:02x})"), |s| s.to_string())
 }
 
@@ -44,7 +45,11 @@ fn tshark(name: &str) -> (Frames, Heads) {
             })
             .collect();
         frames.insert(packet, row);
-        let h = (list(g(6)).iter().map(|s| s.to_string()).collect(), list(g(7)).iter().map(|s| s.to_string()).collect(), list(g(8)).iter().map(|s| s.parse().unwrap()).collect());
+        let h = (
+            list(g(6)).iter().map(|s| s.to_string()).collect(),
+            list(g(7)).iter().map(|s| s.to_string()).collect(),
+            list(g(8)).iter().map(|s| s.parse().unwrap()).collect(),
+        );
         if h != (vec![], vec![], vec![]) {
             heads.insert(packet, h);
         }
@@ -94,7 +99,12 @@ fn check(name: &str) -> Capture {
     }
     assert_eq!(f.len(), tf.len(), "{name}: packets with frames: {:?}", f.keys().filter(|k| !tf.contains_key(k)).collect::<Vec<_>>());
     assert_eq!(h, th, "{name}: methods, paths, statuses");
-    let findings: Vec<_> = cap.findings.iter().filter(|f| f.code.starts_with("h2.") && !matches!(f.code, "h2.goaway" | "h2.rst_stream")).map(|f| (f.code, &f.message)).collect();
+    let findings: Vec<_> = cap
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with("h2.") && !matches!(f.code, "h2.goaway" | "h2.rst_stream"))
+        .map(|f| (f.code, &f.message))
+        .collect();
     assert!(findings.is_empty(), "{name}: {findings:?}");
     cap
 }

@@ -23,7 +23,9 @@ pub enum Switch {
         response_packet: PacketNo,
     },
     /// An h2c Upgrade (RFC 7540 §3.2): the upgrade request becomes HTTP/2 stream 1.
-    Http2 { request: Option<Box<HttpRequest>> },
+    Http2 {
+        request: Option<Box<HttpRequest>>,
+    },
     /// CONNECT tunnel or an unknown upgrade: opaque bytes from here on.
     Tunnel,
 }

@@ -210,7 +210,11 @@ impl Http2 {
             use base64::Engine as _;
             let v = r.headers.value("HTTP2-Settings").unwrap_or("").trim().trim_end_matches('=');
             if let Ok(b) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v) {
-                h.upgrade_settings = b.chunks_exact(6).take(64).map(|e| (u16::from_be_bytes([e[0], e[1]]), u32::from_be_bytes([e[2], e[3], e[4], e[5]]))).collect();
+                h.upgrade_settings = b
+                    .chunks_exact(6)
+                    .take(64)
+                    .map(|e| (u16::from_be_bytes([e[0], e[1]]), u32::from_be_bytes([e[2], e[3], e[4], e[5]])))
+                    .collect();
             }
             h.next_index = 1;
             let start = (r.start_time * 1e9) as Nanos;
@@ -274,7 +278,15 @@ impl Http2 {
         if self.streams.len() >= self.limits.h2_max_streams {
             self.untracked += 1;
             if self.untracked == 1 {
-                sink.finding(packet, Severity::Warning, "h2.stream_limit", format!("more than {} streams open at once (Limits.h2_max_streams): further streams are counted, not decoded", self.limits.h2_max_streams));
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "h2.stream_limit",
+                    format!(
+                        "more than {} streams open at once (Limits.h2_max_streams): further streams are counted, not decoded",
+                        self.limits.h2_max_streams
+                    ),
+                );
             }
             return false;
         }
@@ -323,7 +335,13 @@ impl Http2 {
                     let n = b.len().min(PREFACE.len());
                     if b[..n] != PREFACE[..n] {
                         let (packet, _) = buf.packet_at(buf.offset());
-                        sink.finding(packet, Severity::Error, "h2.bad_preface", "the client's first bytes are not the HTTP/2 connection preface (RFC 9113 §3.4): its frames are not decoded".into());
+                        sink.finding(
+                            packet,
+                            Severity::Error,
+                            "h2.bad_preface",
+                            "the client's first bytes are not the HTTP/2 connection preface (RFC 9113 §3.4): its frames are not decoded"
+                                .into(),
+                        );
                         Read::Stopped
                     } else if n < PREFACE.len() {
                         self.sides[dir].read = Read::Preface;
@@ -443,16 +461,23 @@ impl Http2 {
                 self.sides[dir].block = None;
             }
         } else if h.kind == frame::CONTINUATION {
-            let msg = format!("CONTINUATION on stream {} without a HEADERS or PUSH_PROMISE before it (RFC 9113 §6.10, PROTOCOL_ERROR)", h.stream);
+            let msg =
+                format!("CONTINUATION on stream {} without a HEADERS or PUSH_PROMISE before it (RFC 9113 §6.10, PROTOCOL_ERROR)", h.stream);
             self.protocol_error(f.first, "h2.protocol_error", msg, sink);
         }
         if h.len > max {
-            let msg = format!("{name} frame of {} bytes on stream {} exceeds SETTINGS_MAX_FRAME_SIZE {max} (RFC 9113 §4.2, FRAME_SIZE_ERROR): skipped", h.len, h.stream);
+            let msg = format!(
+                "{name} frame of {} bytes on stream {} exceeds SETTINGS_MAX_FRAME_SIZE {max} (RFC 9113 §4.2, FRAME_SIZE_ERROR): skipped",
+                h.len, h.stream
+            );
             sink.finding(f.first, Severity::Error, "h2.frame_size_error", msg);
             return Read::Skip { f, left: h.len };
         }
         let connection_frame = matches!(h.kind, frame::SETTINGS | frame::PING | frame::GOAWAY);
-        let stream_frame = matches!(h.kind, frame::DATA | frame::HEADERS | frame::PRIORITY | frame::RST_STREAM | frame::PUSH_PROMISE | frame::CONTINUATION);
+        let stream_frame = matches!(
+            h.kind,
+            frame::DATA | frame::HEADERS | frame::PRIORITY | frame::RST_STREAM | frame::PUSH_PROMISE | frame::CONTINUATION
+        );
         if connection_frame && h.stream != 0 {
             let msg = format!("{name} on stream {} (it belongs to stream 0; RFC 9113 §6, PROTOCOL_ERROR)", h.stream);
             self.protocol_error(f.first, "h2.protocol_error", msg, sink);
@@ -466,7 +491,12 @@ impl Http2 {
             frame::DATA => {
                 self.flow(dir, h.stream, h.len, f.first, sink);
                 if h.has(frame::FLAG_PADDED) && h.len == 0 {
-                    self.protocol_error(f.first, "h2.protocol_error", format!("padded DATA on stream {} has no pad length (RFC 9113 §6.1, FRAME_SIZE_ERROR)", h.stream), sink);
+                    self.protocol_error(
+                        f.first,
+                        "h2.protocol_error",
+                        format!("padded DATA on stream {} has no pad length (RFC 9113 §6.1, FRAME_SIZE_ERROR)", h.stream),
+                        sink,
+                    );
                     return Read::Whole(f);
                 }
                 if h.has(frame::FLAG_PADDED) {
@@ -477,7 +507,10 @@ impl Http2 {
             }
             _ if frame::type_name(h.kind).is_none() => Read::Skip { f, left: h.len },
             _ if h.len as usize > self.limits.h2_max_frame_buffer => {
-                let msg = format!("{name} frame of {} bytes on stream {} is over Limits.h2_max_frame_buffer ({}): skipped, not decoded", h.len, h.stream, self.limits.h2_max_frame_buffer);
+                let msg = format!(
+                    "{name} frame of {} bytes on stream {} is over Limits.h2_max_frame_buffer ({}): skipped, not decoded",
+                    h.len, h.stream, self.limits.h2_max_frame_buffer
+                );
                 sink.finding(f.first, Severity::Warning, "h2.frame_buffer_limit", msg);
                 if matches!(h.kind, frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE) {
                     self.hpack_lost(dir, f.first, sink);
@@ -548,11 +581,29 @@ impl Http2 {
                 let mut detail = String::new();
                 if h.has(frame::FLAG_PADDED) {
                     let Some((&pad, rest)) = body.split_first() else {
-                        self.protocol_error(packet, "h2.protocol_error", format!("padded {} on stream {} is empty (RFC 9113 §6.2, FRAME_SIZE_ERROR)", frame::kind_label(h.kind), h.stream), sink);
+                        self.protocol_error(
+                            packet,
+                            "h2.protocol_error",
+                            format!(
+                                "padded {} on stream {} is empty (RFC 9113 §6.2, FRAME_SIZE_ERROR)",
+                                frame::kind_label(h.kind),
+                                h.stream
+                            ),
+                            sink,
+                        );
                         return Some("malformed".into());
                     };
                     if usize::from(pad) > rest.len() {
-                        self.protocol_error(packet, "h2.protocol_error", format!("{} on stream {}: padding of {pad} bytes is longer than the frame (RFC 9113 §6.2, PROTOCOL_ERROR)", frame::kind_label(h.kind), h.stream), sink);
+                        self.protocol_error(
+                            packet,
+                            "h2.protocol_error",
+                            format!(
+                                "{} on stream {}: padding of {pad} bytes is longer than the frame (RFC 9113 §6.2, PROTOCOL_ERROR)",
+                                frame::kind_label(h.kind),
+                                h.stream
+                            ),
+                            sink,
+                        );
                         self.hpack_lost(dir, packet, sink);
                         return Some("malformed".into());
                     }
@@ -562,7 +613,12 @@ impl Http2 {
                 let mut promised = None;
                 if h.kind == frame::HEADERS && h.has(frame::FLAG_PRIORITY) {
                     let Some(dep) = frame::be32(body).filter(|_| body.len() >= 5) else {
-                        self.protocol_error(packet, "h2.protocol_error", format!("HEADERS on stream {} too short for its priority fields (RFC 9113 §6.2, FRAME_SIZE_ERROR)", h.stream), sink);
+                        self.protocol_error(
+                            packet,
+                            "h2.protocol_error",
+                            format!("HEADERS on stream {} too short for its priority fields (RFC 9113 §6.2, FRAME_SIZE_ERROR)", h.stream),
+                            sink,
+                        );
                         self.hpack_lost(dir, packet, sink);
                         return Some("malformed".into());
                     };
@@ -571,13 +627,26 @@ impl Http2 {
                 }
                 if h.kind == frame::PUSH_PROMISE {
                     let Some(id) = frame::be32(body) else {
-                        self.protocol_error(packet, "h2.protocol_error", format!("PUSH_PROMISE on stream {} too short for its promised stream (RFC 9113 §6.6, FRAME_SIZE_ERROR)", h.stream), sink);
+                        self.protocol_error(
+                            packet,
+                            "h2.protocol_error",
+                            format!(
+                                "PUSH_PROMISE on stream {} too short for its promised stream (RFC 9113 §6.6, FRAME_SIZE_ERROR)",
+                                h.stream
+                            ),
+                            sink,
+                        );
                         self.hpack_lost(dir, packet, sink);
                         return Some("malformed".into());
                     };
                     let id = id & 0x7fff_ffff;
                     if dir == Dir::ClientToServer {
-                        self.protocol_error(packet, "h2.protocol_error", "PUSH_PROMISE from the client (only servers push; RFC 9113 §8.4, PROTOCOL_ERROR)".into(), sink);
+                        self.protocol_error(
+                            packet,
+                            "h2.protocol_error",
+                            "PUSH_PROMISE from the client (only servers push; RFC 9113 §8.4, PROTOCOL_ERROR)".into(),
+                            sink,
+                        );
                     }
                     detail.push_str(&format!("promised {id} "));
                     promised = Some(id);
@@ -587,7 +656,12 @@ impl Http2 {
                     let initiator_ok = if dir == Dir::ClientToServer { h.stream % 2 == 1 } else { h.stream % 2 == 0 };
                     if h.stream > self.sides[dir].last_opened {
                         if !initiator_ok {
-                            let msg = format!("HEADERS opening stream {} {}: that side opens {} streams (RFC 9113 §5.1.1, PROTOCOL_ERROR)", h.stream, dir.arrow(), if dir == Dir::ClientToServer { "odd" } else { "even (pushed)" });
+                            let msg = format!(
+                                "HEADERS opening stream {} {}: that side opens {} streams (RFC 9113 §5.1.1, PROTOCOL_ERROR)",
+                                h.stream,
+                                dir.arrow(),
+                                if dir == Dir::ClientToServer { "odd" } else { "even (pushed)" }
+                            );
                             self.protocol_error(packet, "h2.protocol_error", msg, sink);
                         }
                         self.sides[dir].last_opened = h.stream;
@@ -603,7 +677,17 @@ impl Http2 {
                 }
                 let end_stream = h.kind == frame::HEADERS && h.has(frame::FLAG_END_STREAM);
                 let (first, start) = (f.first, ts);
-                let mut b = Block { stream: h.stream, promised, end_stream, bytes: Vec::new(), wire: 0, continuations: 0, over: false, first, start };
+                let mut b = Block {
+                    stream: h.stream,
+                    promised,
+                    end_stream,
+                    bytes: Vec::new(),
+                    wire: 0,
+                    continuations: 0,
+                    over: false,
+                    first,
+                    start,
+                };
                 self.gather(&mut b, body, packet, sink);
                 if end_stream {
                     detail.push_str("END_STREAM ");
@@ -640,7 +724,12 @@ impl Http2 {
             }
             frame::PRIORITY => {
                 let Some(dep) = frame::be32(p).filter(|_| p.len() == 5) else {
-                    sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("PRIORITY on stream {} of {} bytes (it has 5; RFC 9113 §6.3, FRAME_SIZE_ERROR)", h.stream, p.len()));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.frame_size_error",
+                        format!("PRIORITY on stream {} of {} bytes (it has 5; RFC 9113 §6.3, FRAME_SIZE_ERROR)", h.stream, p.len()),
+                    );
                     return Some("malformed".into());
                 };
                 Some(format!("depends on {} weight {}", dep & 0x7fff_ffff, u16::from(p[4]) + 1))
@@ -648,7 +737,12 @@ impl Http2 {
             frame::RST_STREAM => {
                 let shown = self.flood(dir, h.kind, packet, sink);
                 let Some(code) = frame::be32(p).filter(|_| p.len() == 4) else {
-                    sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("RST_STREAM on stream {} of {} bytes (it has 4; RFC 9113 §6.4, FRAME_SIZE_ERROR)", h.stream, p.len()));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.frame_size_error",
+                        format!("RST_STREAM on stream {} of {} bytes (it has 4; RFC 9113 §6.4, FRAME_SIZE_ERROR)", h.stream, p.len()),
+                    );
                     return shown.then(|| "malformed".into());
                 };
                 let label = frame::error_label(code);
@@ -656,7 +750,16 @@ impl Http2 {
                 if shown && self.rst_codes[dir] & bit == 0 {
                     self.rst_codes[dir] |= bit;
                     let sev = if code == 0 || code == 8 { Severity::Info } else { Severity::Warning };
-                    sink.finding(packet, sev, "h2.rst_stream", format!("stream {} reset {} with {label} (RFC 9113 §6.4; later resets with this code that way are in the frames only)", h.stream, dir.arrow()));
+                    sink.finding(
+                        packet,
+                        sev,
+                        "h2.rst_stream",
+                        format!(
+                            "stream {} reset {} with {label} (RFC 9113 §6.4; later resets with this code that way are in the frames only)",
+                            h.stream,
+                            dir.arrow()
+                        ),
+                    );
                 }
                 if let Some(mut s) = self.streams.remove(&h.stream) {
                     s.end[dir] = ts;
@@ -668,12 +771,22 @@ impl Http2 {
                 let shown = self.flood(dir, h.kind, packet, sink);
                 if h.has(frame::FLAG_ACK) {
                     if !p.is_empty() {
-                        sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("SETTINGS ACK with {} payload bytes (RFC 9113 §6.5, FRAME_SIZE_ERROR)", p.len()));
+                        sink.finding(
+                            packet,
+                            Severity::Error,
+                            "h2.frame_size_error",
+                            format!("SETTINGS ACK with {} payload bytes (RFC 9113 §6.5, FRAME_SIZE_ERROR)", p.len()),
+                        );
                     }
                     return shown.then(|| "ACK".into());
                 }
                 if p.len() % 6 != 0 {
-                    sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("SETTINGS of {} bytes (a multiple of 6; RFC 9113 §6.5, FRAME_SIZE_ERROR)", p.len()));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.frame_size_error",
+                        format!("SETTINGS of {} bytes (a multiple of 6; RFC 9113 §6.5, FRAME_SIZE_ERROR)", p.len()),
+                    );
                 }
                 let mut detail = Vec::new();
                 for e in p.chunks_exact(6) {
@@ -692,14 +805,24 @@ impl Http2 {
             frame::PING => {
                 let shown = self.flood(dir, h.kind, packet, sink);
                 if p.len() != 8 {
-                    sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("PING of {} bytes (it has 8; RFC 9113 §6.7, FRAME_SIZE_ERROR)", p.len()));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.frame_size_error",
+                        format!("PING of {} bytes (it has 8; RFC 9113 §6.7, FRAME_SIZE_ERROR)", p.len()),
+                    );
                 }
                 let hex: String = p.iter().take(8).map(|b| format!("{b:02x}")).collect();
                 shown.then(|| if h.has(frame::FLAG_ACK) { format!("ACK {hex}") } else { hex })
             }
             frame::GOAWAY => {
                 let (Some(last), Some(code)) = (frame::be32(p), p.get(4..).and_then(frame::be32)) else {
-                    sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("GOAWAY of {} bytes (at least 8; RFC 9113 §6.8, FRAME_SIZE_ERROR)", p.len()));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.frame_size_error",
+                        format!("GOAWAY of {} bytes (at least 8; RFC 9113 §6.8, FRAME_SIZE_ERROR)", p.len()),
+                    );
                     return Some("malformed".into());
                 };
                 let last = last & 0x7fff_ffff;
@@ -708,19 +831,34 @@ impl Http2 {
                 let sev = if code == 0 { Severity::Info } else { Severity::Warning };
                 let extra = if debug.is_empty() { String::new() } else { format!(", debug data \"{debug}\"") };
                 if !self.goaway || code != 0 {
-                    sink.finding(packet, sev, "h2.goaway", format!("GOAWAY {} with {label}, last stream {last}{extra} (RFC 9113 §6.8)", dir.arrow()));
+                    sink.finding(
+                        packet,
+                        sev,
+                        "h2.goaway",
+                        format!("GOAWAY {} with {label}, last stream {last}{extra} (RFC 9113 §6.8)", dir.arrow()),
+                    );
                 }
                 self.goaway = true;
                 Some(format!("last_stream={last} error={label}"))
             }
             frame::WINDOW_UPDATE => {
                 let Some(inc) = frame::be32(p).filter(|_| p.len() == 4) else {
-                    sink.finding(packet, Severity::Error, "h2.frame_size_error", format!("WINDOW_UPDATE on stream {} of {} bytes (it has 4; RFC 9113 §6.9, FRAME_SIZE_ERROR)", h.stream, p.len()));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.frame_size_error",
+                        format!("WINDOW_UPDATE on stream {} of {} bytes (it has 4; RFC 9113 §6.9, FRAME_SIZE_ERROR)", h.stream, p.len()),
+                    );
                     return Some("malformed".into());
                 };
                 let inc = i64::from(inc & 0x7fff_ffff);
                 if inc == 0 {
-                    self.protocol_error(packet, "h2.protocol_error", format!("WINDOW_UPDATE of 0 on stream {} (RFC 9113 §6.9, PROTOCOL_ERROR)", h.stream), sink);
+                    self.protocol_error(
+                        packet,
+                        "h2.protocol_error",
+                        format!("WINDOW_UPDATE of 0 on stream {} (RFC 9113 §6.9, PROTOCOL_ERROR)", h.stream),
+                        sink,
+                    );
                 }
                 // The window update raises what the other side may send.
                 let other = opposite(dir);
@@ -735,7 +873,15 @@ impl Http2 {
                     false
                 };
                 if over {
-                    sink.finding(packet, Severity::Error, "h2.window_overflow", format!("WINDOW_UPDATE +{inc} on stream {} takes the window past 2^31-1 (RFC 9113 §6.9.1, FLOW_CONTROL_ERROR)", h.stream));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.window_overflow",
+                        format!(
+                            "WINDOW_UPDATE +{inc} on stream {} takes the window past 2^31-1 (RFC 9113 §6.9.1, FLOW_CONTROL_ERROR)",
+                            h.stream
+                        ),
+                    );
                 }
                 Some(format!("+{inc}"))
             }
@@ -759,10 +905,20 @@ impl Http2 {
                 // sees the setting.
                 self.sides[other].hpack.set_max_allowed_table_size(allowed.max(4096));
             }
-            2 if v > 1 => self.protocol_error(packet, "h2.protocol_error", format!("SETTINGS_ENABLE_PUSH {v} (0 or 1; RFC 9113 §6.5.2, PROTOCOL_ERROR)"), sink),
+            2 if v > 1 => self.protocol_error(
+                packet,
+                "h2.protocol_error",
+                format!("SETTINGS_ENABLE_PUSH {v} (0 or 1; RFC 9113 §6.5.2, PROTOCOL_ERROR)"),
+                sink,
+            ),
             4 => {
                 if i64::from(v) > frame::MAX_WINDOW {
-                    sink.finding(packet, Severity::Error, "h2.window_overflow", format!("SETTINGS_INITIAL_WINDOW_SIZE {v} is over 2^31-1 (RFC 9113 §6.5.2, FLOW_CONTROL_ERROR)"));
+                    sink.finding(
+                        packet,
+                        Severity::Error,
+                        "h2.window_overflow",
+                        format!("SETTINGS_INITIAL_WINDOW_SIZE {v} is over 2^31-1 (RFC 9113 §6.5.2, FLOW_CONTROL_ERROR)"),
+                    );
                     return;
                 }
                 let delta = i64::from(v) - self.sides[other].initial_window;
@@ -773,7 +929,12 @@ impl Http2 {
             }
             5 => {
                 if !(frame::DEFAULT_MAX_FRAME..=frame::LARGEST_MAX_FRAME).contains(&v) {
-                    self.protocol_error(packet, "h2.protocol_error", format!("SETTINGS_MAX_FRAME_SIZE {v} is outside 16384..16777215 (RFC 9113 §6.5.2, PROTOCOL_ERROR)"), sink);
+                    self.protocol_error(
+                        packet,
+                        "h2.protocol_error",
+                        format!("SETTINGS_MAX_FRAME_SIZE {v} is outside 16384..16777215 (RFC 9113 §6.5.2, PROTOCOL_ERROR)"),
+                        sink,
+                    );
                 } else {
                     self.sides[other].max_frame = v;
                 }
@@ -817,7 +978,12 @@ impl Http2 {
                 }
             });
             if let Err(e) = r {
-                sink.finding(packet, Severity::Error, "h2.hpack_error", format!("the header block on stream {} does not decode: {e:?} (RFC 7541; COMPRESSION_ERROR)", b.stream));
+                sink.finding(
+                    packet,
+                    Severity::Error,
+                    "h2.hpack_error",
+                    format!("the header block on stream {} does not decode: {e:?} (RFC 7541; COMPRESSION_ERROR)", b.stream),
+                );
                 ok = false;
                 self.hpack_lost(dir, packet, sink);
             } else if dropped > 0 {
@@ -849,7 +1015,12 @@ impl Http2 {
             let method = pseudo(":method").unwrap_or_default();
             let target_s = pseudo(":path").or_else(|| pseudo(":authority")).unwrap_or_default();
             if ok && (method.is_empty() || (target_s.is_empty() && method != "CONNECT")) {
-                sink.finding(packet, Severity::Warning, "h2.missing_pseudo_header", format!("the request on stream {target} lacks :method or :path (RFC 9113 §8.3.1)"));
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "h2.missing_pseudo_header",
+                    format!("the request on stream {target} lacks :method or :path (RFC 9113 §8.3.1)"),
+                );
             }
             s.ws_connect = method == "CONNECT" && pseudo(":protocol").is_some_and(|p| p.eq_ignore_ascii_case("websocket"));
             s.start[msg_dir] = Some(b.start);
@@ -875,7 +1046,12 @@ impl Http2 {
         } else {
             let status = pseudo(":status").and_then(|v| v.parse::<u16>().ok()).unwrap_or(0);
             if ok && status == 0 {
-                sink.finding(packet, Severity::Warning, "h2.missing_pseudo_header", format!("the response on stream {target} lacks a valid :status (RFC 9113 §8.3.2)"));
+                sink.finding(
+                    packet,
+                    Severity::Warning,
+                    "h2.missing_pseudo_header",
+                    format!("the response on stream {target} lacks a valid :status (RFC 9113 §8.3.2)"),
+                );
             }
             if s.start[msg_dir].is_none() {
                 s.start[msg_dir] = Some(b.start);
@@ -1074,7 +1250,12 @@ impl StreamDecoder for Http2 {
     fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
         buf.skip_gap(len);
         if !matches!(self.sides[dir].read, Read::Stopped) {
-            sink.finding(packet, Severity::Warning, "tcp.gap", format!("{len} bytes were not captured: the HTTP/2 framing {} is lost, its later frames are not decoded", dir.arrow()));
+            sink.finding(
+                packet,
+                Severity::Warning,
+                "tcp.gap",
+                format!("{len} bytes were not captured: the HTTP/2 framing {} is lost, its later frames are not decoded", dir.arrow()),
+            );
             self.sides[dir].read = Read::Stopped;
         }
     }
@@ -1090,10 +1271,20 @@ impl StreamDecoder for Http2 {
             self.emit(id, s, at.packet, false, sink);
         }
         if self.untracked > 0 {
-            sink.finding(at.packet, Severity::Info, "h2.stream_limit", format!("{} streams were not decoded (Limits.h2_max_streams)", self.untracked));
+            sink.finding(
+                at.packet,
+                Severity::Info,
+                "h2.stream_limit",
+                format!("{} streams were not decoded (Limits.h2_max_streams)", self.untracked),
+            );
         }
         if self.suppressed > 0 {
-            sink.finding(at.packet, Severity::Info, "h2.frames_not_shown", format!("{} frames past the flood limits were counted, not shown", self.suppressed));
+            sink.finding(
+                at.packet,
+                Severity::Info,
+                "h2.frames_not_shown",
+                format!("{} frames past the flood limits were counted, not shown", self.suppressed),
+            );
         }
     }
 

@@ -253,7 +253,8 @@ fn rst_stream_and_goaway_name_their_codes() {
     g.extend(b"calm down");
     s.extend(frame(frame::GOAWAY, 0, 0, &g));
     let r = run(&[(C2S, c), (S2C, s)]);
-    let msgs: Vec<String> = r.events.iter().filter_map(|e| if let Event::Finding(f) = e { Some(f.message.clone()) } else { None }).collect();
+    let msgs: Vec<String> =
+        r.events.iter().filter_map(|e| if let Event::Finding(f) = e { Some(f.message.clone()) } else { None }).collect();
     assert!(msgs.iter().any(|m| m.contains("stream 1 reset") && m.contains("CANCEL")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("ENHANCE_YOUR_CALM") && m.contains("last stream 1") && m.contains("calm down")), "{msgs:?}");
     let x = r.exchanges();
