@@ -19,6 +19,8 @@ fn type_name(t: &str) -> String {
 
 type Frames = BTreeMap<u64, Vec<(u32, u32, String, u8, u32)>>;
 type Heads = BTreeMap<u64, (Vec<String>, Vec<String>, Vec<u16>)>;
+/// Per packet: (stream, request method and target, response status).
+type ByPacket = BTreeMap<u64, Vec<(u32, Option<(String, String)>, Option<u16>)>>;
 
 fn list(s: &str) -> Vec<&str> {
     if s.is_empty() {
@@ -64,7 +66,7 @@ fn ours(cap: &Capture) -> (Frames, Heads) {
     }
     // Requests by the packet of their HEADERS, responses (interim ones too) by theirs, in stream order
     // within a packet (tshark's order there is the frames').
-    let mut by_packet: BTreeMap<u64, Vec<(u32, Option<(String, String)>, Option<u16>)>> = BTreeMap::new();
+    let mut by_packet = ByPacket::new();
     for x in cap.http.iter().filter(|x| x.stream.is_some()) {
         let id = x.stream.unwrap();
         if let Some(r) = x.request.as_ref().filter(|r| r.version == "HTTP/2") {

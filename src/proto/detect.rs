@@ -121,7 +121,7 @@ pub fn sniff(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
 /// An HTTP/2 SETTINGS frame header (RFC 9113 §6.5): stream 0, a length that is a multiple of 6,
 /// flags 0 (a server's first SETTINGS is no ACK).
 pub fn looks_like_h2_settings(b: &[u8]) -> bool {
-    b.len() >= 9 && b[3] == 4 && b[4] == 0 && b[5..9] == [0, 0, 0, 0] && u32::from_be_bytes([0, b[0], b[1], b[2]]) % 6 == 0
+    b.len() >= 9 && b[3] == 4 && b[4] == 0 && b[5..9] == [0, 0, 0, 0] && u32::from_be_bytes([0, b[0], b[1], b[2]]).is_multiple_of(6)
 }
 
 /// A TLS record header: content type 20..=24, version 3.x.

@@ -653,7 +653,7 @@ impl Http2 {
                     body = &body[4..];
                 }
                 if h.kind == frame::HEADERS && !self.streams.contains_key(&h.stream) {
-                    let initiator_ok = if dir == Dir::ClientToServer { h.stream % 2 == 1 } else { h.stream % 2 == 0 };
+                    let initiator_ok = if dir == Dir::ClientToServer { !h.stream.is_multiple_of(2) } else { h.stream.is_multiple_of(2) };
                     if h.stream > self.sides[dir].last_opened {
                         if !initiator_ok {
                             let msg = format!(
@@ -780,7 +780,7 @@ impl Http2 {
                     }
                     return shown.then(|| "ACK".into());
                 }
-                if p.len() % 6 != 0 {
+                if !p.len().is_multiple_of(6) {
                     sink.finding(
                         packet,
                         Severity::Error,
