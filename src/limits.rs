@@ -101,6 +101,29 @@ pub struct Limits {
     /// Encrypted bytes held in one direction while waiting for the other direction's ServerHello
     /// (the keys need its random and suite); past it the direction is not decrypted (`tls.no_key`).
     pub max_tls_wait: usize,
+    // --- HTTP/2 (issue 13) ---
+    /// HTTP/2 streams tracked at once per connection (`h2.stream_limit`): each holds its bodies
+    /// up to `keep_body`. Servers usually allow 100 (SETTINGS_MAX_CONCURRENT_STREAMS).
+    pub h2_max_streams: usize,
+    /// Largest non-DATA HTTP/2 frame buffered whole (DATA is read as it comes); a larger one is
+    /// skipped (`h2.frame_buffer_limit`).
+    pub h2_max_frame_buffer: usize,
+    /// Bytes of one header block (HEADERS or PUSH_PROMISE and its CONTINUATION frames) kept for
+    /// HPACK decoding (`h2.header_block_limit`: the 2024 CONTINUATION floods).
+    pub h2_max_header_block: usize,
+    /// CONTINUATION frames of one header block shown as events (`h2.continuation_flood`).
+    pub h2_max_continuations: u32,
+    /// Decoded header bytes kept per block, counted as RFC 7541 §4.1 does (name + value + 32)
+    /// (`h2.header_list_limit`: an HPACK bomb repeats one large table entry).
+    pub h2_max_header_list: usize,
+    /// Largest SETTINGS_HEADER_TABLE_SIZE followed (`h2.header_table_limit`).
+    pub h2_max_header_table: usize,
+    /// SETTINGS, PING and RST_STREAM frames shown per direction of a connection
+    /// (`h2.settings_flood`, `h2.ping_flood`, `h2.rst_flood`: the floods of CVE-2019-9512/9515 and
+    /// the 2023 rapid reset).
+    pub h2_max_settings_frames: u32,
+    pub h2_max_ping_frames: u32,
+    pub h2_max_rst_frames: u32,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -153,6 +176,16 @@ impl Default for Limits {
             // --- TLS decryption (issue 13) ---
             max_tls_handshake: 64 * 1024,
             max_tls_wait: 256 * 1024,
+            // --- HTTP/2 (issue 13) ---
+            h2_max_streams: 128,
+            h2_max_frame_buffer: 1 << 20,
+            h2_max_header_block: 256 * 1024,
+            h2_max_continuations: 256,
+            h2_max_header_list: 256 * 1024,
+            h2_max_header_table: 64 * 1024,
+            h2_max_settings_frames: 1000,
+            h2_max_ping_frames: 1000,
+            h2_max_rst_frames: 1000,
         }
     }
 }

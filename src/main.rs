@@ -231,7 +231,8 @@ struct AnalyzeArgs {
     /// WebSocket messages listed per session in the text summary.
     #[arg(long, default_value = "20")]
     messages: usize,
-    /// Include every WebSocket frame (header fields) in JSON under "frames".
+    /// Include every WebSocket frame (header fields) in JSON under "frames", and every HTTP/2
+    /// stream frame under "http2_frames" (connection frames are always there).
     #[arg(long)]
     frames: bool,
     /// Most bytes one message may inflate to (content coding, permessage-deflate).

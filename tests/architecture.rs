@@ -124,6 +124,8 @@ const PURE_EXTERNAL: &[&str] = &[
     "ring",
     "thiserror",
     "proptest",
+    // HPACK for the HTTP/2 decoder (src/proto/http2).
+    "loona_hpack",
 ];
 /// `std::time` holds the clocks; only its `Duration` (a value) is allowed.
 const FORBIDDEN_STD: &[&str] = &["fs", "net", "process", "thread", "env", "time"];

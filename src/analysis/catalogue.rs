@@ -444,6 +444,107 @@ pub const FINDINGS: &[Entry] = &[
         "A hello message is longer than the limit read (max_tls_handshake): it is skipped, not read.",
         "握手 hello 消息超过读取上限（max_tls_handshake）：已跳过，未解析。",
     ),
+    // --- HTTP/2 (issue 13) ---
+    e(
+        "h2.bad_preface",
+        "The client's first bytes are not the HTTP/2 connection preface: its frames are not decoded.",
+        "客户端的首批字节不是 HTTP/2 连接前言：其帧不做解析。",
+    ),
+    e(
+        "h2.protocol_error",
+        "An HTTP/2 frame breaks RFC 9113 (a receiver answers PROTOCOL_ERROR): a frame on the wrong stream, a CONTINUATION out of place, bad padding.",
+        "HTTP/2 帧违反 RFC 9113（接收方会回 PROTOCOL_ERROR）：帧出现在错误的流上、CONTINUATION 位置不对、填充错误等。",
+    ),
+    e(
+        "h2.frame_size_error",
+        "An HTTP/2 frame has the wrong length for its type, or exceeds SETTINGS_MAX_FRAME_SIZE (FRAME_SIZE_ERROR).",
+        "HTTP/2 帧的长度与其类型不符，或超过 SETTINGS_MAX_FRAME_SIZE（FRAME_SIZE_ERROR）。",
+    ),
+    e(
+        "h2.frame_buffer_limit",
+        "An HTTP/2 frame is larger than is buffered for decoding (h2_max_frame_buffer): it is skipped.",
+        "HTTP/2 帧大于解析时缓存的上限（h2_max_frame_buffer）：已跳过。",
+    ),
+    e(
+        "h2.hpack_error",
+        "A header block does not decode under HPACK (RFC 7541; COMPRESSION_ERROR).",
+        "头部块无法按 HPACK（RFC 7541）解码（COMPRESSION_ERROR）。",
+    ),
+    e(
+        "h2.hpack_lost",
+        "A header block was not decoded, so the HPACK dynamic table is out of step: later header blocks that way are not decoded.",
+        "有头部块未被解码，HPACK 动态表已失去同步：该方向之后的头部块不再解码。",
+    ),
+    e(
+        "h2.flow_control_exceeded",
+        "A sender sent more DATA than the flow-control window allowed (FLOW_CONTROL_ERROR).",
+        "发送方发送的 DATA 超过了流量控制窗口允许的量（FLOW_CONTROL_ERROR）。",
+    ),
+    e(
+        "h2.window_overflow",
+        "A WINDOW_UPDATE or SETTINGS_INITIAL_WINDOW_SIZE takes a flow-control window past 2^31-1 (FLOW_CONTROL_ERROR).",
+        "WINDOW_UPDATE 或 SETTINGS_INITIAL_WINDOW_SIZE 使流量控制窗口超过 2^31-1（FLOW_CONTROL_ERROR）。",
+    ),
+    e(
+        "h2.settings_flood",
+        "More SETTINGS frames than are shown (h2_max_settings_frames): a SETTINGS flood; the rest are counted.",
+        "SETTINGS 帧超过显示上限（h2_max_settings_frames）：SETTINGS 洪泛攻击；其余只计数。",
+    ),
+    e(
+        "h2.ping_flood",
+        "More PING frames than are shown (h2_max_ping_frames): a PING flood; the rest are counted.",
+        "PING 帧超过显示上限（h2_max_ping_frames）：PING 洪泛攻击；其余只计数。",
+    ),
+    e(
+        "h2.rst_flood",
+        "More RST_STREAM frames than are shown (h2_max_rst_frames): a reset flood (the 2023 rapid reset); the rest are counted.",
+        "RST_STREAM 帧超过显示上限（h2_max_rst_frames）：重置洪泛（2023 年的 Rapid Reset）；其余只计数。",
+    ),
+    e(
+        "h2.continuation_flood",
+        "More CONTINUATION frames in one header block than are shown (h2_max_continuations): the 2024 CONTINUATION flood.",
+        "同一头部块中的 CONTINUATION 帧超过显示上限（h2_max_continuations）：2024 年的 CONTINUATION 洪泛攻击。",
+    ),
+    e(
+        "h2.header_block_limit",
+        "A header block is larger than is kept for decoding (h2_max_header_block): it is counted, not decoded.",
+        "头部块大于解码时保留的上限（h2_max_header_block）：只计数，不解码。",
+    ),
+    e(
+        "h2.header_list_limit",
+        "A header block decodes to more fields or bytes than are kept (max_header_fields, h2_max_header_list): the rest are dropped.",
+        "头部块解码后的字段数或字节数超过保留上限（max_header_fields、h2_max_header_list）：多余的被丢弃。",
+    ),
+    e(
+        "h2.header_table_limit",
+        "SETTINGS_HEADER_TABLE_SIZE is larger than the dynamic table followed (h2_max_header_table).",
+        "SETTINGS_HEADER_TABLE_SIZE 大于解码时跟踪的动态表上限（h2_max_header_table）。",
+    ),
+    e(
+        "h2.missing_pseudo_header",
+        "An HTTP/2 request lacks :method or :path, or a response lacks :status.",
+        "HTTP/2 请求缺少 :method 或 :path，或响应缺少 :status。",
+    ),
+    e(
+        "h2.stream_limit",
+        "More HTTP/2 streams open at once than are tracked (h2_max_streams): the rest are counted, not decoded.",
+        "同时打开的 HTTP/2 流超过跟踪上限（h2_max_streams）：其余只计数，不解码。",
+    ),
+    e(
+        "h2.frames_not_shown",
+        "Frames past the HTTP/2 flood limits were counted, not shown.",
+        "超过 HTTP/2 洪泛上限的帧只计数，不显示。",
+    ),
+    e(
+        "h2.rst_stream",
+        "A stream was reset with RST_STREAM; the error code says why (CANCEL: the client gave up).",
+        "某个流被 RST_STREAM 重置；错误码说明原因（CANCEL：客户端放弃了该请求）。",
+    ),
+    e(
+        "h2.goaway",
+        "A GOAWAY ends the connection: streams above its last stream id were not processed.",
+        "GOAWAY 结束连接：编号大于其 last stream id 的流未被处理。",
+    ),
 ];
 
 /// The general explanation of a finding code, if the catalogue knows it.
@@ -544,6 +645,19 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
     (
         "https-embedded-keys.pcapng",
         "一条 TLS 1.3 连接，密钥就在文件里，放在 pcapng 的解密密钥块（Decryption Secrets Block，editcap --inject-secrets）中：不提供密钥日志也能直接看到解密后的内容。",
+    ),
+    // HTTP/2 (captures/record-http2.sh).
+    (
+        "http2-prior-knowledge.pcapng",
+        "以先验知识方式使用明文 HTTP/2（Node 的 http2 客户端和服务器）：连接前言、双方的 SETTINGS 及其 ACK、同一连接上依次发出的六个请求（流 1–11：200、404、gzip 正文、分成七个 DATA 帧并伴随 WINDOW_UPDATE 的 100000 字节、尾部字段、得到 201 的 POST）、PING。",
+    ),
+    (
+        "http2-multiplexed.pcapng",
+        "nghttp 在一条连接上多路复用五个请求（PRIORITY 帧、带优先级的 HEADERS）：响应交错到达，慢的那个最后完成。",
+    ),
+    (
+        "http2-upgrade.pcapng",
+        "h2c 升级（curl --http2 对 hypercorn）：HTTP/1.1 请求得到 101，随后同一请求在 HTTP/2 流 1 上得到回答，curl 用 RST_STREAM 关闭流 1，第二个请求走流 3。",
     ),
 ];
 

@@ -1,5 +1,6 @@
 //! Plain explanations, in English and Simplified Chinese, of everything the views show: headers,
-//! status codes and their classes, WebSocket opcodes and close codes, TCP flags, and the seed
+//! status codes and their classes, WebSocket opcodes and close codes, HTTP/2 frame types, SETTINGS
+//! parameters and error codes, TCP flags, and the seed
 //! notes' comparison of HTTP and WebSocket. Pure data.
 
 use serde::{Deserialize, Serialize};
@@ -378,6 +379,108 @@ pub fn close_code_meaning(code: u16, lang: Lang) -> &'static str {
     }
 }
 
+/// What an HTTP/2 frame type is for (RFC 9113 §6), by its type number.
+pub fn h2_frame_meaning(kind: u8, lang: Lang) -> &'static str {
+    match kind {
+        0x0 => lang.pick("DATA: a piece of a request or response body on one stream; it uses up flow-control window.", "DATA：某个流上请求或响应正文的一段；会消耗流量控制窗口。"),
+        0x1 => lang.pick("HEADERS: opens a stream with a request or response head (HPACK-compressed), or carries trailers.", "HEADERS：以请求头或响应头（HPACK 压缩）打开一个流，或携带尾部字段。"),
+        0x2 => lang.pick("PRIORITY: says which stream this one depends on and its weight (deprecated by RFC 9113).", "PRIORITY：说明该流依赖哪个流及其权重（RFC 9113 已弃用）。"),
+        0x3 => lang.pick("RST_STREAM: ends one stream at once, with an error code; the connection goes on.", "RST_STREAM：立即终止一个流，并附带错误码；连接继续使用。"),
+        0x4 => lang.pick("SETTINGS: each side's parameters for the connection (table size, concurrent streams, window, frame size); answered by a SETTINGS with ACK.", "SETTINGS：双方为连接设定的参数（表大小、并发流数、窗口、帧大小）；对方以带 ACK 的 SETTINGS 确认。"),
+        0x5 => lang.pick("PUSH_PROMISE: the server announces a response it will push, with the request it answers, on a new even-numbered stream.", "PUSH_PROMISE：服务器预告将要推送的响应及其对应的请求，使用一个新的偶数编号流。"),
+        0x6 => lang.pick("PING: measures round-trip time or keeps the connection alive; the peer echoes the 8 bytes with ACK.", "PING：测量往返时间或保持连接；对方带 ACK 原样返回这 8 个字节。"),
+        0x7 => lang.pick("GOAWAY: the sender stops accepting new streams; the last stream it will process and an error code.", "GOAWAY：发送方不再接受新流；给出它会处理的最后一个流编号和错误码。"),
+        0x8 => lang.pick("WINDOW_UPDATE: the receiver lets the sender send more bytes (flow control, per stream or for the whole connection).", "WINDOW_UPDATE：接收方允许发送方再发更多字节（流量控制，针对单个流或整个连接）。"),
+        0x9 => lang.pick("CONTINUATION: the rest of a header block too large for one HEADERS or PUSH_PROMISE frame.", "CONTINUATION：一个 HEADERS 或 PUSH_PROMISE 帧装不下的头部块的其余部分。"),
+        _ => lang.pick("An unknown frame type: receivers ignore it (extensions use it).", "未知帧类型：接收方忽略它（供扩展使用）。"),
+    }
+}
+
+/// What an HTTP/2 SETTINGS parameter controls (RFC 9113 §6.5.2; 8 from RFC 8441, 9 from RFC 9218).
+pub fn h2_setting_meaning(id: u16, lang: Lang) -> &'static str {
+    match id {
+        1 => lang.pick(
+            "SETTINGS_HEADER_TABLE_SIZE: the largest HPACK dynamic table the sender's decoder keeps (default 4096 bytes).",
+            "SETTINGS_HEADER_TABLE_SIZE：发送方解码器保留的 HPACK 动态表最大字节数（默认 4096）。",
+        ),
+        2 => lang.pick(
+            "SETTINGS_ENABLE_PUSH: 0 forbids the server to push (default 1).",
+            "SETTINGS_ENABLE_PUSH：为 0 时禁止服务器推送（默认 1）。",
+        ),
+        3 => lang.pick(
+            "SETTINGS_MAX_CONCURRENT_STREAMS: how many streams the peer may have open at once.",
+            "SETTINGS_MAX_CONCURRENT_STREAMS：对方同时可打开的流的数量上限。",
+        ),
+        4 => lang.pick(
+            "SETTINGS_INITIAL_WINDOW_SIZE: each new stream's flow-control window (default 65,535 bytes).",
+            "SETTINGS_INITIAL_WINDOW_SIZE：每个新流的初始流量控制窗口（默认 65535 字节）。",
+        ),
+        5 => lang.pick(
+            "SETTINGS_MAX_FRAME_SIZE: the largest frame payload the sender will accept (16,384 to 16,777,215).",
+            "SETTINGS_MAX_FRAME_SIZE：发送方愿意接收的最大帧载荷（16384 到 16777215）。",
+        ),
+        6 => lang.pick(
+            "SETTINGS_MAX_HEADER_LIST_SIZE: the largest decoded header list the sender will accept (advisory).",
+            "SETTINGS_MAX_HEADER_LIST_SIZE：发送方愿意接收的解码后头部列表最大大小（建议性）。",
+        ),
+        8 => lang.pick(
+            "SETTINGS_ENABLE_CONNECT_PROTOCOL: 1 allows the extended CONNECT of RFC 8441 (WebSocket over HTTP/2).",
+            "SETTINGS_ENABLE_CONNECT_PROTOCOL：为 1 时允许 RFC 8441 的扩展 CONNECT（基于 HTTP/2 的 WebSocket）。",
+        ),
+        9 => lang.pick(
+            "SETTINGS_NO_RFC7540_PRIORITIES: 1 says the sender ignores the old priority scheme (RFC 9218).",
+            "SETTINGS_NO_RFC7540_PRIORITIES：为 1 表示发送方不使用旧的优先级方案（RFC 9218）。",
+        ),
+        _ => lang.pick("An unknown setting: receivers ignore it.", "未知参数：接收方忽略它。"),
+    }
+}
+
+/// What an HTTP/2 error code means (RFC 9113 §7), as RST_STREAM and GOAWAY carry it.
+pub fn h2_error_meaning(code: u32, lang: Lang) -> &'static str {
+    match code {
+        0x0 => lang.pick("NO_ERROR: a graceful end, nothing went wrong.", "NO_ERROR：正常结束，没有出错。"),
+        0x1 => lang.pick("PROTOCOL_ERROR: the peer broke the protocol.", "PROTOCOL_ERROR：对方违反了协议。"),
+        0x2 => lang.pick("INTERNAL_ERROR: something failed inside the sender.", "INTERNAL_ERROR：发送方内部出错。"),
+        0x3 => lang.pick(
+            "FLOW_CONTROL_ERROR: the peer sent more than the flow-control window allowed.",
+            "FLOW_CONTROL_ERROR：对方发送的数据超过了流量控制窗口。",
+        ),
+        0x4 => {
+            lang.pick("SETTINGS_TIMEOUT: the peer did not acknowledge SETTINGS in time.", "SETTINGS_TIMEOUT：对方没有及时确认 SETTINGS。")
+        }
+        0x5 => lang.pick("STREAM_CLOSED: a frame came on a stream already half closed.", "STREAM_CLOSED：帧到达了一个已半关闭的流。"),
+        0x6 => lang.pick("FRAME_SIZE_ERROR: a frame had the wrong size.", "FRAME_SIZE_ERROR：帧大小不正确。"),
+        0x7 => lang.pick(
+            "REFUSED_STREAM: the stream was refused before any processing; it is safe to retry.",
+            "REFUSED_STREAM：流在处理之前就被拒绝；可以安全重试。",
+        ),
+        0x8 => lang.pick(
+            "CANCEL: the stream is no longer needed (the client gave up or navigated away).",
+            "CANCEL：不再需要该流（客户端放弃或离开了页面）。",
+        ),
+        0x9 => lang.pick(
+            "COMPRESSION_ERROR: the HPACK context can no longer be kept in step.",
+            "COMPRESSION_ERROR：无法再保持 HPACK 上下文同步。",
+        ),
+        0xa => lang.pick(
+            "CONNECT_ERROR: the tunnel of a CONNECT request was reset or closed abnormally.",
+            "CONNECT_ERROR：CONNECT 请求建立的隧道被重置或异常关闭。",
+        ),
+        0xb => lang.pick(
+            "ENHANCE_YOUR_CALM: the peer is sending too much (a flood); slow down.",
+            "ENHANCE_YOUR_CALM：对方发送过多（洪泛）；请放慢速度。",
+        ),
+        0xc => lang.pick(
+            "INADEQUATE_SECURITY: the TLS connection does not meet HTTP/2's minimum (version, cipher suite).",
+            "INADEQUATE_SECURITY：TLS 连接不满足 HTTP/2 的最低要求（版本、加密套件）。",
+        ),
+        0xd => {
+            lang.pick("HTTP_1_1_REQUIRED: the request must be retried over HTTP/1.1.", "HTTP_1_1_REQUIRED：该请求必须改用 HTTP/1.1 重试。")
+        }
+        _ => lang.pick("An unknown error code: treated as INTERNAL_ERROR.", "未知错误码：按 INTERNAL_ERROR 处理。"),
+    }
+}
+
 pub fn tcp_flag_meaning(flag: &str, lang: Lang) -> &'static str {
     match flag {
         "SYN" => lang.pick(
@@ -713,6 +816,43 @@ mod tests {
         for f in ["SYN", "SYN-ACK", "ACK", "FIN", "RST"] {
             assert!(!tcp_flag_meaning(f, Lang::Zh).is_empty());
         }
+    }
+
+    #[test]
+    fn http2_frames_settings_and_error_codes_in_both_languages() {
+        let names =
+            ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"];
+        for (k, name) in names.iter().enumerate() {
+            let en = h2_frame_meaning(k as u8, Lang::En);
+            assert!(en.starts_with(name), "{en}");
+            assert!(h2_frame_meaning(k as u8, Lang::Zh).starts_with(name));
+        }
+        for id in [1, 2, 3, 4, 5, 6, 8, 9] {
+            let en = h2_setting_meaning(id, Lang::En);
+            assert!(en.starts_with("SETTINGS_") && h2_setting_meaning(id, Lang::Zh).starts_with(en.split(':').next().unwrap()), "{en}");
+        }
+        let errors = [
+            "NO_ERROR",
+            "PROTOCOL_ERROR",
+            "INTERNAL_ERROR",
+            "FLOW_CONTROL_ERROR",
+            "SETTINGS_TIMEOUT",
+            "STREAM_CLOSED",
+            "FRAME_SIZE_ERROR",
+            "REFUSED_STREAM",
+            "CANCEL",
+            "COMPRESSION_ERROR",
+            "CONNECT_ERROR",
+            "ENHANCE_YOUR_CALM",
+            "INADEQUATE_SECURITY",
+            "HTTP_1_1_REQUIRED",
+        ];
+        for (c, name) in errors.iter().enumerate() {
+            assert!(h2_error_meaning(c as u32, Lang::En).starts_with(&format!("{name}:")));
+            let zh = h2_error_meaning(c as u32, Lang::Zh);
+            assert!(zh.starts_with(&format!("{name}：")) && zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+        }
+        assert_ne!(h2_frame_meaning(0x42, Lang::En), h2_frame_meaning(0x42, Lang::Zh));
     }
 
     /// Only the handshake's own ACK is said to complete it; a data packet's ACK says up to where.

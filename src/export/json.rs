@@ -1,7 +1,8 @@
-//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `findings`.
+//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `http2_frames`,
+//! `findings`.
 //!
 //! Records are serialised as the engine produces them. The `http` array, usually the largest, goes
-//! straight to the output; `websocket`, `frames` and `findings` wait in spill buffers (moved to an
+//! straight to the output; `websocket`, `frames`, `http2_frames` and `findings` wait in spill buffers (moved to an
 //! unlinked temporary file past a few MiB); `packets` and `connections`, known only at the end,
 //! come last. Printing a large capture so needs memory for the connections only. (JSON object keys
 //! have no order; readers find them by name.)
@@ -145,6 +146,7 @@ pub struct JsonWriter<'w> {
     scratch: Vec<u8>,
     websocket: Spill,
     frames: Spill,
+    http2_frames: Spill,
     findings: Spill,
     with_frames: bool,
 }
@@ -159,6 +161,7 @@ impl<'w> JsonWriter<'w> {
             scratch: Vec::with_capacity((1 << 20) + (1 << 16)),
             websocket: Spill::default(),
             frames: Spill::default(),
+            http2_frames: Spill::default(),
             findings: Spill::default(),
             with_frames,
         })
@@ -188,8 +191,10 @@ impl<'w> JsonWriter<'w> {
             Event::WsFrame(_) => Ok(()),
             Event::Finding(f) => self.findings.push(f),
             Event::Packet(_) => Ok(()),
-            // Written by the HTTP/2 and SSE work (issue 13).
-            Event::H2Frame(_) | Event::Sse(_) => Ok(()),
+            // Connection frames and RST_STREAM always come; stream frames only with frame events on.
+            Event::H2Frame(f) => self.http2_frames.push(f),
+            // Written by the SSE work (issue 13).
+            Event::Sse(_) => Ok(()),
         }
     }
 
@@ -206,6 +211,8 @@ impl<'w> JsonWriter<'w> {
             out.write_all(b",\"frames\":")?;
             self.frames.write_to(out)?;
         }
+        out.write_all(b",\"http2_frames\":")?;
+        self.http2_frames.write_to(out)?;
         out.write_all(b",\"findings\":")?;
         self.findings.write_to(out)?;
         // Built in memory and written at once: serde_json's writer makes a call per token.

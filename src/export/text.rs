@@ -209,6 +209,20 @@ pub fn summary_tallied(name: &str, cap: &Capture, tally: &WsTally, max_messages:
     for c in &cap.packets.file_comments {
         let _ = writeln!(o, "  {}{c}", lang.pick("file comment: ", "文件注释："));
     }
+    // HTTP/2 streams among the exchanges (a line only when there are some).
+    let h2 = cap.http.iter().filter(|x| x.stream.is_some()).count();
+    if h2 > 0 {
+        let pushed = cap.http.iter().filter(|x| x.stream.is_some_and(|s| s % 2 == 0)).count();
+        let _ = match lang {
+            Lang::Zh => writeln!(o, "  HTTP/2：{h2} 个流（其中 {pushed} 个为服务器推送），{} 个 HTTP/2 帧事件", cap.h2_frames.len()),
+            Lang::En => writeln!(
+                o,
+                "  HTTP/2: {} ({pushed} pushed), {} HTTP/2 frame events",
+                counted(h2 as u64, "stream", lang),
+                cap.h2_frames.len()
+            ),
+        };
+    }
     if !cap.connections.is_empty() {
         let _ = writeln!(o, "\n{}", lang.pick("Connections", "连接"));
     }

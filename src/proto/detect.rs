@@ -113,6 +113,10 @@ pub fn sniff(client: &[u8], server: &[u8], ended: bool) -> Sniffed {
         if looks_like_ws_frame(server, false) {
             return Sniffed::WebSocket;
         }
+        // An HTTP/2 server may send its SETTINGS before the client's preface arrives (Node does).
+        if client.is_empty() && !ended && looks_like_h2_settings(server) {
+            return Sniffed::NeedMore;
+        }
     }
     if client.len() + server.len() < 4 && !ended {
         return Sniffed::NeedMore;
@@ -198,6 +202,12 @@ impl StreamDecoder for Sniffer {
     fn figures(&self, _f: &mut Figures) {}
 }
 
+/// An HTTP/2 SETTINGS frame header (RFC 9113 §6.5): stream 0, a length that is a multiple of 6,
+/// flags 0 (a server's first SETTINGS is no ACK).
+pub fn looks_like_h2_settings(b: &[u8]) -> bool {
+    b.len() >= 9 && b[3] == 4 && b[4] == 0 && b[5..9] == [0, 0, 0, 0] && u32::from_be_bytes([0, b[0], b[1], b[2]]).is_multiple_of(6)
+}
+
 /// A TLS record header: content type 20..=24, version 3.x.
 pub fn is_tls_record(b: &[u8]) -> bool {
     b.len() >= 5 && (20..=24).contains(&b[0]) && b[1] == 3 && b[2] <= 4
@@ -235,6 +245,9 @@ mod tests {
         assert_eq!(sniff(b"GE", b"", false), Sniffed::NeedMore);
         assert_eq!(sniff(b"", b"HTTP/1.1 200 OK\r\n", false), Sniffed::Http);
         assert_eq!(sniff(H2_PREFACE, b"", false), Sniffed::Http2);
+        // A server's SETTINGS first (RFC 9113 §3.4 lets it send before the preface arrives).
+        assert_eq!(sniff_waiting(b"", &[0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100], false), Sniffed::NeedMore);
+        assert_eq!(sniff(b"", &[0, 0, 7, 4, 0, 0, 0, 0, 0], false), Sniffed::Opaque);
         assert_eq!(sniff(&[0x16, 3, 1, 0, 5, 1, 0, 0, 1, 0], b"", false), Sniffed::Tls);
         assert_eq!(sniff(&[0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2], b"", false), Sniffed::WebSocket);
         assert_eq!(sniff(b"", &[0x81, 0x02, b'h', b'i'], false), Sniffed::WebSocket);

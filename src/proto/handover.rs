@@ -5,6 +5,7 @@
 use super::decoder::{Shared, StreamDecoder};
 use super::detect::{Sniffed, Sniffer};
 use super::http1::{Http1, Switch};
+use super::http2::Http2;
 use super::opaque::Opaque;
 use super::tls::layer::TlsLayer;
 use super::websocket::WsSession;
@@ -39,22 +40,22 @@ pub fn after_sniff(
 }
 
 /// The decoder after HTTP/1's last message on a connection that switched protocols.
-pub fn after_http1(shared: &Shared, switch: Switch, sink: &mut Sink) -> Box<dyn StreamDecoder> {
+/// `exchanges`: how many exchanges HTTP/1 numbered (an h2c upgrade's streams continue from there).
+pub fn after_http1(shared: &Shared, switch: Switch, exchanges: u32, sink: &mut Sink) -> Box<dyn StreamDecoder> {
     match switch {
         Switch::WebSocket { request_headers, response_headers, request_packet, response_packet } => {
             Box::new(WsSession::from_upgrade(&shared.limits, &request_headers, &response_headers, request_packet, response_packet, sink))
         }
-        Switch::Http2 => http2(shared, None),
+        Switch::Http2 { request } => Box::new(Http2::new(shared, request.map(|r| *r)).with_first_index(exchanges)),
         // What the tunnel carries is not looked at: the connection stays HTTP.
         Switch::Tunnel => Box::new(Opaque::new(None)),
     }
 }
 
 /// The HTTP/2 decoder; `upgrade_request`: the HTTP/1 request that asked for `Upgrade: h2c` (its
-/// response is HTTP/2's stream 1). For now a placeholder that consumes the bytes, shown as HTTP/2,
-/// until `proto::http2::Http2` is wired in here.
-pub fn http2(_shared: &Shared, _upgrade_request: Option<HttpRequest>) -> Box<dyn StreamDecoder> {
-    Box::new(Opaque::new(Some(Protocol::Http2)))
+/// response is HTTP/2's stream 1).
+pub fn http2(shared: &Shared, upgrade_request: Option<HttpRequest>) -> Box<dyn StreamDecoder> {
+    Box::new(Http2::new(shared, upgrade_request))
 }
 
 /// The TLS layer, with [`inside_tls`] to read what it carries.

@@ -6,6 +6,7 @@ pub mod decoder;
 pub mod detect;
 pub mod handover;
 pub mod http1;
+pub mod http2;
 pub mod opaque;
 pub mod quic;
 pub mod socketio;

@@ -6,6 +6,7 @@ mod alloc;
 mod content;
 mod handover;
 mod http;
+mod http2;
 mod quic;
 mod tcp;
 mod tunnel;

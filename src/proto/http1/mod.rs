@@ -23,7 +23,10 @@ pub enum Switch {
         request_packet: PacketNo,
         response_packet: PacketNo,
     },
-    Http2,
+    /// An h2c Upgrade (RFC 7540 §3.2): the upgrade request becomes HTTP/2 stream 1.
+    Http2 {
+        request: Option<Box<HttpRequest>>,
+    },
     /// CONNECT tunnel or an unknown upgrade: opaque bytes from here on.
     Tunnel,
 }
@@ -1022,6 +1025,7 @@ impl Http1 {
                     if status == 101 { p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default() } else { Headers::new() };
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
                 let resp_headers = if status == 101 { resp.headers.clone() } else { Headers::new() };
+                let up_request = if status == 101 { p.request.clone().map(Box::new) } else { None };
                 let framing = if no_body || tunnel {
                     None
                 } else {
@@ -1065,7 +1069,7 @@ impl Http1 {
                             response_packet: packet,
                         }
                     } else if up.contains("h2c") {
-                        Switch::Http2
+                        Switch::Http2 { request: up_request }
                     } else {
                         Switch::Tunnel
                     });
@@ -1385,7 +1389,7 @@ impl StreamDecoder for Http1 {
     fn process(&mut self, bufs: &mut PerDir<StreamBuf>, _ended: PerDir<bool>, sink: &mut Sink) -> Option<Box<dyn StreamDecoder>> {
         loop {
             if let Some(switch) = Http1::process(self, bufs, sink) {
-                return Some(super::handover::after_http1(&self.shared, switch, sink));
+                return Some(super::handover::after_http1(&self.shared, switch, self.exchanges, sink));
             }
             // The client's bytes not held while sniffing: a gap after the held ones.
             let (n, packet) = self.not_held.take()?;

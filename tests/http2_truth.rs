@@ -1,0 +1,162 @@
+//! The bundled HTTP/2 captures (captures/record-http2.sh: Node's http2 server and client, nghttp,
+//! curl's h2c Upgrade against hypercorn) decoded exactly as tshark decodes them
+//! (captures/expected/NAME.h2.tsv): every frame in every packet (stream, type, flags, length), and
+//! each request's :method and :path and each response's :status in the packet tshark shows them.
+
+mod common;
+
+use common::analyze;
+use std::collections::BTreeMap;
+use wirescope::model::{Capture, Protocol};
+
+/// tshark's frame type numbers (RFC 9113 §6), named as our events name them.
+fn type_name(t: &str) -> String {
+    let n: u8 = t.parse().unwrap();
+    let names =
+        ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"];
+    names.get(n as usize).map_or(format!("UNKNOWN(0x{n:02x})"), |s| s.to_string())
+}
+
+type Frames = BTreeMap<u64, Vec<(u32, u32, String, u8, u32)>>;
+type Heads = BTreeMap<u64, (Vec<String>, Vec<String>, Vec<u16>)>;
+/// Per packet: (stream, request method and target, response status).
+type ByPacket = BTreeMap<u64, Vec<(u32, Option<(String, String)>, Option<u16>)>>;
+
+fn list(s: &str) -> Vec<&str> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split(',').collect()
+    }
+}
+
+fn tshark(name: &str) -> (Frames, Heads) {
+    let text = std::fs::read_to_string(common::captures_dir().join(format!("expected/{name}.h2.tsv"))).unwrap();
+    let (mut frames, mut heads) = (Frames::new(), Heads::new());
+    for line in text.lines() {
+        let c: Vec<&str> = line.split('\t').collect();
+        let g = |i: usize| c.get(i).copied().unwrap_or("");
+        let packet: u64 = g(0).parse().unwrap();
+        let conn: u32 = g(1).parse().unwrap();
+        let (ids, types, flags, lens) = (list(g(2)), list(g(3)), list(g(4)), list(g(5)));
+        assert_eq!(ids.len(), types.len(), "{name} {line}");
+        let row = (0..ids.len())
+            .map(|i| {
+                let f = u8::from_str_radix(flags[i].trim_start_matches("0x"), 16).unwrap();
+                (conn, ids[i].parse().unwrap(), type_name(types[i]), f, lens[i].parse().unwrap())
+            })
+            .collect();
+        frames.insert(packet, row);
+        let h = (
+            list(g(6)).iter().map(|s| s.to_string()).collect(),
+            list(g(7)).iter().map(|s| s.to_string()).collect(),
+            list(g(8)).iter().map(|s| s.parse().unwrap()).collect(),
+        );
+        if h != (vec![], vec![], vec![]) {
+            heads.insert(packet, h);
+        }
+    }
+    (frames, heads)
+}
+
+fn ours(cap: &Capture) -> (Frames, Heads) {
+    let mut frames = Frames::new();
+    for f in &cap.h2_frames {
+        frames.entry(f.packet).or_default().push((f.connection, f.stream, f.kind.to_string(), f.flags, f.len));
+    }
+    // Requests by the packet of their HEADERS, responses (interim ones too) by theirs, in stream order
+    // within a packet (tshark's order there is the frames').
+    let mut by_packet = ByPacket::new();
+    for x in cap.http.iter().filter(|x| x.stream.is_some()) {
+        let id = x.stream.unwrap();
+        if let Some(r) = x.request.as_ref().filter(|r| r.version == "HTTP/2") {
+            by_packet.entry(r.first_packet).or_default().push((id, Some((r.method.to_string(), r.target.clone())), None));
+        }
+        for r in x.interim.iter().chain(x.response.as_ref()) {
+            by_packet.entry(r.first_packet).or_default().push((id, None, Some(r.status)));
+        }
+    }
+    let mut heads = Heads::new();
+    for (p, mut v) in by_packet {
+        v.sort_by_key(|e| e.0);
+        let e = heads.entry(p).or_default();
+        for (_, req, status) in v {
+            if let Some((m, t)) = req {
+                e.0.push(m);
+                e.1.push(t);
+            }
+            e.2.extend(status);
+        }
+    }
+    (frames, heads)
+}
+
+fn check(name: &str) -> Capture {
+    let cap = analyze(&format!("{name}.pcapng"));
+    let (f, h) = ours(&cap);
+    let (tf, th) = tshark(name);
+    assert!(!tf.is_empty());
+    for (p, row) in &tf {
+        assert_eq!(f.get(p), Some(row), "{name}: frames of packet {p}");
+    }
+    assert_eq!(f.len(), tf.len(), "{name}: packets with frames: {:?}", f.keys().filter(|k| !tf.contains_key(k)).collect::<Vec<_>>());
+    assert_eq!(h, th, "{name}: methods, paths, statuses");
+    let findings: Vec<_> = cap
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with("h2.") && !matches!(f.code, "h2.goaway" | "h2.rst_stream"))
+        .map(|f| (f.code, &f.message))
+        .collect();
+    assert!(findings.is_empty(), "{name}: {findings:?}");
+    cap
+}
+
+#[test]
+fn prior_knowledge_matches_tshark() {
+    let cap = check("http2-prior-knowledge");
+    assert_eq!(cap.connections[0].protocol, Protocol::Http2);
+    let x: BTreeMap<u32, _> = cap.http.iter().map(|x| (x.stream.unwrap(), x)).collect();
+    assert_eq!(x.len(), 6);
+    assert_eq!(cap.connections[0].http_exchanges, 6);
+    // The bodies the server sent (captures/h2_server.js): 100,000 bytes over seven DATA frames,
+    // 5,500 bytes gzipped, trailers after the body, a 14-byte form posted.
+    let large = x[&7].response.as_ref().unwrap();
+    assert_eq!((large.body_len, large.wire_body_len), (100_000, 100_000));
+    let gz = x[&5].response.as_ref().unwrap();
+    assert_eq!(gz.body_len, "compressed ".len() as u64 * 500);
+    assert_eq!(gz.content_encoding.as_deref(), Some("gzip"));
+    assert_eq!(gz.wire_body_len, 59);
+    let tr = x[&9].response.as_ref().unwrap();
+    assert_eq!(tr.headers.value("x-checksum"), Some("abc123"));
+    assert_eq!(x[&11].request.as_ref().unwrap().body_len, 14);
+    for e in x.values() {
+        assert_eq!(e.request.as_ref().unwrap().version, "HTTP/2");
+        assert!(e.response.as_ref().unwrap().complete);
+        assert!(e.ttfb_ms.is_some() && e.duration_ms.is_some());
+    }
+}
+
+#[test]
+fn multiplexed_matches_tshark() {
+    let cap = check("http2-multiplexed");
+    // nghttp opened five streams in one packet; the slow one (/slow1, stream 13) ended last.
+    let order: Vec<u32> = cap.http.iter().map(|x| x.stream.unwrap()).collect();
+    assert_eq!(order.len(), 5);
+    assert_eq!(order.last(), Some(&13));
+}
+
+#[test]
+fn upgrade_matches_tshark() {
+    let cap = check("http2-upgrade");
+    // The HTTP/1.1 exchange (GET / answered 101, as tshark's http shows it) and stream 1, the
+    // same request answered in HTTP/2, then stream 3.
+    let h1: Vec<_> = cap.http.iter().filter(|x| x.stream.is_none()).collect();
+    assert_eq!(h1.len(), 1);
+    assert_eq!(h1[0].response.as_ref().unwrap().status, 101);
+    let s1 = cap.http.iter().find(|x| x.stream == Some(1)).unwrap();
+    assert_eq!(s1.request.as_ref().unwrap().target, "/");
+    assert_eq!(s1.request.as_ref().unwrap().packet, 4);
+    assert_eq!(s1.response.as_ref().unwrap().body_len, "hello after the h2c upgrade\n".len() as u64);
+    assert_eq!(s1.index, 1);
+    assert_eq!(cap.connections[0].http_exchanges, 3);
+}
