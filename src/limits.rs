@@ -87,6 +87,12 @@ pub struct Limits {
     // --- HTTP/1 after review (issue 15, the HTTP area) ---
     /// 1xx interim responses kept with one request; more are counted, with a finding.
     pub max_interim_responses: usize,
+    // --- Server-Sent Events (issue 13) ---
+    /// Bytes of one event-stream line kept (the rest of the line is read, not kept:
+    /// `sse.line_too_long`).
+    pub max_sse_line: usize,
+    /// Data bytes kept per event (`data_truncated`, `sse.data_truncated`).
+    pub keep_sse_data: usize,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -133,6 +139,9 @@ impl Default for Limits {
             max_brotli_windows: 64 << 20,
             // --- HTTP/1 after review (issue 15, the HTTP area) ---
             max_interim_responses: 16,
+            // --- Server-Sent Events (issue 13) ---
+            max_sse_line: 64 * 1024,
+            keep_sse_data: 64 * 1024,
         }
     }
 }

@@ -211,6 +211,21 @@ pub const FINDINGS: &[Entry] = &[
         "文本消息或关闭原因不是有效的 UTF-8（RFC 6455 §5.5.1、§8.1）。",
     ),
     e(
+        "sse.line_too_long",
+        "An event-stream line is longer than the limit: only its start is kept.",
+        "事件流（SSE）中有一行超过长度上限：只保留了开头部分。",
+    ),
+    e(
+        "sse.data_truncated",
+        "A Server-Sent Event's data is longer than the limit: it is cut there.",
+        "一条服务器发送事件（SSE）的数据超过上限：在上限处截断。",
+    ),
+    e(
+        "sse.incomplete_event",
+        "The event stream ended inside an event (no blank line after it): a browser discards that event.",
+        "事件流在一条事件中途结束（后面没有空行）：浏览器会丢弃这条事件。",
+    ),
+    e(
         "ws.payload_gap",
         "Payload bytes were not captured; the message is incomplete.",
         "有载荷字节未被抓到；消息不完整。",

@@ -6,6 +6,7 @@ pub mod decoder;
 pub mod detect;
 pub mod http1;
 pub mod socketio;
+pub mod sse;
 pub mod streambuf;
 pub mod tls;
 pub mod websocket;
