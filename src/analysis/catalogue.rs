@@ -459,6 +459,10 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
     ),
     ("ipv6.pcapng", "基于 ::1 的 HTTP 和 WebSocket。"),
     (
+        "sse.pcapng",
+        "服务器发送事件（SSE，text/event-stream）：同样的事件分别以分块、随连接关闭结束（含 BOM、CRLF 和单独的 CR 换行）和 gzip 压缩的方式发送；包括 id、event 类型、多行 data、retry 和注释。每个事件是一条消息，由它自己的数据包完成。",
+    ),
+    (
         "socketio-chat.pcapng",
         "Socket.IO（Flask-SocketIO 使用的协议）：Engine.IO 轮询握手、升级探测，然后通过 WebSocket 收发事件。",
     ),

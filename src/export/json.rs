@@ -1,7 +1,7 @@
-//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `findings`.
+//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `sse`, `findings`.
 //!
 //! Records are serialised as the engine produces them. The `http` array, usually the largest, goes
-//! straight to the output; `websocket`, `frames` and `findings` wait in spill buffers (moved to an
+//! straight to the output; `websocket`, `sse`, `frames` and `findings` wait in spill buffers (moved to an
 //! unlinked temporary file past a few MiB); `packets` and `connections`, known only at the end,
 //! come last. Printing a large capture so needs memory for the connections only. (JSON object keys
 //! have no order; readers find them by name.)
@@ -145,6 +145,7 @@ pub struct JsonWriter<'w> {
     scratch: Vec<u8>,
     websocket: Spill,
     frames: Spill,
+    sse: Spill,
     findings: Spill,
     with_frames: bool,
 }
@@ -159,6 +160,7 @@ impl<'w> JsonWriter<'w> {
             scratch: Vec::with_capacity((1 << 20) + (1 << 16)),
             websocket: Spill::default(),
             frames: Spill::default(),
+            sse: Spill::default(),
             findings: Spill::default(),
             with_frames,
         })
@@ -188,8 +190,9 @@ impl<'w> JsonWriter<'w> {
             Event::WsFrame(_) => Ok(()),
             Event::Finding(f) => self.findings.push(f),
             Event::Packet(_) => Ok(()),
-            // Written by the HTTP/2 and SSE work (issue 13).
-            Event::H2Frame(_) | Event::Sse(_) => Ok(()),
+            Event::Sse(e) => self.sse.push(e),
+            // Written by the HTTP/2 work (issue 13).
+            Event::H2Frame(_) => Ok(()),
         }
     }
 
@@ -206,6 +209,8 @@ impl<'w> JsonWriter<'w> {
             out.write_all(b",\"frames\":")?;
             self.frames.write_to(out)?;
         }
+        out.write_all(b",\"sse\":")?;
+        self.sse.write_to(out)?;
         out.write_all(b",\"findings\":")?;
         self.findings.write_to(out)?;
         // Built in memory and written at once: serde_json's writer makes a call per token.

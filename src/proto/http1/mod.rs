@@ -8,6 +8,7 @@ pub mod head;
 use self::chunked::Chunked;
 use self::head::{HeadKind, HeadLimits, Parsed, Scan};
 use super::content::{CappedSink, Coding, Decoder};
+use super::sse::{is_event_stream, SseParser};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
 use crate::model::{nanos_to_secs, Body, Dir, Event, Headers, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Severity};
@@ -39,7 +40,13 @@ struct BodyAcc {
     plain: CappedSink,
     decoder: Option<Decoder>,
     gap: bool,
+    /// A `text/event-stream` response: its decoded bytes go to the event parser as they arrive.
+    sse: Option<Box<SseParser>>,
 }
+
+/// Compressed bytes given to a tapped decoder at a time: what the tap holds between drains stays
+/// near DEFLATE's ratio times this (about 1 MiB), however much a piece inflates to.
+const SSE_PIECE: usize = 1024;
 
 enum Side {
     Head,
@@ -148,6 +155,8 @@ pub struct Http1 {
     max_interim: usize,
     interim_dropped: u64,
     fields_cap_reported: bool,
+    /// The Server-Sent Events caps (Limits.max_sse_line, keep_sse_data) for event-stream bodies.
+    sse_caps: (usize, usize),
     /// Requests under another reading of a request's framing, held until that request (the
     /// index given) is emitted, so exchanges come out in index order.
     held_alts: VecDeque<(u32, Box<HttpExchange>)>,
@@ -170,12 +179,26 @@ enum Step {
     Switch(Switch),
 }
 
-/// Feeds body bytes through the framing and the content decoder: (bytes used, body done, error).
-fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::ChunkError>) {
-    let BodyAcc { framing, plain, decoder, wire, .. } = acc;
-    let mut take = |d: &[u8]| match decoder {
-        Some(dec) => dec.write(d),
-        None => plain.take(d),
+/// Feeds body bytes (all from the packet `at`) through the framing and the content decoder, and
+/// an event stream's decoded bytes to its parser: (bytes used, body done, error).
+fn feed_body(acc: &mut BodyAcc, input: &[u8], at: (PacketNo, Nanos), sink: &mut Sink) -> (usize, bool, Option<chunked::ChunkError>) {
+    let BodyAcc { framing, plain, decoder, wire, sse, .. } = acc;
+    let mut take = |d: &[u8]| match (decoder.as_mut(), sse.as_deref_mut()) {
+        (Some(dec), None) => dec.write(d),
+        (None, None) => plain.take(d),
+        (None, Some(p)) => {
+            plain.take(d);
+            p.feed(d, at.0, at.1, sink);
+        }
+        (Some(dec), Some(p)) => {
+            for piece in d.chunks(SSE_PIECE) {
+                dec.write(piece);
+                if let Some(t) = dec.tap() {
+                    p.feed(t, at.0, at.1, sink);
+                    t.clear();
+                }
+            }
+        }
     };
     let r = match framing {
         Framing::Length(left) => {
@@ -220,6 +243,7 @@ impl Http1 {
             max_interim: limits.max_interim_responses,
             interim_dropped: 0,
             fields_cap_reported: false,
+            sse_caps: (limits.max_sse_line, limits.keep_sse_data),
             held_alts: VecDeque::new(),
             suspect: None,
             exchanges: 0,
@@ -704,7 +728,7 @@ impl Http1 {
 
     fn body_acc(&mut self, framing: Framing, coding: Option<Coding>, sink: &mut Sink) -> Box<BodyAcc> {
         let decoder = coding.map(|c| sink.decoder(c, self.keep_body, self.max_decompressed));
-        Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
+        Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false, sse: None })
     }
 
     /// RFC 9112 §6.3 rules 3 to 8, in its order (rules 1 and 2, which depend on the request, are
@@ -1006,6 +1030,7 @@ impl Http1 {
                     if status == 101 { p.request.as_ref().map(|r| r.headers.clone()).unwrap_or_default() } else { Headers::new() };
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
                 let resp_headers = if status == 101 { resp.headers.clone() } else { Headers::new() };
+                let event_stream = resp.headers.value("Content-Type").is_some_and(is_event_stream);
                 let framing = if no_body || tunnel {
                     None
                 } else {
@@ -1033,7 +1058,13 @@ impl Http1 {
                 }
                 match framing {
                     Some(framing) => {
-                        let acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header), sink);
+                        let mut acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header), sink);
+                        if event_stream {
+                            let (max_sse_line, keep_sse_data) = self.sse_caps;
+                            let caps = Limits { max_sse_line, keep_sse_data, ..Limits::default() };
+                            acc.sse = Some(Box::new(SseParser::new(sink.conn, index, None, &caps)));
+                            acc.decoder = acc.decoder.take().map(Decoder::tapped);
+                        }
                         self.sides[Dir::ServerToClient] = Side::Body { index, acc };
                     }
                     None => self.response_done(index, sink),
@@ -1067,9 +1098,11 @@ impl Http1 {
         if buf.is_empty() || !matches!(self.sides[dir], Side::Body { .. }) {
             return Step::Stall;
         }
-        let input = buf.bytes();
         let Side::Body { acc, .. } = &mut self.sides[dir] else { return Step::Stall };
-        let (used, done, err) = feed_body(acc, input);
+        // An event stream's pieces go one packet at a time, so each event gets its own packet.
+        let (run, packet, ts) = if acc.sse.is_some() { buf.first_run() } else { (buf.len(), 0, 0) };
+        let input = &buf.bytes()[..run.min(buf.len())];
+        let (used, done, err) = feed_body(acc, input, (packet, ts), sink);
         buf.consume(used);
         self.after_body_bytes(dir, done, err, buf, sink);
         Step::Progress
@@ -1082,7 +1115,7 @@ impl Http1 {
             return 0;
         }
         let Side::Body { acc, .. } = &mut self.sides[dir] else { return 0 };
-        let (used, done, err) = feed_body(acc, bytes);
+        let (used, done, err) = feed_body(acc, bytes, (packet, ts), sink);
         buf.skip_direct(used, packet, ts);
         self.after_body_bytes(dir, done, err, buf, sink);
         used
@@ -1122,7 +1155,7 @@ impl Http1 {
             return;
         };
         let (packet, ts) = buf.last_consumed_packet();
-        let BodyAcc { framing, wire, plain, decoder, gap } = *acc;
+        let BodyAcc { framing, wire, plain, decoder, gap, mut sse } = *acc;
         let chunked_trailer = match &framing {
             Framing::Chunked(c) => c.trailer_fields(),
             _ => Vec::new(),
@@ -1130,6 +1163,9 @@ impl Http1 {
         let (len, bytes, truncated) = match decoder {
             Some(d) => {
                 let mut out = d.finish();
+                if let (Some(p), Some(t)) = (sse.as_deref_mut(), out.sink.tap.take()) {
+                    p.feed(&t, packet, ts, sink);
+                }
                 sink.decoded(&mut out, packet);
                 if let Some(e) = out.error {
                     let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
@@ -1143,6 +1179,9 @@ impl Http1 {
                 (plain.total, plain.kept, t)
             }
         };
+        if let Some(mut p) = sse {
+            p.end(packet, sink);
+        }
         let body = (self.keep_body > 0 && len > 0).then_some(Body { bytes, truncated });
         let complete = complete && !gap;
         let Some(p) = self.pos_of(index).and_then(|at| self.pending.get_mut(at)) else {
@@ -1284,6 +1323,9 @@ impl Http1 {
                 acc.wire += len;
                 if let Some(d) = acc.decoder.take() {
                     let _ = d.finish();
+                }
+                if let Some(p) = &mut acc.sse {
+                    p.gap();
                 }
                 return;
             }
