@@ -5,5 +5,6 @@
 mod alloc;
 mod content;
 mod http;
+mod sse;
 mod tcp;
 mod tunnel;
