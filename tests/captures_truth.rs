@@ -752,12 +752,8 @@ fn sse_events_are_what_the_server_sent() {
     assert_eq!(cap.connections.len(), 3);
     assert!(cap.findings.is_empty(), "{:?}", cap.findings);
     for c in &cap.connections {
-        let got: Vec<_> = cap
-            .sse
-            .iter()
-            .filter(|e| e.connection == c.id)
-            .map(|e| (e.id.clone(), e.event.clone(), e.data.clone(), e.retry))
-            .collect();
+        let got: Vec<_> =
+            cap.sse.iter().filter(|e| e.connection == c.id).map(|e| (e.id.clone(), e.event.clone(), e.data.clone(), e.retry)).collect();
         assert_eq!(got, want, "connection {}", c.id);
         // Each event is completed by a packet of its own (the server slept between them), in the
         // response's packets, after its head.
@@ -766,7 +762,9 @@ fn sse_events_are_what_the_server_sent() {
         let resp = x.response.as_ref().unwrap();
         assert!(resp.complete && (resp.until_close == (c.id == 1)), "{resp:?}");
         assert!(ev.windows(2).all(|w| w[0].packet < w[1].packet && w[0].time < w[1].time));
-        assert!(ev.iter().all(|e| e.exchange == x.index && e.first_packet <= e.packet && e.packet > resp.first_packet && e.packet <= resp.packet));
+        assert!(ev
+            .iter()
+            .all(|e| e.exchange == x.index && e.first_packet <= e.packet && e.packet > resp.first_packet && e.packet <= resp.packet));
     }
     // The event sent in two chunks (two packets) starts in the first and is completed by the second.
     let split = cap.sse.iter().find(|e| e.connection == 0 && e.data.starts_with("line one")).unwrap();
