@@ -98,6 +98,7 @@ pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
         Target::Http(i) => cap.http.get(i).map(|x| x.connection),
         Target::WsFrame(i) => cap.frames.get(i).map(|f| f.connection),
         Target::WsMessage(i) => cap.websocket.get(i).map(|m| m.connection),
+        Target::Sse(i) => cap.sse.get(i).map(|e| e.connection),
     }
 }
 
