@@ -770,3 +770,21 @@ fn sse_events_are_what_the_server_sent() {
     let split = cap.sse.iter().find(|e| e.connection == 0 && e.data.starts_with("line one")).unwrap();
     assert!(split.first_packet < split.packet, "{split:?}");
 }
+
+/// In the sequence diagram each event is a server→client arrow at its own packet's time, inside
+/// the response that carries it (not pushed behind the response's end).
+#[test]
+fn sse_events_are_server_to_client_arrows() {
+    use wirescope::analysis::ladder::{ladder, ArrowKind, Mode};
+    let cap = analyze("sse.pcapng");
+    let l = ladder(&cap, 0, Mode::Messages, true);
+    let sse: Vec<_> = l.arrows.iter().filter(|a| a.kind == ArrowKind::Sse).collect();
+    let labels: Vec<&str> = sse.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(labels[..2], ["SSE message: first message", "SSE event: update"]);
+    assert_eq!(sse.len(), 4);
+    let resp = l.arrows.iter().find(|a| a.kind == ArrowKind::Response).unwrap();
+    for (a, e) in sse.iter().zip(cap.sse.iter().filter(|e| e.connection == 0)) {
+        assert_eq!((a.dir, a.packet), (Dir::ServerToClient, e.packet));
+        assert!(a.arrive < resp.arrive && a.depart > resp.depart, "{a:?}");
+    }
+}

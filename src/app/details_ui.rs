@@ -58,7 +58,7 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
         }
         Some(Target::Sse(i)) => {
             if let Some(e) = store.cap.sse.get(i) {
-                sse_ui(ui, lang, e);
+                sse_ui(ui, lang, e, store.cap.packets.first_time.unwrap_or(0.0));
             }
         }
         Some(Target::Packet(n)) => super::packet_detail_ui::packet_ui(ui, lang, store, view, n),
@@ -368,7 +368,7 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
 }
 
 /// One Server-Sent Event: its fields, each with what it means.
-fn sse_ui(ui: &mut egui::Ui, lang: Lang, e: &crate::model::SseEvent) {
+fn sse_ui(ui: &mut egui::Ui, lang: Lang, e: &crate::model::SseEvent, t0: f64) {
     use crate::analysis::explain::{sse_field_meaning, sse_meaning};
     let title = match &e.event {
         Some(t) => format!("{} {t} ←", lang.pick("SSE event:", "SSE 事件：")),
@@ -384,7 +384,7 @@ fn sse_ui(ui: &mut egui::Ui, lang: Lang, e: &crate::model::SseEvent) {
         lang.pick("packets", "数据包"),
         e.first_packet,
         e.packet,
-        e.time
+        e.time - t0
     ));
     ui.separator();
     let field = |ui: &mut egui::Ui, name: &str, value: String| {

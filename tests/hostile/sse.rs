@@ -18,7 +18,7 @@ fn stream(segments: usize, segment: &[u8], tail: &[u8]) -> ((Vec<SseEvent>, Vec<
     alloc::measure(|| {
         let mut engine = Engine::new(limits());
         let (mut events, mut findings, mut n) = (Vec::new(), Vec::new(), 0u64);
-        let mut drain = |engine: &mut Engine, events: &mut Vec<SseEvent>, findings: &mut Vec<Finding>| {
+        let drain = |engine: &mut Engine, events: &mut Vec<SseEvent>, findings: &mut Vec<Finding>| {
             for e in engine.drain_events() {
                 match e {
                     Event::Sse(e) => events.push(*e),
