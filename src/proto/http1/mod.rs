@@ -155,8 +155,6 @@ pub struct Http1 {
     max_interim: usize,
     interim_dropped: u64,
     fields_cap_reported: bool,
-    /// The Server-Sent Events caps (Limits.max_sse_line, keep_sse_data) for event-stream bodies.
-    sse_caps: (usize, usize),
     /// Requests under another reading of a request's framing, held until that request (the
     /// index given) is emitted, so exchanges come out in index order.
     held_alts: VecDeque<(u32, Box<HttpExchange>)>,
@@ -243,7 +241,6 @@ impl Http1 {
             max_interim: limits.max_interim_responses,
             interim_dropped: 0,
             fields_cap_reported: false,
-            sse_caps: (limits.max_sse_line, limits.keep_sse_data),
             held_alts: VecDeque::new(),
             suspect: None,
             exchanges: 0,
@@ -1060,7 +1057,7 @@ impl Http1 {
                     Some(framing) => {
                         let mut acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header), sink);
                         if event_stream {
-                            let (max_sse_line, keep_sse_data) = self.sse_caps;
+                            let (max_sse_line, keep_sse_data) = sink.out.sse_caps;
                             let caps = Limits { max_sse_line, keep_sse_data, ..Limits::default() };
                             acc.sse = Some(Box::new(SseParser::new(sink.conn, index, None, &caps)));
                             acc.decoder = acc.decoder.take().map(Decoder::tapped);
