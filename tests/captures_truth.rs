@@ -731,6 +731,9 @@ fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
 
 // ---- Server-Sent Events (captures/sse.pcapng, recorded by captures/record-sse.sh) ----
 
+/// An event's id, event type, data and retry.
+type SseFields = (Option<String>, Option<String>, String, Option<u64>);
+
 /// captures/sse_scenario.py's server sent the same events three ways (chunked with LF, close-
 /// delimited with a BOM, CRLF and lone CRs, chunked and gzip-coded); what they fire, as the script
 /// defined them, is in captures/expected/sse.events.json. Every stream decodes to exactly those.
@@ -738,7 +741,7 @@ fn text_summary_from_tallied_messages_is_the_summary_of_all_of_them() {
 fn sse_events_are_what_the_server_sent() {
     let text = std::fs::read_to_string(common::captures_dir().join("expected/sse.events.json")).unwrap();
     let want: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let want: Vec<(Option<String>, Option<String>, String, Option<u64>)> = want["events"]
+    let want: Vec<SseFields> = want["events"]
         .as_array()
         .unwrap()
         .iter()
