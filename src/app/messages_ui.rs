@@ -144,6 +144,21 @@ fn shown(view: &View, m: &WsMessage) -> bool {
 
 pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View) -> Vec<Command> {
     let mut cmds = Vec::new();
+    // An event-stream connection: its events, with the text filter only (every event comes from
+    // the server, and there are no opcodes).
+    if let Some(conn) = view.selected_conn.filter(|&c| store.cap.sse.iter().any(|e| e.connection == c)) {
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(lang.pick("Text:", "文字："));
+            ui.add(
+                egui::TextEdit::singleline(&mut view.ws_text_filter)
+                    .hint_text(lang.pick("text in message", "消息中的文字"))
+                    .desired_width(140.0),
+            )
+            .labelled_by(label.id);
+        });
+        sse_table(ui, lang, store, view, conn, &mut cmds);
+        return cmds;
+    }
     ui.horizontal_wrapped(|ui| {
         ui.label(lang.pick("Direction:", "方向："));
         ui.selectable_value(&mut view.ws_dir_filter, None, lang.pick("both", "双向"));
@@ -169,10 +184,6 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
         ui.label(lang.pick("Select a WebSocket connection.", "请选择一个 WebSocket 连接。"));
         return cmds;
     };
-    if store.cap.sse.iter().any(|e| e.connection == conn) {
-        sse_table(ui, lang, store, view, conn, &mut cmds);
-        return cmds;
-    }
     // Numbers count every message of the connection, so they stay the same whatever the filter.
     let rows: Vec<(usize, usize)> = store
         .cap
@@ -271,9 +282,7 @@ fn sse_table(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &View, conn: u3
         .enumerate()
         .filter(|(_, e)| e.connection == conn)
         .enumerate()
-        .filter(|(_, (_, e))| {
-            view.ws_dir_filter != Some(Dir::ClientToServer) && (view.ws_text_filter.is_empty() || e.data.contains(&view.ws_text_filter))
-        })
+        .filter(|(_, (_, e))| view.ws_text_filter.is_empty() || e.data.contains(&view.ws_text_filter))
         .map(|(n, (i, _))| (n + 1, i))
         .collect();
     ui.label(
