@@ -124,6 +124,12 @@ pub struct Limits {
     pub h2_max_settings_frames: u32,
     pub h2_max_ping_frames: u32,
     pub h2_max_rst_frames: u32,
+    // --- Server-Sent Events (issue 13) ---
+    /// Bytes of one event-stream line kept (the rest of the line is read, not kept:
+    /// `sse.line_too_long`).
+    pub max_sse_line: usize,
+    /// Data bytes kept per event (`data_truncated`, `sse.data_truncated`).
+    pub keep_sse_data: usize,
 }
 
 /// File-format ceilings, not configurable: a length above them is corruption, reported as a clear
@@ -186,6 +192,9 @@ impl Default for Limits {
             h2_max_settings_frames: 1000,
             h2_max_ping_frames: 1000,
             h2_max_rst_frames: 1000,
+            // --- Server-Sent Events (issue 13) ---
+            max_sse_line: 64 * 1024,
+            keep_sse_data: 64 * 1024,
         }
     }
 }

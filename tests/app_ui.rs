@@ -1350,3 +1350,23 @@ fn a_retransmitted_segment_does_not_shift_the_body_offsets() {
     h.get_by_label_contains("body bytes 61–90");
     let _ = std::fs::remove_file(&p);
 }
+
+/// captures/sse.pcapng: the server sent `event: update`, `id: 2`, `data: {"price": 10}` as its
+/// second event (captures/sse_scenario.py, captures/expected/sse.events.json). It is a message in
+/// the Messages tab; selecting it shows its fields, explained.
+#[test]
+fn an_sse_event_is_a_message_and_its_details_show_its_fields() {
+    let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(capture("expected/sse.events.json")).unwrap()).unwrap();
+    let second = &want["events"][1];
+    let (event, id, data) = (second["event"].as_str().unwrap(), second["id"].as_str().unwrap(), second["data"].as_str().unwrap());
+    let mut h = app(Some(Source::File(capture("sse.pcapng"))));
+    h.get_by_label("Messages").click();
+    h.run_steps(3);
+    h.get_by_label(data).click();
+    h.run_steps(3);
+    assert_eq!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::Sse(1)));
+    h.get_by_label(&format!("event: {event}"));
+    h.get_by_label(&format!("id: {id}"));
+    h.get_by_label_contains("the last event ID");
+    h.get_by_label_contains("A Server-Sent Event: the server keeps one HTTP response open");
+}

@@ -868,3 +868,66 @@ fn quic_one_rtt_with_the_key_log_matches_tshark() {
     assert_eq!(one.failed, 0);
     assert_eq!(one.opened, flow.info.short_header_packets);
 }
+
+// ---- Server-Sent Events (captures/sse.pcapng, recorded by captures/record-sse.sh) ----
+
+/// An event's id, event type, data and retry.
+type SseFields = (Option<String>, Option<String>, String, Option<u64>);
+
+/// captures/sse_scenario.py's server sent the same events three ways (chunked with LF, close-
+/// delimited with a BOM, CRLF and lone CRs, chunked and gzip-coded); what they fire, as the script
+/// defined them, is in captures/expected/sse.events.json. Every stream decodes to exactly those.
+#[test]
+fn sse_events_are_what_the_server_sent() {
+    let text = std::fs::read_to_string(common::captures_dir().join("expected/sse.events.json")).unwrap();
+    let want: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let want: Vec<SseFields> = want["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().map(str::to_string);
+            (s("id"), s("event"), s("data").unwrap(), e["retry"].as_u64())
+        })
+        .collect();
+    assert_eq!(want.len(), 4);
+    let cap = analyze("sse.pcapng");
+    assert_eq!(cap.connections.len(), 3);
+    assert!(cap.findings.is_empty(), "{:?}", cap.findings);
+    for c in &cap.connections {
+        let got: Vec<_> =
+            cap.sse.iter().filter(|e| e.connection == c.id).map(|e| (e.id.clone(), e.event.clone(), e.data.clone(), e.retry)).collect();
+        assert_eq!(got, want, "connection {}", c.id);
+        // Each event is completed by a packet of its own (the server slept between them), in the
+        // response's packets, after its head.
+        let ev: Vec<_> = cap.sse.iter().filter(|e| e.connection == c.id).collect();
+        let x = cap.http.iter().find(|x| x.connection == c.id).unwrap();
+        let resp = x.response.as_ref().unwrap();
+        assert!(resp.complete && (resp.until_close == (c.id == 1)), "{resp:?}");
+        assert!(ev.windows(2).all(|w| w[0].packet < w[1].packet && w[0].time < w[1].time));
+        assert!(ev
+            .iter()
+            .all(|e| e.exchange == x.index && e.first_packet <= e.packet && e.packet > resp.first_packet && e.packet <= resp.packet));
+    }
+    // The event sent in two chunks (two packets) starts in the first and is completed by the second.
+    let split = cap.sse.iter().find(|e| e.connection == 0 && e.data.starts_with("line one")).unwrap();
+    assert!(split.first_packet < split.packet, "{split:?}");
+}
+
+/// In the sequence diagram each event is a server→client arrow at its own packet's time, inside
+/// the response that carries it (not pushed behind the response's end).
+#[test]
+fn sse_events_are_server_to_client_arrows() {
+    use wirescope::analysis::ladder::{ladder, ArrowKind, Mode};
+    let cap = analyze("sse.pcapng");
+    let l = ladder(&cap, 0, Mode::Messages, true);
+    let sse: Vec<_> = l.arrows.iter().filter(|a| a.kind == ArrowKind::Sse).collect();
+    let labels: Vec<&str> = sse.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(labels[..2], ["SSE message: first message", "SSE event: update"]);
+    assert_eq!(sse.len(), 4);
+    let resp = l.arrows.iter().find(|a| a.kind == ArrowKind::Response).unwrap();
+    for (a, e) in sse.iter().zip(cap.sse.iter().filter(|e| e.connection == 0)) {
+        assert_eq!((a.dir, a.packet), (Dir::ServerToClient, e.packet));
+        assert!(a.arrive < resp.arrive && a.depart > resp.depart, "{a:?}");
+    }
+}

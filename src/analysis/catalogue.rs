@@ -211,6 +211,21 @@ pub const FINDINGS: &[Entry] = &[
         "文本消息或关闭原因不是有效的 UTF-8（RFC 6455 §5.5.1、§8.1）。",
     ),
     e(
+        "sse.line_too_long",
+        "An event-stream line is longer than the limit: only its start is kept.",
+        "事件流（SSE）中有一行超过长度上限：只保留了开头部分。",
+    ),
+    e(
+        "sse.data_truncated",
+        "A Server-Sent Event's data is longer than the limit: it is cut there.",
+        "一条服务器发送事件（SSE）的数据超过上限：在上限处截断。",
+    ),
+    e(
+        "sse.incomplete_event",
+        "The event stream ended inside an event (no blank line after it): a browser discards that event.",
+        "事件流在一条事件中途结束（后面没有空行）：浏览器会丢弃这条事件。",
+    ),
+    e(
         "ws.payload_gap",
         "Payload bytes were not captured; the message is incomplete.",
         "有载荷字节未被抓到；消息不完整。",
@@ -615,6 +630,10 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "服务器发起的关闭码 1001“Going Away”；然后一条连接在一条消息后被 RST 终止，没有关闭帧：即 1006 异常关闭。",
     ),
     ("ipv6.pcapng", "基于 ::1 的 HTTP 和 WebSocket。"),
+    (
+        "sse.pcapng",
+        "服务器发送事件（SSE，text/event-stream）：同样的事件分别以分块、随连接关闭结束（含 BOM、CRLF 和单独的 CR 换行）和 gzip 压缩的方式发送；包括 id、event 类型、多行 data、retry 和注释。每个事件是一条消息，由它自己的数据包完成。",
+    ),
     (
         "socketio-chat.pcapng",
         "Socket.IO（Flask-SocketIO 使用的协议）：Engine.IO 轮询握手、升级探测，然后通过 WebSocket 收发事件。",

@@ -339,6 +339,37 @@ pub fn status_meaning(code: u16, lang: Lang) -> &'static str {
     }
 }
 
+/// What a Server-Sent Event is, in a sentence or two.
+pub fn sse_meaning(lang: Lang) -> &'static str {
+    lang.pick(
+        "A Server-Sent Event: the server keeps one HTTP response open (Content-Type: text/event-stream) and writes an event whenever it has news; a blank line ends each event. The browser's EventSource hands each one to the page and reconnects by itself if the stream breaks.",
+        "服务器发送事件（SSE）：服务器让一个 HTTP 响应保持打开（Content-Type: text/event-stream），有新消息就写一条事件；每条事件以空行结束。浏览器的 EventSource 把每条事件交给页面，流断开时会自己重新连接。",
+    )
+}
+
+/// What one field of a Server-Sent Event means ("event", "data", "id", "retry").
+pub fn sse_field_meaning(field: &str, lang: Lang) -> &'static str {
+    match field {
+        "event" => lang.pick(
+            "event: the event's type; the page listens for it by name (addEventListener). Without it the type is \"message\" (onmessage).",
+            "event：事件类型；页面按名字监听它（addEventListener）。没有这个字段时类型是 \"message\"（onmessage）。",
+        ),
+        "data" => lang.pick(
+            "data: the payload; several data: lines are joined with line breaks.",
+            "data：载荷；多行 data: 用换行连接起来。",
+        ),
+        "id" => lang.pick(
+            "id: the last event ID. It carries over to later events, and on reconnecting the browser sends it back in Last-Event-ID so the server can resume.",
+            "id：最后事件 ID。它会沿用到之后的事件；重新连接时浏览器在 Last-Event-ID 中把它发回，服务器可以从那里继续。",
+        ),
+        "retry" => lang.pick(
+            "retry: how many milliseconds the browser waits before reconnecting after the stream breaks.",
+            "retry：流断开后浏览器等待多少毫秒再重新连接。",
+        ),
+        _ => "",
+    }
+}
+
 pub fn opcode_meaning(op: u8, lang: Lang) -> &'static str {
     match op {
         0 => lang.pick("Continuation: the next fragment of a message.", "延续帧：消息的下一个分片。"),

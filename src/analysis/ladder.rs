@@ -31,6 +31,8 @@ pub enum ArrowKind {
     WsData,
     WsControl,
     WsClose,
+    /// A Server-Sent Event (text/event-stream), server to client.
+    Sse,
     Segment,
 }
 
@@ -41,6 +43,8 @@ pub enum Target {
     Http(usize),
     WsFrame(usize),
     WsMessage(usize),
+    /// An index into `Capture::sse`.
+    Sse(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +203,14 @@ fn draft(dir: Dir, t: (f64, f64), packets: (u64, u64), label: String, kind: Arro
     }
 }
 
+/// "SSE message: first data…", or "SSE event: update" for a named event type.
+pub fn sse_label(e: &crate::model::SseEvent, n: usize) -> String {
+    match &e.event {
+        Some(t) => format!("SSE event: {}", short(t, n)),
+        None => format!("SSE message: {}", short(&e.data.replace('\n', " "), n)),
+    }
+}
+
 fn ws_kind(opcode: u8) -> ArrowKind {
     match opcode {
         8 => ArrowKind::WsClose,
@@ -214,6 +226,7 @@ pub struct Parts {
     http: Vec<usize>,
     frames: Vec<usize>,
     websocket: Vec<usize>,
+    sse: Vec<usize>,
 }
 
 impl Parts {
@@ -225,6 +238,7 @@ impl Parts {
             http: pick(cap.http.len(), &|i| cap.http[i].connection == conn),
             frames: pick(cap.frames.len(), &|i| cap.frames[i].connection == conn),
             websocket: pick(cap.websocket.len(), &|i| cap.websocket[i].connection == conn),
+            sse: pick(cap.sse.len(), &|i| cap.sse[i].connection == conn),
         }
     }
 
@@ -245,6 +259,9 @@ impl Parts {
         }
         for (i, w) in cap.websocket.iter().enumerate() {
             m.entry(w.connection).or_default().websocket.push(i);
+        }
+        for (i, e) in cap.sse.iter().enumerate() {
+            m.entry(e.connection).or_default().sse.push(i);
         }
         m
     }
@@ -281,6 +298,9 @@ fn carried(cap: &Capture, parts: &Parts) -> std::collections::HashMap<u64, (Stri
     }
     for f in parts.frames.iter().filter_map(|&i| cap.frames.get(i)) {
         add(f.packet, opcode_name(f.opcode).to_string(), (ws_kind(f.opcode), None, Some(f.opcode)));
+    }
+    for e in parts.sse.iter().filter_map(|&i| cap.sse.get(i)) {
+        add(e.packet, sse_label(e, 20), (ArrowKind::Sse, None, None));
     }
     m
 }
@@ -465,6 +485,21 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
             }
         }
     }
+    if !(mode == Mode::Packets && tcp) {
+        for (i, e) in parts.sse.iter().filter_map(|&i| Some((i, cap.sse.get(i)?))) {
+            let label = sse_label(e, 28);
+            drafts.push(draft(
+                Dir::ServerToClient,
+                (e.time, e.time),
+                (e.first_packet, e.packet),
+                label,
+                ArrowKind::Sse,
+                Target::Sse(i),
+                Role::Other,
+                2,
+            ));
+        }
+    }
     drafts.sort_by(|a, b| {
         (a.arrow.first_packet, a.rank, a.arrow.packet)
             .cmp(&(b.arrow.first_packet, b.rank, b.arrow.packet))
@@ -598,6 +633,7 @@ fn enforce(arrows: &mut [Arrow], mode: Mode) {
     let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
     let mut last_depart = [f64::NEG_INFINITY; 2];
     let mut last_arrive = [f64::NEG_INFINITY; 2];
+    let mut last_sse_arrive = f64::NEG_INFINITY;
     for i in 0..arrows.len() {
         let cause = arrows[i].answers.filter(|&j| j < i).map(|j| arrows[j].arrive);
         let a = &mut arrows[i];
@@ -607,13 +643,18 @@ fn enforce(arrows: &mut [Arrow], mode: Mode) {
             depart = depart.max(t);
         }
         let mut arrive = a.arrive.max(depart);
-        if mode == Mode::Messages {
+        // A Server-Sent Event is part of the response body still arriving: it keeps its order
+        // among the events, not behind the end of the response that carries it.
+        if a.kind == ArrowKind::Sse {
+            arrive = arrive.max(last_sse_arrive);
+            last_sse_arrive = arrive;
+        } else if mode == Mode::Messages {
             arrive = arrive.max(last_arrive[k]);
         }
         a.depart = depart;
         a.arrive = arrive;
         last_depart[k] = depart;
-        last_arrive[k] = arrive;
+        last_arrive[k] = last_arrive[k].max(arrive);
     }
 }
 
@@ -778,6 +819,7 @@ pub fn color(a: &Arrow) -> [u8; 3] {
         ArrowKind::WsData => [40, 170, 150],
         ArrowKind::WsControl => [170, 210, 60],
         ArrowKind::WsClose => [240, 110, 180],
+        ArrowKind::Sse => [230, 170, 40],
         ArrowKind::Segment => [140, 140, 160],
     }
 }
@@ -922,6 +964,7 @@ pub fn layout(l: &Ladder, map: &TimeMap, min_slope: f32) -> Vec<Geometry> {
     let mut g: Vec<Geometry> = Vec::with_capacity(l.arrows.len());
     let mut last_y0 = [f32::NEG_INFINITY; 2];
     let mut last_y1 = [f32::NEG_INFINITY; 2];
+    let mut last_sse_y1 = f32::NEG_INFINITY;
     for (i, a) in l.arrows.iter().enumerate() {
         let k = ix(a.dir);
         // Messages a sender sent together (pipelined requests in one segment) stand one under the
@@ -931,11 +974,15 @@ pub fn layout(l: &Ladder, map: &TimeMap, min_slope: f32) -> Vec<Geometry> {
             y0 = y0.max(c.y1);
         }
         let mut y1 = map.y(a.arrive).max(y0 + min_slope);
-        if l.mode == Mode::Messages {
+        // Server-Sent Events arrive inside their response's body (see `enforce`).
+        if a.kind == ArrowKind::Sse {
+            y1 = y1.max(last_sse_y1);
+            last_sse_y1 = y1;
+        } else if l.mode == Mode::Messages {
             y1 = y1.max(last_y1[k]);
         }
         last_y0[k] = y0;
-        last_y1[k] = y1;
+        last_y1[k] = last_y1[k].max(y1);
         g.push(Geometry { y0, y1 });
     }
     g

@@ -56,6 +56,11 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
                 message_ui(ui, lang, m);
             }
         }
+        Some(Target::Sse(i)) => {
+            if let Some(e) = store.cap.sse.get(i) {
+                sse_ui(ui, lang, e, store.cap.packets.first_time.unwrap_or(0.0));
+            }
+        }
         Some(Target::Packet(n)) => super::packet_detail_ui::packet_ui(ui, lang, store, view, n),
         None => {
             if let Some(c) = view.selected_conn {
@@ -434,6 +439,44 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
         None => {
             ui.colored_label(BAD, lang.pick("No response was captured for this request.", "此请求没有捕获到响应。"));
         }
+    }
+}
+
+/// One Server-Sent Event: its fields, each with what it means.
+fn sse_ui(ui: &mut egui::Ui, lang: Lang, e: &crate::model::SseEvent, t0: f64) {
+    use crate::analysis::explain::{sse_field_meaning, sse_meaning};
+    let title = match &e.event {
+        Some(t) => format!("{} {t} ←", lang.pick("SSE event:", "SSE 事件：")),
+        None => lang.pick("SSE message ←", "SSE 消息 ←").to_string(),
+    };
+    ui.heading(title);
+    ui.add(egui::Label::new(sse_meaning(lang)).wrap());
+    ui.label(format!(
+        "{} #{}.{} · {} {}–{} · {:.6} s",
+        lang.pick("response", "响应"),
+        e.connection,
+        e.exchange,
+        lang.pick("packets", "数据包"),
+        e.first_packet,
+        e.packet,
+        e.time - t0
+    ));
+    ui.separator();
+    let field = |ui: &mut egui::Ui, name: &str, value: String| {
+        ui.label(RichText::new(format!("{name}: {value}")).monospace().strong());
+        ui.add(egui::Label::new(RichText::new(sse_field_meaning(name, lang)).weak()).wrap());
+    };
+    field(ui, "event", e.event.clone().unwrap_or_else(|| lang.pick("(none: \"message\")", "（无：\"message\"）").into()));
+    field(ui, "id", e.id.clone().unwrap_or_else(|| lang.pick("(none)", "（无）").into()));
+    if let Some(r) = e.retry {
+        field(ui, "retry", format!("{r} ms"));
+    }
+    ui.label(RichText::new(format!("data ({} B):", e.data.len())).monospace().strong());
+    let shown = pretty_json(&e.data).unwrap_or_else(|| e.data.chars().take(4000).collect());
+    ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap());
+    ui.add(egui::Label::new(RichText::new(sse_field_meaning("data", lang)).weak()).wrap());
+    if e.data_truncated {
+        ui.label(RichText::new(lang.pick("(data cut at the kept limit)", "（数据超出保留上限，已截断）")).weak());
     }
 }
 

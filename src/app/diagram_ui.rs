@@ -98,6 +98,7 @@ pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
         Target::Http(i) => cap.http.get(i).map(|x| x.connection),
         Target::WsFrame(i) => cap.frames.get(i).map(|f| f.connection),
         Target::WsMessage(i) => cap.websocket.get(i).map(|m| m.connection),
+        Target::Sse(i) => cap.sse.get(i).map(|e| e.connection),
     }
 }
 
@@ -156,7 +157,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         };
         rgb(ladder::color(&a))
     };
-    let rows: [(Color32, &str, &str); 15] = [
+    let rows: [(Color32, &str, &str); 16] = [
         (sample(ArrowKind::Handshake, None, None), "TCP handshake (SYN, SYN-ACK, ACK)", "TCP 握手（SYN、SYN-ACK、ACK）"),
         (sample(ArrowKind::Request, None, None), "HTTP request", "HTTP 请求"),
         (sample(ArrowKind::Interim, None, None), "1xx interim response", "1xx 临时响应"),
@@ -168,6 +169,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         (sample(ArrowKind::WsData, None, Some(1)), "WebSocket data frame", "WebSocket 数据帧"),
         (sample(ArrowKind::WsControl, None, Some(9)), "WebSocket ping / pong", "WebSocket ping / pong"),
         (sample(ArrowKind::WsClose, None, Some(8)), "WebSocket close", "WebSocket 关闭帧"),
+        (sample(ArrowKind::Sse, None, None), "Server-Sent Event (SSE)", "服务器发送事件（SSE）"),
         (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
         (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),
         (

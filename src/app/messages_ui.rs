@@ -144,6 +144,21 @@ fn shown(view: &View, m: &WsMessage) -> bool {
 
 pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View) -> Vec<Command> {
     let mut cmds = Vec::new();
+    // An event-stream connection: its events, with the text filter only (every event comes from
+    // the server, and there are no opcodes).
+    if let Some(conn) = view.selected_conn.filter(|&c| store.cap.sse.iter().any(|e| e.connection == c)) {
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(lang.pick("Text:", "文字："));
+            ui.add(
+                egui::TextEdit::singleline(&mut view.ws_text_filter)
+                    .hint_text(lang.pick("text in message", "消息中的文字"))
+                    .desired_width(140.0),
+            )
+            .labelled_by(label.id);
+        });
+        sse_table(ui, lang, store, view, conn, &mut cmds);
+        return cmds;
+    }
     ui.horizontal_wrapped(|ui| {
         ui.label(lang.pick("Direction:", "方向："));
         ui.selectable_value(&mut view.ws_dir_filter, None, lang.pick("both", "双向"));
@@ -254,6 +269,99 @@ pub fn messages_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View
             });
         });
     cmds
+}
+
+/// The Server-Sent Events of a connection's event-stream responses, as messages (server to
+/// client): number, time, event type, last event ID, data size and data. The text filter applies
+/// to the data.
+fn sse_table(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &View, conn: u32, cmds: &mut Vec<Command>) {
+    let rows: Vec<(usize, usize)> = store
+        .cap
+        .sse
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.connection == conn)
+        .enumerate()
+        .filter(|(_, (_, e))| view.ws_text_filter.is_empty() || e.data.contains(&view.ws_text_filter))
+        .map(|(n, (i, _))| (n + 1, i))
+        .collect();
+    ui.label(
+        egui::RichText::new(lang.pick(
+            "Server-Sent Events (text/event-stream): every event comes from the server.",
+            "服务器发送事件（text/event-stream）：每条事件都来自服务器。",
+        ))
+        .weak(),
+    );
+    if rows.is_empty() {
+        ui.label(lang.pick("No events shown.", "没有要显示的事件。"));
+        return;
+    }
+    let t0 = store.cap.packets.first_time.unwrap_or(0.0);
+    let selected = match view.selection {
+        Some(Target::Sse(i)) => Some(i),
+        _ => None,
+    };
+    ui.separator();
+    TableBuilder::new(ui)
+        .striped(true)
+        .stick_to_bottom(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(30.0).resizable(true))
+        .column(Column::initial(16.0))
+        .column(Column::initial(64.0).resizable(true))
+        .column(Column::initial(70.0).resizable(true).clip(true))
+        .column(Column::initial(40.0).resizable(true).clip(true))
+        .column(Column::initial(50.0).resizable(true).clip(true))
+        .column(Column::remainder().at_least(80.0).clip(true))
+        .header(20.0, |mut h| {
+            for (t, tip) in [
+                (lang.pick("No.", "序号"), lang.pick("Event number on this connection", "此连接上的事件序号")),
+                ("", lang.pick("Direction: ← server to client", "方向：← 服务器到客户端")),
+                (lang.pick("Time", "时间"), lang.pick("Seconds since the first packet", "相对第一个包的秒数")),
+                (
+                    lang.pick("Event", "事件"),
+                    lang.pick("The event: field (\"message\" when absent)", "event: 字段（没有时为 \"message\"）"),
+                ),
+                ("id", lang.pick("The last event ID (carried over from earlier events)", "最后事件 ID（沿用之前事件的值）")),
+                (lang.pick("Size", "大小"), lang.pick("Data bytes", "数据字节数")),
+                (lang.pick("Data", "数据"), lang.pick("The data: lines, joined", "各行 data: 连接起来")),
+            ] {
+                h.col(|ui| {
+                    ui.strong(t).on_hover_text(tip);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(18.0, rows.len(), |mut row| {
+                let Some(&(n, i)) = rows.get(row.index()) else { return };
+                let Some(e) = store.cap.sse.get(i) else { return };
+                row.set_selected(selected == Some(i));
+                let cells = [
+                    n.to_string(),
+                    "←".to_string(),
+                    format!("{:.6}", e.time - t0),
+                    e.event.clone().unwrap_or_else(|| "message".into()),
+                    e.id.clone().unwrap_or_default(),
+                    format!("{} B", e.data.len()),
+                ];
+                for text in cells {
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(text).truncate().selectable(false));
+                    });
+                }
+                row.col(|ui| {
+                    let p: String = e.data.chars().take(120).map(|c| if c.is_control() { ' ' } else { c }).collect();
+                    let r = ui.add(egui::Label::new(egui::RichText::new(&p).monospace()).truncate().selectable(false));
+                    if !p.is_empty() {
+                        r.on_hover_text(p);
+                    }
+                });
+                if row.response().clicked() {
+                    cmds.push(Command::Select(Target::Sse(i)));
+                }
+            });
+        });
 }
 
 #[cfg(test)]

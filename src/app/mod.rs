@@ -656,6 +656,9 @@ impl WirescopeApp {
             ui.label(format!("{n} {}", lang.pick(en(n, "connection", "connections"), "个连接")));
             ui.label(format!("{} HTTP", store.cap.http.len()));
             ui.label(format!("{} WebSocket", store.cap.websocket.len()));
+            if !store.cap.sse.is_empty() {
+                ui.label(format!("{} SSE", store.cap.sse.len()));
+            }
             let n = store.cap.findings.len();
             ui.label(if n == 0 && lang == Lang::Zh {
                 "无发现".to_string()

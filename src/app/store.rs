@@ -153,6 +153,9 @@ impl Store {
                     }
                 }
             }
+            Event::Sse(x) => {
+                self.overlay.entry(x.packet).or_insert(("SSE", crate::analysis::ladder::sse_label(x, 60)));
+            }
             _ => {}
         }
         self.cap.apply(e);

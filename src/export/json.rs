@@ -1,8 +1,8 @@
-//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `http2_frames`,
-//! `findings`.
+//! The JSON contract (README.md): `packets`, `connections`, `http`, `websocket`, `sse`,
+//! `http2_frames`, `findings`.
 //!
 //! Records are serialised as the engine produces them. The `http` array, usually the largest, goes
-//! straight to the output; `websocket`, `frames`, `http2_frames` and `findings` wait in spill buffers (moved to an
+//! straight to the output; `websocket`, `sse`, `frames`, `http2_frames` and `findings` wait in spill buffers (moved to an
 //! unlinked temporary file past a few MiB); `packets` and `connections`, known only at the end,
 //! come last. Printing a large capture so needs memory for the connections only. (JSON object keys
 //! have no order; readers find them by name.)
@@ -147,6 +147,7 @@ pub struct JsonWriter<'w> {
     websocket: Spill,
     frames: Spill,
     http2_frames: Spill,
+    sse: Spill,
     findings: Spill,
     with_frames: bool,
 }
@@ -162,6 +163,7 @@ impl<'w> JsonWriter<'w> {
             websocket: Spill::default(),
             frames: Spill::default(),
             http2_frames: Spill::default(),
+            sse: Spill::default(),
             findings: Spill::default(),
             with_frames,
         })
@@ -193,8 +195,7 @@ impl<'w> JsonWriter<'w> {
             Event::Packet(_) => Ok(()),
             // Connection frames and RST_STREAM always come; stream frames only with frame events on.
             Event::H2Frame(f) => self.http2_frames.push(f),
-            // Written by the SSE work (issue 13).
-            Event::Sse(_) => Ok(()),
+            Event::Sse(e) => self.sse.push(e),
         }
     }
 
@@ -213,6 +214,8 @@ impl<'w> JsonWriter<'w> {
         }
         out.write_all(b",\"http2_frames\":")?;
         self.http2_frames.write_to(out)?;
+        out.write_all(b",\"sse\":")?;
+        self.sse.write_to(out)?;
         out.write_all(b",\"findings\":")?;
         self.findings.write_to(out)?;
         // Built in memory and written at once: serde_json's writer makes a call per token.

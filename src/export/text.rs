@@ -78,6 +78,7 @@ fn counted(n: u64, what: &str, lang: Lang) -> String {
             "HTTP exchange" => ("个", "HTTP 交换"),
             "WebSocket message" => ("条", "WebSocket 消息"),
             "message" => ("条", "消息"),
+            "Server-Sent Event" => ("条", "服务器发送事件（SSE）"),
             "finding" if n == 0 => return "无发现".into(),
             "finding" => ("个", "发现"),
             other => ("个", other),
@@ -483,6 +484,7 @@ pub fn summary_tallied(name: &str, cap: &Capture, tally: &WsTally, max_messages:
             };
         }
     }
+    sse_section(&mut o, cap, max_messages, lang);
     if !cap.findings.is_empty() {
         let _ = writeln!(o, "\n{}", lang.pick("Findings", "发现的问题"));
     }
@@ -496,4 +498,36 @@ pub fn summary_tallied(name: &str, cap: &Capture, tally: &WsTally, max_messages:
         };
     }
     o
+}
+
+/// Server-Sent Events by connection: how many, and the first `max_messages` of each.
+fn sse_section(o: &mut String, cap: &Capture, max_messages: usize, lang: Lang) {
+    if cap.sse.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n{}{}{}",
+        lang.pick("Server-Sent Events (", "服务器发送事件（"),
+        counted(cap.sse.len() as u64, "Server-Sent Event", lang),
+        lang.pick(")", "）")
+    );
+    let mut by_conn: std::collections::BTreeMap<(u32, u32), Vec<&crate::model::SseEvent>> = std::collections::BTreeMap::new();
+    for e in &cap.sse {
+        by_conn.entry((e.connection, e.exchange)).or_default().push(e);
+    }
+    for ((conn, exchange), evs) in by_conn {
+        let _ = writeln!(o, "  #{conn}.{exchange}{}{}", lang.pick(": ", "："), counted(evs.len() as u64, "Server-Sent Event", lang));
+        for e in evs.iter().take(max_messages) {
+            let kind = e.event.as_deref().unwrap_or("message");
+            let id = e.id.as_deref().map(|i| format!(" id={i}")).unwrap_or_default();
+            let retry = e.retry.map(|r| format!(" retry={r}")).unwrap_or_default();
+            let data: String = e.data.chars().take(60).map(|c| if c.is_control() { '·' } else { c }).collect();
+            let more = if e.data.chars().count() > 60 || e.data_truncated { "…" } else { "" };
+            let _ = writeln!(o, "      ← {kind}{id}{retry} \"{data}{more}\"  [{} {}]", lang.pick("packet", "数据包"), e.packet);
+        }
+        if evs.len() > max_messages {
+            let _ = writeln!(o, "      … {}", evs.len() - max_messages);
+        }
+    }
 }

@@ -136,15 +136,21 @@ pub struct CappedSink {
     budget: Option<BudgetHandle>,
     /// The file's budget ran out in this body.
     pub budget_hit: bool,
+    /// Decoded bytes not yet handed on, when a reader wants them as they come (a Server-Sent
+    /// Events stream); drained by the body's owner after each write.
+    pub tap: Option<Vec<u8>>,
 }
 
 impl CappedSink {
     pub fn new(keep: usize, cap: u64) -> Self {
-        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false, budget: None, budget_hit: false }
+        CappedSink { kept: Vec::new(), keep, total: 0, cap, cap_hit: false, budget: None, budget_hit: false, tap: None }
     }
 
     /// Takes bytes that need no decoding (identity).
     pub fn take(&mut self, b: &[u8]) {
+        if let Some(t) = &mut self.tap {
+            t.extend_from_slice(b);
+        }
         let room = self.keep.saturating_sub(self.kept.len());
         self.kept.extend_from_slice(&b[..room.min(b.len())]);
         self.total += b.len() as u64;
@@ -451,6 +457,24 @@ impl Decoder {
     #[cfg(test)]
     fn streaming(coding: Coding, keep: usize, cap: u64) -> Self {
         Decoder { collected: None, ..Decoder::new(coding, keep, cap, None) }
+    }
+
+    /// Streams (never collects the body for one call) and keeps decoded bytes for [`Self::tap`]:
+    /// for a reader that wants the body as it arrives.
+    pub fn tapped(mut self) -> Self {
+        if let Some(c) = self.collected.take() {
+            self.stream(&c);
+        }
+        self.sink.tap = Some(Vec::new());
+        self
+    }
+
+    /// Decoded bytes since the tap was last drained (when [`Self::tapped`]).
+    pub fn tap(&mut self) -> Option<&mut Vec<u8>> {
+        match &mut self.inner {
+            Inner::Brotli(d, _) => d.get_mut().tap.as_mut(),
+            _ => self.sink.tap.as_mut(),
+        }
     }
 
     pub fn write(&mut self, b: &[u8]) {

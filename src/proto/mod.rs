@@ -10,6 +10,7 @@ pub mod http2;
 pub mod opaque;
 pub mod quic;
 pub mod socketio;
+pub mod sse;
 pub mod streambuf;
 pub mod tls;
 pub mod websocket;
@@ -33,6 +34,9 @@ pub struct Output {
     pub findings_left: u64,
     pub findings_capped: bool,
     findings_cap: u64,
+    /// Limits.max_sse_line and keep_sse_data, for event-stream bodies (kept here, per engine,
+    /// rather than in every connection's decoder).
+    pub sse_caps: (usize, usize),
 }
 
 impl Default for Output {
@@ -53,6 +57,7 @@ impl Output {
             findings_left: limits.max_findings_per_file.div_ceil(u64::from(shards.max(1))),
             findings_capped: false,
             findings_cap: limits.max_findings_per_file,
+            sse_caps: (limits.max_sse_line, limits.keep_sse_data),
         }
     }
 
@@ -68,6 +73,7 @@ impl Output {
             findings_left: parts.iter().map(|p| p.findings_left).sum(),
             findings_capped: parts.iter().any(|p| p.findings_capped),
             findings_cap: parts.first().map_or(0, |p| p.findings_cap),
+            sse_caps: parts.first().map_or_else(|| Output::default().sse_caps, |p| p.sse_caps),
         }
     }
 }

@@ -106,6 +106,13 @@ impl StreamBuf {
         self.marks.back().or(self.last.as_ref()).map(|m| (m.packet, m.ts)).unwrap_or((0, 0))
     }
 
+    /// The leading bytes that came in one packet: how many, that packet and its time.
+    pub fn first_run(&self) -> (usize, PacketNo, Nanos) {
+        let (packet, ts) = self.packet_at(self.start);
+        let end = self.marks.iter().find(|m| m.end > self.start).map_or(self.end(), |m| m.end);
+        (usize::try_from(end - self.start).unwrap_or(usize::MAX).clamp(1, self.len().max(1)), packet, ts)
+    }
+
     /// The packet that carried the last consumed byte (where a just-finished message ends).
     pub fn last_consumed_packet(&self) -> (PacketNo, Nanos) {
         if self.start == 0 {

@@ -8,5 +8,6 @@ mod handover;
 mod http;
 mod http2;
 mod quic;
+mod sse;
 mod tcp;
 mod tunnel;

@@ -8,7 +8,9 @@ pub mod head;
 use self::chunked::Chunked;
 use self::head::{HeadKind, HeadLimits, Parsed, Scan};
 use super::content::{CappedSink, Coding, Decoder};
+use super::sse::{is_event_stream, SseParser};
 use super::{Figures, Finish, Shared, Sink, StreamBuf, StreamDecoder};
+use crate::limits::Limits;
 use crate::model::{
     nanos_to_secs, Body, Dir, Event, Headers, HttpExchange, HttpRequest, HttpResponse, Nanos, PacketNo, PerDir, Protocol, Severity,
 };
@@ -43,7 +45,13 @@ struct BodyAcc {
     plain: CappedSink,
     decoder: Option<Decoder>,
     gap: bool,
+    /// A `text/event-stream` response: its decoded bytes go to the event parser as they arrive.
+    sse: Option<Box<SseParser>>,
 }
+
+/// Compressed bytes given to a tapped decoder at a time: what the tap holds between drains stays
+/// near DEFLATE's ratio times this (about 1 MiB), however much a piece inflates to.
+const SSE_PIECE: usize = 1024;
 
 enum Side {
     Head,
@@ -179,12 +187,26 @@ enum Step {
     Switch(Switch),
 }
 
-/// Feeds body bytes through the framing and the content decoder: (bytes used, body done, error).
-fn feed_body(acc: &mut BodyAcc, input: &[u8]) -> (usize, bool, Option<chunked::ChunkError>) {
-    let BodyAcc { framing, plain, decoder, wire, .. } = acc;
-    let mut take = |d: &[u8]| match decoder {
-        Some(dec) => dec.write(d),
-        None => plain.take(d),
+/// Feeds body bytes (all from the packet `at`) through the framing and the content decoder, and
+/// an event stream's decoded bytes to its parser: (bytes used, body done, error).
+fn feed_body(acc: &mut BodyAcc, input: &[u8], at: (PacketNo, Nanos), sink: &mut Sink) -> (usize, bool, Option<chunked::ChunkError>) {
+    let BodyAcc { framing, plain, decoder, wire, sse, .. } = acc;
+    let mut take = |d: &[u8]| match (decoder.as_mut(), sse.as_deref_mut()) {
+        (Some(dec), None) => dec.write(d),
+        (None, None) => plain.take(d),
+        (None, Some(p)) => {
+            plain.take(d);
+            p.feed(d, at.0, at.1, sink);
+        }
+        (Some(dec), Some(p)) => {
+            for piece in d.chunks(SSE_PIECE) {
+                dec.write(piece);
+                if let Some(t) = dec.tap() {
+                    p.feed(t, at.0, at.1, sink);
+                    t.clear();
+                }
+            }
+        }
     };
     let r = match framing {
         Framing::Length(left) => {
@@ -723,7 +745,7 @@ impl Http1 {
 
     fn body_acc(&mut self, framing: Framing, coding: Option<Coding>, sink: &mut Sink) -> Box<BodyAcc> {
         let decoder = coding.map(|c| sink.decoder(c, self.keep_body, self.max_decompressed));
-        Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false })
+        Box::new(BodyAcc { framing, wire: 0, plain: CappedSink::new(self.keep_body, u64::MAX), decoder, gap: false, sse: None })
     }
 
     /// RFC 9112 §6.3 rules 3 to 8, in its order (rules 1 and 2, which depend on the request, are
@@ -1026,6 +1048,7 @@ impl Http1 {
                 let req_packet = p.request.as_ref().map(|r| r.packet).unwrap_or(0);
                 let resp_headers = if status == 101 { resp.headers.clone() } else { Headers::new() };
                 let up_request = if status == 101 { p.request.clone().map(Box::new) } else { None };
+                let event_stream = resp.headers.value("Content-Type").is_some_and(is_event_stream);
                 let framing = if no_body || tunnel {
                     None
                 } else {
@@ -1053,7 +1076,13 @@ impl Http1 {
                 }
                 match framing {
                     Some(framing) => {
-                        let acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header), sink);
+                        let mut acc = self.body_acc(framing, coding_name.as_deref().and_then(Coding::from_header), sink);
+                        if event_stream {
+                            let (max_sse_line, keep_sse_data) = sink.out.sse_caps;
+                            let caps = Limits { max_sse_line, keep_sse_data, ..Limits::default() };
+                            acc.sse = Some(Box::new(SseParser::new(sink.conn, index, None, &caps)));
+                            acc.decoder = acc.decoder.take().map(Decoder::tapped);
+                        }
                         self.sides[Dir::ServerToClient] = Side::Body { index, acc };
                     }
                     None => self.response_done(index, sink),
@@ -1087,9 +1116,11 @@ impl Http1 {
         if buf.is_empty() || !matches!(self.sides[dir], Side::Body { .. }) {
             return Step::Stall;
         }
-        let input = buf.bytes();
         let Side::Body { acc, .. } = &mut self.sides[dir] else { return Step::Stall };
-        let (used, done, err) = feed_body(acc, input);
+        // An event stream's pieces go one packet at a time, so each event gets its own packet.
+        let (run, packet, ts) = if acc.sse.is_some() { buf.first_run() } else { (buf.len(), 0, 0) };
+        let input = &buf.bytes()[..run.min(buf.len())];
+        let (used, done, err) = feed_body(acc, input, (packet, ts), sink);
         buf.consume(used);
         self.after_body_bytes(dir, done, err, buf, sink);
         Step::Progress
@@ -1102,7 +1133,7 @@ impl Http1 {
             return 0;
         }
         let Side::Body { acc, .. } = &mut self.sides[dir] else { return 0 };
-        let (used, done, err) = feed_body(acc, bytes);
+        let (used, done, err) = feed_body(acc, bytes, (packet, ts), sink);
         buf.skip_direct(used, packet, ts);
         self.after_body_bytes(dir, done, err, buf, sink);
         used
@@ -1142,7 +1173,7 @@ impl Http1 {
             return;
         };
         let (packet, ts) = buf.last_consumed_packet();
-        let BodyAcc { framing, wire, plain, decoder, gap } = *acc;
+        let BodyAcc { framing, wire, plain, decoder, gap, mut sse } = *acc;
         let chunked_trailer = match &framing {
             Framing::Chunked(c) => c.trailer_fields(),
             _ => Vec::new(),
@@ -1150,6 +1181,9 @@ impl Http1 {
         let (len, bytes, truncated) = match decoder {
             Some(d) => {
                 let mut out = d.finish();
+                if let (Some(p), Some(t)) = (sse.as_deref_mut(), out.sink.tap.take()) {
+                    p.feed(&t, packet, ts, sink);
+                }
                 sink.decoded(&mut out, packet);
                 if let Some(e) = out.error {
                     let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
@@ -1163,6 +1197,9 @@ impl Http1 {
                 (plain.total, plain.kept, t)
             }
         };
+        if let Some(mut p) = sse {
+            p.end(packet, sink);
+        }
         let body = (self.keep_body > 0 && len > 0).then_some(Body { bytes, truncated });
         let complete = complete && !gap;
         let Some(p) = self.pos_of(index).and_then(|at| self.pending.get_mut(at)) else {
@@ -1304,6 +1341,9 @@ impl Http1 {
                 acc.wire += len;
                 if let Some(d) = acc.decoder.take() {
                     let _ = d.finish();
+                }
+                if let Some(p) = &mut acc.sse {
+                    p.gap();
                 }
                 return;
             }
