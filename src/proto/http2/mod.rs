@@ -23,6 +23,7 @@ pub mod frame;
 use self::frame::{Header, PREFACE};
 use super::content::{CappedSink, Coding, Decoder as ContentDecoder};
 use super::decoder::{Figures, Finish, Shared, StreamDecoder};
+use super::sse::{is_event_stream, SseParser};
 use super::websocket::{handshake, WsSession};
 use super::{Sink, StreamBuf};
 use crate::limits::Limits;
@@ -142,7 +143,13 @@ struct Stream {
     /// An extended CONNECT for a WebSocket (`:protocol websocket`), and its session once answered.
     ws_connect: bool,
     tunnel: Option<Tunnel>,
+    /// A `text/event-stream` response: its decoded DATA is read as Server-Sent Events.
+    sse: Option<Box<SseParser>>,
 }
+
+/// Decoded bytes handed to an event stream's parser at a time (so one packet's events keep their
+/// packet, and a compressed body never decodes all at once).
+const SSE_PIECE: usize = 1024;
 
 /// The HTTP/2 decoder of one connection.
 pub struct Http2 {
@@ -267,6 +274,7 @@ impl Http2 {
             window_reported: PerDir::default(),
             ws_connect: false,
             tunnel: None,
+            sse: None,
         }
     }
 
@@ -1086,6 +1094,8 @@ impl Http2 {
                     let req_p = s.request.as_ref().map_or(0, |r| r.packet);
                     let hs = handshake::from_headers(&req_h, &resp.headers, req_p, packet);
                     s.tunnel = Some(Tunnel { session: Box::new(WsSession::new(hs, &self.limits)), bufs: PerDir::default() });
+                } else if resp.headers.value("content-type").is_some_and(is_event_stream) {
+                    s.sse = Some(Box::new(SseParser::new(sink.conn, s.index, Some(target), &self.limits)));
                 }
                 s.response = Some(resp);
             }
@@ -1110,14 +1120,29 @@ impl Http2 {
                 Dir::ClientToServer => s.request.as_ref().and_then(|r| r.headers.value("content-encoding")),
             }
             .and_then(Coding::from_header);
-            let decoder = coding.map(|c| sink.decoder(c, keep, cap));
+            let sse = dir == Dir::ServerToClient && s.sse.is_some();
+            let decoder = coding.map(|c| sink.decoder(c, keep, cap)).map(|d| if sse { d.tapped() } else { d });
             s.bodies[dir] = Some(BodyAcc { wire: 0, plain: CappedSink::new(keep, u64::MAX), decoder });
         }
+        let sse = if dir == Dir::ServerToClient { s.sse.as_deref_mut() } else { None };
         if let Some(b) = &mut s.bodies[dir] {
             b.wire += d.len() as u64;
-            match &mut b.decoder {
-                Some(dec) => dec.write(d),
-                None => b.plain.take(d),
+            match (&mut b.decoder, sse) {
+                (Some(dec), None) => dec.write(d),
+                (None, None) => b.plain.take(d),
+                (None, Some(p)) => {
+                    b.plain.take(d);
+                    p.feed(d, packet, ts, sink);
+                }
+                (Some(dec), Some(p)) => {
+                    for piece in d.chunks(SSE_PIECE) {
+                        dec.write(piece);
+                        if let Some(t) = dec.tap() {
+                            p.feed(t, packet, ts, sink);
+                            t.clear();
+                        }
+                    }
+                }
             }
         }
     }
@@ -1140,10 +1165,14 @@ impl Http2 {
 
     /// Ends the body `dir` of a stream: its lengths and kept bytes go to the message.
     fn close_body(s: &mut Stream, dir: Dir, packet: PacketNo, ts: Nanos, complete: bool, keep: usize, sink: &mut Sink) {
+        let mut sse = if dir == Dir::ServerToClient { s.sse.take() } else { None };
         let (len, wire, bytes, truncated) = match s.bodies[dir].take() {
             Some(BodyAcc { wire, plain, decoder }) => match decoder {
                 Some(d) => {
                     let mut out = d.finish();
+                    if let (Some(p), Some(t)) = (sse.as_deref_mut(), out.sink.tap.take()) {
+                        p.feed(&t, packet, ts, sink);
+                    }
                     sink.decoded(&mut out, packet);
                     if let Some(e) = out.error {
                         let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
@@ -1159,6 +1188,9 @@ impl Http2 {
             },
             None => (0, 0, Vec::new(), false),
         };
+        if let Some(mut p) = sse {
+            p.end(packet, sink);
+        }
         let body = (keep > 0 && len > 0).then_some(Body { bytes, truncated });
         match dir {
             Dir::ClientToServer => {
@@ -1249,6 +1281,13 @@ impl StreamDecoder for Http2 {
 
     fn gap(&mut self, dir: Dir, len: u64, packet: PacketNo, buf: &mut StreamBuf, sink: &mut Sink) {
         buf.skip_gap(len);
+        if dir == Dir::ServerToClient {
+            for s in self.streams.values_mut() {
+                if let Some(p) = &mut s.sse {
+                    p.gap();
+                }
+            }
+        }
         if !matches!(self.sides[dir].read, Read::Stopped) {
             sink.finding(
                 packet,

@@ -438,3 +438,47 @@ fn upgrade_settings_set_the_stream_window() {
     let without = run_with(Limits::default(), Some(req(None)), &[(C2S, c), (S2C, s)], usize::MAX);
     assert_eq!(without.codes(), ["h2.flow_control_exceeded"]);
 }
+
+/// A literal header field without indexing, new name (RFC 7541 §6.2.2), no Huffman.
+fn literal(name: &str, value: &str) -> Vec<u8> {
+    let mut v = vec![0x00, name.len() as u8];
+    v.extend_from_slice(name.as_bytes());
+    v.push(value.len() as u8);
+    v.extend_from_slice(value.as_bytes());
+    v
+}
+
+fn sse_events(r: &Run) -> Vec<&crate::model::SseEvent> {
+    r.events.iter().filter_map(|e| if let Event::Sse(x) = e { Some(&**x) } else { None }).collect()
+}
+
+/// A text/event-stream response on stream 3: the events the server's DATA frames carry (one split
+/// across two frames), each with its stream; the stream's end (here a RST_STREAM CANCEL from the
+/// client) ends the parser, and the unfinished event is not dispatched (WHATWG HTML §9.2.6).
+#[test]
+fn event_stream_on_a_stream_is_read_as_sse() {
+    let mut c = client_start();
+    c.extend(frame(frame::HEADERS, EH_ES, 1, &[0x82, 0x86, 0x84]));
+    c.extend(frame(frame::HEADERS, EH_ES, 3, &[0x82, 0x86, 0x84]));
+    let mut s = frame(frame::SETTINGS, 0, 0, &[]);
+    s.extend(frame(frame::HEADERS, frame::FLAG_END_HEADERS | frame::FLAG_END_STREAM, 1, &[0x88]));
+    let mut h = vec![0x88];
+    h.extend(literal("content-type", "text/event-stream; charset=utf-8"));
+    s.extend(frame(frame::HEADERS, frame::FLAG_END_HEADERS, 3, &h));
+    s.extend(frame(frame::DATA, 0, 3, b"id: 1\nevent: tick\ndata: one\n\ndata: tw"));
+    s.extend(frame(frame::DATA, 0, 3, b"o\ndata: lines\n\ndata: never dispatched\n"));
+    let mut rst = Vec::new();
+    rst.extend(frame(frame::RST_STREAM, 0, 3, &8u32.to_be_bytes()));
+    for chunk in [usize::MAX, 7] {
+        let r = run_with(Limits::default(), None, &[(C2S, c.clone()), (S2C, s.clone()), (C2S, rst.clone())], chunk);
+        let e = sse_events(&r);
+        let got: Vec<(Option<&str>, &str, &str, Option<u32>)> =
+            e.iter().map(|e| (e.event.as_deref(), e.data.as_str(), e.id.as_deref().unwrap_or(""), e.stream)).collect();
+        assert_eq!(got, vec![(Some("tick"), "one", "1", Some(3)), (None, "two\nlines", "1", Some(3))], "chunk {chunk}");
+        let x = r.exchanges();
+        assert_eq!(x.len(), 2);
+        assert!(e.iter().all(|e| e.exchange == x[1].index), "the events belong to stream 3's exchange");
+        // Stream 1's plain response is not an event stream.
+        assert!(x[0].response.as_ref().is_some_and(|p| p.status == 200));
+    }
+}
