@@ -160,3 +160,74 @@ fn upgrade_matches_tshark() {
     assert_eq!(s1.index, 1);
     assert_eq!(cap.connections[0].http_exchanges, 3);
 }
+
+/// The sequence diagram of each HTTP/2 capture, against tshark's decode: one arrow per connection
+/// frame (stream 0) and per RST_STREAM, in the packet tshark shows it, named by its type (with
+/// "ACK" for an acknowledging SETTINGS or PING, "[sN]" for a reset's stream); each request and
+/// response arrow tagged with its stream ("[s15] GET /", "[s15] 200") as tshark pairs streams and
+/// heads; and every SETTINGS or PING ACK drawn answering the peer's, leaving after it arrives.
+#[test]
+fn ladder_arrows_match_tshark() {
+    use wirescope::analysis::ladder::{ladder, ArrowKind, Mode};
+    for name in ["http2-prior-knowledge", "http2-multiplexed", "http2-upgrade"] {
+        let cap = analyze(&format!("{name}.pcapng"));
+        let (tf, th) = tshark(name);
+        let conn = cap.connections.iter().find(|c| c.protocol == Protocol::Http2).unwrap().id;
+        let l = ladder(&cap, conn, Mode::Messages, true);
+        let mut want: Vec<(u64, String, bool)> = Vec::new();
+        for (p, row) in &tf {
+            for (_, stream, kind, flags, _) in row {
+                if *stream == 0 || kind == "RST_STREAM" {
+                    let tag = if *stream == 0 { String::new() } else { format!("[s{stream}] ") };
+                    let ack = matches!(kind.as_str(), "SETTINGS" | "PING") && flags & 1 != 0;
+                    want.push((*p, format!("{tag}{kind}"), ack));
+                }
+            }
+        }
+        let mut got: Vec<(u64, String, bool)> = l
+            .arrows
+            .iter()
+            .filter(|a| a.kind == ArrowKind::H2Control)
+            .map(|a| {
+                let ack = a.label.split(' ').any(|w| w == "ACK");
+                let head = a.label.split(' ').take(if a.label.starts_with("[s") { 2 } else { 1 }).collect::<Vec<_>>().join(" ");
+                (a.packet, head, ack)
+            })
+            .collect();
+        want.sort();
+        got.sort();
+        assert!(!want.is_empty());
+        assert_eq!(got, want, "{name}: connection-frame and RST_STREAM arrows");
+        // Stream-tagged heads, by packet: tshark's methods/paths/statuses, streams in order.
+        let mut heads: BTreeMap<u64, (Vec<String>, Vec<String>)> = BTreeMap::new();
+        for (p, (methods, paths, statuses)) in &th {
+            let mut streams = tf[p].iter().filter(|f| f.2 == "HEADERS").map(|f| f.1);
+            let e = heads.entry(*p).or_default();
+            for (m, path) in methods.iter().zip(paths) {
+                e.0.push(format!("[s{}] {m} {path}", streams.next().unwrap()));
+            }
+            for s in statuses {
+                e.1.push(format!("[s{}] {s}", streams.next().unwrap()));
+            }
+        }
+        let mut ours: BTreeMap<u64, (Vec<String>, Vec<String>)> = BTreeMap::new();
+        for a in l.arrows.iter().filter(|a| a.label.starts_with("[s") && a.kind != ArrowKind::H2Control) {
+            let e = ours.entry(a.first_packet).or_default();
+            if a.dir == wirescope::model::Dir::ClientToServer {
+                e.0.push(a.label.clone());
+            } else {
+                e.1.push(a.label.clone());
+            }
+        }
+        assert_eq!(ours, heads, "{name}: stream-tagged request and response arrows");
+        // Acknowledgements answer the peer's frame and leave after it arrived.
+        let mut acks = 0;
+        for a in l.arrows.iter().filter(|a| a.kind == ArrowKind::H2Control && a.label.contains("ACK")) {
+            let c = &l.arrows[a.answers.unwrap_or_else(|| panic!("{name}: {} answers nothing", a.label))];
+            assert!(c.dir != a.dir && c.label.split(' ').next() == a.label.split(' ').next(), "{name}: {} answers {}", a.label, c.label);
+            assert!(a.depart >= c.arrive, "{name}: {} leaves before {} arrives", a.label, c.label);
+            acks += 1;
+        }
+        assert!(acks >= 2, "{name}: both SETTINGS ACKs");
+    }
+}

@@ -33,6 +33,9 @@ pub enum ArrowKind {
     WsClose,
     /// A Server-Sent Event (text/event-stream), server to client.
     Sse,
+    /// An HTTP/2 connection frame (SETTINGS, PING, WINDOW_UPDATE on stream 0, GOAWAY) or a
+    /// RST_STREAM.
+    H2Control,
     Segment,
 }
 
@@ -45,6 +48,8 @@ pub enum Target {
     WsMessage(usize),
     /// An index into `Capture::sse`.
     Sse(usize),
+    /// An index into `Capture::h2_frames`.
+    H2Frame(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +171,11 @@ enum Role {
     Request(usize),
     Response(usize),
     Ws(u8),
+    /// An HTTP/2 SETTINGS (`ping` false) or PING, and whether it is the ACK answering the peer's.
+    H2 {
+        ping: bool,
+        ack: bool,
+    },
     /// A segment: relative sequence end, relative acknowledgement (when ACK is set).
     Segment {
         end: u32,
@@ -179,6 +189,10 @@ struct Draft {
     role: Role,
     /// Tie-break among arrows starting in the same packet: handshake, HTTP, WebSocket, teardown.
     rank: u8,
+    /// Then by HTTP/2 stream: a client opens streams in increasing order (RFC 9113 §5.1.1), so
+    /// requests sharing a packet were sent in stream order; responses starting in one packet are
+    /// drawn in stream order too (the frames' own order is not kept without frame events).
+    stream: u32,
 }
 
 fn draft(dir: Dir, t: (f64, f64), packets: (u64, u64), label: String, kind: ArrowKind, target: Target, role: Role, rank: u8) -> Draft {
@@ -200,6 +214,7 @@ fn draft(dir: Dir, t: (f64, f64), packets: (u64, u64), label: String, kind: Arro
         },
         role,
         rank,
+        stream: 0,
     }
 }
 
@@ -227,6 +242,26 @@ pub struct Parts {
     frames: Vec<usize>,
     websocket: Vec<usize>,
     sse: Vec<usize>,
+    /// HTTP/2 frames drawn as arrows (see [`h2_drawn`]).
+    h2: Vec<usize>,
+}
+
+/// Whether an HTTP/2 frame event gets its own arrow: connection frames and RST_STREAM (the
+/// streams' HEADERS and DATA are their exchanges' arrows).
+pub fn h2_drawn(f: &crate::model::H2Frame) -> bool {
+    f.stream == 0 || f.kind == "RST_STREAM"
+}
+
+/// "[s3] " for an HTTP/2 stream's message, nothing for HTTP/1.
+pub fn stream_tag(stream: Option<u32>) -> String {
+    stream.map(|s| format!("[s{s}] ")).unwrap_or_default()
+}
+
+/// "SETTINGS ACK", "PING 0102030405060708", "WINDOW_UPDATE +65535", "[s3] RST_STREAM error=CANCEL".
+pub fn h2_label(f: &crate::model::H2Frame, n: usize) -> String {
+    let tag = if f.stream == 0 { String::new() } else { stream_tag(Some(f.stream)) };
+    let text = if f.detail.is_empty() { format!("{tag}{}", f.kind) } else { format!("{tag}{} {}", f.kind, f.detail) };
+    short(&text, n)
 }
 
 impl Parts {
@@ -239,6 +274,7 @@ impl Parts {
             frames: pick(cap.frames.len(), &|i| cap.frames[i].connection == conn),
             websocket: pick(cap.websocket.len(), &|i| cap.websocket[i].connection == conn),
             sse: pick(cap.sse.len(), &|i| cap.sse[i].connection == conn),
+            h2: pick(cap.h2_frames.len(), &|i| cap.h2_frames[i].connection == conn && h2_drawn(&cap.h2_frames[i])),
         }
     }
 
@@ -263,6 +299,9 @@ impl Parts {
         for (i, e) in cap.sse.iter().enumerate() {
             m.entry(e.connection).or_default().sse.push(i);
         }
+        for (i, f) in cap.h2_frames.iter().enumerate().filter(|(_, f)| h2_drawn(f)) {
+            m.entry(f.connection).or_default().h2.push(i);
+        }
         m
     }
 }
@@ -282,8 +321,10 @@ fn carried(cap: &Capture, parts: &Parts) -> std::collections::HashMap<u64, (Stri
         }
     };
     for x in parts.http.iter().filter_map(|&i| cap.http.get(i)) {
-        if let Some(r) = &x.request {
-            add(r.first_packet, short(&format!("{} {}", r.method, r.target), 28), (ArrowKind::Request, None, None));
+        let tag = stream_tag(x.stream);
+        // (Stream 1's request after an h2c Upgrade is the HTTP/1.1 exchange's, named once.)
+        if let Some(r) = x.request.as_ref().filter(|r| x.stream.is_none() || r.version == "HTTP/2") {
+            add(r.first_packet, short(&format!("{tag}{} {}", r.method, r.target), 28), (ArrowKind::Request, None, None));
         }
         for (k, r) in x.interim.iter().chain(&x.response).enumerate() {
             let kind = if k < x.interim.len() {
@@ -293,7 +334,7 @@ fn carried(cap: &Capture, parts: &Parts) -> std::collections::HashMap<u64, (Stri
             } else {
                 ArrowKind::Response
             };
-            add(r.first_packet, short(&format!("{} {}", r.status, r.reason), 28), (kind, Some(r.status), None));
+            add(r.first_packet, short(format!("{tag}{} {}", r.status, r.reason).trim_end(), 28), (kind, Some(r.status), None));
         }
     }
     for f in parts.frames.iter().filter_map(|&i| cap.frames.get(i)) {
@@ -301,6 +342,9 @@ fn carried(cap: &Capture, parts: &Parts) -> std::collections::HashMap<u64, (Stri
     }
     for e in parts.sse.iter().filter_map(|&i| cap.sse.get(i)) {
         add(e.packet, sse_label(e, 20), (ArrowKind::Sse, None, None));
+    }
+    for f in parts.h2.iter().filter_map(|&i| cap.h2_frames.get(i)) {
+        add(f.packet, h2_label(f, 24), (ArrowKind::H2Control, None, None));
     }
     m
 }
@@ -387,12 +431,48 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
                 ));
             }
         }
+        for (i, f) in parts.h2.iter().filter_map(|&i| Some((i, cap.h2_frames.get(i)?))) {
+            let ack = f.flags & 1 != 0;
+            let role = match &*f.kind {
+                "SETTINGS" => Role::H2 { ping: false, ack },
+                "PING" => Role::H2 { ping: true, ack },
+                _ => Role::Other,
+            };
+            // Ahead of the streams' messages that share its packet (the preface's SETTINGS before
+            // the first HEADERS); a reset or GOAWAY after them.
+            let rank = if matches!(&*f.kind, "RST_STREAM" | "GOAWAY") { 2 } else { 1 };
+            drafts.push(draft(
+                f.direction,
+                (f.time, f.time),
+                (f.first_packet, f.packet),
+                h2_label(f, 40),
+                ArrowKind::H2Control,
+                Target::H2Frame(i),
+                role,
+                rank,
+            ));
+        }
         for (i, x) in parts.http.iter().filter_map(|&i| Some((i, cap.http.get(i)?))) {
-            if let Some(r) = &x.request {
+            let tag = stream_tag(x.stream);
+            // Stream 1 after an h2c Upgrade carries the HTTP/1.1 request already drawn as its own
+            // exchange (answered 101): not drawn twice; its HTTP/2 response answers that arrow.
+            let upgraded = x.stream.is_some() && x.request.as_ref().is_some_and(|r| r.version != "HTTP/2");
+            let asked = if upgraded {
+                let p = x.request.as_ref().map(|r| r.packet);
+                parts
+                    .http
+                    .iter()
+                    .copied()
+                    .find(|&j| cap.http.get(j).is_some_and(|y| y.stream.is_none() && y.request.as_ref().map(|r| r.packet) == p))
+                    .unwrap_or(i)
+            } else {
+                i
+            };
+            if let Some(r) = x.request.as_ref().filter(|_| !upgraded) {
                 let upgrade = r.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("upgrade") && !v.is_empty());
                 let kind = if upgrade { ArrowKind::Upgrade } else { ArrowKind::Request };
-                let label = short(&format!("{} {}", r.method, r.target), 40);
-                drafts.push(draft(
+                let label = short(&format!("{tag}{} {}", r.method, r.target), 40);
+                let mut d = draft(
                     Dir::ClientToServer,
                     (r.start_time, r.end_time),
                     (r.first_packet, r.packet),
@@ -401,7 +481,9 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
                     Target::Http(i),
                     Role::Request(i),
                     1,
-                ));
+                );
+                d.stream = x.stream.unwrap_or(0);
+                drafts.push(d);
             }
             for (k, it) in x.interim.iter().chain(&x.response).enumerate() {
                 let last = k == x.interim.len();
@@ -416,13 +498,14 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
                     Dir::ServerToClient,
                     (it.start_time, it.end_time),
                     (it.first_packet, it.packet),
-                    short(&format!("{} {}", it.status, it.reason), 40),
+                    short(format!("{tag}{} {}", it.status, it.reason).trim_end(), 40),
                     kind,
                     Target::Http(i),
-                    Role::Response(i),
+                    Role::Response(asked),
                     1,
                 );
                 d.arrow.status = Some(it.status);
+                d.stream = x.stream.unwrap_or(0);
                 drafts.push(d);
             }
         }
@@ -501,8 +584,8 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
         }
     }
     drafts.sort_by(|a, b| {
-        (a.arrow.first_packet, a.rank, a.arrow.packet)
-            .cmp(&(b.arrow.first_packet, b.rank, b.arrow.packet))
+        (a.arrow.first_packet, a.rank, a.stream, a.arrow.packet)
+            .cmp(&(b.arrow.first_packet, b.rank, b.stream, b.arrow.packet))
             .then(a.arrow.t_start.total_cmp(&b.arrow.t_start))
     });
     let answers = find_answers(&drafts, mode);
@@ -596,6 +679,9 @@ fn find_answers(d: &[Draft], mode: Mode) -> Vec<Option<usize>> {
     // Unanswered pings per sender; the first close per sender.
     let mut pings: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
     let mut close: [Option<usize>; 2] = [None, None];
+    // HTTP/2 SETTINGS and PINGs not yet acknowledged, per sender, oldest first (a peer
+    // acknowledges SETTINGS in the order received, RFC 9113 §6.5.3).
+    let mut h2_open: [[std::collections::VecDeque<usize>; 2]; 2] = Default::default();
     let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
     for (i, x) in d.iter().enumerate() {
         let (me, peer) = (ix(x.arrow.dir), 1 - ix(x.arrow.dir));
@@ -613,6 +699,8 @@ fn find_answers(d: &[Draft], mode: Mode) -> Vec<Option<usize>> {
                 // A response that starts before its request has ended (an early 413, say) does not answer it.
                 out[i] = requests.get(&h).copied().filter(|&j| d[j].arrow.packet < x.arrow.first_packet);
             }
+            Role::H2 { ping, ack: false } => h2_open[usize::from(ping)][me].push_back(i),
+            Role::H2 { ping, ack: true } => out[i] = h2_open[usize::from(ping)][peer].pop_front(),
             Role::Ws(9) => pings[me].push(i),
             Role::Ws(10) => out[i] = pings[peer].pop(),
             Role::Ws(8) => {
@@ -820,6 +908,7 @@ pub fn color(a: &Arrow) -> [u8; 3] {
         ArrowKind::WsControl => [170, 210, 60],
         ArrowKind::WsClose => [240, 110, 180],
         ArrowKind::Sse => [230, 170, 40],
+        ArrowKind::H2Control => [120, 150, 200],
         ArrowKind::Segment => [140, 140, 160],
     }
 }

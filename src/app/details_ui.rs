@@ -61,6 +61,11 @@ pub fn details_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View)
                 sse_ui(ui, lang, e, store.cap.packets.first_time.unwrap_or(0.0));
             }
         }
+        Some(Target::H2Frame(i)) => {
+            if let Some(f) = store.cap.h2_frames.get(i) {
+                h2_frame_ui(ui, lang, f, store.cap.packets.first_time.unwrap_or(0.0));
+            }
+        }
         Some(Target::Packet(n)) => super::packet_detail_ui::packet_ui(ui, lang, store, view, n),
         None => {
             if let Some(c) = view.selected_conn {
@@ -225,6 +230,7 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
             }
         }
     }
+    cmds.extend(h2_streams_ui(ui, lang, store, c));
     let findings: Vec<_> = store.cap.findings.iter().filter(|f| f.connection == Some(id)).collect();
     if !findings.is_empty() {
         ui.separator();
@@ -439,6 +445,147 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
         None => {
             ui.colored_label(BAD, lang.pick("No response was captured for this request.", "此请求没有捕获到响应。"));
         }
+    }
+}
+
+/// An HTTP/2 connection's streams with their timing, one row each, clickable: multiplexing is
+/// streams whose start-to-end spans overlap on one connection.
+fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model::Connection) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    let streams: Vec<(usize, &HttpExchange, u32)> =
+        store.cap.http.iter().enumerate().filter(|(_, x)| x.connection == c.id).filter_map(|(i, x)| Some((i, x, x.stream?))).collect();
+    if streams.is_empty() {
+        return cmds;
+    }
+    ui.separator();
+    ui.strong(match lang {
+        Lang::Zh => format!("HTTP/2 流（{} 个，共用这一条连接）", streams.len()),
+        _ => format!("HTTP/2 streams ({} on this one connection)", streams.len()),
+    })
+    .on_hover_text(lang.pick(
+        "Each request and its response travel on their own stream (odd ids from the client, even ones pushed by the server); their frames interleave on the one TCP connection, so a slow response does not hold up the others (RFC 9113 §5). Start is from the connection's first packet; TTFB from the end of the request to the first byte of the response.",
+        "每个请求及其响应在各自的流上传输（客户端使用奇数编号，服务器推送使用偶数编号）；它们的帧在同一条 TCP 连接上交错传输，所以一个慢响应不会阻塞其他响应（RFC 9113 §5）。开始时间从连接的第一个数据包算起；TTFB 从请求结束到响应的第一个字节。",
+    ));
+    let t0 = c.start_time;
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
+    egui::ScrollArea::horizontal().id_salt("h2-streams").show(ui, |ui| {
+        egui::Grid::new("h2-streams-grid").striped(true).num_columns(8).spacing([8.0, 2.0]).show(ui, |ui| {
+            for h in [
+                lang.pick("stream", "流"),
+                lang.pick("method", "方法"),
+                lang.pick("path", "路径"),
+                lang.pick("status", "状态"),
+                lang.pick("start ms", "开始 ms"),
+                "TTFB ms",
+                lang.pick("duration ms", "耗时 ms"),
+                lang.pick("body B", "正文 B"),
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (i, x, id) in streams {
+                if ui.add(egui::Button::selectable(false, format!("s{id}"))).clicked() {
+                    cmds.push(Command::Select(Target::Http(i)));
+                }
+                let req = x.request.as_ref();
+                ui.label(req.map_or("?", |r| &*r.method));
+                let path = req.map_or("", |r| r.target.as_str());
+                let short: String =
+                    if path.chars().count() > 28 { format!("{}…", path.chars().take(28).collect::<String>()) } else { path.into() };
+                ui.label(short).on_hover_text(path);
+                ui.label(x.response.as_ref().map_or_else(|| "-".to_string(), |r| r.status.to_string()));
+                ui.label(ms(req.map(|r| (r.start_time - t0) * 1e3)));
+                ui.label(ms(x.ttfb_ms));
+                ui.label(ms(x.duration_ms));
+                ui.label(x.response.as_ref().map_or_else(|| "-".to_string(), |r| r.body_len.to_string()));
+                ui.end_row();
+            }
+        });
+    });
+    cmds
+}
+
+/// One HTTP/2 frame drawn as an arrow (a connection frame or a RST_STREAM): what it is and what
+/// each of its values means.
+fn h2_frame_ui(ui: &mut egui::Ui, lang: Lang, f: &crate::model::H2Frame, t0: f64) {
+    use crate::analysis::explain::{h2_error_meaning, h2_frame_meaning, h2_setting_meaning};
+    use crate::proto::http2::frame;
+    ui.heading(format!("HTTP/2 {} {}", f.kind, f.direction.arrow()));
+    let code = (0u8..=9).find(|k| frame::type_name(*k) == Some(&*f.kind));
+    ui.add(egui::Label::new(h2_frame_meaning(code.unwrap_or(0xff), lang)).wrap());
+    let stream =
+        if f.stream == 0 { lang.pick("0 (the connection itself)", "0（连接本身）").to_string() } else { f.stream.to_string() };
+    ui.label(format!("{}: {stream}", lang.pick("stream", "流")));
+    let ack = matches!(code, Some(frame::SETTINGS | frame::PING)) && f.flags & frame::FLAG_ACK != 0;
+    ui.label(format!(
+        "{}: 0x{:02x}{} · {}: {} B",
+        lang.pick("flags", "标志"),
+        f.flags,
+        if ack { " (ACK)" } else { "" },
+        lang.pick("payload", "载荷"),
+        f.len
+    ));
+    ui.label(format!("{} {}–{} · {:.6} s", lang.pick("packets", "数据包"), f.first_packet, f.packet, f.time - t0));
+    if ack {
+        ui.add(
+            egui::Label::new(
+                RichText::new(match code {
+                    Some(frame::SETTINGS) => {
+                        lang.pick("ACK: the peer has applied the SETTINGS it received.", "ACK：对方已应用收到的 SETTINGS。")
+                    }
+                    _ => lang
+                        .pick("ACK: the answer to the peer's PING, echoing its 8 bytes.", "ACK：对对方 PING 的应答，原样返回那 8 个字节。"),
+                })
+                .weak(),
+            )
+            .wrap(),
+        );
+    }
+    ui.separator();
+    let note = |ui: &mut egui::Ui, value: String, meaning: &str| {
+        ui.label(RichText::new(value).monospace().strong());
+        ui.add(egui::Label::new(RichText::new(meaning).weak()).wrap());
+    };
+    for part in f.detail.split(' ').filter(|p| !p.is_empty() && *p != "ACK") {
+        match part.split_once('=') {
+            Some(("error", label)) => {
+                let meaning = (0u32..=0xd).find(|c| frame::error_label(*c) == label).map(|c| h2_error_meaning(c, lang));
+                note(ui, part.to_string(), meaning.unwrap_or(""));
+            }
+            Some(("last_stream", n)) => note(
+                ui,
+                part.to_string(),
+                &match lang {
+                    Lang::Zh => format!("发送方会处理的最后一个流是 {n}；更大编号的流可以在新连接上重试。"),
+                    _ => format!("the last stream the sender will process is {n}; higher ones may be retried on a new connection."),
+                },
+            ),
+            Some((name, _)) if code == Some(frame::SETTINGS) => {
+                let id = (1u16..=9)
+                    .find(|i| frame::setting_name(*i) == Some(name))
+                    .or_else(|| u16::from_str_radix(name.trim_start_matches("0x"), 16).ok());
+                note(ui, part.to_string(), h2_setting_meaning(id.unwrap_or(0), lang));
+            }
+            _ if code == Some(frame::WINDOW_UPDATE) => note(
+                ui,
+                part.to_string(),
+                &match (lang, f.stream) {
+                    (Lang::Zh, 0) => format!("接收方允许对方在整个连接上再多发送 {} 字节。", part.trim_start_matches('+')),
+                    (Lang::Zh, s) => format!("接收方允许对方在流 {s} 上再多发送 {} 字节。", part.trim_start_matches('+')),
+                    (_, 0) => {
+                        format!("the receiver lets the peer send {} more bytes on the whole connection.", part.trim_start_matches('+'))
+                    }
+                    (_, s) => format!("the receiver lets the peer send {} more bytes on stream {s}.", part.trim_start_matches('+')),
+                },
+            ),
+            _ if code == Some(frame::PING) => {
+                note(ui, part.to_string(), lang.pick("8 opaque bytes the peer must echo back.", "对方必须原样返回的 8 个不透明字节。"))
+            }
+            _ => note(ui, part.to_string(), ""),
+        }
+    }
+    if code == Some(frame::SETTINGS) && !ack && f.detail.is_empty() {
+        ui.label(lang.pick("(no parameters: every setting keeps its default)", "（没有参数：各项设置保持默认值）"));
     }
 }
 

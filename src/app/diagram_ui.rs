@@ -99,6 +99,7 @@ pub fn connection_of(cap: &Capture, t: Target) -> Option<u32> {
         Target::WsFrame(i) => cap.frames.get(i).map(|f| f.connection),
         Target::WsMessage(i) => cap.websocket.get(i).map(|m| m.connection),
         Target::Sse(i) => cap.sse.get(i).map(|e| e.connection),
+        Target::H2Frame(i) => cap.h2_frames.get(i).map(|f| f.connection),
     }
 }
 
@@ -157,7 +158,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         };
         rgb(ladder::color(&a))
     };
-    let rows: [(Color32, &str, &str); 16] = [
+    let rows: [(Color32, &str, &str); 17] = [
         (sample(ArrowKind::Handshake, None, None), "TCP handshake (SYN, SYN-ACK, ACK)", "TCP 握手（SYN、SYN-ACK、ACK）"),
         (sample(ArrowKind::Request, None, None), "HTTP request", "HTTP 请求"),
         (sample(ArrowKind::Interim, None, None), "1xx interim response", "1xx 临时响应"),
@@ -170,6 +171,11 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         (sample(ArrowKind::WsControl, None, Some(9)), "WebSocket ping / pong", "WebSocket ping / pong"),
         (sample(ArrowKind::WsClose, None, Some(8)), "WebSocket close", "WebSocket 关闭帧"),
         (sample(ArrowKind::Sse, None, None), "Server-Sent Event (SSE)", "服务器发送事件（SSE）"),
+        (
+            sample(ArrowKind::H2Control, None, None),
+            "HTTP/2 connection frame (SETTINGS, PING, WINDOW_UPDATE, GOAWAY) or RST_STREAM; [s3] tags stream 3",
+            "HTTP/2 连接帧（SETTINGS、PING、WINDOW_UPDATE、GOAWAY）或 RST_STREAM；[s3] 表示第 3 号流",
+        ),
         (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
         (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),
         (

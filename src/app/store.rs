@@ -124,6 +124,37 @@ impl Store {
                     self.seq_base.entry((c, d == Dir::ClientToServer)).or_insert(if syn { seq } else { seq.wrapping_sub(1) });
                 }
             }
+            Event::Http(x) if x.stream.is_some() => {
+                // HTTP/2: one packet may carry frames of several streams and of the connection.
+                let tag = crate::analysis::ladder::stream_tag(x.stream);
+                let mut add = |p: u64, text: String| {
+                    let e = self.overlay.entry(p).or_insert(("HTTP2", String::new()));
+                    if e.0 != "HTTP2" {
+                        *e = ("HTTP2", String::new());
+                    }
+                    if e.1.split(", ").count() < 4 {
+                        if !e.1.is_empty() {
+                            e.1.push_str(", ");
+                        }
+                        e.1.push_str(&text);
+                    }
+                };
+                if let Some(r) = &x.request {
+                    add(r.first_packet, format!("{tag}{} {}", r.method, r.target));
+                }
+                for r in x.interim.iter().chain(&x.response) {
+                    add(r.first_packet, format!("{tag}{}", r.status));
+                }
+            }
+            Event::H2Frame(f) if crate::analysis::ladder::h2_drawn(f) => {
+                let e = self.overlay.entry(f.packet).or_insert(("HTTP2", String::new()));
+                if e.0 == "HTTP2" && e.1.split(", ").count() < 4 {
+                    if !e.1.is_empty() {
+                        e.1.push_str(", ");
+                    }
+                    e.1.push_str(&crate::analysis::ladder::h2_label(f, 40));
+                }
+            }
             Event::Http(x) => {
                 if let Some(r) = &x.request {
                     self.overlay.insert(r.packet, ("HTTP", format!("{} {} {}", r.method, r.target, r.version)));
