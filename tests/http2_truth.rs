@@ -229,5 +229,28 @@ fn ladder_arrows_match_tshark() {
             acks += 1;
         }
         assert!(acks >= 2, "{name}: both SETTINGS ACKs");
+        // Interleaved streams: a response whose last frame came in an earlier packet (by tshark's
+        // END_STREAM above) is drawn arriving no later than one that ended after it.
+        let ends: Vec<&wirescope::analysis::ladder::Arrow> =
+            l.arrows.iter().filter(|a| a.kind == ArrowKind::Response && a.label.starts_with("[s")).collect();
+        for a in &ends {
+            let stream: u32 = a.label[2..a.label.find(']').unwrap()].parse().unwrap();
+            let end = tf
+                .iter()
+                .filter(|(_, r)| r.iter().any(|f| f.1 == stream && f.3 & 1 != 0 && matches!(f.2.as_str(), "DATA" | "HEADERS")))
+                .map(|(p, _)| *p)
+                .max();
+            assert_eq!(end, Some(a.packet), "{name}: {} ends where tshark's END_STREAM is", a.label);
+            for b in &ends {
+                assert!(
+                    a.packet >= b.packet || a.arrive <= b.arrive,
+                    "{name}: {} (packet {}) drawn arriving after {} (packet {})",
+                    a.label,
+                    a.packet,
+                    b.label,
+                    b.packet
+                );
+            }
+        }
     }
 }

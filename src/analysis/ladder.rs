@@ -260,7 +260,9 @@ pub fn stream_tag(stream: Option<u32>) -> String {
 /// "SETTINGS ACK", "PING 0102030405060708", "WINDOW_UPDATE +65535", "[s3] RST_STREAM error=CANCEL".
 pub fn h2_label(f: &crate::model::H2Frame, n: usize) -> String {
     let tag = if f.stream == 0 { String::new() } else { stream_tag(Some(f.stream)) };
-    let text = if f.detail.is_empty() { format!("{tag}{}", f.kind) } else { format!("{tag}{} {}", f.kind, f.detail) };
+    // "SETTINGS MAX_CONCURRENT_STREAMS=100 …": the prefix each setting's name repeats is dropped.
+    let detail = f.detail.replace("SETTINGS_", "");
+    let text = if detail.is_empty() { format!("{tag}{}", f.kind) } else { format!("{tag}{} {detail}", f.kind) };
     short(&text, n)
 }
 
@@ -716,11 +718,16 @@ fn find_answers(d: &[Draft], mode: Mode) -> Vec<Option<usize>> {
 }
 
 /// Answers leave after their cause arrives; a sender sends in order; in message mode a direction
-/// delivers in order (TCP is a byte stream; segments may still overtake each other).
+/// delivers in the order of each message's last packet (TCP is a byte stream; segments may still
+/// overtake each other).
 fn enforce(arrows: &mut [Arrow], mode: Mode) {
     let ix = |dir: Dir| usize::from(dir == Dir::ServerToClient);
     let mut last_depart = [f64::NEG_INFINITY; 2];
     let mut last_arrive = [f64::NEG_INFINITY; 2];
+    // The last packet of the arrow that set `last_arrive`: an arrow that ends in an earlier packet
+    // (an HTTP/2 stream's short response interleaved with a long one sent before it) was delivered
+    // before that one and is not held behind it.
+    let mut last_end = [0u64; 2];
     let mut last_sse_arrive = f64::NEG_INFINITY;
     for i in 0..arrows.len() {
         let cause = arrows[i].answers.filter(|&j| j < i).map(|j| arrows[j].arrive);
@@ -736,12 +743,15 @@ fn enforce(arrows: &mut [Arrow], mode: Mode) {
         if a.kind == ArrowKind::Sse {
             arrive = arrive.max(last_sse_arrive);
             last_sse_arrive = arrive;
-        } else if mode == Mode::Messages {
+        } else if mode == Mode::Messages && a.packet >= last_end[k] {
             arrive = arrive.max(last_arrive[k]);
         }
         a.depart = depart;
         a.arrive = arrive;
         last_depart[k] = depart;
+        if a.packet >= last_end[k] {
+            last_end[k] = a.packet;
+        }
         last_arrive[k] = last_arrive[k].max(arrive);
     }
 }
@@ -1053,6 +1063,7 @@ pub fn layout(l: &Ladder, map: &TimeMap, min_slope: f32) -> Vec<Geometry> {
     let mut g: Vec<Geometry> = Vec::with_capacity(l.arrows.len());
     let mut last_y0 = [f32::NEG_INFINITY; 2];
     let mut last_y1 = [f32::NEG_INFINITY; 2];
+    let mut last_end = [0u64; 2];
     let mut last_sse_y1 = f32::NEG_INFINITY;
     for (i, a) in l.arrows.iter().enumerate() {
         let k = ix(a.dir);
@@ -1067,8 +1078,11 @@ pub fn layout(l: &Ladder, map: &TimeMap, min_slope: f32) -> Vec<Geometry> {
         if a.kind == ArrowKind::Sse {
             y1 = y1.max(last_sse_y1);
             last_sse_y1 = y1;
-        } else if l.mode == Mode::Messages {
+        } else if l.mode == Mode::Messages && a.packet >= last_end[k] {
             y1 = y1.max(last_y1[k]);
+        }
+        if a.packet >= last_end[k] {
+            last_end[k] = a.packet;
         }
         last_y0[k] = y0;
         last_y1[k] = last_y1[k].max(y1);

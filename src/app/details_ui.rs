@@ -452,8 +452,9 @@ fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
 /// streams whose start-to-end spans overlap on one connection.
 fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model::Connection) -> Vec<Command> {
     let mut cmds = Vec::new();
-    let streams: Vec<(usize, &HttpExchange, u32)> =
+    let mut streams: Vec<(usize, &HttpExchange, u32)> =
         store.cap.http.iter().enumerate().filter(|(_, x)| x.connection == c.id).filter_map(|(i, x)| Some((i, x, x.stream?))).collect();
+    streams.sort_by_key(|s| s.2);
     if streams.is_empty() {
         return cmds;
     }
@@ -469,18 +470,23 @@ fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model:
     let t0 = c.start_time;
     let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
     egui::ScrollArea::horizontal().id_salt("h2-streams").show(ui, |ui| {
-        egui::Grid::new("h2-streams-grid").striped(true).num_columns(8).spacing([8.0, 2.0]).show(ui, |ui| {
-            for h in [
-                lang.pick("stream", "流"),
-                lang.pick("method", "方法"),
-                lang.pick("path", "路径"),
-                lang.pick("status", "状态"),
-                lang.pick("start ms", "开始 ms"),
-                "TTFB ms",
-                lang.pick("duration ms", "耗时 ms"),
-                lang.pick("body B", "正文 B"),
+        egui::Grid::new("h2-streams-grid").striped(true).num_columns(7).spacing([8.0, 2.0]).show(ui, |ui| {
+            for (h, tip) in [
+                (lang.pick("stream", "流"), ""),
+                (lang.pick("request", "请求"), ""),
+                (lang.pick("status", "状态"), ""),
+                (lang.pick("start", "开始"), lang.pick("ms from the connection's first packet", "从连接的第一个数据包算起的毫秒数")),
+                ("TTFB", lang.pick("ms from the end of the request to the response's first byte", "从请求结束到响应第一个字节的毫秒数")),
+                (
+                    lang.pick("total", "总计"),
+                    lang.pick("ms from the request's start to the response's end", "从请求开始到响应结束的毫秒数"),
+                ),
+                (lang.pick("body B", "正文 B"), lang.pick("response body bytes (decoded)", "响应正文字节数（解码后）")),
             ] {
-                ui.strong(h);
+                let r = ui.strong(h);
+                if !tip.is_empty() {
+                    r.on_hover_text(tip);
+                }
             }
             ui.end_row();
             for (i, x, id) in streams {
@@ -488,11 +494,10 @@ fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model:
                     cmds.push(Command::Select(Target::Http(i)));
                 }
                 let req = x.request.as_ref();
-                ui.label(req.map_or("?", |r| &*r.method));
-                let path = req.map_or("", |r| r.target.as_str());
+                let line = req.map_or_else(|| "?".to_string(), |r| format!("{} {}", r.method, r.target));
                 let short: String =
-                    if path.chars().count() > 28 { format!("{}…", path.chars().take(28).collect::<String>()) } else { path.into() };
-                ui.label(short).on_hover_text(path);
+                    if line.chars().count() > 24 { format!("{}…", line.chars().take(24).collect::<String>()) } else { line.clone() };
+                ui.label(short).on_hover_text(line);
                 ui.label(x.response.as_ref().map_or_else(|| "-".to_string(), |r| r.status.to_string()));
                 ui.label(ms(req.map(|r| (r.start_time - t0) * 1e3)));
                 ui.label(ms(x.ttfb_ms));
@@ -502,6 +507,7 @@ fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model:
             }
         });
     });
+    ui.label(RichText::new(lang.pick("times in ms", "时间单位：毫秒")).weak());
     cmds
 }
 
@@ -525,7 +531,8 @@ fn h2_frame_ui(ui: &mut egui::Ui, lang: Lang, f: &crate::model::H2Frame, t0: f64
         lang.pick("payload", "载荷"),
         f.len
     ));
-    ui.label(format!("{} {}–{} · {:.6} s", lang.pick("packets", "数据包"), f.first_packet, f.packet, f.time - t0));
+    let packets = if f.first_packet == f.packet { f.packet.to_string() } else { format!("{}–{}", f.first_packet, f.packet) };
+    ui.label(format!("{} {packets} · {:.6} s", lang.pick("packet", "数据包"), f.time - t0));
     if ack {
         ui.add(
             egui::Label::new(
