@@ -1370,3 +1370,43 @@ fn an_sse_event_is_a_message_and_its_details_show_its_fields() {
     h.get_by_label_contains("the last event ID");
     h.get_by_label_contains("A Server-Sent Event: the server keeps one HTTP response open");
 }
+
+/// An HTTP/2 connection (captures/record-http2.sh: nghttp's five streams on one connection): the
+/// details list its streams with their timing, the diagram tags each request and response with its
+/// stream, draws the connection frames, and clicking one explains it. At the classroom sizes.
+#[test]
+fn an_http2_connection_shows_its_streams_and_frames() {
+    for size in [[1366.0, 768.0], [1024.0, 640.0]] {
+        let mut h = app_at(Some(Source::File(capture("http2-multiplexed.pcapng"))), size);
+        h.get_by_label_contains("#0 HTTP/2  127.0.0.1").click();
+        h.run_steps(3);
+        // The streams table: nghttp opened 13..21 (tshark: captures/expected/http2-multiplexed.h2.tsv).
+        h.get_by_label_contains("HTTP/2 streams (5");
+        for (s, req) in [("s13", "GET /slow1"), ("s15", "GET /"), ("s17", "GET /gzip"), ("s19", "GET /large"), ("s21", "GET /missing")] {
+            h.get_by_label(s);
+            h.get_by_label(req);
+        }
+        h.get_by_label("TTFB");
+        // Stream-tagged arrows and connection frames, as many as the first screenful shows: at
+        // 1366×768 all five requests, at 1024×640 the first.
+        let tagged: Vec<String> = h.get_all_by_label_contains("[s").filter_map(|n| n.accesskit_node().label()).collect();
+        let want = if size[0] > 1300.0 { 5 } else { 1 };
+        assert!(tagged.len() >= want, "{tagged:?}");
+        assert!(tagged.iter().any(|t| t == "[s13] GET /slow1"), "{tagged:?}");
+        if size[0] < 1300.0 {
+            // The rest of the diagram is below the fold there.
+            continue;
+        }
+        h.get_by_label("[s15] GET /");
+        assert_eq!(h.get_all_by_label("SETTINGS ACK").count(), 2, "each side acknowledges the other's SETTINGS");
+        h.get_all_by_label("SETTINGS ACK").next().unwrap().click();
+        h.run_steps(3);
+        assert!(
+            matches!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::H2Frame(_))),
+            "{size:?}: {:?}",
+            h.state().view.selection
+        );
+        h.get_by_label("HTTP/2 SETTINGS →");
+        h.get_by_label_contains("ACK: the peer has applied the SETTINGS");
+    }
+}

@@ -470,7 +470,7 @@ fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model:
     let t0 = c.start_time;
     let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
     egui::ScrollArea::horizontal().id_salt("h2-streams").show(ui, |ui| {
-        egui::Grid::new("h2-streams-grid").striped(true).num_columns(7).spacing([8.0, 2.0]).show(ui, |ui| {
+        egui::Grid::new("h2-streams-grid").striped(true).num_columns(7).spacing([5.0, 2.0]).show(ui, |ui| {
             for (h, tip) in [
                 (lang.pick("stream", "流"), ""),
                 (lang.pick("request", "请求"), ""),
@@ -481,7 +481,7 @@ fn h2_streams_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model:
                     lang.pick("total", "总计"),
                     lang.pick("ms from the request's start to the response's end", "从请求开始到响应结束的毫秒数"),
                 ),
-                (lang.pick("body B", "正文 B"), lang.pick("response body bytes (decoded)", "响应正文字节数（解码后）")),
+                (lang.pick("bytes", "字节"), lang.pick("response body bytes (decoded)", "响应正文字节数（解码后）")),
             ] {
                 let r = ui.strong(h);
                 if !tip.is_empty() {

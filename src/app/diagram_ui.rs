@@ -561,7 +561,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     if a.packet != a.first_packet && a.t_end - a.t_start >= 1e-3 {
                         text.push_str(&format!(" · {}", ladder::fmt_duration(a.t_end - a.t_start)));
                     }
-                    let galley = painter.layout_no_wrap(text, FontId::proportional(12.0), color);
+                    let galley = painter.layout_no_wrap(text.clone(), FontId::proportional(12.0), color);
                     let sz = galley.size();
                     let rect_at = |f: f32| {
                         let p = start + (end_pt - start) * f;
@@ -574,6 +574,13 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     let rect = [0.5f32, 0.32, 0.68, 0.2, 0.8].iter().map(|f| rect_at(*f)).find(|r| free(r)).unwrap_or_else(|| rect_at(0.5));
                     placed.push(rect);
                     painter.galley(rect.min, galley, color);
+                    // The label is a button too: clicking it selects the arrow, and screen readers
+                    // (and the UI tests) find each visible arrow by its text.
+                    let r = ui.interact(rect, ui.scope_id().with(("diagram-arrow", ci, i)), Sense::click());
+                    r.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &text));
+                    if r.clicked() {
+                        clicked = Some(a.target);
+                    }
                 }
                 for (at, text) in waiting_labels {
                     let galley = painter.layout_no_wrap(text, FontId::proportional(10.5), weak);
