@@ -577,7 +577,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     // The label is a button too: clicking it selects the arrow, and screen readers
                     // (and the UI tests) find each visible arrow by its text.
                     let r = ui.interact(rect, ui.scope_id().with(("diagram-arrow", ci, i)), Sense::click());
-                    r.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &text));
+                    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
                     if r.clicked() {
                         clicked = Some(a.target);
                     }

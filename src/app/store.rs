@@ -128,9 +128,9 @@ impl Store {
                 // HTTP/2: one packet may carry frames of several streams and of the connection.
                 let tag = crate::analysis::ladder::stream_tag(x.stream);
                 let mut add = |p: u64, text: String| {
-                    let e = self.overlay.entry(p).or_insert(("HTTP2", String::new()));
-                    if e.0 != "HTTP2" {
-                        *e = ("HTTP2", String::new());
+                    let e = self.overlay.entry(p).or_insert(("HTTP/2", String::new()));
+                    if e.0 != "HTTP/2" {
+                        *e = ("HTTP/2", String::new());
                     }
                     if e.1.split(", ").count() < 4 {
                         if !e.1.is_empty() {
@@ -147,8 +147,8 @@ impl Store {
                 }
             }
             Event::H2Frame(f) if crate::analysis::ladder::h2_drawn(f) => {
-                let e = self.overlay.entry(f.packet).or_insert(("HTTP2", String::new()));
-                if e.0 == "HTTP2" && e.1.split(", ").count() < 4 {
+                let e = self.overlay.entry(f.packet).or_insert(("HTTP/2", String::new()));
+                if e.0 == "HTTP/2" && e.1.split(", ").count() < 4 {
                     if !e.1.is_empty() {
                         e.1.push_str(", ");
                     }
