@@ -1389,17 +1389,18 @@ fn an_http2_connection_shows_its_streams_and_frames() {
         h.get_by_label("TTFB");
         // Stream-tagged arrows and connection frames, as many as the first screenful shows: at
         // 1366×768 all five requests, at 1024×640 the first.
-        let tagged: Vec<String> = h.get_all_by_label_contains("[s").filter_map(|n| n.accesskit_node().label()).collect();
+        let tagged: Vec<String> = h.get_all_by_label_contains(": [s").filter_map(|n| n.accesskit_node().label()).collect();
         let want = if size[0] > 1300.0 { 5 } else { 1 };
         assert!(tagged.len() >= want, "{tagged:?}");
-        assert!(tagged.iter().any(|t| t == "[s13] GET /slow1"), "{tagged:?}");
+        assert!(tagged.iter().any(|t| t == "client → server: [s13] GET /slow1"), "{tagged:?}");
         if size[0] < 1300.0 {
             // The rest of the diagram is below the fold there.
             continue;
         }
-        h.get_by_label("[s15] GET /");
-        assert_eq!(h.get_all_by_label("SETTINGS ACK").count(), 2, "each side acknowledges the other's SETTINGS");
-        h.get_all_by_label("SETTINGS ACK").next().unwrap().click();
+        h.get_by_label("client → server: [s15] GET /");
+        h.get_by_label("server → client: [s15] 200");
+        h.get_by_label("server → client: SETTINGS ACK");
+        h.get_by_label("client → server: SETTINGS ACK").click();
         h.run_steps(3);
         assert!(
             matches!(h.state().view.selection, Some(wirescope::analysis::ladder::Target::H2Frame(_))),

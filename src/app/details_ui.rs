@@ -406,6 +406,12 @@ fn status_ui(ui: &mut egui::Ui, lang: Lang, r: &HttpResponse) {
 
 fn exchange_ui(ui: &mut egui::Ui, lang: Lang, x: &HttpExchange) {
     ui.heading(lang.pick("HTTP exchange", "HTTP 交换"));
+    if let Some(id) = x.stream {
+        ui.label(match lang {
+            Lang::Zh => format!("HTTP/2 流 {id}（与同一连接上的其他流交错传输）"),
+            _ => format!("HTTP/2 stream {id} (interleaved with the connection's other streams)"),
+        });
+    }
     if let (Some(t), Some(d)) = (x.ttfb_ms, x.duration_ms) {
         ui.label(format!("{} {t:.2} ms · {} {d:.2} ms", lang.pick("time to first byte", "首字节时间"), lang.pick("total", "总计")));
     }

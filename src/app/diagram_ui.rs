@@ -575,9 +575,10 @@ pub fn diagram_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, view: &mut View,
                     placed.push(rect);
                     painter.galley(rect.min, galley, color);
                     // The label is a button too: clicking it selects the arrow, and screen readers
-                    // (and the UI tests) find each visible arrow by its text.
+                    // (and the UI tests) find each visible arrow by its direction and text.
                     let r = ui.interact(rect, ui.scope_id().with(("diagram-arrow", ci, i)), Sense::click());
-                    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
+                    let said = format!("{} {text}", if a.dir == Dir::ClientToServer { "client → server:" } else { "server → client:" });
+                    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &said));
                     if r.clicked() {
                         clicked = Some(a.target);
                     }
