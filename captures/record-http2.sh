@@ -30,6 +30,12 @@ record http2-prior-knowledge 18088 node h2_client.js "$u" / /missing /gzip /larg
 record http2-multiplexed 18088 nghttp -n "$u/slow1" "$u/" "$u/gzip" "$u/large" "$u/missing"
 wait "$srv" || true
 
+# Server-Sent Events over h2c: two event streams (plain and gzip-coded) from Node's http2 server;
+# the events it sent are the oracle (expected/http2-sse.events.json, written by the server).
+node h2_sse_server.js 18092 expected/http2-sse.events.json & srv=$!; sleep 1
+record http2-sse 18092 node h2_client.js http://127.0.0.1:18092 /events /events-gzip
+wait "$srv" || true
+
 # The h2c Upgrade: the HTTP/1.1 request becomes stream 1.
 python3 h2c_upgrade_server.py 18090 & srv=$!; sleep 2
 record http2-upgrade 18090 curl -s -o /dev/null --http2 "http://127.0.0.1:18090/" "http://127.0.0.1:18090/second"
@@ -39,8 +45,8 @@ kill "$srv"; wait "$srv" 2>/dev/null || true
 # then per frame in the packet (comma-separated, in order) stream id, type, flags, length, and per
 # HEADERS / PUSH_PROMISE :method, :path, :status. The Upgrade capture is decoded as HTTP (tshark
 # follows the Upgrade: h2c), the others as HTTP/2 on the lab port.
-for name in http2-prior-knowledge http2-multiplexed http2-upgrade; do
-  case $name in http2-upgrade) d=tcp.port==18090,http;; *) d=tcp.port==18088,http2;; esac
+for name in http2-prior-knowledge http2-multiplexed http2-upgrade http2-sse; do
+  case $name in http2-upgrade) d=tcp.port==18090,http;; http2-sse) d=tcp.port==18092,http2;; *) d=tcp.port==18088,http2;; esac
   tshark -n -r "$name.pcapng" -d "$d" -Y http2 -T fields \
     -e frame.number -e tcp.stream -e http2.streamid -e http2.type -e http2.flags -e http2.length \
     -e http2.headers.method -e http2.headers.path -e http2.headers.status \

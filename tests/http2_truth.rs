@@ -169,7 +169,7 @@ fn upgrade_matches_tshark() {
 #[test]
 fn ladder_arrows_match_tshark() {
     use wirescope::analysis::ladder::{ladder, ArrowKind, Mode};
-    for name in ["http2-prior-knowledge", "http2-multiplexed", "http2-upgrade"] {
+    for name in ["http2-prior-knowledge", "http2-multiplexed", "http2-upgrade", "http2-sse"] {
         let cap = analyze(&format!("{name}.pcapng"));
         let (tf, th) = tshark(name);
         let conn = cap.connections.iter().find(|c| c.protocol == Protocol::Http2).unwrap().id;
@@ -253,4 +253,28 @@ fn ladder_arrows_match_tshark() {
             }
         }
     }
+}
+
+/// Server-Sent Events over h2c (captures/h2_sse_server.js, recorded by captures/record-http2.sh):
+/// each of the two event streams (plain, and gzip-coded) decodes to exactly the events the server
+/// script sent (captures/expected/http2-sse.events.json), each tagged with its HTTP/2 stream and
+/// exchange; the frames match tshark's as for the other captures.
+#[test]
+fn sse_over_http2_matches_what_the_server_sent() {
+    let cap = check("http2-sse");
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::captures_dir().join("expected/http2-sse.events.json")).unwrap()).unwrap();
+    let want_events = want["events"].as_array().unwrap();
+    for path in want["streams"].as_array().unwrap() {
+        let x = cap.http.iter().find(|x| x.request.as_ref().is_some_and(|r| r.target == path.as_str().unwrap())).unwrap();
+        let got: Vec<_> = cap.sse.iter().filter(|e| e.exchange == x.index).collect();
+        assert_eq!(got.len(), want_events.len(), "{path}");
+        for (e, w) in got.iter().zip(want_events) {
+            assert_eq!(e.stream, x.stream, "{path}");
+            assert_eq!(e.id.as_deref(), w["id"].as_str(), "{path}");
+            assert_eq!(e.event.as_deref(), w["event"].as_str(), "{path}");
+            assert_eq!(e.data, w["data"].as_str().unwrap(), "{path}");
+        }
+    }
+    assert!(cap.http.iter().any(|x| x.response.as_ref().is_some_and(|r| r.content_encoding.as_deref() == Some("gzip"))));
 }
