@@ -237,10 +237,7 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
 /// apart.
 fn tls_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model::Connection, t: &crate::model::TlsInfo) {
     ui.separator();
-    ui.strong(match t.version.as_deref() {
-        Some(v) => format!("TLS ({v})"),
-        None => "TLS".to_string(),
-    });
+    ui.strong(t.version.clone().unwrap_or_else(|| "TLS".to_string()));
     let field = |ui: &mut egui::Ui, name: &str, value: &str, hover: &str| {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(name).strong()).on_hover_text(hover);

@@ -157,7 +157,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         };
         rgb(ladder::color(&a))
     };
-    let rows: [(Color32, &str, &str); 16] = [
+    let rows: [(Color32, &str, &str); 17] = [
         (sample(ArrowKind::Handshake, None, None), "TCP handshake (SYN, SYN-ACK, ACK)", "TCP 握手（SYN、SYN-ACK、ACK）"),
         (sample(ArrowKind::Request, None, None), "HTTP request", "HTTP 请求"),
         (sample(ArrowKind::Interim, None, None), "1xx interim response", "1xx 临时响应"),
@@ -170,6 +170,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         (sample(ArrowKind::WsControl, None, Some(9)), "WebSocket ping / pong", "WebSocket ping / pong"),
         (sample(ArrowKind::WsClose, None, Some(8)), "WebSocket close", "WebSocket 关闭帧"),
         (sample(ArrowKind::Sse, None, None), "Server-Sent Event (SSE)", "服务器发送事件（SSE）"),
+        (sample(ArrowKind::TlsRecord, None, None), "TLS record (hello in the clear, or encrypted bytes)", "TLS 记录（明文的 hello，或加密的字节）"),
         (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
         (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),
         (
