@@ -784,8 +784,11 @@ pub fn cipher_suite_parts(name: &str, lang: Lang) -> Vec<(&'static str, String, 
             auth_part,
             a.to_string(),
             match a {
-                "ECDSA" => lang.pick("the server signs its key exchange with its certificate's ECDSA key", "服务器用证书的 ECDSA 私钥对密钥交换签名"),
-                "RSA" => lang.pick("the server signs its key exchange with its certificate's RSA key", "服务器用证书的 RSA 私钥对密钥交换签名"),
+                "ECDSA" => lang
+                    .pick("the server signs its key exchange with its certificate's ECDSA key", "服务器用证书的 ECDSA 私钥对密钥交换签名"),
+                "RSA" => {
+                    lang.pick("the server signs its key exchange with its certificate's RSA key", "服务器用证书的 RSA 私钥对密钥交换签名")
+                }
                 "PSK" => lang.pick("both sides prove they hold a pre-shared key", "双方证明各自持有预共享密钥"),
                 _ => lang.pick("how the server proves who it is", "服务器证明自己身份的方式"),
             },
@@ -860,10 +863,7 @@ fn hash_meaning(tls13: bool, cbc: bool, lang: Lang) -> &'static str {
     } else if cbc {
         lang.pick("the hash of the HMAC that authenticates each record", "认证每条记录的 HMAC 所用的哈希")
     } else {
-        lang.pick(
-            "the hash of the PRF that turns the shared secret into the record keys",
-            "PRF 把共享秘密变成记录密钥时所用的哈希",
-        )
+        lang.pick("the hash of the PRF that turns the shared secret into the record keys", "PRF 把共享秘密变成记录密钥时所用的哈希")
     }
 }
 

@@ -170,7 +170,11 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         (sample(ArrowKind::WsControl, None, Some(9)), "WebSocket ping / pong", "WebSocket ping / pong"),
         (sample(ArrowKind::WsClose, None, Some(8)), "WebSocket close", "WebSocket 关闭帧"),
         (sample(ArrowKind::Sse, None, None), "Server-Sent Event (SSE)", "服务器发送事件（SSE）"),
-        (sample(ArrowKind::TlsRecord, None, None), "TLS record (hello in the clear, or encrypted bytes)", "TLS 记录（明文的 hello，或加密的字节）"),
+        (
+            sample(ArrowKind::TlsRecord, None, None),
+            "TLS record (hello in the clear, or encrypted bytes)",
+            "TLS 记录（明文的 hello，或加密的字节）",
+        ),
         (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
         (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),
         (

@@ -317,16 +317,7 @@ impl Feeder {
         let keys = load::Keys::default();
         let mut engine = Engine::new(limits);
         engine.set_keys(keys.clone());
-        Feeder {
-            id,
-            engine,
-            keys,
-            number: 0,
-            tx,
-            repaint,
-            last: Instant::now(),
-            snapshots: Snapshots::new(Duration::from_millis(250)),
-        }
+        Feeder { id, engine, keys, number: 0, tx, repaint, last: Instant::now(), snapshots: Snapshots::new(Duration::from_millis(250)) }
     }
 
     fn event(&mut self, ev: RecordEvent) -> bool {

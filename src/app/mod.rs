@@ -304,8 +304,10 @@ impl WirescopeApp {
             return;
         };
         if self.store.as_ref().and_then(|s| s.live.as_ref()).is_some_and(|l| l.running) {
-            self.last_notice =
-                Some(lang.pick("Stop the capture first: a key log is read with a saved capture.", "请先停止抓包：密钥日志要用于已保存的抓包。").into());
+            self.last_notice = Some(
+                lang.pick("Stop the capture first: a key log is read with a saved capture.", "请先停止抓包：密钥日志要用于已保存的抓包。")
+                    .into(),
+            );
             return;
         }
         let keys = match crate::load::read_keylog(&path) {
