@@ -1411,3 +1411,92 @@ fn an_http2_connection_shows_its_streams_and_frames() {
         h.get_by_label_contains("ACK: the peer has applied the SETTINGS");
     }
 }
+
+/// Steps until the app is idle (a load pushed as a command has finished), bounded.
+fn wait_idle(h: &mut Harness<'static, WirescopeApp>) {
+    h.run_steps(2);
+    assert!(step_until(h, 20, |h| h.state().is_idle()), "the load did not finish");
+    h.run_steps(4);
+}
+
+/// tshark's decode of a TLS capture with its key log (captures/expected/NAME.tsv, made by
+/// captures/expected.sh): each request's method and target.
+fn tshark_requests(name: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(capture("expected").join(format!("{name}.tsv"))).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let (m, t) = (f.get(2)?, f.get(3)?);
+            (!m.is_empty()).then(|| (m.to_string(), t.to_string()))
+        })
+        .collect()
+}
+
+/// File → Key log file…: a TLS capture with no key log beside it opens encrypted (the details say
+/// so and point to the menu); its key log, given through the command the menu and Ctrl+K issue,
+/// reloads it decrypted with the requests tshark decodes with the same key log; the choice is
+/// remembered for the capture through the settings' serialisation, and used when it opens again;
+/// an unreadable key log changes nothing. A bundled example opens decrypted with NAME.keys beside it.
+#[test]
+fn a_key_log_decrypts_the_open_capture_and_is_remembered_for_it() {
+    use wirescope::app::Command;
+    let want = tshark_requests("https-tls13");
+    assert_eq!(want.len(), 12, "three connections of four requests each (record-tls.sh)");
+    let dir = std::env::temp_dir().join(format!("wirescope-keylog-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("https-tls13.pcapng");
+    std::fs::copy(capture("https-tls13.pcapng"), &copy).unwrap();
+
+    let mut h = app(Some(Source::File(copy.clone())));
+    assert!(h.state().store.as_ref().unwrap().cap.http.is_empty(), "no HTTP without keys");
+    h.state_mut().push_command(Command::SelectConnection(0));
+    h.run_steps(3);
+    assert!(shows(&h, "encrypted: no key log"), "the details say why nothing is decoded");
+    assert!(shows(&h, "TLS_AES_128_GCM_SHA256"), "the suite is in the clear in the ServerHello");
+    assert!(shows(&h, "TLS localhost"), "the row names the connection by its SNI");
+
+    h.state_mut().push_command(Command::UseKeyLog(capture("https-tls13.keys")));
+    wait_idle(&mut h);
+    let got: Vec<(String, String)> = h
+        .state()
+        .store
+        .as_ref()
+        .unwrap()
+        .cap
+        .http
+        .iter()
+        .filter_map(|x| x.request.as_ref().map(|r| (r.method.to_string(), r.target.clone())))
+        .collect();
+    let mut sorted = got.clone();
+    sorted.sort();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(sorted, want_sorted, "the requests tshark decodes with the same key log");
+    h.state_mut().push_command(Command::SelectConnection(0));
+    h.run_steps(3);
+    assert!(shows(&h, "decrypted with the key log"));
+    assert!(shows(&h, "AES-128-GCM"), "the suite taken apart");
+    assert!(shows(&h, "HTTPS GET /hello"), "the row says HTTP inside TLS");
+    assert!(shows(&h, "connections' secrets"), "the status bar says what the key log gave");
+
+    // Remembered, through the serialisation eframe stores.
+    let abs = |p: &std::path::Path| std::fs::canonicalize(p).unwrap();
+    let saved = serde_json::to_string(&h.state().settings).unwrap();
+    let back: wirescope::app::settings::Settings = serde_json::from_str(&saved).unwrap();
+    assert_eq!(back.keylog_for(&abs(&copy)), Some(&abs(&capture("https-tls13.keys"))));
+    h.state_mut().push_command(Command::Open(Source::File(copy.clone())));
+    wait_idle(&mut h);
+    assert_eq!(h.state().store.as_ref().unwrap().cap.http.len(), want.len(), "opened again with its key log");
+
+    // A key log that cannot be read: said, and the capture stays decrypted.
+    h.state_mut().push_command(Command::UseKeyLog(dir.join("missing.keys")));
+    h.run_steps(3);
+    assert!(shows(&h, "cannot read key log"));
+    assert!(h.state().is_idle());
+    assert_eq!(h.state().store.as_ref().unwrap().cap.http.len(), want.len());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A bundled example with its NAME.keys beside it.
+    let h = app(Some(Source::File(capture("https-tls12.pcapng"))));
+    assert_eq!(h.state().store.as_ref().unwrap().cap.http.len(), tshark_requests("https-tls12").len());
+}

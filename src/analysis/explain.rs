@@ -738,6 +738,135 @@ pub fn tcp_analysis_explained(a: &crate::model::TcpAnalysis, lang: Lang) -> Vec<
     rows.into_iter().filter(|r| r.0 > 0).map(|(n, en, zh, men, mzh)| (lang.pick(en, zh), n, lang.pick(men, mzh))).collect()
 }
 
+/// A TLS cipher suite's IANA name taken apart for a learner: (part, its value, what it does),
+/// for the key exchange, the server's authentication, the record cipher and the hash. TLS 1.3
+/// names ("TLS_AES_128_GCM_SHA256") carry only cipher and hash: the key exchange is always an
+/// ephemeral Diffie–Hellman agreed in the key_share extension (RFC 8446 §4.2.8), and the server
+/// signs with its certificate's key. TLS 1.2 names ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+/// RFC 5246 Appendix A.5) carry all four. A name not of these shapes gives no parts.
+pub fn cipher_suite_parts(name: &str, lang: Lang) -> Vec<(&'static str, String, &'static str)> {
+    let Some(rest) = name.strip_prefix("TLS_") else { return Vec::new() };
+    let (kx, auth, bulk) = match rest.split_once("_WITH_") {
+        Some((kx_auth, bulk)) => {
+            let (kx, auth) = match kx_auth.split_once('_') {
+                Some((k, a)) if k.ends_with("DHE") || k.ends_with("DH") => (k, Some(a)),
+                _ => (kx_auth, None),
+            };
+            (Some(kx), auth, bulk)
+        }
+        None => (None, None, rest),
+    };
+    let Some((cipher, hash)) = bulk.rsplit_once('_') else { return Vec::new() };
+    let mut parts = Vec::new();
+    let kx_part = lang.pick("Key exchange", "密钥交换");
+    match kx {
+        None => parts.push((
+            kx_part,
+            "(EC)DHE".to_string(),
+            lang.pick(
+                "TLS 1.3 always agrees the secret by ephemeral Diffie–Hellman (the key_share extension): both sides compute it, it is never sent, and a server key stolen later cannot decrypt this session (forward secrecy)",
+                "TLS 1.3 总是用临时 Diffie–Hellman（key_share 扩展）协商密钥：双方各自算出同一个秘密，它从不在网上传输；日后即使服务器私钥被盗，也解不开这次会话（前向保密）",
+            ),
+        )),
+        Some(k) => parts.push((kx_part, k.to_string(), kx_meaning(k, lang))),
+    }
+    let auth_part = lang.pick("Server authentication", "服务器身份认证");
+    match (kx, auth) {
+        (None, _) => parts.push((
+            auth_part,
+            lang.pick("certificate signature", "证书签名").to_string(),
+            lang.pick(
+                "the server signs the handshake with its certificate's key (CertificateVerify), which the client checks",
+                "服务器用证书的私钥对握手签名（CertificateVerify），客户端验证这个签名",
+            ),
+        )),
+        (Some(_), Some(a)) => parts.push((
+            auth_part,
+            a.to_string(),
+            match a {
+                "ECDSA" => lang
+                    .pick("the server signs its key exchange with its certificate's ECDSA key", "服务器用证书的 ECDSA 私钥对密钥交换签名"),
+                "RSA" => {
+                    lang.pick("the server signs its key exchange with its certificate's RSA key", "服务器用证书的 RSA 私钥对密钥交换签名")
+                }
+                "PSK" => lang.pick("both sides prove they hold a pre-shared key", "双方证明各自持有预共享密钥"),
+                _ => lang.pick("how the server proves who it is", "服务器证明自己身份的方式"),
+            },
+        )),
+        (Some(k), None) if k == "RSA" => parts.push((
+            auth_part,
+            "RSA".to_string(),
+            lang.pick(
+                "decrypting the client's secret proves the server holds the certificate's RSA key",
+                "能解开客户端发来的秘密，就证明服务器持有证书的 RSA 私钥",
+            ),
+        )),
+        _ => {}
+    }
+    parts.push((lang.pick("Record cipher", "记录加密算法"), cipher.replace('_', "-"), cipher_meaning(cipher, lang)));
+    parts.push((lang.pick("Hash", "哈希"), hash.to_string(), hash_meaning(kx.is_none(), cipher.contains("CBC"), lang)));
+    parts
+}
+
+fn kx_meaning(kx: &str, lang: Lang) -> &'static str {
+    match kx {
+        "ECDHE" => lang.pick(
+            "elliptic-curve Diffie–Hellman with fresh keys for each connection: the secret is computed on both sides, never sent, so a server key stolen later cannot decrypt this session (forward secrecy)",
+            "每条连接使用新密钥的椭圆曲线 Diffie–Hellman：秘密由双方各自算出、从不传输，日后即使服务器私钥被盗，也解不开这次会话（前向保密）",
+        ),
+        "DHE" => lang.pick(
+            "Diffie–Hellman with fresh keys for each connection: the secret is computed on both sides, never sent (forward secrecy)",
+            "每条连接使用新密钥的 Diffie–Hellman：秘密由双方各自算出、从不传输（前向保密）",
+        ),
+        "RSA" => lang.pick(
+            "the client encrypts the secret with the server's RSA public key: whoever later gets the server's private key can decrypt every recorded session (no forward secrecy)",
+            "客户端用服务器的 RSA 公钥加密秘密后发送：日后谁拿到服务器私钥，谁就能解开所有录下的会话（没有前向保密）",
+        ),
+        "ECDH" | "DH" => lang.pick(
+            "Diffie–Hellman with the fixed key in the server's certificate (no forward secrecy)",
+            "使用服务器证书中固定密钥的 Diffie–Hellman（没有前向保密）",
+        ),
+        "PSK" => lang.pick("a key both sides were given beforehand", "双方事先配置好的预共享密钥"),
+        _ => lang.pick("how the two sides agree the secret the record keys come from", "双方协商出记录密钥所依据的秘密的方式"),
+    }
+}
+
+fn cipher_meaning(cipher: &str, lang: Lang) -> &'static str {
+    if cipher.contains("GCM") {
+        lang.pick(
+            "AES in GCM mode (AEAD): encrypts each record and adds a 16-byte tag that detects any change; the key is as many bits as the name says",
+            "GCM 模式的 AES（AEAD）：加密每条记录，并附加 16 字节的认证标签，任何篡改都会被发现；密钥长度即名称中的位数",
+        )
+    } else if cipher.contains("CHACHA20") {
+        lang.pick(
+            "the ChaCha20 stream cipher with the Poly1305 authenticator (AEAD): fast without AES hardware; a 16-byte tag on each record",
+            "ChaCha20 流密码加 Poly1305 认证（AEAD）：没有 AES 硬件加速时也很快；每条记录带 16 字节认证标签",
+        )
+    } else if cipher.contains("CCM") {
+        lang.pick("AES in CCM mode (AEAD): encrypts and authenticates each record", "CCM 模式的 AES（AEAD）：加密并认证每条记录")
+    } else if cipher.contains("CBC") {
+        lang.pick(
+            "a block cipher in CBC mode with a separate HMAC: older, padding makes records longer",
+            "CBC 模式的分组密码，另用 HMAC 认证：较旧的方式，填充会让记录变长",
+        )
+    } else {
+        lang.pick("the cipher that encrypts the records", "加密记录所用的算法")
+    }
+}
+
+fn hash_meaning(tls13: bool, cbc: bool, lang: Lang) -> &'static str {
+    if tls13 {
+        lang.pick(
+            "the hash HKDF uses to derive every key from the shared secret, and the handshake transcript's hash",
+            "HKDF 从共享秘密推导各个密钥时所用的哈希，也用于握手记录的摘要",
+        )
+    } else if cbc {
+        lang.pick("the hash of the HMAC that authenticates each record", "认证每条记录的 HMAC 所用的哈希")
+    } else {
+        lang.pick("the hash of the PRF that turns the shared secret into the record keys", "PRF 把共享秘密变成记录密钥时所用的哈希")
+    }
+}
+
 /// The seed notes' comparison of HTTP and WebSocket: (aspect, HTTP, WebSocket).
 pub fn comparison(lang: Lang) -> Vec<(&'static str, &'static str, &'static str)> {
     vec![
@@ -780,6 +909,25 @@ pub fn comparison(lang: Lang) -> Vec<(&'static str, &'static str, &'static str)>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cipher_suites_are_taken_apart_as_rfc_8446_and_5246_name_them() {
+        // TLS 1.3 (RFC 8446 §B.4): only the AEAD and the hash are in the name.
+        let p = cipher_suite_parts("TLS_AES_256_GCM_SHA384", Lang::En);
+        let vals: Vec<&str> = p.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(vals, ["(EC)DHE", "certificate signature", "AES-256-GCM", "SHA384"]);
+        // TLS 1.2 (RFC 5289): ECDHE key exchange, RSA signature.
+        let p = cipher_suite_parts("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Lang::Zh);
+        let vals: Vec<&str> = p.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(vals, ["ECDHE", "RSA", "CHACHA20-POLY1305", "SHA256"]);
+        assert_eq!(p[0].0, "密钥交换");
+        // Static RSA key transport (RFC 5246): no forward secrecy, said so.
+        let p = cipher_suite_parts("TLS_RSA_WITH_AES_128_CBC_SHA", Lang::En);
+        assert_eq!(p[0].1, "RSA");
+        assert!(p[0].2.contains("no forward secrecy"));
+        assert!(p[3].2.contains("HMAC"));
+        assert!(cipher_suite_parts("0x1301", Lang::En).is_empty());
+    }
+
     use super::*;
 
     /// Only the counts that are not zero are listed, each with its own count and meaning.

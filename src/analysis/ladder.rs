@@ -36,6 +36,8 @@ pub enum ArrowKind {
     /// An HTTP/2 connection frame (SETTINGS, PING, WINDOW_UPDATE on stream 0, GOAWAY) or a
     /// RST_STREAM.
     H2Control,
+    /// A TLS record: a handshake message in the clear, or encrypted bytes (what an eavesdropper sees).
+    TlsRecord,
     Segment,
 }
 
@@ -242,6 +244,7 @@ pub struct Parts {
     frames: Vec<usize>,
     websocket: Vec<usize>,
     sse: Vec<usize>,
+    tls: Vec<usize>,
     /// HTTP/2 frames drawn as arrows (see [`h2_drawn`]).
     h2: Vec<usize>,
 }
@@ -277,6 +280,7 @@ impl Parts {
             websocket: pick(cap.websocket.len(), &|i| cap.websocket[i].connection == conn),
             sse: pick(cap.sse.len(), &|i| cap.sse[i].connection == conn),
             h2: pick(cap.h2_frames.len(), &|i| cap.h2_frames[i].connection == conn && h2_drawn(&cap.h2_frames[i])),
+            tls: pick(cap.tls_records.len(), &|i| cap.tls_records[i].connection == conn),
         }
     }
 
@@ -303,6 +307,9 @@ impl Parts {
         }
         for (i, f) in cap.h2_frames.iter().enumerate().filter(|(_, f)| h2_drawn(f)) {
             m.entry(f.connection).or_default().h2.push(i);
+        }
+        for (i, r) in cap.tls_records.iter().enumerate() {
+            m.entry(r.connection).or_default().tls.push(i);
         }
         m
     }
@@ -348,7 +355,52 @@ fn carried(cap: &Capture, parts: &Parts) -> std::collections::HashMap<u64, (Stri
     for f in parts.h2.iter().filter_map(|&i| cap.h2_frames.get(i)) {
         add(f.packet, h2_label(f, 24), (ArrowKind::H2Control, None, None));
     }
+    for r in parts.tls.iter().filter_map(|&i| cap.tls_records.get(i)) {
+        add(r.packet, format!("TLS {}", tls_record_label(r)), (ArrowKind::TlsRecord, None, None));
+    }
     m
+}
+
+/// A handshake message type's name (RFC 8446 §4, RFC 5246 §7.4).
+fn handshake_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        1 => "ClientHello",
+        2 => "ServerHello",
+        4 => "NewSessionTicket",
+        8 => "EncryptedExtensions",
+        11 => "Certificate",
+        12 => "ServerKeyExchange",
+        13 => "CertificateRequest",
+        14 => "ServerHelloDone",
+        15 => "CertificateVerify",
+        16 => "ClientKeyExchange",
+        20 => "Finished",
+        24 => "KeyUpdate",
+        _ => return None,
+    })
+}
+
+fn content_type_name(t: u8) -> &'static str {
+    match t {
+        20 => "ChangeCipherSpec",
+        21 => "Alert",
+        22 => "Handshake",
+        23 => "Application data",
+        _ => "Record",
+    }
+}
+
+/// What a TLS record arrow says: "ClientHello 512 B", "Application data 230 B (encrypted)", or,
+/// opened with a key log, "Handshake 230 B → plaintext 208 B".
+pub fn tls_record_label(r: &crate::model::TlsRecord) -> String {
+    match r.plaintext {
+        Some((inner, n)) => format!("{} {} B → {n} B", content_type_name(inner), r.len),
+        None if r.content_type == 23 => format!("Application data {} B (encrypted)", r.len),
+        None => {
+            let name = r.handshake.and_then(handshake_name).unwrap_or(content_type_name(r.content_type));
+            format!("{name} {} B", r.len)
+        }
+    }
 }
 
 /// The arrows of one connection on the modelled timeline, in the order they were sent. `tcp`:
@@ -585,6 +637,9 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
             ));
         }
     }
+    if mode == Mode::Messages {
+        tls_record_drafts(cap, parts, &mut drafts);
+    }
     drafts.sort_by(|a, b| {
         (a.arrow.first_packet, a.rank, a.stream, a.arrow.packet)
             .cmp(&(b.arrow.first_packet, b.rank, b.stream, b.arrow.packet))
@@ -635,6 +690,63 @@ pub fn ladder_of(cap: &Capture, conn: ConnId, parts: &Parts, mode: Mode, tcp: bo
         }
     }
     Ladder { connection: conn, mode, vantage, rtt, to_client, to_server, origin, arrows, pending }
+}
+
+/// A TLS connection's records as arrows: all of them while it is encrypted (what an eavesdropper
+/// sees: the hellos, then encrypted records of some size), and once decrypted only the handshake's
+/// (the application data is drawn as the HTTP or WebSocket messages it carried).
+fn tls_record_drafts(cap: &Capture, parts: &Parts, drafts: &mut Vec<Draft>) {
+    // Records a sender put in the same packets are one arrow ("ServerHello 122 B + ChangeCipherSpec
+    // 1 B + 4 encrypted records, 2310 B"): they crossed together, and one arrow each would only
+    // pile up labels.
+    struct Group<'a> {
+        first: &'a crate::model::TlsRecord,
+        named: Vec<String>,
+        encrypted: (u32, u64),
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    for r in parts.tls.iter().filter_map(|&i| cap.tls_records.get(i)) {
+        if r.plaintext.is_some_and(|(inner, _)| inner == 23) {
+            continue;
+        }
+        let g = match groups.iter_mut().rev().find(|g| g.first.direction == r.direction) {
+            Some(g) if g.first.first_packet == r.first_packet && g.first.packet == r.packet => g,
+            _ => {
+                groups.push(Group { first: r, named: Vec::new(), encrypted: (0, 0) });
+                let Some(g) = groups.last_mut() else { continue };
+                g
+            }
+        };
+        if r.content_type == 23 && r.plaintext.is_none() {
+            g.encrypted.0 += 1;
+            g.encrypted.1 += u64::from(r.len);
+        } else {
+            g.named.push(tls_record_label(r));
+        }
+    }
+    for g in groups {
+        // Short enough for the narrow classroom window: the first record named, the rest counted.
+        let mut parts: Vec<String> = g.named.iter().take(1).cloned().collect();
+        if g.named.len() > 1 {
+            parts.push(format!("{} more", g.named.len() - 1));
+        }
+        match g.encrypted {
+            (0, _) => {}
+            (1, n) => parts.push(format!("Application data {n} B (encrypted)")),
+            (k, n) => parts.push(format!("{k} encrypted, {n} B")),
+        }
+        let r = g.first;
+        drafts.push(draft(
+            r.direction,
+            (r.time, r.time),
+            (r.first_packet, r.packet),
+            parts.join(" + "),
+            ArrowKind::TlsRecord,
+            Target::Packet(r.first_packet),
+            Role::Other,
+            1,
+        ));
+    }
 }
 
 /// For every arrow, the earlier arrow it answers.
@@ -919,6 +1031,7 @@ pub fn color(a: &Arrow) -> [u8; 3] {
         ArrowKind::WsClose => [240, 110, 180],
         ArrowKind::Sse => [230, 170, 40],
         ArrowKind::H2Control => [120, 150, 200],
+        ArrowKind::TlsRecord => [170, 120, 200],
         ArrowKind::Segment => [140, 140, 160],
     }
 }

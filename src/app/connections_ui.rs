@@ -105,12 +105,17 @@ fn row(c: &Connection, s: Option<&Summary>, lab: bool, lang: Lang) -> Row {
         (Protocol::Websocket, Some((_, target))) => format!("WebSocket {target}"),
         (Protocol::Websocket, None) => "WebSocket".to_string(),
         (_, Some((method, target))) => format!("{method} {target}"),
-        (Protocol::Tls, None) => match c.tls.as_ref().and_then(|t| t.sni.as_deref()) {
-            Some(sni) => format!("TLS {sni}"),
-            None => "TLS".to_string(),
-        },
+        (Protocol::Tls, None) => tls_title(c),
         (p, None) => p.label().to_string(),
     };
+    // Inside TLS: "HTTPS GET /", "WSS /chat" (the seed notes' HTTPS = HTTP + TLS, WSS = WS + TLS).
+    if c.tls.as_ref().is_some_and(|t| t.decrypted) && c.protocol != Protocol::Tls {
+        title = match (c.protocol, req) {
+            (Protocol::Websocket, Some((_, target))) => format!("WSS {target}"),
+            (Protocol::Websocket, None) => "WSS".to_string(),
+            _ => format!("HTTPS {title}"),
+        };
+    }
     // A lab run names its connections after the technique each one shows; SSE shows in any capture.
     let role = req.filter(|_| lab).and_then(|(_, t)| crate::lab::connection_role(t)).map(|b| lang.pick(b.en, b.zh));
     if let Some(r) = role {
@@ -153,6 +158,19 @@ fn row(c: &Connection, s: Option<&Summary>, lab: bool, lang: Lang) -> Row {
     }
     full.push_str(&format!("\n{detail} ({})", end_hover(c.end, lang)));
     Row { title, statuses, detail, full }
+}
+
+/// An encrypted connection, by what its handshake shows in the clear: "TLS example.com (h2)".
+fn tls_title(c: &Connection) -> String {
+    let Some(t) = &c.tls else { return "TLS".to_string() };
+    let mut s = match &t.sni {
+        Some(sni) => format!("TLS {sni}"),
+        None => "TLS".to_string(),
+    };
+    if !t.alpn.is_empty() {
+        s.push_str(&format!(" ({})", t.alpn.join(", ")));
+    }
+    s
 }
 
 fn matches(c: &Connection, r: &Row, f: &str) -> bool {

@@ -186,13 +186,7 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
         }
     }
     if let Some(t) = &c.tls {
-        ui.label(format!(
-            "TLS {} · SNI {} · ALPN {} · {}",
-            t.version.as_deref().unwrap_or("?"),
-            t.sni.as_deref().unwrap_or("-"),
-            t.alpn.join(","),
-            lang.pick("encrypted", "已加密")
-        ));
+        tls_ui(ui, lang, store, c, t);
     }
     if let Some(q) = &c.quic {
         quic_ui(ui, lang, q);
@@ -244,6 +238,94 @@ fn connection_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, id: u32) -> Vec<C
     }
     cmds
 }
+
+/// What a TLS connection's handshake showed, whether it was decrypted, and its cipher suite taken
+/// apart.
+fn tls_ui(ui: &mut egui::Ui, lang: Lang, store: &Store, c: &crate::model::Connection, t: &crate::model::TlsInfo) {
+    ui.separator();
+    ui.strong(t.version.clone().unwrap_or_else(|| "TLS".to_string()));
+    let field = |ui: &mut egui::Ui, name: &str, value: &str, hover: &str| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(name).strong()).on_hover_text(hover);
+            ui.label(value);
+        });
+    };
+    field(
+        ui,
+        "SNI",
+        t.sni.as_deref().unwrap_or("-"),
+        lang.pick(
+            "Server Name Indication: the host name the client asked for, sent in the clear in the ClientHello",
+            "服务器名称指示（SNI）：客户端请求的主机名，在 ClientHello 中以明文发送",
+        ),
+    );
+    let alpn = if t.alpn.is_empty() { "-".to_string() } else { t.alpn.join(", ") };
+    field(
+        ui,
+        "ALPN",
+        &alpn,
+        lang.pick(
+            "Application-Layer Protocol Negotiation: the protocols the client offered (h2 = HTTP/2, http/1.1), in the clear",
+            "应用层协议协商（ALPN）：客户端提供的协议（h2 即 HTTP/2，http/1.1），以明文发送",
+        ),
+    );
+    // Decrypted, or why not.
+    let tls_finding = store
+        .cap
+        .findings
+        .iter()
+        .find(|f| f.connection == Some(c.id) && matches!(f.code, "tls.no_key" | "tls.decrypt_failed" | "tls.unsupported_suite"));
+    if t.decrypted {
+        ui.colored_label(GOOD_TLS, lang.pick("decrypted with the key log", "已用密钥日志解密"));
+    } else if let Some(f) = tls_finding {
+        ui.colored_label(
+            Color32::from_rgb(230, 160, 40),
+            format!("{}: {}", lang.pick("encrypted", "已加密"), crate::analysis::catalogue::finding_message(f, lang)),
+        );
+    } else {
+        ui.colored_label(
+            Color32::from_rgb(230, 160, 40),
+            lang.pick(
+                "encrypted: no key log — File → Key log file… (Ctrl+K) decrypts it",
+                "已加密：没有密钥日志 —— 文件 → 密钥日志文件…（Ctrl+K）可解密",
+            ),
+        );
+        ui.add(
+            egui::Label::new(
+                RichText::new(lang.pick(
+                    "An eavesdropper sees only this: the hello messages, then records of encrypted application data — their sizes and times, not their content.",
+                    "窃听者只能看到这些：握手的 hello 消息，之后是加密的应用数据记录——能看到大小和时间，看不到内容。",
+                ))
+                .weak(),
+            )
+            .wrap(),
+        );
+    }
+    let Some(suite) = &t.cipher_suite else { return };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(lang.pick("Cipher suite", "密码套件")).strong());
+        ui.label(RichText::new(suite).monospace());
+    });
+    let parts = crate::analysis::explain::cipher_suite_parts(suite, lang);
+    if parts.is_empty() {
+        return;
+    }
+    egui::Grid::new(("tls-suite", c.id)).num_columns(2).spacing([8.0, 2.0]).show(ui, |ui| {
+        for (part, value, meaning) in parts {
+            ui.label(part);
+            ui.label(RichText::new(value).monospace()).on_hover_text(meaning);
+            ui.end_row();
+        }
+    });
+    ui.collapsing(lang.pick("What each part does", "各部分的作用"), |ui| {
+        for (part, value, meaning) in crate::analysis::explain::cipher_suite_parts(suite, lang) {
+            ui.add(egui::Label::new(format!("{part} ({value}): {meaning}")).wrap());
+        }
+    });
+}
+
+/// The "decrypted" line's colour.
+const GOOD_TLS: Color32 = Color32::from_rgb(90, 180, 100);
 
 /// A long value (hash, base64, header, URL) that wraps inside the panel, with a copy button.
 fn long_value(ui: &mut egui::Ui, lang: Lang, name: &str, value: &str) {

@@ -158,7 +158,7 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
         };
         rgb(ladder::color(&a))
     };
-    let rows: [(Color32, &str, &str); 17] = [
+    let rows: [(Color32, &str, &str); 18] = [
         (sample(ArrowKind::Handshake, None, None), "TCP handshake (SYN, SYN-ACK, ACK)", "TCP 握手（SYN、SYN-ACK、ACK）"),
         (sample(ArrowKind::Request, None, None), "HTTP request", "HTTP 请求"),
         (sample(ArrowKind::Interim, None, None), "1xx interim response", "1xx 临时响应"),
@@ -175,6 +175,11 @@ fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
             sample(ArrowKind::H2Control, None, None),
             "HTTP/2 connection frame (SETTINGS, PING, WINDOW_UPDATE, GOAWAY) or RST_STREAM; [s3] tags stream 3",
             "HTTP/2 连接帧（SETTINGS、PING、WINDOW_UPDATE、GOAWAY）或 RST_STREAM；[s3] 表示第 3 号流",
+        ),
+        (
+            sample(ArrowKind::TlsRecord, None, None),
+            "TLS record (hello in the clear, or encrypted bytes)",
+            "TLS 记录（明文的 hello，或加密的字节）",
         ),
         (sample(ArrowKind::Teardown, None, None), "FIN (this side has finished sending)", "FIN（这一方发送完毕）"),
         (sample(ArrowKind::Reset, None, None), "RST (connection aborted)", "RST（连接被重置）"),

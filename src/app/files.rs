@@ -18,6 +18,8 @@ pub enum Purpose {
     SaveCapture,
     /// Save the diagram's SVG text.
     SaveSvg(String),
+    /// A TLS key log (NSS format, as SSLKEYLOGFILE writes it) to reload the open capture with.
+    KeyLog,
 }
 
 /// What a dialog thread reports.
@@ -73,6 +75,11 @@ pub fn start_dialog(purpose: Purpose, suggested_name: Option<String>, ctx: &egui
                 .set_file_name(suggested_name.unwrap_or_else(|| "capture.pcapng".into()))
                 .save_file(),
             Purpose::SaveSvg(_) => rfd::FileDialog::new().add_filter("SVG", &["svg"]).set_file_name("diagram.svg").save_file(),
+            Purpose::KeyLog => rfd::FileDialog::new()
+                .set_title("TLS key log (SSLKEYLOGFILE)")
+                .add_filter("Key logs", &["keys", "log", "txt"])
+                .add_filter("All files", &["*"])
+                .pick_file(),
         };
         let answer = match picked {
             Some(f) => Picked::File(f),
@@ -109,6 +116,7 @@ impl PathPrompt {
 /// What the prompt asks the app to do with the typed path.
 pub enum PromptAnswer {
     Open(PathBuf),
+    KeyLog(PathBuf),
     Save(Purpose, PathBuf),
 }
 
@@ -121,6 +129,7 @@ pub fn path_prompt_ui(ctx: &egui::Context, lang: Lang, prompt: &mut PathPrompt, 
         Purpose::Open => lang.pick("Open a capture", "打开抓包文件"),
         Purpose::SaveCapture => lang.pick("Save the capture as", "抓包另存为"),
         Purpose::SaveSvg(_) => lang.pick("Save the diagram as SVG", "将时序图保存为 SVG"),
+        Purpose::KeyLog => lang.pick("Read TLS keys from a key log", "从密钥日志读取 TLS 密钥"),
     };
     egui::Window::new(title).anchor(egui::Align2::CENTER_TOP, [0.0, 80.0]).open(&mut keep).collapsible(false).resizable(false).show(
         ctx,
@@ -134,6 +143,7 @@ pub fn path_prompt_ui(ctx: &egui::Context, lang: Lang, prompt: &mut PathPrompt, 
                 Purpose::Open => "/path/to/capture.pcapng",
                 Purpose::SaveCapture => "/path/to/copy.pcapng",
                 Purpose::SaveSvg(_) => "/path/to/diagram.svg",
+                Purpose::KeyLog => "/path/to/sslkeylog.txt",
             };
             let (r, go) = ui
                 .horizontal(|ui| {
@@ -141,6 +151,7 @@ pub fn path_prompt_ui(ctx: &egui::Context, lang: Lang, prompt: &mut PathPrompt, 
                     let r = ui.add(egui::TextEdit::singleline(&mut prompt.path).hint_text(hint).desired_width(380.0)).labelled_by(l.id);
                     let label = match prompt.purpose {
                         Purpose::Open => lang.pick("Open", "打开"),
+                        Purpose::KeyLog => lang.pick("Use", "使用"),
                         _ => lang.pick("Save", "保存"),
                     };
                     let go = ui.button(label).clicked();
@@ -160,13 +171,14 @@ pub fn path_prompt_ui(ctx: &egui::Context, lang: Lang, prompt: &mut PathPrompt, 
                 ui.ctx().request_repaint();
             }
             let typed = prompt.path.trim();
-            if matches!(prompt.purpose, Purpose::Open) && !typed.is_empty() && !Path::new(typed).exists() {
+            if matches!(prompt.purpose, Purpose::Open | Purpose::KeyLog) && !typed.is_empty() && !Path::new(typed).exists() {
                 ui.weak(lang.pick("No file at this path yet.", "此路径下没有文件。"));
             }
             if (go || enter) && !typed.is_empty() {
                 let p = PathBuf::from(typed);
                 answer = Some(match &prompt.purpose {
                     Purpose::Open => PromptAnswer::Open(p),
+                    Purpose::KeyLog => PromptAnswer::KeyLog(p),
                     other => PromptAnswer::Save(other.clone(), p),
                 });
             }
@@ -182,6 +194,7 @@ impl PromptAnswer {
     pub fn into_command(self) -> Option<Command> {
         match self {
             PromptAnswer::Open(p) => Some(Command::Open(Source::File(p))),
+            PromptAnswer::KeyLog(p) => Some(Command::UseKeyLog(p)),
             PromptAnswer::Save(..) => None,
         }
     }

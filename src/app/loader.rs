@@ -132,7 +132,9 @@ pub struct Loader {
 }
 
 impl Loader {
-    pub fn start(id: u64, source: Source, repaint: impl Fn() + Send + 'static) -> Loader {
+    /// Loads `source` with the TLS key log `keys` (the file's Decryption Secrets Blocks are added
+    /// to it as they are read, so the caller can count them afterwards).
+    pub fn start(id: u64, source: Source, keys: load::Keys, repaint: impl Fn() + Send + 'static) -> Loader {
         let (tx, rx) = sync_channel(16);
         let cancel = Arc::new(AtomicBool::new(false));
         let stop = cancel.clone();
@@ -154,10 +156,11 @@ impl Loader {
                     repaint();
                     !stop.load(Ordering::Relaxed)
                 };
+                let opts = load::LoadOptions { limits, keys };
                 let result = match &source {
-                    Source::File(p) => load::load_file(p, limits, batch),
-                    Source::Embedded { name, bytes } => load::load_reader(*bytes, bytes.len() as u64, name, limits, batch),
-                    Source::Live { path, .. } => load::load_file(path, limits, batch),
+                    Source::File(p) => load::load_file(p, opts, batch),
+                    Source::Embedded { name, bytes } => load::load_reader(*bytes, bytes.len() as u64, name, opts, batch),
+                    Source::Live { path, .. } => load::load_file(path, opts, batch),
                 };
                 let msg = match result {
                     Ok(l) => LoadMsg::Done {
@@ -262,7 +265,8 @@ impl Loader {
                 let Ok(mut f) = feeder.lock() else { return };
                 if relayed {
                     // The relay's recording exists only now: decode it as a file.
-                    let loaded = load::load_file(&path, limits, |eng, _, _| {
+                    let opts = load::LoadOptions { limits, keys: Default::default() };
+                    let loaded = load::load_file(&path, opts, |eng, _, _| {
                         let events: Vec<Event> = eng.drain_events().collect();
                         tx.send((id, LoadMsg::Batch(events))).is_ok()
                     });
@@ -299,6 +303,8 @@ impl Loader {
 struct Feeder {
     id: u64,
     engine: Engine,
+    /// The key log the engine decrypts with, filled from the recording's secrets as they come.
+    keys: load::Keys,
     number: u64,
     tx: SyncSender<(u64, LoadMsg)>,
     repaint: Arc<dyn Fn() + Send + Sync>,
@@ -308,15 +314,10 @@ struct Feeder {
 
 impl Feeder {
     fn new(id: u64, limits: Limits, tx: SyncSender<(u64, LoadMsg)>, repaint: Arc<dyn Fn() + Send + Sync>) -> Feeder {
-        Feeder {
-            id,
-            engine: Engine::new(limits),
-            number: 0,
-            tx,
-            repaint,
-            last: Instant::now(),
-            snapshots: Snapshots::new(Duration::from_millis(250)),
-        }
+        let keys = load::Keys::default();
+        let mut engine = Engine::new(limits);
+        engine.set_keys(keys.clone());
+        Feeder { id, engine, keys, number: 0, tx, repaint, last: Instant::now(), snapshots: Snapshots::new(Duration::from_millis(250)) }
     }
 
     fn event(&mut self, ev: RecordEvent) -> bool {
@@ -330,6 +331,11 @@ impl Feeder {
                 self.engine.packet(self.number, p.ts, p.link_type, p.data, p.file_offset, None);
                 if self.last.elapsed() > Duration::from_millis(100) {
                     return self.flush(false);
+                }
+            }
+            RecordEvent::Secrets(text) => {
+                if let Ok(mut k) = self.keys.write() {
+                    k.add_text(text);
                 }
             }
             RecordEvent::Flushed => return self.flush(true),

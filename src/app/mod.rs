@@ -62,6 +62,48 @@ pub enum Command {
     EditAndResend(usize),
     /// Open a captured WebSocket handshake (by connection) in the builder.
     EditWebSocket(u32),
+    /// File → Key log file…: ask for a TLS key log (Ctrl+K).
+    KeyLogDialog,
+    /// Reload the open capture with this key log, and remember it for the capture.
+    UseKeyLog(PathBuf),
+}
+
+/// The key log the open capture is read with, to say in the status bar once it has loaded.
+struct KeyLogUse {
+    keys: crate::load::Keys,
+    /// Where it came from ("https-tls13.keys", "SSLKEYLOGFILE=…"); none: only the capture's own.
+    from: Option<String>,
+    /// Entries the file gave (the rest came from the capture's Decryption Secrets Blocks).
+    from_file: usize,
+    /// Something to say first (a remembered key log that is gone).
+    note: Option<String>,
+}
+
+impl KeyLogUse {
+    fn new(keys: crate::load::Keys, from: Option<String>, note: Option<String>) -> KeyLogUse {
+        let from_file = crate::load::keylog_counts(&keys).0;
+        KeyLogUse { keys, from, from_file, note }
+    }
+
+    /// The status line: "key log X: N connections' secrets, M lines not read".
+    fn summary(&self, lang: Lang) -> Option<String> {
+        let (n, bad) = crate::load::keylog_counts(&self.keys);
+        let inside = n.saturating_sub(self.from_file);
+        let mut parts: Vec<String> = self.note.iter().cloned().collect();
+        if let Some(from) = &self.from {
+            parts.push(match lang {
+                Lang::Zh => format!("密钥日志 {from}：{} 条连接的密钥，{bad} 行未能读取", self.from_file),
+                _ => format!("key log {from}: {} connections' secrets, {bad} lines not read", self.from_file),
+            });
+        }
+        if inside > 0 {
+            parts.push(match lang {
+                Lang::Zh => format!("抓包文件自带（解密密钥块）{inside} 条连接的密钥"),
+                _ => format!("keys inside the capture (Decryption Secrets Block): {inside} connections' secrets"),
+            });
+        }
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +164,8 @@ pub struct WirescopeApp {
     pub builder: builder_ui::Builder,
     /// Where live captures and lab runs are written (see `loader::live_dir`).
     pub live_dir: PathBuf,
+    /// The key log the open capture is being read with.
+    keylog: Option<KeyLogUse>,
 }
 
 impl WirescopeApp {
@@ -167,6 +211,7 @@ impl WirescopeApp {
             notice: None,
             last_notice: None,
             commands: Vec::new(),
+            keylog: None,
         };
         if let Some(src) = open {
             app.open(src, &cc.egui_ctx);
@@ -201,15 +246,87 @@ impl WirescopeApp {
     }
 
     fn open(&mut self, src: Source, ctx: &egui::Context) {
+        let keylog = self.keys_for(&src);
+        self.open_with(src, keylog, ctx);
+        self.forget_view();
+    }
+
+    fn open_with(&mut self, src: Source, keylog: KeyLogUse, ctx: &egui::Context) {
         if let Some(l) = self.loader.take() {
             l.cancel();
         }
         let id = self.next_load;
         self.next_load += 1;
         let c = ctx.clone();
-        self.loader = Some(Loader::start(id, src.clone(), move || c.request_repaint()));
+        self.loader = Some(Loader::start(id, src.clone(), keylog.keys.clone(), move || c.request_repaint()));
         self.store = Some(Store::new(src));
+        self.keylog = Some(keylog);
+        self.last_notice = None;
+    }
+
+    /// The key log to open `src` with: the one remembered for it, else `NAME.keys` beside it (the
+    /// bundled examples), else $SSLKEYLOGFILE (as the command line does), else none (the capture's
+    /// own Decryption Secrets Blocks still count).
+    fn keys_for(&self, src: &Source) -> KeyLogUse {
+        let lang = self.settings.lang;
+        let mut note = None;
+        if let Source::File(p) = src {
+            let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            if let Some(kl) = self.settings.keylog_for(&abs) {
+                match crate::load::read_keylog(kl) {
+                    Ok(k) => return KeyLogUse::new(k, Some(kl.display().to_string()), None),
+                    Err(e) => note = Some(format!("{e} — {}", lang.pick("opened without it", "未使用它打开"))),
+                }
+            }
+            let beside = p.with_extension("keys");
+            if beside.is_file() {
+                if let Ok(k) = crate::load::read_keylog(&beside) {
+                    return KeyLogUse::new(k, Some(beside.display().to_string()), note);
+                }
+            }
+        }
+        if let Some(env) = std::env::var_os("SSLKEYLOGFILE").filter(|v| !v.is_empty()) {
+            let path = PathBuf::from(env);
+            match crate::load::read_keylog(&path) {
+                Ok(k) => return KeyLogUse::new(k, Some(format!("SSLKEYLOGFILE={}", path.display())), note),
+                Err(e) => note = Some(format!("SSLKEYLOGFILE: {e}")),
+            }
+        }
+        KeyLogUse::new(Default::default(), None, note)
+    }
+
+    /// File → Key log file…: reads `path` and reloads the open capture with it. A key log that
+    /// cannot be read leaves the capture as it was.
+    fn use_keylog(&mut self, path: PathBuf, ctx: &egui::Context) {
+        let lang = self.settings.lang;
+        let Some(src) = self.store.as_ref().and_then(|s| s.source.clone()) else {
+            self.last_notice = Some(lang.pick("Open a capture first, then its key log.", "请先打开抓包文件，再选择其密钥日志。").into());
+            return;
+        };
+        if self.store.as_ref().and_then(|s| s.live.as_ref()).is_some_and(|l| l.running) {
+            self.last_notice = Some(
+                lang.pick("Stop the capture first: a key log is read with a saved capture.", "请先停止抓包：密钥日志要用于已保存的抓包。")
+                    .into(),
+            );
+            return;
+        }
+        let keys = match crate::load::read_keylog(&path) {
+            Ok(k) => k,
+            Err(e) => {
+                self.last_notice = Some(format!("{e} — {}", lang.pick("the capture is unchanged", "抓包保持不变")));
+                return;
+            }
+        };
+        if let Some(file) = src.file().filter(|_| !matches!(src, Source::Embedded { .. })) {
+            let abs = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            self.settings.remember_keylog(abs(&file), abs(&path));
+        }
+        // The same capture again: keep the connection in view, now decrypted.
+        let conn = self.view.selected_conn;
+        let keylog = KeyLogUse::new(keys, Some(path.display().to_string()), None);
+        self.open_with(src, keylog, ctx);
         self.forget_view();
+        self.view.selected_conn = conn;
     }
 
     /// Selections and caches belong to the capture they were made for.
@@ -298,6 +415,11 @@ impl WirescopeApp {
         }
         if finished {
             self.loader = None;
+            if let Some(k) = &self.keylog {
+                if let Some(line) = k.summary(self.settings.lang) {
+                    self.last_notice = Some(line);
+                }
+            }
             if let Some(store) = &self.store {
                 // Select the most interesting connection: a WebSocket, else the first HTTP one.
                 let pick = store
@@ -342,6 +464,7 @@ impl WirescopeApp {
     fn path_chosen(&mut self, purpose: files::Purpose, path: PathBuf, ctx: &egui::Context) {
         match purpose {
             files::Purpose::Open => self.commands.push(Command::Open(Source::File(path))),
+            files::Purpose::KeyLog => self.commands.push(Command::UseKeyLog(path)),
             files::Purpose::SaveSvg(svg) => {
                 let msg = match crate::fs::write_atomic(&path, |w| w.write_all(svg.as_bytes())) {
                     Ok(()) => format!("saved {}", path.display()),
@@ -379,6 +502,8 @@ impl WirescopeApp {
             match cmd {
                 Command::Open(src) => self.open(src, ctx),
                 Command::OpenDialog => self.ask_path(files::Purpose::Open, ctx),
+                Command::KeyLogDialog => self.ask_path(files::Purpose::KeyLog, ctx),
+                Command::UseKeyLog(p) => self.use_keylog(p, ctx),
                 Command::CancelLoad => {
                     if let Some(l) = &self.loader {
                         l.cancel();
@@ -471,6 +596,9 @@ impl WirescopeApp {
             if i.modifiers.command && i.key_pressed(egui::Key::S) && self.store.is_some() {
                 self.commands.push(Command::SaveAs);
             }
+            if i.modifiers.command && i.key_pressed(egui::Key::K) && self.store.is_some() && !typing {
+                self.commands.push(Command::KeyLogDialog);
+            }
             if i.modifiers.command && i.key_pressed(egui::Key::B) {
                 self.commands.push(Command::OpenBuilder);
             }
@@ -549,6 +677,17 @@ impl WirescopeApp {
                         self.settings.recent.retain(|p| p.exists());
                     }
                 });
+                if self.store.is_some()
+                    && ui
+                        .button(lang.pick("Key log file…  (Ctrl+K)", "密钥日志文件…  (Ctrl+K)"))
+                        .on_hover_text(lang.pick(
+                            "Decrypt this capture's TLS with a key log (NSS format, as SSLKEYLOGFILE writes it)",
+                            "用密钥日志（NSS 格式，即 SSLKEYLOGFILE 写出的格式）解密此抓包中的 TLS",
+                        ))
+                        .clicked()
+                {
+                    self.commands.push(Command::KeyLogDialog);
+                }
                 if self.store.is_some() && ui.button(lang.pick("Save as…  (Ctrl+S)", "另存为…  (Ctrl+S)")).clicked() {
                     self.commands.push(Command::SaveAs);
                 }
@@ -745,6 +884,7 @@ impl eframe::App for WirescopeApp {
             }
             match answer {
                 Some(files::PromptAnswer::Open(p)) => self.commands.push(Command::Open(Source::File(p))),
+                Some(files::PromptAnswer::KeyLog(p)) => self.commands.push(Command::UseKeyLog(p)),
                 Some(files::PromptAnswer::Save(purpose, p)) => {
                     let ctx = ui.ctx().clone();
                     self.path_chosen(purpose, p, &ctx);

@@ -32,7 +32,20 @@ pub struct Settings {
     pub show_details: bool,
     /// The lab's narration and figures, below the views after a lab run.
     pub show_narration: bool,
+    /// The key log each capture was last decrypted with (File → Key log file…), newest first:
+    /// opening the capture again reads it.
+    pub keylogs: Vec<KeyLogFor>,
 }
+
+/// A capture file and the TLS key log chosen for it (both absolute).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLogFor {
+    pub capture: PathBuf,
+    pub keylog: PathBuf,
+}
+
+/// Captures whose key log is remembered, at most.
+const KEYLOGS_KEPT: usize = 50;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -47,6 +60,7 @@ impl Default for Settings {
             show_connections: true,
             show_details: true,
             show_narration: true,
+            keylogs: Vec::new(),
         }
     }
 }
@@ -56,6 +70,18 @@ impl Settings {
         self.recent.retain(|p| p != &path);
         self.recent.insert(0, path);
         self.recent.truncate(10);
+    }
+
+    /// Remembers `keylog` as the key log of `capture` (replacing an older choice).
+    pub fn remember_keylog(&mut self, capture: PathBuf, keylog: PathBuf) {
+        self.keylogs.retain(|k| k.capture != capture);
+        self.keylogs.insert(0, KeyLogFor { capture, keylog });
+        self.keylogs.truncate(KEYLOGS_KEPT);
+    }
+
+    /// The key log remembered for `capture`.
+    pub fn keylog_for(&self, capture: &std::path::Path) -> Option<&PathBuf> {
+        self.keylogs.iter().find(|k| k.capture == capture).map(|k| &k.keylog)
     }
 
     /// The zoom to start with: a saved value, kept within what egui allows.

@@ -1,7 +1,7 @@
 //! Everything decoded from one capture, collected from the engine's events. The app's store and
 //! the exporters read this.
 
-use super::{Connection, Event, Finding, H2Frame, HttpExchange, PacketNo, PacketRow, SseEvent, WsFrame, WsMessage};
+use super::{Connection, Event, Finding, H2Frame, HttpExchange, PacketNo, PacketRow, SseEvent, TlsRecord, WsFrame, WsMessage};
 use serde::Serialize;
 
 /// Figures about the packets themselves.
@@ -39,6 +39,8 @@ pub struct Capture {
     pub frames: Vec<WsFrame>,
     pub h2_frames: Vec<H2Frame>,
     pub sse: Vec<SseEvent>,
+    /// TLS records (only with frame events on).
+    pub tls_records: Vec<TlsRecord>,
     pub findings: Vec<Finding>,
 }
 
@@ -51,6 +53,7 @@ impl Capture {
             Event::WsFrame(f) => self.frames.push(*f),
             Event::H2Frame(f) => self.h2_frames.push(*f),
             Event::Sse(e) => self.sse.push(*e),
+            Event::TlsRecord(r) => self.tls_records.push(*r),
             Event::Finding(f) => self.findings.push(f),
         }
     }

@@ -396,6 +396,27 @@ pub struct H2Frame {
     pub detail: String,
 }
 
+/// One TLS record (RFC 8446 §5.1, RFC 5246 §6.2) as it crossed the connection: what anyone on
+/// the path sees of TLS (type and size), and, when a key log opened it, the plaintext's type and
+/// size. Only with `Limits::frame_events` (the app turns it on, for the ladder); not in the JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsRecord {
+    pub connection: ConnId,
+    pub direction: Dir,
+    /// The packet that completed the record, and the one it started in.
+    pub packet: PacketNo,
+    pub first_packet: PacketNo,
+    pub time: f64,
+    /// The record header's content type (20 ChangeCipherSpec, 21 Alert, 22 Handshake, 23 ApplicationData).
+    pub content_type: u8,
+    /// The record's length on the wire, without its 5-byte header.
+    pub len: u32,
+    /// A plaintext handshake record: its first message's type (1 ClientHello, 2 ServerHello ...).
+    pub handshake: Option<u8>,
+    /// Decrypted: the inner content type and the plaintext's length (tag and padding removed).
+    pub plaintext: Option<(u8, u32)>,
+}
+
 /// One Server-Sent Event (text/event-stream, WHATWG HTML §9.2) from a response body.
 #[derive(Debug, Clone, Serialize)]
 pub struct SseEvent {
@@ -501,5 +522,6 @@ pub enum Event {
     WsMessage(Box<WsMessage>),
     H2Frame(Box<H2Frame>),
     Sse(Box<SseEvent>),
+    TlsRecord(Box<TlsRecord>),
     Finding(Finding),
 }

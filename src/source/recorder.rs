@@ -44,6 +44,9 @@ pub enum RecordEvent<'a> {
         link_type: u32,
     },
     Packet(Recorded<'a>),
+    /// TLS key-log lines just written to the file as a Decryption Secrets Block, before the packet
+    /// that follows: a live view decrypts with them as a reader of the file would.
+    Secrets(&'a str),
     /// All packets so far are on disk (readable by offset).
     Flushed,
     Stats(LiveStats),
@@ -126,6 +129,7 @@ pub fn record_with_secrets(
                     stop.store(true, Ordering::Relaxed);
                     return;
                 }
+                on_event(RecordEvent::Secrets(&keys));
             }
             let file_offset = w.get_ref().written + w.data_offset();
             let note = comment();

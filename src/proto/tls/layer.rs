@@ -8,7 +8,7 @@
 use super::decrypt::{self, HandshakeReader, Message, RecordHeader, MAX_CIPHERTEXT};
 use super::keylog::{Secret, Secrets};
 use super::session::{self, RecordKey};
-use crate::model::{Dir, PacketNo, PerDir, Protocol, Severity, TlsInfo};
+use crate::model::{nanos_to_secs, Dir, Event, Nanos, PacketNo, PerDir, Protocol, Severity, TlsInfo, TlsRecord};
 use crate::proto::{Figures, Finish, Shared, Sink, StreamBuf, StreamDecoder};
 
 /// Makes the decoder of what TLS carries, from the protocol ALPN chose.
@@ -240,7 +240,10 @@ impl TlsLayer {
             self.scratch.extend_from_slice(buf.bytes().get(5..total).unwrap_or(&[]));
             buf.consume(total);
             progress = true;
+            let at_rec = RecordAt { dir, first: first_packet, last: last_packet, ts: last_ts, content_type: h.content_type, len: h.len };
             if !protected {
+                let first_msg = if h.content_type == decrypt::HANDSHAKE { self.scratch.first().copied() } else { None };
+                self.record_event(&at_rec, first_msg, None, sink);
                 match h.content_type {
                     decrypt::CHANGE_CIPHER_SPEC => self.sides[dir].ccs = true,
                     decrypt::HANDSHAKE => {
@@ -254,14 +257,18 @@ impl TlsLayer {
             }
             let side = &self.sides[dir];
             if side.stop.is_some() || side.skipping {
+                self.record_event(&at_rec, None, None, sink);
                 continue;
             }
             if side.key.is_none() && !self.install_key(dir, first_packet, sink) {
+                self.record_event(&at_rec, None, None, sink);
                 continue;
             }
             let Some(key) = self.sides[dir].key.as_mut() else { continue };
             let mut body = std::mem::take(&mut self.scratch);
             let opened = key.open(h.raw, &mut body);
+            let plain = opened.as_ref().ok().map(|(ty, range)| (*ty, u32::try_from(range.len()).unwrap_or(u32::MAX)));
+            self.record_event(&at_rec, None, plain, sink);
             match opened {
                 Err(e) => {
                     let why = match e {
@@ -303,6 +310,25 @@ impl TlsLayer {
             }
             self.scratch = body;
         }
+    }
+
+    /// The record as an event for the ladder (with frame events on): type and size as anyone sees
+    /// them, and the plaintext's when it was opened.
+    fn record_event(&self, r: &RecordAt, handshake: Option<u8>, plaintext: Option<(u8, u32)>, sink: &mut Sink) {
+        if !self.shared.limits.frame_events {
+            return;
+        }
+        sink.event(Event::TlsRecord(Box::new(TlsRecord {
+            connection: sink.conn,
+            direction: r.dir,
+            packet: r.last,
+            first_packet: r.first,
+            time: nanos_to_secs(r.ts),
+            content_type: r.content_type,
+            len: u32::try_from(r.len).unwrap_or(u32::MAX),
+            handshake,
+            plaintext,
+        })));
     }
 
     /// Handshake bytes of `dir` (plaintext, or decrypted).
@@ -391,6 +417,16 @@ impl TlsLayer {
         let msg = format!("{} ended inside a TLS record: {} of its {need} bytes were captured", dir_name(dir), buf.len());
         sink.finding(packet, Severity::Warning, "tls.truncated_record", msg);
     }
+}
+
+/// Where a record was and what its header said, for [`TlsLayer::record_event`].
+struct RecordAt {
+    dir: Dir,
+    first: PacketNo,
+    last: PacketNo,
+    ts: Nanos,
+    content_type: u8,
+    len: usize,
 }
 
 fn dir_name(dir: Dir) -> &'static str {
