@@ -277,20 +277,37 @@ fn main() -> ExitCode {
     }
 }
 
-/// The key log to read a capture with: `--keylog`, else $SSLKEYLOGFILE (said on stderr), else
-/// an empty one (the capture's Decryption Secrets Blocks still add to it).
+/// The key log to read a capture with: `--keylog`, else $SSLKEYLOGFILE (said on stderr; one that
+/// cannot be read is a warning, not an error: browsers and curl create it lazily), else an empty
+/// one (the capture's Decryption Secrets Blocks still add to it). What was read is said on stderr,
+/// with the lines that were not key log lines, so a useless key log is not silent.
 fn keys(arg: &Option<PathBuf>) -> Result<load::Keys> {
-    let path = match arg {
-        Some(p) => p.clone(),
+    let (path, from_env) = match arg {
+        Some(p) => (p.clone(), false),
         None => match std::env::var_os("SSLKEYLOGFILE").filter(|v| !v.is_empty()) {
-            Some(p) => {
-                eprintln!("wirescope: TLS keys from SSLKEYLOGFILE={}", PathBuf::from(&p).display());
-                PathBuf::from(p)
-            }
+            Some(p) => (PathBuf::from(p), true),
             None => return Ok(Default::default()),
         },
     };
-    load::read_keylog(&path).map_err(anyhow::Error::msg)
+    let keys = match load::read_keylog(&path) {
+        Ok(k) => k,
+        Err(e) if from_env => {
+            eprintln!("wirescope: warning: SSLKEYLOGFILE is set but {e}; reading without it");
+            return Ok(Default::default());
+        }
+        Err(e) => return Err(anyhow::Error::msg(e)),
+    };
+    let (secrets, bad) = load::keylog_counts(&keys);
+    let source = if from_env { "SSLKEYLOGFILE=" } else { "" };
+    let bad = if bad > 0 { format!(", {bad} lines not key log lines (skipped)") } else { String::new() };
+    eprintln!("wirescope: TLS keys from {source}{}: secrets for {secrets} connections{bad}", path.display());
+    if secrets == 0 {
+        eprintln!(
+            "wirescope: warning: {} holds no key log lines (CLIENT_RANDOM, CLIENT_TRAFFIC_SECRET_0 …): nothing can be decrypted with it",
+            path.display()
+        );
+    }
+    Ok(keys)
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<()> {

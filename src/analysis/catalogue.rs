@@ -675,6 +675,10 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "nghttp 在一条连接上多路复用五个请求（PRIORITY 帧、带优先级的 HEADERS）：响应交错到达，慢的那个最后完成。",
     ),
     (
+        "http2-sse.pcapng",
+        "基于 h2c 的服务器发送事件（SSE，Node 的 http2 服务器，h2_sse_server.js）：两个事件流，其中一个经过 gzip 编码，事件从各个流的 DATA 帧中读出；服务器实际发送的事件记录在 expected/http2-sse.events.json 中。",
+    ),
+    (
         "http2-upgrade.pcapng",
         "h2c 升级（curl --http2 对 hypercorn）：HTTP/1.1 请求得到 101，随后同一请求在 HTTP/2 流 1 上得到回答，curl 用 RST_STREAM 关闭流 1，第二个请求走流 3。",
     ),

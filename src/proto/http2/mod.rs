@@ -1222,8 +1222,17 @@ impl Http2 {
     fn emit(&mut self, id: u32, mut s: Stream, packet: PacketNo, complete: bool, sink: &mut Sink) {
         for dir in Dir::BOTH {
             if !s.ended[dir] {
-                let ts = s.end[dir].max(self.last_ts);
-                Self::close_body(&mut s, dir, packet, ts, false, self.limits.keep_body, sink);
+                // A side that never ended (a reset stream, a tunnel, the capture's end) ends where
+                // it was last seen: its head's packet and time, never the packet the connection
+                // (or the file) ended in, which may be another connection's.
+                let head = match dir {
+                    Dir::ClientToServer => s.request.as_ref().map(|r| r.packet),
+                    Dir::ServerToClient => s.response.as_ref().map(|r| r.packet),
+                };
+                let p = head.filter(|&h| h > 0 && h <= packet).unwrap_or(packet);
+                let ts = if s.end[dir] > 0 { s.end[dir] } else { s.start[dir].unwrap_or(self.last_ts) };
+                s.end[dir] = ts;
+                Self::close_body(&mut s, dir, p, ts, false, self.limits.keep_body, sink);
             }
         }
         if let Some(mut t) = s.tunnel.take() {
@@ -1231,7 +1240,8 @@ impl Http2 {
             t.session.finish(&mut t.bufs, packet, complete, sink);
             self.ws_messages += t.session.messages;
         }
-        let span_ms = |from: Nanos, to: Nanos| to.checked_sub(from).map(|d| d as f64 / 1e6);
+        // A span between two times this stream really has (0: never set), never negative.
+        let span_ms = |from: Nanos, to: Nanos| (from > 0 && to >= from).then(|| (to - from) as f64 / 1e6);
         let (c2s, s2c) = (Dir::ClientToServer, Dir::ServerToClient);
         let both = s.request.is_some() && s.response.is_some();
         let ttfb_ms = if both { s.start[s2c].and_then(|st| span_ms(s.end[c2s], st)) } else { None };
