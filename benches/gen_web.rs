@@ -23,37 +23,16 @@ pub enum Web {
     H2,
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-    fn bytes<const N: usize>(&mut self) -> [u8; N] {
-        let mut b = [0u8; N];
-        for c in b.chunks_mut(8) {
-            let r = self.next().to_le_bytes();
-            c.copy_from_slice(&r[..c.len()]);
-        }
-        b
-    }
-}
+use super::{body, Rng, PATHS};
 
-const PATHS: &[&str] = &["/api/items", "/api/users/42", "/static/app.js", "/index.html", "/api/search?q=wirescope", "/img/logo.png"];
-
-fn body(rng: &mut Rng, n: usize) -> Vec<u8> {
-    let words = [&b"lorem "[..], b"ipsum ", b"packet ", b"socket ", b"stream ", b"header ", b"frame "];
-    let mut v = Vec::with_capacity(n);
-    while v.len() < n {
-        v.extend_from_slice(words[rng.next() as usize % words.len()]);
+/// `N` pseudo-random bytes.
+fn random<const N: usize>(rng: &mut Rng) -> [u8; N] {
+    let mut b = [0u8; N];
+    for c in b.chunks_mut(8) {
+        let r = rng.next().to_le_bytes();
+        c.copy_from_slice(&r[..c.len()]);
     }
-    v.truncate(n);
-    v
+    b
 }
 
 /// HKDF-Expand-Label (RFC 8446 §7.1) with SHA-256 and an empty context.
@@ -252,8 +231,8 @@ pub fn generate(kind: Web, out: &str, target: u64) -> std::io::Result<()> {
             Web::Clear | Web::Tls13 => {
                 let mut tls = None;
                 if kind == Web::Tls13 {
-                    let (cr, sr) = (crng.bytes::<32>(), crng.bytes::<32>());
-                    let secrets: [[u8; 32]; 4] = [crng.bytes(), crng.bytes(), crng.bytes(), crng.bytes()];
+                    let (cr, sr) = (random::<32>(&mut crng), random::<32>(&mut crng));
+                    let secrets: [[u8; 32]; 4] = [random(&mut crng), random(&mut crng), random(&mut crng), random(&mut crng)];
                     for (label, s) in [
                         "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
                         "SERVER_HANDSHAKE_TRAFFIC_SECRET",
@@ -270,12 +249,12 @@ pub fn generate(kind: Web, out: &str, target: u64) -> std::io::Result<()> {
                     flight.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
                     let mut shs = Sealer::new(&secrets[1]);
                     let mut hs = handshake_msg(8, &[0, 0]);
-                    hs.extend(handshake_msg(20, &crng.bytes::<32>()));
+                    hs.extend(handshake_msg(20, &random::<32>(&mut crng)));
                     shs.seal(22, &hs, &mut flight);
                     conv.send(false, &flight, &mut emit);
                     let mut chs = Sealer::new(&secrets[0]);
                     let mut fin = vec![20, 3, 3, 0, 1, 1];
-                    chs.seal(22, &handshake_msg(20, &crng.bytes::<32>()), &mut fin);
+                    chs.seal(22, &handshake_msg(20, &random::<32>(&mut crng)), &mut fin);
                     conv.send(true, &fin, &mut emit);
                     tls = Some((Sealer::new(&secrets[2]), Sealer::new(&secrets[3])));
                 }
