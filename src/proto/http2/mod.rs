@@ -990,7 +990,7 @@ impl Http2 {
                     packet,
                     Severity::Error,
                     "h2.hpack_error",
-                    format!("the header block on stream {} does not decode: {e:?} (RFC 7541; COMPRESSION_ERROR)", b.stream),
+                    format!("the header block on stream {} does not decode: {e} (RFC 7541; COMPRESSION_ERROR)", b.stream),
                 );
                 ok = false;
                 self.hpack_lost(dir, packet, sink);
