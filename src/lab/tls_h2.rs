@@ -105,7 +105,7 @@ async fn tls_connect(
         hello_bytes: sent(&wire),
         server_bytes: received(&wire),
         version: c.protocol_version().map_or("?".into(), |v| format!("{v:?}").replace("TLSv1_", "TLS 1.")),
-        suite: c.negotiated_cipher_suite().map_or("?".into(), |s| format!("{:?}", s.suite())),
+        suite: c.negotiated_cipher_suite().map_or("?".into(), |s| crate::proto::tls::session::suite_name(u16::from(s.suite()))),
         alpn: c.alpn_protocol().map_or("none".into(), |p| String::from_utf8_lossy(p).into_owned()),
     };
     Ok((tls, shown))
