@@ -278,3 +278,30 @@ fn sse_over_http2_matches_what_the_server_sent() {
     }
     assert!(cap.http.iter().any(|x| x.response.as_ref().is_some_and(|r| r.content_encoding.as_deref() == Some("gzip"))));
 }
+
+/// HTTP/2 over TLS (ALPN h2): curl `--http2` against Node's `http2.createSecureServer`
+/// (captures/h2_tls_server.js) with the client's key log (captures/http2-tls.keys). Six
+/// connections: GET, gzip, a large POST under flow control, server push, a stream curl abandoned
+/// mid-body, and an event stream. Decrypted, the frames, methods, paths and statuses are tshark's
+/// given the same key log (expected/http2-tls.h2.tsv), and the event stream's events are the ones
+/// the server script wrote.
+#[test]
+fn http2_over_tls_matches_tshark() {
+    let cap = check("http2-tls");
+    for c in &cap.connections {
+        let tls = c.tls.as_ref().expect("a TLS connection");
+        assert!(tls.decrypted, "connection {} not decrypted", c.id);
+        assert!(tls.alpn.iter().any(|a| a == "h2"));
+        assert_eq!(c.protocol, Protocol::Http2);
+    }
+    let events: Vec<(Option<&str>, &str)> = cap.sse.iter().map(|e| (e.event.as_deref(), e.data.as_str())).collect();
+    assert_eq!(events, vec![(None, "one"), (Some("up"), "two\nthree"), (None, "last")]);
+    // No exchange takes a packet of another connection, and no span is negative.
+    for x in &cap.http {
+        let c = &cap.connections[x.connection as usize];
+        for p in [x.request.as_ref().map(|r| r.packet), x.response.as_ref().map(|r| r.packet)].into_iter().flatten() {
+            assert!((c.first_packet..=c.last_packet).contains(&p), "exchange {}.{} packet {p}", x.connection, x.index);
+        }
+        assert!(x.ttfb_ms.is_none_or(|t| t >= 0.0) && x.duration_ms.is_none_or(|t| t >= 0.0));
+    }
+}

@@ -665,6 +665,10 @@ pub const EXAMPLE_LESSONS_ZH: &[(&str, &str)] = &[
         "https-embedded-keys.pcapng",
         "一条 TLS 1.3 连接，密钥就在文件里，放在 pcapng 的解密密钥块（Decryption Secrets Block，editcap --inject-secrets）中：不提供密钥日志也能直接看到解密后的内容。",
     ),
+    (
+        "http2-tls.pcapng",
+        "TLS 之上的 HTTP/2（ALPN 协商为 h2；curl --http2 访问 Node 的 http2.createSecureServer，密钥日志 http2-tls.keys）：六条连接，分别是 GET、gzip 响应、受流量控制的大 POST（多个 WINDOW_UPDATE）、服务器推送、curl 中途放弃的流，以及一个 SSE 事件流。有密钥日志时，每个流都是一次交换，与 tshark 用同一密钥日志的解码一致。",
+    ),
     // HTTP/2 (captures/record-http2.sh).
     (
         "http2-prior-knowledge.pcapng",
