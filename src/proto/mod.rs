@@ -151,6 +151,29 @@ impl Sink<'_> {
         }
     }
 
+    /// A content-coded body is over (HTTP/1 and HTTP/2 alike): the decoder's last bytes go to the
+    /// body's event stream parser if it has one, the inflater goes back, a decoding error or cap
+    /// is a finding. Returns the decoded length, the bytes kept and whether they were cut.
+    pub fn finish_body(
+        &mut self,
+        d: content::Decoder,
+        sse: Option<&mut sse::SseParser>,
+        packet: PacketNo,
+        ts: crate::model::Nanos,
+    ) -> (u64, Vec<u8>, bool) {
+        let mut out = d.finish();
+        if let (Some(p), Some(t)) = (sse, out.sink.tap.take()) {
+            p.feed(&t, packet, ts, self);
+        }
+        self.decoded(&mut out, packet);
+        if let Some(e) = out.error {
+            let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
+            self.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
+        }
+        let truncated = out.sink.total > out.sink.kept.len() as u64 || out.budget_spent;
+        (out.sink.total, out.sink.kept, truncated)
+    }
+
     /// An inflater whose body is done, for the next body.
     pub fn give_back_inflater(&mut self, i: Box<content::Inflater>) {
         self.out.inflaters.give_back(i);

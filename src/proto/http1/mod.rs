@@ -1179,19 +1179,7 @@ impl Http1 {
             _ => Vec::new(),
         };
         let (len, bytes, truncated) = match decoder {
-            Some(d) => {
-                let mut out = d.finish();
-                if let (Some(p), Some(t)) = (sse.as_deref_mut(), out.sink.tap.take()) {
-                    p.feed(&t, packet, ts, sink);
-                }
-                sink.decoded(&mut out, packet);
-                if let Some(e) = out.error {
-                    let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
-                    sink.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
-                }
-                let t = out.sink.total > out.sink.kept.len() as u64 || out.budget_spent;
-                (out.sink.total, out.sink.kept, t)
-            }
+            Some(d) => sink.finish_body(d, sse.as_deref_mut(), packet, ts),
             None => {
                 let t = plain.total > plain.kept.len() as u64;
                 (plain.total, plain.kept, t)

@@ -1169,17 +1169,8 @@ impl Http2 {
         let (len, wire, bytes, truncated) = match s.bodies[dir].take() {
             Some(BodyAcc { wire, plain, decoder }) => match decoder {
                 Some(d) => {
-                    let mut out = d.finish();
-                    if let (Some(p), Some(t)) = (sse.as_deref_mut(), out.sink.tap.take()) {
-                        p.feed(&t, packet, ts, sink);
-                    }
-                    sink.decoded(&mut out, packet);
-                    if let Some(e) = out.error {
-                        let code = if e.contains("limit") { "http.decompression_limit" } else { "http.content_decoding_failed" };
-                        sink.finding(packet, Severity::Warning, code, format!("content decoding: {e}"));
-                    }
-                    let t = out.sink.total > out.sink.kept.len() as u64 || out.budget_spent;
-                    (out.sink.total, wire, out.sink.kept, t)
+                    let (len, kept, t) = sink.finish_body(d, sse.as_deref_mut(), packet, ts);
+                    (len, wire, kept, t)
                 }
                 None => {
                     let t = plain.total > plain.kept.len() as u64;
